@@ -1,0 +1,137 @@
+"""Rules, steps, checks and derivations as plain frozen data, and the loop that applies a plan.
+
+A :class:`Rule` is a named, pure ``Expr -> Expr`` rewrite. Applying a plan (a tuple of rules) to a
+start expression records one :class:`Step` per rule. Verification (``verify.py``) later attaches one
+:class:`Check` per step; a derivation never leaves :func:`derivation.derive` unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sympy import Basic, Expr
+
+from .errors import RuleNotApplicable
+
+if TYPE_CHECKING:
+    from .setting import Setting
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What a rule returns: the new expression, the identity it used, and lemmas derived on the way."""
+
+    expr: Expr
+    identities: tuple[Basic, ...] = ()
+    lemmas: tuple[Derivation, ...] = ()
+
+
+Apply = Callable[[Expr, "Setting"], "Rewrite | Expr"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rewrite.
+
+    ``key`` is stable (documents and tools refer to it), ``title`` and ``justification`` are prose
+    for readers (no mathematics: the identities the rule uses are returned by ``apply`` as SymPy
+    ``Eq`` objects and printed by the printer). ``apply`` is pure and raises :class:`RuleNotApplicable`
+    when the expression is not of the shape the rule rewrites.
+    """
+
+    key: str
+    title: str
+    justification: str
+    apply: Apply = field(repr=False, compare=False)
+
+    def __call__(self, expr: Expr, setting: Setting) -> Rewrite:
+        out = self.apply(expr, setting)
+        rewrite = out if isinstance(out, Rewrite) else Rewrite(out)
+        if rewrite.expr == expr:
+            raise RuleNotApplicable(f"rule {self.key!r} left the expression unchanged")
+        return rewrite
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: the expression a rule produced from the line before."""
+
+    rule: str
+    title: str
+    justification: str
+    expr: Expr
+    identities: tuple[Basic, ...] = ()
+    lemmas: tuple[Derivation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict on step ``index``: equal to the line before, and how that was established."""
+
+    index: int
+    ok: bool
+    method: str  # "symbolic" or "numeric"
+    detail: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A chain ``start = steps[0].expr = steps[1].expr = ...``; lemmas are derivations too."""
+
+    name: str
+    title: str
+    setting: Any
+    start: Expr
+    steps: tuple[Step, ...]
+    checks: tuple[Check, ...] = ()
+    description: str = ""
+
+    @property
+    def result(self) -> Expr:
+        """The last line: the closed form the derivation arrives at."""
+        return self.steps[-1].expr if self.steps else self.start
+
+    @property
+    def verified(self) -> bool:
+        return len(self.checks) == len(self.steps) and all(c.ok for c in self.checks)
+
+    def lemmas(self) -> Iterator[Derivation]:
+        """Every lemma used, depth first, each once, in the order a reader meets them."""
+        seen: set[tuple[Expr, Expr]] = set()
+        for step in self.steps:
+            for lemma in step.lemmas:
+                for inner in (*lemma.lemmas(), lemma):
+                    key = (inner.start, inner.result)
+                    if key not in seen:
+                        seen.add(key)
+                        yield inner
+
+    def render(self, fmt: str = "markdown", **options: Any) -> str:
+        """The derivation as a document (see :func:`derivation.render.render`)."""
+        from .render import render
+
+        return render(self, fmt, **options)
+
+    def _repr_latex_(self) -> str:
+        from .render import render
+
+        return render(self, "latex-display")
+
+
+def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting) -> tuple[Step, ...]:
+    """Apply each rule of ``plan`` to the line before, recording a :class:`Step` each time."""
+    steps: list[Step] = []
+    expr = start
+    for rule in plan:
+        rewrite = rule(expr, setting)
+        expr = rewrite.expr
+        steps.append(Step(rule.key, rule.title, rule.justification, expr, rewrite.identities, rewrite.lemmas))
+    return tuple(steps)
+
+
+def derive_chain(name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting: Setting,
+                 description: str = "") -> Derivation:
+    """An unverified derivation of ``start`` by ``plan`` (used for cases and lemmas alike)."""
+    return Derivation(name, title, setting, start, apply_plan(start, plan, setting), description=description)

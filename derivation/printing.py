@@ -1,0 +1,191 @@
+"""LaTeX printing that reads like a textbook.
+
+A :class:`TextbookLatexPrinter` prints display forms in the order they were built (``order='none'``),
+with fractions where a textbook writes them, ``\\log \\sigma^{2}`` instead of
+``\\log{\\left(\\sigma^{2} \\right)}``, and the custom nodes (``q(x)``, ``\\E_{q}[...]``, ``\\KL(q \\| p)``).
+Which macros it emits (``\\KL`` or ``\\operatorname{KL}``, ``\\log`` or ``\\ln``) comes from a
+:class:`PrintStyle`, so documents with a preamble and bare Markdown math can differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Add, Basic, Expr, Integral, Mul, Pow, Rational, S, Symbol, log
+from sympy.printing.latex import LatexPrinter
+
+from .forms import is_negative_term, mul, negate_term
+from .nodes import KL, Density, Expectation
+
+
+@dataclass(frozen=True)
+class PrintStyle:
+    """The commands the printer emits for the operators it does not spell out itself."""
+
+    kl: str = r"\KL"
+    expectation: str = r"\E"
+    log: str = r"\log"
+    normal: str = r"\mathcal{N}"
+
+
+#: For documents that define ``\KL`` and ``\E`` in their preamble.
+MACRO_STYLE = PrintStyle()
+#: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
+PLAIN_STYLE = PrintStyle(kl=r"\operatorname{KL}", expectation=r"\mathbb{E}")
+
+_BIG_NODES = (Expectation, Integral, KL)
+
+
+class TextbookLatexPrinter(LatexPrinter):
+    """A ``LatexPrinter`` for display forms; see the module docstring."""
+
+    def __init__(self, style: PrintStyle = MACRO_STYLE, **settings) -> None:
+        settings.setdefault("order", "none")
+        super().__init__(settings)
+        self.style = style
+
+    # -- custom nodes -------------------------------------------------------------------------
+    def _print_Density(self, expr: Density) -> str:
+        if expr.name:
+            return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
+        return self._normal_law(expr)
+
+    def _normal_law(self, density: Density) -> str:
+        return rf"{self.style.normal}\left({self._print(density.mean)}, {self._print(density.var)}\right)"
+
+    def _density_label(self, density: Density) -> str:
+        if density.name:
+            return self._print(Symbol(density.name))
+        return rf"{self._print(density.variable)} \sim {self._normal_law(density)}"
+
+    def _print_Expectation(self, expr: Expectation) -> str:
+        label = self._density_label(expr.density)
+        return rf"{self.style.expectation}_{{{label}}}\left[{self._print(expr.expr)}\right]"
+
+    def _print_KL(self, expr: KL) -> str:
+        q, p = (self._density_label(d) for d in (expr.q, expr.p))
+        return rf"{self.style.kl}\left({q} \,\middle\|\, {p}\right)"
+
+    def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
+        args = ", ".join(self._print(a) for a in expr.args)
+        head = self._print(Symbol(expr.func.__name__))
+        return f"{head}({args})" if exp is None else f"{head}^{{{exp}}}({args})"
+
+    # -- logarithms ---------------------------------------------------------------------------
+    def _print_log(self, expr: log, exp: str | None = None) -> str:
+        (arg,) = expr.args
+        head = self.style.log if exp is None else rf"{self.style.log}^{{{exp}}}"
+        if _is_simple_log_argument(arg):
+            return rf"{head} {self._print(arg)}"
+        if _fraction_parts(arg) is not None:
+            return rf"{head} {self._print(arg)}"
+        return rf"{head}\left({self._print(arg)}\right)"
+
+    # -- sums and products as built --------------------------------------------------------------
+    def _print_Add(self, expr: Add, order: str | None = None) -> str:
+        parts: list[str] = []
+        for i, term in enumerate(expr.args):
+            negative = is_negative_term(term)
+            shown = negate_term(term) if negative else term
+            text = self._print(shown)
+            if shown.is_Add:
+                text = rf"\left({text}\right)"
+            if i == 0:
+                parts.append(f"- {text}" if negative else text)
+            else:
+                parts.append(f" - {text}" if negative else f" + {text}")
+        return "".join(parts)
+
+    def _print_Mul(self, expr: Mul) -> str:
+        sign, coefficient, numerator, denominator = _split_product(expr)
+        prefix = "- " if sign < 0 else ""
+        p, q = coefficient.p, coefficient.q
+        den_factors = ([Rational(q)] if q != 1 else []) + denominator
+        if not den_factors:
+            body = self._product(([Rational(p)] if p != 1 else []) + numerator)
+            return prefix + body
+        if not denominator:  # a purely numeric denominator: \frac{p}{q} times the rest
+            rest = self._product(numerator, bracket_single_add=True) if numerator else ""
+            return prefix + rf"\frac{{{p}}}{{{q}}} {rest}".rstrip()
+        den = self._product(den_factors)
+        if any(f.has(*_BIG_NODES) for f in numerator):
+            small = [f for f in numerator if not f.has(*_BIG_NODES)]
+            big = [f for f in numerator if f.has(*_BIG_NODES)]
+            num = self._product(([Rational(p)] if p != 1 else []) + small) or "1"
+            return prefix + rf"\frac{{{num}}}{{{den}}} {self._product(big, bracket_single_add=True)}"
+        num = self._product(([Rational(p)] if p != 1 else []) + numerator) or "1"
+        return prefix + rf"\frac{{{num}}}{{{den}}}"
+
+    def _product(self, factors: list[Expr], bracket_single_add: bool = False) -> str:
+        """Factors side by side; sums are bracketed unless one sum stands alone."""
+        texts = []
+        for factor in factors:
+            text = self._print(factor)
+            if factor.is_Add and (len(factors) > 1 or bracket_single_add):
+                text = rf"\left({text}\right)"
+            texts.append(text)
+        joined = ""
+        for i, text in enumerate(texts):
+            if i and (texts[i - 1][-1].isdigit() and text[0].isdigit()):
+                joined += r" \cdot "
+            elif i:
+                joined += " "
+            joined += text
+        return joined
+
+    def _print_Pow(self, expr: Pow) -> str:
+        base, exponent = expr.args
+        if exponent.is_Number and exponent.is_negative:
+            return self._print_Mul(Mul(S.One, expr, evaluate=False))
+        return super()._print_Pow(expr)
+
+
+def _is_simple_log_argument(arg: Basic) -> bool:
+    """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
+    if arg.is_Symbol or isinstance(arg, Density) or (arg.is_Number and arg.is_positive and arg.is_Integer):
+        return True
+    return bool(arg.is_Pow and arg.args[0].is_Symbol and arg.args[1].is_Integer and arg.args[1] > 0)
+
+
+def _fraction_parts(arg: Basic) -> tuple | None:
+    if not (arg.is_Mul or arg.is_Pow or arg.is_Rational):
+        return None
+    if arg.is_Rational:
+        return (arg.p, arg.q) if arg.q != 1 else None
+    _, coefficient, _, denominator = _split_product(arg if arg.is_Mul else Mul(S.One, arg, evaluate=False))
+    return (coefficient, denominator) if denominator or coefficient.q != 1 else None
+
+
+def _split_product(expr: Mul) -> tuple[int, Rational, list[Expr], list[Expr]]:
+    """(sign, |numeric coefficient|, numerator factors, denominator factors) of a product, flattened."""
+    sign = 1
+    coefficient: Rational = S.One
+    numerator: list[Expr] = []
+    denominator: list[Expr] = []
+    stack = list(expr.args)
+    while stack:
+        factor = stack.pop(0)
+        if factor.is_Mul:
+            stack[0:0] = list(factor.args)
+        elif factor.is_Rational:
+            if factor.is_negative:
+                sign = -sign
+            coefficient *= abs(factor)
+        elif factor.is_Pow and factor.args[1].is_Number and factor.args[1].is_negative:
+            base, exponent = factor.args
+            inverse = base if exponent == -1 else Pow(base, -exponent)
+            if inverse.is_Rational:
+                coefficient /= inverse
+            else:
+                denominator.append(inverse)
+        else:
+            numerator.append(factor)
+    return sign, coefficient, numerator, denominator
+
+
+def to_latex(expr: Basic, style: PrintStyle = MACRO_STYLE) -> str:
+    """The textbook LaTeX of a display form."""
+    return TextbookLatexPrinter(style).doprint(expr)
+
+
+__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "mul", "to_latex"]

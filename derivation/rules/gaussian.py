@@ -1,0 +1,251 @@
+"""Gaussian facts: the log-density, standardisation, and the first two moments (derived as lemmas)."""
+
+from __future__ import annotations
+
+from sympy import Eq, Expr, S, Symbol, expand, factorial2, log, pi
+
+from ..core import Derivation, Rewrite, Rule, derive_chain
+from ..errors import RuleNotApplicable
+from ..forms import HALF, add, evaluated, frac, mul, neg, square, sub
+from ..nodes import Density, Expectation
+from ..setting import Setting
+from .base import constants_first, rewrite_nodes, rewrite_or_refuse
+from .expectation import LINEARITY
+
+
+def _log_density(expr: Expr, setting: Setting) -> Rewrite:
+    """``log q(x) -> -1/2 log(2 pi sigma**2) - (x - mu)**2 / (2 sigma**2)`` for each named Gaussian."""
+    used: list[Density] = []
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, log) and isinstance(e.args[0], Density) and e.args[0].name:
+            used.append(e.args[0])
+            return e.args[0].log_pdf_form()
+        return None
+
+    out = rewrite_or_refuse(expr, match, "log of a named density")
+    identities = tuple(Eq(log(d), d.log_pdf_form(), evaluate=False) for d in dict.fromkeys(used))
+    return Rewrite(out, identities)
+
+
+def _combine_log_densities(expr: Expr, setting: Setting) -> Rewrite:
+    """``log q(x) - log p(x) -> log(s_p / s_q) - (x - m_q)**2 / (2 s_q**2) + (x - m_p)**2 / (2 s_p**2)``.
+
+    The ``-1/2 log 2 pi`` terms cancel and ``-1/2 log s_q**2 + 1/2 log s_p**2 = log(s_p / s_q)``.
+    """
+    q, p, x = setting.q, setting.p, setting.x
+    difference = sub(q.log_pdf_form(), p.log_pdf_form())
+    combined = add(
+        log(frac(p.std, q.std)),
+        neg(frac(square(sub(x, q.mean)), mul(2, q.var))),
+        frac(square(sub(x, p.mean)), mul(2, p.var)),
+    )
+    out = rewrite_or_refuse(expr, lambda e: combined if e == difference else None, "difference of log-densities")
+    constants = sub(mul(neg(HALF), log(mul(2, pi, q.var))), mul(neg(HALF), log(mul(2, pi, p.var))))
+    return Rewrite(out, (Eq(constants, log(frac(p.std, q.std)), evaluate=False),))
+
+
+def _standardise(expr: Expr, setting: Setting) -> Rewrite:
+    """``E_q[g(x)] -> E_z[g(m + s z)]`` with ``z ~ N(0, 1)``, for q = N(m, s**2)."""
+    z = setting.z
+    standard = Density("", z, 0, 1)
+    found: list[Density] = []
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, Expectation) and e.density.name:
+            d = e.density
+            found.append(d)
+            return Expectation(constants_first(e.expr.subs(d.variable, d.mean + d.std * z), z), standard)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "expectation under a named Gaussian")
+    d = found[0]
+    return Rewrite(out, (Eq(d.variable, add(d.mean, mul(d.std, z)), evaluate=False),))
+
+
+def _standard_normal_moments(expr: Expr, setting: Setting) -> Rewrite:
+    """``E[z**k] -> (k - 1)!!`` for even k and ``0`` for odd k, z ~ N(0, 1)."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not (isinstance(e, Expectation) and not e.density.name and e.density.mean == 0 and e.density.std == 1):
+            return None
+        z = e.density.variable
+        k = S.One if e.expr == z else (e.expr.args[1] if e.expr.is_Pow and e.expr.args[0] == z else None)
+        if k is None or not k.is_Integer or k < 1:
+            return None
+        value = factorial2(k - 1) if k % 2 == 0 else 0
+        used.append(Eq(e, value, evaluate=False))
+        return value
+
+    out = rewrite_or_refuse(expr, match, "moment of a standard normal variable")
+    return Rewrite(out, tuple(used))
+
+
+STANDARDISE = Rule(
+    "standardise",
+    "Standardise",
+    "Write x as its mean plus its standard deviation times a standard normal variable z.",
+    _standardise,
+)
+
+STANDARD_NORMAL_MOMENTS = Rule(
+    "standard-normal-moments",
+    "Standard normal moments",
+    "A standard normal variable has mean 0 and variance 1.",
+    _standard_normal_moments,
+)
+
+_CENTRAL_MOMENT_PLAN = (STANDARDISE, LINEARITY, STANDARD_NORMAL_MOMENTS)
+
+
+def central_moment_lemma(density: Density, order: int, setting: Setting) -> Derivation:
+    """The derived lemma ``E_q[(x - m)**order] = ...`` (order 1: 0; order 2: s**2)."""
+    start = Expectation(sub(density.variable, density.mean) ** order, density)
+    title = {1: "First central moment", 2: "Second central moment"}.get(order, f"Central moment {order}")
+    return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting)
+
+
+def _replace_central_moment(order: int):
+    """A rule body replacing ``E_q[(x - m_q)**order]`` by its value, with the lemma that derives it."""
+
+    def apply(expr: Expr, setting: Setting) -> Rewrite:
+        lemmas: dict[Density, Derivation] = {}
+
+        def match(e: Expr) -> Expr | None:
+            if not (isinstance(e, Expectation) and e.density.name):
+                return None
+            d = e.density
+            if evaluated(e.expr) != evaluated(sub(d.variable, d.mean) ** order):
+                return None
+            lemma = lemmas.setdefault(d, central_moment_lemma(d, order, setting))
+            return lemma.result
+
+        out = rewrite_or_refuse(expr, match, f"central moment of order {order}")
+        return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas.values()),
+                       tuple(lemmas.values()))
+
+    apply.__doc__ = f"``E_q[(x - m)**{order}] -> {'s**2' if order == 2 else '0'}`` for q = N(m, s**2)."
+    return apply
+
+
+SECOND_MOMENT = Rule(
+    "gaussian-second-moment",
+    "Second moment",
+    "The expected squared distance of x from its own mean is the variance (lemma below).",
+    _replace_central_moment(2),
+)
+
+FIRST_MOMENT = Rule(
+    "first-central-moment",
+    "Cross term vanishes",
+    "x deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
+    _replace_central_moment(1),
+)
+
+
+def _shift(e: Expr) -> tuple[Density, Expr] | None:
+    """``(q, m)`` when ``e`` is ``E_q[(x - m)**2]`` with m not q's own mean."""
+    if not (isinstance(e, Expectation) and e.density.name and e.expr.is_Pow and e.expr.args[1] == 2):
+        return None
+    d = e.density
+    m = expand(d.variable - evaluated(e.expr.args[0]))
+    if m.has(d.variable) or expand(m - d.mean) == 0:
+        return None
+    return d, m
+
+
+def _add_and_subtract_mean(expr: Expr, setting: Setting) -> Rewrite:
+    """``(x - m) -> (x - m_q) + (m_q - m)`` inside ``E_q[(x - m)**2]``."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        found = _shift(e)
+        if found is None:
+            return None
+        d, m = found
+        split = add(sub(d.variable, d.mean), sub(d.mean, m))
+        used.append(Eq(sub(d.variable, m), split, evaluate=False))
+        return Expectation(square(split), d)
+
+    out = rewrite_or_refuse(expr, match, "second moment about another point")
+    return Rewrite(out, tuple(used))
+
+
+def _expand_square(expr: Expr, setting: Setting) -> Rewrite:
+    """``(a + b)**2 -> a**2 + 2 b a + b**2`` for a display sum of two terms."""
+    a_, b_ = Symbol("a", real=True), Symbol("b", real=True)
+
+    def match(e: Expr) -> Expr | None:
+        if e.is_Pow and e.args[1] == 2 and e.args[0].is_Add and len(e.args[0].args) == 2:
+            a, b = e.args[0].args
+            return add(square(a), mul(2, b, a), square(b))
+        return None
+
+    out = rewrite_or_refuse(expr, match, "square of a sum")
+    identity = Eq(square(add(a_, b_)), add(square(a_), mul(2, a_, b_), square(b_)), evaluate=False)
+    return Rewrite(out, (identity,))
+
+
+ADD_AND_SUBTRACT = Rule(
+    "add-and-subtract-mean",
+    "Add and subtract the mean",
+    "Measure the distance from the other mean through the mean of q.",
+    _add_and_subtract_mean,
+)
+
+EXPAND_SQUARE = Rule(
+    "expand-square",
+    "Expand the square",
+    "Expand the square of a sum.",
+    _expand_square,
+)
+
+_SHIFTED_MOMENT_PLAN = (ADD_AND_SUBTRACT, EXPAND_SQUARE, LINEARITY, FIRST_MOMENT, SECOND_MOMENT)
+
+
+def shifted_moment_lemma(density: Density, point: Expr, setting: Setting) -> Derivation:
+    """The derived lemma ``E_q[(x - m)**2] = s_q**2 + (m_q - m)**2``."""
+    start = Expectation(square(sub(density.variable, point)), density)
+    return derive_chain("shifted-second-moment", "Second moment about another point", start,
+                        _SHIFTED_MOMENT_PLAN, setting)
+
+
+def _shifted_second_moment(expr: Expr, setting: Setting) -> Rewrite:
+    """``E_q[(x - m)**2] -> s_q**2 + (m_q - m)**2`` (add and subtract m_q; the cross term vanishes)."""
+    lemmas: list[Derivation] = []
+
+    def match(e: Expr) -> Expr | None:
+        found = _shift(e)
+        if found is None:
+            return None
+        lemma = shifted_moment_lemma(*found, setting)
+        lemmas.append(lemma)
+        return lemma.result
+
+    out = rewrite_nodes(expr, match)
+    if not lemmas:
+        raise RuleNotApplicable("no second moment about another point in the expression")
+    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+
+
+GAUSSIAN_LOG_DENSITY = Rule(
+    "gaussian-log-density",
+    "Gaussian log-densities",
+    "Substitute the logarithm of each Gaussian density.",
+    _log_density,
+)
+
+COMBINE_LOG_DENSITIES = Rule(
+    "combine-log-densities",
+    "Combine the log-densities",
+    "The constant terms cancel and the two log-scales combine into one logarithm.",
+    _combine_log_densities,
+)
+
+SHIFTED_SECOND_MOMENT = Rule(
+    "shifted-second-moment",
+    "Second moment about the other mean",
+    "Add and subtract the mean of q; the cross term vanishes (lemma below).",
+    _shifted_second_moment,
+)
