@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .cases import CASES
-from .core import Derivation, derive_chain
+from .core import Derivation
 from .errors import UsageError
 from .nodes import KL
 from .setting import Notation
-from .verify import verify_derivation
+from .verify import Checker
 
 
 def derive(case: str, *, notation: Notation | None = None) -> Derivation:
@@ -16,5 +16,5 @@ def derive(case: str, *, notation: Notation | None = None) -> Derivation:
         raise UsageError(f"unknown case {case!r} (choose from: {', '.join(CASES)})")
     spec = CASES[case]
     setting = spec.setting(notation or Notation())
-    derivation = derive_chain(spec.name, spec.title, KL(setting.q, setting.p), spec.plan, setting, spec.description)
-    return verify_derivation(derivation)
+    checker = Checker(setting.parameters)
+    return checker.derive(spec.name, spec.title, KL(setting.q, setting.p), spec.plan, setting, spec.description)

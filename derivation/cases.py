@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sympy import S
+from sympy import S, sstr
 
 from .core import Rule
 from .rules import (
@@ -69,7 +69,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
         Case(
             "univariate",
             "KL divergence between two univariate Gaussians",
-            "KL(q||p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2), from the definition to the closed form",
+            "two arbitrary univariate Gaussians, from the definition to the closed form",
             "We derive the Kullback-Leibler divergence between two arbitrary univariate Gaussian densities, "
             "starting from its definition as an integral and using only the Gaussian log-density and the "
             "first two moments of a Gaussian. Every line follows from the one before by the rule named beside "
@@ -80,7 +80,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
         Case(
             "standard",
             "KL divergence to the standard normal prior (the VAE regulariser)",
-            "KL(q||p) for q = N(mu, sigma^2), p = N(0, 1), ending in the form used in VAE losses",
+            "a Gaussian against the standard normal prior, ending in the form VAE losses use",
             "The regulariser of a variational autoencoder is the KL divergence from the encoder's Gaussian "
             "q to the standard normal prior p. We follow the same plan as for two arbitrary Gaussians, then "
             "rewrite the result into the form that VAE code implements. Every line has been checked.",
@@ -89,3 +89,11 @@ CASES: Mapping[str, Case] = MappingProxyType({
         ),
     )
 })
+
+
+def describe_setting(case: Case, notation: Notation | None = None) -> str:
+    """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
+    setting = case.setting(notation or Notation())
+    return ", ".join(
+        f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p)
+    )

@@ -120,18 +120,33 @@ class Derivation:
         return render(self, "latex-display")
 
 
-def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting) -> tuple[Step, ...]:
-    """Apply each rule of ``plan`` to the line before, recording a :class:`Step` each time."""
+#: Called after each rule fires: ``(index, line before, new step) -> (step, check)``; raises on a wrong step.
+StepCheck = Callable[[int, Expr, Step], "tuple[Step, Check]"]
+
+
+def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting,
+               check: StepCheck | None = None) -> tuple[tuple[Step, ...], tuple[Check, ...]]:
+    """Apply each rule of ``plan`` to the line before, recording a :class:`Step` each time.
+
+    With ``check``, every step is checked as soon as it is made, so a wrong rule is reported at
+    the step it got wrong (not later, when a following rule no longer fits).
+    """
     steps: list[Step] = []
+    checks: list[Check] = []
     expr = start
-    for rule in plan:
+    for index, rule in enumerate(plan):
         rewrite = rule(expr, setting)
-        expr = rewrite.expr
-        steps.append(Step(rule.key, rule.title, rule.justification, expr, rewrite.identities, rewrite.lemmas))
-    return tuple(steps)
+        step = Step(rule.key, rule.title, rule.justification, rewrite.expr, rewrite.identities, rewrite.lemmas)
+        if check is not None:
+            step, verdict = check(index, expr, step)
+            checks.append(verdict)
+        steps.append(step)
+        expr = step.expr
+    return tuple(steps), tuple(checks)
 
 
 def derive_chain(name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting: Setting,
-                 description: str = "") -> Derivation:
-    """An unverified derivation of ``start`` by ``plan`` (used for cases and lemmas alike)."""
-    return Derivation(name, title, setting, start, apply_plan(start, plan, setting), description=description)
+                 description: str = "", check: StepCheck | None = None) -> Derivation:
+    """The derivation of ``start`` by ``plan`` (for cases and lemmas alike); checked if ``check`` is given."""
+    steps, checks = apply_plan(start, plan, setting, check)
+    return Derivation(name, title, setting, start, steps, checks, description)

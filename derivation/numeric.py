@@ -59,7 +59,8 @@ def hermite_rule(n: int = HERMITE_NODES) -> tuple[tuple[mpmath.mpf, mpmath.mpf],
                     break
             roots.append(z)
             weights.append(2 / derivative**2)
-        rule = [(r, w) for r, w in zip(roots, weights)] + [(-r, w) for r, w in zip(roots, weights) if r != 0]
+        pairs = list(zip(roots, weights, strict=True))
+        rule = pairs + [(-r, w) for r, w in pairs if r != 0]
         return tuple(sorted(rule))
 
 
@@ -113,7 +114,7 @@ class Evaluator:
     def _compute(self, expr: Expr) -> list[mpmath.mpf]:
         integrals = _outer_integrals(expr)
         dummies = [Dummy("I") for _ in integrals]
-        outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies))))
+        outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))
         params = sorted(outer.free_symbols - set(dummies), key=str)
         function = lambdify([*params, *dummies], outer, modules="mpmath")
         inner = [self.values_of_integral(node) for node in integrals]

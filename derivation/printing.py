@@ -9,6 +9,7 @@ Which macros it emits (``\\KL`` or ``\\operatorname{KL}``, ``\\log`` or ``\\ln``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sympy import Add, Basic, Expr, Integral, Mul, Pow, Rational, S, Symbol, log
@@ -134,7 +135,7 @@ class TextbookLatexPrinter(LatexPrinter):
         return joined
 
     def _print_Pow(self, expr: Pow) -> str:
-        base, exponent = expr.args
+        _base, exponent = expr.args
         if exponent.is_Number and exponent.is_negative:
             return self._print_Mul(Mul(S.One, expr, evaluate=False))
         return super()._print_Pow(expr)
@@ -189,3 +190,100 @@ def to_latex(expr: Basic, style: PrintStyle = MACRO_STYLE) -> str:
 
 
 __all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "mul", "to_latex"]
+
+
+# -- line breaking for display environments ---------------------------------------------------------
+_ZERO_WIDTH = {r"\left", r"\right", r"\middle", r"\,", r"\;", r"\!", r"\limits", r"\displaystyle"}
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+
+
+def visual_width(tex: str) -> float:
+    """A rough width of typeset LaTeX in character units (fractions stack, scripts are small)."""
+    width, i = 0.0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "\\":
+            match = _COMMAND.match(tex, i)
+            command = match.group(0)
+            i = match.end()
+            if command == r"\frac":
+                top, i = _group(tex, i)
+                bottom, i = _group(tex, i)
+                width += max(visual_width(top), visual_width(bottom)) + 0.5
+            elif command in _ZERO_WIDTH:
+                continue
+            else:
+                width += 2.0 if command in (r"\log", r"\ln", r"\exp", r"\KL", r"\operatorname") else 1.0
+        elif c in "^_":
+            group, i = _group(tex, i + 1)
+            width += 0.7 * visual_width(group)
+        elif c in "{} ":
+            i += 1
+        else:
+            width += 1.0
+            i += 1
+    return width
+
+
+def _group(tex: str, i: int) -> tuple[str, int]:
+    """The braced group (or single token) starting at ``i`` and the index after it."""
+    while i < len(tex) and tex[i] == " ":
+        i += 1
+    if i >= len(tex):
+        return "", i
+    if tex[i] != "{":
+        match = _COMMAND.match(tex, i) if tex[i] == "\\" else None
+        end = match.end() if match else i + 1
+        return tex[i:end], end
+    depth, start = 0, i
+    for j in range(i, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[j], 0)
+        if depth == 0:
+            return tex[start + 1:j], j + 1
+    return tex[start + 1:], len(tex)
+
+
+def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
+    """The terms of a sum as printed by ``_print_Add``, each with its sign (`+ a`, `- b`)."""
+    out = []
+    for i, term in enumerate(expr.args):
+        negative = is_negative_term(term)
+        shown = negate_term(term) if negative else term
+        text = printer._print(shown)
+        if shown.is_Add:
+            text = rf"\left({text}\right)"
+        out.append(("- " if negative else ("+ " if i else "")) + text)
+    return out
+
+
+def _pack(pieces: list[str], width: float) -> list[str]:
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and visual_width(lines[-1] + piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60) -> list[str]:
+    """The LaTeX of ``expr`` as one or more lines of at most ``width`` (see :func:`visual_width`).
+
+    Long sums break between terms; a long sum inside an expectation breaks inside the brackets
+    (``\\left[ ... \\right.`` / ``\\left. ... \\right]``). Anything else stays on one line.
+    """
+    printer = TextbookLatexPrinter(style)
+    whole = printer.doprint(expr)
+    if visual_width(whole) <= width:
+        return [whole]
+    if expr.is_Add:
+        return _pack(_signed_terms(printer, expr), width)
+    if isinstance(expr, Expectation) and expr.expr.is_Add:
+        label = printer._density_label(expr.density)
+        head = rf"{style.expectation}_{{{label}}}"
+        lines = _pack(_signed_terms(printer, expr.expr), width - visual_width(head) - 1)
+        if len(lines) > 1:
+            first = rf"{head}\left[{lines[0]}\right."
+            middle = [rf"\left.{line}\right." for line in lines[1:-1]]
+            return [first, *middle, rf"\left.{lines[-1]}\right]"]
+    return [whole]

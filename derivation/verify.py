@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, oo, powsimp
 
-from .core import Check, Derivation
+from .core import Check, Derivation, Rule, Step, derive_chain
 from .errors import StepRejected
 from .forms import evaluated
 from .nodes import KL, Density, Expectation
@@ -33,10 +33,7 @@ _NORMALISATIONS: tuple[Callable[[Expr], Expr], ...] = (
 
 def is_zero(expr: Expr) -> bool:
     """Whether one of a few cheap normal forms of ``expr`` is literally 0 (a proof, not a guess)."""
-    for normalise in _NORMALISATIONS:
-        if normalise(expr) == 0:
-            return True
-    return False
+    return any(normalise(expr) == 0 for normalise in _NORMALISATIONS)
 
 
 def _as_integral(expr: Expr) -> Integral | None:
@@ -59,9 +56,9 @@ def symbolic_reason(before: Expr, after: Expr) -> str | None:
         if is_zero(_explicit(a.function) - _explicit(b.function)):
             return "the integrands are identical"
         return None
-    if not before.has(*INTEGRAL_NODES) and not after.has(*INTEGRAL_NODES):
-        if is_zero(_explicit(before) - _explicit(after)):
-            return "the difference simplifies to 0"
+    closed_forms = not before.has(*INTEGRAL_NODES) and not after.has(*INTEGRAL_NODES)
+    if closed_forms and is_zero(_explicit(before) - _explicit(after)):
+        return "the difference simplifies to 0"
     return None
 
 
@@ -76,30 +73,41 @@ class Checker:
         if reason is not None:
             return Check(index, True, "symbolic", reason)
         left, right = self.evaluator.values(before), self.evaluator.values(after)
-        for point, a, b in zip(self.evaluator.points, left, right):
+        for point, a, b in zip(self.evaluator.points, left, right, strict=False):
             if not close(a, b):
                 shown = ", ".join(f"{s} = {float(v):.6g}" for s, v in point.items())
                 return Check(index, False, "numeric", f"at {shown}: before {float(a):.12g}, after {float(b):.12g}")
         count = len(self.evaluator.points)
         return Check(index, True, "numeric", f"agree at {count} random points (quadrature, 30 digits)")
 
+    def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
+        """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""
+        lemmas = tuple(self.verify(lemma) for lemma in step.lemmas)
+        verdict = self.check(index, before, step.expr)
+        if not verdict.ok:
+            raise StepRejected(
+                f"{title}: step {index + 1} ({step.rule}) does not follow from the line before; {verdict.detail}"
+            )
+        return replace(step, lemmas=lemmas), verdict
+
     def verify(self, derivation: Derivation) -> Derivation:
         """``derivation`` with a check on every step (and on every lemma), or :class:`StepRejected`."""
-        steps = []
-        checks = []
+        if derivation.verified and all(lm.verified for s in derivation.steps for lm in s.lemmas):
+            return derivation
+        steps, checks = [], []
         before = derivation.start
         for index, step in enumerate(derivation.steps):
-            lemmas = tuple(self.verify(lemma) for lemma in step.lemmas)
-            check = self.check(index, before, step.expr)
-            if not check.ok:
-                raise StepRejected(
-                    f"{derivation.title}: step {index + 1} ({step.rule}) does not follow from the line before; "
-                    f"{check.detail}"
-                )
-            checks.append(check)
-            steps.append(replace(step, lemmas=lemmas))
+            step, verdict = self.check_step(index, before, step, derivation.title)
+            steps.append(step)
+            checks.append(verdict)
             before = step.expr
         return replace(derivation, steps=tuple(steps), checks=tuple(checks))
+
+    def derive(self, name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting,
+               description: str = "") -> Derivation:
+        """Apply ``plan`` to ``start``, checking each step as it is made."""
+        return derive_chain(name, title, start, plan, setting, description,
+                            check=lambda i, before, step: self.check_step(i, before, step, title))
 
 
 def free_parameters(derivation: Derivation) -> set:
@@ -113,5 +121,5 @@ def free_parameters(derivation: Derivation) -> set:
 
 
 def verify_derivation(derivation: Derivation, probes: int = PROBES) -> Derivation:
-    """Check every step; return the derivation with its checks attached."""
+    """Check every step of an already built derivation; return it with its checks attached."""
     return Checker(free_parameters(derivation), probes).verify(derivation)

@@ -93,7 +93,7 @@ def _vae_order(expr: Expr, setting: Setting) -> Expr:
 
 CANCEL_AND_COLLECT = Rule(
     "cancel-and-collect",
-    "Cancel and collect",
+    "Cancel, collect",
     "Cancel the common factor and collect the constants.",
     _cancel_and_collect,
 )

@@ -31,7 +31,7 @@ def rewrite_nodes(expr: Basic, match: Match) -> Basic:
     if not expr.args:
         return expr
     args = [rewrite_nodes(a, match) for a in expr.args]
-    if all(new is old for new, old in zip(args, expr.args)):
+    if all(new is old for new, old in zip(args, expr.args, strict=False)):
         return expr
     return rebuild(expr, args)
 

@@ -41,7 +41,7 @@ KL_DEFINITION = Rule(
 
 INTEGRAL_AS_EXPECTATION = Rule(
     "integral-as-expectation",
-    "Expectation under q",
+    "As an expectation",
     "An integral of a function weighted by the density q is the expectation of that function under q.",
     _as_expectation,
 )

@@ -91,7 +91,7 @@ STANDARDISE = Rule(
 
 STANDARD_NORMAL_MOMENTS = Rule(
     "standard-normal-moments",
-    "Standard normal moments",
+    "Normal moments",
     "A standard normal variable has mean 0 and variance 1.",
     _standard_normal_moments,
 )
@@ -138,7 +138,7 @@ SECOND_MOMENT = Rule(
 
 FIRST_MOMENT = Rule(
     "first-central-moment",
-    "Cross term vanishes",
+    "Zero mean",
     "x deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
     _replace_central_moment(1),
 )
@@ -189,7 +189,7 @@ def _expand_square(expr: Expr, setting: Setting) -> Rewrite:
 
 ADD_AND_SUBTRACT = Rule(
     "add-and-subtract-mean",
-    "Add and subtract the mean",
+    "Add and subtract",
     "Measure the distance from the other mean through the mean of q.",
     _add_and_subtract_mean,
 )
@@ -231,21 +231,21 @@ def _shifted_second_moment(expr: Expr, setting: Setting) -> Rewrite:
 
 GAUSSIAN_LOG_DENSITY = Rule(
     "gaussian-log-density",
-    "Gaussian log-densities",
+    "Log-densities",
     "Substitute the logarithm of each Gaussian density.",
     _log_density,
 )
 
 COMBINE_LOG_DENSITIES = Rule(
     "combine-log-densities",
-    "Combine the log-densities",
+    "Combine logs",
     "The constant terms cancel and the two log-scales combine into one logarithm.",
     _combine_log_densities,
 )
 
 SHIFTED_SECOND_MOMENT = Rule(
     "shifted-second-moment",
-    "Second moment about the other mean",
+    "Shifted moment",
     "Add and subtract the mean of q; the cross term vanishes (lemma below).",
     _shifted_second_moment,
 )

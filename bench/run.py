@@ -1,0 +1,79 @@
+#!/usr/bin/env python
+"""Whole-process timings of kl-derive commands as ratios of the import floor, measured in one run.
+
+    python bench/run.py                 # every target, median of 5 runs each
+    python bench/run.py --repeat 9 univariate-markdown
+
+The floor is ``python -c "import sympy, jinja2, click"``; each target's median wall time is divided
+by the floor's median measured in the same run (runs are interleaved, so machine noise hits both).
+This is a measurement, not a test: it prints a table and exits 1 if a ratio exceeds its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = [sys.executable, "-c", "import sympy, jinja2, click"]
+
+
+def kl_derive() -> list[str]:
+    """The installed console script if there is one, else the checkout's cli.py."""
+    script = shutil.which("kl-derive")
+    return [script] if script else [sys.executable, str(Path(__file__).resolve().parent.parent / "cli.py")]
+
+
+#: name -> (arguments after kl-derive, target ratio, issue)
+TARGETS: dict[str, tuple[list[str], float, str]] = {
+    "univariate-markdown": (["derive", "univariate", "--format", "markdown", "-o", "{out}/u.md"], 2.0, "#2"),
+    "standard-latex": (["derive", "standard", "--format", "latex", "-o", "{out}/s.tex"], 2.0, "#2"),
+}
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("targets", nargs="*", help=f"a subset of: {', '.join(TARGETS)}")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
+    chosen = args.targets or list(TARGETS)
+    base = kl_derive()
+    with tempfile.TemporaryDirectory() as out:
+        commands = {name: base + [a.format(out=out) for a in TARGETS[name][0]] for name in chosen}
+        for command in commands.values():  # warm the file cache and check each command works
+            timed(command)
+        floor: list[float] = []
+        times: dict[str, list[float]] = {name: [] for name in chosen}
+        for _ in range(args.repeat):
+            floor.append(timed(FLOOR))
+            for name, command in commands.items():
+                times[name].append(timed(command))
+    floor_median = statistics.median(floor)
+    print(f"import floor (median of {args.repeat}): {floor_median:.3f} s   [{' '.join(FLOOR[1:])}]")
+    print(f"{'target':<24} {'median s':>9} {'ratio':>7} {'limit':>7}  issue")
+    failed = False
+    for name in chosen:
+        median = statistics.median(times[name])
+        ratio = median / floor_median
+        limit, issue = TARGETS[name][1], TARGETS[name][2]
+        failed |= ratio > limit
+        print(f"{name:<24} {median:>9.3f} {ratio:>7.2f} {limit:>7.1f}  {issue}{'  OVER' if ratio > limit else ''}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The command line: exit codes, one-line errors, files written atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import cli
+
+
+def run(args, capsys):
+    code = cli.run(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_derive_to_stdout(capsys):
+    code, out, err = run(["derive", "univariate"], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("# KL divergence between two univariate Gaussians")
+
+
+def test_derive_latex_to_a_file(tmp_path, capsys):
+    target = tmp_path / "kl.tex"
+    code, out, _ = run(["derive", "univariate", "--format", "latex", "-o", str(target)], capsys)
+    assert code == 0 and out == ""
+    assert target.read_text().startswith(r"\documentclass")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left behind
+
+
+def test_list_and_version(capsys):
+    code, out, _ = run(["list"], capsys)
+    assert code == 0 and "univariate" in out and "standard" in out
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and "0.1.0" in out
+
+
+@pytest.mark.parametrize("args", [
+    ["derive", "nonsense"],
+    ["derive", "univariate", "--format", "docx"],
+    ["derive", "univariate", "--bogus"],
+    ["derive"],
+    ["frobnicate"],
+])
+def test_bad_input_is_one_line_and_exit_2(args, capsys):
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("kl-derive: error:")
+    assert "Traceback" not in err
+
+
+def test_unwritable_output_leaves_existing_file_untouched(tmp_path, capsys):
+    code, _, err = run(["derive", "univariate", "-o", str(tmp_path / "missing" / "kl.md")], capsys)
+    assert code == 2 and "cannot write" in err
+    existing = tmp_path / "kl.md"
+    existing.write_text("keep me")
+    code, _, err = run(["derive", "nonsense", "-o", str(existing)], capsys)
+    assert code == 2 and existing.read_text() == "keep me"
+
+
+def test_read_only_directory(tmp_path, capsys):
+    """As root, permission bits do not stop writes: /proc is a directory nobody can create files in."""
+    if os.geteuid() == 0:
+        directory = "/proc"
+    else:
+        directory = str(tmp_path)
+        tmp_path.chmod(0o500)
+    try:
+        code, _, err = run(["derive", "univariate", "-o", os.path.join(directory, "kl.md")], capsys)
+    finally:
+        tmp_path.chmod(0o700)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "cannot write" in err
+
+
+def test_special_files_are_written_in_place(capsys):
+    code, _, _ = run(["derive", "univariate", "-o", os.devnull], capsys)
+    assert code == 0 and os.path.exists(os.devnull)
+
+
+def test_help_on_every_command(capsys):
+    for args in (["--help"], ["derive", "--help"], ["list", "--help"]):
+        code, out, _ = run(args, capsys)
+        assert code == 0 and "Usage:" in out
+
+
+def test_installed_console_script(tmp_path):
+    script = shutil.which("kl-derive")
+    if script is None:
+        pytest.fail("the kl-derive console script is not installed (pip install .)")
+    done = subprocess.run([script, "derive", "standard", "-o", str(tmp_path / "s.md")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "VAE" in (tmp_path / "s.md").read_text()
+    bad = subprocess.run([script, "derive", "nope"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_checkout_entry_point(tmp_path):
+    done = subprocess.run([sys.executable, cli.__file__, "list"], capture_output=True, text=True)
+    assert done.returncode == 0 and "univariate" in done.stdout
+
+
+def test_tests_run_the_installed_package():
+    """In CI the suite must exercise what ``pip install .`` installed, not the checkout."""
+    import derivation
+
+    if os.environ.get("KL_DERIVE_REQUIRE_TOOLS") == "1":
+        assert "site-packages" in derivation.__file__, derivation.__file__
+        assert "site-packages" in cli.__file__, cli.__file__

@@ -1,0 +1,68 @@
+"""Rendering: every line printed from the engine, textbook forms, strict templates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from derivation import render
+from derivation.errors import RenderError, UsageError
+from derivation.printing import PLAIN_STYLE, to_latex
+
+
+def test_markdown_shows_every_step_and_the_result(univariate):
+    text = render(univariate, "markdown")
+    for step in univariate.steps:
+        assert to_latex(step.expr, PLAIN_STYLE) in text
+        assert step.title in text
+    assert to_latex(univariate.result, PLAIN_STYLE) in text
+    assert text.count("$$") % 2 == 0
+    assert "## Lemmas" in text and "## Verification" in text
+
+
+def test_no_computer_algebra_artefacts(univariate, standard):
+    for d in (univariate, standard):
+        for fmt in ("markdown", "latex"):
+            text = render(d, fmt)
+            assert r"\log{\left(" not in text  # SymPy's default log printing
+            assert r"{\left(x \right)}" not in text  # applied-function printing
+            assert "NegativeInfinity" not in text and r"\text{\Pi}" not in text
+            assert not re.search(r"e\^\{[^}]*\} e\^\{", text)  # no exp(..) exp(..) products
+
+
+def test_textbook_forms(univariate, standard):
+    md = render(univariate, "markdown")
+    assert r"\log \frac{\sigma_{2}}{\sigma_{1}}" in md
+    assert r"\frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}} - \frac{1}{2}" in md
+    assert r"- \frac{1}{2} \left(1 + \log \sigma^{2} - \mu^{2} - \sigma^{2}\right)" in render(standard, "markdown")
+
+
+def test_latex_has_stable_labels_and_macros(univariate):
+    tex = render(univariate, "latex")
+    for i in range(1, len(univariate.steps) + 1):
+        assert rf"\label{{eq:univariate:step-{i}}}" in tex
+    assert r"\KL\left(q" in tex and r"\E_{q}" in tex
+    assert r"\providecommand{\KL}" in tex
+
+
+def test_repr_latex_for_jupyter(univariate):
+    shown = univariate._repr_latex_()
+    assert shown.startswith("$$") and r"\begin{aligned}" in shown
+    assert to_latex(univariate.result, PLAIN_STYLE) in shown
+
+
+def test_unknown_format_is_a_usage_error(univariate):
+    with pytest.raises(UsageError, match="unknown format"):
+        render(univariate, "docx")
+
+
+def test_a_custom_template_sees_the_context_and_missing_names_fail(univariate, tmp_path):
+    good = tmp_path / "good.md.j2"
+    good.write_text("{{ title }}: {{ steps | length }} steps; {{ result }}")
+    text = render(univariate, "markdown", template=good)
+    assert text.startswith(univariate.title) and f"{len(univariate.steps)} steps" in text
+    bad = tmp_path / "bad.md.j2"
+    bad.write_text("{{ no_such_variable }}")
+    with pytest.raises(RenderError, match="no_such_variable"):
+        render(univariate, "markdown", template=bad)

@@ -1,0 +1,84 @@
+"""The checker: correct steps pass, and a deliberately broken rule is rejected (nothing is rendered)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sympy import Symbol, log
+
+from derivation import CASES
+from derivation.core import Rewrite, derive_chain
+from derivation.errors import StepRejected
+from derivation.nodes import KL, Expectation
+from derivation.rules import CANCEL_AND_COLLECT, SECOND_MOMENT
+from derivation.rules.base import rewrite_or_refuse
+from derivation.setting import Notation
+from derivation.verify import Checker, is_zero, verify_derivation
+
+
+def _derive_with(plan_edit):
+    case = CASES["univariate"]
+    setting = case.setting(Notation())
+    plan = plan_edit(case.plan)
+    return Checker(setting.parameters).derive(case.name, case.title, KL(setting.q, setting.p), plan, setting)
+
+
+def _wrong_second_moment(expr, setting):
+    """E[(x - mu)^2] -> sigma (forgets the square): a plausible slip."""
+    q = setting.q
+
+    def match(e):
+        if isinstance(e, Expectation) and e.expr == (q.variable - q.mean) ** 2:
+            return q.std
+        return None
+
+    return Rewrite(rewrite_or_refuse(expr, match, "moment"))
+
+
+def _wrong_constant(expr, setting):
+    """Collects -sigma^2/(2 sigma^2) as -1 instead of -1/2."""
+    out = CANCEL_AND_COLLECT.apply(expr, setting).expr
+    return out.func(*out.args[:-1], -1, evaluate=False)
+
+
+def test_a_broken_expectation_rule_is_rejected_numerically():
+    broken = replace(SECOND_MOMENT, key="broken-second-moment", apply=_wrong_second_moment)
+    with pytest.raises(StepRejected, match=r"step 7 \(broken-second-moment\)"):
+        _derive_with(lambda plan: tuple(broken if r is SECOND_MOMENT else r for r in plan))
+
+
+def test_a_broken_closed_form_rule_is_rejected():
+    broken = replace(CANCEL_AND_COLLECT, key="broken-collect", apply=_wrong_constant)
+    with pytest.raises(StepRejected, match="broken-collect"):
+        _derive_with(lambda plan: tuple(broken if r is CANCEL_AND_COLLECT else r for r in plan))
+
+
+def test_the_unbroken_plan_passes():
+    assert _derive_with(lambda plan: plan).verified
+
+
+def test_checker_methods():
+    a, b = Symbol("a", positive=True), Symbol("b", positive=True)
+    checker = Checker({a, b})
+    ok = checker.check(0, log(a * b), log(a) + log(b))
+    assert ok.ok and ok.method == "symbolic"
+    bad = checker.check(1, log(a * b), log(a) - log(b))
+    assert not bad.ok and "before" in bad.detail
+
+
+def test_is_zero_is_a_proof_not_a_guess():
+    a = Symbol("a", real=True)
+    assert is_zero(log(a**2 + 1) - log(a**2 + 1))
+    assert not is_zero(log(a**2) - 2 * log(a))  # false for negative a: must not be "proved"
+
+
+def test_verifying_a_built_derivation_catches_a_wrong_line():
+    case = CASES["univariate"]
+    setting = case.setting(Notation())
+    broken = replace(CANCEL_AND_COLLECT, key="broken-collect", apply=_wrong_constant)
+    plan = tuple(broken if r is CANCEL_AND_COLLECT else r for r in case.plan)
+    unchecked = derive_chain(case.name, case.title, KL(setting.q, setting.p), plan, setting)
+    assert not unchecked.verified
+    with pytest.raises(StepRejected, match="step 9"):
+        verify_derivation(unchecked)
