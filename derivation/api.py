@@ -1,20 +1,31 @@
-"""The public entry points: :func:`derive` a case, then render it."""
+"""The public entry points: :func:`derive` a case (every step verified), then render it."""
 
 from __future__ import annotations
 
-from .cases import CASES
+from dataclasses import replace
+
+from .cases import CASES, Options
 from .core import Derivation
 from .errors import UsageError
-from .nodes import KL
 from .setting import Notation
 from .verify import Checker
 
 
-def derive(case: str, *, notation: Notation | None = None) -> Derivation:
-    """Derive ``case`` step by step and verify every step (raises ``StepRejected`` on a wrong step)."""
+def derive(case: str, *, notation: Notation | None = None, dim: int | None = None,
+           route: str | None = None) -> Derivation:
+    """Derive ``case`` step by step, checking each step as it is made.
+
+    Raises :class:`~derivation.errors.UsageError` for an unknown case or options the case does not
+    take, and :class:`~derivation.errors.StepRejected` if a rule produced a wrong line.
+    """
     if case not in CASES:
         raise UsageError(f"unknown case {case!r} (choose from: {', '.join(CASES)})")
     spec = CASES[case]
-    setting = spec.setting(notation or Notation())
+    options = Options(notation or Notation(), dim, route)
+    plan = spec.plan(options)
+    setting = spec.setting(options)
     checker = Checker(setting.parameters)
-    return checker.derive(spec.name, spec.title, KL(setting.q, setting.p), spec.plan, setting, spec.description)
+    derivation = checker.derive(spec.name, spec.title, setting.start(), plan, setting, spec.description)
+    if spec.sections is not None:
+        derivation = replace(derivation, sections=spec.sections(derivation))
+    return derivation

@@ -1,14 +1,15 @@
-"""The named cases: each is a setting (built from a notation) and a plan (a tuple of rules), nothing else."""
+"""The named cases: each is a setting (built from the user's options) and a plan (a tuple of rules) per route."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from sympy import S, sstr
 
-from .core import Rule
+from .core import Derivation, Rule, Section
+from .errors import UsageError
 from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
@@ -28,15 +29,45 @@ from .setting import Notation, Setting, gaussian_pair
 
 
 @dataclass(frozen=True)
+class Options:
+    """What a user chooses for a case: notation, and where the case allows them a dimension and a route."""
+
+    notation: Notation = field(default_factory=Notation)
+    dim: int | None = None
+    route: str | None = None
+
+
+#: Builds a document's extra sections (e.g. the interpretation) from the verified derivation.
+SectionsBuilder = Callable[[Derivation], "tuple[Section, ...]"]
+
+
+@dataclass(frozen=True)
 class Case:
-    """A named derivation: ``summary`` is one line for ``kl-derive list``; ``description`` opens the document."""
+    """A named derivation: ``summary`` is one line for ``kl-derive list``; ``description`` opens the document.
+
+    ``plans`` maps a route name to its plan; the first route is the default. ``takes_dim`` says
+    whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation.
+    """
 
     name: str
     title: str
     summary: str
     description: str
-    setting: Callable[[Notation], Setting]
-    plan: tuple[Rule, ...]
+    setting: Callable[[Options], Setting]
+    plans: Mapping[str, tuple[Rule, ...]]
+    takes_dim: bool = False
+    sections: SectionsBuilder | None = None
+
+    def plan(self, options: Options) -> tuple[Rule, ...]:
+        """The plan for the chosen route, after checking the options fit this case."""
+        if options.dim is not None and not self.takes_dim:
+            raise UsageError(f"case {self.name!r} does not take --dim")
+        if options.route is None:
+            return next(iter(self.plans.values()))
+        if options.route not in self.plans:
+            raise UsageError(f"unknown route {options.route!r} for case {self.name!r} "
+                             f"(choose from: {', '.join(self.plans)})")
+        return self.plans[options.route]
 
 
 UNIVARIATE_PLAN: tuple[Rule, ...] = (
@@ -55,11 +86,13 @@ UNIVARIATE_PLAN: tuple[Rule, ...] = (
 STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, FACTOR_OUT, VAE_ORDER)
 
 
-def _two_gaussians(n: Notation) -> Setting:
+def _two_gaussians(options: Options) -> Setting:
+    n = options.notation
     return gaussian_pair(n, n.real("mu", 1), n.positive("sigma", 1), n.real("mu", 2), n.positive("sigma", 2))
 
 
-def _against_standard_prior(n: Notation) -> Setting:
+def _against_standard_prior(options: Options) -> Setting:
+    n = options.notation
     return gaussian_pair(n, n.real("mu"), n.positive("sigma"), S.Zero, S.One)
 
 
@@ -75,7 +108,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "first two moments of a Gaussian. Every line follows from the one before by the rule named beside "
             "it, and every line has been checked.",
             _two_gaussians,
-            UNIVARIATE_PLAN,
+            MappingProxyType({"definition": UNIVARIATE_PLAN}),
         ),
         Case(
             "standard",
@@ -85,15 +118,13 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "q to the standard normal prior p. We follow the same plan as for two arbitrary Gaussians, then "
             "rewrite the result into the form that VAE code implements. Every line has been checked.",
             _against_standard_prior,
-            STANDARD_PLAN,
+            MappingProxyType({"definition": STANDARD_PLAN}),
         ),
     )
 })
 
 
-def describe_setting(case: Case, notation: Notation | None = None) -> str:
+def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
-    setting = case.setting(notation or Notation())
-    return ", ".join(
-        f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p)
-    )
+    setting = case.setting(options or Options())
+    return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))

@@ -7,8 +7,9 @@ start expression records one :class:`Step` per rule. Verification (``verify.py``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sympy import Basic, Expr
@@ -77,8 +78,46 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A derived statement for a prose section (e.g. ``Gt(f''(t), 0)``), with the check that established it."""
+
+    statement: Basic
+    text: str = ""
+    check: Check | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure written next to the document: ``stem`` + ``.png`` (Markdown) or ``.pdf`` (LaTeX)."""
+
+    key: str
+    caption: str
+    stem: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section after the main chain (e.g. the interpretation).
+
+    ``text`` is prose; each ``{name}`` in it is filled with the printed formula ``values[name]``, so
+    no number or formula in the prose is typed by hand.
+    """
+
+    key: str
+    title: str
+    text: str = ""
+    values: Mapping[str, Basic] = field(default_factory=lambda: MappingProxyType({}))
+    derivations: tuple[Derivation, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
 class Derivation:
-    """A chain ``start = steps[0].expr = steps[1].expr = ...``; lemmas are derivations too."""
+    """A chain ``start = steps[0].expr = steps[1].expr = ...``; lemmas are derivations too.
+
+    ``sections`` hold further material a document shows after the chain (each with its own checks).
+    """
 
     name: str
     title: str
@@ -87,6 +126,7 @@ class Derivation:
     steps: tuple[Step, ...]
     checks: tuple[Check, ...] = ()
     description: str = ""
+    sections: tuple[Section, ...] = ()
 
     @property
     def result(self) -> Expr:

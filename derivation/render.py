@@ -7,6 +7,7 @@ engine's SymPy expressions by the textbook printer. LaTeX templates use nbconver
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import jinja2
 from sympy import Contains, Eq, Gt, S, Symbol
 
-from .core import Derivation, Step
+from .core import Derivation, Section
 from .errors import RenderError, UsageError
 from .nodes import Density
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
@@ -83,81 +84,113 @@ def _assumption(symbol: Symbol):
     return Gt(symbol, 0, evaluate=False) if symbol.is_positive else Contains(symbol, S.Reals, evaluate=False)
 
 
-def context(derivation: Derivation, style: PrintStyle) -> dict[str, Any]:
-    """Everything a template may use; each formula is a LaTeX string printed from the engine's result."""
-
-    def tex(expr) -> str:
-        return to_latex(expr, style)
-
-    lemmas = list(derivation.lemmas())
-    numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(lemmas)}
-
-    def lines(d: Derivation, label_prefix: str) -> list[dict[str, Any]]:
-        width = _expression_width(d, tex(d.start))
-        out = []
-        for index, step in enumerate(d.steps):
-            check = d.checks[index] if index < len(d.checks) else None
-            out.append(_line(step, index, check, label_prefix, numbers, tex))
-            out[-1]["lines"] = break_lines(step.expr, style, width)
-        return out
-
-    setting = derivation.setting
-    densities = [d for d in (getattr(setting, "q", None), getattr(setting, "p", None)) if isinstance(d, Density)]
-    parameters = getattr(setting, "parameters", ())
-    methods = [c.method for c in derivation.checks] + [c.method for lm in lemmas for c in lm.checks]
-    return {
-        "case": derivation.name,
-        "title": derivation.title,
-        "description": derivation.description,
-        "densities": [tex(Eq(Symbol(d.name), Density("", d.variable, d.mean, d.std), evaluate=False))
-                      for d in densities],
-        "assumptions": [tex(_assumption(s)) for s in parameters],
-        "lhs": tex(derivation.start),
-        "steps": lines(derivation, f"eq:{derivation.name}:step"),
-        "result": tex(derivation.result),
-        "statement": tex(Eq(derivation.start, derivation.result, evaluate=False)),
-        "lemmas": [
-            {
-                "number": numbers[(lm.start, lm.result)],
-                "title": lm.title,
-                "lhs": tex(lm.start),
-                "statement": tex(Eq(lm.start, lm.result, evaluate=False)),
-                "steps": lines(lm, f"eq:{derivation.name}:lemma-{numbers[(lm.start, lm.result)]}:step"),
-            }
-            for lm in lemmas
-        ],
-        "checks": {
-            "total": len(methods),
-            "symbolic": methods.count("symbolic"),
-            "numeric": methods.count("numeric"),
-            "all_passed": derivation.verified and all(lm.verified for lm in lemmas),
-        },
-    }
-
-
 #: Width of a display line in the units of :func:`visual_width` (an A4 article at 11pt, 2.2 cm margins),
 #: less the room for the equation number and the column gaps.
 DISPLAY_WIDTH = 58
 
 
-def _expression_width(d: Derivation, lhs: str) -> float:
-    """Room for the expression column: the display less the left-hand side and the widest title."""
-    longest_title = max((len(step.title) for step in d.steps), default=0)
-    return max(DISPLAY_WIDTH - visual_width(lhs) - 0.8 * longest_title, 20)
+class _Context:
+    """Builds the template context: every formula printed once, here, from the engine's expressions."""
+
+    def __init__(self, derivation: Derivation, style: PrintStyle, latex_syntax: bool):
+        self.derivation = derivation
+        self.style = style
+        self.escape = tex_escape if latex_syntax else str
+        self.lemmas = list(derivation.lemmas())
+        self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
+
+    def tex(self, expr) -> str:
+        return to_latex(expr, self.style)
+
+    def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
+        """A derivation chain: its statement and its steps, each broken into display lines."""
+        lhs = self.tex(d.start)
+        longest_title = max((len(step.title) for step in d.steps), default=0)
+        width = max(DISPLAY_WIDTH - visual_width(lhs) - 0.8 * longest_title, 20)
+        steps = []
+        for index, step in enumerate(d.steps):
+            check = d.checks[index] if index < len(d.checks) else None
+            steps.append({
+                "number": index + 1,
+                "rule": step.rule,
+                "title": step.title,
+                "justification": step.justification,
+                "latex": self.tex(step.expr),
+                "lines": break_lines(step.expr, self.style, width),
+                "identities": [self.tex(i) for i in step.identities],
+                "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
+                           if (lm.start, lm.result) in self.numbers],
+                "label": f"{label_prefix}-{index + 1}",
+                "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
+            })
+        return {
+            "name": d.name,
+            "title": d.title,
+            "lhs": lhs,
+            "statement": self.tex(Eq(d.start, d.result, evaluate=False)),
+            "result": self.tex(d.result),
+            "steps": steps,
+        }
+
+    def prose(self, text: str, values) -> str:
+        """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]``."""
+        out = []
+        for literal, name, _, _ in string.Formatter().parse(text):
+            out.append(self.escape(literal))
+            if name is not None:
+                if name not in values:
+                    raise RenderError(f"prose refers to {{{name}}}, which the section does not define")
+                out.append(f"${self.tex(values[name])}$")
+        return "".join(out)
+
+    def section(self, section: Section, index: int) -> dict[str, Any]:
+        case = self.derivation.name
+        return {
+            "key": section.key,
+            "title": section.title,
+            "text": self.prose(section.text, section.values),
+            "derivations": [self.chain(d, f"eq:{case}:{section.key}-{i + 1}:step")
+                            for i, d in enumerate(section.derivations)],
+            "facts": [{"latex": self.tex(f.statement), "text": self.prose(f.text, section.values),
+                       "method": f.check.method if f.check else None} for f in section.facts],
+            "figures": [{"key": f.key, "caption": f.caption, "stem": f.stem} for f in section.figures],
+        }
+
+    def document(self) -> dict[str, Any]:
+        d = self.derivation
+        setting = d.setting
+        densities = [x for x in (getattr(setting, "q", None), getattr(setting, "p", None)) if isinstance(x, Density)]
+        methods = [c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
+        main = self.chain(d, f"eq:{d.name}:step")
+        return {
+            "case": d.name,
+            "title": d.title,
+            "description": d.description,
+            "densities": [self.tex(Eq(Symbol(x.name), Density("", x.variable, x.mean, x.std), evaluate=False))
+                          for x in densities],
+            "assumptions": [self.tex(_assumption(s)) for s in getattr(setting, "parameters", ())],
+            "lhs": main["lhs"],
+            "steps": main["steps"],
+            "result": main["result"],
+            "statement": main["statement"],
+            "lemmas": [
+                {"number": self.numbers[(lm.start, lm.result)],
+                 **self.chain(lm, f"eq:{d.name}:lemma-{self.numbers[(lm.start, lm.result)]}:step")}
+                for lm in self.lemmas
+            ],
+            "sections": [self.section(s, i) for i, s in enumerate(d.sections)],
+            "checks": {
+                "total": len(methods),
+                "symbolic": methods.count("symbolic"),
+                "numeric": methods.count("numeric"),
+                "all_passed": d.verified and all(lm.verified for lm in self.lemmas),
+            },
+        }
 
 
-def _line(step: Step, index: int, check, label_prefix: str, numbers, tex) -> dict[str, Any]:
-    return {
-        "number": index + 1,
-        "rule": step.rule,
-        "title": step.title,
-        "justification": step.justification,
-        "latex": tex(step.expr),
-        "identities": [tex(i) for i in step.identities],
-        "lemmas": [numbers[(lm.start, lm.result)] for lm in step.lemmas if (lm.start, lm.result) in numbers],
-        "label": f"{label_prefix}-{index + 1}",
-        "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
-    }
+def context(derivation: Derivation, style: PrintStyle = PLAIN_STYLE, latex_syntax: bool = False) -> dict[str, Any]:
+    """Everything a template may use (documented in the README); formulas are printed LaTeX strings."""
+    return _Context(derivation, style, latex_syntax).document()
 
 
 def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Path | None = None) -> str:
@@ -173,7 +206,7 @@ def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Pat
             path = Path(template)
             env = _environment(path.parent, spec.latex_syntax)
             compiled = env.get_template(path.name)
-        return compiled.render(**context(derivation, spec.style))
+        return compiled.render(**context(derivation, spec.style, spec.latex_syntax))
     except jinja2.TemplateNotFound as error:
         raise UsageError(f"template not found: {error.name}") from None
     except jinja2.UndefinedError as error:

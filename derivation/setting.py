@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from sympy import Expr, Symbol
 
-from .nodes import Density
+from .nodes import KL, Density
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class Setting:
     @property
     def x(self) -> Symbol:
         return self.q.variable
+
+    def start(self) -> KL:
+        """The first line of every derivation in this setting: ``KL(q || p)``."""
+        return KL(self.q, self.p)
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:

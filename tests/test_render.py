@@ -66,3 +66,24 @@ def test_a_custom_template_sees_the_context_and_missing_names_fail(univariate, t
     bad.write_text("{{ no_such_variable }}")
     with pytest.raises(RenderError, match="no_such_variable"):
         render(univariate, "markdown", template=bad)
+
+
+def test_sections_fill_prose_from_values_and_render_in_both_formats(univariate):
+    from dataclasses import replace
+
+    from sympy import Eq, Gt, Symbol
+
+    from derivation.core import Fact, Section
+
+    s = Symbol("sigma", positive=True)
+    section = Section("meaning", "Interpretation", "The minimum is at {where} (50% of cases & more).",
+                      {"where": Eq(s, 1)}, facts=(Fact(Gt(s, 0), "by assumption"),))
+    d = replace(univariate, sections=(section,))
+    md = render(d, "markdown")
+    assert "## Interpretation" in md and r"The minimum is at $\sigma = 1$ (50% of cases & more)." in md
+    assert r"- $\sigma > 0$ — by assumption" in md
+    tex = render(d, "latex")
+    assert r"\section*{Interpretation}" in tex and r"$\sigma = 1$ (50\% of cases \& more)" in tex
+    broken = replace(univariate, sections=(Section("x", "X", "uses {missing}"),))
+    with pytest.raises(RenderError, match="missing"):
+        render(broken, "markdown")

@@ -8,19 +8,19 @@ import pytest
 from sympy import Symbol, log
 
 from derivation import CASES
+from derivation.cases import Options
 from derivation.core import Rewrite, derive_chain
 from derivation.errors import StepRejected
 from derivation.nodes import KL, Expectation
 from derivation.rules import CANCEL_AND_COLLECT, SECOND_MOMENT
 from derivation.rules.base import rewrite_or_refuse
-from derivation.setting import Notation
 from derivation.verify import Checker, is_zero, verify_derivation
 
 
 def _derive_with(plan_edit):
     case = CASES["univariate"]
-    setting = case.setting(Notation())
-    plan = plan_edit(case.plan)
+    setting = case.setting(Options())
+    plan = plan_edit(case.plan(Options()))
     return Checker(setting.parameters).derive(case.name, case.title, KL(setting.q, setting.p), plan, setting)
 
 
@@ -75,9 +75,9 @@ def test_is_zero_is_a_proof_not_a_guess():
 
 def test_verifying_a_built_derivation_catches_a_wrong_line():
     case = CASES["univariate"]
-    setting = case.setting(Notation())
+    setting = case.setting(Options())
     broken = replace(CANCEL_AND_COLLECT, key="broken-collect", apply=_wrong_constant)
-    plan = tuple(broken if r is CANCEL_AND_COLLECT else r for r in case.plan)
+    plan = tuple(broken if r is CANCEL_AND_COLLECT else r for r in case.plan(Options()))
     unchecked = derive_chain(case.name, case.title, KL(setting.q, setting.p), plan, setting)
     assert not unchecked.verified
     with pytest.raises(StepRejected, match="step 9"):
