@@ -77,7 +77,7 @@ def test_sections_fill_prose_from_values_and_render_in_both_formats(univariate):
 
     s = Symbol("sigma", positive=True)
     section = Section("meaning", "Interpretation", "The minimum is at {where} (50% of cases & more).",
-                      {"where": Eq(s, 1)}, facts=(Fact(Gt(s, 0), "by assumption"),))
+                      {"where": Eq(s, 1)}, facts=(Fact(Gt(s, 0, evaluate=False), "by assumption"),))
     d = replace(univariate, sections=(section,))
     md = render(d, "markdown")
     assert "## Interpretation" in md and r"The minimum is at $\sigma = 1$ (50% of cases & more)." in md
