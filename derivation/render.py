@@ -15,11 +15,10 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from sympy import Contains, Eq, Gt, S, Symbol
+from sympy import Eq
 
 from .core import Derivation, Section
 from .errors import RenderError, UsageError
-from .nodes import Density
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
 
 
@@ -78,10 +77,6 @@ def _environment(directory: Path, latex_syntax: bool) -> jinja2.Environment:
     env = jinja2.Environment(**options)
     env.filters["tex"] = tex_escape
     return env
-
-
-def _assumption(symbol: Symbol):
-    return Gt(symbol, 0, evaluate=False) if symbol.is_positive else Contains(symbol, S.Reals, evaluate=False)
 
 
 #: Width of a display line in the units of :func:`visual_width` (an A4 article at 11pt, 2.2 cm margins),
@@ -159,16 +154,14 @@ class _Context:
     def document(self) -> dict[str, Any]:
         d = self.derivation
         setting = d.setting
-        densities = [x for x in (getattr(setting, "q", None), getattr(setting, "p", None)) if isinstance(x, Density)]
         methods = [c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
         main = self.chain(d, f"eq:{d.name}:step")
         return {
             "case": d.name,
             "title": d.title,
             "description": d.description,
-            "densities": [self.tex(Eq(Symbol(x.name), Density("", x.variable, x.mean, x.std), evaluate=False))
-                          for x in densities],
-            "assumptions": [self.tex(_assumption(s)) for s in getattr(setting, "parameters", ())],
+            "densities": [self.tex(statement) for statement in setting.statements()],
+            "assumptions": [self.tex(assumption) for assumption in setting.assumptions()],
             "lhs": main["lhs"],
             "steps": main["steps"],
             "result": main["result"],

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sympy import Expr, Symbol
+from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
 from .nodes import KL, Density
 
@@ -50,6 +50,16 @@ class Setting:
     def start(self) -> KL:
         """The first line of every derivation in this setting: ``KL(q || p)``."""
         return KL(self.q, self.p)
+
+    def statements(self) -> tuple[Basic, ...]:
+        """What the document's "Setting" paragraph states, e.g. ``q = N(mu1, sigma1**2)``."""
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.mean, d.std), evaluate=False)
+                     for d in (self.q, self.p))
+
+    def assumptions(self) -> tuple[Basic, ...]:
+        """The assumptions on the parameters, as printable relations (``sigma1 > 0``, ``mu1 in R``)."""
+        return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
+                     for s in self.parameters)
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
