@@ -10,6 +10,7 @@ from sympy import S, sstr
 
 from .core import Derivation, Rule, Section
 from .errors import UsageError
+from .mvcases import DIAGONAL_ROUTES, FULL_PLAN, VAE_PLAN, diagonal_setting, full_setting, vae_setting
 from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
@@ -120,8 +121,45 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _against_standard_prior,
             MappingProxyType({"definition": STANDARD_PLAN}),
         ),
+        Case(
+            "full",
+            "KL divergence between two multivariate Gaussians",
+            "two Gaussians in k dimensions with full covariance, by the trace trick",
+            "We derive the Kullback-Leibler divergence between two Gaussians in k dimensions with arbitrary means "
+            "and covariance matrices. After the log-densities, the only tool is the trace trick for the expected "
+            "quadratic form, derived as a lemma each time it is used. Every line follows from the one before by "
+            "the rule named beside it, and every line has been checked.",
+            full_setting,
+            MappingProxyType({"trace": FULL_PLAN}),
+        ),
+        Case(
+            "diagonal",
+            "KL divergence of a diagonal Gaussian from the standard normal",
+            "a Gaussian with diagonal covariance against N(0, I) in d dimensions (routes: paper, full, kingma)",
+            "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the prior is "
+            "the standard normal. With diagonal covariance the densities factorise over the coordinates, so the "
+            "divergence is a sum of univariate divergences, each given by the univariate result. Every line "
+            "follows from the one before by the rule named beside it, and every line has been checked.",
+            diagonal_setting,
+            DIAGONAL_ROUTES,
+            takes_dim=True,
+        ),
+        Case(
+            "vae",
+            "The VAE regulariser in the log-variance parameterisation",
+            "the diagonal result in terms of the log-variances an encoder outputs, down to the line of code",
+            "A VAE encoder outputs, for each latent coordinate, a mean and a log-variance. We take the divergence "
+            "of the diagonal Gaussian from the standard normal prior, derived in the lemma, and rewrite it step by "
+            "step in those outputs until it is the line VAE code computes. Every line has been checked, the last "
+            "by parsing the code back.",
+            vae_setting,
+            MappingProxyType({"logvar": VAE_PLAN}),
+        ),
     )
 })
+
+
+# The multivariate cases' plans and settings (imported here, after the univariate plans they reuse).
 
 
 def describe_setting(case: Case, options: Options | None = None) -> str:

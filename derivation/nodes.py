@@ -58,10 +58,23 @@ class Density(Expr):
 
     def log_pdf_form(self) -> Expr:
         """``log N(x; m, s**2) = -1/2 log(2 pi s**2) - (x - m)**2 / (2 s**2)``, as a display form."""
-        return sub(
-            mul(neg(HALF), log(mul(2, pi, self.var))),
-            frac(square(sub(self.variable, self.mean)), mul(2, self.var)),
-        )
+        return sub(self.log_normaliser(), self.energy())
+
+    def log_normaliser(self) -> Expr:
+        """The part of the log-density free of x: ``-1/2 log(2 pi s**2)``."""
+        return mul(neg(HALF), log(mul(2, pi, self.var)))
+
+    def energy(self) -> Expr:
+        """The part of minus the log-density that depends on x: ``(x - m)**2 / (2 s**2)``."""
+        return frac(square(sub(self.variable, self.mean)), mul(2, self.var))
+
+    def log_normaliser_ratio(self, other: Density) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)``, combined."""
+        return log(frac(other.std, self.std))
+
+    def integral(self, integrand: Expr) -> Integral:
+        """``Integral(integrand, (x, -oo, oo))``: an integral over the whole range of this density's variable."""
+        return Integral(integrand, (self.variable, -oo, oo))
 
     def doit(self, **hints) -> Expr:
         return self.pdf()
@@ -90,7 +103,7 @@ class Expectation(Expr):
 
     def as_integral(self) -> Integral:
         """The defining integral, with the density still a named node."""
-        return Integral(mul(self.density, self.expr), (self.density.variable, -oo, oo))
+        return self.density.integral(mul(self.density, self.expr))
 
     def doit(self, **hints) -> Expr:
         x = self.density.variable
@@ -98,7 +111,11 @@ class Expectation(Expr):
 
 
 class KL(Expr):
-    """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, -oo, oo))`` for two densities of one variable."""
+    """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, -oo, oo))``.
+
+    The integral is taken over the whole space of q's variable (``q.integral``), so the same node
+    serves densities of one variable and of a vector (``mvnodes.MvDensity``).
+    """
 
     is_commutative = True
 
@@ -120,7 +137,7 @@ class KL(Expr):
 
     def as_integral(self) -> Integral:
         """The definition, with the densities still named nodes."""
-        return Integral(mul(self.q, log(frac(self.q, self.p))), (self.q.variable, -oo, oo))
+        return self.q.integral(mul(self.q, log(frac(self.q, self.p))))
 
     def doit(self, **hints) -> Expr:
         q, p = self.q.pdf(), self.p.pdf()

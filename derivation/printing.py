@@ -12,10 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Expr, Integral, Mul, Pow, Rational, S, Symbol, log
+from sympy import Add, Basic, Expr, Indexed, IndexedBase, Integral, Mul, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
+from .families import index_family
 from .forms import is_negative_term, mul, negate_term
+from .mvnodes import (
+    CodeLine,
+    Diag,
+    IndexRange,
+    InSpace,
+    MatExpectation,
+    MvDensity,
+    PositiveDefinite,
+    QuadForm,
+    SpaceIntegral,
+    Vec,
+)
 from .nodes import KL, Density, Expectation
 
 
@@ -34,7 +48,9 @@ MACRO_STYLE = PrintStyle()
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
 PLAIN_STYLE = PrintStyle(kl=r"\operatorname{KL}", expectation=r"\mathbb{E}")
 
-_BIG_NODES = (Expectation, Integral, KL)
+_BIG_NODES = (Expectation, Integral, KL, SpaceIntegral, MatExpectation)
+#: A sum or product of more same-shaped terms than this, one per coordinate, prints as ``t_1 + t_2 + \cdots + t_N``.
+ELIDE_AFTER = 5
 
 
 class TextbookLatexPrinter(LatexPrinter):
@@ -72,32 +88,132 @@ class TextbookLatexPrinter(LatexPrinter):
         head = self._print(Symbol(expr.func.__name__))
         return f"{head}({args})" if exp is None else f"{head}^{{{exp}}}({args})"
 
+    # -- sums and products over an index ---------------------------------------------------------------
+    def _print_Sum(self, expr: Sum) -> str:
+        return self._big_operator(r"\sum", expr)
+
+    def _print_Product(self, expr: Product) -> str:
+        return self._big_operator(r"\prod", expr)
+
+    def _big_operator(self, command: str, expr: Sum | Product) -> str:
+        (index, low, high), = expr.limits
+        body = self._print(expr.function)
+        if expr.function.is_Add or is_negative_term(expr.function):
+            body = rf"\left({body}\right)"
+        return rf"{command}_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {body}"
+
+    # -- vectors, matrices and indexed symbols ---------------------------------------------------------
+    def _name(self, label: Basic) -> str:
+        """A symbol's name as a textbook writes it; several plain letters read as one word (``\\mathrm{logvar}``)."""
+        name = str(label)
+        if len(name) > 1 and name.isalpha() and name.lower() not in _GREEK:
+            return rf"\mathrm{{{name}}}"
+        return self._print(Symbol(name))
+
+    def _print_IndexedBase(self, expr: IndexedBase) -> str:
+        return self._name(expr.label)
+
+    def _print_Indexed(self, expr: Indexed) -> str:
+        indices = ", ".join(self._print(i) for i in expr.indices)
+        return rf"{self._name(expr.base.label)}_{{{indices}}}"
+
+    def _print_Vec(self, expr: Vec) -> str:
+        return self._name(expr.base.label)
+
+    def _print_Diag(self, expr: Diag) -> str:
+        dim = expr.dim
+        if dim.is_Integer and dim <= ELIDE_AFTER:
+            entries = [self._print(expr.at(i)) for i in range(1, int(dim) + 1)]
+        elif dim.is_Integer:
+            entries = [self._print(expr.at(1)), self._print(expr.at(2)), r"\ldots", self._print(expr.at(dim))]
+        else:
+            entries = [self._print(expr.at(1)), r"\ldots", self._print(expr.at(dim))]
+        return rf"\operatorname{{diag}}\left({', '.join(entries)}\right)"
+
+    def _print_Identity(self, expr) -> str:
+        return "I"
+
+    def _print_ZeroMatrix(self, expr) -> str:
+        return "0"
+
+    def _bracketed(self, expr: Basic) -> str:
+        """A matrix factor, in parentheses unless it is a single symbol."""
+        text = self._print(expr)
+        atomic = expr.is_Symbol or isinstance(expr, MatrixSymbol | Vec | Identity | Inverse | MatExpectation)
+        return text if atomic else rf"\left({text}\right)"
+
+    def _print_MatMul(self, expr: MatMul) -> str:
+        factors = list(expr.args)
+        prefix = ""
+        if factors and factors[0] == -1:
+            prefix, factors = "- ", factors[1:]
+        texts = []
+        for factor in factors:
+            text = self._print(factor)
+            texts.append(rf"\left({text}\right)" if isinstance(factor, MatAdd) or factor.is_Add else text)
+        return prefix + " ".join(texts)
+
+    def _print_Transpose(self, expr: Transpose) -> str:
+        return rf"{self._bracketed(expr.arg)}^{{\top}}"
+
+    def _print_Inverse(self, expr: Inverse) -> str:
+        return rf"{self._bracketed(expr.arg)}^{{-1}}"
+
+    def _print_QuadForm(self, expr: QuadForm) -> str:
+        middle = "" if isinstance(expr.matrix, Identity) else f" {self._print(expr.matrix)}"
+        return rf"{self._bracketed(expr.left)}^{{\top}}{middle} {self._bracketed(expr.right)}"
+
+    def _print_Trace(self, expr: Trace) -> str:
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+
+    def _print_Determinant(self, expr: Determinant) -> str:
+        return rf"\left|{self._print(expr.arg)}\right|"
+
+    def _print_MvDensity(self, expr: MvDensity) -> str:
+        if expr.name:
+            return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
+        return self._normal_law(expr)
+
+    def _print_SpaceIntegral(self, expr: SpaceIntegral) -> str:
+        space = r"\mathbb{R}" if expr.dim == 1 else rf"\mathbb{{R}}^{{{self._print(expr.dim)}}}"
+        return rf"\int_{{{space}}} {self._print(expr.function)}\, d{self._print(expr.variable)}"
+
+    def _print_MatExpectation(self, expr: MatExpectation) -> str:
+        label = self._density_label(expr.density)
+        return rf"{self.style.expectation}_{{{label}}}\left[{self._print(expr.expr)}\right]"
+
+    def _print_InSpace(self, expr: InSpace) -> str:
+        element, dim = expr.args
+        space = r"\mathbb{R}" if dim == 1 else rf"\mathbb{{R}}^{{{self._print(dim)}}}"
+        return rf"{self._print(element)} \in {space}"
+
+    def _print_PositiveDefinite(self, expr: PositiveDefinite) -> str:
+        return rf"{self._print(expr.args[0])} \succ 0"
+
+    def _print_IndexRange(self, expr: IndexRange) -> str:
+        index, dim = expr.args
+        return rf"{self._print(index)} = 1, \ldots, {self._print(dim)}"
+
+    def _print_CodeLine(self, expr: CodeLine) -> str:
+        return rf"\texttt{{{_tt_escape(expr.text)}}}"
+
     # -- logarithms ---------------------------------------------------------------------------
     def _print_log(self, expr: log, exp: str | None = None) -> str:
         (arg,) = expr.args
         head = self.style.log if exp is None else rf"{self.style.log}^{{{exp}}}"
         if _is_simple_log_argument(arg):
             return rf"{head} {self._print(arg)}"
-        if _fraction_parts(arg) is not None:
+        if _fraction_parts(arg) is not None and not (len(arg.args) > 1 and all(_is_fraction(a) for a in arg.args)):
             return rf"{head} {self._print(arg)}"
         return rf"{head}\left({self._print(arg)}\right)"
 
     # -- sums and products as built --------------------------------------------------------------
     def _print_Add(self, expr: Add, order: str | None = None) -> str:
-        parts: list[str] = []
-        for i, term in enumerate(expr.args):
-            negative = is_negative_term(term)
-            shown = negate_term(term) if negative else term
-            text = self._print(shown)
-            if shown.is_Add:
-                text = rf"\left({text}\right)"
-            if i == 0:
-                parts.append(f"- {text}" if negative else text)
-            else:
-                parts.append(f" - {text}" if negative else f" + {text}")
-        return "".join(parts)
+        return " ".join(_signed_terms(self, expr))
 
     def _print_Mul(self, expr: Mul) -> str:
+        if len(expr.args) > 1 and all(_is_fraction(a) for a in expr.args):  # a product of ratios stays one
+            return self._product(list(expr.args))
         sign, coefficient, numerator, denominator = _split_product(expr)
         prefix = "- " if sign < 0 else ""
         p, q = coefficient.p, coefficient.q
@@ -106,8 +222,12 @@ class TextbookLatexPrinter(LatexPrinter):
             body = self._product(([Rational(p)] if p != 1 else []) + numerator)
             return prefix + body
         if not denominator:  # a purely numeric denominator: \frac{p}{q} times the rest
+            if p == 1 and numerator and numerator[0].is_Symbol:  # a count such as k/2 reads as one fraction
+                head, numerator = rf"\frac{{{self._print(numerator[0])}}}{{{q}}}", numerator[1:]
+            else:
+                head = rf"\frac{{{p}}}{{{q}}}"
             rest = self._product(numerator, bracket_single_add=True) if numerator else ""
-            return prefix + rf"\frac{{{p}}}{{{q}}} {rest}".rstrip()
+            return prefix + f"{head} {rest}".rstrip()
         den = self._product(den_factors)
         if any(f.has(*_BIG_NODES) for f in numerator):
             small = [f for f in numerator if not f.has(*_BIG_NODES)]
@@ -119,12 +239,18 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _product(self, factors: list[Expr], bracket_single_add: bool = False) -> str:
         """Factors side by side; sums are bracketed unless one sum stands alone."""
+        shown = list(factors)
+        elided = len(shown) > ELIDE_AFTER and index_family(tuple(shown))
+        if elided:
+            shown = [shown[0], shown[1], shown[-1]]
         texts = []
-        for factor in factors:
+        for factor in shown:
             text = self._print(factor)
             if factor.is_Add and (len(factors) > 1 or bracket_single_add):
                 text = rf"\left({text}\right)"
             texts.append(text)
+        if elided:
+            texts.insert(2, r"\cdots")
         joined = ""
         for i, text in enumerate(texts):
             if i and (texts[i - 1][-1].isdigit() and text[0].isdigit()):
@@ -141,11 +267,32 @@ class TextbookLatexPrinter(LatexPrinter):
         return super()._print_Pow(expr)
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+          "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}
+
+_TT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#", "%": r"\%",
+               "&": r"\&", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _tt_escape(text: str) -> str:
+    """Code for ``\\texttt``: TeX specials escaped."""
+    return "".join(_TT_ESCAPES.get(c, c) for c in text)
+
+
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density) or (arg.is_Number and arg.is_positive and arg.is_Integer):
+    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed) or \
+            (arg.is_Number and arg.is_positive and arg.is_Integer):
+        return True
+    if arg.is_Pow and isinstance(arg.args[0], Indexed) and arg.args[1].is_Integer and arg.args[1] > 0:
         return True
     return bool(arg.is_Pow and arg.args[0].is_Symbol and arg.args[1].is_Integer and arg.args[1] > 0)
+
+
+def _is_fraction(factor: Basic) -> bool:
+    """A product with a symbolic denominator, e.g. ``q_1(x_1) / p_1(x_1)``."""
+    return factor.is_Mul and any(f.is_Pow and f.args[1].is_negative and not f.args[0].is_Number
+                                 for f in factor.args)
 
 
 def _fraction_parts(arg: Basic) -> tuple | None:
@@ -244,15 +391,21 @@ def _group(tex: str, i: int) -> tuple[str, int]:
 
 
 def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
-    """The terms of a sum as printed by ``_print_Add``, each with its sign (`+ a`, `- b`)."""
+    """The terms of a sum, each with its sign (`+ a`, `- b`); one term per coordinate elided past the second."""
+    terms = list(expr.args)
+    elided = len(terms) > ELIDE_AFTER and index_family(tuple(terms))
+    if elided:
+        terms = [terms[0], terms[1], terms[-1]]
     out = []
-    for i, term in enumerate(expr.args):
+    for i, term in enumerate(terms):
         negative = is_negative_term(term)
         shown = negate_term(term) if negative else term
         text = printer._print(shown)
         if shown.is_Add:
             text = rf"\left({text}\right)"
         out.append(("- " if negative else ("+ " if i else "")) + text)
+    if elided:
+        out.insert(2, ("- " if is_negative_term(terms[-1]) else "+ ") + r"\cdots")
     return out
 
 

@@ -61,6 +61,12 @@ class Setting:
         return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
                      for s in self.parameters)
 
+    def checker(self):
+        """The checker for derivations in this setting (random points drawn over ``parameters``)."""
+        from .verify import Checker
+
+        return Checker(self.parameters)
+
     @property
     def parameters(self) -> tuple[Symbol, ...]:
         """The free parameters, in reading order."""

@@ -68,23 +68,24 @@ def _factor_leading_coefficient(expr: Expr, setting: Setting) -> Expr:
     return mul(c, add(*[evaluated(t) / c for t in parts]))
 
 
+def vae_rank(term: Expr, means: set) -> int:
+    """The place of a term in the VAE form: constant 0, log-variance 1, squared mean 2, variance 3."""
+    if term.is_Number:
+        return 0
+    if term.has(log):
+        return 1
+    if term.free_symbols & means:
+        return 2
+    return 3
+
+
 def _vae_order(expr: Expr, setting: Setting) -> Expr:
     """Reorder ``c (...)``: constants, then log-variances, then means, then variances (as VAE code)."""
     c, rest = _numeric_coefficient(expr)
     if len(rest) != 1 or not rest[0].is_Add:
         raise RuleNotApplicable("not a multiple of a sum")
-    means = setting.q.mean.free_symbols | setting.p.mean.free_symbols
-
-    def rank(term: Expr) -> int:
-        if term.is_Number:
-            return 0
-        if term.has(log):
-            return 1
-        if term.free_symbols & means:
-            return 2
-        return 3
-
-    ordered = sorted(terms(rest[0]), key=rank)
+    means = {s for s in setting.q.mean.free_symbols | setting.p.mean.free_symbols if not s.is_integer}  # not j
+    ordered = sorted(terms(rest[0]), key=lambda term: vae_rank(term, means))
     out = mul(c, add(*ordered))
     if out == expr:
         raise RuleNotApplicable("already in order")

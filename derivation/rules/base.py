@@ -14,6 +14,8 @@ Match = Callable[[Expr], "Expr | None"]
 
 def rebuild(expr: Basic, args: list[Basic]) -> Basic:
     """``expr`` with new ``args``, without letting SymPy re-evaluate (and re-order) it."""
+    if getattr(expr, "is_Matrix", False):  # MatAdd/MatMul subclass Add/Mul; their constructors keep the order
+        return expr.func(*args)
     if expr.is_Add:
         return add(*args)
     if expr.is_Mul:
@@ -45,15 +47,15 @@ def rewrite_or_refuse(expr: Expr, match: Match, what: str) -> Expr:
 
 
 def factors(expr: Expr) -> list[Expr]:
-    """The factors of a (possibly nested, unevaluated) product, in order."""
-    if expr.is_Mul:
+    """The factors of a (possibly nested, unevaluated) product, in order (a matrix product is one factor)."""
+    if expr.is_Mul and not getattr(expr, "is_Matrix", False):
         return [f for arg in expr.args for f in factors(arg)]
     return [expr]
 
 
 def terms(expr: Expr) -> list[Expr]:
-    """The terms of a (possibly nested, unevaluated) sum, in order; a non-sum is one term."""
-    if expr.is_Add:
+    """The terms of a (possibly nested, unevaluated) sum, in order; a non-sum (or a matrix sum) is one term."""
+    if expr.is_Add and not getattr(expr, "is_Matrix", False):
         return [t for arg in expr.args for t in terms(arg)]
     return [expr]
 

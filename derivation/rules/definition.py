@@ -5,7 +5,8 @@ from __future__ import annotations
 from sympy import Expr, Integral, oo
 
 from ..core import Rule
-from ..nodes import KL, Density, Expectation
+from ..mvnodes import DENSITIES, SpaceIntegral
+from ..nodes import KL, Expectation
 from ..setting import Setting
 from .base import factors, rewrite_or_refuse
 
@@ -15,18 +16,32 @@ def _definition(expr: Expr, setting: Setting) -> Expr:
     return rewrite_or_refuse(expr, lambda e: e.as_integral() if isinstance(e, KL) else None, "KL divergence")
 
 
+def _whole_space(e: Expr) -> tuple[Expr, Expr] | None:
+    """``(variable, integrand)`` of an integral over the whole range of its variable (R, or R^k for a vector)."""
+    if isinstance(e, Integral) and len(e.limits) == 1 and tuple(e.limits[0][1:]) == (-oo, oo):
+        return e.limits[0][0], e.function
+    if isinstance(e, SpaceIntegral):
+        return e.variable, e.function
+    return None
+
+
 def _as_expectation(expr: Expr, setting: Setting) -> Expr:
-    """``Integral(q(x) g(x), (x, -oo, oo)) -> E_q[g(x)]``: integrating against a density is an expectation."""
+    """``Integral(q(x) g(x), (x, -oo, oo)) -> E_q[g(x)]``: integrating against a density is an expectation.
+
+    The same for a vector x over R^k.
+    """
 
     def match(e: Expr) -> Expr | None:
-        if not (isinstance(e, Integral) and len(e.limits) == 1 and tuple(e.limits[0][1:]) == (-oo, oo)):
+        found = _whole_space(e)
+        if found is None:
             return None
-        parts = factors(e.function)
+        variable, integrand = found
+        parts = factors(integrand)
         density = parts[0]
-        if not isinstance(density, Density) or density.variable != e.limits[0][0]:
+        if not isinstance(density, DENSITIES) or density.variable != variable:
             return None
         rest = parts[1:]
-        body = rest[0] if len(rest) == 1 else e.function.func(*rest, evaluate=False)
+        body = rest[0] if len(rest) == 1 else integrand.func(*rest, evaluate=False)
         return Expectation(body, density)
 
     return rewrite_or_refuse(expr, match, "integral against a density")

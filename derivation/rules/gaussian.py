@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, S, Symbol, expand, factorial2, log, pi
+from sympy import Eq, Expr, S, Symbol, expand, factorial2, log
 
 from ..core import Derivation, Rewrite, Rule, derive_chain
 from ..errors import RuleNotApplicable
-from ..forms import HALF, add, evaluated, frac, mul, neg, square, sub
+from ..forms import add, evaluated, mul, neg, square, sub
+from ..mvnodes import DENSITIES
 from ..nodes import Density, Expectation
 from ..setting import Setting
 from .base import constants_first, rewrite_nodes, rewrite_or_refuse
@@ -14,11 +15,14 @@ from .expectation import LINEARITY
 
 
 def _log_density(expr: Expr, setting: Setting) -> Rewrite:
-    """``log q(x) -> -1/2 log(2 pi sigma**2) - (x - mu)**2 / (2 sigma**2)`` for each named Gaussian."""
+    """``log q(x) -> -1/2 log(2 pi sigma**2) - (x - mu)**2 / (2 sigma**2)`` for each named Gaussian.
+
+    For a Gaussian over a vector: ``-k/2 log(2 pi) - 1/2 log|S| - 1/2 (x - mu)^T S^-1 (x - mu)``.
+    """
     used: list[Density] = []
 
     def match(e: Expr) -> Expr | None:
-        if isinstance(e, log) and isinstance(e.args[0], Density) and e.args[0].name:
+        if isinstance(e, log) and isinstance(e.args[0], DENSITIES) and e.args[0].name:
             used.append(e.args[0])
             return e.args[0].log_pdf_form()
         return None
@@ -31,18 +35,17 @@ def _log_density(expr: Expr, setting: Setting) -> Rewrite:
 def _combine_log_densities(expr: Expr, setting: Setting) -> Rewrite:
     """``log q(x) - log p(x) -> log(s_p / s_q) - (x - m_q)**2 / (2 s_q**2) + (x - m_p)**2 / (2 s_p**2)``.
 
-    The ``-1/2 log 2 pi`` terms cancel and ``-1/2 log s_q**2 + 1/2 log s_p**2 = log(s_p / s_q)``.
+    The ``-1/2 log 2 pi`` terms cancel and ``-1/2 log s_q**2 + 1/2 log s_p**2 = log(s_p / s_q)``. The
+    densities supply the pieces (``log_normaliser``, ``energy``), so the same rule combines the
+    log-densities of two multivariate Gaussians into ``1/2 log(|S_p| / |S_q|) - ... + ...``.
     """
-    q, p, x = setting.q, setting.p, setting.x
+    q, p = setting.q, setting.p
     difference = sub(q.log_pdf_form(), p.log_pdf_form())
-    combined = add(
-        log(frac(p.std, q.std)),
-        neg(frac(square(sub(x, q.mean)), mul(2, q.var))),
-        frac(square(sub(x, p.mean)), mul(2, p.var)),
-    )
+    ratio = q.log_normaliser_ratio(p)
+    combined = add(ratio, neg(q.energy()), p.energy())
     out = rewrite_or_refuse(expr, lambda e: combined if e == difference else None, "difference of log-densities")
-    constants = sub(mul(neg(HALF), log(mul(2, pi, q.var))), mul(neg(HALF), log(mul(2, pi, p.var))))
-    return Rewrite(out, (Eq(constants, log(frac(p.std, q.std)), evaluate=False),))
+    constants = sub(q.log_normaliser(), p.log_normaliser())
+    return Rewrite(out, (Eq(constants, ratio, evaluate=False),))
 
 
 def _standardise(expr: Expr, setting: Setting) -> Rewrite:

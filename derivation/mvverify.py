@@ -1,0 +1,193 @@
+"""Checking lines over vectors and matrices, and derivations written out at a concrete dimension.
+
+:class:`MvChecker` is the :class:`~derivation.verify.Checker` for these settings. It first tries to
+show a step symbolically, with cheap normal forms only: lines free of matrices go to the univariate
+checker's own rules; traces, determinants and quadratic forms are otherwise treated as opaque
+real numbers (determinants positive), so scalar algebra over them is proved; two lines that differ
+only inside their coordinate sums are compared summand by summand; a line of code is parsed back
+and compared with the line it claims to print. SymPy cannot simplify differences of matrix
+expressions, so everything else is compared numerically (``mvnumeric``): at random points with
+small dimensions (2 and 3), random symmetric positive-definite matrices, and Gauss-Hermite
+quadrature for expectations and integrals. A step that fails raises ``StepRejected``.
+
+:func:`write_out` turns a derivation of general dimension d into the one at d = N, every sum written
+out; see the function for how its steps are checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+from sympy import Basic, Dummy, Expr, Integral, Product, Sum
+from sympy.matrices.expressions import Determinant, MatrixExpr, Trace
+
+from .core import Check, Derivation, Rule, Step
+from .errors import DerivationError
+from .families import Instantiation
+from .forms import evaluated
+from .mvnodes import CodeLine, MatExpectation, MvDensity, QuadForm, SpaceIntegral
+from .mvnumeric import EvaluationError, MvEvaluator, Point, code_meaning
+from .nodes import KL, Expectation
+from .verify import Checker, is_zero, symbolic_reason
+
+_INTEGRALS = (KL, Expectation, Integral, SpaceIntegral, MatExpectation)
+_OPAQUE = (Trace, Determinant, QuadForm)
+
+Definitions = Callable[[Expr], Expr]
+
+
+def _nodes(expr: Basic):
+    yield expr
+    for arg in expr.args:
+        yield from _nodes(arg)
+
+
+def _has_vector_parts(expr: Basic) -> bool:
+    return any(isinstance(n, MatrixExpr | MvDensity | SpaceIntegral | QuadForm | Trace | Determinant | CodeLine)
+               for n in _nodes(expr))
+
+
+def _opaque(before: Expr, after: Expr) -> tuple[Expr, Expr] | None:
+    """Both lines with traces, determinants and quadratic forms as symbols (one per distinct node)."""
+    symbols: dict[Basic, Dummy] = {}
+
+    def replace_atoms(expr: Basic) -> Basic:
+        if isinstance(expr, _OPAQUE):
+            if expr not in symbols:
+                symbols[expr] = Dummy(positive=True) if isinstance(expr, Determinant) else Dummy(real=True)
+            return symbols[expr]
+        if not expr.args:
+            return expr
+        return expr.func(*[replace_atoms(a) for a in expr.args])
+
+    a, b = replace_atoms(evaluated(before)), replace_atoms(evaluated(after))
+    if _has_vector_parts(a) or _has_vector_parts(b) or a.has(*_INTEGRALS) or b.has(*_INTEGRALS):
+        return None
+    return a, b
+
+
+def _sums(expr: Basic) -> list[Sum]:
+    return [n for n in _nodes(expr) if isinstance(n, Sum | Product)]
+
+
+def _skeleton(expr: Basic, sums: list[Basic]) -> Basic:
+    placeholders = {s: Dummy(f"S{i}") for i, s in enumerate(sums)}
+    return expr.xreplace(placeholders)
+
+
+def symbolic_reason_mv(before: Expr, after: Expr) -> str | None:
+    """How ``before == after`` follows symbolically, or None when these cheap normal forms cannot tell."""
+    if isinstance(after, CodeLine):
+        meaning = code_meaning(after)
+        if is_zero(evaluated(before) - evaluated(meaning)):
+            return "the code parses back to the line before"
+        return None
+    if not _has_vector_parts(before) and not _has_vector_parts(after):
+        reason = symbolic_reason(before, after)
+        if reason is not None:
+            return reason
+    pair = _opaque(before, after)
+    if pair is not None and is_zero(pair[0] - pair[1]):
+        return "the difference simplifies to 0 (traces, determinants and quadratic forms as numbers)"
+    left, right = _sums(before), _sums(after)
+    same_sums = bool(left) and len(left) == len(right) and \
+        all(a.limits == b.limits for a, b in zip(left, right, strict=True))
+    if same_sums and _skeleton(before, left) == _skeleton(after, right):
+        for a, b in zip(left, right, strict=True):
+            terms = _opaque(a.function, b.function)
+            if terms is None or not is_zero(terms[0] - terms[1]):
+                return None
+        return "equal term by term"
+    return None
+
+
+class MvChecker(Checker):
+    """Checks steps over vectors and matrices at a fixed set of random points (see the module docstring).
+
+    ``definitions`` rewrites derived quantities in terms of the parameters before a symbolic
+    comparison (e.g. ``sigma_j -> exp(logvar_j / 2)`` when the log-variances are the parameters).
+    """
+
+    def __init__(self, points: Sequence[Point], where: str, definitions: Definitions | None = None):
+        self.evaluator = MvEvaluator(points, where)
+        self.definitions = definitions
+
+    def check(self, index: int, before: Expr, after: Expr) -> Check:
+        try:
+            a, b = (self.definitions(before), self.definitions(after)) if self.definitions else (before, after)
+            reason = symbolic_reason_mv(a, b)
+        except (DerivationError, NotImplementedError, TypeError, ValueError, AttributeError):
+            reason = None  # not decided symbolically: the numeric check decides
+        if reason is not None:
+            return Check(index, True, "symbolic", reason)
+        evaluator = self.evaluator
+        try:
+            left, right = evaluator.values(before), evaluator.values(after)
+        except (EvaluationError, DerivationError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError) as error:
+            return Check(index, False, "numeric", f"could not evaluate the lines numerically: {error}")
+        for point, x, y in zip(evaluator.points, left, right, strict=True):
+            if not evaluator.close(x, y):
+                return Check(index, False, "numeric", f"at {evaluator.describe(point)}: "
+                                                      f"before {evaluator.show(x)}, after {evaluator.show(y)}")
+        return Check(index, True, "numeric", f"agree at {len(evaluator.points)} random points ({evaluator.where})")
+
+
+# -- derivations written out at a concrete dimension ------------------------------------------------------
+
+
+def write_out(general: Derivation, instantiation: Instantiation, setting, checker: Checker | None) -> Derivation:
+    """``general`` (dimension d, checked) written out at d = N: every line, identity and lemma.
+
+    Each line is the general line at d = N with every coordinate sum and product written term by term
+    (so applying the rule to the line before gives it, as at general d). Steps that change nothing at
+    this dimension (e.g. splitting a sum of one term) are left out. With a ``checker`` (small N) every
+    written-out step is checked again directly; otherwise a step's check is the general step's check,
+    which holds for every d, applied at d = N (the written-out lines are instances of the checked ones).
+    """
+    unchanged = all(instantiation(s.expr) is s.expr for s in general.steps) and \
+        instantiation(general.start) is general.start
+    if unchanged and all(lm is write_out(lm, instantiation, lm.setting, checker) for s in general.steps
+                         for lm in s.lemmas):
+        return general
+    size = instantiation.size
+    steps: list[Step] = []
+    checks: list[Check] = []
+    before = instantiation(general.start)
+    for step, check in zip(general.steps, general.checks, strict=True):
+        expr = instantiation(step.expr)
+        if expr == before:
+            continue
+        lemmas = tuple(write_out(lm, instantiation, lm.setting, checker) for lm in step.lemmas)
+        new = Step(step.rule, step.title, step.justification, expr,
+                   tuple(instantiation(i) for i in step.identities), lemmas)
+        if checker is not None:
+            new, verdict = checker.check_step(len(steps), before, new, general.title)
+        else:
+            verdict = Check(len(steps), check.ok, check.method,
+                            f"the step at general d, written out at d = {size} ({check.detail})")
+        steps.append(new)
+        checks.append(verdict)
+        before = expr
+    return Derivation(general.name, general.title, setting, instantiation(general.start), tuple(steps),
+                      tuple(checks), general.description, general.sections)
+
+
+class WrittenOutChecker:
+    """Derives a case at a concrete dimension: at general d (checked), then written out (:func:`write_out`)."""
+
+    def __init__(self, general_checker: Checker, direct: Checker | None, instantiation: Instantiation):
+        self.general_checker = general_checker
+        self.direct = direct
+        self.instantiation = instantiation
+
+    def derive(self, name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting,
+               description: str = "") -> Derivation:
+        general_setting = setting.general()
+        general = self.general_checker.derive(name, title, general_setting.start(), plan, general_setting,
+                                              description)
+        concrete = write_out(general, self.instantiation, setting, self.direct)
+        if concrete.start != start:
+            raise DerivationError(f"{title}: the written-out start does not match the setting")
+        return replace(concrete, setting=setting)

@@ -1,0 +1,270 @@
+"""Specialising results: the full-covariance result to a diagonal Gaussian against the standard normal,
+and the diagonal result to the log-variance parameterisation VAE encoders output.
+
+Each general result is cited as a lemma (its whole derivation, checked in its own setting) and
+instantiated; then every simplification the special case allows is a step of its own.
+"""
+
+from __future__ import annotations
+
+from sympy import Basic, Eq, Expr, Indexed, Integer, Symbol, exp, log
+from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
+
+from ..code import torch_code
+from ..core import Derivation, Rewrite, Rule
+from ..errors import RuleNotApplicable
+from ..families import coordinate_product, coordinate_sum
+from ..forms import square
+from ..mvnodes import CodeLine, Diag, MvDensity, QuadForm, Vec, madd, mmul
+from ..nodes import KL
+from .base import rebuild, rewrite_nodes, rewrite_or_refuse
+
+_n = Symbol("n", integer=True, positive=True)
+_A = MatrixSymbol("A", _n, _n)
+
+
+def _diagonal_pair(e: Basic, setting) -> bool:
+    return isinstance(e, KL) and e == setting.start()
+
+
+def full_covariance_lemma(setting) -> Derivation:
+    """The full-covariance derivation, checked in its own setting (same notation)."""
+    from ..mvcases import FULL_PLAN
+    from ..mvsetting import FullSetting
+
+    general = FullSetting(setting.notation)
+    return general.checker().derive("full", "KL divergence between two Gaussians with full covariance",
+                                    general.start(), FULL_PLAN, general)
+
+
+def _full_result(expr: Expr, setting) -> Rewrite:
+    """``KL(q || p) -> 1/2 (tr(S2^-1 S1) + (m2 - m1)^T S2^-1 (m2 - m1) - k + log(|S2| / |S1|))`` with
+    ``m1 = mu, S1 = diag(sigma**2), m2 = 0, S2 = I, k = d``: the full-covariance result (lemma), specialised."""
+    lemmas: list[Derivation] = []
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not _diagonal_pair(e, setting):
+            return None
+        lemma = full_covariance_lemma(setting)
+        general_q, general_p = lemma.start.q, lemma.start.p
+        mapping = {general_q.mean: e.q.mean, general_q.cov: e.q.cov, general_p.mean: e.p.mean,
+                   general_p.cov: e.p.cov, general_q.dim: e.q.dim}
+        used.extend(Eq(a, b, evaluate=False) for a, b in mapping.items())
+        lemmas.append(lemma)
+        return rewrite_nodes(lemma.result, mapping.get)
+
+    out = rewrite_or_refuse(expr, match, "divergence of this setting's densities")
+    return Rewrite(out, tuple(used), tuple(lemmas))
+
+
+def _simplify_identities(expr: Expr, setting) -> Rewrite:
+    """``I^-1 -> I``, ``I A -> A``, ``|I| -> 1``, ``0 - m -> -m``: the identity and the zero vector drop out."""
+    used: dict[str, Eq] = {}
+
+    def walk(e: Basic) -> Basic:
+        if not e.args or isinstance(e, MatrixSymbol | Identity | ZeroMatrix | Vec | Diag):
+            return e
+        args = [walk(a) for a in e.args]
+        e = e if all(a is b for a, b in zip(args, e.args, strict=True)) else rebuild(e, args)
+        if isinstance(e, Inverse) and isinstance(e.arg, Identity):
+            used.setdefault("inverse", Eq(Inverse(Identity(_n)), Identity(_n), evaluate=False))
+            return e.arg
+        if isinstance(e, Determinant) and isinstance(e.arg, Identity):
+            used.setdefault("determinant", Eq(Determinant(Identity(_n)), 1, evaluate=False))
+            return Integer(1)
+        if isinstance(e, MatMul) and any(isinstance(f, Identity) for f in e.args):
+            used.setdefault("product", Eq(MatMul(Identity(_n), _A), _A, evaluate=False))
+            return mmul(*e.args)
+        if isinstance(e, MatAdd) and any(isinstance(t, ZeroMatrix) for t in e.args):
+            return madd(*e.args)
+        if isinstance(e, QuadForm) and isinstance(e.matrix, Identity):
+            return e
+        return e
+
+    out = walk(expr)
+    if out == expr:
+        raise RuleNotApplicable("no identity matrix or zero vector to drop")
+    return Rewrite(out, tuple(used.values()))
+
+
+def _diagonal_trace(expr: Expr, setting) -> Rewrite:
+    """``tr(diag(a_1, ..., a_d)) -> Sum_j a_j``."""
+    out = rewrite_or_refuse(
+        expr, lambda e: coordinate_sum(e.arg.entry, e.arg.index, e.arg.dim)
+        if isinstance(e, Trace) and isinstance(e.arg, Diag) else None, "trace of a diagonal matrix")
+    j, d = setting.index, setting.dim
+    return Rewrite(out, (Eq(Trace(Diag(_entry(setting), j, d)), coordinate_sum(_entry(setting), j, d),
+                            evaluate=False),))
+
+
+def _diagonal_determinant(expr: Expr, setting) -> Rewrite:
+    """``|diag(a_1, ..., a_d)| -> Product_j a_j``."""
+    out = rewrite_or_refuse(
+        expr, lambda e: coordinate_product(e.arg.entry, e.arg.index, e.arg.dim)
+        if isinstance(e, Determinant) and isinstance(e.arg, Diag) else None, "determinant of a diagonal matrix")
+    j, d = setting.index, setting.dim
+    return Rewrite(out, (Eq(Determinant(Diag(_entry(setting), j, d)), coordinate_product(_entry(setting), j, d),
+                            evaluate=False),))
+
+
+def _entry(setting) -> Expr:
+    from sympy import IndexedBase
+
+    return IndexedBase("a", positive=True)[setting.index]
+
+
+def _squared_norm(expr: Expr, setting) -> Rewrite:
+    """``m^T m -> Sum_j m_j**2`` for a coordinate vector m."""
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, QuadForm) and isinstance(e.matrix, Identity) and e.left == e.right and \
+                isinstance(e.left, Vec):
+            j = setting.index
+            return coordinate_sum(square(e.left.base[j]), j, e.left.dim)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "squared norm of a coordinate vector")
+    from sympy import IndexedBase
+
+    a, j, d = IndexedBase("a", real=True), setting.index, setting.dim
+    return Rewrite(out, (Eq(QuadForm(Vec(a, d), Identity(d), Vec(a, d)), coordinate_sum(square(a[j]), j, d),
+                            evaluate=False),))
+
+
+FULL_RESULT = Rule(
+    "full-covariance-result",
+    "General result",
+    "Specialise the result for two Gaussians with full covariance (lemma below) to this pair.",
+    _full_result,
+)
+
+SIMPLIFY_IDENTITIES = Rule(
+    "identity-matrix",
+    "Identity",
+    "The identity matrix is its own inverse, leaves products unchanged and has determinant one; the zero "
+    "mean drops out.",
+    _simplify_identities,
+)
+
+DIAGONAL_TRACE = Rule(
+    "trace-of-diagonal",
+    "Trace",
+    "The trace of a diagonal matrix is the sum of its diagonal entries.",
+    _diagonal_trace,
+)
+
+SQUARED_NORM = Rule(
+    "squared-norm",
+    "Squared norm",
+    "The quadratic form of a vector with the identity is the sum of its squared entries.",
+    _squared_norm,
+)
+
+DIAGONAL_DETERMINANT = Rule(
+    "determinant-of-diagonal",
+    "Determinant",
+    "The determinant of a diagonal matrix is the product of its diagonal entries.",
+    _diagonal_determinant,
+)
+
+
+# -- the VAE parameterisation ------------------------------------------------------------------------------
+
+
+def diagonal_lemma(setting) -> Derivation:
+    """The diagonal derivation (the paper's route), checked, in this setting."""
+    from ..mvcases import DIAGONAL_PLAN
+
+    return setting.checker().derive("diagonal", "KL divergence of a diagonal Gaussian from the standard normal",
+                                    setting.start(), DIAGONAL_PLAN, setting)
+
+
+def _diagonal_result(expr: Expr, setting) -> Rewrite:
+    """``KL(q || p) -> -1/2 Sum_j (1 + log sigma_j**2 - mu_j**2 - sigma_j**2)``: the diagonal result (lemma)."""
+    lemmas: list[Derivation] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not _diagonal_pair(e, setting):
+            return None
+        lemmas.append(diagonal_lemma(setting))
+        return lemmas[-1].result
+
+    out = rewrite_or_refuse(expr, match, "divergence of this setting's densities")
+    return Rewrite(out, (Eq(lemmas[0].start, lemmas[0].result, evaluate=False),), tuple(lemmas))
+
+
+def _is_variance(e: Basic, setting) -> bool:
+    return e.is_Pow and e.args[1] == 2 and isinstance(e.args[0], Indexed) and e.args[0].base == setting.scale
+
+
+def _log_variance(expr: Expr, setting) -> Rewrite:
+    """``log(sigma_j**2) -> logvar_j``: the log-variance is what the encoder outputs."""
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, log) and _is_variance(e.args[0], setting):
+            return setting.logvar[e.args[0].args[0].indices[0]]
+        return None
+
+    out = rewrite_or_refuse(expr, match, "log-variance")
+    j = setting.index
+    return Rewrite(out, (Eq(setting.logvar[j], log(square(setting.scale[j])), evaluate=False),))
+
+
+def _variance_from_log_variance(expr: Expr, setting) -> Rewrite:
+    """``sigma_j**2 -> exp(logvar_j)``."""
+
+    def match(e: Expr) -> Expr | None:
+        if _is_variance(e, setting):
+            return exp(setting.logvar[e.args[0].indices[0]])
+        return None
+
+    out = rewrite_or_refuse(expr, match, "variance")
+    j = setting.index
+    return Rewrite(out, (Eq(square(setting.scale[j]), exp(setting.logvar[j]), evaluate=False),))
+
+
+def _in_code(expr: Expr, setting) -> Expr:
+    """The line as code: the same expression, shown as the PyTorch line that computes it."""
+    if isinstance(expr, CodeLine):
+        raise RuleNotApplicable("already code")
+    try:
+        return CodeLine(expr, torch_code(expr))
+    except ValueError as error:
+        raise RuleNotApplicable(str(error)) from None
+
+
+DIAGONAL_RESULT = Rule(
+    "diagonal-result",
+    "Diagonal result",
+    "The divergence of a diagonal Gaussian from the standard normal, derived in the lemma below.",
+    _diagonal_result,
+)
+
+LOG_VARIANCE = Rule(
+    "log-variance-output",
+    "Log-variance",
+    "An encoder outputs the log-variance of each coordinate rather than its standard deviation.",
+    _log_variance,
+)
+
+VARIANCE_FROM_LOG_VARIANCE = Rule(
+    "variance-from-log-variance",
+    "Variance",
+    "The variance is the exponential of the log-variance.",
+    _variance_from_log_variance,
+)
+
+IN_CODE = Rule(
+    "in-code",
+    "In code",
+    "The same sum as one line of PyTorch, over the vectors mu and logvar the encoder outputs.",
+    _in_code,
+)
+
+__all__ = [
+    "DIAGONAL_DETERMINANT", "DIAGONAL_RESULT", "DIAGONAL_TRACE", "FULL_RESULT", "IN_CODE", "LOG_VARIANCE",
+    "SIMPLIFY_IDENTITIES", "SQUARED_NORM", "VARIANCE_FROM_LOG_VARIANCE",
+]
+
+_ = MvDensity
