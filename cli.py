@@ -38,11 +38,15 @@ def list_cases() -> None:
               help=f"Output format: {', '.join(FORMATS)}.")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the document ('-' for stdout).")
-def derive_command(case: str, fmt: str, output: str) -> None:
+@click.option("--dim", default=None, metavar="N",
+              help="A concrete dimension (a positive integer) for the cases that take one; every term is written out.")
+@click.option("--route", default=None, metavar="ROUTE",
+              help="Which derivation to follow, for the cases that have several (default: the first).")
+def derive_command(case: str, fmt: str, output: str, dim: str | None, route: str | None) -> None:
     """Derive CASE step by step, check every step, and write the document."""
     if fmt not in FORMATS:
         raise DerivationError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    derivation = derive(case)
+    derivation = derive(case, dim=dim, route=route)
     write_text(render(derivation, fmt), output)
 
 

@@ -33,6 +33,10 @@ def kl_derive() -> list[str]:
 TARGETS: dict[str, tuple[list[str], float, str]] = {
     "univariate-markdown": (["derive", "univariate", "--format", "markdown", "-o", "{out}/u.md"], 2.0, "#2"),
     "standard-latex": (["derive", "standard", "--format", "latex", "-o", "{out}/s.tex"], 2.0, "#2"),
+    "diagonal-1024-markdown": (["derive", "diagonal", "--dim", "1024", "--format", "markdown", "-o", "{out}/d.md"],
+                               3.0, "#3"),
+    "full-markdown": (["derive", "full", "--format", "markdown", "-o", "{out}/f.md"], 2.5, "#3"),
+    "vae-markdown": (["derive", "vae", "--format", "markdown", "-o", "{out}/v.md"], 2.5, "#3"),
 }
 
 

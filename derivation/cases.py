@@ -10,7 +10,6 @@ from sympy import S, sstr
 
 from .core import Derivation, Rule, Section
 from .errors import UsageError
-from .mvcases import DIAGONAL_ROUTES, FULL_PLAN, VAE_PLAN, diagonal_setting, full_setting, vae_setting
 from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
@@ -87,6 +86,39 @@ UNIVARIATE_PLAN: tuple[Rule, ...] = (
 STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, FACTOR_OUT, VAE_ORDER)
 
 
+class _Deferred(Mapping):
+    """A route table of ``mvcases``, imported when first used: the univariate cases start as fast as before."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def _table(self) -> Mapping[str, tuple[Rule, ...]]:
+        from . import mvcases
+
+        return getattr(mvcases, self._name)
+
+    def __getitem__(self, route: str) -> tuple[Rule, ...]:
+        return self._table()[route]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+def _deferred_setting(name: str) -> Callable[[Options], Setting]:
+    """A setting builder of ``mvcases``, imported when first called."""
+
+    def build(options: Options):
+        from . import mvcases
+
+        return getattr(mvcases, name)(options)
+
+    build.__name__ = name
+    return build
+
+
 def _two_gaussians(options: Options) -> Setting:
     n = options.notation
     return gaussian_pair(n, n.real("mu", 1), n.positive("sigma", 1), n.real("mu", 2), n.positive("sigma", 2))
@@ -129,8 +161,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "and covariance matrices. After the log-densities, the only tool is the trace trick for the expected "
             "quadratic form, derived as a lemma each time it is used. Every line follows from the one before by "
             "the rule named beside it, and every line has been checked.",
-            full_setting,
-            MappingProxyType({"trace": FULL_PLAN}),
+            _deferred_setting("full_setting"),
+            _Deferred("FULL_ROUTES"),
         ),
         Case(
             "diagonal",
@@ -140,8 +172,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the standard normal. With diagonal covariance the densities factorise over the coordinates, so the "
             "divergence is a sum of univariate divergences, each given by the univariate result. Every line "
             "follows from the one before by the rule named beside it, and every line has been checked.",
-            diagonal_setting,
-            DIAGONAL_ROUTES,
+            _deferred_setting("diagonal_setting"),
+            _Deferred("DIAGONAL_ROUTES"),
             takes_dim=True,
         ),
         Case(
@@ -152,8 +184,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "of the diagonal Gaussian from the standard normal prior, derived in the lemma, and rewrite it step by "
             "step in those outputs until it is the line VAE code computes. Every line has been checked, the last "
             "by parsing the code back.",
-            vae_setting,
-            MappingProxyType({"logvar": VAE_PLAN}),
+            _deferred_setting("vae_setting"),
+            _Deferred("VAE_ROUTES"),
         ),
     )
 })

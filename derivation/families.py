@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sympy import Add, Basic, Expr, Function, Indexed, Integer, Mul, Pow, Product, Sum, Symbol
+from sympy import Add, Basic, Dummy, Expr, Function, Indexed, IndexedBase, Integer, Mul, Pow, Product, Sum, Symbol
+from sympy.core.assumptions import StdFactKB
+from sympy.core.relational import Relational
 
-from .mvnodes import Diag, Marginal
+from .mvnodes import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from .nodes import KL, Density, Expectation
 
 
 def coordinate_sum(template: Expr, index: Symbol, dim: Expr) -> Sum:
@@ -32,53 +35,87 @@ def coordinate_product(template: Expr, index: Symbol, dim: Expr) -> Product:
 # -- the printer's question: is this run of terms one term per coordinate? ------------------------------
 
 
-def _index_of(node: Basic) -> Basic | None:
-    """The coordinate index a node carries (an ``Indexed`` symbol's index, a marginal density's index)."""
-    if isinstance(node, Indexed) and len(node.indices) == 1:
-        return node.indices[0]
-    if isinstance(node, Marginal):
-        return node.index
-    return None
+#: The coordinate index of a piece that involves several.
+MIXED = object()
 
 
-def _shaped_like(first: Basic, other: Basic, k: Integer) -> bool:
-    """Whether ``other`` is ``first`` with every coordinate index 1 replaced by ``k`` (and nothing else changed)."""
-    if type(first) is not type(other):
-        return False
-    index = _index_of(first)
-    if index is not None:
-        if index != 1:  # another index (e.g. the bound j of diag(sigma_j**2)): the same in every term
-            return first == other
-        if _index_of(other) != k:
-            return False
-        if isinstance(first, Indexed):
-            return first.base == other.base
-        return all(_shaped_like(a, b, k) for a, b in zip(first.args[:-1], other.args[:-1], strict=True))
-    first_args, other_args = first.args, other.args
-    if not first_args:
-        return first == other
-    if len(first_args) != len(other_args):
-        return False
-    return all(_shaped_like(a, b, k) for a, b in zip(first_args, other_args, strict=True))
+class _Signatures:
+    """``(shape, index)`` of a node: its structure with every concrete coordinate index blanked out, and that
+    index (of an ``Indexed`` symbol ``mu_3``, of a marginal density ``q_3(x_3)``; None if none, or MIXED).
+
+    Memoised by object identity (each entry keeps its node alive, so an id is never reused while
+    remembered; at most ``limit`` entries): the pieces of a written-out line recur in the lines
+    after it, so each is analysed once, without hashing SymPy expressions that were never hashed.
+    """
+
+    def __init__(self, limit: int = 1 << 17):
+        self.limit = limit
+        self._known: dict[int, tuple[Basic, tuple[tuple, object]]] = {}
+
+    def __call__(self, node: Basic) -> tuple[tuple, object]:
+        known = self._known.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        result = self._compute(node)
+        if len(self._known) >= self.limit:
+            self._known.clear()
+        self._known[id(node)] = (node, result)
+        return result
+
+    def _compute(self, node: Basic) -> tuple[tuple, object]:
+        if isinstance(node, Indexed) and len(node.args) == 2 and node.args[1].is_Integer:
+            return ("indexed", node.args[0]), node.args[1]
+        args = node.args
+        if not args:
+            return (node,), None
+        index = None
+        if isinstance(node, Marginal) and node.index.is_Integer:
+            index, args = node.index, args[:-1]
+        shape = [type(node)]
+        for arg in args:
+            child_shape, child_index = self(arg)
+            shape.append(child_shape)
+            if child_index is not None and child_index is not index:
+                index = child_index if index is None else MIXED if child_index != index else index
+        return tuple(shape), index
 
 
-@lru_cache(maxsize=64)
+_signature = _Signatures()
+
+
+#: Verdicts of :func:`index_family` by the identity of the first item (the same long sum is printed a few
+#: times per document): ``(items, verdict)``, the items kept so their identities stay valid.
+_VERDICTS: dict[int, tuple[tuple[Basic, ...], bool]] = {}
+
+
 def index_family(items: tuple[Basic, ...]) -> bool:
     """Whether ``items[k - 1]`` is ``items[0]`` with coordinate index 1 replaced by k, for k = 1, ..., len(items).
 
-    A pure function of immutable arguments (so its results may be memoised): the printer asks it
-    about the same long sum several times while rendering one document.
+    The printer asks before writing a long sum as ``t_1 + t_2 + \\cdots + t_N``: every term has the
+    shape of the first, and the k-th term uses the coordinate index k and no other.
     """
-    if len(items) < 2 or not any(_index_of(node) == 1 for node in _preorder(items[0])):
+    if len(items) < 2:
         return False
-    first = items[0]
-    return all(_shaped_like(first, other, Integer(k)) for k, other in enumerate(items[1:], start=2))
+    items = tuple(items)
+    known = _VERDICTS.get(id(items[0]))
+    if known is not None and len(known[0]) == len(items) and all(a is b for a, b in zip(known[0], items, strict=True)):
+        return known[1]
+    verdict = _is_family(items)
+    if len(_VERDICTS) > 256:
+        _VERDICTS.clear()
+    _VERDICTS[id(items[0])] = (items, verdict)
+    return verdict
 
 
-def _preorder(node: Basic):
-    yield node
-    for arg in node.args:
-        yield from _preorder(arg)
+def _is_family(items: tuple[Basic, ...]) -> bool:
+    shape, index = _signature(items[0])
+    if index != 1:
+        return False
+    for k, item in enumerate(items[1:], start=2):
+        other_shape, other_index = _signature(item)
+        if other_index is MIXED or other_index != k or other_shape != shape:
+            return False
+    return True
 
 
 # -- writing a line out at a concrete dimension -----------------------------------------------------------
@@ -104,63 +141,105 @@ def _rebuild(expr: Basic, args: tuple[Basic, ...]) -> Basic:
         applied.nargs = expr.nargs
         return applied
     if isinstance(expr, Indexed):
-        return Basic.__new__(Indexed, *args)
+        return _indexed(*args)
+    if isinstance(expr, _PLAIN_NODES):  # their constructors only convert arguments, which are converted already
+        return Basic.__new__(type(expr), *args)
+    if isinstance(expr, Relational):
+        return expr.func(*args, evaluate=False)
     return expr.func(*args)
+
+
+#: The engine's own nodes: built with ``Basic.__new__`` from ready arguments.
+_PLAIN_NODES = (Density, MvDensity, Expectation, KL, Vec, Diag, QuadForm, SpaceIntegral, MatExpectation, CodeLine)
+
+
+@lru_cache(maxsize=64)
+def _assumptions_of(base: IndexedBase) -> StdFactKB:
+    """The assumptions a freshly built ``base[i]`` carries (those of the base, deduced), before any query."""
+    return Indexed(base, Dummy(integer=True))._assumptions.copy()
+
+
+def _indexed(base: IndexedBase, *indices: Basic) -> Indexed:
+    """``base[indices]``, equal (same hash) to what ``Indexed(base, *indices)`` builds, at a fraction of the cost.
+
+    ``Indexed`` deduces its assumptions from its base's for every new object (a fact base is built
+    and closed under the assumption rules); every entry of one base has the same ones, so they are
+    deduced once per base and copied.
+    """
+    entry = Basic.__new__(Indexed, base, *indices)
+    template = _assumptions_of(base)
+    facts = StdFactKB.__new__(StdFactKB)
+    dict.update(facts, template)
+    facts.rules = template.rules
+    facts._generator = template._generator
+    entry._assumptions = facts
+    return entry
 
 
 class Instantiation:
     """Writes lines of dimension ``dim`` out at ``dim = size``: every coordinate ``Sum``/``Product`` over
     ``j = 1, ..., dim`` becomes the display sum/product of its ``size`` terms, ``dim`` becomes the number.
 
-    One instance serves a whole derivation: sub-expressions are built once per coordinate and reused
-    by every line that contains them.
+    One instance serves a whole derivation. A summand is instantiated column-wise: each of its
+    sub-expressions that involves j is built for j = 1, ..., N in one loop and kept, so a piece that
+    recurs from line to line (``q_3(x_3)``, ``mu_3``) is built once, and pieces free of j are shared by
+    all N terms. The cost is O(N) per distinct piece.
     """
 
     def __init__(self, dim: Symbol, size: int):
         self.dim = dim
         self.size = Integer(size)
-        self._memo: dict[tuple[Basic, tuple], Basic] = {}
+        self.values = [Integer(i) for i in range(1, size + 1)]
+        self._lines: dict[Basic, Basic] = {}
+        self._columns: dict[tuple[Basic, Symbol], list[Basic] | None] = {}
 
     def __call__(self, expr: Basic) -> Basic:
-        return self._walk(expr, ())
+        """``expr`` at ``dim = size``, every coordinate sum and product written out."""
+        done = self._lines.get(expr)
+        if done is None:
+            done = self._lines[expr] = self._instantiate(expr)
+        return done
 
-    def _walk(self, expr: Basic, bound: tuple[tuple[Symbol, Integer], ...]) -> Basic:
-        key = (expr, bound)
-        done = self._memo.get(key)
-        if done is not None:
-            return done
-        out = self._instantiate(expr, bound)
-        self._memo[key] = out
-        return out
-
-    def _instantiate(self, expr: Basic, bound: tuple[tuple[Symbol, Integer], ...]) -> Basic:
+    def _instantiate(self, expr: Basic) -> Basic:
         if not expr.args:
-            if expr.is_Symbol:
-                if expr == self.dim:
-                    return self.size
-                for symbol, value in bound:
-                    if expr == symbol:
-                        return value
-            return expr
+            return self.size if expr.is_Symbol and expr == self.dim else expr
         if isinstance(expr, Sum | Product) and len(expr.limits) == 1:
             index, low, high = expr.limits[0]
-            low, high = self._walk(low, bound), self._walk(high, bound)
-            if low.is_Integer and high.is_Integer:
-                inner = [self._walk(expr.function, (*bound, (index, Integer(i))))
-                         for i in range(int(low), int(high) + 1)]
-                if len(inner) == 1:
-                    return inner[0]
-                return (Add if isinstance(expr, Sum) else Mul)._from_args(inner, expr.function.is_commutative)
-        if isinstance(expr, Diag):  # diag(entry_j) binds its own index j
-            inner = tuple((symbol, value) for symbol, value in bound if symbol != expr.index)
-            args = (self._walk(expr.entry, inner), expr.index, self._walk(expr.dim, bound))
-        else:
-            args = tuple(self._walk(a, bound) for a in expr.args)
+            if low == 1 and self(high) == self.size:
+                column = self._column(expr.function, index)
+                terms = column if column is not None else [self(expr.function)] * len(self.values)
+                if len(terms) == 1:
+                    return terms[0]
+                return (Add if isinstance(expr, Sum) else Mul)._from_args(terms, expr.function.is_commutative)
+        args = tuple(self(a) for a in expr.args)
         if all(new is old for new, old in zip(args, expr.args, strict=True)):
             return expr
         return _rebuild(expr, args)
 
+    def _column(self, expr: Basic, index: Symbol) -> list[Basic] | None:
+        """``[expr at index = 1, ..., expr at index = N]`` (at dim = N), or None when ``expr`` is free of ``index``."""
+        key = (expr, index)
+        if key in self._columns:
+            return self._columns[key]
+        column: list[Basic] | None
+        if not expr.args:
+            column = self.values if expr.is_Symbol and expr == index else None
+        elif isinstance(expr, Sum | Product | Diag) and index in _bound_by(expr):
+            column = None  # the index is bound again inside: the outer one does not reach it
+        else:
+            children = [self._column(a, index) for a in expr.args]
+            if all(c is None for c in children):
+                column = None
+            else:
+                fixed = [self(a) if c is None else None for a, c in zip(expr.args, children, strict=True)]
+                parts = [c if c is not None else [f] * len(self.values) for c, f in zip(children, fixed, strict=True)]
+                column = [_rebuild(expr, args) for args in zip(*parts, strict=True)]
+        self._columns[key] = column
+        return column
 
-def is_coordinate_power(expr: Basic) -> bool:
-    """A power of an indexed symbol, e.g. ``sigma_j**2``."""
-    return isinstance(expr, Pow) and isinstance(expr.args[0], Indexed)
+
+def _bound_by(expr: Basic) -> set[Basic]:
+    """The index a sum, product or diagonal matrix binds."""
+    if isinstance(expr, Diag):
+        return {expr.index}
+    return {limit[0] for limit in expr.limits}

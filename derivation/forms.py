@@ -98,6 +98,6 @@ def negate_term(expr: Expr) -> Expr:
 
 def evaluated(expr: Expr) -> Expr:
     """The ordinary (evaluated) SymPy form of a display form: for comparison, never for display."""
-    if not expr.args:
+    if not expr.args or expr.is_Atom:  # e.g. an indexed symbol mu[j]: nothing inside to evaluate
         return expr
     return expr.func(*[evaluated(a) for a in expr.args])

@@ -55,6 +55,8 @@ FULL_PLAN: tuple[Rule, ...] = (
     TRACE_TRICK, SHIFTED_TRACE_TRICK, TRACE_OF_IDENTITY, DISTRIBUTE, FACTOR_COMMON, TEXTBOOK_ORDER, FLIP_SIGN,
 )
 
+FULL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"trace": FULL_PLAN})
+
 #: The paper's route: the densities factorise, the log of the product is a sum, each term is univariate.
 DIAGONAL_PLAN: tuple[Rule, ...] = (
     KL_DEFINITION, INTEGRAL_AS_EXPECTATION, FACTORISE, PRODUCT_OF_RATIOS, LOG_OF_PRODUCT, LINEARITY, MARGINALISE,
@@ -82,6 +84,7 @@ DIAGONAL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
 
 #: The diagonal result in the log-variance parameterisation, ending in the line VAE code has.
 VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE, IN_CODE)
+VAE_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"logvar": VAE_PLAN})
 
 
 def full_setting(options) -> FullSetting:

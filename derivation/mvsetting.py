@@ -11,14 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-import numpy as np
 from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol, exp
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
 from .forms import HALF, mul, square
 from .mvnodes import Diag, IndexRange, InSpace, Marginal, MvDensity, PositiveDefinite, Vec
-from .mvnumeric import Point, random_spd
-from .mvverify import MvChecker, WrittenOutChecker
+from .mvverify import MvChecker, Point, WrittenOutChecker
 from .nodes import KL
 from .setting import Notation, Setting
 
@@ -76,6 +74,10 @@ class FullSetting:
 
     def sample(self, count: int = PROBES, seed: int = SEED) -> list[Point]:
         """Points with k = 2, 3, 2, 3, ...: random means in [-2, 2]^k, random SPD covariances."""
+        import numpy as np
+
+        from .mvnumeric import random_spd
+
         rng = np.random.default_rng(seed)
         points = []
         for i in range(count):
@@ -191,6 +193,8 @@ class DiagonalSetting:
     # -- checking ------------------------------------------------------------------------------------------
     def sample(self, count: int = PROBES, seed: int = SEED) -> list[Point]:
         """Points with d = 2, 3, 2, 3, ... (or the concrete N), a coordinate j in 1..d, random parameters."""
+        import numpy as np
+
         rng = np.random.default_rng(seed)
         points = []
         for i in range(count):

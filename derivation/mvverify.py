@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-import numpy as np
 from sympy import Basic, Dummy, Expr, Integral, Product, Sum
 from sympy.matrices.expressions import Determinant, MatrixExpr, Trace
 
@@ -28,7 +27,6 @@ from .errors import DerivationError
 from .families import Instantiation
 from .forms import evaluated
 from .mvnodes import CodeLine, MatExpectation, MvDensity, QuadForm, SpaceIntegral
-from .mvnumeric import EvaluationError, MvEvaluator, Point, code_meaning
 from .nodes import KL, Expectation
 from .verify import Checker, is_zero, symbolic_reason
 
@@ -36,6 +34,8 @@ _INTEGRALS = (KL, Expectation, Integral, SpaceIntegral, MatExpectation)
 _OPAQUE = (Trace, Determinant, QuadForm)
 
 Definitions = Callable[[Expr], Expr]
+#: A random point: symbol -> value (NumPy arrays; NumPy is imported only when a multivariate case is checked).
+Point = dict
 
 
 def _nodes(expr: Basic):
@@ -51,6 +51,8 @@ def _has_vector_parts(expr: Basic) -> bool:
 
 def _opaque(before: Expr, after: Expr) -> tuple[Expr, Expr] | None:
     """Both lines with traces, determinants and quadratic forms as symbols (one per distinct node)."""
+    if before.has(*_INTEGRALS) or after.has(*_INTEGRALS):
+        return None
     symbols: dict[Basic, Dummy] = {}
 
     def replace_atoms(expr: Basic) -> Basic:
@@ -63,7 +65,7 @@ def _opaque(before: Expr, after: Expr) -> tuple[Expr, Expr] | None:
         return expr.func(*[replace_atoms(a) for a in expr.args])
 
     a, b = replace_atoms(evaluated(before)), replace_atoms(evaluated(after))
-    if _has_vector_parts(a) or _has_vector_parts(b) or a.has(*_INTEGRALS) or b.has(*_INTEGRALS):
+    if _has_vector_parts(a) or _has_vector_parts(b):
         return None
     return a, b
 
@@ -80,6 +82,8 @@ def _skeleton(expr: Basic, sums: list[Basic]) -> Basic:
 def symbolic_reason_mv(before: Expr, after: Expr) -> str | None:
     """How ``before == after`` follows symbolically, or None when these cheap normal forms cannot tell."""
     if isinstance(after, CodeLine):
+        from .mvnumeric import code_meaning
+
         meaning = code_meaning(after)
         if is_zero(evaluated(before) - evaluated(meaning)):
             return "the code parses back to the line before"
@@ -111,10 +115,16 @@ class MvChecker(Checker):
     """
 
     def __init__(self, points: Sequence[Point], where: str, definitions: Definitions | None = None):
+        from .mvnumeric import MvEvaluator  # NumPy is imported only when a multivariate case is checked
+
         self.evaluator = MvEvaluator(points, where)
         self.definitions = definitions
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
+        import numpy as np
+
+        from .mvnumeric import EvaluationError
+
         try:
             a, b = (self.definitions(before), self.definitions(after)) if self.definitions else (before, after)
             reason = symbolic_reason_mv(a, b)

@@ -419,14 +419,16 @@ def _pack(pieces: list[str], width: float) -> list[str]:
     return lines
 
 
-def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60) -> list[str]:
+def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None) -> list[str]:
     """The LaTeX of ``expr`` as one or more lines of at most ``width`` (see :func:`visual_width`).
 
     Long sums break between terms; a long sum inside an expectation breaks inside the brackets
-    (``\\left[ ... \\right.`` / ``\\left. ... \\right]``). Anything else stays on one line.
+    (``\\left[ ... \\right.`` / ``\\left. ... \\right]``). Anything else stays on one line. ``whole`` is
+    ``expr`` already printed in ``style``, if the caller has it.
     """
     printer = TextbookLatexPrinter(style)
-    whole = printer.doprint(expr)
+    if whole is None:
+        whole = printer.doprint(expr)
     if visual_width(whole) <= width:
         return [whole]
     if expr.is_Add:

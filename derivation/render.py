@@ -105,13 +105,14 @@ class _Context:
         steps = []
         for index, step in enumerate(d.steps):
             check = d.checks[index] if index < len(d.checks) else None
+            latex = self.tex(step.expr)
             steps.append({
                 "number": index + 1,
                 "rule": step.rule,
                 "title": step.title,
                 "justification": step.justification,
-                "latex": self.tex(step.expr),
-                "lines": break_lines(step.expr, self.style, width),
+                "latex": latex,
+                "lines": break_lines(step.expr, self.style, width, latex),
                 "identities": [self.tex(i) for i in step.identities],
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
