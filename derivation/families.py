@@ -89,7 +89,8 @@ _VERDICTS: dict[int, tuple[tuple[Basic, ...], bool]] = {}
 
 
 def index_family(items: tuple[Basic, ...]) -> bool:
-    """Whether ``items[k - 1]`` is ``items[0]`` with coordinate index 1 replaced by k, for k = 1, ..., len(items).
+    """Whether ``items[k - 1]`` is ``items[0]`` with coordinate index 1 replaced by k, for k = 1, ..., len(items)
+    (or every item is the same term, free of coordinate indices).
 
     The printer asks before writing a long sum as ``t_1 + t_2 + \\cdots + t_N``: every term has the
     shape of the first, and the k-th term uses the coordinate index k and no other.
@@ -109,6 +110,8 @@ def index_family(items: tuple[Basic, ...]) -> bool:
 
 def _is_family(items: tuple[Basic, ...]) -> bool:
     shape, index = _signature(items[0])
+    if index is None:  # the same term every time, e.g. 1 + 1 + ... + 1
+        return all(item is items[0] or item == items[0] for item in items[1:])
     if index != 1:
         return False
     for k, item in enumerate(items[1:], start=2):

@@ -156,10 +156,7 @@ def write_out(general: Derivation, instantiation: Instantiation, setting, checke
     written-out step is checked again directly; otherwise a step's check is the general step's check,
     which holds for every d, applied at d = N (the written-out lines are instances of the checked ones).
     """
-    unchanged = all(instantiation(s.expr) is s.expr for s in general.steps) and \
-        instantiation(general.start) is general.start
-    if unchanged and all(lm is write_out(lm, instantiation, lm.setting, checker) for s in general.steps
-                         for lm in s.lemmas):
+    if _free_of_dimension(general, instantiation):
         return general
     size = instantiation.size
     steps: list[Step] = []
@@ -182,6 +179,14 @@ def write_out(general: Derivation, instantiation: Instantiation, setting, checke
         before = expr
     return Derivation(general.name, general.title, setting, instantiation(general.start), tuple(steps),
                       tuple(checks), general.description, general.sections)
+
+
+def _free_of_dimension(derivation: Derivation, instantiation: Instantiation) -> bool:
+    """Whether no line of ``derivation`` (lemmas included) involves the dimension: written out, it is itself."""
+    dim = instantiation.dim
+    lines = (derivation.start, *(s.expr for s in derivation.steps), *(i for s in derivation.steps for i in s.identities))
+    return not any(line.has(dim) for line in lines) and \
+        all(_free_of_dimension(lm, instantiation) for s in derivation.steps for lm in s.lemmas)
 
 
 class WrittenOutChecker:

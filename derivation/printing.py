@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Expr, Indexed, IndexedBase, Integral, Mul, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import Add, Basic, Eq, Expr, Indexed, IndexedBase, Integral, Mul, Pow, Product, Rational, S, Sum, Symbol, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
@@ -29,6 +29,7 @@ from .mvnodes import (
     QuadForm,
     SpaceIntegral,
     Vec,
+    mneg,
 )
 from .nodes import KL, Density, Expectation
 
@@ -141,6 +142,9 @@ class TextbookLatexPrinter(LatexPrinter):
         text = self._print(expr)
         atomic = expr.is_Symbol or isinstance(expr, MatrixSymbol | Vec | Identity | Inverse | MatExpectation)
         return text if atomic else rf"\left({text}\right)"
+
+    def _print_MatAdd(self, expr: MatAdd) -> str:
+        return " ".join(_signed_terms(self, expr))
 
     def _print_MatMul(self, expr: MatMul) -> str:
         factors = list(expr.args)
@@ -390,22 +394,33 @@ def _group(tex: str, i: int) -> tuple[str, int]:
     return tex[start + 1:], len(tex)
 
 
-def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
-    """The terms of a sum, each with its sign (`+ a`, `- b`); one term per coordinate elided past the second."""
+def _signed_parts(expr: Add) -> list[tuple[str, Basic | str, bool]]:
+    """The terms of a sum as ``(sign, term shown without its sign, bracketed?)``; one term per coordinate
+    elided past the second (the elision is the string ``\\cdots``)."""
     terms = list(expr.args)
     elided = len(terms) > ELIDE_AFTER and index_family(tuple(terms))
     if elided:
         terms = [terms[0], terms[1], terms[-1]]
-    out = []
+    out: list[tuple[str, Basic | str, bool]] = []
     for i, term in enumerate(terms):
-        negative = is_negative_term(term)
-        shown = negate_term(term) if negative else term
-        text = printer._print(shown)
-        if shown.is_Add:
-            text = rf"\left({text}\right)"
-        out.append(("- " if negative else ("+ " if i else "")) + text)
+        if getattr(term, "is_Matrix", False):
+            negative = isinstance(term, MatMul) and term.args[0].is_Number and term.args[0].is_negative
+            shown = mneg(term) if negative else term
+        else:
+            negative = is_negative_term(term)
+            shown = negate_term(term) if negative else term
+        out.append(("- " if negative else ("+ " if i else ""), shown, bool(shown.is_Add)))
     if elided:
-        out.insert(2, ("- " if is_negative_term(terms[-1]) else "+ ") + r"\cdots")
+        out.insert(2, ("- " if is_negative_term(terms[-1]) else "+ ", r"\cdots", False))
+    return out
+
+
+def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
+    """The terms of a sum as printed, each with its sign (`+ a`, `- b`)."""
+    out = []
+    for sign, shown, bracketed in _signed_parts(expr):
+        text = shown if isinstance(shown, str) else printer._print(shown)
+        out.append(sign + (rf"\left({text}\right)" if bracketed else text))
     return out
 
 
@@ -422,23 +437,72 @@ def _pack(pieces: list[str], width: float) -> list[str]:
 def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None) -> list[str]:
     """The LaTeX of ``expr`` as one or more lines of at most ``width`` (see :func:`visual_width`).
 
-    Long sums break between terms; a long sum inside an expectation breaks inside the brackets
-    (``\\left[ ... \\right.`` / ``\\left. ... \\right]``). Anything else stays on one line. ``whole`` is
-    ``expr`` already printed in ``style``, if the caller has it.
+    Long sums break between terms, also inside brackets: of an expectation, of a numeric multiple
+    of a sum, of a bracketed term, of the logarithm of a product (which breaks between factors);
+    every line keeps its delimiters balanced (``\\left[ ... \\right.`` / ``\\left. ... \\right]``).
+    What cannot split stays on one line. ``whole`` is ``expr`` already printed in ``style``, if the
+    caller has it.
     """
     printer = TextbookLatexPrinter(style)
     if whole is None:
         whole = printer.doprint(expr)
     if visual_width(whole) <= width:
         return [whole]
+    return _break(printer, expr, width, whole=whole)
+
+
+#: ``(opening, parts, closing, depth)``: an expression printed as opening + parts + closing, where each part
+#: is ``(lead, sub-expression or text, bracketed?)`` and the opening leaves ``depth`` delimiters open.
+Split = tuple[str, list[tuple[str, "Basic | str", bool]], str, int]
+
+
+def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
+    """How ``expr`` may split across lines, or None."""
     if expr.is_Add:
-        return _pack(_signed_terms(printer, expr), width)
-    if isinstance(expr, Expectation) and expr.expr.is_Add:
-        label = printer._density_label(expr.density)
-        head = rf"{style.expectation}_{{{label}}}"
-        lines = _pack(_signed_terms(printer, expr.expr), width - visual_width(head) - 1)
-        if len(lines) > 1:
-            first = rf"{head}\left[{lines[0]}\right."
-            middle = [rf"\left.{line}\right." for line in lines[1:-1]]
-            return [first, *middle, rf"\left.{lines[-1]}\right]"]
-    return [whole]
+        return "", _signed_parts(expr), "", 0
+    if isinstance(expr, Eq):
+        return rf"{printer._print(expr.lhs)} = ", [("", expr.rhs, False)], "", 0
+    if isinstance(expr, Expectation | MatExpectation):
+        head = rf"{printer.style.expectation}_{{{printer._density_label(expr.density)}}}\left["
+        return head, [("", expr.expr, False)], r"\right]", 1
+    if isinstance(expr, log) and expr.args[0].is_Mul and len(expr.args[0].args) > 1 and \
+            all(_is_fraction(f) for f in expr.args[0].args):
+        return rf"{printer.style.log}\left(", [("", f, False) for f in expr.args[0].args], r"\right)", 1
+    if expr.is_Mul and not getattr(expr, "is_Matrix", False) and len(expr.args) == 2 and \
+            expr.args[0].is_Rational and expr.args[1].is_Add:
+        coefficient = printer._print(expr.args[0]) if abs(expr.args[0]) != 1 else \
+            ("- " if expr.args[0] < 0 else "")
+        return rf"{coefficient} \left(", [("", expr.args[1], False)], r"\right)", 1
+    return None
+
+
+def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: bool = False,
+           whole: str | None = None) -> list[str]:
+    """``expr`` (in brackets if ``bracketed``) as balanced lines of at most ``width`` where it can split."""
+    text = whole if whole is not None else printer._print(expr)
+    if bracketed:
+        text = rf"\left({text}\right)"
+    split = _split(printer, expr) if visual_width(text) > width else None
+    if split is None:
+        return [text]
+    opening, parts, closing, depth = split
+    if bracketed:
+        opening, closing, depth = rf"\left({opening}", rf"{closing}\right)", depth + 1
+    room = max(width - visual_width(opening) - 1, 12)
+    lines: list[str] = []
+    joinable = False  # whether the last line may take more parts
+    for lead, item, inner_bracket in parts:
+        if isinstance(item, str):
+            piece = [lead + item]
+        else:
+            piece = _break(printer, item, room - visual_width(lead), inner_bracket)
+            piece = [lead + piece[0], *piece[1:]]
+        if len(piece) == 1 and joinable and visual_width(lines[-1] + piece[0]) <= room:
+            lines[-1] += " " + piece[0]
+        else:
+            lines.extend(piece)
+        joinable = len(piece) == 1
+    if len(lines) == 1:
+        return [opening + lines[0] + closing]
+    right, left = r"\right." * depth, r"\left." * depth
+    return [opening + lines[0] + right, *[left + line + right for line in lines[1:-1]], left + lines[-1] + closing]

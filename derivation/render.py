@@ -82,6 +82,10 @@ def _environment(directory: Path, latex_syntax: bool) -> jinja2.Environment:
 #: Width of a display line in the units of :func:`visual_width` (an A4 article at 11pt, 2.2 cm margins),
 #: less the room for the equation number and the column gaps.
 DISPLAY_WIDTH = 58
+#: Width of a displayed identity in a justification (indented by the description list).
+IDENTITY_WIDTH = 52
+#: A statement wider than this is displayed (broken into lines) instead of set inline after a lemma's title.
+INLINE_WIDTH = 44
 
 
 class _Context:
@@ -114,17 +118,21 @@ class _Context:
                 "latex": latex,
                 "lines": break_lines(step.expr, self.style, width, latex),
                 "identities": [self.tex(i) for i in step.identities],
+                "identity_lines": [break_lines(i, self.style, IDENTITY_WIDTH) for i in step.identities],
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "label": f"{label_prefix}-{index + 1}",
                 "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
             })
+        statement = self.tex(Eq(d.start, d.result, evaluate=False))
         return {
             "name": d.name,
             "title": d.title,
             "lhs": lhs,
-            "statement": self.tex(Eq(d.start, d.result, evaluate=False)),
+            "statement": statement,
+            "statement_inline": visual_width(statement) <= INLINE_WIDTH,
             "result": self.tex(d.result),
+            "result_lines": break_lines(d.result, self.style, max(DISPLAY_WIDTH - visual_width(lhs) - 6, 20)),
             "steps": steps,
         }
 
@@ -166,6 +174,7 @@ class _Context:
             "lhs": main["lhs"],
             "steps": main["steps"],
             "result": main["result"],
+            "result_lines": main["result_lines"],
             "statement": main["statement"],
             "lemmas": [
                 {"number": self.numbers[(lm.start, lm.result)],

@@ -239,7 +239,7 @@ def shifted_outer_moment_lemma(density: MvDensity, point: Expr, setting) -> Deri
     """The derived lemma ``E_q[(x - m)(x - m)^T] = S + (mu - m)(mu - m)^T``."""
     deviation = msub(density.variable, point)
     start = MatExpectation(MatMul(deviation, Transpose(deviation)), density)
-    return derive_chain("second-moment-about-a-point", "Second moment about another point", start,
+    return derive_chain("second-moment-about-a-point", "Shifted second moment", start,
                         _shifted_second_moment_plan(), setting)
 
 

@@ -236,7 +236,7 @@ def _in_code(expr: Expr, setting) -> Expr:
 
 DIAGONAL_RESULT = Rule(
     "diagonal-result",
-    "Diagonal result",
+    "Diagonal",
     "The divergence of a diagonal Gaussian from the standard normal, derived in the lemma below.",
     _diagonal_result,
 )

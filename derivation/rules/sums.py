@@ -347,6 +347,8 @@ def _vae_order_in_sum(expr: Expr, setting) -> Expr:
 def _split_integral(expr: Expr, setting) -> Rewrite:
     """``Integral(q (f - g)) -> Integral(q f) - Integral(q g)``: the integral of a sum is the sum of integrals."""
 
+    used: list[Expr] = []
+
     def match(e: Expr) -> Expr | None:
         if not isinstance(e, SpaceIntegral | Integral):
             return None
@@ -354,6 +356,7 @@ def _split_integral(expr: Expr, setting) -> Rewrite:
         if len(parts) != 2 or not isinstance(parts[0], Density | MvDensity) or not parts[1].is_Add:
             return None
         density, total = parts
+        used.append(density)
         out = []
         for t in terms(total):
             c, others = _numeric_coefficient(t)
@@ -361,11 +364,10 @@ def _split_integral(expr: Expr, setting) -> Rewrite:
         return add(*out)
 
     out = rewrite_or_refuse(expr, match, "integral of a density times a sum")
-    q = next(iter(out.atoms(MvDensity, Density)))
+    q = used[0]
     f, g = Function("f")(q.variable), Function("g")(q.variable)
-    q_named = next(d for d in out.atoms(MvDensity, Density) if d.name)
-    identity = Eq(q_named.integral(mul(q_named, add(f, neg(g)))),
-                  add(q_named.integral(mul(q_named, f)), neg(q_named.integral(mul(q_named, g)))), evaluate=False)
+    identity = Eq(q.integral(mul(q, add(f, neg(g)))), add(q.integral(mul(q, f)), neg(q.integral(mul(q, g)))),
+                  evaluate=False)
     return Rewrite(out, (identity,))
 
 
