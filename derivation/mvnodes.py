@@ -170,6 +170,11 @@ class QuadForm(Expr):
 
         return mmul(Transpose(self.left), self.matrix, self.right)
 
+    def doit(self, **hints) -> Expr:
+        """The value, when the vectors and the matrix are explicit (e.g. ``ImmutableMatrix`` entries)."""
+        product = self.as_matrix().doit(**hints)
+        return product[0, 0] if getattr(product, "is_Matrix", False) and product.shape == (1, 1) else self
+
     def _sympystr(self, printer) -> str:
         return f"({printer._print(self.left)}).T*{printer._print(self.matrix)}*({printer._print(self.right)})"
 

@@ -184,7 +184,8 @@ def write_out(general: Derivation, instantiation: Instantiation, setting, checke
 def _free_of_dimension(derivation: Derivation, instantiation: Instantiation) -> bool:
     """Whether no line of ``derivation`` (lemmas included) involves the dimension: written out, it is itself."""
     dim = instantiation.dim
-    lines = (derivation.start, *(s.expr for s in derivation.steps), *(i for s in derivation.steps for i in s.identities))
+    steps = derivation.steps
+    lines = (derivation.start, *(s.expr for s in steps), *(i for s in steps for i in s.identities))
     return not any(line.has(dim) for line in lines) and \
         all(_free_of_dimension(lm, instantiation) for s in derivation.steps for lm in s.lemmas)
 

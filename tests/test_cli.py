@@ -45,6 +45,13 @@ def test_list_and_version(capsys):
     ["derive", "univariate", "--bogus"],
     ["derive"],
     ["frobnicate"],
+    ["derive", "diagonal", "--dim", "0"],
+    ["derive", "diagonal", "--dim", "-3"],
+    ["derive", "diagonal", "--dim", "abc"],
+    ["derive", "diagonal", "--route", "nonsense"],
+    ["derive", "diagonal", "--dim", "3", "--route", "nonsense"],
+    ["derive", "full", "--dim", "3"],
+    ["derive", "diagonal", "--dim"],
 ])
 def test_bad_input_is_one_line_and_exit_2(args, capsys):
     code, out, err = run(args, capsys)
@@ -111,3 +118,27 @@ def test_tests_run_the_installed_package():
     if os.environ.get("KL_DERIVE_REQUIRE_TOOLS") == "1":
         assert "site-packages" in derivation.__file__, derivation.__file__
         assert "site-packages" in cli.__file__, cli.__file__
+
+
+@pytest.mark.parametrize("args", [["--dim", "0"], ["--dim", "-3"], ["--dim", "abc"], ["--route", "nonsense"]])
+def test_bad_dimension_or_route_writes_nothing(args, tmp_path, capsys):
+    target = tmp_path / "new.md"
+    code, out, err = run(["derive", "diagonal", *args, "-o", str(target)], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    existing = tmp_path / "kept.md"
+    existing.write_text("keep me")
+    code, _, _ = run(["derive", "diagonal", *args, "-o", str(existing)], capsys)
+    assert code == 2 and existing.read_text() == "keep me"
+
+
+def test_dimension_and_route_options(tmp_path, capsys):
+    target = tmp_path / "d.md"
+    code, out, err = run(["derive", "diagonal", "--dim", "8", "--route", "kingma", "-o", str(target)], capsys)
+    assert code == 0 and out == "" and err == ""
+    text = target.read_text()
+    assert r"\sigma_{8}" in text and r"\cdots" in text and r"\sum_{j" not in text
+    code, out, _ = run(["derive", "diagonal", "--route", "full"], capsys)
+    assert code == 0 and "Specialise the result for two Gaussians with full covariance" in out
+    code, out, _ = run(["list"], capsys)
+    assert all(name in out for name in ("full", "diagonal", "vae"))

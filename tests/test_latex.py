@@ -23,9 +23,20 @@ def compile_latex(pdflatex: str, tex: str, directory: Path, name: str = "doc") -
     return (directory / f"{name}.log").read_text(errors="replace")
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_latex_document_compiles_cleanly(name, tmp_path, require_tool):
-    log = compile_latex(require_tool("pdflatex"), render(derive(name), "latex"), tmp_path, name)
+#: Every case with its defaults, and the other routes and written-out dimensions of the diagonal case.
+DOCUMENTS = [(name, {}) for name in CASES] + [
+    ("diagonal", {"route": "full"}),
+    ("diagonal", {"route": "kingma"}),
+    ("diagonal", {"dim": 3}),
+    ("diagonal", {"dim": 3, "route": "kingma"}),
+    ("diagonal", {"dim": 1024}),
+]
+
+
+@pytest.mark.parametrize(("name", "options"), DOCUMENTS,
+                         ids=[name + "".join(f"-{v}" for v in options.values()) for name, options in DOCUMENTS])
+def test_latex_document_compiles_cleanly(name, options, tmp_path, require_tool):
+    log = compile_latex(require_tool("pdflatex"), render(derive(name, **options), "latex"), tmp_path, name)
     assert "Undefined control sequence" not in log
     assert "undefined" not in log.lower().replace("undefined references", "")
     assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]

@@ -15,7 +15,7 @@ from ..core import Derivation, Rewrite, Rule
 from ..errors import RuleNotApplicable
 from ..families import coordinate_product, coordinate_sum
 from ..forms import square
-from ..mvnodes import CodeLine, Diag, MvDensity, QuadForm, Vec, madd, mmul
+from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..nodes import KL
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse
 
@@ -267,4 +267,3 @@ __all__ = [
     "SIMPLIFY_IDENTITIES", "SQUARED_NORM", "VARIANCE_FROM_LOG_VARIANCE",
 ]
 
-_ = MvDensity
