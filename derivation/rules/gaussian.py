@@ -74,7 +74,7 @@ def _standard_normal_moments(expr: Expr, setting: Setting) -> Rewrite:
         k = S.One if e.expr == z else (e.expr.args[1] if e.expr.is_Pow and e.expr.args[0] == z else None)
         if k is None or not k.is_Integer or k < 1:
             return None
-        value = factorial2(k - 1) if k % 2 == 0 else 0
+        value = factorial2(k - 1) if k % 2 == 0 else S.Zero
         used.append(Eq(e, value, evaluate=False))
         return value
 
@@ -103,7 +103,8 @@ def central_moment_lemma(density: Density, order: int, setting: Setting) -> Deri
     """The derived lemma ``E_q[(x - m)**order] = ...`` (order 1: 0; order 2: s**2)."""
     start = Expectation(sub(density.variable, density.mean) ** order, density)
     title = {1: "First central moment", 2: "Second central moment"}.get(order, f"Central moment {order}")
-    return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting)
+    # A unit scale leaves nothing for linearity to move: that step is skipped.
+    return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting, skip_unfit=True)
 
 
 def _replace_central_moment(order: int):
@@ -207,8 +208,9 @@ _SHIFTED_MOMENT_PLAN = (ADD_AND_SUBTRACT, EXPAND_SQUARE, LINEARITY, FIRST_MOMENT
 def shifted_moment_lemma(density: Density, point: Expr, setting: Setting) -> Derivation:
     """The derived lemma ``E_q[(x - m)**2] = s_q**2 + (m_q - m)**2``."""
     start = Expectation(square(sub(density.variable, point)), density)
+    # When q has mean 0, adding and subtracting it changes nothing: that step is skipped.
     return derive_chain("shifted-second-moment", "Second moment about another point", start,
-                        _SHIFTED_MOMENT_PLAN, setting)
+                        _SHIFTED_MOMENT_PLAN, setting, skip_unfit=True)
 
 
 def _shifted_second_moment(expr: Expr, setting: Setting) -> Rewrite:
