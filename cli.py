@@ -6,11 +6,12 @@ cause is reported as one line on stderr with exit code 2 (a step the checker rej
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
-from derivation import CASES, FORMATS, __version__, derive, render
+from derivation import CASES, FORMATS, __version__, derive, render, verify
 from derivation.cases import describe_setting
 from derivation.errors import DerivationError, StepRejected
 from derivation.output import write_text
@@ -32,24 +33,46 @@ def list_cases() -> None:
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
 
 
+_SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)'"
+
+
 @main.command("derive")
-@click.argument("case")
+@click.argument("case", required=False)
+@click.option("--q", "q", metavar="SPEC", help=f"The first density, instead of a CASE: {_SPEC_HELP}.")
+@click.option("--p", "p", metavar="SPEC", help="The second density (with --q).")
 @click.option("--format", "-f", "fmt", default="markdown", show_default=True, metavar="FORMAT",
               help=f"Output format: {', '.join(FORMATS)}.")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the document ('-' for stdout).")
-def derive_command(case: str, fmt: str, output: str) -> None:
-    """Derive CASE step by step, check every step, and write the document."""
+def derive_command(case: str | None, q: str | None, p: str | None, fmt: str, output: str) -> None:
+    """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
     if fmt not in FORMATS:
         raise DerivationError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    derivation = derive(case)
+    derivation = derive(case, q=q, p=p)
     write_text(render(derivation, fmt), output)
+
+
+@main.command("verify")
+@click.option("--q", "q", required=True, metavar="SPEC", help=f"The first density: {_SPEC_HELP}.")
+@click.option("--p", "p", required=True, metavar="SPEC", help="The second density.")
+@click.option("--claim", required=True, metavar="EXPR",
+              help="A formula for KL(q || p): Python, NumPy, PyTorch or LaTeX syntax, in the specs' symbols.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, q: str, p: str, claim: str, as_json: bool) -> None:
+    """Decide whether EXPR equals KL(q || p) for every admissible parameter value.
+
+    Exit status: 0 it holds, 1 it does not (with a counterexample), 3 undecided, 2 invalid input.
+    """
+    verdict = verify(q=q, p=p, claim=claim)
+    click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.describe())
+    ctx.exit(verdict.exit_code)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
     try:
-        main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
+        code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.Abort:
@@ -64,7 +87,7 @@ def run(argv: list[str] | None = None) -> int:
     except DerivationError as error:
         click.echo(f"kl-derive: error: {error}", err=True)
         return EXIT_USAGE
-    return 0
+    return code if isinstance(code, int) else 0  # ctx.exit(n) arrives here without standalone mode
 
 
 if __name__ == "__main__":
