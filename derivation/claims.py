@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 import mpmath
-from sympy import Abs, Add, E, Expr, Mul, Pow, Rational, Symbol, exp, log, pi, simplify, sstr
+from sympy import Abs, Add, E, Expr, Mul, Pow, Rational, Symbol, exp, expand_log, factor, log, pi, simplify, sstr
 
 from .bounded import Failed, TimedOut, run_bounded
 from .errors import StepRejected
@@ -128,51 +128,123 @@ class Verdict:
 # Numbers
 # ----------------------------------------------------------------------------------------------------
 
-_FUNCTIONS: Mapping[type, Callable] = MappingProxyType({exp: mpmath.exp, log: mpmath.log, Abs: abs})
+_FUNCTIONS: Mapping[type, Callable] = MappingProxyType({log: mpmath.log, Abs: abs})
+
+#: Largest magnitude (in powers of 2) an intermediate value may reach; beyond it a value counts as unstable.
+MAX_MAGNITUDE = 200_000
+#: Most decimal digits a value is ever computed with.
+MAX_DIGITS = 2000
+#: The value of an expression that could not be computed reliably (too large, or too much cancellation).
+UNSTABLE = "unstable"  # a string, so that it survives the trip from a bounded child: test with _unstable()
 
 
-def _value(expr: Expr, point: Mapping[Symbol, Any]) -> Any:
-    """The value of ``expr`` at ``point`` (mpmath, current precision); complex where the formula is."""
-    if expr.is_Symbol:
-        return point[expr]
-    if expr.is_Rational:
-        return mpmath.mpf(int(expr.p)) / int(expr.q)
-    if expr is pi:
-        return +mpmath.pi
-    if expr is E:
-        return +mpmath.e
-    if isinstance(expr, Add):
-        return mpmath.fsum(_value(a, point) for a in expr.args)
-    if isinstance(expr, Mul):
-        return mpmath.fprod(_value(a, point) for a in expr.args)
-    if isinstance(expr, Pow):
-        base, exponent = (_value(a, point) for a in expr.args)
-        return mpmath.power(base, exponent)
-    function = _FUNCTIONS.get(type(expr))
-    if function is not None:
-        return function(_value(expr.args[0], point))
-    return number_at(expr, {s: point[s] for s in expr.free_symbols})
+def _unstable(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+class _Unreliable(Exception):
+    """An intermediate value too large to compute, or cancellation beyond :data:`MAX_DIGITS`."""
+
+
+class _Walk:
+    """One evaluation of an expression at one point; ``largest`` is the largest term any sum had."""
+
+    def __init__(self, point: Mapping[Symbol, Any]):
+        self.point = point
+        self.largest = mpmath.mpf(0)
+
+    def value(self, expr: Expr) -> Any:
+        """The value of ``expr`` (mpmath, current precision); complex where the formula is."""
+        if expr.is_Symbol:
+            return self.point[expr]
+        if expr.is_Rational:
+            return mpmath.mpf(int(expr.p)) / int(expr.q)
+        if expr is pi:
+            return +mpmath.pi
+        if expr is E:
+            return +mpmath.e
+        if isinstance(expr, Add):
+            terms = [self.value(a) for a in expr.args]
+            self.largest = max(self.largest, *(abs(t) for t in terms))
+            return mpmath.fsum(terms)
+        if isinstance(expr, Mul):
+            return self.bounded(mpmath.fprod(self.value(a) for a in expr.args))
+        if isinstance(expr, Pow):
+            base, exponent = (self.value(a) for a in expr.args)
+            if base != 0 and abs(exponent) * abs(mpmath.log(abs(base), 2)) > MAX_MAGNITUDE:
+                raise _Unreliable("power too large")
+            return mpmath.power(base, exponent)
+        if isinstance(expr, exp):
+            argument = self.value(expr.args[0])
+            if mpmath.re(argument) > MAX_MAGNITUDE / 2:
+                raise _Unreliable("exponential too large")
+            return mpmath.exp(argument)
+        function = _FUNCTIONS.get(type(expr))
+        if function is not None:
+            return function(self.value(expr.args[0]))
+        return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
+
+    @staticmethod
+    def bounded(v: Any) -> Any:
+        if v != 0 and mpmath.isfinite(v) and abs(mpmath.mag(v)) > MAX_MAGNITUDE:
+            raise _Unreliable("value too large")
+        return v
+
+
+def _at(expr: Expr, point: Mapping[Symbol, Any], digits: int) -> tuple[Value, int]:
+    """The value at ``digits`` decimal digits and how many digits cancellation in sums may have cost."""
+    walk = _Walk(point)
+    with mpmath.workdps(digits):
+        try:
+            v = walk.value(expr)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None, 0
+        if isinstance(v, mpmath.mpc) and abs(v.imag) <= mpmath.mpf(10) ** (5 - digits) * max(1, abs(v.real)):
+            v = v.real
+        if not mpmath.isfinite(v):
+            return None, 0
+        lost = mpmath.log10(walk.largest / max(1, abs(v))) if walk.largest > 1 else 0
+        return +v, max(0, int(mpmath.ceil(lost)))
+
+
+def _settled(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(abs(a - b) <= mpmath.mpf(10) ** (4 - DIGITS) * max(1, abs(a), abs(b)))
+
+
+def value_at(expr: Expr, point: Mapping[Symbol, Any]) -> Value:
+    """``expr`` at ``point`` to 30 significant digits, or :data:`UNSTABLE`; None where it is undefined.
+
+    Sums that cancel cost digits: the precision is raised until the digits lost (measured from the
+    largest term of any sum) leave 30, and the value is confirmed at 20 more digits.
+    """
+    digits = DIGITS + 5
+    try:
+        while digits <= MAX_DIGITS:
+            v, lost = _at(expr, point, digits)
+            if lost + DIGITS + 5 <= digits:
+                check, _ = _at(expr, point, digits + 20)
+                if _settled(v, check):
+                    return v
+            digits = max(2 * digits, DIGITS + lost + 25)
+    except _Unreliable:
+        pass
+    return UNSTABLE
 
 
 def values(expr: Expr, points: list[Mapping[Symbol, Any]]) -> list[Value]:
-    """``expr`` at each point in 30 digits; None where it is undefined (a pole, log 0, overflow)."""
-    out: list[Value] = []
-    with mpmath.workdps(DIGITS):
-        for point in points:
-            try:
-                v = _value(expr, point)
-                if isinstance(v, mpmath.mpc) and abs(v.imag) <= mpmath.mpf(10) ** (5 - DIGITS) * max(1, abs(v.real)):
-                    v = v.real
-                if not mpmath.isfinite(v):
-                    v = None
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
-                v = None
-            out.append(v)
-    return out
+    """``expr`` at each point (see :func:`value_at`)."""
+    return [value_at(expr, point) for point in points]
 
 
 def _real(v: Value) -> bool:
-    return v is not None and not isinstance(v, mpmath.mpc)
+    return v is not None and not _unstable(v) and not isinstance(v, mpmath.mpc)
+
+
+def _refutes(claimed: Value, true: Value) -> bool:
+    """Whether a point shows the claim wrong (an unstable value shows nothing)."""
+    return not _unstable(claimed) and not _same(claimed, true)
 
 
 def _same(a: Value, b: Value) -> bool:
@@ -297,13 +369,13 @@ def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
                          f"{KIND_NAMES[slot.kind]}" + (f" ({hint})" if hint else ""))
         found.append(Relative(evaluated(in_scales).xreplace(mapping), "; ".join(dict.fromkeys(parts))))
     scale = next((str(slot.param) for slot in s.slots if slot.kind == "scale"), "sigma")
-    for factor, mistake in (
+    for multiple, mistake in (
         (Rational(1, 2), f"the log term is half what it should be: log({scale}) where log({scale}**2) belongs "
                          "(std/variance swapped inside the logarithm)"),
         (Rational(2), f"the log term is twice what it should be: log({scale}**2) where log({scale}) belongs "
                       "(std/variance swapped inside the logarithm)"),
     ):
-        scaled = evaluated(in_scales).replace(lambda e: isinstance(e, log), lambda e, f=factor: f * e)
+        scaled = evaluated(in_scales).replace(lambda e: isinstance(e, log), lambda e, f=multiple: f * e)
         found.append(Relative(scaled.xreplace(own), mistake))
     return found
 
@@ -334,23 +406,36 @@ def _as_rational(value: Any) -> Rational | None:
     return Rational(guess.numerator, guess.denominator) if abs(float(value) - float(guess)) < 1e-12 else None
 
 
-def diagnose(claim_values: list[Value], candidates: list[Relative],
-             points: list[Mapping[Symbol, Any]]) -> str | None:
-    """The mistake when the claim is a constant multiple of a relative, or the truth shifted by a constant."""
+def _proportional(claim_values: list[Value], base: list[Value], factors: list[Value]) -> bool:
+    """``claim = factor * base`` at every point."""
+    return all(_same(c, f * b) for c, b, f in zip(claim_values, base, factors, strict=True))
+
+
+def diagnose(claim_values: list[Value], candidates: list[Relative], points: list[Mapping[Symbol, Any]],
+             dim: Expr | int = 1) -> str | None:
+    """The mistake when the claim is a relative of the truth, a constant multiple of one (or the truth over
+    the dimension ``dim``: a mean where the sum belongs), or the truth shifted by a constant."""
     if not all(_real(c) for c in claim_values):
         return None
+    dims = values(dim, points) if isinstance(dim, Expr) and dim.free_symbols else [mpmath.mpf(int(dim))] * len(points)
     for index, relative in enumerate(candidates):
         base = values(relative.expr, points)
         if not all(_real(b) for b in base):
             continue
+        prefix = f"{relative.mistake}; and " if index else ""
         if index and _agree(claim_values, base):
             return relative.mistake
+        if any(d != 1 for d in dims):
+            if _proportional(claim_values, base, [1 / d for d in dims]):
+                return f"{prefix}it is KL(q || p) divided by the dimension {dim}: this is the mean over latent " \
+                       "dimensions, not the sum"
+            if _proportional(claim_values, base, dims):
+                return f"{prefix}it is KL(q || p) times the dimension {dim}: a sum where a mean belongs?"
         ratios = [c / b for c, b in zip(claim_values, base, strict=True) if abs(b) > 1e-12]
         if len(ratios) == len(base) and all(close(r, ratios[0], 1e-12) for r in ratios):
             c = _as_rational(ratios[0])
             if c is not None and c != 1:
-                words = _factor_words(c)
-                return words if not index else f"{relative.mistake}; and {words}"
+                return prefix + _factor_words(c)
         if not index:
             offsets = [c - b for c, b in zip(claim_values, base, strict=True)]
             if all(close(o, offsets[0], 1e-12) for o in offsets):
@@ -371,9 +456,20 @@ def _proof(claim: Expr, truth: Expr) -> str | None:
     return "claim - KL(q || p) reduces to 0" if is_zero(claim - truth) else None
 
 
+def _factored(expr: Expr) -> Expr:
+    """Sums under roots and logarithms factored (``sqrt(s**2 + 2 s + 1) -> s + 1`` for s > 0), logs expanded."""
+    expr = expr.replace(lambda e: e.is_Pow and e.base.is_Add and not e.exp.is_Integer,
+                        lambda e: Pow(factor(e.base), e.exp))
+    expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].is_Add, lambda e: log(factor(e.args[0])))
+    return expand_log(expr)
+
+
 def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
-    """``simplify`` on the difference: ("proof", 0) or ("other", what it reduced to)."""
-    rest = simplify(claim - truth)
+    """``simplify`` on the difference (then on it factored): ("proof", 0) or ("other", what it reduced to)."""
+    difference = claim - truth
+    rest = simplify(difference)
+    if rest != 0:
+        rest = simplify(_factored(difference))
     return ("proof", rest) if rest == 0 else ("other", rest)
 
 
@@ -404,7 +500,7 @@ def _counterexample(claim: Expr, truth: Expr, point: Mapping[Symbol, Any], claim
     for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
         nice = _rounded(point, digits)
         (c,), (t,) = values(claim, [nice]), values(truth, [nice])
-        if t is not None and not _same(c, t):
+        if _real(t) and _refutes(c, t):
             point, claimed, true = nice, c, t
             break
     shown: float | str
@@ -426,7 +522,7 @@ class _Clock:
         return self.budget - (time.monotonic() - self.start)
 
 
-def verify(q: str, p: str, claim: str, *, budget: float = BUDGET) -> Verdict:
+def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdict:
     """Decide whether ``claim`` equals KL(q || p) for every admissible value of the specs' parameters.
 
     ``q`` and ``p`` are spec strings (``Normal(a, logvar=w)``); ``claim`` is a formula in Python,
@@ -434,7 +530,7 @@ def verify(q: str, p: str, claim: str, *, budget: float = BUDGET) -> Verdict:
     Raises :class:`~derivation.errors.ParseError` (a ``UsageError``) for invalid input, naming the
     string (``q:``, ``p:``, ``claim:``) and the position of the problem.
     """
-    clock = _Clock(budget)
+    clock = _Clock(BUDGET if budget is None else budget)
     v = variant(q, p)
     claimed = v.parse_claim(claim)
     in_scales = v.closed_form_in_scales()
@@ -449,16 +545,17 @@ def verify(q: str, p: str, claim: str, *, budget: float = BUDGET) -> Verdict:
             lambda: values(claimed, points), clock.left())
     except (TimedOut, Failed):
         return Verdict(None, "the claim could not be evaluated within the time budget", claim=claimed, kl=truth)
-    wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if not _same(c, t)]
+    wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
         worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
-        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points)
+        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points, v.dim)
         return Verdict(False, f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random "
                        "points (30 digits)",
                        _counterexample(claimed, truth, points[worst], claim_values[worst], truth_values[worst],
                                        careful), diagnosis, claimed, truth, len(points))
     try:
-        reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth), clock.left())
+        reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
+                                                                    clock.left() / 2)
         if reason is None:
             outcome, rest = run_bounded(lambda: _deep_proof(claimed, truth), clock.left())
             if outcome == "proof":
@@ -467,11 +564,20 @@ def verify(q: str, p: str, claim: str, *, budget: float = BUDGET) -> Verdict:
                 return Verdict(False, f"symbolic: claim - KL(q || p) simplifies to the constant {rest}", None,
                                f"the claim differs from KL(q || p) by the constant {rest}", claimed, truth,
                                len(points))
+            else:
+                missing = "no symbolic proof found"
     except (TimedOut, Failed):
-        reason = None
+        reason, missing = None, "no symbolic proof within the time budget"
     if reason is None:
-        return Verdict(None, f"{agreement}, but no symbolic proof within the time budget", claim=claimed,
-                       kl=truth, points=len(points))
+        unstable = sum(1 for c in claim_values if _unstable(c))
+        if unstable == len(points):
+            evidence = "the claim could not be evaluated reliably at any random point (values too large)"
+        elif unstable:
+            evidence = (f"numeric agreement at {len(points) - unstable} of {len(points)} random points (the others "
+                        "could not be evaluated reliably)")
+        else:
+            evidence = agreement
+        return Verdict(None, f"{evidence}; {missing}", claim=claimed, kl=truth, points=len(points))
     return Verdict(True, f"symbolic proof ({reason}) and {agreement}", claim=claimed, kl=truth, points=len(points))
 
 
