@@ -8,7 +8,7 @@ engine's SymPy expressions by the textbook printer. LaTeX templates use nbconver
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +31,19 @@ class Format:
     style: PrintStyle
     extension: str
     latex_syntax: bool
+    #: Builds the template's context instead of :func:`context` (the code formats).
+    build: Callable[[Derivation], dict[str, Any]] | None = None
+
+
+def _code(module: str) -> Callable[[Derivation], dict[str, Any]]:
+    """The context of a code format: the result as a function over ``module`` arrays (see ``codegen.py``)."""
+
+    def build(derivation: Derivation) -> dict[str, Any]:
+        from .codegen import code_context
+
+        return code_context(derivation, module)
+
+    return build
 
 
 FORMATS: Mapping[str, Format] = MappingProxyType({
@@ -38,6 +51,8 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
     for f in (
         Format("markdown", "markdown.md.j2", PLAIN_STYLE, ".md", False),
         Format("latex", "latex.tex.j2", MACRO_STYLE, ".tex", True),
+        Format("python", "python.py.j2", PLAIN_STYLE, ".py", False, _code("np")),
+        Format("torch", "torch.py.j2", PLAIN_STYLE, ".py", False, _code("torch")),
     )
 })
 #: Formats used internally (Jupyter display), not offered on the command line.
@@ -199,7 +214,8 @@ def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Pat
             path = Path(template)
             env = _environment(path.parent, spec.latex_syntax)
             compiled = env.get_template(path.name)
-        return compiled.render(**context(derivation, spec.style, spec.latex_syntax))
+        values = spec.build(derivation) if spec.build else context(derivation, spec.style, spec.latex_syntax)
+        return compiled.render(**values)
     except jinja2.TemplateNotFound as error:
         raise UsageError(f"template not found: {error.name}") from None
     except jinja2.UndefinedError as error:
