@@ -322,7 +322,8 @@ def _spec_symbols(spec: DistSpec) -> list[Symbol]:
 def _unify(q: DistSpec, p: DistSpec) -> dict[Symbol, Symbol]:
     """One symbol per name across q and p: a name that is a scale in one and a mean in the other is positive.
 
-    A name used both as a dimension and as a parameter is refused.
+    (A dimension's name cannot also name a parameter: the parser refuses that within a spec, and the
+    dimensions of q and p are equal by the time this runs.)
     """
     by_name: dict[str, set[Symbol]] = {}
     for spec in (q, p):
@@ -332,9 +333,6 @@ def _unify(q: DistSpec, p: DistSpec) -> dict[Symbol, Symbol]:
     for name, versions in by_name.items():
         if len(versions) == 1:
             continue
-        if any(s.is_integer for s in versions):
-            raise ParseError(f"p: name '{name}' is used both as a dimension and as a parameter",
-                             _position_of(p.text, name), p.text)
         positive = Symbol(name, positive=True)
         replacements.update({s: positive for s in versions})
     return replacements
