@@ -82,6 +82,18 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{head} {self._print(arg)}"
         return rf"{head}\left({self._print(arg)}\right)"
 
+    # -- exponentials ---------------------------------------------------------------------------
+    def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
+        """``e^{w/2}`` rather than ``e^{\\frac{1}{2} w}``: a fractional coefficient in an exponent is a slash."""
+        coefficient, rest = expr.args[0].as_coeff_Mul()
+        if coefficient.is_Rational and coefficient.q != 1 and rest != 1:
+            numerator = self._print(mul(abs(coefficient.p), rest) if abs(coefficient.p) != 1 else rest)
+            if rest.is_Add:
+                numerator = rf"\left({numerator}\right)"
+            sign = "-" if coefficient < 0 else ""
+            return self._do_exponent(rf"e^{{{sign}{numerator}/{coefficient.q}}}", exp)
+        return super()._print_ExpBase(expr, exp)
+
     # -- sums and products as built --------------------------------------------------------------
     def _print_Add(self, expr: Add, order: str | None = None) -> str:
         parts: list[str] = []

@@ -161,7 +161,8 @@ def _evaluate(expr: Expr, setting: Setting) -> Rewrite:
         value = _split_log(node) if isinstance(node, log) else evaluated(node)
         if value == node:
             return None
-        used.setdefault(node, value)
+        if not (node.is_Mul and node.is_number):  # a product of numbers already prints as its value
+            used.setdefault(node, value)
         return value
 
     out = rewrite_or_refuse(expr, match, "power, logarithm or product to evaluate")
