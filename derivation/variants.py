@@ -91,7 +91,6 @@ class CustomSetting(Setting):
     definitions: tuple[tuple[Symbol, Expr], ...] = ()
     user_parameters: tuple[Symbol, ...] = ()
     slots: tuple[ScaleSlot, ...] = ()
-    specs: tuple[str, str] = ("", "")
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
@@ -225,11 +224,18 @@ class DefinitionsChecker(Checker):
 
 @dataclass(frozen=True)
 class Variant:
-    """A user's pair: its setting, the named case whose plan derives it, and the finishing steps."""
+    """A user's pair: its setting, the named case whose plan derives it, and the finishing steps.
+
+    ``specs`` are the parsed specs and ``build`` the route that made this variant from them (so the
+    reversed pair is built the same way). The setting provides ``start()``, ``user_parameters``,
+    ``definitions`` (fresh symbol -> value in the user's parameters) and ``slots`` (for diagnoses).
+    """
 
     case: str
     setting: CustomSetting
     plan: tuple[Rule, ...]
+    specs: tuple[DistSpec, DistSpec]
+    build: Callable[[DistSpec, DistSpec], Variant]
     finish: tuple[Rule, ...] = (PARAMETERISATION, EVALUATE)
     title: str = "KL divergence between two Gaussians"
     description: str = ""
@@ -272,13 +278,8 @@ class Variant:
         return chain.result
 
     def reversed(self) -> Variant:
-        """The same pair with q and p exchanged (for KL(p || q))."""
-        s = self.setting
-        swapped = CustomSetting(q=Density(s.q.name, s.x, s.p.mean, s.p.std),
-                                p=Density(s.p.name, s.x, s.q.mean, s.q.std), z=s.z, notation=s.notation,
-                                definitions=s.definitions, user_parameters=s.user_parameters, slots=s.slots,
-                                specs=(s.specs[1], s.specs[0]))
-        return Variant(self.case, swapped, self.plan, self.finish, self.title, self.description)
+        """The same pair with q and p exchanged (for KL(p || q)), built by the same route."""
+        return self.build(self.specs[1], self.specs[0])
 
     def derive(self) -> Derivation:
         """The verified derivation: every step checked as it is made."""
@@ -370,10 +371,10 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     base = gaussian_pair(notation, q.loc, scales[0], p.loc, scales[1])
     parameters = tuple(dict.fromkeys(s for spec in (q, p) for s in _spec_symbols(spec)))
     setting = CustomSetting(q=base.q, p=base.p, z=base.z, notation=notation, definitions=tuple(definitions),
-                            user_parameters=parameters, slots=tuple(slots), specs=(q.text, p.text))
+                            user_parameters=parameters, slots=tuple(slots))
     case = CASES["univariate"]
     return Variant(
-        case.name, setting, case.plan(Options()),
+        case.name, setting, case.plan(Options()), (q, p), _univariate,
         title="KL divergence between two univariate Gaussians",
         description=(
             "We derive the Kullback-Leibler divergence between the two univariate Gaussian densities below, "
