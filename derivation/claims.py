@@ -43,7 +43,7 @@ from .verify import is_zero
 #: Random points the claim is compared at.
 POINTS = 6
 #: Time budget of one ``verify`` call, in seconds (the bounded steps share what is left of it).
-BUDGET = 8.0
+BUDGET = 7.0
 #: Claims whose expansion could exceed this many terms are only handled in a bounded child.
 TAME_TERMS = 400
 

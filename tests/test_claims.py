@@ -260,3 +260,29 @@ def test_no_injection_creates_a_file(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert list(tmp_path.iterdir()) == []
     assert not os.path.exists(os.path.join(tmp_path, "pwned"))
+
+
+@pytest.mark.parametrize("args", [
+    ["derive", "--q", "Normal(a, -1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "Normal(a.__class__, 1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=3)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=2)"],
+    ["derive", "univariate", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--format", "docx"],
+    ["verify", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
+    ["verify", "--q", "Normal(a, 1)", "--claim", "a"],
+])
+def test_bad_derive_and_verify_commands(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = cli.run(args)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and err.startswith("kl-derive: error:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_mentions_the_new_options(capsys):
+    assert cli.run(["derive", "--help"]) == 0
+    assert "--q SPEC" in capsys.readouterr().out
+    assert cli.run(["verify", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--claim EXPR" in out and "--json" in out
