@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 
 from .cases import CASES, Options
 from .core import Derivation
@@ -26,6 +27,8 @@ def derive(case: str, *, notation: Notation | None = None, dim: int | None = Non
     setting = spec.setting(options)
     checker = Checker(setting.parameters)
     derivation = checker.derive(spec.name, spec.title, setting.start(), plan, setting, spec.description)
+    recipe = {"case": case, "notation": options.notation.as_dict(), "dim": dim, "route": route}
+    derivation = replace(derivation, options=MappingProxyType({k: v for k, v in recipe.items() if v}))
     if spec.sections is not None:
         derivation = replace(derivation, sections=spec.sections(derivation))
     return derivation

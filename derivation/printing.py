@@ -21,18 +21,35 @@ from .nodes import KL, Density, Expectation
 
 @dataclass(frozen=True)
 class PrintStyle:
-    """The commands the printer emits for the operators it does not spell out itself."""
+    r"""How the printer writes the operators it does not spell out itself.
 
-    kl: str = r"\KL"
-    expectation: str = r"\E"
+    With ``use_macros`` it emits ``\KL`` and ``\E`` (defined by the document, see :meth:`macros`);
+    without, their definitions inline (for Markdown and notebooks, which have no preamble).
+    """
+
+    use_macros: bool = True
+    kl_symbol: str = r"\operatorname{KL}"
+    expectation_symbol: str = r"\mathbb{E}"
     log: str = r"\log"
     normal: str = r"\mathcal{N}"
 
+    @property
+    def kl(self) -> str:
+        return r"\KL" if self.use_macros else self.kl_symbol
+
+    @property
+    def expectation(self) -> str:
+        return r"\E" if self.use_macros else self.expectation_symbol
+
+    def macros(self) -> tuple[tuple[str, str], ...]:
+        """``(command, definition)`` pairs a document must provide when ``use_macros`` is set."""
+        return ((r"\KL", self.kl_symbol), (r"\E", self.expectation_symbol))
+
 
 #: For documents that define ``\KL`` and ``\E`` in their preamble.
-MACRO_STYLE = PrintStyle()
+MACRO_STYLE = PrintStyle(use_macros=True)
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
-PLAIN_STYLE = PrintStyle(kl=r"\operatorname{KL}", expectation=r"\mathbb{E}")
+PLAIN_STYLE = PrintStyle(use_macros=False)
 
 _BIG_NODES = (Expectation, Integral, KL)
 

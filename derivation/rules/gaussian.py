@@ -85,7 +85,7 @@ def _standard_normal_moments(expr: Expr, setting: Setting) -> Rewrite:
 STANDARDISE = Rule(
     "standardise",
     "Standardise",
-    "Write x as its mean plus its standard deviation times a standard normal variable z.",
+    "Write the variable as its mean plus its standard deviation times a standard normal variable.",
     _standardise,
 )
 
@@ -132,14 +132,14 @@ def _replace_central_moment(order: int):
 SECOND_MOMENT = Rule(
     "gaussian-second-moment",
     "Second moment",
-    "The expected squared distance of x from its own mean is the variance (lemma below).",
+    "The expected squared distance of a Gaussian variable from its own mean is its variance (lemma below).",
     _replace_central_moment(2),
 )
 
 FIRST_MOMENT = Rule(
     "first-central-moment",
     "Zero mean",
-    "x deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
+    "A Gaussian variable deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
     _replace_central_moment(1),
 )
 
@@ -190,7 +190,7 @@ def _expand_square(expr: Expr, setting: Setting) -> Rewrite:
 ADD_AND_SUBTRACT = Rule(
     "add-and-subtract-mean",
     "Add and subtract",
-    "Measure the distance from the other mean through the mean of q.",
+    "Measure the distance from the other mean through the mean of the first density.",
     _add_and_subtract_mean,
 )
 
@@ -246,6 +246,6 @@ COMBINE_LOG_DENSITIES = Rule(
 SHIFTED_SECOND_MOMENT = Rule(
     "shifted-second-moment",
     "Shifted moment",
-    "Add and subtract the mean of q; the cross term vanishes (lemma below).",
+    "Add and subtract the mean of the first density; the cross term vanishes (lemma below).",
     _shifted_second_moment,
 )
