@@ -33,6 +33,7 @@ def kl_derive() -> list[str]:
 TARGETS: dict[str, tuple[list[str], float, str]] = {
     "univariate-markdown": (["derive", "univariate", "--format", "markdown", "-o", "{out}/u.md"], 2.0, "#2"),
     "standard-latex": (["derive", "standard", "--format", "latex", "-o", "{out}/s.tex"], 2.0, "#2"),
+    "build-all": (["build", "--out", "{out}/build"], 5.0, "#6"),
 }
 
 

@@ -139,8 +139,10 @@ def frames(steps: list[dict[str, Any]], max_lines: int = 5) -> list[list[dict[st
 class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
-    def __init__(self, derivation: Derivation, fmt: Format, brief: bool):
+    def __init__(self, derivation: Derivation, fmt: Format, brief: bool,
+                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None):
         self.derivation = derivation
+        self.printed = {} if printed is None else printed
         self.fmt = fmt
         notation = getattr(derivation.setting, "notation", None)
         self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
@@ -150,12 +152,16 @@ class _Context:
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
 
     def show(self, expr) -> str:
-        """The formula as this format prints it: LaTeX, or Unicode text for the terminal."""
-        if self.style is None:
-            from .pretty import to_text
+        """The formula as this format prints it: LaTeX, or Unicode text for the terminal (memoised)."""
+        key = (expr, self.style)
+        if key not in self.printed:
+            if self.style is None:
+                from .pretty import to_text
 
-            return to_text(expr)
-        return to_latex(expr, self.style)
+                self.printed[key] = to_text(expr)
+            else:
+                self.printed[key] = to_latex(expr, self.style)
+        return self.printed[key]
 
     def lines(self, expr, width: float) -> list[str]:
         if self.style is None:
@@ -265,10 +271,12 @@ def context(derivation: Derivation, fmt: str = "markdown", *, brief: bool = Fals
 
 
 class Renderer:
-    """Renders derivations; keeps its Jinja environments, so rendering many documents compiles each template once."""
+    """Renders derivations. It keeps its Jinja environments and the formulas it has printed, so rendering
+    many documents (``kl-derive build``) compiles each template once and prints each formula once per style."""
 
     def __init__(self) -> None:
         self._environments: dict[bool, jinja2.Environment] = {}
+        self._printed: dict[tuple[Any, PrintStyle | None], str] = {}  # formulas printed so far, per style
 
     def _environment(self, latex_syntax: bool) -> jinja2.Environment:
         if latex_syntax not in self._environments:
@@ -285,7 +293,7 @@ class Renderer:
         spec = get_format(fmt)
         if steps not in ("full", "brief"):
             raise UsageError(f"unknown steps level {steps!r} (choose from: full, brief)")
-        ctx = _Context(derivation, spec, steps == "brief").document()
+        ctx = _Context(derivation, spec, steps == "brief", self._printed).document()
         if template is None and spec.builder is not None:
             return spec.builder(ctx)
         try:
