@@ -6,7 +6,7 @@ from sympy import Basic, Symbol
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
-from .forms import is_negative_term, negate_term
+from .forms import signed_terms
 from .nodes import KL, Density, Expectation
 
 
@@ -39,16 +39,13 @@ class TextbookPrettyPrinter(PrettyPrinter):
 
     def _print_Add(self, expr, order=None) -> prettyForm:
         pieces: list[prettyForm] = []
-        for i, term in enumerate(expr.args):
-            negative = is_negative_term(term)
-            shown = negate_term(term) if negative else term
-            form = self._print(shown)
-            if shown.is_Add:
+        for sign, term in signed_terms(expr):
+            form = self._print(term)
+            if term.is_Add:
                 form = prettyForm(*form.parens())
-            if i == 0:
-                pieces.append(prettyForm(*form.left("-"), binding=prettyForm.NEG) if negative else form)
-            else:
-                pieces.append(prettyForm(*form.left(" - " if negative else " + ")))
+            if sign:
+                form = prettyForm(*form.left(f" {sign} " if pieces else sign), binding=prettyForm.NEG)
+            pieces.append(form)
         return prettyForm(*stringPict.next(*pieces), binding=prettyForm.ADD) if len(pieces) > 1 else pieces[0]
 
 

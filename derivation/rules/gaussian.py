@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sympy import Eq, Expr, S, Symbol, expand, factorial2, log, pi
 
 from ..core import Derivation, Rewrite, Rule, derive_chain
@@ -106,24 +108,41 @@ def central_moment_lemma(density: Density, order: int, setting: Setting) -> Deri
     return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting)
 
 
+def replace_by_lemmas(expr: Expr, lemma_for: Callable[[Expr], Derivation | None], what: str) -> Rewrite:
+    """Replace each sub-expression for which ``lemma_for`` derives a lemma by that lemma's result.
+
+    The lemmas are attached to the step (each once) and their statements are the identities it used.
+    """
+    lemmas: dict[Expr, Derivation] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if e not in lemmas:
+            lemma = lemma_for(e)
+            if lemma is None:
+                return None
+            lemmas[e] = lemma
+        return lemmas[e].result
+
+    out = rewrite_nodes(expr, match)
+    if not lemmas:
+        raise RuleNotApplicable(f"no {what} in the expression")
+    used = tuple({id(lemma): lemma for lemma in lemmas.values()}.values())
+    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in used), used)
+
+
 def _replace_central_moment(order: int):
     """A rule body replacing ``E_q[(x - m_q)**order]`` by its value, with the lemma that derives it."""
 
     def apply(expr: Expr, setting: Setting) -> Rewrite:
-        lemmas: dict[Density, Derivation] = {}
-
-        def match(e: Expr) -> Expr | None:
+        def lemma_for(e: Expr) -> Derivation | None:
             if not (isinstance(e, Expectation) and e.density.name):
                 return None
             d = e.density
             if evaluated(e.expr) != evaluated(sub(d.variable, d.mean) ** order):
                 return None
-            lemma = lemmas.setdefault(d, central_moment_lemma(d, order, setting))
-            return lemma.result
+            return central_moment_lemma(d, order, setting)
 
-        out = rewrite_or_refuse(expr, match, f"central moment of order {order}")
-        return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas.values()),
-                       tuple(lemmas.values()))
+        return replace_by_lemmas(expr, lemma_for, f"central moment of order {order}")
 
     apply.__doc__ = f"``E_q[(x - m)**{order}] -> {'s**2' if order == 2 else '0'}`` for q = N(m, s**2)."
     return apply
@@ -213,20 +232,12 @@ def shifted_moment_lemma(density: Density, point: Expr, setting: Setting) -> Der
 
 def _shifted_second_moment(expr: Expr, setting: Setting) -> Rewrite:
     """``E_q[(x - m)**2] -> s_q**2 + (m_q - m)**2`` (add and subtract m_q; the cross term vanishes)."""
-    lemmas: list[Derivation] = []
 
-    def match(e: Expr) -> Expr | None:
+    def lemma_for(e: Expr) -> Derivation | None:
         found = _shift(e)
-        if found is None:
-            return None
-        lemma = shifted_moment_lemma(*found, setting)
-        lemmas.append(lemma)
-        return lemma.result
+        return None if found is None else shifted_moment_lemma(*found, setting)
 
-    out = rewrite_nodes(expr, match)
-    if not lemmas:
-        raise RuleNotApplicable("no second moment about another point in the expression")
-    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+    return replace_by_lemmas(expr, lemma_for, "second moment about another point")
 
 
 GAUSSIAN_LOG_DENSITY = Rule(
