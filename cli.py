@@ -12,9 +12,12 @@ import sys
 import click
 
 from derivation import CASES, FORMATS, __version__, derive, render, verify
+from derivation.build import build
 from derivation.cases import describe_setting
 from derivation.errors import DerivationError, StepRejected
 from derivation.output import write_text
+from derivation.render import get_format
+from derivation.setting import parse_notation
 
 EXIT_USAGE = 2
 
@@ -40,16 +43,39 @@ _SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim
 @click.argument("case", required=False)
 @click.option("--q", "q", metavar="SPEC", help=f"The first density, instead of a CASE: {_SPEC_HELP}.")
 @click.option("--p", "p", metavar="SPEC", help="The second density (with --q).")
-@click.option("--format", "-f", "fmt", default="markdown", show_default=True, metavar="FORMAT",
-              help=f"Output format: {', '.join(FORMATS)}.")
+@click.option("--format", "-f", "fmt", default=None, metavar="FORMAT",
+              help=f"Output format: {', '.join(FORMATS)}. Default: text on a terminal, else markdown.")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the document ('-' for stdout).")
-def derive_command(case: str | None, q: str | None, p: str | None, fmt: str, output: str) -> None:
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Your own Jinja template (same context as the built-in ones; see the README).")
+@click.option("--notation", "notation", multiple=True, metavar="KEY=VALUE",
+              help="Rename symbols or pick conventions, e.g. mu=m, letters=p,q, log=ln, expectation=E.")
+@click.option("--steps", type=click.Choice(["full", "brief"]), default="full", show_default=True,
+              help="full shows every lemma; brief keeps the main chain.")
+def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | None, output: str,
+                   template: str | None, notation: tuple[str, ...], steps: str) -> None:
     """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
-    if fmt not in FORMATS:
-        raise DerivationError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    derivation = derive(case, q=q, p=p)
-    write_text(render(derivation, fmt), output)
+    if fmt is None:
+        fmt = "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown"
+    get_format(fmt)  # an unknown format fails before any work
+    derivation = derive(case, q=q, p=p, notation=parse_notation(notation) if notation else None)
+    write_text(render(derivation, fmt, template=template, steps=steps), output)
+
+
+@main.command("build")
+@click.option("--out", "out", default="build", show_default=True, metavar="DIR", help="Directory to write into.")
+@click.option("--formats", default=None, metavar="A,B,...", help=f"Formats (default all: {', '.join(FORMATS)}).")
+@click.option("--cases", default=None, metavar="A,B,...", help=f"Cases (default all: {', '.join(CASES)}).")
+def build_command(out: str, formats: str | None, cases: str | None) -> None:
+    """Write every case in every format into DIR, with an index.md linking them."""
+    progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
+    report = build(out, cases=None if cases is None else cases.split(","),
+                   formats=None if formats is None else formats.split(","), progress=progress)
+    for document, reason in report.failed:
+        click.echo(f"kl-derive: failed: {document}: {reason}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
 
 
 @main.command("verify")
@@ -75,6 +101,8 @@ def run(argv: list[str] | None = None) -> int:
         code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except SystemExit as done:
+        return int(done.code or 0)
     except click.exceptions.Abort:
         click.echo("kl-derive: aborted", err=True)
         return 1

@@ -33,6 +33,7 @@ def kl_derive() -> list[str]:
 TARGETS: dict[str, tuple[list[str], float, str]] = {
     "univariate-markdown": (["derive", "univariate", "--format", "markdown", "-o", "{out}/u.md"], 2.0, "#2"),
     "standard-latex": (["derive", "standard", "--format", "latex", "-o", "{out}/s.tex"], 2.0, "#2"),
+    "build-all": (["build", "--out", "{out}/build"], 5.0, "#6"),
     "verify-univariate": (["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)",
                            "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .cases import CASES, Options
@@ -35,7 +36,7 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
                              "or route)")
         from .variants import derive_variant
 
-        return derive_variant(q, p)
+        return replace(derive_variant(q, p), options=MappingProxyType({"q": q, "p": p}))
     if case is None:
         raise UsageError("give a case name, or the specs q and p")
     if case not in CASES:
@@ -46,6 +47,8 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
     setting = spec.setting(options)
     checker = Checker(setting.parameters)
     derivation = checker.derive(spec.name, spec.title, setting.start(), plan, setting, spec.description)
+    recipe = {"case": case, "notation": options.notation.as_dict(), "dim": dim, "route": route}
+    derivation = replace(derivation, options=MappingProxyType({k: v for k, v in recipe.items() if v}))
     if spec.sections is not None:
         derivation = replace(derivation, sections=spec.sections(derivation))
     return derivation

@@ -116,7 +116,9 @@ class Section:
 class Derivation:
     """A chain ``start = steps[0].expr = steps[1].expr = ...``; lemmas are derivations too.
 
-    ``sections`` hold further material a document shows after the chain (each with its own checks).
+    ``sections`` hold further material a document shows after the chain (each with its own checks);
+    ``options`` records how :func:`derivation.derive` was called (case, notation, dim, route), so a
+    notebook can rebuild it.
     """
 
     name: str
@@ -127,6 +129,7 @@ class Derivation:
     checks: tuple[Check, ...] = ()
     description: str = ""
     sections: tuple[Section, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def result(self) -> Expr:

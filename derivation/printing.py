@@ -15,24 +15,41 @@ from dataclasses import dataclass
 from sympy import Add, Basic, Expr, Integral, Mul, Pow, Rational, S, Symbol, log
 from sympy.printing.latex import LatexPrinter
 
-from .forms import is_negative_term, mul, negate_term
+from .forms import mul, signed_terms
 from .nodes import KL, Density, Expectation
 
 
 @dataclass(frozen=True)
 class PrintStyle:
-    """The commands the printer emits for the operators it does not spell out itself."""
+    r"""How the printer writes the operators it does not spell out itself.
 
-    kl: str = r"\KL"
-    expectation: str = r"\E"
+    With ``use_macros`` it emits ``\KL`` and ``\E`` (defined by the document, see :meth:`macros`);
+    without, their definitions inline (for Markdown and notebooks, which have no preamble).
+    """
+
+    use_macros: bool = True
+    kl_symbol: str = r"\operatorname{KL}"
+    expectation_symbol: str = r"\mathbb{E}"
     log: str = r"\log"
     normal: str = r"\mathcal{N}"
 
+    @property
+    def kl(self) -> str:
+        return r"\KL" if self.use_macros else self.kl_symbol
+
+    @property
+    def expectation(self) -> str:
+        return r"\E" if self.use_macros else self.expectation_symbol
+
+    def macros(self) -> tuple[tuple[str, str], ...]:
+        """``(command, definition)`` pairs a document must provide when ``use_macros`` is set."""
+        return ((r"\KL", self.kl_symbol), (r"\E", self.expectation_symbol))
+
 
 #: For documents that define ``\KL`` and ``\E`` in their preamble.
-MACRO_STYLE = PrintStyle()
+MACRO_STYLE = PrintStyle(use_macros=True)
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
-PLAIN_STYLE = PrintStyle(kl=r"\operatorname{KL}", expectation=r"\mathbb{E}")
+PLAIN_STYLE = PrintStyle(use_macros=False)
 
 _BIG_NODES = (Expectation, Integral, KL)
 
@@ -96,18 +113,17 @@ class TextbookLatexPrinter(LatexPrinter):
 
     # -- sums and products as built --------------------------------------------------------------
     def _print_Add(self, expr: Add, order: str | None = None) -> str:
-        parts: list[str] = []
-        for i, term in enumerate(expr.args):
-            negative = is_negative_term(term)
-            shown = negate_term(term) if negative else term
-            text = self._print(shown)
-            if shown.is_Add:
+        return " ".join(self.signed_terms(expr))
+
+    def signed_terms(self, expr: Add) -> list[str]:
+        """The printed terms of a sum, each with its sign (``a``, ``- b``, ``+ c``); sums in terms bracketed."""
+        out = []
+        for sign, term in signed_terms(expr):
+            text = self._print(term)
+            if term.is_Add:
                 text = rf"\left({text}\right)"
-            if i == 0:
-                parts.append(f"- {text}" if negative else text)
-            else:
-                parts.append(f" - {text}" if negative else f" + {text}")
-        return "".join(parts)
+            out.append(f"{sign} {text}" if sign else text)
+        return out
 
     def _print_Mul(self, expr: Mul) -> str:
         sign, coefficient, numerator, denominator = _split_product(expr)
@@ -255,19 +271,6 @@ def _group(tex: str, i: int) -> tuple[str, int]:
     return tex[start + 1:], len(tex)
 
 
-def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
-    """The terms of a sum as printed by ``_print_Add``, each with its sign (`+ a`, `- b`)."""
-    out = []
-    for i, term in enumerate(expr.args):
-        negative = is_negative_term(term)
-        shown = negate_term(term) if negative else term
-        text = printer._print(shown)
-        if shown.is_Add:
-            text = rf"\left({text}\right)"
-        out.append(("- " if negative else ("+ " if i else "")) + text)
-    return out
-
-
 def _pack(pieces: list[str], width: float) -> list[str]:
     lines: list[str] = []
     for piece in pieces:
@@ -289,11 +292,11 @@ def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60)
     if visual_width(whole) <= width:
         return [whole]
     if expr.is_Add:
-        return _pack(_signed_terms(printer, expr), width)
+        return _pack(printer.signed_terms(expr), width)
     if isinstance(expr, Expectation) and expr.expr.is_Add:
         label = printer._density_label(expr.density)
         head = rf"{style.expectation}_{{{label}}}"
-        lines = _pack(_signed_terms(printer, expr.expr), width - visual_width(head) - 1)
+        lines = _pack(printer.signed_terms(expr.expr), width - visual_width(head) - 1)
         if len(lines) > 1:
             first = rf"{head}\left[{lines[0]}\right."
             middle = [rf"\left.{line}\right." for line in lines[1:-1]]

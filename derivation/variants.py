@@ -44,7 +44,7 @@ from .core import Check, Derivation, Rewrite, Rule, derive_chain
 from .errors import DerivationError, ParseError, UsageError
 from .forms import add, evaluated, mul, sub
 from .nodes import KL, Density, Expectation
-from .numeric import Evaluator, number_at, sample_points
+from .numeric import number_at
 from .parse import DistSpec, parse_claim, parse_spec
 from .rules.base import factors, rewrite_or_refuse, terms
 from .setting import Notation, Setting, gaussian_pair
@@ -198,12 +198,11 @@ class DefinitionsChecker(Checker):
 
     def __init__(self, parameters, definitions: tuple[tuple[Symbol, Expr], ...], probes: int = PROBES,
                  seed: int = 2604_11744):
+        super().__init__(parameters, probes, seed)
         self.definitions = dict(definitions)
-        points = sample_points(parameters, probes, seed)
-        for point in points:
+        for point in self.evaluator.points:  # not evaluated yet: the fresh scales join each point
             for symbol, value in definitions:
                 point[symbol] = number_at(value, point)
-        self.evaluator = Evaluator(points)
 
     def _substituted(self, expr: Expr) -> Expr:
         return evaluated(expr).xreplace(self.definitions)
