@@ -27,7 +27,14 @@ class TextbookPrettyPrinter(PrettyPrinter):
     def _print_Density(self, expr: Density) -> prettyForm:
         if expr.name:
             return prettyForm(f"{self._label(expr)}({self._print(expr.variable).render(**self._settings)})")
-        return prettyForm(self._label(expr))
+        label = self._label(expr)
+        if "\n" not in label:
+            return prettyForm(label)
+        # a tall mean or variance (e.g. e^w): composed as pictures, so it keeps its shape
+        variable = self._print(expr.variable).render(**self._settings)
+        parts = (prettyForm(f"{variable} ~ N("), self._print(expr.mean), prettyForm(", "), self._print(expr.var),
+                 prettyForm(")"))
+        return prettyForm(*stringPict.next(*parts))
 
     def _print_Expectation(self, expr: Expectation) -> prettyForm:
         body = self._print(expr.expr)
