@@ -269,6 +269,7 @@ def test_no_injection_creates_a_file(tmp_path, monkeypatch, capsys):
     ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=2)"],
     ["derive", "univariate", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
     ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--format", "docx"],
+    ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--notation", "mu=m"],
     ["verify", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
     ["verify", "--q", "Normal(a, 1)", "--claim", "a"],
 ])

@@ -260,3 +260,15 @@ def test_kl_is_never_negative(q, p, rng):
 def test_kl_of_a_density_from_itself_is_zero(q):
     d = derive(q=q, p=q)
     assert d.verified and evaluated(d.result) == 0
+
+
+def test_every_format_renders_a_custom_pair():
+    from derivation import FORMATS
+
+    d = derive(q="Normal(a, logvar=w)", p="Normal(b, var=v)")
+    assert dict(d.options) == {"q": "Normal(a, logvar=w)", "p": "Normal(b, var=v)"}
+    for fmt in FORMATS:
+        assert render(d, fmt).strip(), fmt
+    assert "derive(q='Normal(a, logvar=w)', p='Normal(b, var=v)')" in render(d, "ipynb")
+    text = render(d, "text")
+    assert "\\" not in text and "σ_q" in text
