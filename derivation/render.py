@@ -85,7 +85,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
         Format("text", ".txt", "Unicode for the terminal", "text.txt.j2", None, False),
         Format("python", ".py", "the closed form as a NumPy function, the derived identity in its docstring",
                "python.py.j2", None, False, code=_code("np")),
-        Format("torch", ".torch.py", "the closed form as a PyTorch function, the derived identity in its docstring",
+        Format("torch", "_torch.py", "the closed form as a PyTorch function, the derived identity in its docstring",
                "torch.py.j2", None, False, code=_code("torch")),
     )
 })
