@@ -107,8 +107,8 @@ def test_cli_writes_a_module(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("q", "p"), PAIRS)
-def test_torch_export_matches_torch_distributions(q, p):
-    torch = pytest.importorskip("torch")
+def test_torch_export_matches_torch_distributions(q, p, require_module):
+    torch = require_module("torch")
     from torch.distributions import Normal, kl_divergence
 
     from derivation.parse import parse_spec
@@ -130,8 +130,8 @@ def test_torch_export_matches_torch_distributions(q, p):
     assert torch.allclose(value * torch.ones_like(expected), expected, rtol=1e-10, atol=1e-12)
 
 
-def test_torch_export_is_differentiable():
-    torch = pytest.importorskip("torch")
+def test_torch_export_is_differentiable(require_module):
+    torch = require_module("torch")
     d = derive(q="Normal(mu, logvar=lv)", p="Normal(0, 1)")
     function = _load(render(d, "torch"))[FUNCTION_NAME]
     mu = torch.tensor([0.3, -1.2], dtype=torch.float64, requires_grad=True)
