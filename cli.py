@@ -6,14 +6,18 @@ cause is reported as one line on stderr with exit code 2 (a step the checker rej
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
-from derivation import CASES, FORMATS, __version__, derive, render
+from derivation import CASES, FORMATS, __version__, derive, render, verify
+from derivation.build import build
 from derivation.cases import describe_setting
 from derivation.errors import DerivationError, StepRejected
 from derivation.output import write_text
+from derivation.render import get_format
+from derivation.setting import parse_notation
 
 EXIT_USAGE = 2
 
@@ -32,30 +36,79 @@ def list_cases() -> None:
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
 
 
+_SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)'"
+
+
 @main.command("derive")
-@click.argument("case")
-@click.option("--format", "-f", "fmt", default="markdown", show_default=True, metavar="FORMAT",
-              help=f"Output format: {', '.join(FORMATS)}.")
+@click.argument("case", required=False)
+@click.option("--q", "q", metavar="SPEC", help=f"The first density, instead of a CASE: {_SPEC_HELP}.")
+@click.option("--p", "p", metavar="SPEC", help="The second density (with --q).")
+@click.option("--format", "-f", "fmt", default=None, metavar="FORMAT",
+              help=f"Output format: {', '.join(FORMATS)}. Default: text on a terminal, else markdown.")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the document ('-' for stdout).")
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Your own Jinja template (same context as the built-in ones; see the README).")
+@click.option("--notation", "notation", multiple=True, metavar="KEY=VALUE",
+              help="Rename symbols or pick conventions, e.g. mu=m, letters=p,q, log=ln, expectation=E.")
+@click.option("--steps", type=click.Choice(["full", "brief"]), default="full", show_default=True,
+              help="full shows every lemma; brief keeps the main chain.")
 @click.option("--dim", default=None, metavar="N",
               help="A concrete dimension (a positive integer) for the cases that take one; every term is written out.")
 @click.option("--route", default=None, metavar="ROUTE",
               help="Which derivation to follow, for the cases that have several (default: the first).")
-def derive_command(case: str, fmt: str, output: str, dim: str | None, route: str | None) -> None:
-    """Derive CASE step by step, check every step, and write the document."""
-    if fmt not in FORMATS:
-        raise DerivationError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    derivation = derive(case, dim=dim, route=route)
-    write_text(render(derivation, fmt), output)
+def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | None, output: str,
+                   template: str | None, notation: tuple[str, ...], steps: str, dim: str | None,
+                   route: str | None) -> None:
+    """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
+    if fmt is None:
+        fmt = "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown"
+    get_format(fmt)  # an unknown format fails before any work
+    derivation = derive(case, q=q, p=p, notation=parse_notation(notation) if notation else None, dim=dim,
+                        route=route)
+    write_text(render(derivation, fmt, template=template, steps=steps), output)
+
+
+@main.command("build")
+@click.option("--out", "out", default="build", show_default=True, metavar="DIR", help="Directory to write into.")
+@click.option("--formats", default=None, metavar="A,B,...", help=f"Formats (default all: {', '.join(FORMATS)}).")
+@click.option("--cases", default=None, metavar="A,B,...", help=f"Cases (default all: {', '.join(CASES)}).")
+def build_command(out: str, formats: str | None, cases: str | None) -> None:
+    """Write every case in every format into DIR, with an index.md linking them."""
+    progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
+    report = build(out, cases=None if cases is None else cases.split(","),
+                   formats=None if formats is None else formats.split(","), progress=progress)
+    for document, reason in report.failed:
+        click.echo(f"kl-derive: failed: {document}: {reason}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@main.command("verify")
+@click.option("--q", "q", required=True, metavar="SPEC", help=f"The first density: {_SPEC_HELP}.")
+@click.option("--p", "p", required=True, metavar="SPEC", help="The second density.")
+@click.option("--claim", required=True, metavar="EXPR",
+              help="A formula for KL(q || p): Python, NumPy, PyTorch or LaTeX syntax, in the specs' symbols.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.pass_context
+def verify_command(ctx: click.Context, q: str, p: str, claim: str, as_json: bool) -> None:
+    """Decide whether EXPR equals KL(q || p) for every admissible parameter value.
+
+    Exit status: 0 it holds, 1 it does not (with a counterexample), 3 undecided, 2 invalid input.
+    """
+    verdict = verify(q=q, p=p, claim=claim)
+    click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.describe())
+    ctx.exit(verdict.exit_code)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
     try:
-        main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
+        code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except SystemExit as done:
+        return int(done.code or 0)
     except click.exceptions.Abort:
         click.echo("kl-derive: aborted", err=True)
         return 1
@@ -68,7 +121,7 @@ def run(argv: list[str] | None = None) -> int:
     except DerivationError as error:
         click.echo(f"kl-derive: error: {error}", err=True)
         return EXIT_USAGE
-    return 0
+    return code if isinstance(code, int) else 0  # ctx.exit(n) arrives here without standalone mode
 
 
 if __name__ == "__main__":

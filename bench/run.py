@@ -37,6 +37,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                3.0, "#3"),
     "full-markdown": (["derive", "full", "--format", "markdown", "-o", "{out}/f.md"], 2.5, "#3"),
     "vae-markdown": (["derive", "vae", "--format", "markdown", "-o", "{out}/v.md"], 2.5, "#3"),
+    "build-all": (["build", "--out", "{out}/build"], 5.0, "#6"),
+    "verify-univariate": (["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)",
+                           "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
 }
 
 

@@ -148,7 +148,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "KL divergence to the standard normal prior (the VAE regulariser)",
             "a Gaussian against the standard normal prior, ending in the form VAE losses use",
             "The regulariser of a variational autoencoder is the KL divergence from the encoder's Gaussian "
-            "q to the standard normal prior p. We follow the same plan as for two arbitrary Gaussians, then "
+            "to the standard normal prior. We follow the same plan as for two arbitrary Gaussians, then "
             "rewrite the result into the form that VAE code implements. Every line has been checked.",
             _against_standard_prior,
             MappingProxyType({"definition": STANDARD_PLAN}),

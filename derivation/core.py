@@ -116,7 +116,9 @@ class Section:
 class Derivation:
     """A chain ``start = steps[0].expr = steps[1].expr = ...``; lemmas are derivations too.
 
-    ``sections`` hold further material a document shows after the chain (each with its own checks).
+    ``sections`` hold further material a document shows after the chain (each with its own checks);
+    ``options`` records how :func:`derivation.derive` was called (case, notation, dim, route), so a
+    notebook can rebuild it.
     """
 
     name: str
@@ -127,6 +129,7 @@ class Derivation:
     checks: tuple[Check, ...] = ()
     description: str = ""
     sections: tuple[Section, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def result(self) -> Expr:
@@ -165,20 +168,28 @@ StepCheck = Callable[[int, Expr, Step], "tuple[Step, Check]"]
 
 
 def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting,
-               check: StepCheck | None = None) -> tuple[tuple[Step, ...], tuple[Check, ...]]:
+               check: StepCheck | None = None, *,
+               skip_unfit: bool = False) -> tuple[tuple[Step, ...], tuple[Check, ...]]:
     """Apply each rule of ``plan`` to the line before, recording a :class:`Step` each time.
 
     With ``check``, every step is checked as soon as it is made, so a wrong rule is reported at
-    the step it got wrong (not later, when a following rule no longer fits).
+    the step it got wrong (not later, when a following rule no longer fits). With ``skip_unfit``, a
+    rule that does not fit the line (:class:`RuleNotApplicable`) is skipped instead of failing the plan:
+    settings with numeric or shared parameters (a unit scale, equal means) need fewer steps.
     """
     steps: list[Step] = []
     checks: list[Check] = []
     expr = start
-    for index, rule in enumerate(plan):
-        rewrite = rule(expr, setting)
+    for rule in plan:
+        try:
+            rewrite = rule(expr, setting)
+        except RuleNotApplicable:
+            if skip_unfit:
+                continue
+            raise
         step = Step(rule.key, rule.title, rule.justification, rewrite.expr, rewrite.identities, rewrite.lemmas)
         if check is not None:
-            step, verdict = check(index, expr, step)
+            step, verdict = check(len(steps), expr, step)
             checks.append(verdict)
         steps.append(step)
         expr = step.expr
@@ -186,7 +197,8 @@ def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting,
 
 
 def derive_chain(name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting: Setting,
-                 description: str = "", check: StepCheck | None = None) -> Derivation:
+                 description: str = "", check: StepCheck | None = None, *,
+                 skip_unfit: bool = False) -> Derivation:
     """The derivation of ``start`` by ``plan`` (for cases and lemmas alike); checked if ``check`` is given."""
-    steps, checks = apply_plan(start, plan, setting, check)
+    steps, checks = apply_plan(start, plan, setting, check, skip_unfit=skip_unfit)
     return Derivation(name, title, setting, start, steps, checks, description)

@@ -72,6 +72,10 @@ class FullSetting:
     def parameters(self) -> tuple[Basic, ...]:
         return (self.q.mean, self.q.cov, self.p.mean, self.p.cov)
 
+    def code_dimensions(self) -> dict[Basic, str]:
+        """How generated code finds the dimension: the length of the first mean."""
+        return {self.dim: f"{self.q.mean.name}.shape[0]"}
+
     def sample(self, count: int = PROBES, seed: int = SEED) -> list[Point]:
         """Points with k = 2, 3, 2, 3, ...: random means in [-2, 2]^k, random SPD covariances."""
         import numpy as np
@@ -182,6 +186,10 @@ class DiagonalSetting:
     @property
     def parameters(self) -> tuple[Basic, ...]:
         return (self.mean, self.logvar if self.log_variance else self.scale)
+
+    def code_dimensions(self) -> dict[Basic, str]:
+        """How generated code finds the dimension: the length of the mean vector (its last axis)."""
+        return {self.dim_symbol: f"{self.mean.label}.shape[-1]"}
 
     def definitions(self, expr: Expr) -> Expr:
         """``expr`` with the derived scales written through the parameters: ``sigma_j -> exp(logvar_j / 2)``."""

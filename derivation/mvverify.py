@@ -119,6 +119,7 @@ class MvChecker(Checker):
 
         self.evaluator = MvEvaluator(points, where)
         self.definitions = definitions
+        self._verified: dict = {}  # as in Checker: lemmas met more than once are verified once
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
         import numpy as np

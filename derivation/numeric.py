@@ -116,7 +116,7 @@ class Evaluator:
         dummies = [Dummy("I") for _ in integrals]
         outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))
         params = sorted(outer.free_symbols - set(dummies), key=str)
-        function = lambdify([*params, *dummies], outer, modules="mpmath")
+        function = _compiled([*params, *dummies], outer)
         inner = [self.values_of_integral(node) for node in integrals]
         return [
             mpmath.mpf(function(*(point[s] for s in params), *(values[i] for values in inner)))
@@ -132,10 +132,10 @@ class Evaluator:
         (variable, low, high), = node.limits
         if (low, high) != (-oo, oo):
             raise NotImplementedError("only integrals over the whole real line are evaluated")
-        densities = sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name)
+        densities = _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name)
         integrand = _with_pdfs(node.function)
         params = sorted(integrand.free_symbols - {variable}, key=str)
-        function = lambdify([variable, *params], integrand, modules="mpmath")
+        function = _compiled([variable, *params], integrand)
         results = []
         for point in self.points:
             args = [point[s] for s in params]
@@ -145,6 +145,21 @@ class Evaluator:
             else:
                 results.append(mpmath.quad(lambda t, a=args: function(t, *a), [-mpmath.inf, mpmath.inf]))
         return results
+
+
+def _weights(integrand: Expr) -> list[Density]:
+    """The densities the integrand is a multiple of (``q`` in ``q(x) log(q(x)/p(x))``): the ones to centre on."""
+    parts = integrand.args if integrand.is_Mul else (integrand,)
+    return [f for f in parts if isinstance(f, Density)]
+
+
+def _compiled(arguments: list[Symbol], expr: Expr):
+    """``lambdify`` with mpmath; a parameter named like an mpmath name (``pi``, ``e``, ``exp``) is renamed
+    first, so it cannot shadow that name in the generated function."""
+    clashing = {s: Dummy() for s in arguments if hasattr(mpmath, s.name)}
+    if clashing:
+        expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
+    return lambdify(arguments, expr, modules="mpmath")
 
 
 def _density_centre(density: Density, point: Point) -> tuple[mpmath.mpf, mpmath.mpf]:

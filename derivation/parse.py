@@ -484,18 +484,13 @@ class _PyText:
         self.starts = starts
 
     def pos(self, node: ast.AST) -> int | None:
-        lineno = getattr(node, "lineno", None)
-        col = getattr(node, "col_offset", None)
-        if lineno is None or col is None or not 1 <= lineno <= len(self.starts):
-            return None
-        start = self.starts[lineno - 1]
-        end = self.starts[lineno] if lineno < len(self.starts) else len(self.src)
-        line = self.src[start:end].encode("utf-8")
-        return self.base + start + len(line[:col].decode("utf-8", errors="ignore"))
+        return self._offset(getattr(node, "lineno", None), getattr(node, "col_offset", None))
 
     def end_pos(self, node: ast.AST) -> int | None:
-        lineno = getattr(node, "end_lineno", None)
-        col = getattr(node, "end_col_offset", None)
+        return self._offset(getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
+
+    def _offset(self, lineno: int | None, col: int | None) -> int | None:
+        """The character offset of an ast (line, UTF-8 byte column) position in the original string."""
         if lineno is None or col is None or not 1 <= lineno <= len(self.starts):
             return None
         start = self.starts[lineno - 1]
@@ -612,32 +607,28 @@ class _PythonClaim:
             raise ParseError("strings are not allowed", pos)
         raise ParseError(f"the constant {value!r} is not allowed", pos)
 
+    def _flatten(self, node: ast.BinOp, ops: tuple[type, ...], inverse_op: type,
+                 invert: Callable[[Expr, int | None], Expr], depth: int) -> list[Expr]:
+        """The operands of a left-leaning chain ``a + b - c ...`` (or ``a * b / c ...``), inverted where
+        the operator is the inverse one; a long chain is not counted as nesting."""
+        pieces: list[tuple[bool, ast.AST]] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.BinOp) and isinstance(cur.op, ops):
+            pieces.append((isinstance(cur.op, inverse_op), cur.right))
+            cur = cur.left
+        operands = [self.visit(cur, depth + 1)]
+        for inverted, right in reversed(pieces):
+            value = self.visit(right, depth + 1)
+            operands.append(invert(value, self.pos(right)) if inverted else value)
+        return operands
+
     def binop(self, node: ast.BinOp, depth: int) -> Expr:
         op = node.op
         pos = self.pos(node)
         if isinstance(op, (ast.Add, ast.Sub)):
-            # Flatten a left-leaning chain a + b - c + ... without counting it as nesting.
-            pieces: list[tuple[bool, ast.AST]] = []
-            cur: ast.AST = node
-            while isinstance(cur, ast.BinOp) and isinstance(cur.op, (ast.Add, ast.Sub)):
-                pieces.append((isinstance(cur.op, ast.Sub), cur.right))
-                cur = cur.left
-            terms = [self.visit(cur, depth + 1)]
-            for negate, right in reversed(pieces):
-                value = self.visit(right, depth + 1)
-                terms.append(self.b.neg(value, self.pos(right)) if negate else value)
-            return self.b.add(terms, pos)
+            return self.b.add(self._flatten(node, (ast.Add, ast.Sub), ast.Sub, self.b.neg, depth), pos)
         if isinstance(op, (ast.Mult, ast.Div)):
-            mpieces: list[tuple[bool, ast.AST]] = []
-            cur = node
-            while isinstance(cur, ast.BinOp) and isinstance(cur.op, (ast.Mult, ast.Div)):
-                mpieces.append((isinstance(cur.op, ast.Div), cur.right))
-                cur = cur.left
-            factors = [self.visit(cur, depth + 1)]
-            for divide, right in reversed(mpieces):
-                value = self.visit(right, depth + 1)
-                factors.append(self.b.reciprocal(value, self.pos(right)) if divide else value)
-            return self.b.mul(factors, pos)
+            return self.b.mul(self._flatten(node, (ast.Mult, ast.Div), ast.Div, self.b.reciprocal, depth), pos)
         if isinstance(op, ast.Pow):
             base = self.visit(node.left, depth + 1)
             exponent = self.visit(node.right, depth + 1)

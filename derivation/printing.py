@@ -36,18 +36,35 @@ from .nodes import KL, Density, Expectation
 
 @dataclass(frozen=True)
 class PrintStyle:
-    """The commands the printer emits for the operators it does not spell out itself."""
+    r"""How the printer writes the operators it does not spell out itself.
 
-    kl: str = r"\KL"
-    expectation: str = r"\E"
+    With ``use_macros`` it emits ``\KL`` and ``\E`` (defined by the document, see :meth:`macros`);
+    without, their definitions inline (for Markdown and notebooks, which have no preamble).
+    """
+
+    use_macros: bool = True
+    kl_symbol: str = r"\operatorname{KL}"
+    expectation_symbol: str = r"\mathbb{E}"
     log: str = r"\log"
     normal: str = r"\mathcal{N}"
 
+    @property
+    def kl(self) -> str:
+        return r"\KL" if self.use_macros else self.kl_symbol
+
+    @property
+    def expectation(self) -> str:
+        return r"\E" if self.use_macros else self.expectation_symbol
+
+    def macros(self) -> tuple[tuple[str, str], ...]:
+        """``(command, definition)`` pairs a document must provide when ``use_macros`` is set."""
+        return ((r"\KL", self.kl_symbol), (r"\E", self.expectation_symbol))
+
 
 #: For documents that define ``\KL`` and ``\E`` in their preamble.
-MACRO_STYLE = PrintStyle()
+MACRO_STYLE = PrintStyle(use_macros=True)
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
-PLAIN_STYLE = PrintStyle(kl=r"\operatorname{KL}", expectation=r"\mathbb{E}")
+PLAIN_STYLE = PrintStyle(use_macros=False)
 
 _BIG_NODES = (Expectation, Integral, KL, SpaceIntegral, MatExpectation)
 #: A sum or product of more same-shaped terms than this, one per coordinate, prints as ``t_1 + t_2 + \cdots + t_N``.
@@ -211,9 +228,26 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{head} {self._print(arg)}"
         return rf"{head}\left({self._print(arg)}\right)"
 
+    # -- exponentials ---------------------------------------------------------------------------
+    def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
+        """``e^{w/2}`` rather than ``e^{\\frac{1}{2} w}``: a fractional coefficient in an exponent is a slash."""
+        coefficient, rest = expr.args[0].as_coeff_Mul()
+        if coefficient.is_Rational and coefficient.q != 1 and rest != 1:
+            numerator = self._print(mul(abs(coefficient.p), rest) if abs(coefficient.p) != 1 else rest)
+            if rest.is_Add:
+                numerator = rf"\left({numerator}\right)"
+            sign = "-" if coefficient < 0 else ""
+            return self._do_exponent(rf"e^{{{sign}{numerator}/{coefficient.q}}}", exp)
+        return super()._print_ExpBase(expr, exp)
+
     # -- sums and products as built --------------------------------------------------------------
     def _print_Add(self, expr: Add, order: str | None = None) -> str:
-        return " ".join(_signed_terms(self, expr))
+        return " ".join(self.signed_terms(expr))
+
+    def signed_terms(self, expr: Add) -> list[str]:
+        """The printed terms of a sum, each with its sign (``a``, ``- b``, ``+ c``); sums in terms bracketed,
+        one term per coordinate elided past the second (``t_1 + t_2 + \\cdots + t_N``)."""
+        return _signed_terms(self, expr)
 
     def _print_Mul(self, expr: Mul) -> str:
         if len(expr.args) > 1 and all(_is_fraction(a) for a in expr.args):  # a product of ratios stays one
@@ -468,6 +502,19 @@ def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
     if isinstance(expr, log) and expr.args[0].is_Mul and len(expr.args[0].args) > 1 and \
             all(_is_fraction(f) for f in expr.args[0].args):
         return rf"{printer.style.log}\left(", [("", f, False) for f in expr.args[0].args], r"\right)", 1
+    if isinstance(expr, Trace) and isinstance(expr.arg, MatMul):
+        return r"\operatorname{tr}\left(", [("", f, False) for f in expr.arg.args], r"\right)", 1
+    if isinstance(expr, MatMul) and expr.args[0] != -1:
+        return "", [("", f, isinstance(f, MatAdd)) for f in expr.args], "", 0
+    if isinstance(expr, QuadForm):
+        parts = [("", rf"{printer._bracketed(expr.left)}^{{\top}}", False), ("", expr.right, False)]
+        if not isinstance(expr.matrix, Identity):
+            parts.insert(1, ("", expr.matrix, False))
+        return "", parts, "", 0
+    if isinstance(expr, CodeLine):  # break the code before its top-level + and - operators
+        pieces = re.split(r" (?=[+-] )", expr.text)
+        return "", [("", rf"\texttt{{{_tt_escape(p if i == 0 else ' ' + p)}}}", False)
+                    for i, p in enumerate(pieces)], "", 0
     if expr.is_Mul and not getattr(expr, "is_Matrix", False) and len(expr.args) == 2 and \
             expr.args[0].is_Rational and expr.args[1].is_Add:
         coefficient = printer._print(expr.args[0]) if abs(expr.args[0]) != 1 else \

@@ -1,21 +1,22 @@
-"""Rendering: a derivation becomes a context of printed LaTeX strings, which a Jinja template lays out.
+"""Rendering: a derivation becomes a context of printed formulas, which a template lays out.
 
 Templates never compute mathematics: every formula in the context is printed here from the
-engine's SymPy expressions by the textbook printer. LaTeX templates use nbconvert-style delimiters
-(``((* *))``, ``((( )))``, ``((= =))``) so that Jinja never collides with TeX braces.
+engine's SymPy expressions (LaTeX by the textbook printer, or Unicode for the terminal). LaTeX
+templates use nbconvert-style delimiters (``((* *))``, ``((( )))``, ``((= =))``) so that Jinja never
+collides with TeX braces. Data formats (``ipynb``, ``json``) are built from the same context in code.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from sympy import Eq
+from sympy import Eq, srepr
 
 from .core import Derivation, Section
 from .errors import RenderError, UsageError
@@ -24,24 +25,82 @@ from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_late
 
 @dataclass(frozen=True)
 class Format:
-    """An output format: its template, its printing style and the file extension it is written with."""
+    """An output format.
+
+    ``template`` is a Jinja template in ``templates/`` (or None for a format built in code by
+    ``builder`` from the context); ``style`` is the LaTeX printing style, or None for Unicode text;
+    ``latex_syntax`` selects the LaTeX-safe Jinja delimiters; ``display_width`` bounds a display line
+    (see :func:`derivation.printing.visual_width`).
+    """
 
     name: str
-    template: str
-    style: PrintStyle
     extension: str
+    summary: str
+    template: str | None
+    style: PrintStyle | None
     latex_syntax: bool
+    display_width: float = 58
+    builder: Callable[[dict[str, Any]], str] | None = None
+    #: For the code formats: builds the template's context from the derivation (instead of the document's).
+    code: Callable[[Derivation], dict[str, Any]] | None = None
+
+
+def _code(module: str) -> Callable[[Derivation], dict[str, Any]]:
+    """The context of a code format: the result as a function over ``module`` arrays (see ``codegen.py``)."""
+
+    def build(derivation: Derivation) -> dict[str, Any]:
+        from .codegen import code_context
+
+        return code_context(derivation, module)
+
+    return build
+
+
+def _notebook(ctx: dict[str, Any]) -> str:
+    from .notebook import notebook
+
+    return notebook(ctx)
+
+
+def _json(ctx: dict[str, Any]) -> str:
+    from .notebook import json_document
+
+    return json_document(ctx)
 
 
 FORMATS: Mapping[str, Format] = MappingProxyType({
     f.name: f
     for f in (
-        Format("markdown", "markdown.md.j2", PLAIN_STYLE, ".md", False),
-        Format("latex", "latex.tex.j2", MACRO_STYLE, ".tex", True),
+        Format("markdown", ".md", "Markdown with $$ display math (GitHub, Jupyter, Pandoc)",
+               "markdown.md.j2", PLAIN_STYLE, False),
+        Format("latex", ".tex", "standalone LaTeX article (pdflatex)", "latex.tex.j2", MACRO_STYLE, True),
+        Format("latex-fragment", ".fragment.tex", "align blocks and text to \\input into notes",
+               "fragment.tex.j2", MACRO_STYLE, True, display_width=42),
+        Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
+               display_width=38),
+        Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
+               False, builder=_notebook),
+        Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,
+               builder=_json),
+        Format("text", ".txt", "Unicode for the terminal", "text.txt.j2", None, False),
+        Format("python", ".py", "the closed form as a NumPy function, the derived identity in its docstring",
+               "python.py.j2", None, False, code=_code("np")),
+        Format("torch", "_torch.py", "the closed form as a PyTorch function, the derived identity in its docstring",
+               "torch.py.j2", None, False, code=_code("torch")),
     )
 })
 #: Formats used internally (Jupyter display), not offered on the command line.
-_INTERNAL = MappingProxyType({"latex-display": Format("latex-display", "display.tex.j2", PLAIN_STYLE, ".tex", True)})
+_INTERNAL = MappingProxyType({
+    "latex-display": Format("latex-display", ".tex", "Jupyter display", "display.tex.j2", PLAIN_STYLE, True),
+})
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``, or a :class:`UsageError` listing the choices."""
+    spec = FORMATS.get(name) or _INTERNAL.get(name)
+    if spec is None:
+        raise UsageError(f"unknown format {name!r} (choose from: {', '.join(FORMATS)})")
+    return spec
 
 
 def templates_directory() -> Path:
@@ -62,9 +121,9 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(c, c) for c in str(text))
 
 
-def _environment(directory: Path, latex_syntax: bool) -> jinja2.Environment:
+def _environment(loader: jinja2.BaseLoader, latex_syntax: bool) -> jinja2.Environment:
     options: dict[str, Any] = dict(
-        loader=jinja2.FileSystemLoader(str(directory)),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -76,63 +135,95 @@ def _environment(directory: Path, latex_syntax: bool) -> jinja2.Environment:
                        variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
     env = jinja2.Environment(**options)
     env.filters["tex"] = tex_escape
+    env.filters["frames"] = frames
     return env
 
 
-#: Width of a display line in the units of :func:`visual_width` (an A4 article at 11pt, 2.2 cm margins),
-#: less the room for the equation number and the column gaps.
-DISPLAY_WIDTH = 58
-#: Width of a displayed identity in a justification (indented by the description list).
-IDENTITY_WIDTH = 52
-#: A statement wider than this is displayed (broken into lines) instead of set inline after a lemma's title.
-INLINE_WIDTH = 44
+#: Room taken from a display line by the indentation of a justification's identities.
+IDENTITY_INDENT = 6
+#: A lemma's statement wider than this share of a display line is displayed (broken into lines), not set inline
+#: after the lemma's title.
+INLINE_SHARE = 0.65
+
+
+def frames(steps: list[dict[str, Any]], max_lines: int = 5) -> list[list[dict[str, Any]]]:
+    """Steps grouped for slides: consecutive steps whose display lines add up to at most ``max_lines``."""
+    groups: list[list[dict[str, Any]]] = []
+    used = 0
+    for step in steps:
+        size = len(step["lines"])
+        if not groups or used + size > max_lines:
+            groups.append([])
+            used = 0
+        groups[-1].append(step)
+        used += size
+    return groups
 
 
 class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
-    def __init__(self, derivation: Derivation, style: PrintStyle, latex_syntax: bool):
+    def __init__(self, derivation: Derivation, fmt: Format, brief: bool,
+                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None):
         self.derivation = derivation
-        self.style = style
-        self.escape = tex_escape if latex_syntax else str
-        self.lemmas = list(derivation.lemmas())
+        self.printed = {} if printed is None else printed
+        self.fmt = fmt
+        notation = getattr(derivation.setting, "notation", None)
+        self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
+        self.escape = tex_escape if fmt.latex_syntax else str
+        self.brief = brief
+        self.lemmas = [] if brief else list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
 
-    def tex(self, expr) -> str:
-        return to_latex(expr, self.style)
+    def show(self, expr) -> str:
+        """The formula as this format prints it: LaTeX, or Unicode text for the terminal (memoised)."""
+        key = (expr, self.style)
+        if key not in self.printed:
+            if self.style is None:
+                from .pretty import to_text
+
+                self.printed[key] = to_text(expr)
+            else:
+                self.printed[key] = to_latex(expr, self.style)
+        return self.printed[key]
+
+    def lines(self, expr, width: float) -> list[str]:
+        if self.style is None:
+            return [self.show(expr)]
+        return break_lines(expr, self.style, width, self.show(expr))
 
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
         """A derivation chain: its statement and its steps, each broken into display lines."""
-        lhs = self.tex(d.start)
+        lhs = self.show(d.start)
         longest_title = max((len(step.title) for step in d.steps), default=0)
-        width = max(DISPLAY_WIDTH - visual_width(lhs) - 0.8 * longest_title, 20)
+        width = max(self.fmt.display_width - visual_width(lhs) - 0.8 * longest_title, 20)
         steps = []
         for index, step in enumerate(d.steps):
             check = d.checks[index] if index < len(d.checks) else None
-            latex = self.tex(step.expr)
             steps.append({
                 "number": index + 1,
                 "rule": step.rule,
                 "title": step.title,
                 "justification": step.justification,
-                "latex": latex,
-                "lines": break_lines(step.expr, self.style, width, latex),
-                "identities": [self.tex(i) for i in step.identities],
-                "identity_lines": [break_lines(i, self.style, IDENTITY_WIDTH) for i in step.identities],
+                "latex": self.show(step.expr),
+                "lines": self.lines(step.expr, width),
+                "srepr": srepr(step.expr),
+                "identities": [self.show(i) for i in step.identities],
+                "identity_lines": [self.lines(i, self.fmt.display_width - IDENTITY_INDENT) for i in step.identities],
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "label": f"{label_prefix}-{index + 1}",
                 "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
             })
-        statement = self.tex(Eq(d.start, d.result, evaluate=False))
+        statement = self.show(Eq(d.start, d.result, evaluate=False))
         return {
             "name": d.name,
             "title": d.title,
             "lhs": lhs,
             "statement": statement,
-            "statement_inline": visual_width(statement) <= INLINE_WIDTH,
-            "result": self.tex(d.result),
-            "result_lines": break_lines(d.result, self.style, max(DISPLAY_WIDTH - visual_width(lhs) - 6, 20)),
+            "statement_inline": self.style is None or visual_width(statement) <= INLINE_SHARE * self.fmt.display_width,
+            "result": self.show(d.result),
+            "result_lines": self.lines(d.result, max(self.fmt.display_width - visual_width(lhs) - 6, 20)),
             "steps": steps,
         }
 
@@ -144,10 +235,11 @@ class _Context:
             if name is not None:
                 if name not in values:
                     raise RenderError(f"prose refers to {{{name}}}, which the section does not define")
-                out.append(f"${self.tex(values[name])}$")
+                shown = self.show(values[name])
+                out.append(shown if self.style is None else f"${shown}$")
         return "".join(out)
 
-    def section(self, section: Section, index: int) -> dict[str, Any]:
+    def section(self, section: Section) -> dict[str, Any]:
         case = self.derivation.name
         return {
             "key": section.key,
@@ -155,33 +247,44 @@ class _Context:
             "text": self.prose(section.text, section.values),
             "derivations": [self.chain(d, f"eq:{case}:{section.key}-{i + 1}:step")
                             for i, d in enumerate(section.derivations)],
-            "facts": [{"latex": self.tex(f.statement), "text": self.prose(f.text, section.values),
+            "facts": [{"latex": self.show(f.statement), "text": self.prose(f.text, section.values),
                        "method": f.check.method if f.check else None} for f in section.facts],
             "figures": [{"key": f.key, "caption": f.caption, "stem": f.stem} for f in section.figures],
         }
 
     def document(self) -> dict[str, Any]:
+        from . import __version__
+
         d = self.derivation
         setting = d.setting
         methods = [c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
         main = self.chain(d, f"eq:{d.name}:step")
+        if self.brief:
+            for step in main["steps"]:
+                step["lemmas"] = []
         return {
             "case": d.name,
             "title": d.title,
             "description": d.description,
-            "densities": [self.tex(statement) for statement in setting.statements()],
-            "assumptions": [self.tex(assumption) for assumption in setting.assumptions()],
+            "format": self.fmt.name,
+            "version": __version__,
+            "brief": self.brief,
+            "options": dict(d.options),
+            "macros": [] if self.style is None else [list(m) for m in self.style.macros()],
+            "densities": [self.show(statement) for statement in setting.statements()],
+            "assumptions": [self.show(assumption) for assumption in setting.assumptions()],
             "lhs": main["lhs"],
             "steps": main["steps"],
             "result": main["result"],
             "result_lines": main["result_lines"],
+            "result_srepr": srepr(d.result),
             "statement": main["statement"],
             "lemmas": [
                 {"number": self.numbers[(lm.start, lm.result)],
                  **self.chain(lm, f"eq:{d.name}:lemma-{self.numbers[(lm.start, lm.result)]}:step")}
                 for lm in self.lemmas
             ],
-            "sections": [self.section(s, i) for i, s in enumerate(d.sections)],
+            "sections": [self.section(s) for s in d.sections],
             "checks": {
                 "total": len(methods),
                 "symbolic": methods.count("symbolic"),
@@ -191,29 +294,60 @@ class _Context:
         }
 
 
-def context(derivation: Derivation, style: PrintStyle = PLAIN_STYLE, latex_syntax: bool = False) -> dict[str, Any]:
-    """Everything a template may use (documented in the README); formulas are printed LaTeX strings."""
-    return _Context(derivation, style, latex_syntax).document()
+def context(derivation: Derivation, fmt: str = "markdown", *, brief: bool = False) -> dict[str, Any]:
+    """Everything a template may use (documented in the README); formulas are printed strings."""
+    return _Context(derivation, get_format(fmt), brief).document()
 
 
-def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Path | None = None) -> str:
-    """The derivation as a document in format ``fmt`` (or through a user's own ``template`` file)."""
-    spec = FORMATS.get(fmt) or _INTERNAL.get(fmt)
-    if spec is None:
-        raise UsageError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    try:
-        if template is None:
-            env = _environment(templates_directory(), spec.latex_syntax)
-            compiled = env.get_template(spec.template)
+class Renderer:
+    """Renders derivations. It keeps its Jinja environments and the formulas it has printed, so rendering
+    many documents (``kl-derive build``) compiles each template once and prints each formula once per style."""
+
+    def __init__(self) -> None:
+        self._environments: dict[bool, jinja2.Environment] = {}
+        self._printed: dict[tuple[Any, PrintStyle | None], str] = {}  # formulas printed so far, per style
+
+    def _environment(self, latex_syntax: bool) -> jinja2.Environment:
+        if latex_syntax not in self._environments:
+            loader = jinja2.FileSystemLoader(str(templates_directory()))
+            self._environments[latex_syntax] = _environment(loader, latex_syntax)
+        return self._environments[latex_syntax]
+
+    def render(self, derivation: Derivation, fmt: str = "markdown", *, template: str | Path | None = None,
+               steps: str = "full") -> str:
+        """The derivation as a document in format ``fmt``, or through a user's own ``template`` file.
+
+        ``steps="brief"`` keeps the main chain and leaves out the lemmas' derivations.
+        """
+        spec = get_format(fmt)
+        if steps not in ("full", "brief"):
+            raise UsageError(f"unknown steps level {steps!r} (choose from: full, brief)")
+        if spec.code is not None:
+            ctx = spec.code(derivation)
         else:
-            path = Path(template)
-            env = _environment(path.parent, spec.latex_syntax)
-            compiled = env.get_template(path.name)
-        return compiled.render(**context(derivation, spec.style, spec.latex_syntax))
-    except jinja2.TemplateNotFound as error:
-        raise UsageError(f"template not found: {error.name}") from None
-    except jinja2.UndefinedError as error:
-        raise RenderError(f"template error: {error.message}") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
-                          f"{error.message}") from None
+            ctx = _Context(derivation, spec, steps == "brief", self._printed).document()
+        if template is None and spec.builder is not None:
+            return spec.builder(ctx)
+        try:
+            if template is None:
+                compiled = self._environment(spec.latex_syntax).get_template(spec.template)
+            else:
+                path = Path(template)
+                if not path.is_file():
+                    raise UsageError(f"template not found: {path}")
+                loader = jinja2.FileSystemLoader([str(path.parent), str(templates_directory())])
+                compiled = _environment(loader, spec.latex_syntax).get_template(path.name)
+            return compiled.render(**ctx)
+        except jinja2.TemplateNotFound as error:
+            raise UsageError(f"template not found: {error.name}") from None
+        except jinja2.UndefinedError as error:
+            raise RenderError(f"template error: {error.message}") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
+                              f"{error.message}") from None
+
+
+def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Path | None = None,
+           steps: str = "full") -> str:
+    """The derivation as a document in format ``fmt`` (see :class:`Renderer`)."""
+    return Renderer().render(derivation, fmt, template=template, steps=steps)

@@ -6,20 +6,35 @@ every document without touching a rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
+from .errors import UsageError
 from .nodes import KL, Density
+from .printing import PrintStyle
+
+#: Roles whose symbol names ``--notation role=name`` may change.
+ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t"})
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+_LOGS = {"log": r"\log", "ln": r"\ln"}
+_EXPECTATIONS = {"mathbb": r"\mathbb{E}", "E": r"\mathrm{E}"}
 
 
 @dataclass(frozen=True)
 class Notation:
-    """Names used in print: ``names`` maps a role ("mu", "sigma", "x", "q", "p", "z") to a symbol name."""
+    """How a document names things, without touching a rule.
+
+    ``names`` maps a role ("mu", "sigma", "x", "q", "p", ...) to a symbol name; ``log`` is ``"log"`` or
+    ``"ln"``; ``expectation`` is ``"mathbb"`` (a blackboard E) or ``"E"`` (an upright E).
+    """
 
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    log: str = "log"
+    expectation: str = "mathbb"
 
     def name(self, role: str, index: int | str | None = None) -> str:
         base = self.names.get(role, role)
@@ -32,6 +47,58 @@ class Notation:
     def positive(self, role: str, index: int | str | None = None) -> Symbol:
         """A positive symbol, e.g. a standard deviation."""
         return Symbol(self.name(role, index), positive=True)
+
+    def style(self, base: PrintStyle) -> PrintStyle:
+        """``base`` with this notation's logarithm and expectation symbols."""
+        return replace(base, log=_LOGS[self.log], expectation_symbol=_EXPECTATIONS[self.expectation])
+
+    def as_dict(self) -> dict[str, str]:
+        """The choices that differ from the defaults, as ``--notation`` would spell them."""
+        out = dict(self.names)
+        if self.log != "log":
+            out["log"] = self.log
+        if self.expectation != "mathbb":
+            out["expectation"] = self.expectation
+        return out
+
+
+def parse_notation(items: Iterable[str]) -> Notation:
+    """A :class:`Notation` from ``key=value`` strings (the CLI's ``--notation``).
+
+    Keys: a role (``mu=m``), ``log=ln``, ``expectation=E``, or ``letters=p,q`` (the names of the two
+    densities, in the order KL(first || second)).
+    """
+    names: dict[str, str] = {}
+    log, expectation = "log", "mathbb"
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise UsageError(f"notation {item!r} is not of the form key=value (e.g. mu=m)")
+        if key == "log":
+            if value not in _LOGS:
+                raise UsageError(f"notation log={value!r}: choose log or ln")
+            log = value
+        elif key == "expectation":
+            if value not in _EXPECTATIONS:
+                raise UsageError(f"notation expectation={value!r}: choose mathbb or E")
+            expectation = value
+        elif key == "letters":
+            letters = [v.strip() for v in value.split(",")]
+            if len(letters) != 2 or not all(_NAME.match(v) for v in letters) or letters[0] == letters[1]:
+                raise UsageError(f"notation letters={value!r}: give two different names, e.g. letters=p,q")
+            names["q"], names["p"] = letters
+        elif key in ROLES:
+            if not _NAME.match(value):
+                raise UsageError(f"notation {key}={value!r}: a name is a letter followed by letters or digits")
+            names[key] = value
+        else:
+            raise UsageError(f"unknown notation key {key!r} (choose from: log, expectation, letters, "
+                             f"{', '.join(sorted(ROLES))})")
+    effective = [names.get(role, role) for role in ROLES]
+    if len(set(effective)) != len(effective):
+        raise UsageError("notation gives the same name to two roles")
+    return Notation(MappingProxyType(names), log, expectation)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class Checker:
 
     def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744):
         self.evaluator = Evaluator(sample_points(symbols, probes, seed))
+        self._verified: dict[tuple[Expr, tuple[Expr, ...]], Derivation] = {}  # lemmas met more than once
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
         reason = symbolic_reason(before, after)
@@ -94,6 +95,9 @@ class Checker:
         """``derivation`` with a check on every step (and on every lemma), or :class:`StepRejected`."""
         if derivation.verified and all(lm.verified for s in derivation.steps for lm in s.lemmas):
             return derivation
+        key = (derivation.start, tuple(step.expr for step in derivation.steps))
+        if key in self._verified:
+            return self._verified[key]
         steps, checks = [], []
         before = derivation.start
         for index, step in enumerate(derivation.steps):
@@ -101,7 +105,8 @@ class Checker:
             steps.append(step)
             checks.append(verdict)
             before = step.expr
-        return replace(derivation, steps=tuple(steps), checks=tuple(checks))
+        self._verified[key] = replace(derivation, steps=tuple(steps), checks=tuple(checks))
+        return self._verified[key]
 
     def derive(self, name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting,
                description: str = "") -> Derivation:

@@ -3,6 +3,7 @@ when ``KL_DERIVE_REQUIRE_TOOLS=1`` (set by ``.ci/run``): in CI a missing tool is
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 
@@ -20,6 +21,24 @@ def _require_tool(name: str) -> str:
             pytest.fail(f"{message}, and KL_DERIVE_REQUIRE_TOOLS=1 requires it")
         pytest.skip(message)
     return path
+
+
+def _require_module(name: str):
+    """The imported module, or skip (fail when ``KL_DERIVE_REQUIRE_<NAME>=1``, which .ci/run sets once it
+    has installed the optional package)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        variable = f"KL_DERIVE_REQUIRE_{name.upper()}"
+        if os.environ.get(variable) == "1":
+            pytest.fail(f"{name} is not importable, and {variable}=1 requires it")
+        pytest.skip(f"{name} is not installed (optional)")
+
+
+@pytest.fixture
+def require_module():
+    """``require_module("torch")``: the module, or skip (fail in CI when CI installed it)."""
+    return _require_module
 
 
 @pytest.fixture(scope="session")

@@ -50,13 +50,13 @@ def _as_expectation(expr: Expr, setting: Setting) -> Expr:
 KL_DEFINITION = Rule(
     "kl-definition",
     "Definition",
-    "The Kullback-Leibler divergence of p from q is the q-weighted average of the log-ratio of the densities.",
+    "The Kullback-Leibler divergence is the average, under the first density, of the log-ratio of the two densities.",
     _definition,
 )
 
 INTEGRAL_AS_EXPECTATION = Rule(
     "integral-as-expectation",
     "As an expectation",
-    "An integral of a function weighted by the density q is the expectation of that function under q.",
+    "An integral of a function weighted by a density is the expectation of that function under that density.",
     _as_expectation,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sympy import Eq, Expr, S, Symbol, expand, factorial2, log
 
 from ..core import Derivation, Rewrite, Rule, derive_chain
@@ -77,7 +79,7 @@ def _standard_normal_moments(expr: Expr, setting: Setting) -> Rewrite:
         k = S.One if e.expr == z else (e.expr.args[1] if e.expr.is_Pow and e.expr.args[0] == z else None)
         if k is None or not k.is_Integer or k < 1:
             return None
-        value = factorial2(k - 1) if k % 2 == 0 else 0
+        value = factorial2(k - 1) if k % 2 == 0 else S.Zero
         used.append(Eq(e, value, evaluate=False))
         return value
 
@@ -88,7 +90,7 @@ def _standard_normal_moments(expr: Expr, setting: Setting) -> Rewrite:
 STANDARDISE = Rule(
     "standardise",
     "Standardise",
-    "Write x as its mean plus its standard deviation times a standard normal variable z.",
+    "Write the variable as its mean plus its standard deviation times a standard normal variable.",
     _standardise,
 )
 
@@ -106,27 +108,45 @@ def central_moment_lemma(density: Density, order: int, setting: Setting) -> Deri
     """The derived lemma ``E_q[(x - m)**order] = ...`` (order 1: 0; order 2: s**2)."""
     start = Expectation(sub(density.variable, density.mean) ** order, density)
     title = {1: "First central moment", 2: "Second central moment"}.get(order, f"Central moment {order}")
-    return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting)
+    # A unit scale leaves nothing for linearity to move: that step is skipped.
+    return derive_chain(f"central-moment-{order}", title, start, _CENTRAL_MOMENT_PLAN, setting, skip_unfit=True)
+
+
+def replace_by_lemmas(expr: Expr, lemma_for: Callable[[Expr], Derivation | None], what: str) -> Rewrite:
+    """Replace each sub-expression for which ``lemma_for`` derives a lemma by that lemma's result.
+
+    The lemmas are attached to the step (each once) and their statements are the identities it used.
+    """
+    lemmas: dict[Expr, Derivation] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if e not in lemmas:
+            lemma = lemma_for(e)
+            if lemma is None:
+                return None
+            lemmas[e] = lemma
+        return lemmas[e].result
+
+    out = rewrite_nodes(expr, match)
+    if not lemmas:
+        raise RuleNotApplicable(f"no {what} in the expression")
+    used = tuple({id(lemma): lemma for lemma in lemmas.values()}.values())
+    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in used), used)
 
 
 def _replace_central_moment(order: int):
     """A rule body replacing ``E_q[(x - m_q)**order]`` by its value, with the lemma that derives it."""
 
     def apply(expr: Expr, setting: Setting) -> Rewrite:
-        lemmas: dict[Density, Derivation] = {}
-
-        def match(e: Expr) -> Expr | None:
+        def lemma_for(e: Expr) -> Derivation | None:
             if not (isinstance(e, Expectation) and e.density.name):
                 return None
             d = e.density
             if evaluated(e.expr) != evaluated(sub(d.variable, d.mean) ** order):
                 return None
-            lemma = lemmas.setdefault(d, central_moment_lemma(d, order, setting))
-            return lemma.result
+            return central_moment_lemma(d, order, setting)
 
-        out = rewrite_or_refuse(expr, match, f"central moment of order {order}")
-        return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas.values()),
-                       tuple(lemmas.values()))
+        return replace_by_lemmas(expr, lemma_for, f"central moment of order {order}")
 
     apply.__doc__ = f"``E_q[(x - m)**{order}] -> {'s**2' if order == 2 else '0'}`` for q = N(m, s**2)."
     return apply
@@ -135,14 +155,14 @@ def _replace_central_moment(order: int):
 SECOND_MOMENT = Rule(
     "gaussian-second-moment",
     "Second moment",
-    "The expected squared distance of x from its own mean is the variance (lemma below).",
+    "The expected squared distance of a Gaussian variable from its own mean is its variance (lemma below).",
     _replace_central_moment(2),
 )
 
 FIRST_MOMENT = Rule(
     "first-central-moment",
     "Zero mean",
-    "x deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
+    "A Gaussian variable deviates from its own mean by zero on average (lemma below), so the cross term vanishes.",
     _replace_central_moment(1),
 )
 
@@ -193,7 +213,7 @@ def _expand_square(expr: Expr, setting: Setting) -> Rewrite:
 ADD_AND_SUBTRACT = Rule(
     "add-and-subtract-mean",
     "Add and subtract",
-    "Measure the distance from the other mean through the mean of q.",
+    "Measure the distance from the other mean through the mean of the first density.",
     _add_and_subtract_mean,
 )
 
@@ -210,26 +230,19 @@ _SHIFTED_MOMENT_PLAN = (ADD_AND_SUBTRACT, EXPAND_SQUARE, LINEARITY, FIRST_MOMENT
 def shifted_moment_lemma(density: Density, point: Expr, setting: Setting) -> Derivation:
     """The derived lemma ``E_q[(x - m)**2] = s_q**2 + (m_q - m)**2``."""
     start = Expectation(square(sub(density.variable, point)), density)
+    # When q has mean 0, adding and subtracting it changes nothing: that step is skipped.
     return derive_chain("shifted-second-moment", "Second moment about another point", start,
-                        _SHIFTED_MOMENT_PLAN, setting)
+                        _SHIFTED_MOMENT_PLAN, setting, skip_unfit=True)
 
 
 def _shifted_second_moment(expr: Expr, setting: Setting) -> Rewrite:
     """``E_q[(x - m)**2] -> s_q**2 + (m_q - m)**2`` (add and subtract m_q; the cross term vanishes)."""
-    lemmas: list[Derivation] = []
 
-    def match(e: Expr) -> Expr | None:
+    def lemma_for(e: Expr) -> Derivation | None:
         found = _shift(e)
-        if found is None:
-            return None
-        lemma = shifted_moment_lemma(*found, setting)
-        lemmas.append(lemma)
-        return lemma.result
+        return None if found is None else shifted_moment_lemma(*found, setting)
 
-    out = rewrite_nodes(expr, match)
-    if not lemmas:
-        raise RuleNotApplicable("no second moment about another point in the expression")
-    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+    return replace_by_lemmas(expr, lemma_for, "second moment about another point")
 
 
 GAUSSIAN_LOG_DENSITY = Rule(
@@ -249,6 +262,6 @@ COMBINE_LOG_DENSITIES = Rule(
 SHIFTED_SECOND_MOMENT = Rule(
     "shifted-second-moment",
     "Shifted moment",
-    "Add and subtract the mean of q; the cross term vanishes (lemma below).",
+    "Add and subtract the mean of the first density; the cross term vanishes (lemma below).",
     _shifted_second_moment,
 )

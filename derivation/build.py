@@ -1,0 +1,98 @@
+"""``kl-derive build``: every case in every format, written into one directory with an index.
+
+Each case is derived (and verified) once and rendered many times. Documents are written atomically;
+a failure in one document is reported and the others (and any earlier files) are left intact.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .api import derive
+from .cases import CASES
+from .core import Derivation
+from .errors import DerivationError, UsageError
+from .output import write_text
+from .render import FORMATS, Renderer, get_format
+
+
+@dataclass
+class BuildReport:
+    """What a build wrote and what failed (``(document, one-line reason)``)."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _choose(kind: str, chosen: Iterable[str] | None, known: Iterable[str]) -> list[str]:
+    known = list(known)
+    names = known if chosen is None else [c.strip() for c in chosen if c.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(f"unknown {kind} {', '.join(map(repr, unknown))} (choose from: {', '.join(known)})")
+    if not names:
+        raise UsageError(f"no {kind} chosen")
+    return list(dict.fromkeys(names))
+
+
+def _check_writable(directory: Path) -> None:
+    """Fail early, with one line, if ``directory`` cannot be created or written (root included)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".kl-derive-probe-", dir=directory)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise UsageError(f"cannot write into {directory}: {error.strerror or error}") from None
+
+
+def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, formats: Iterable[str] | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Write ``out/<case><extension>`` for every chosen case and format, and ``out/index.md``."""
+    case_names = _choose("case", cases, CASES)
+    format_names = _choose("format", formats, FORMATS)
+    directory = Path(out)
+    _check_writable(directory)
+    renderer = Renderer()
+    report = BuildReport()
+    derived: dict[str, Derivation] = {}
+    for case in case_names:
+        try:
+            derived[case] = derive(case)
+        except DerivationError as error:
+            report.failed.append((case, str(error)))
+            continue
+        for fmt in format_names:
+            target = directory / f"{case}{get_format(fmt).extension}"
+            try:
+                write_text(renderer.render(derived[case], fmt), target)
+            except DerivationError as error:
+                report.failed.append((target.name, str(error)))
+                continue
+            report.written.append(target)
+            if progress is not None:
+                progress(f"wrote {target}")
+    index = directory / "index.md"
+    try:
+        write_text(_index(derived, format_names), index)
+        report.written.append(index)
+    except DerivationError as error:
+        report.failed.append((index.name, str(error)))
+    return report
+
+
+def _index(derived: dict[str, Derivation], format_names: list[str]) -> str:
+    """``index.md``: one line per case with links to its documents."""
+    lines = ["# kl-derive documents", "", "Every line of every document was derived by a named rule and checked.", ""]
+    for case, d in derived.items():
+        links = ", ".join(f"[{fmt}]({case}{FORMATS[fmt].extension})" for fmt in format_names)
+        lines.append(f"- **{d.title}** (`{case}`): {links}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,591 @@
+"""Deciding a user's claim: does a formula (or loss code) equal KL(q || p) for every admissible parameter value?
+
+The claim is parsed by the whitelist parser (:func:`derivation.parse.parse_claim`) onto the symbols of
+the pair's setting; nothing the user wrote is executed. The truth is the closed form the pair's plan
+derives (the rules only: the same plan is verified step by step by ``derive``), and an independent
+witness checks that closed form against the definition itself, by quadrature, at every point used.
+
+The decision, cheapest first:
+
+1. **Numeric**: the claim and the truth at random admissible points, in 30-digit arithmetic. Any
+   disagreement refutes the claim; the point is reported, with a diagnosis when the claim matches a
+   simple relative of the truth (sign, constant factor or offset, reversed direction, a parameter
+   read in the wrong parameterisation, the log term halved or doubled).
+2. **Symbolic**: the difference reduced to 0 by a few cheap normal forms, then (bounded in time,
+   in a child process) by ``simplify``. A proof plus numeric agreement means the claim holds.
+3. Agreement without a proof in the time budget is reported as *undecided*, with the evidence.
+
+Claims whose expansion could be huge are evaluated in the bounded child too, so a call never hangs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import product
+from types import MappingProxyType
+from typing import Any
+
+import mpmath
+from sympy import Abs, Add, E, Expr, Mul, Pow, Rational, Symbol, exp, expand_log, factor, log, pi, simplify, sstr
+
+from .bounded import Failed, TimedOut, run_bounded
+from .errors import StepRejected
+from .forms import evaluated
+from .nodes import KL, Density
+from .numeric import DIGITS, Evaluator, close, number_at
+from .variants import KIND_NAMES, SCALE_OF, Variant, variant
+from .verify import is_zero
+
+#: Random points the claim is compared at.
+POINTS = 6
+#: Time budget of one ``verify`` call, in seconds (the bounded steps share what is left of it).
+BUDGET = 7.0
+#: Claims whose expansion could exceed this many terms are only handled in a bounded child.
+TAME_TERMS = 400
+
+Value = Any  # an mpmath number, or None where the expression is undefined
+
+
+# ----------------------------------------------------------------------------------------------------
+# The verdict
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A parameter point where the claim and KL(q || p) differ, with both values (``claim`` None: undefined)."""
+
+    point: Mapping[str, float]
+    claim: float | str
+    kl: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"point": dict(self.point), "claim": self.claim, "kl": self.kl}
+
+    def describe(self) -> str:
+        where = ", ".join(f"{name} = {value:.6g}" for name, value in self.point.items()) or "every point"
+        shown = self.claim if isinstance(self.claim, str) else f"{self.claim:.10g}"
+        return f"at {where}: claim = {shown}, KL(q || p) = {self.kl:.10g}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim equals KL(q || p): ``holds`` is True, False, or None (undecided in the time budget).
+
+    ``method`` says how that was established; ``counterexample`` and ``diagnosis`` are set when the
+    claim does not hold (the diagnosis only when the claim is a recognised relative of the truth).
+    ``claim`` and ``kl`` are the parsed claim and the derived closed form.
+    """
+
+    holds: bool | None
+    method: str
+    counterexample: Counterexample | None = None
+    diagnosis: str | None = None
+    claim: Expr | None = None
+    kl: Expr | None = None
+    points: int = 0
+
+    @property
+    def status(self) -> str:
+        return {True: "holds", False: "does not hold", None: "undecided"}[self.holds]
+
+    @property
+    def exit_code(self) -> int:
+        """0 holds, 1 does not hold, 3 undecided (2 is for invalid input, raised before a verdict)."""
+        return {True: 0, False: 1, None: 3}[self.holds]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "holds": self.holds,
+            "status": self.status,
+            "method": self.method,
+            "counterexample": None if self.counterexample is None else self.counterexample.as_dict(),
+            "diagnosis": self.diagnosis,
+            "claim": None if self.claim is None else sstr(self.claim),
+            "kl": None if self.kl is None else sstr(evaluated(self.kl)),
+            "points": self.points,
+        }
+
+    def describe(self) -> str:
+        """The verdict for people: a first line, then how it was established."""
+        lines = [f"{self.status}: the claim {'equals' if self.holds else 'is not'} KL(q || p)"
+                 if self.holds is not None else "undecided: no proof or counterexample within the time budget"]
+        lines.append(f"  method: {self.method}")
+        if self.counterexample is not None:
+            lines.append(f"  counterexample: {self.counterexample.describe()}")
+        if self.diagnosis:
+            lines.append(f"  diagnosis: {self.diagnosis}")
+        if self.kl is not None:
+            lines.append(f"  KL(q || p) = {sstr(evaluated(self.kl))}")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Numbers
+# ----------------------------------------------------------------------------------------------------
+
+_FUNCTIONS: Mapping[type, Callable] = MappingProxyType({log: mpmath.log, Abs: abs})
+
+#: Largest magnitude (in powers of 2) an intermediate value may reach; beyond it a value counts as unstable.
+MAX_MAGNITUDE = 200_000
+#: Most decimal digits a value is ever computed with.
+MAX_DIGITS = 2000
+#: The value of an expression that could not be computed reliably (too large, or too much cancellation).
+UNSTABLE = "unstable"  # a string, so that it survives the trip from a bounded child: test with _unstable()
+
+
+def _unstable(v: Any) -> bool:
+    return isinstance(v, str)
+
+
+class _Unreliable(Exception):
+    """An intermediate value too large to compute, or cancellation beyond :data:`MAX_DIGITS`."""
+
+
+class _Walk:
+    """One evaluation of an expression at one point; ``largest`` is the largest term any sum had."""
+
+    def __init__(self, point: Mapping[Symbol, Any]):
+        self.point = point
+        self.largest = mpmath.mpf(0)
+
+    def value(self, expr: Expr) -> Any:
+        """The value of ``expr`` (mpmath, current precision); complex where the formula is."""
+        if expr.is_Symbol:
+            return self.point[expr]
+        if expr.is_Rational:
+            return mpmath.mpf(int(expr.p)) / int(expr.q)
+        if expr is pi:
+            return +mpmath.pi
+        if expr is E:
+            return +mpmath.e
+        if isinstance(expr, Add):
+            terms = [self.value(a) for a in expr.args]
+            self.largest = max(self.largest, *(abs(t) for t in terms))
+            return mpmath.fsum(terms)
+        if isinstance(expr, Mul):
+            return self.bounded(mpmath.fprod(self.value(a) for a in expr.args))
+        if isinstance(expr, Pow):
+            base, exponent = (self.value(a) for a in expr.args)
+            if base != 0 and abs(exponent) * abs(mpmath.log(abs(base), 2)) > MAX_MAGNITUDE:
+                raise _Unreliable("power too large")
+            return mpmath.power(base, exponent)
+        if isinstance(expr, exp):
+            argument = self.value(expr.args[0])
+            if mpmath.re(argument) > MAX_MAGNITUDE / 2:
+                raise _Unreliable("exponential too large")
+            return mpmath.exp(argument)
+        function = _FUNCTIONS.get(type(expr))
+        if function is not None:
+            return function(self.value(expr.args[0]))
+        return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
+
+    @staticmethod
+    def bounded(v: Any) -> Any:
+        if v != 0 and mpmath.isfinite(v) and abs(mpmath.mag(v)) > MAX_MAGNITUDE:
+            raise _Unreliable("value too large")
+        return v
+
+
+def _at(expr: Expr, point: Mapping[Symbol, Any], digits: int) -> tuple[Value, int]:
+    """The value at ``digits`` decimal digits and how many digits cancellation in sums may have cost."""
+    walk = _Walk(point)
+    with mpmath.workdps(digits):
+        try:
+            v = walk.value(expr)
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            return None, 0
+        if isinstance(v, mpmath.mpc) and abs(v.imag) <= mpmath.mpf(10) ** (5 - digits) * max(1, abs(v.real)):
+            v = v.real
+        if not mpmath.isfinite(v):
+            return None, 0
+        lost = mpmath.log10(walk.largest / max(1, abs(v))) if walk.largest > 1 else 0
+        return +v, max(0, int(mpmath.ceil(lost)))
+
+
+def _settled(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(abs(a - b) <= mpmath.mpf(10) ** (4 - DIGITS) * max(1, abs(a), abs(b)))
+
+
+def value_at(expr: Expr, point: Mapping[Symbol, Any]) -> Value:
+    """``expr`` at ``point`` to 30 significant digits, or :data:`UNSTABLE`; None where it is undefined.
+
+    Sums that cancel cost digits: the precision is raised until the digits lost (measured from the
+    largest term of any sum) leave 30, and the value is confirmed at 20 more digits.
+    """
+    digits = DIGITS + 5
+    try:
+        while digits <= MAX_DIGITS:
+            v, lost = _at(expr, point, digits)
+            if lost + DIGITS + 5 <= digits:
+                check, _ = _at(expr, point, digits + 20)
+                if _settled(v, check):
+                    return v
+            digits = max(2 * digits, DIGITS + lost + 25)
+    except _Unreliable:
+        pass
+    return UNSTABLE
+
+
+def values(expr: Expr, points: list[Mapping[Symbol, Any]]) -> list[Value]:
+    """``expr`` at each point (see :func:`value_at`)."""
+    return [value_at(expr, point) for point in points]
+
+
+def _real(v: Value) -> bool:
+    return v is not None and not _unstable(v) and not isinstance(v, mpmath.mpc)
+
+
+def _refutes(claimed: Value, true: Value) -> bool:
+    """Whether a point shows the claim wrong (an unstable value shows nothing)."""
+    return not _unstable(claimed) and not _same(claimed, true)
+
+
+def _same(a: Value, b: Value) -> bool:
+    return _real(a) and _real(b) and close(a, b, 1e-15)
+
+
+def _agree(left: list[Value], right: list[Value]) -> bool:
+    return all(_same(a, b) for a, b in zip(left, right, strict=True))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Points
+# ----------------------------------------------------------------------------------------------------
+
+
+def sample(parameters: tuple[Symbol, ...], count: int, seed: int = 5_2604) -> list[dict[Symbol, Any]]:
+    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5]."""
+    rng = random.Random(seed)
+    points = []
+    for _ in range(count):
+        point: dict[Symbol, Any] = {}
+        for s in parameters:
+            if s.is_integer and s.is_positive:
+                point[s] = mpmath.mpf(rng.randint(1, 5))
+            elif s.is_positive:
+                point[s] = mpmath.mpf(rng.uniform(0.3, 3.0))
+            else:
+                point[s] = mpmath.mpf(rng.uniform(-2.5, 2.5))
+        points.append(point)
+    return points
+
+
+def _rounded(point: Mapping[Symbol, Any], digits: int) -> dict[Symbol, Any]:
+    """The point with each coordinate to ``digits`` decimals (kept admissible): easier to read."""
+    out = {}
+    for s, v in point.items():
+        r = round(float(v), digits)
+        if s.is_positive and r <= 0:
+            r = 10.0**-digits
+        out[s] = mpmath.mpf(str(r))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------
+# Size of a claim: can the cheap symbolic normal forms run in-process?
+# ----------------------------------------------------------------------------------------------------
+
+
+def _expanded_terms(expr: Expr, cap: int = 10**6) -> int:
+    """An upper estimate of the number of terms ``expand`` could produce (capped)."""
+    if not expr.args:
+        return 1
+    if isinstance(expr, Add):
+        return min(cap, sum(_expanded_terms(a, cap) for a in expr.args))
+    if isinstance(expr, Mul):
+        total = 1
+        for a in expr.args:
+            total = min(cap, total * _expanded_terms(a, cap))
+        return total
+    if isinstance(expr, Pow) and expr.args[1].is_Integer and expr.args[1] > 0:
+        base = _expanded_terms(expr.args[0], cap)
+        n = int(expr.args[1])
+        return cap if base > 1 and n * (base.bit_length()) > 40 else min(cap, base**n)
+    return min(cap, sum(_expanded_terms(a, cap) for a in expr.args) + 1)
+
+
+def _exp_depth(expr: Expr) -> int:
+    inner = max((_exp_depth(a) for a in expr.args), default=0)
+    return inner + 1 if isinstance(expr, exp) or (isinstance(expr, Pow) and expr.args[1].free_symbols) else inner
+
+
+def tame(expr: Expr) -> bool:
+    """Small enough to expand and evaluate in-process without any risk of hanging."""
+    return _expanded_terms(expr) <= TAME_TERMS and _exp_depth(expr) <= 3
+
+
+# ----------------------------------------------------------------------------------------------------
+# Diagnosis: simple relatives of the truth
+# ----------------------------------------------------------------------------------------------------
+
+_ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "scale": ("var", "precision"),
+    "var": ("scale", "precision"),
+    "precision": ("var", "scale"),
+    "logvar": ("log_scale",),
+    "log_scale": ("logvar",),
+})
+
+_HINTS: Mapping[tuple[str, str], str] = MappingProxyType({
+    ("scale", "var"): "std/variance swapped",
+    ("var", "scale"): "std/variance swapped",
+    ("log_scale", "logvar"): "log-std used as log-variance",
+    ("logvar", "log_scale"): "log-variance used as log-std",
+})
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A formula a mistaken claim might equal, and what that mistake is."""
+
+    expr: Expr
+    mistake: str
+
+
+def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
+    """The truth with parameters read in another parameterisation, and with the log term halved or doubled."""
+    s = v.setting
+    own = {slot.symbol: SCALE_OF[slot.kind](slot.param) for slot in s.slots}
+    found: list[Relative] = []
+    choices = [[(slot, slot.kind)] + [(slot, k) for k in _ALTERNATIVES[slot.kind]
+                                      if slot.param.is_positive or k in ("logvar", "log_scale")]
+               for slot in s.slots]
+    for combination in product(*choices):
+        changed = [(slot, kind) for slot, kind in combination if kind != slot.kind]
+        if not changed:
+            continue
+        mapping = {slot.symbol: SCALE_OF[kind](slot.param) for slot, kind in combination}
+        parts = []
+        for slot, kind in changed:
+            hint = _HINTS.get((slot.kind, kind))
+            parts.append(f"{slot.param} is used as a {KIND_NAMES[kind]} but the spec makes it the "
+                         f"{KIND_NAMES[slot.kind]}" + (f" ({hint})" if hint else ""))
+        found.append(Relative(evaluated(in_scales).xreplace(mapping), "; ".join(dict.fromkeys(parts))))
+    scale = next((str(slot.param) for slot in s.slots if slot.kind == "scale"), "sigma")
+    for multiple, mistake in (
+        (Rational(1, 2), f"the log term is half what it should be: log({scale}) where log({scale}**2) belongs "
+                         "(std/variance swapped inside the logarithm)"),
+        (Rational(2), f"the log term is twice what it should be: log({scale}**2) where log({scale}) belongs "
+                      "(std/variance swapped inside the logarithm)"),
+    ):
+        scaled = evaluated(in_scales).replace(lambda e: isinstance(e, log), lambda e, f=multiple: f * e)
+        found.append(Relative(scaled.xreplace(own), mistake))
+    return found
+
+
+def relatives(v: Variant, truth: Expr, in_scales: Expr) -> list[Relative]:
+    """Simple relatives of KL(q || p) that a mistaken claim might equal (the truth itself first)."""
+    reverse = v.reversed().closed_form()
+    return [Relative(evaluated(truth), ""),
+            Relative(evaluated(reverse), "the claim is KL(p || q), not KL(q || p): the direction is reversed"),
+            *_scale_relatives(v, in_scales)]
+
+
+def _factor_words(c: Rational) -> str:
+    if c == -1:
+        return "the sign is flipped"
+    if c == Rational(1, 2):
+        return "a constant factor: it is 1/2 times the right value (an extra factor 1/2)"
+    if c == 2:
+        return "a constant factor: it is 2 times the right value (the factor 1/2 is missing)"
+    if c == Rational(-1, 2):
+        return "the sign is flipped and the factor 1/2 is missing or doubled: it is -1/2 times the right value"
+    return f"a constant factor: it is {c} times the right value"
+
+
+def _as_rational(value: Any) -> Rational | None:
+    """A simple fraction equal to ``value`` to 12 digits, if there is one."""
+    guess = Fraction(float(value)).limit_denominator(1000)
+    return Rational(guess.numerator, guess.denominator) if abs(float(value) - float(guess)) < 1e-12 else None
+
+
+def _proportional(claim_values: list[Value], base: list[Value], factors: list[Value]) -> bool:
+    """``claim = factor * base`` at every point."""
+    return all(_same(c, f * b) for c, b, f in zip(claim_values, base, factors, strict=True))
+
+
+def diagnose(claim_values: list[Value], candidates: list[Relative], points: list[Mapping[Symbol, Any]],
+             dim: Expr | int = 1) -> str | None:
+    """The mistake when the claim is a relative of the truth, a constant multiple of one (or the truth over
+    the dimension ``dim``: a mean where the sum belongs), or the truth shifted by a constant."""
+    if not all(_real(c) for c in claim_values):
+        return None
+    dims = values(dim, points) if isinstance(dim, Expr) and dim.free_symbols else [mpmath.mpf(int(dim))] * len(points)
+    for index, relative in enumerate(candidates):
+        base = values(relative.expr, points)
+        if not all(_real(b) for b in base):
+            continue
+        prefix = f"{relative.mistake}; and " if index else ""
+        if index and _agree(claim_values, base):
+            return relative.mistake
+        if any(d != 1 for d in dims):
+            if _proportional(claim_values, base, [1 / d for d in dims]):
+                return f"{prefix}it is KL(q || p) divided by the dimension {dim}: this is the mean over latent " \
+                       "dimensions, not the sum"
+            if _proportional(claim_values, base, dims):
+                return f"{prefix}it is KL(q || p) times the dimension {dim}: a sum where a mean belongs?"
+        ratios = [c / b for c, b in zip(claim_values, base, strict=True) if abs(b) > 1e-12]
+        if len(ratios) == len(base) and all(close(r, ratios[0], 1e-12) for r in ratios):
+            c = _as_rational(ratios[0])
+            if c is not None and c != 1:
+                return prefix + _factor_words(c)
+        if not index:
+            offsets = [c - b for c, b in zip(claim_values, base, strict=True)]
+            if all(close(o, offsets[0], 1e-12) for o in offsets):
+                c = _as_rational(offsets[0])
+                shown = c if c is not None else f"{float(offsets[0]):.10g}"
+                return (f"the claim differs from KL(q || p) by the constant {shown} (a constant term is missing "
+                        "or wrong)")
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------
+# The decision
+# ----------------------------------------------------------------------------------------------------
+
+
+def _proof(claim: Expr, truth: Expr) -> str | None:
+    """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms, or None."""
+    return "claim - KL(q || p) reduces to 0" if is_zero(claim - truth) else None
+
+
+def _factored(expr: Expr) -> Expr:
+    """Sums under roots and logarithms factored (``sqrt(s**2 + 2 s + 1) -> s + 1`` for s > 0), logs expanded."""
+    expr = expr.replace(lambda e: e.is_Pow and e.base.is_Add and not e.exp.is_Integer,
+                        lambda e: Pow(factor(e.base), e.exp))
+    expr = expr.replace(lambda e: isinstance(e, log) and e.args[0].is_Add, lambda e: log(factor(e.args[0])))
+    return expand_log(expr)
+
+
+def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
+    """``simplify`` on the difference (then on it factored): ("proof", 0) or ("other", what it reduced to)."""
+    difference = claim - truth
+    rest = simplify(difference)
+    if rest != 0:
+        rest = simplify(_factored(difference))
+    return ("proof", rest) if rest == 0 else ("other", rest)
+
+
+def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[Value]) -> None:
+    """The definition itself, by quadrature, must agree with the derived closed form (else: a bug here).
+
+    Univariate settings only (one-dimensional quadrature); other settings rely on their verified plans.
+    """
+    s = v.setting
+    if not (isinstance(s.q, Density) and isinstance(s.p, Density)):
+        return
+    full = []
+    for point in points:
+        extended = dict(point)
+        for symbol, value in s.definitions:
+            extended[symbol] = number_at(value, point)
+        full.append(extended)
+    integral = Evaluator(full).values(KL(s.q, s.p))
+    for a, b in zip(integral, truth_values, strict=True):
+        if not _same(a, b):
+            raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
+
+
+def _distance(claimed: Value, true: Value) -> float:
+    """How far the claim is from the truth, relatively (undefined and complex values are farthest)."""
+    if not _real(claimed):
+        return float("inf")
+    return float(abs(claimed - true) / max(1, abs(true)))
+
+
+def _counterexample(claim: Expr, truth: Expr, point: Mapping[Symbol, Any], claimed: Value,
+                    true: Value, careful: bool) -> Counterexample:
+    for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
+        nice = _rounded(point, digits)
+        (c,), (t,) = values(claim, [nice]), values(truth, [nice])
+        if _real(t) and _refutes(c, t):
+            point, claimed, true = nice, c, t
+            break
+    shown: float | str
+    if claimed is None:
+        shown = "undefined"
+    elif isinstance(claimed, mpmath.mpc):
+        shown = "not a real number"
+    else:
+        shown = float(claimed)
+    return Counterexample(MappingProxyType({s.name: float(x) for s, x in point.items()}), shown, float(true))
+
+
+@dataclass
+class _Clock:
+    budget: float
+    start: float = field(default_factory=time.monotonic)
+
+    def left(self) -> float:
+        return self.budget - (time.monotonic() - self.start)
+
+
+def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdict:
+    """Decide whether ``claim`` equals KL(q || p) for every admissible value of the specs' parameters.
+
+    ``q`` and ``p`` are spec strings (``Normal(a, logvar=w)``); ``claim`` is a formula in Python,
+    NumPy, PyTorch or LaTeX syntax over the specs' symbol names. Returns a :class:`Verdict`.
+    Raises :class:`~derivation.errors.ParseError` (a ``UsageError``) for invalid input, naming the
+    string (``q:``, ``p:``, ``claim:``) and the position of the problem.
+    """
+    clock = _Clock(BUDGET if budget is None else budget)
+    v = variant(q, p)
+    claimed = v.parse_claim(claim)
+    in_scales = v.closed_form_in_scales()
+    truth = evaluated(v.closed_form(in_scales))
+    points = sample(v.setting.user_parameters, POINTS)
+    truth_values = values(truth, points)
+    _witness(v, points, truth_values)
+    careful = tame(claimed)
+    agreement = f"numeric agreement with the KL integral at {len(points)} random points (30 digits)"
+    try:
+        claim_values = values(claimed, points) if careful else run_bounded(
+            lambda: values(claimed, points), clock.left())
+    except (TimedOut, Failed):
+        return Verdict(None, "the claim could not be evaluated within the time budget", claim=claimed, kl=truth)
+    wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
+    if wrong:
+        worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
+        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points, v.dim)
+        return Verdict(False, f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random "
+                       "points (30 digits)",
+                       _counterexample(claimed, truth, points[worst], claim_values[worst], truth_values[worst],
+                                       careful), diagnosis, claimed, truth, len(points))
+    try:
+        reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
+                                                                    clock.left() / 2)
+        if reason is None:
+            outcome, rest = run_bounded(lambda: _deep_proof(claimed, truth), clock.left())
+            if outcome == "proof":
+                reason = "claim - KL(q || p) simplifies to 0"
+            elif rest.is_number and rest != 0:
+                return Verdict(False, f"symbolic: claim - KL(q || p) simplifies to the constant {rest}", None,
+                               f"the claim differs from KL(q || p) by the constant {rest}", claimed, truth,
+                               len(points))
+            else:
+                missing = "no symbolic proof found"
+    except TimedOut:
+        reason, missing = None, "no symbolic proof within the time budget"
+    except Failed as error:  # e.g. SymPy gave up on an expression this size
+        reason, missing = None, f"no symbolic proof (the attempt stopped: {str(error)[:80]})"
+    if reason is None:
+        unstable = sum(1 for c in claim_values if _unstable(c))
+        if unstable == len(points):
+            evidence = "the claim could not be evaluated reliably at any random point (values too large)"
+        elif unstable:
+            evidence = (f"numeric agreement at {len(points) - unstable} of {len(points)} random points (the others "
+                        "could not be evaluated reliably)")
+        else:
+            evidence = agreement
+        return Verdict(None, f"{evidence}; {missing}", claim=claimed, kl=truth, points=len(points))
+    return Verdict(True, f"symbolic proof ({reason}) and {agreement}", claim=claimed, kl=truth, points=len(points))
+
+
+__all__ = ["Counterexample", "Relative", "Verdict", "diagnose", "relatives", "tame", "values", "verify"]

@@ -1,0 +1,289 @@
+"""verify: true claims are proved, false ones refuted with a counterexample and a diagnosis, bad input refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sympy import Symbol
+
+import cli
+from derivation import claims, verify
+from derivation.claims import Relative, diagnose, sample, tame, value_at, values
+from derivation.errors import ParseError, UsageError
+from derivation.variants import variant
+
+VAE = ("Normal(mu, logvar=lv)", "Normal(0, 1)")
+STD = ("Normal(mu, sigma)", "Normal(0, 1)")
+TWO = ("Normal(m1, s1)", "Normal(m2, s2)")
+VAR = ("Normal(m1, var=v1)", "Normal(m2, var=v2)")
+LOGSTD = ("Normal(mu, log_scale=ls)", "Normal(0, 1)")
+
+#: (q, p), claim, holds, words the diagnosis must contain (None: no diagnosis expected)
+CLAIMS = [
+    # -- true, in every syntax
+    (VAE, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", True, None),
+    (VAE, "-0.5 * np.sum(1 + lv - np.square(mu) - np.exp(lv), axis=-1)", True, None),
+    (VAE, "0.5 * (mu**2 + exp(lv) - lv - 1)", True, None),
+    (VAE, "torch.mean(-0.5 * (1 + lv - mu ** 2 - lv.exp()))", True, None),
+    (VAE, r"-\frac{1}{2}\left(1 + \mathrm{lv} - \mu^{2} - e^{\mathrm{lv}}\right)", True, None),
+    (STD, r"\frac{1}{2}\left(\sigma^2 + \mu^2 - 1 - \log\sigma^2\right)", True, None),
+    (STD, "0.5 * (sigma**2 + mu**2 - 1) - math.log(sigma)", True, None),
+    (TWO, r"\log\frac{s_2}{s_1} + \frac{s_1^2 + (m_1 - m_2)^2}{2 s_2^2} - \frac{1}{2}", True, None),
+    (TWO, "torch.log(s2 / s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - 0.5", True, None),
+    (VAR, "0.5 * (log(v2 / v1) + (v1 + (m1 - m2)**2) / v2 - 1)", True, None),
+    (LOGSTD, "-ls + 0.5 * (exp(2 * ls) + mu**2 - 1)", True, None),
+    (("Normal(0, 1)", "Normal(0, 1)"), "0", True, None),
+    (("Normal(2, var=3)", "Normal(0, 1)"), "(3 + 4 - 1 - log(3)) / 2", True, None),
+    # -- the classic mistakes
+    (VAE, "0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", False, "sign is flipped"),
+    (VAE, "-torch.sum(1 + lv - mu.pow(2) - lv.exp())", False, "factor 1/2 is missing"),
+    (VAE, "-0.25 * (1 + lv - mu**2 - exp(lv))", False, "extra factor 1/2"),
+    (STD, "0.5 * (sigma + mu**2 - 1 - log(sigma))", False, "std/variance swapped"),
+    (STD, "0.5 * (sigma**2 + mu**2 - 1 - log(sigma))", False, "log(sigma) where log(sigma**2) belongs"),
+    (STD, r"\frac{1}{2}\left(\sigma^2 + \mu^2 - 1 - \log\sigma\right)", False, "log(sigma) where log(sigma**2)"),
+    (LOGSTD, "-0.5 * (1 + ls - mu**2 - exp(ls))", False, "log-std used as log-variance"),
+    (VAE, "-0.5 * (1 + 2 * lv - mu**2 - exp(2 * lv))", False, "log-variance used as log-std"),
+    (VAR, "0.5 * (log(v2 / v1) + (v1 + (m1 - m2)**2) / v2)", False, "constant 1/2"),
+    (TWO, r"\log\frac{s_1}{s_2} + \frac{s_2^2 + (m_1 - m_2)^2}{2 s_1^2} - \frac{1}{2}", False, "KL(p || q)"),
+    (TWO, "-(log(s1 / s2) + (s2**2 + (m1 - m2)**2) / (2 * s1**2) - 0.5)", False, "reversed; and the sign"),
+    (STD, "log(mu) + sigma", False, None),  # not real for mu < 0: a counterexample without a diagnosis
+]
+
+
+@pytest.mark.parametrize(("pair", "claim", "holds", "words"), CLAIMS)
+def test_claims(pair, claim, holds, words):
+    verdict = verify(*pair, claim)
+    assert verdict.holds is holds, verdict.describe()
+    if holds:
+        assert "symbolic proof" in verdict.method and "numeric agreement" in verdict.method
+        assert verdict.counterexample is None and verdict.diagnosis is None
+        return
+    example = verdict.counterexample
+    assert example is not None
+    assert example.claim != example.kl
+    if words is None:
+        assert verdict.diagnosis is None
+    else:
+        assert words in (verdict.diagnosis or ""), verdict.diagnosis
+
+
+def test_the_counterexample_is_a_real_disagreement():
+    verdict = verify(*STD, "0.5 * (sigma + mu**2 - 1 - log(sigma))")
+    point = verdict.counterexample.point
+    mu, sigma = point["mu"], point["sigma"]
+    truth = 0.5 * (sigma**2 + mu**2 - 1) - mpmath.log(sigma)
+    claim = 0.5 * (sigma + mu**2 - 1 - mpmath.log(sigma))
+    assert float(truth) == pytest.approx(verdict.counterexample.kl)
+    assert float(claim) == pytest.approx(verdict.counterexample.claim)
+
+
+def test_a_tiny_constant_difference_is_not_missed():
+    verdict = verify(*STD, "0.5 * (sigma**2 + mu**2 - 1 - log(sigma**2)) + 1e-25")
+    assert verdict.holds is False and "1/10000000000000000000000000" in verdict.diagnosis
+
+
+def test_cancellation_is_never_a_counterexample():
+    """Huge terms that cancel exactly: 30-digit arithmetic alone would call this wrong."""
+    claim = "0.5 * (sigma**2 + mu**2 - 1 - log(sigma**2)) + (mu**2 + 2*mu + 1)**50 - (mu + 1)**100"
+    verdict = verify(*STD, claim)
+    assert verdict.holds is True, verdict.describe()
+
+
+def test_value_at_raises_precision_until_settled():
+    mu = Symbol("mu", real=True)
+    point = {mu: mpmath.mpf("2.3")}
+    expr = (mu**2 + 2 * mu + 1) ** 300 - (mu + 1) ** 600 + 2
+    assert value_at(expr, point) == 2
+    from sympy import exp
+
+    assert value_at(exp(exp(exp(exp(exp(mu))))), point) == claims.UNSTABLE
+
+
+def test_undecided_when_the_budget_runs_out():
+    claim = "0.5 * (sigma**2 + mu**2 - 1 - log(sigma**2)) + sqrt(sigma**2 + 2*sigma + 1) - sigma - 1"
+    assert verify(*STD, claim).holds is True  # needs the second (bounded) proof attempt
+    verdict = claims.verify(*STD, claim, budget=0)
+    assert verdict.holds is None and verdict.exit_code == 3
+    assert "numeric agreement" in verdict.method and "time budget" in verdict.method
+
+
+def test_a_pathological_claim_finishes_in_time():
+    """Expanding this would take far longer than the budget: the call still ends, within 10 s."""
+    claim = "0.5 * (sigma**2 + mu**2 - 1 - log(sigma**2)) + (mu**2 + 2*mu + 1)**500 - (mu + 1)**1000"
+    assert not tame(variant(*STD).parse_claim(claim))
+    start = time.monotonic()
+    verdict = verify(*STD, claim)
+    assert time.monotonic() - start < 10
+    assert verdict.holds in (True, None)  # never refuted: it is true
+
+
+def test_diagnose_mean_instead_of_sum():
+    d = Symbol("d", integer=True, positive=True)
+    mu = Symbol("mu", real=True)
+    points = sample((mu, d), 6)
+    truth = d * mu**2 + d
+    claimed = values(mu**2 + 1, points)
+    assert "mean over latent dimensions, not the sum" in diagnose(claimed, [Relative(truth, "")], points, d)
+    assert "mean over latent" in diagnose(values((4 * mu**2 + 4) / 4, points), [Relative(4 * mu**2 + 4, "")],
+                                          points, 4)
+
+
+def test_verdict_dict_is_json():
+    verdict = verify(*VAE, "0.5 * (1 + lv - mu**2 - exp(lv))")
+    data = json.loads(json.dumps(verdict.as_dict()))
+    assert data["holds"] is False and data["status"] == "does not hold"
+    assert set(data) >= {"holds", "method", "counterexample", "diagnosis", "claim", "kl"}
+    assert set(data["counterexample"]["point"]) == {"mu", "lv"}
+
+
+# -- invalid input: one line, exit 2, nothing runs ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("q", "p", "claim", "message"), [
+    (*STD, "sigma +", "claim: invalid syntax"),
+    (*STD, "mu + s", "claim: unknown symbol 's'"),
+    (*STD, "mu.__class__", "claim: attribute '__class__' is not allowed"),
+    (*STD, "(lambda: 1)()", "claim: "),
+    (*STD, "[m for m in ()]", "claim: comprehensions are not allowed"),
+    (*STD, "__import__('os').system('touch pwned')", "claim: "),
+    (*STD, "open('pwned', 'w')", "claim: unknown function 'open'"),
+    (*STD, "mu ** 10 ** 10", "claim: exponent too large"),
+    (*STD, "mu + " * 500 + "mu", "claim: input too long"),
+    (*STD, r"\input{/etc/passwd}", "claim: "),
+    (*STD, r"\write18{touch pwned}", "claim: "),
+    ("Normal(mu, -1)", "Normal(0, 1)", "mu", "q: scale must be positive"),
+    ("Normal(mu, 0)", "Normal(0, 1)", "mu", "q: scale must be positive"),
+    ("Normal(0, 1)", "Beta(1, 1)", "mu", "p: unknown family"),
+    ("Normal(0, 1)", "Normal(0, var=-2)", "mu", "p: var must be positive"),
+    ("Normal(mu, sigma", "Normal(0, 1)", "mu", "q: invalid syntax"),
+    ("DiagNormal(m, s, dim=2)", "DiagNormal(0, 1, dim=3)", "m", "dimension mismatch"),
+])
+def test_invalid_input_is_exit_2_and_one_line(q, p, claim, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = cli.run(["verify", "--q", q, "--p", p, "--claim", claim])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+
+
+def test_errors_name_the_position():
+    with pytest.raises(ParseError) as info:
+        verify(*STD, "mu + sigma * unknown")
+    assert info.value.position == len("mu + sigma * ")
+    assert "(at position 13)" in str(info.value)
+
+
+# -- the command -------------------------------------------------------------------------------------------
+
+
+def test_cli_exit_codes_and_output(capsys, monkeypatch):
+    args = ["verify", "--q", VAE[0], "--p", VAE[1]]
+    assert cli.run([*args, "--claim", "-0.5*(1 + lv - mu**2 - exp(lv))"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("holds") and "symbolic proof" in out
+
+    assert cli.run([*args, "--claim", "0.5*(1 + lv - mu**2 - exp(lv))"]) == 1
+    out, _ = capsys.readouterr()
+    assert out.startswith("does not hold") and "counterexample: at mu = " in out and "sign is flipped" in out
+
+    assert cli.run([*args, "--claim", "0.5*(1 + lv - mu**2 - exp(lv))", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["holds"] is False and data["diagnosis"] == "the sign is flipped"
+
+    monkeypatch.setattr(claims, "BUDGET", 0.0)
+    claim = "0.5 * (mu**2 + exp(lv) - lv - 1) + sqrt(exp(2*lv) + 2*exp(lv) + 1) - exp(lv) - 1"
+    assert cli.run([*args, "--claim", claim, "--json"]) == 3
+    assert json.loads(capsys.readouterr().out)["status"] == "undecided"
+
+
+def test_cli_derive_custom_pair(tmp_path, capsys):
+    target = tmp_path / "kl.md"
+    assert cli.run(["derive", "--q", "Normal(a, logvar=w)", "--p", "Normal(0, 1)", "-o", str(target)]) == 0
+    assert "Parameterisation" in target.read_text()
+    assert cli.run(["derive", "--q", "Normal(a, logvar=w)"]) == 2
+    assert "both specs" in capsys.readouterr().err
+
+
+# -- properties --------------------------------------------------------------------------------------------
+
+_TOKENS = [*"mu sigma lv 0123456789.+-*/()[]{}_^\\,='\"", "mu", "sigma", "exp(", "log(", "sqrt(", "**", r"\frac",
+           r"\log", r"\sigma", "torch.", "np.", ".pow(", ".exp()", "__", "lambda", "import", "1e300", "0.5"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=25).map("".join))
+def test_random_claims_give_a_verdict_or_a_parse_error(text):
+    try:
+        verdict = verify(*STD, text)
+    except ParseError:
+        return
+    assert verdict.holds in (True, False, None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.builds("Normal({}, {})".format, st.text(max_size=8), st.text(max_size=8))))
+def test_random_specs_never_escape_the_usage_error(text):
+    try:
+        verdict = verify(text, "Normal(0, 1)", "0")
+    except UsageError:  # ParseError is a UsageError; "not supported yet" too
+        return
+    assert verdict.holds in (True, False, None)
+
+
+def test_no_injection_creates_a_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    attacks = [
+        "__import__('os').system('touch pwned')",
+        "eval(\"open('pwned','w')\")",
+        "exec('import os')",
+        "mu.__class__.__bases__[0].__subclasses__()",
+        "(lambda: open('pwned', 'w'))()",
+        "torch.load('pwned')",
+        "np.save('pwned', mu)",
+        r"\immediate\write18{touch pwned}",
+        r"\input{pwned}",
+        "globals()['__builtins__']",
+        "mu if open('pwned', 'w') else sigma",
+    ]
+    for attack in attacks:
+        for q in (STD[0], f"Normal({attack}, 1)"):
+            code = cli.run(["verify", "--q", q, "--p", STD[1], "--claim", attack])
+            assert code == 2
+    capsys.readouterr()
+    assert list(tmp_path.iterdir()) == []
+    assert not os.path.exists(os.path.join(tmp_path, "pwned"))
+
+
+@pytest.mark.parametrize("args", [
+    ["derive", "--q", "Normal(a, -1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "Normal(a.__class__, 1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=3)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=2)"],
+    ["derive", "univariate", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--format", "docx"],
+    ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--notation", "mu=m"],
+    ["verify", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
+    ["verify", "--q", "Normal(a, 1)", "--claim", "a"],
+])
+def test_bad_derive_and_verify_commands(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = cli.run(args)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and err.startswith("kl-derive: error:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_mentions_the_new_options(capsys):
+    assert cli.run(["derive", "--help"]) == 0
+    assert "--q SPEC" in capsys.readouterr().out
+    assert cli.run(["verify", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--claim EXPR" in out and "--json" in out
