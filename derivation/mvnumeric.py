@@ -163,7 +163,7 @@ class _Walk:
     def indexed(self, expr: Indexed) -> np.ndarray:
         vector = self.value(expr.base)
         (index,) = expr.indices
-        position = _int(self.value(index), f"the index of {expr}")
+        position = _int(self.value(index), "an index")
         if not 1 <= position <= np.shape(vector)[-1]:
             raise EvaluationError(f"{expr}: index {position} out of range")
         return vector[..., position - 1]

@@ -164,8 +164,9 @@ class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
     def __init__(self, derivation: Derivation, fmt: Format, brief: bool,
-                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None):
+                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True):
         self.derivation = derivation
+        self.with_srepr = with_srepr
         self.printed = {} if printed is None else printed
         self.fmt = fmt
         notation = getattr(derivation.setting, "notation", None)
@@ -187,6 +188,11 @@ class _Context:
                 self.printed[key] = to_latex(expr, self.style)
         return self.printed[key]
 
+    def srepr(self, expr) -> str:
+        """The expression's ``srepr`` in the order it was built (empty when no template or builder reads it:
+        for a long written-out line it costs more than the whole document)."""
+        return srepr(expr, order="none") if self.with_srepr else ""
+
     def lines(self, expr, width: float) -> list[str]:
         if self.style is None:
             return [self.show(expr)]
@@ -207,7 +213,7 @@ class _Context:
                 "justification": step.justification,
                 "latex": self.show(step.expr),
                 "lines": self.lines(step.expr, width),
-                "srepr": srepr(step.expr),
+                "srepr": self.srepr(step.expr),
                 "identities": [self.show(i) for i in step.identities],
                 "identity_lines": [self.lines(i, self.fmt.display_width - IDENTITY_INDENT) for i in step.identities],
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
@@ -277,7 +283,7 @@ class _Context:
             "steps": main["steps"],
             "result": main["result"],
             "result_lines": main["result_lines"],
-            "result_srepr": srepr(d.result),
+            "result_srepr": self.srepr(d.result),
             "statement": main["statement"],
             "lemmas": [
                 {"number": self.numbers[(lm.start, lm.result)],
@@ -325,7 +331,9 @@ class Renderer:
         if spec.code is not None:
             ctx = spec.code(derivation)
         else:
-            ctx = _Context(derivation, spec, steps == "brief", self._printed).document()
+            # the built-in templates do not read srepr; the data formats and a user's own template may
+            wants_srepr = template is not None or spec.builder is not None
+            ctx = _Context(derivation, spec, steps == "brief", self._printed, wants_srepr).document()
         if template is None and spec.builder is not None:
             return spec.builder(ctx)
         try:
