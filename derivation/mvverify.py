@@ -70,6 +70,72 @@ def _opaque(before: Expr, after: Expr) -> tuple[Expr, Expr] | None:
     return a, b
 
 
+#: Matrices up to this size are written entry by entry for a symbolic comparison.
+EXPLICIT_UP_TO = 4
+
+
+def _explicit(expr: Basic) -> Basic | None:
+    """``expr`` with every matrix written entry by entry (traces, determinants and quadratic forms worked
+    out), when all its matrices have explicit entries (coordinate vectors, diagonal matrices, identities
+    of a concrete size up to :data:`EXPLICIT_UP_TO`); None otherwise."""
+    from sympy import ImmutableMatrix, eye, zeros
+    from sympy.matrices.expressions import Identity, Inverse, MatAdd, MatMul, Transpose, ZeroMatrix
+
+    from .mvnodes import Diag, Vec
+
+    def size(n: Basic) -> int | None:
+        return int(n) if n.is_Integer and n <= EXPLICIT_UP_TO else None
+
+    def walk(e: Basic) -> Basic:
+        if isinstance(e, Vec):
+            n = size(e.dim)
+            if n is None:
+                raise ValueError
+            return ImmutableMatrix(n, 1, [e.base[i] for i in range(1, n + 1)])
+        if isinstance(e, Diag):
+            n = size(e.dim)
+            if n is None:
+                raise ValueError
+            return ImmutableMatrix.diag(*[e.at(i) for i in range(1, n + 1)])
+        if isinstance(e, Identity | ZeroMatrix):
+            rows, cols = (size(n) for n in e.shape)
+            if rows is None or cols is None:
+                raise ValueError
+            return ImmutableMatrix(eye(rows) if isinstance(e, Identity) else zeros(rows, cols))
+        if getattr(e, "is_Matrix", False) and not isinstance(e, MatAdd | MatMul | Transpose | Inverse):
+            raise ValueError  # a matrix without explicit entries (a MatrixSymbol, an expectation)
+        if not e.args:
+            return e
+        args = [walk(a) for a in e.args]
+        if isinstance(e, MatAdd):
+            return ImmutableMatrix(sum(args[1:], args[0]))
+        if isinstance(e, MatMul):
+            out = args[0]
+            for a in args[1:]:
+                out = out * a
+            return ImmutableMatrix(out) if getattr(out, "is_Matrix", False) else out
+        if isinstance(e, Transpose):
+            return args[0].T
+        if isinstance(e, Inverse):
+            return args[0].inv()
+        if isinstance(e, Trace):
+            return args[0].trace()
+        if isinstance(e, Determinant):
+            return args[0].det()
+        if isinstance(e, QuadForm):
+            return (args[0].T * args[1] * args[2])[0, 0]
+        if args == list(e.args):
+            return e
+        return e.func(*args)
+
+    if not any(isinstance(n, MatrixExpr | QuadForm | Trace | Determinant) for n in _nodes(expr)):
+        return None
+    try:
+        return walk(evaluated(expr))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def _sums(expr: Basic) -> list[Sum]:
     return [n for n in _nodes(expr) if isinstance(n, Sum | Product)]
 
@@ -92,6 +158,13 @@ def symbolic_reason_mv(before: Expr, after: Expr) -> str | None:
         reason = symbolic_reason(before, after)
         if reason is not None:
             return reason
+    if not before.has(*_INTEGRALS) and not after.has(*_INTEGRALS):
+        left_entries, right_entries = _explicit(before), _explicit(after)
+        if left_entries is not None or right_entries is not None:
+            a = before if left_entries is None else left_entries
+            b = after if right_entries is None else right_entries
+            if not _has_vector_parts(a) and not _has_vector_parts(b) and is_zero(evaluated(a) - evaluated(b)):
+                return "the difference simplifies to 0 (matrices written entry by entry)"
     pair = _opaque(before, after)
     if pair is not None and is_zero(pair[0] - pair[1]):
         return "the difference simplifies to 0 (traces, determinants and quadratic forms as numbers)"
