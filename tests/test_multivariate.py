@@ -421,3 +421,39 @@ def test_documents_have_no_computer_algebra_artefacts(name, options, fmt):
     assert text.count(r"\left") == text.count(r"\right")
     if fmt == "markdown":
         assert text.count("$$") % 2 == 0
+
+
+def _exported(derivation, fmt: str = "python"):
+    namespace: dict = {}
+    exec(compile(render(derivation, fmt), "<kl-derive output>", "exec"), namespace)  # our own generated code
+    return namespace["kl_divergence"]
+
+
+def test_full_exports_a_numpy_function(full):
+    function = _exported(full)
+    rng = np.random.default_rng(3)
+    for k in (2, 3, 5):
+        m1, m2 = rng.normal(size=(k, 1)), rng.normal(size=(k, 1))
+        s1, s2 = random_spd(rng, k), random_spd(rng, k)
+        assert function(m1, s1, m2, s2) == pytest.approx(_kl_gaussians(m1, s1, m2, s2), rel=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"dim": 3}, {"route": "kingma"}])
+def test_diagonal_exports_a_numpy_function_over_batches(options):
+    function = _exported(derive("diagonal", **options))
+    rng = np.random.default_rng(4)
+    m, s = rng.normal(size=(5, 3)), rng.uniform(0.3, 2.0, size=(5, 3))
+    expected = -0.5 * np.sum(1 + np.log(s**2) - m**2 - s**2, axis=-1)
+    assert np.allclose(function(m, s), expected, rtol=1e-12)
+
+
+def test_vae_exports_the_torch_loss(require_module):
+    torch = require_module("torch")
+    function = _exported(derive("vae"), "torch")
+    mu = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    logvar = torch.randn(4, 6, dtype=torch.float64)
+    expected = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=-1)
+    value = function(mu, logvar)
+    assert torch.allclose(value, expected)
+    value.sum().backward()
+    assert torch.allclose(mu.grad, mu.detach())  # d/dmu of the KL is mu
