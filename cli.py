@@ -6,6 +6,7 @@ cause is reported as one line on stderr with exit code 2 (a step the checker rej
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
@@ -103,6 +104,8 @@ def verify_command(ctx: click.Context, q: str, p: str, claim: str, as_json: bool
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
+    if argv is None:  # the process is the command: what it imported (SymPy's large module state) lives as long
+        gc.freeze()  # as the process, so the cyclic collector need not rescan it on every collection it runs
     try:
         code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:

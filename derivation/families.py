@@ -48,7 +48,7 @@ class _Signatures:
     after it, so each is analysed once, without hashing SymPy expressions that were never hashed.
     """
 
-    def __init__(self, limit: int = 1 << 17):
+    def __init__(self, limit: int = 1 << 18):
         self.limit = limit
         self._known: dict[int, tuple[Basic, tuple[tuple, object]]] = {}
 
