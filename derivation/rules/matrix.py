@@ -18,6 +18,7 @@ from ..mvnodes import MatExpectation, MvDensity, QuadForm, madd, mmul, mneg, msu
 from ..nodes import Expectation
 from .algebra import _factor_leading_coefficient, _numeric_coefficient
 from .base import rewrite_or_refuse, terms
+from .gaussian import replace_by_lemmas
 
 _n = Symbol("n", integer=True, positive=True)
 _A, _B, _C = (MatrixSymbol(name, _n, _n) for name in "ABC")
@@ -245,18 +246,14 @@ def shifted_outer_moment_lemma(density: MvDensity, point: Expr, setting) -> Deri
 
 def _shifted_covariance(expr: Expr, setting) -> Rewrite:
     """``E_q[(x - m)(x - m)^T] -> S + (mu - m)(mu - m)^T`` (lemma: add and subtract mu)."""
-    lemmas: list[Derivation] = []
 
-    def match(e: Expr) -> Expr | None:
+    def lemma_for(e: Expr) -> Derivation | None:
         found = _outer_of_deviation(e)
         if found is None or found[1] == found[0].mean:
             return None
-        lemma = shifted_outer_moment_lemma(*found, setting)
-        lemmas.append(lemma)
-        return lemma.result
+        return shifted_outer_moment_lemma(*found, setting)
 
-    out = rewrite_or_refuse(expr, match, "second moment about another point")
-    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+    return replace_by_lemmas(expr, lemma_for, "second moment about another point")
 
 
 SCALAR_AS_TRACE = Rule(
@@ -329,18 +326,13 @@ def _trace_trick(own: bool):
     """A rule body replacing each ``E_q[(x - m)^T A (x - m)]`` (m = mu or not, per ``own``) by its lemma."""
 
     def apply(expr: Expr, setting) -> Rewrite:
-        lemmas: list[Derivation] = []
-
-        def match(e: Expr) -> Expr | None:
+        def lemma_for(e: Expr) -> Derivation | None:
             found = _quadratic_form_under(e)
             if found is None or (found[1] == found[0].mean) != own:
                 return None
-            lemma = trace_trick_lemma(e, setting)
-            lemmas.append(lemma)
-            return lemma.result
+            return trace_trick_lemma(e, setting)
 
-        out = rewrite_or_refuse(expr, match, "expected quadratic form" + ("" if own else " about another point"))
-        return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+        return replace_by_lemmas(expr, lemma_for, "expected quadratic form" + ("" if own else " about another point"))
 
     apply.__doc__ = ("``E_q[(x - mu)^T A (x - mu)] -> tr(A S)``" if own else
                      "``E_q[(x - m)^T A (x - m)] -> tr(A S) + (mu - m)^T A (mu - m)``")

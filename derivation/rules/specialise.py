@@ -7,17 +7,18 @@ instantiated; then every simplification the special case allows is a step of its
 
 from __future__ import annotations
 
-from sympy import Basic, Eq, Expr, Indexed, Integer, Symbol, exp, log
+from sympy import Basic, Eq, Expr, Indexed, IndexedBase, Integer, Product, Sum, Symbol, exp, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
 from ..code import torch_code
 from ..core import Derivation, Rewrite, Rule
 from ..errors import RuleNotApplicable
-from ..families import coordinate_product, coordinate_sum
+from ..families import coordinate_sum
 from ..forms import square
 from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..nodes import KL
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse
+from .gaussian import replace_by_lemmas
 
 _n = Symbol("n", integer=True, positive=True)
 _A = MatrixSymbol("A", _n, _n)
@@ -88,30 +89,21 @@ def _simplify_identities(expr: Expr, setting) -> Rewrite:
     return Rewrite(out, tuple(used.values()))
 
 
-def _diagonal_trace(expr: Expr, setting) -> Rewrite:
-    """``tr(diag(a_1, ..., a_d)) -> Sum_j a_j``."""
-    out = rewrite_or_refuse(
-        expr, lambda e: coordinate_sum(e.arg.entry, e.arg.index, e.arg.dim)
-        if isinstance(e, Trace) and isinstance(e.arg, Diag) else None, "trace of a diagonal matrix")
-    j, d = setting.index, setting.dim
-    return Rewrite(out, (Eq(Trace(Diag(_entry(setting), j, d)), coordinate_sum(_entry(setting), j, d),
-                            evaluate=False),))
+def _of_diagonal(operation: type[Trace] | type[Determinant], big: type[Sum] | type[Product]):
+    """A rule body: ``tr(diag(a_1, ..., a_d)) -> Sum_j a_j`` (``Trace``, ``Sum``), or
+    ``|diag(a_1, ..., a_d)| -> Product_j a_j`` (``Determinant``, ``Product``)."""
+    what = "trace" if operation is Trace else "determinant"
 
+    def apply(expr: Expr, setting) -> Rewrite:
+        out = rewrite_or_refuse(
+            expr, lambda e: big(e.arg.entry, (e.arg.index, 1, e.arg.dim))
+            if isinstance(e, operation) and isinstance(e.arg, Diag) else None, f"{what} of a diagonal matrix")
+        j, d = setting.index, setting.dim
+        entry = IndexedBase("a", positive=True)[j]
+        return Rewrite(out, (Eq(operation(Diag(entry, j, d)), big(entry, (j, 1, d)), evaluate=False),))
 
-def _diagonal_determinant(expr: Expr, setting) -> Rewrite:
-    """``|diag(a_1, ..., a_d)| -> Product_j a_j``."""
-    out = rewrite_or_refuse(
-        expr, lambda e: coordinate_product(e.arg.entry, e.arg.index, e.arg.dim)
-        if isinstance(e, Determinant) and isinstance(e.arg, Diag) else None, "determinant of a diagonal matrix")
-    j, d = setting.index, setting.dim
-    return Rewrite(out, (Eq(Determinant(Diag(_entry(setting), j, d)), coordinate_product(_entry(setting), j, d),
-                            evaluate=False),))
-
-
-def _entry(setting) -> Expr:
-    from sympy import IndexedBase
-
-    return IndexedBase("a", positive=True)[setting.index]
+    apply.__doc__ = _of_diagonal.__doc__
+    return apply
 
 
 def _squared_norm(expr: Expr, setting) -> Rewrite:
@@ -125,8 +117,6 @@ def _squared_norm(expr: Expr, setting) -> Rewrite:
         return None
 
     out = rewrite_or_refuse(expr, match, "squared norm of a coordinate vector")
-    from sympy import IndexedBase
-
     a, j, d = IndexedBase("a", real=True), setting.index, setting.dim
     return Rewrite(out, (Eq(QuadForm(Vec(a, d), Identity(d), Vec(a, d)), coordinate_sum(square(a[j]), j, d),
                             evaluate=False),))
@@ -151,7 +141,7 @@ DIAGONAL_TRACE = Rule(
     "trace-of-diagonal",
     "Trace",
     "The trace of a diagonal matrix is the sum of its diagonal entries.",
-    _diagonal_trace,
+    _of_diagonal(Trace, Sum),
 )
 
 SQUARED_NORM = Rule(
@@ -165,7 +155,7 @@ DIAGONAL_DETERMINANT = Rule(
     "determinant-of-diagonal",
     "Determinant",
     "The determinant of a diagonal matrix is the product of its diagonal entries.",
-    _diagonal_determinant,
+    _of_diagonal(Determinant, Product),
 )
 
 
@@ -182,16 +172,8 @@ def diagonal_lemma(setting) -> Derivation:
 
 def _diagonal_result(expr: Expr, setting) -> Rewrite:
     """``KL(q || p) -> -1/2 Sum_j (1 + log sigma_j**2 - mu_j**2 - sigma_j**2)``: the diagonal result (lemma)."""
-    lemmas: list[Derivation] = []
-
-    def match(e: Expr) -> Expr | None:
-        if not _diagonal_pair(e, setting):
-            return None
-        lemmas.append(diagonal_lemma(setting))
-        return lemmas[-1].result
-
-    out = rewrite_or_refuse(expr, match, "divergence of this setting's densities")
-    return Rewrite(out, (Eq(lemmas[0].start, lemmas[0].result, evaluate=False),), tuple(lemmas))
+    return replace_by_lemmas(expr, lambda e: diagonal_lemma(setting) if _diagonal_pair(e, setting) else None,
+                             "divergence of this setting's densities")
 
 
 def _is_variance(e: Basic, setting) -> bool:

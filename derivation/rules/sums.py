@@ -20,6 +20,7 @@ from ..nodes import KL, Density, Expectation
 from ..setting import Setting
 from .algebra import _numeric_coefficient, vae_rank
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
+from .gaussian import replace_by_lemmas
 
 _a, _b = IndexedBase("a", positive=True), IndexedBase("b", positive=True)
 _p, _r = Symbol("a", positive=True), Symbol("b", positive=True)
@@ -189,17 +190,13 @@ def univariate_lemma(divergence: KL, setting) -> Derivation:
 
 def _univariate_result(expr: Expr, setting) -> Rewrite:
     """``KL(q_j || p_j) -> (closed form)`` for univariate coordinate densities, by the univariate lemma."""
-    lemmas: list[Derivation] = []
 
-    def match(e: Expr) -> Expr | None:
+    def lemma_for(e: Expr) -> Derivation | None:
         if isinstance(e, KL) and isinstance(e.q, Density) and isinstance(e.p, Density):
-            lemma = univariate_lemma(e, setting)
-            lemmas.append(lemma)
-            return lemma.result
+            return univariate_lemma(e, setting)
         return None
 
-    out = rewrite_or_refuse(expr, match, "divergence between univariate densities")
-    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+    return replace_by_lemmas(expr, lemma_for, "divergence between univariate densities")
 
 
 # -- sums ----------------------------------------------------------------------------------------------------
@@ -501,10 +498,9 @@ def _integral_of_log(which: str):
     """A rule body replacing ``Integral(q log q)`` (``which = "q"``) or ``Integral(q log p)`` by its lemma."""
 
     def apply(expr: Expr, setting) -> Rewrite:
-        lemmas: list[Derivation] = []
         negative_entropy, cross = _entropy_plans()
 
-        def match(e: Expr) -> Expr | None:
+        def lemma_for(e: Expr) -> Derivation | None:
             if not isinstance(e, SpaceIntegral):
                 return None
             parts = factors(e.function)
@@ -515,13 +511,10 @@ def _integral_of_log(which: str):
             if (which == "q") != own or not _diagonal(inside):
                 return None
             title = "The negative entropy of q" if own else "The cross term"
-            lemma = derive_chain("negative-entropy" if own else "cross-entropy", title, e,
-                                 negative_entropy if own else cross, setting)
-            lemmas.append(lemma)
-            return lemma.result
+            return derive_chain("negative-entropy" if own else "cross-entropy", title, e,
+                                negative_entropy if own else cross, setting)
 
-        out = rewrite_or_refuse(expr, match, "integral of q times a log-density")
-        return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in lemmas), tuple(lemmas))
+        return replace_by_lemmas(expr, lemma_for, "integral of q times a log-density")
 
     return apply
 
