@@ -6,13 +6,17 @@ cause is reported as one line on stderr with exit code 2 (a step the checker rej
 
 from __future__ import annotations
 
+import gc
+import stat
 import sys
+from pathlib import Path
 
 import click
 
 from derivation import CASES, FORMATS, __version__, derive, render
 from derivation.cases import describe_setting
 from derivation.errors import DerivationError, StepRejected
+from derivation.figures import FigureWorker, without_figures
 from derivation.output import write_text
 
 EXIT_USAGE = 2
@@ -38,16 +42,50 @@ def list_cases() -> None:
               help=f"Output format: {', '.join(FORMATS)}.")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the document ('-' for stdout).")
-def derive_command(case: str, fmt: str, output: str) -> None:
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="Write the document's figures next to FILE (PNG for Markdown, PDF for LaTeX). "
+                   "Documents written to stdout have no figures.")
+def derive_command(case: str, fmt: str, output: str, figures: bool) -> None:
     """Derive CASE step by step, check every step, and write the document."""
     if fmt not in FORMATS:
         raise DerivationError(f"unknown format {fmt!r} (choose from: {', '.join(FORMATS)})")
-    derivation = derive(case)
-    write_text(render(derivation, fmt), output)
+    directory = figure_directory(output) if figures else None
+    if directory is None or case not in CASES or not CASES[case].figures:
+        write_text(render(without_figures(derive(case)), fmt), output)
+        return
+    with FigureWorker() as worker:  # starts importing matplotlib while the derivation runs
+        derivation = derive(case)
+        worker.write(derivation, directory, (FORMATS[fmt].figure_format,))
+        text = render(derivation, fmt)
+        worker.wait()
+        write_text(text, output)
+
+
+def figure_directory(output: str) -> Path | None:
+    """Where figures go: next to a document written to a (new or regular) file; nowhere for stdout or devices."""
+    if output == "-":
+        return None
+    path = Path(output)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    return path.parent
 
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:  # the script: the process ends now, so spare it collecting SymPy's object graph at exit
+            gc.freeze()
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:

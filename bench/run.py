@@ -33,6 +33,8 @@ def kl_derive() -> list[str]:
 TARGETS: dict[str, tuple[list[str], float, str]] = {
     "univariate-markdown": (["derive", "univariate", "--format", "markdown", "-o", "{out}/u.md"], 2.0, "#2"),
     "standard-latex": (["derive", "standard", "--format", "latex", "-o", "{out}/s.tex"], 2.0, "#2"),
+    # figures included: three PNGs written next to the document
+    "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
 }
 
 

@@ -24,20 +24,24 @@ from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_late
 
 @dataclass(frozen=True)
 class Format:
-    """An output format: its template, its printing style and the file extension it is written with."""
+    """An output format: its template, its printing style and the file extension it is written with.
+
+    ``figure_format`` is the image format its documents refer to (``derivation.figures.write_figures``).
+    """
 
     name: str
     template: str
     style: PrintStyle
     extension: str
     latex_syntax: bool
+    figure_format: str = "png"
 
 
 FORMATS: Mapping[str, Format] = MappingProxyType({
     f.name: f
     for f in (
         Format("markdown", "markdown.md.j2", PLAIN_STYLE, ".md", False),
-        Format("latex", "latex.tex.j2", MACRO_STYLE, ".tex", True),
+        Format("latex", "latex.tex.j2", MACRO_STYLE, ".tex", True, "pdf"),
     )
 })
 #: Formats used internally (Jupyter display), not offered on the command line.
@@ -93,6 +97,7 @@ class _Context:
         self.escape = tex_escape if latex_syntax else str
         self.lemmas = list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
+        self.figure_count = 0
 
     def tex(self, expr) -> str:
         return to_latex(expr, self.style)
@@ -148,13 +153,21 @@ class _Context:
                             for i, d in enumerate(section.derivations)],
             "facts": [{"latex": self.tex(f.statement), "text": self.prose(f.text, section.values),
                        "method": f.check.method if f.check else None} for f in section.facts],
-            "figures": [{"key": f.key, "caption": f.caption, "stem": f.stem} for f in section.figures],
+            "figures": [self.figure(f, section) for f in section.figures],
         }
+
+    def figure(self, figure, section: Section) -> dict[str, Any]:
+        """A figure: numbered through the document; its caption is prose with formulas from the section."""
+        self.figure_count += 1
+        return {"key": figure.key, "number": self.figure_count, "stem": figure.stem,
+                "caption": self.prose(figure.caption, section.values)}
 
     def document(self) -> dict[str, Any]:
         d = self.derivation
         setting = d.setting
-        methods = [c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
+        extra = [sd for s in d.sections for sd in s.derivations]
+        methods = ([c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
+                   + [c.method for sd in extra for c in sd.checks])
         main = self.chain(d, f"eq:{d.name}:step")
         return {
             "case": d.name,
@@ -176,7 +189,8 @@ class _Context:
                 "total": len(methods),
                 "symbolic": methods.count("symbolic"),
                 "numeric": methods.count("numeric"),
-                "all_passed": d.verified and all(lm.verified for lm in self.lemmas),
+                "all_passed": d.verified and all(x.verified for x in (*self.lemmas, *extra)),
+                "facts": sum(1 for s in d.sections for f in s.facts if f.check is not None and f.check.ok),
             },
         }
 
