@@ -149,7 +149,7 @@ def _evaluate(exprs: Sequence[Expr], symbols: list[Symbol], arrays: Sequence[Any
     missing = set().union(*(v.free_symbols for v in values)) - set(symbols)
     if missing:
         raise ValueError(f"the plotted expressions still depend on {sorted(map(str, missing))}")
-    compiled = lambdify(symbols, values, modules="numpy")
+    compiled = lambdify(symbols, values, modules=[np])  # numpy's own namespace: no "from numpy import *"
     shape = np.broadcast(*arrays).shape
     return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in compiled(*arrays)]
 
@@ -247,7 +247,7 @@ def draw(plot: Plot, text: Labels | None = None):
 
 def _save(fig, path: Path, fmt: str) -> None:
     """Write atomically (temporary file in the same directory, then rename), with reproducible metadata."""
-    options: dict[str, Any] = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 3}}
+    options: dict[str, Any] = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 2}}
     if fmt == "pdf":
         options = {"metadata": {"Creator": None, "Producer": None, "CreationDate": None}}
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -319,13 +319,21 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 
 
 def _warm_up() -> None:
-    """Import matplotlib and draw a little mathtext once, so fonts and parsers are ready for real figures."""
+    """Draw a tiny figure of every kind once, so that modules, fonts and the mathtext parser are loaded
+    (in the worker, before the derivation is done) rather than in each figure process."""
     import io
 
-    x = Symbol("x", positive=True)
-    lambdify([x], [x**2 / 2 - log(x) + exp(x)], modules="numpy")
-    fig = _new_figure()
+    import numpy
+
+    x, y = Symbol("x", positive=True), Symbol("y", real=True)
+    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [0.0, 1.0]))[0]
+    fig = _new_figure(colour_bar=True)
     ax = fig.add_subplot()
+    image = ax.imshow(values, origin="lower", aspect="auto", interpolation="bilinear")
+    ax.contour(values, levels=[values.mean()], colors="white")
+    fig.colorbar(image, ax=ax, label="z", extend="max").add_lines(levels=[values.mean()], colors=["white"],
+                                                                  linewidths=[0.5])
+    ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
     ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
     ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=8)
     fig.savefig(io.BytesIO(), format="png", dpi=10)
@@ -370,6 +378,7 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
 
 def _serve(connection) -> None:
     """The worker process: warm up, then write the figures it is sent (or stop on None)."""
+    gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
     with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
         _warm_up()
     request = connection.recv()
