@@ -193,3 +193,18 @@ def test_figures_are_drawn_from_the_derivation_in_the_chosen_notation(tmp_path):
     assert plot.x.symbol == m and plot.y.symbol == sd
     assert evaluated(plot.expr) == evaluated(m**2 / 2 + (sd**2 - log(sd**2) - 1) / 2)
     assert labels(plot).x.endswith("$m$")
+
+
+def test_a_failed_derivation_writes_no_figures_and_stops_the_worker(tmp_path, capsys, monkeypatch):
+    from derivation.errors import StepRejected
+
+    def failing(case):
+        raise StepRejected("dynamics: step 3 (broken) does not follow from the line before")
+
+    monkeypatch.setattr(cli, "derive", failing)
+    code, out, err = run(["derive", "dynamics", "-o", str(tmp_path / "d.md")], capsys)
+    assert code == 1 and out == "" and "step 3" in err
+    assert list(tmp_path.iterdir()) == []
+    import multiprocessing
+
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
