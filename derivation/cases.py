@@ -10,7 +10,6 @@ from sympy import S, sstr
 
 from .core import Derivation, Rule, Section
 from .errors import UsageError
-from .interpretation import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
 from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
@@ -27,6 +26,7 @@ from .rules import (
     VAE_ORDER,
 )
 from .rules.terms import SPLIT_MEAN_VARIANCE
+from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
 from .setting import Notation, Setting, gaussian_pair
 from .verify import Checker
 

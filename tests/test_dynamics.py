@@ -25,10 +25,11 @@ from derivation import derive, render
 from derivation.cases import per_coordinate_interpretation
 from derivation.errors import DerivationError, StepRejected
 from derivation.forms import evaluated
-from derivation.interpretation import Interpretation, equal_fact, interpretation_sections, sign_fact, zeros
+from derivation.interpretation import Interpretation, equal_fact, sign_fact, zeros
 from derivation.nodes import KL, Density, Named
 from derivation.numeric import Evaluator
 from derivation.printing import to_latex
+from derivation.sections import interpretation_sections
 
 mu, s = Symbol("mu", real=True), Symbol("sigma", positive=True)
 ell, t, beta = Symbol("ell", real=True), Symbol("t", positive=True), Symbol("beta", positive=True)
