@@ -1,6 +1,6 @@
 """What the closed form means and what it does to training, derived by the engine.
 
-The sections built here interpret KL(N(mu, sigma^2) || N(0, 1)) term by term: its mean and variance
+The material derived here interprets KL(N(mu, sigma^2) || N(0, 1)) term by term: its mean and variance
 terms, why it is never negative and where it vanishes (posterior collapse), the gradients an
 optimiser sees in each parameterisation, the effect of a beta weight, and, for two arbitrary
 Gaussians, the roles of the mean gap and the variance ratio and the asymmetry of the divergence.
