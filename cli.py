@@ -6,17 +6,17 @@ cause is reported as one line on stderr with exit code 2 (a step the checker rej
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
 import click
 
-from derivation import CASES, FORMATS, __version__, derive, render, verify
+from derivation import CASES, FORMATS, __version__, verify
 from derivation.build import build
 from derivation.cases import describe_setting
+from derivation.document import write_document
 from derivation.errors import DerivationError, StepRejected
-from derivation.output import write_text
-from derivation.render import get_format
 from derivation.setting import parse_notation
 
 EXIT_USAGE = 2
@@ -53,14 +53,16 @@ _SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim
               help="Rename symbols or pick conventions, e.g. mu=m, letters=p,q, log=ln, expectation=E.")
 @click.option("--steps", type=click.Choice(["full", "brief"]), default="full", show_default=True,
               help="full shows every lemma; brief keeps the main chain.")
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="Write the document's figures next to FILE (PNG for Markdown, PDF for LaTeX). "
+                   "Documents written to stdout have no figures.")
 def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | None, output: str,
-                   template: str | None, notation: tuple[str, ...], steps: str) -> None:
+                   template: str | None, notation: tuple[str, ...], steps: str, figures: bool) -> None:
     """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
     if fmt is None:
         fmt = "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown"
-    get_format(fmt)  # an unknown format fails before any work
-    derivation = derive(case, q=q, p=p, notation=parse_notation(notation) if notation else None)
-    write_text(render(derivation, fmt, template=template, steps=steps), output)
+    write_document(output, fmt, case=case, q=q, p=p, notation=parse_notation(notation) if notation else None,
+                   template=template, steps=steps, figures=figures)
 
 
 @main.command("build")
@@ -97,6 +99,14 @@ def verify_command(ctx: click.Context, q: str, p: str, claim: str, as_json: bool
 
 def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:  # the script: the process ends now, so spare it collecting SymPy's object graph at exit
+            gc.freeze()
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Expr, Integral, Mul, Pow, Rational, S, Symbol, log
+from sympy import Add, Basic, Derivative, Expr, Indexed, Integral, Mul, Pow, Rational, S, Subs, Symbol, exp, log
 from sympy.printing.latex import LatexPrinter
 
 from .forms import mul, signed_terms
-from .nodes import KL, Density, Expectation
+from .nodes import KL, Density, Expectation, Named
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ MACRO_STYLE = PrintStyle(use_macros=True)
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
 PLAIN_STYLE = PrintStyle(use_macros=False)
 
-_BIG_NODES = (Expectation, Integral, KL)
+_BIG_NODES = (Expectation, Integral, KL, Derivative, Subs)
 
 
 class TextbookLatexPrinter(LatexPrinter):
@@ -83,6 +83,10 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_KL(self, expr: KL) -> str:
         q, p = (self._density_label(d) for d in (expr.q, expr.p))
         return rf"{self.style.kl}\left({q} \,\middle\|\, {p}\right)"
+
+    def _print_Named(self, expr: Named) -> str:
+        arguments = ", ".join(self._print(a) for a in expr.arguments)
+        return rf"{self._print(Symbol(expr.name))}({arguments})"
 
     def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
@@ -120,7 +124,7 @@ class TextbookLatexPrinter(LatexPrinter):
         out = []
         for sign, term in signed_terms(expr):
             text = self._print(term)
-            if term.is_Add:
+            if term.is_Add or (sign and text.startswith("-")):  # a - (-b): keep the inner sign visible
                 text = rf"\left({text}\right)"
             out.append(f"{sign} {text}" if sign else text)
         return out
@@ -162,6 +166,44 @@ class TextbookLatexPrinter(LatexPrinter):
             joined += text
         return joined
 
+    # -- calculus ---------------------------------------------------------------------------------
+    def _print_Derivative(self, expr: Derivative) -> str:
+        """Always a partial derivative (the engine differentiates functions of several parameters).
+
+        A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
+        sum or product follows the operator in brackets, a fraction or an evaluation at a point without.
+        """
+        variables = "".join(rf"\partial {self._print(x)}" if n == 1 else rf"\partial {self._print(x)}^{{{n}}}"
+                            for x, n in reversed(expr.variable_count))
+        order = sum(n for _, n in expr.variable_count)
+        top = r"\partial" if order == 1 else rf"\partial^{{{order}}}"
+        inner = expr.expr
+        if inner.is_Add:
+            return rf"\frac{{{top}}}{{{variables}}} \left({self._print(inner)}\right)"
+        if inner.is_Mul:
+            return rf"\frac{{{top}}}{{{variables}}} \left[{self._print(inner)}\right]"
+        if isinstance(inner, Subs) or (inner.is_Pow and inner.args[1].is_negative):
+            return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
+        return rf"\frac{{{top} {self._print(inner)}}}{{{variables}}}"
+
+    def _print_Subs(self, expr: Subs) -> str:
+        """``[f]_{x = a}``: the expression evaluated at the point (brackets make its extent plain)."""
+        inner, old, new = expr.args
+        at = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new, strict=True))
+        return rf"\left[{self._print(inner)}\right]_{{{at}}}"
+
+    def _print_exp(self, expr: Expr, exp: str | None = None) -> str:  # the printer passes the power as exp=
+        """``e^{\\ell/2}``: a rational multiple of one symbol is written as a short fraction in the exponent."""
+        (arg,) = expr.args
+        coefficient, rest = arg.as_coeff_Mul()
+        if coefficient.is_Rational and coefficient.q != 1 and rest.is_Symbol:
+            sign = "-" if coefficient < 0 else ""
+            numerator = self._print(rest) if abs(coefficient.p) == 1 else f"{abs(coefficient.p)} {self._print(rest)}"
+            tex = rf"e^{{{sign}{numerator}/{coefficient.q}}}"
+        else:
+            tex = rf"e^{{{self._print(arg)}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
     def _print_Pow(self, expr: Pow) -> str:
         _base, exponent = expr.args
         if exponent.is_Number and exponent.is_negative:
@@ -171,9 +213,13 @@ class TextbookLatexPrinter(LatexPrinter):
 
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density) or (arg.is_Number and arg.is_positive and arg.is_Integer):
+    if arg.is_Symbol or isinstance(arg, Density | Indexed | exp):
         return True
-    return bool(arg.is_Pow and arg.args[0].is_Symbol and arg.args[1].is_Integer and arg.args[1] > 0)
+    if arg.is_Number and arg.is_positive and arg.is_Integer:
+        return True
+    base = arg.args[0] if arg.is_Pow else None
+    return bool(base is not None and (base.is_Symbol or isinstance(base, Indexed)) and arg.args[1].is_Integer
+                and arg.args[1] > 0)
 
 
 def _fraction_parts(arg: Basic) -> tuple | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from derivation import CASES, derive, render
+from derivation.figures import write_figures
 
 
 def compile_latex(pdflatex: str, tex: str, directory: Path, name: str = "doc") -> str:
@@ -25,7 +26,11 @@ def compile_latex(pdflatex: str, tex: str, directory: Path, name: str = "doc") -
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_latex_document_compiles_cleanly(name, tmp_path, require_tool):
-    log = compile_latex(require_tool("pdflatex"), render(derive(name), "latex"), tmp_path, name)
+    derivation = derive(name)
+    written = write_figures(derivation, tmp_path, ["pdf"])  # the document includes its figures
+    log = compile_latex(require_tool("pdflatex"), render(derivation, "latex"), tmp_path, name)
     assert "Undefined control sequence" not in log
     assert "undefined" not in log.lower().replace("undefined references", "")
     assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
+    for path in written:
+        assert f"<{path.name}" in log.replace("\n", "")  # pdflatex read each figure
