@@ -12,12 +12,11 @@ import sys
 
 import click
 
-from derivation import CASES, FORMATS, __version__, derive, render, verify
+from derivation import CASES, FORMATS, __version__, verify
 from derivation.build import build
 from derivation.cases import describe_setting
+from derivation.document import write_document
 from derivation.errors import DerivationError, StepRejected
-from derivation.output import write_text
-from derivation.render import get_format
 from derivation.setting import parse_notation
 
 EXIT_USAGE = 2
@@ -58,16 +57,17 @@ _SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim
               help="A concrete dimension (a positive integer) for the cases that take one; every term is written out.")
 @click.option("--route", default=None, metavar="ROUTE",
               help="Which derivation to follow, for the cases that have several (default: the first).")
+@click.option("--figures/--no-figures", default=True, show_default=True,
+              help="Write the document's figures next to FILE (PNG for Markdown, PDF for LaTeX). "
+                   "Documents written to stdout have no figures.")
 def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | None, output: str,
-                   template: str | None, notation: tuple[str, ...], steps: str, dim: str | None,
-                   route: str | None) -> None:
+                   template: str | None, notation: tuple[str, ...], steps: str, dim: str | None, route: str | None,
+                   figures: bool) -> None:
     """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
     if fmt is None:
         fmt = "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown"
-    get_format(fmt)  # an unknown format fails before any work
-    derivation = derive(case, q=q, p=p, notation=parse_notation(notation) if notation else None, dim=dim,
-                        route=route)
-    write_text(render(derivation, fmt, template=template, steps=steps), output)
+    write_document(output, fmt, case=case, q=q, p=p, notation=parse_notation(notation) if notation else None,
+                   template=template, steps=steps, figures=figures, dim=dim, route=route)
 
 
 @main.command("build")
@@ -106,6 +106,14 @@ def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
     if argv is None:  # the process is the command: what it imported (SymPy's large module state) lives as long
         gc.freeze()  # as the process, so the cyclic collector need not rescan it on every collection it runs
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:  # the script: the process ends now, so spare it collecting SymPy's object graph at exit
+            gc.freeze()
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
     except click.exceptions.Exit as done:

@@ -1,11 +1,13 @@
 """``kl-derive build``: every case in every format, written into one directory with an index.
 
-Each case is derived (and verified) once and rendered many times. Documents are written atomically;
-a failure in one document is reported and the others (and any earlier files) are left intact.
+Each case is derived (and verified) once and rendered many times; figures are drawn once per case by a
+worker process while the other documents are rendered. Documents are written atomically; a failure in
+one document is reported and the others (and any earlier files) are left intact.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -16,6 +18,7 @@ from .api import derive
 from .cases import CASES
 from .core import Derivation
 from .errors import DerivationError, UsageError
+from .figures import FigureWorker, write_figures
 from .output import write_text
 from .render import FORMATS, Renderer, get_format
 
@@ -64,22 +67,32 @@ def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, fo
     renderer = Renderer()
     report = BuildReport()
     derived: dict[str, Derivation] = {}
-    for case in case_names:
-        try:
-            derived[case] = derive(case)
-        except DerivationError as error:
-            report.failed.append((case, str(error)))
-            continue
-        for fmt in format_names:
-            target = directory / f"{case}{get_format(fmt).extension}"
+    drawing = [case for case in case_names if CASES[case].figures]
+    figure_formats = sorted({get_format(fmt).figure_format for fmt in format_names})
+    with contextlib.ExitStack() as stack:
+        # One worker draws the figures while the other cases are derived and rendered.
+        worker = stack.enter_context(FigureWorker()) if drawing else None
+        pending: list[str] = []
+        for case in case_names:
             try:
-                write_text(renderer.render(derived[case], fmt), target)
+                derived[case] = derive(case)
             except DerivationError as error:
-                report.failed.append((target.name, str(error)))
+                report.failed.append((case, str(error)))
                 continue
-            report.written.append(target)
-            if progress is not None:
-                progress(f"wrote {target}")
+            if case in drawing:
+                if worker is not None and not pending:  # the worker takes one job: the first case with figures
+                    worker.write(derived[case], directory, figure_formats)
+                    pending.append(case)
+                else:
+                    _draw_here(derived[case], directory, figure_formats, report)
+            for fmt in format_names:
+                _write_one(renderer, derived[case], fmt, directory / f"{case}{get_format(fmt).extension}", report,
+                           progress)
+        for case in pending:
+            try:
+                report.written.extend(worker.wait())
+            except DerivationError as error:
+                report.failed.append((f"{case} figures", str(error)))
     index = directory / "index.md"
     try:
         write_text(_index(derived, format_names), index)
@@ -87,6 +100,25 @@ def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, fo
     except DerivationError as error:
         report.failed.append((index.name, str(error)))
     return report
+
+
+def _draw_here(derivation: Derivation, directory: Path, formats: list[str], report: BuildReport) -> None:
+    try:
+        report.written.extend(write_figures(derivation, directory, formats))
+    except DerivationError as error:
+        report.failed.append((f"{derivation.name} figures", str(error)))
+
+
+def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Path, report: BuildReport,
+               progress: Callable[[str], None] | None) -> None:
+    try:
+        write_text(renderer.render(derivation, fmt), target)
+    except DerivationError as error:
+        report.failed.append((target.name, str(error)))
+        return
+    report.written.append(target)
+    if progress is not None:
+        progress(f"wrote {target}")
 
 
 def _index(derived: dict[str, Derivation], format_names: list[str]) -> str:

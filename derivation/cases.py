@@ -25,7 +25,10 @@ from .rules import (
     SHIFTED_SECOND_MOMENT,
     VAE_ORDER,
 )
+from .rules.terms import SPLIT_MEAN_VARIANCE
+from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
 from .setting import Notation, Setting, gaussian_pair
+from .verify import Checker
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class Case:
     """A named derivation: ``summary`` is one line for ``kl-derive list``; ``description`` opens the document.
 
     ``plans`` maps a route name to its plan; the first route is the default. ``takes_dim`` says
-    whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation.
+    whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation; ``figures``
+    says whether they include figures (so a command can prepare to draw them before deriving).
     """
 
     name: str
@@ -57,6 +61,7 @@ class Case:
     plans: Mapping[str, tuple[Rule, ...]]
     takes_dim: bool = False
     sections: SectionsBuilder | None = None
+    figures: bool = False
 
     def plan(self, options: Options) -> tuple[Rule, ...]:
         """The plan for the chosen route, after checking the options fit this case."""
@@ -119,6 +124,10 @@ def _deferred_setting(name: str) -> Callable[[Options], Setting]:
     return build
 
 
+#: The univariate plan against the standard normal, then the split into a mean term and a variance term.
+DYNAMICS_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, SPLIT_MEAN_VARIANCE)
+
+
 def _two_gaussians(options: Options) -> Setting:
     n = options.notation
     return gaussian_pair(n, n.real("mu", 1), n.positive("sigma", 1), n.real("mu", 2), n.positive("sigma", 2))
@@ -127,6 +136,27 @@ def _two_gaussians(options: Options) -> Setting:
 def _against_standard_prior(options: Options) -> Setting:
     n = options.notation
     return gaussian_pair(n, n.real("mu"), n.positive("sigma"), S.Zero, S.One)
+
+
+def _derived(setting: Setting, plan: tuple[Rule, ...], name: str) -> Derivation:
+    return Checker(setting.parameters).derive(name, name, setting.start(), plan, setting)
+
+
+def _dynamics(derivation: Derivation) -> tuple[Section, ...]:
+    """The dynamics sections, with the two-Gaussian closed form derived in the same notation."""
+    general = _derived(_two_gaussians(Options(derivation.setting.notation)), UNIVARIATE_PLAN, "univariate")
+    return dynamics_sections(derivation, general)
+
+
+def per_coordinate_interpretation(derivation: Derivation) -> tuple[Section, ...]:
+    """An "Interpretation" section for a d-dimensional diagonal Gaussian against N(0, I) (e.g. the ``vae`` case).
+
+    Attach with ``sections=per_coordinate_interpretation``: it derives one coordinate's closed form in the
+    derivation's notation and interprets it, with the sum over coordinates and the per-coordinate gradients.
+    """
+    notation = getattr(derivation.setting, "notation", None) or Notation()
+    coordinate = _derived(_against_standard_prior(Options(notation)), STANDARD_PLAN, derivation.name)
+    return coordinate_interpretation_sections(coordinate)
 
 
 CASES: Mapping[str, Case] = MappingProxyType({
@@ -152,6 +182,23 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "rewrite the result into the form that VAE code implements. Every line has been checked.",
             _against_standard_prior,
             MappingProxyType({"definition": STANDARD_PLAN}),
+            sections=interpretation_sections,
+        ),
+        Case(
+            "dynamics",
+            "What the VAE regulariser does: interpretation and training dynamics",
+            "the standard-prior divergence term by term: minimum, gradients, beta-weighting, asymmetry, figures",
+            "The regulariser of a variational autoencoder is the KL divergence from the encoder's Gaussian q to "
+            "the standard normal prior p. We derive it once more from the definition, split it into a mean term "
+            "and a variance term, and then derive what each term means for training: where the divergence "
+            "vanishes, the gradients an optimiser sees in each parameterisation, the effect of weighting the "
+            "regulariser, and how the divergence between two arbitrary Gaussians depends on their mean gap and "
+            "variance ratio. Every line and every stated fact has been checked; the figures are drawn from the "
+            "derived expressions.",
+            _against_standard_prior,
+            MappingProxyType({"definition": DYNAMICS_PLAN}),
+            sections=_dynamics,
+            figures=True,
         ),
         Case(
             "full",

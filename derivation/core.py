@@ -88,11 +88,16 @@ class Fact:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure written next to the document: ``stem`` + ``.png`` (Markdown) or ``.pdf`` (LaTeX)."""
+    """A figure written next to the document: ``stem`` + ``.png`` (Markdown) or ``.pdf`` (LaTeX).
+
+    ``plot`` says what to draw (a specification from ``derivation.figures`` holding the engine's
+    expressions); ``derivation.figures.write_figures`` draws and writes it.
+    """
 
     key: str
     caption: str
     stem: str
+    plot: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ The helpers drop neutral elements (``0`` in sums, ``1`` in products) so that spe
 
 from __future__ import annotations
 
-from sympy import Add, Basic, Expr, Integer, Mul, Pow, Rational, S
+from sympy import Add, Basic, Derivative, Expr, Integer, Mul, Pow, Rational, S, Subs
 
 HALF = Rational(1, 2)
 
@@ -110,7 +110,14 @@ def signed_terms(expr: Add) -> list[tuple[str, Expr]]:
 
 
 def evaluated(expr: Expr) -> Expr:
-    """The ordinary (evaluated) SymPy form of a display form: for comparison, never for display."""
+    """The ordinary (evaluated) SymPy form of a display form: for comparison, never for display.
+
+    Derivatives and substitutions (which SymPy keeps unevaluated) are carried out, as sums are, and a
+    named closed form (``nodes.Named``) is replaced by the expression it stands for.
+    """
     if not expr.args or expr.is_Atom:  # e.g. an indexed symbol mu[j]: nothing inside to evaluate
         return expr
-    return expr.func(*[evaluated(a) for a in expr.args])
+    out = expr.func(*[evaluated(a) for a in expr.args])
+    if getattr(out, "evaluates_to_definition", False):
+        return out.args[1]
+    return out.doit(deep=False) if isinstance(out, Derivative | Subs) else out

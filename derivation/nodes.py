@@ -6,7 +6,7 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, exp, log, oo, pi, sqrt
+from sympy import Expr, Integral, Tuple, exp, log, oo, pi, sqrt
 from sympy.core.symbol import Str, Symbol
 
 from .forms import HALF, as_expr, frac, mul, neg, square, sub
@@ -142,3 +142,37 @@ class KL(Expr):
     def doit(self, **hints) -> Expr:
         q, p = self.q.pdf(), self.p.pdf()
         return Integral(q * log(q / p), (self.q.variable, -oo, oo)).doit(**hints)
+
+
+class Named(Expr):
+    """A derived closed form under a name, e.g. ``K(mu, sigma)`` for ``1/2 mu**2 + 1/2 (sigma**2 - ...)``.
+
+    Printed as the name applied to its arguments, so lines that use it stay short; compared and
+    evaluated (``forms.evaluated``, the checker) as the expression it stands for.
+    """
+
+    is_commutative = True
+    evaluates_to_definition = True
+
+    def __new__(cls, name: str | Str, definition: Expr, arguments) -> Named:
+        name = name if isinstance(name, Str) else Str(name)
+        return Expr.__new__(cls, name, definition, Tuple(*arguments))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def definition(self) -> Expr:
+        return self.args[1]
+
+    @property
+    def arguments(self) -> tuple[Expr, ...]:
+        return tuple(self.args[2])
+
+    @property
+    def free_symbols(self) -> set:
+        return self.definition.free_symbols
+
+    def doit(self, **hints) -> Expr:
+        return self.definition.doit(**hints) if hints.get("deep", True) else self.definition

@@ -123,16 +123,20 @@ class Evaluator:
             for i, point in enumerate(self.points)
         ]
 
-    def values_of_integral(self, node: Expr) -> list[mpmath.mpf]:
-        """Quadrature of one KL, expectation or whole-line integral at each point."""
+    def values_of_integral(self, node: Expr, centre: Density | None = None) -> list[mpmath.mpf]:
+        """Quadrature of one KL, expectation or whole-line integral at each point.
+
+        The nodes are centred on the density that weights the integrand (q for KL(q || p)).
+        """
         if isinstance(node, KL):
-            return self.values_of_integral(node.as_integral())
+            return self.values_of_integral(node.as_integral(), node.q)
         if isinstance(node, Expectation):
-            node = node.as_integral()
+            node, centre = node.as_integral(), node.density
         (variable, low, high), = node.limits
         if (low, high) != (-oo, oo):
             raise NotImplementedError("only integrals over the whole real line are evaluated")
-        densities = _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name)
+        densities = [centre] if centre is not None else (
+            _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name))
         integrand = _with_pdfs(node.function)
         params = sorted(integrand.free_symbols - {variable}, key=str)
         function = _compiled([variable, *params], integrand)

@@ -12,7 +12,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Add, Basic, Eq, Expr, Indexed, IndexedBase, Integral, Mul, Pow, Product, Rational, S, Sum, Symbol, log
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    Eq,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integral,
+    Mul,
+    Pow,
+    Product,
+    Rational,
+    S,
+    Subs,
+    Sum,
+    Symbol,
+    exp,
+    log,
+)
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
@@ -31,7 +50,7 @@ from .mvnodes import (
     Vec,
     mneg,
 )
-from .nodes import KL, Density, Expectation
+from .nodes import KL, Density, Expectation, Named
 
 
 @dataclass(frozen=True)
@@ -66,7 +85,7 @@ MACRO_STYLE = PrintStyle(use_macros=True)
 #: For Markdown and notebooks: no preamble, so only commands MathJax and KaTeX know.
 PLAIN_STYLE = PrintStyle(use_macros=False)
 
-_BIG_NODES = (Expectation, Integral, KL, SpaceIntegral, MatExpectation)
+_BIG_NODES = (Expectation, Integral, KL, Derivative, Subs, SpaceIntegral, MatExpectation)
 #: A sum or product of more same-shaped terms than this, one per coordinate, prints as ``t_1 + t_2 + \cdots + t_N``.
 ELIDE_AFTER = 5
 
@@ -100,6 +119,10 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_KL(self, expr: KL) -> str:
         q, p = (self._density_label(d) for d in (expr.q, expr.p))
         return rf"{self.style.kl}\left({q} \,\middle\|\, {p}\right)"
+
+    def _print_Named(self, expr: Named) -> str:
+        arguments = ", ".join(self._print(a) for a in expr.arguments)
+        return rf"{self._print(Symbol(expr.name))}({arguments})"
 
     def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
@@ -298,6 +321,44 @@ class TextbookLatexPrinter(LatexPrinter):
             joined += text
         return joined
 
+    # -- calculus ---------------------------------------------------------------------------------
+    def _print_Derivative(self, expr: Derivative) -> str:
+        """Always a partial derivative (the engine differentiates functions of several parameters).
+
+        A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
+        sum or product follows the operator in brackets, a fraction or an evaluation at a point without.
+        """
+        variables = "".join(rf"\partial {self._print(x)}" if n == 1 else rf"\partial {self._print(x)}^{{{n}}}"
+                            for x, n in reversed(expr.variable_count))
+        order = sum(n for _, n in expr.variable_count)
+        top = r"\partial" if order == 1 else rf"\partial^{{{order}}}"
+        inner = expr.expr
+        if inner.is_Add:
+            return rf"\frac{{{top}}}{{{variables}}} \left({self._print(inner)}\right)"
+        if inner.is_Mul:
+            return rf"\frac{{{top}}}{{{variables}}} \left[{self._print(inner)}\right]"
+        if isinstance(inner, Subs) or (inner.is_Pow and inner.args[1].is_negative):
+            return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
+        return rf"\frac{{{top} {self._print(inner)}}}{{{variables}}}"
+
+    def _print_Subs(self, expr: Subs) -> str:
+        """``[f]_{x = a}``: the expression evaluated at the point (brackets make its extent plain)."""
+        inner, old, new = expr.args
+        at = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new, strict=True))
+        return rf"\left[{self._print(inner)}\right]_{{{at}}}"
+
+    def _print_exp(self, expr: Expr, exp: str | None = None) -> str:  # the printer passes the power as exp=
+        """``e^{\\ell/2}``: a rational multiple of one symbol is written as a short fraction in the exponent."""
+        (arg,) = expr.args
+        coefficient, rest = arg.as_coeff_Mul()
+        if coefficient.is_Rational and coefficient.q != 1 and rest.is_Symbol:
+            sign = "-" if coefficient < 0 else ""
+            numerator = self._print(rest) if abs(coefficient.p) == 1 else f"{abs(coefficient.p)} {self._print(rest)}"
+            tex = rf"e^{{{sign}{numerator}/{coefficient.q}}}"
+        else:
+            tex = rf"e^{{{self._print(arg)}}}"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
     def _print_Pow(self, expr: Pow) -> str:
         _base, exponent = expr.args
         if exponent.is_Number and exponent.is_negative:
@@ -319,12 +380,13 @@ def _tt_escape(text: str) -> str:
 
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed) or \
-            (arg.is_Number and arg.is_positive and arg.is_Integer):
+    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed | exp):
         return True
-    if arg.is_Pow and isinstance(arg.args[0], Indexed) and arg.args[1].is_Integer and arg.args[1] > 0:
+    if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True
-    return bool(arg.is_Pow and arg.args[0].is_Symbol and arg.args[1].is_Integer and arg.args[1] > 0)
+    base = arg.args[0] if arg.is_Pow else None
+    return bool(base is not None and (base.is_Symbol or isinstance(base, Indexed)) and arg.args[1].is_Integer
+                and arg.args[1] > 0)
 
 
 def _is_fraction(factor: Basic) -> bool:
@@ -454,7 +516,9 @@ def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
     out = []
     for sign, shown, bracketed in _signed_parts(expr):
         text = shown if isinstance(shown, str) else printer._print(shown)
-        out.append(sign + (rf"\left({text}\right)" if bracketed else text))
+        if bracketed or (sign and text.startswith("-")):  # a - (-b): keep the inner sign visible
+            text = rf"\left({text}\right)"
+        out.append(sign + text)
     return out
 
 

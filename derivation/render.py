@@ -31,6 +31,7 @@ class Format:
     ``builder`` from the context); ``style`` is the LaTeX printing style, or None for Unicode text;
     ``latex_syntax`` selects the LaTeX-safe Jinja delimiters; ``display_width`` bounds a display line
     (see :func:`derivation.printing.visual_width`).
+    ``figure_format`` is the image format its documents refer to (``derivation.figures.write_figures``).
     """
 
     name: str
@@ -40,6 +41,7 @@ class Format:
     style: PrintStyle | None
     latex_syntax: bool
     display_width: float = 58
+    figure_format: str = "png"
     builder: Callable[[dict[str, Any]], str] | None = None
     #: For the code formats: builds the template's context from the derivation (instead of the document's).
     code: Callable[[Derivation], dict[str, Any]] | None = None
@@ -73,11 +75,12 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
     for f in (
         Format("markdown", ".md", "Markdown with $$ display math (GitHub, Jupyter, Pandoc)",
                "markdown.md.j2", PLAIN_STYLE, False),
-        Format("latex", ".tex", "standalone LaTeX article (pdflatex)", "latex.tex.j2", MACRO_STYLE, True),
+        Format("latex", ".tex", "standalone LaTeX article (pdflatex)", "latex.tex.j2", MACRO_STYLE, True,
+               figure_format="pdf"),
         Format("latex-fragment", ".fragment.tex", "align blocks and text to \\input into notes",
-               "fragment.tex.j2", MACRO_STYLE, True, display_width=42),
+               "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf"),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=38),
+               display_width=38, figure_format="pdf"),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
         Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,
@@ -175,6 +178,7 @@ class _Context:
         self.brief = brief
         self.lemmas = [] if brief else list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
+        self.figure_count = 0
 
     def show(self, expr) -> str:
         """The formula as this format prints it: LaTeX, or Unicode text for the terminal (memoised)."""
@@ -202,7 +206,10 @@ class _Context:
         """A derivation chain: its statement and its steps, each broken into display lines."""
         lhs = self.show(d.start)
         longest_title = max((len(step.title) for step in d.steps), default=0)
-        width = max(self.fmt.display_width - visual_width(lhs) - 0.8 * longest_title, 20)
+        # A wide left-hand side gets a row of its own, so the lines below can use the whole display.
+        lhs_alone = self.style is not None and visual_width(lhs) > 0.3 * self.fmt.display_width
+        room = 2 if lhs_alone else visual_width(lhs)
+        width = max(self.fmt.display_width - room - 0.8 * longest_title, 16)
         steps = []
         for index, step in enumerate(d.steps):
             check = d.checks[index] if index < len(d.checks) else None
@@ -226,6 +233,7 @@ class _Context:
             "name": d.name,
             "title": d.title,
             "lhs": lhs,
+            "lhs_alone": lhs_alone,
             "statement": statement,
             "statement_inline": self.style is None or visual_width(statement) <= INLINE_SHARE * self.fmt.display_width,
             "result": self.show(d.result),
@@ -255,15 +263,23 @@ class _Context:
                             for i, d in enumerate(section.derivations)],
             "facts": [{"latex": self.show(f.statement), "text": self.prose(f.text, section.values),
                        "method": f.check.method if f.check else None} for f in section.facts],
-            "figures": [{"key": f.key, "caption": f.caption, "stem": f.stem} for f in section.figures],
+            "figures": [self.figure(f, section) for f in section.figures],
         }
+
+    def figure(self, figure, section: Section) -> dict[str, Any]:
+        """A figure: numbered through the document; its caption is prose with formulas from the section."""
+        self.figure_count += 1
+        return {"key": figure.key, "number": self.figure_count, "stem": figure.stem,
+                "caption": self.prose(figure.caption, section.values)}
 
     def document(self) -> dict[str, Any]:
         from . import __version__
 
         d = self.derivation
         setting = d.setting
-        methods = [c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
+        extra = [sd for s in d.sections for sd in s.derivations]
+        methods = ([c.method for c in d.checks] + [c.method for lm in self.lemmas for c in lm.checks]
+                   + [c.method for sd in extra for c in sd.checks])
         main = self.chain(d, f"eq:{d.name}:step")
         if self.brief:
             for step in main["steps"]:
@@ -280,6 +296,7 @@ class _Context:
             "densities": [self.show(statement) for statement in setting.statements()],
             "assumptions": [self.show(assumption) for assumption in setting.assumptions()],
             "lhs": main["lhs"],
+            "lhs_alone": main["lhs_alone"],
             "steps": main["steps"],
             "result": main["result"],
             "result_lines": main["result_lines"],
@@ -295,7 +312,8 @@ class _Context:
                 "total": len(methods),
                 "symbolic": methods.count("symbolic"),
                 "numeric": methods.count("numeric"),
-                "all_passed": d.verified and all(lm.verified for lm in self.lemmas),
+                "all_passed": d.verified and all(x.verified for x in (*self.lemmas, *extra)),
+                "facts": sum(1 for s in d.sections for f in s.facts if f.check is not None and f.check.ok),
             },
         }
 

@@ -64,8 +64,12 @@ def test_fragments_input_into_existing_notes(built, require_tool):
     tool = require_tool("pdflatex")
     inputs = "\n".join(rf"\input{{{case}.fragment.tex}}" for case in CASES)
     refs = " ".join(rf"\eqref{{eq:{case}:step-2}}" for case in CASES)
+    packages = {"amsmath", "amssymb"}
+    for case in CASES:  # what each fragment's header says it needs
+        header = (built / f"{case}.fragment.tex").read_text().splitlines()[2]
+        packages |= set(header.split(r"\usepackage{")[1].rstrip("}").split(","))
     (built / "notes.tex").write_text(
-        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
+        f"\\documentclass{{article}}\n\\usepackage{{{','.join(sorted(packages))}}}\n"
         "\\newcommand{\\E}{\\mathrm{E}}\n"  # the notes' own macro must win over the fragment's
         f"\\begin{{document}}\nSee {refs}.\n{inputs}\n\\end{{document}}\n"
     )

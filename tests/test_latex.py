@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from derivation import CASES, derive, render
+from derivation.figures import write_figures
 
 
 def compile_latex(pdflatex: str, tex: str, directory: Path, name: str = "doc") -> str:
@@ -36,7 +37,11 @@ DOCUMENTS = [(name, {}) for name in CASES] + [
 @pytest.mark.parametrize(("name", "options"), DOCUMENTS,
                          ids=[name + "".join(f"-{v}" for v in options.values()) for name, options in DOCUMENTS])
 def test_latex_document_compiles_cleanly(name, options, tmp_path, require_tool):
-    log = compile_latex(require_tool("pdflatex"), render(derive(name, **options), "latex"), tmp_path, name)
+    derivation = derive(name, **options)
+    written = write_figures(derivation, tmp_path, ["pdf"])  # the document includes its figures
+    log = compile_latex(require_tool("pdflatex"), render(derivation, "latex"), tmp_path, name)
     assert "Undefined control sequence" not in log
     assert "undefined" not in log.lower().replace("undefined references", "")
     assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
+    for path in written:
+        assert f"<{path.name}" in log.replace("\n", "")  # pdflatex read each figure

@@ -1,0 +1,54 @@
+"""One document written to a destination, with its figures next to it: what ``kl-derive derive`` does."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from .api import derive
+from .cases import CASES
+from .output import write_text
+from .render import get_format, render
+from .setting import Notation
+
+
+def figure_directory(output: str) -> Path | None:
+    """Where figures go: next to a document written to a (new or regular) file; nowhere for stdout or devices."""
+    if output == "-":
+        return None
+    path = Path(output)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    return path.parent
+
+
+def write_document(output: str, fmt: str, *, case: str | None = None, q: str | None = None, p: str | None = None,
+                   notation: Notation | None = None, template: str | None = None, steps: str = "full",
+                   figures: bool = True, dim: int | str | None = None, route: str | None = None) -> None:
+    """Derive (every step checked), render and write one document; its figures, if it has any, beside it.
+
+    Figures are drawn by a worker process that imports matplotlib while the derivation runs. A
+    document written to stdout or a device, or with ``figures=False``, refers to no figure files.
+    """
+    spec = get_format(fmt)  # an unknown format fails before any work
+    directory = figure_directory(output) if figures else None
+    drawn = directory is not None and case in CASES and CASES[case].figures
+    if not drawn:
+        from .figures import without_figures
+
+        derivation = without_figures(derive(case, q=q, p=p, notation=notation, dim=dim, route=route))
+        write_text(render(derivation, fmt, template=template, steps=steps), output)
+        return
+    from .figures import FigureWorker
+
+    with FigureWorker() as worker:  # starts importing matplotlib while the derivation runs
+        derivation = derive(case, q=q, p=p, notation=notation, dim=dim, route=route)
+        worker.write(derivation, directory, (spec.figure_format,))
+        text = render(derivation, fmt, template=template, steps=steps)
+        worker.wait()
+        write_text(text, output)

@@ -1,0 +1,305 @@
+"""Differentiation step by step: term by term, a table of elementary derivatives, the chain rule.
+
+Derivatives are SymPy ``Derivative`` nodes kept unevaluated in the display forms; each rule
+rewrites them by one idea and states the identity it used. The checker evaluates the
+derivatives with SymPy (``forms.evaluated``), so every line is compared with an independent
+differentiation, never with the rule's own table.
+"""
+
+from __future__ import annotations
+
+from sympy import Derivative, Eq, Expr, Function, S, Subs, Symbol, exp, expand, log, preorder_traversal
+
+from ..core import Derivation, Rewrite, Rule
+from ..errors import RuleNotApplicable
+from ..forms import add, evaluated, frac, mul, neg
+from ..nodes import Named
+from ..setting import Setting
+from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
+
+
+def _by_linearity(expr: Expr, x: Symbol) -> Expr:
+    """``d/dx`` of a display form by linearity: sums split, factors free of x come out, terms free of x vanish."""
+    if not expr.has(x):
+        return Derivative(expr, x)  # a constant: its derivative is 0, which the caller drops
+    if expr.is_Add:
+        return add(*[_by_linearity(t, x) for t in terms(expr) if t.has(x)])
+    if expr.is_Mul:
+        parts = factors(expr)
+        constant = [f for f in parts if not f.has(x)]
+        varying = [f for f in parts if f.has(x)]
+        if constant and len(varying) == 1:
+            return mul(*constant, _by_linearity(varying[0], x))
+    return Derivative(expr, x)
+
+
+def _term_by_term(expr: Expr, setting: Setting) -> Rewrite:
+    """``d/dx (a f + b g + c) -> a df/dx + b dg/dx`` (a, b, c free of x)."""
+
+    def match(e: Expr) -> Expr | None:
+        if not isinstance(e, Derivative) or len(e.variables) != 1:
+            return None
+        (x,) = e.variables
+        out = _by_linearity(e.expr, x)
+        return None if out == e else out
+
+    out = rewrite_or_refuse(expr, match, "derivative of a sum or of a scaled term")
+    a, b, c, x = (Symbol(n, real=True) for n in "abcx")
+    u, v = Function("u"), Function("v")
+    identity = Eq(Derivative(add(mul(a, u(x)), mul(b, v(x)), c), x),
+                  add(mul(a, Derivative(u(x), x)), mul(b, Derivative(v(x), x))), evaluate=False)
+    return Rewrite(out, (identity,))
+
+
+def _slope(u: Expr, x: Symbol) -> Expr | None:
+    """``a`` when ``u`` is ``a x + b`` with a, b free of x (None otherwise)."""
+    u = evaluated(u)
+    a = expand(u).coeff(x)
+    if a == 0 or expand(u - a * x).has(x):
+        return None
+    return a
+
+
+def _monomial_power(u: Expr, x: Symbol) -> Expr | None:
+    """``n`` when ``u`` is ``c x**n`` with c free of x (None otherwise)."""
+    n = None
+    for f in factors(u):
+        if not f.has(x):
+            continue
+        if f == x and n is None:
+            n = 1
+        elif f.is_Pow and f.args[0] == x and f.args[1].is_Rational and n is None:
+            n = f.args[1]
+        else:
+            return None
+    return n
+
+
+def elementary_derivative(f: Expr, x: Symbol) -> Expr | None:
+    """The derivative of ``f`` by the table (None when ``f`` is not in it), as a display form.
+
+    ``c -> 0``; ``x -> 1``; ``(a x + b)**n -> n a (a x + b)**(n-1)``; ``log(c x**n) -> n / x``;
+    ``exp(a x + b) -> a exp(a x + b)``.
+    """
+    if not f.has(x):
+        return S.Zero
+    if f == x:
+        return S.One
+    if f.is_Pow and f.args[1].is_Rational:
+        base, n = f.args
+        a = _slope(base, x)
+        if a is None:
+            return None
+        lowered = base if n - 1 == 1 else (S.One if n - 1 == 0 else base ** (n - 1))
+        return mul(n * a, lowered) if n * a != -1 else neg(lowered)
+    if isinstance(f, log):
+        n = _monomial_power(f.args[0], x)
+        return None if n is None else frac(n, x)
+    if isinstance(f, exp):
+        a = _slope(f.args[0], x)
+        return None if a is None else mul(a, f)
+    return None
+
+
+
+def _elementary(expr: Expr, setting: Setting) -> Rewrite:
+    """Each derivative of a constant, a power, a logarithm or an exponential replaced by its value."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not isinstance(e, Derivative) or len(e.variables) != 1:
+            return None
+        value = elementary_derivative(e.expr, e.variables[0])
+        if value is not None:
+            used.append(Eq(e, value, evaluate=False))
+        return value
+
+    out = rewrite_or_refuse(expr, match, "derivative of an elementary function")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+def _integer_multiple(value: Expr) -> bool:
+    return bool(value.is_Rational and value.q == 1)
+
+
+def _in_reading_order(value: Expr, shown: Expr) -> Expr:
+    """The evaluated product ``value`` with its factors in the order their symbols appear in ``shown``."""
+    order = {s: i for i, s in reversed(list(enumerate(a for a in preorder_traversal(shown) if a.is_Symbol)))}
+    parts = factors(value)
+    number = mul(*[f for f in parts if f.is_Number])
+    rest = sorted((f for f in parts if not f.is_Number),
+                  key=lambda f: min((order.get(s, len(order)) for s in f.free_symbols), default=0))
+    return mul(number, *rest)
+
+
+def _multiply_out(expr: Expr, setting: Setting) -> Expr:
+    """``c (a_1 + a_2) g -> c' (a_1 g + a_2 g)``, each term multiplied out and its powers combined.
+
+    The numeric factor goes into the sum only when it cancels every denominator there; other
+    factors are always multiplied in. A sum is tidied term by term, a product without a sum
+    is evaluated.
+    """
+    if expr.is_Add:
+        out = add(*[evaluated(t) for t in terms(expr)])
+        if out == expr:
+            raise RuleNotApplicable("nothing to multiply out")
+        return out
+    parts = factors(expr)
+    number = evaluated(mul(*[f for f in parts if f.is_Number]))
+    sums = [f for f in parts if f.is_Add]
+    others = [f for f in parts if not f.is_Number and not f.is_Add]
+    if not sums:
+        out = _in_reading_order(evaluated(expr), expr)
+        if out == expr:
+            raise RuleNotApplicable("nothing to multiply out")
+        return out
+    if len(sums) != 1:
+        raise RuleNotApplicable("more than one sum in the product")
+    inner = terms(sums[0])
+    if others:
+        return mul(number, add(*[evaluated(mul(t, *others)) for t in inner]))
+    coefficients = [evaluated(mul(number, t)).as_coeff_Mul()[0] for t in inner]
+    if not all(_integer_multiple(c) for c in coefficients):
+        raise RuleNotApplicable("the numeric factor does not cancel")
+    return add(*[evaluated(mul(number, t)) for t in inner])
+
+
+def _chain_rule(expr: Expr, setting: Setting) -> Rewrite:
+    """``d/dl [F(s)]_{s = h(l)} -> [dF/ds]_{s = h(l)} dh/dl``."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not (isinstance(e, Derivative) and isinstance(e.expr, Subs) and len(e.variables) == 1):
+            return None
+        inner, (s,), (h,) = e.expr.args
+        (l_,) = e.variables
+        if inner.has(l_) or not h.has(l_):
+            return None
+        g = Function("g")
+        used.append(Eq(Derivative(Subs(g(s), s, h), l_), mul(Subs(Derivative(g(s), s), s, h), Derivative(h, l_)),
+                       evaluate=False))
+        return mul(Subs(Derivative(inner, s), s, h), Derivative(h, l_))
+
+    out = rewrite_or_refuse(expr, match, "derivative of a function evaluated at a function")
+    return Rewrite(out, tuple(used))
+
+
+def _exp_power(e: Expr) -> Expr | None:
+    """``(e^a)^n -> e^{n a}``."""
+    if e.is_Pow and isinstance(e.args[0], exp) and e.args[1].is_Rational:
+        return exp(e.args[1] * e.args[0].args[0])
+    return None
+
+
+def _substitute(expr: Expr, setting: Setting) -> Rewrite:
+    """``[F(s)]_{s = h} -> F(h)``; a power of an exponential is written as one exponential."""
+    used: list[Eq] = []
+
+    def put_in(e: Expr) -> Expr | None:
+        if not isinstance(e, Subs):
+            return None
+        inner, (s,), (h,) = e.args
+        placed = rewrite_nodes(inner, lambda a: h if a == s else None)
+
+        def merge(a: Expr) -> Expr | None:
+            merged = _exp_power(a)
+            if merged is not None:
+                used.append(Eq(a, merged, evaluate=False))
+            return merged
+
+        return rewrite_nodes(placed, merge)
+
+    out = rewrite_or_refuse(expr, put_in, "expression evaluated at a point")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+def _log_of_exp(expr: Expr, setting: Setting) -> Rewrite:
+    """``log(e^a) -> a`` for real a."""
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, log) and isinstance(e.args[0], exp) and e.args[0].args[0].is_real:
+            return e.args[0].args[0]
+        return None
+
+    out = rewrite_or_refuse(expr, match, "logarithm of an exponential")
+    a = Symbol("a", real=True)
+    return Rewrite(out, (Eq(log(exp(a), evaluate=False), a, evaluate=False),))
+
+
+def _unfold(expr: Expr, setting: Setting) -> Rewrite:
+    """``K(mu, sigma) -> 1/2 mu**2 + ...``: a named closed form written out."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, Named):
+            used.append(Eq(e, e.definition, evaluate=False))
+            return e.definition
+        return None
+
+    out = rewrite_or_refuse(expr, match, "named closed form")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+def use_derived(lemma: Derivation, title: str, justification: str) -> Rule:
+    """A rule that replaces ``lemma.start`` by ``lemma.result`` (a result derived earlier), citing the lemma."""
+
+    def apply(expr: Expr, setting: Setting) -> Rewrite:
+        out = rewrite_or_refuse(expr, lambda e: lemma.result if e == lemma.start else None, lemma.title.lower())
+        return Rewrite(out, (Eq(lemma.start, lemma.result, evaluate=False),), (lemma,))
+
+    return Rule("use-derived-result", title, justification, apply)
+
+
+UNFOLD = Rule(
+    "write-out",
+    "Write out",
+    "Write out the closed form derived above.",
+    _unfold,
+)
+
+TERM_BY_TERM = Rule(
+    "differentiate-term-by-term",
+    "Term by term",
+    "Differentiation is linear: constant factors come out, and terms that do not involve the variable "
+    "contribute nothing.",
+    _term_by_term,
+)
+
+ELEMENTARY_DERIVATIVES = Rule(
+    "elementary-derivatives",
+    "Derivatives",
+    "Differentiate each power, logarithm and exponential by the usual rules.",
+    _elementary,
+)
+
+MULTIPLY_OUT = Rule(
+    "multiply-out",
+    "Multiply out",
+    "Multiply out and cancel the constant factors.",
+    _multiply_out,
+)
+
+CHAIN_RULE = Rule(
+    "chain-rule",
+    "Chain rule",
+    "The derivative of a function of the standard deviation, which in turn is a function of the "
+    "log-variance, is the derivative in the standard deviation times the derivative of the standard deviation.",
+    _chain_rule,
+)
+
+SUBSTITUTE = Rule(
+    "substitute",
+    "Substitute",
+    "Put the value in; a power of an exponential is a single exponential.",
+    _substitute,
+)
+
+LOG_OF_EXP = Rule(
+    "log-of-exp",
+    "Log of exp",
+    "The logarithm undoes the exponential.",
+    _log_of_exp,
+)
+
+__all__ = ["CHAIN_RULE", "ELEMENTARY_DERIVATIVES", "LOG_OF_EXP", "MULTIPLY_OUT", "SUBSTITUTE",
+           "TERM_BY_TERM", "UNFOLD", "elementary_derivative", "use_derived"]
