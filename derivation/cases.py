@@ -188,8 +188,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "dynamics",
             "What the VAE regulariser does: interpretation and training dynamics",
             "the standard-prior divergence term by term: minimum, gradients, beta-weighting, asymmetry, figures",
-            "The regulariser of a variational autoencoder is the KL divergence from the encoder's Gaussian q to "
-            "the standard normal prior p. We derive it once more from the definition, split it into a mean term "
+            "The regulariser of a variational autoencoder is the KL divergence from the encoder's Gaussian to "
+            "the standard normal prior. We derive it once more from the definition, split it into a mean term "
             "and a variance term, and then derive what each term means for training: where the divergence "
             "vanishes, the gradients an optimiser sees in each parameterisation, the effect of weighting the "
             "regulariser, and how the divergence between two arbitrary Gaussians depends on their mean gap and "
@@ -233,6 +233,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "by parsing the code back.",
             _deferred_setting("vae_setting"),
             _Deferred("VAE_ROUTES"),
+            sections=per_coordinate_interpretation,
         ),
     )
 })
