@@ -45,6 +45,7 @@ from sympy.matrices.expressions import (
     MatAdd,
     MatMul,
     MatrixSymbol,
+    OneMatrix,
     Trace,
     Transpose,
     ZeroMatrix,
@@ -238,6 +239,10 @@ class _Walk:
         rows, cols = (_int(self.value(n), "a dimension") for n in expr.shape)
         return np.zeros((rows, cols))
 
+    def one_matrix(self, expr: OneMatrix) -> np.ndarray:
+        rows, cols = (_int(self.value(n), "a dimension") for n in expr.shape)
+        return np.ones((rows, cols))
+
     def mat_add(self, expr: MatAdd) -> np.ndarray:
         return sum((self.value(a) for a in expr.args[1:]), start=self.value(expr.args[0]))
 
@@ -351,6 +356,7 @@ _DISPATCH: dict[type, Callable[[_Walk, Any], np.ndarray]] = {
     Indexed: _Walk.indexed, IndexedBase: _Walk.indexed_base, Symbol: _Walk.symbol,
     Sum: _Walk.coordinate_sum, Product: _Walk.coordinate_sum,
     Vec: _Walk.vec, Diag: _Walk.diag, Identity: _Walk.identity, ZeroMatrix: _Walk.zero_matrix,
+    OneMatrix: _Walk.one_matrix,
     MatAdd: _Walk.mat_add, MatMul: _Walk.mat_mul, Transpose: _Walk.transpose, Inverse: _Walk.inverse,
     Trace: _Walk.trace, Determinant: _Walk.determinant, QuadForm: _Walk.quad_form,
     MatrixSymbol: _Walk.matrix_symbol,
