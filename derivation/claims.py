@@ -30,13 +30,36 @@ from types import MappingProxyType
 from typing import Any
 
 import mpmath
-from sympy import Abs, Add, E, Expr, Mul, Pow, Rational, Symbol, exp, expand_log, factor, log, pi, simplify, sstr
+from sympy import (
+    Abs,
+    Add,
+    Basic,
+    Dummy,
+    E,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Mul,
+    Pow,
+    Rational,
+    Sum,
+    Symbol,
+    exp,
+    expand,
+    expand_log,
+    factor,
+    log,
+    pi,
+    simplify,
+    sstr,
+)
 
 from .bounded import Failed, TimedOut, run_bounded
-from .errors import StepRejected
+from .errors import StepRejected, UsageError
 from .forms import evaluated
 from .nodes import KL, Density
 from .numeric import DIGITS, Evaluator, close, number_at
+from .mvvariants import entrywise
 from .variants import KIND_NAMES, SCALE_OF, Variant, variant
 from .verify import is_zero
 
@@ -55,19 +78,29 @@ Value = Any  # an mpmath number, or None where the expression is undefined
 # ----------------------------------------------------------------------------------------------------
 
 
+def _shown(value: float | tuple[float, ...]) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
+    return f"{value:.6g}"
+
+
 @dataclass(frozen=True)
 class Counterexample:
-    """A parameter point where the claim and KL(q || p) differ, with both values (``claim`` None: undefined)."""
+    """A parameter point where the claim and KL(q || p) differ, with both values (``claim`` None: undefined).
 
-    point: Mapping[str, float]
+    A vector parameter's value is the tuple of its entries (coordinates 1, ..., d in order).
+    """
+
+    point: Mapping[str, float | tuple[float, ...]]
     claim: float | str
     kl: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"point": dict(self.point), "claim": self.claim, "kl": self.kl}
+        return {"point": {k: list(v) if isinstance(v, tuple) else v for k, v in self.point.items()},
+                "claim": self.claim, "kl": self.kl}
 
     def describe(self) -> str:
-        where = ", ".join(f"{name} = {value:.6g}" for name, value in self.point.items()) or "every point"
+        where = ", ".join(f"{name} = {_shown(value)}" for name, value in self.point.items()) or "every point"
         shown = self.claim if isinstance(self.claim, str) else f"{self.claim:.10g}"
         return f"at {where}: claim = {shown}, KL(q || p) = {self.kl:.10g}"
 
@@ -149,14 +182,22 @@ class _Unreliable(Exception):
 class _Walk:
     """One evaluation of an expression at one point; ``largest`` is the largest term any sum had."""
 
-    def __init__(self, point: Mapping[Symbol, Any]):
-        self.point = point
+    def __init__(self, point: Mapping[Basic, Any]):
+        self.point = dict(point)  # a sum binds its index here
         self.largest = mpmath.mpf(0)
 
     def value(self, expr: Expr) -> Any:
-        """The value of ``expr`` (mpmath, current precision); complex where the formula is."""
+        """The value of ``expr`` (mpmath, current precision); complex where the formula is.
+
+        A vector's value is the list of its entries; ``v_i`` is entry i (1-based) and a sum over the
+        coordinates adds its terms for each value of its index.
+        """
         if expr.is_Symbol:
             return self.point[expr]
+        if isinstance(expr, Indexed):
+            return self.point[expr.base][int(self.value(expr.indices[0])) - 1]
+        if isinstance(expr, Sum):
+            return self.total(expr)
         if expr.is_Rational:
             return mpmath.mpf(int(expr.p)) / int(expr.q)
         if expr is pi:
@@ -183,6 +224,17 @@ class _Walk:
         if function is not None:
             return function(self.value(expr.args[0]))
         return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
+
+    def total(self, expr: Sum) -> Any:
+        (index, low, high), = expr.limits
+        terms = []
+        for i in range(int(self.value(low)), int(self.value(high)) + 1):
+            self.point[index] = mpmath.mpf(i)
+            terms.append(self.value(expr.function))
+        self.point.pop(index, None)
+        if terms:
+            self.largest = max(self.largest, *(abs(t) for t in terms))
+        return mpmath.fsum(terms)
 
     @staticmethod
     def bounded(v: Any) -> Any:
@@ -260,32 +312,46 @@ def _agree(left: list[Value], right: list[Value]) -> bool:
 # ----------------------------------------------------------------------------------------------------
 
 
-def sample(parameters: tuple[Symbol, ...], count: int, seed: int = 5_2604) -> list[dict[Symbol, Any]]:
-    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5]."""
+#: The dimensions a symbolic latent dimension takes at the random points.
+DIMENSIONS = (2, 5)
+
+
+def sample(parameters: tuple[Basic, ...], count: int, seed: int = 5_2604,
+           dim: int | None = None) -> list[dict[Basic, Any]]:
+    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5].
+
+    A vector (``IndexedBase``) gets one such value per coordinate: ``dim`` of them, or as many as the
+    point's value of the dimension symbol among ``parameters`` (a whole number in :data:`DIMENSIONS`).
+    """
     rng = random.Random(seed)
+    dimensions = [s for s in parameters if isinstance(s, Symbol) and s.is_integer and s.is_positive]
     points = []
     for _ in range(count):
-        point: dict[Symbol, Any] = {}
+        point: dict[Basic, Any] = {s: mpmath.mpf(rng.randint(*DIMENSIONS)) for s in dimensions}
+        size = dim if dim is not None else int(point[dimensions[0]]) if dimensions else 1
+
+        def draw(s: Basic) -> Any:
+            return mpmath.mpf(rng.uniform(0.3, 3.0) if s.is_positive else rng.uniform(-2.5, 2.5))
+
         for s in parameters:
-            if s.is_integer and s.is_positive:
-                point[s] = mpmath.mpf(rng.randint(1, 5))
-            elif s.is_positive:
-                point[s] = mpmath.mpf(rng.uniform(0.3, 3.0))
-            else:
-                point[s] = mpmath.mpf(rng.uniform(-2.5, 2.5))
+            if s in point:
+                continue
+            point[s] = [draw(s) for _ in range(size)] if isinstance(s, IndexedBase) else draw(s)
         points.append(point)
     return points
 
 
-def _rounded(point: Mapping[Symbol, Any], digits: int) -> dict[Symbol, Any]:
+def _round(value: Any, positive: bool, digits: int) -> Any:
+    r = round(float(value), digits)
+    if positive and r <= 0:
+        r = 10.0**-digits
+    return mpmath.mpf(str(r))
+
+
+def _rounded(point: Mapping[Basic, Any], digits: int) -> dict[Basic, Any]:
     """The point with each coordinate to ``digits`` decimals (kept admissible): easier to read."""
-    out = {}
-    for s, v in point.items():
-        r = round(float(v), digits)
-        if s.is_positive and r <= 0:
-            r = 10.0**-digits
-        out[s] = mpmath.mpf(str(r))
-    return out
+    return {s: [_round(x, bool(s.is_positive), digits) for x in v] if isinstance(v, list)
+            else _round(v, bool(s.is_positive), digits) for s, v in point.items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -349,10 +415,17 @@ class Relative:
     mistake: str
 
 
+def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
+    """A table for :func:`~derivation.mvvariants.entrywise`: each slot's scale (a symbol, or a vector entry by
+    entry) read from its parameter as the given kind of parameter."""
+    return {slot.symbol: (lambda i, slot=slot, kind=kind: SCALE_OF[kind](slot.param if i is None else slot.param[i]))
+            for slot, kind in choice}
+
+
 def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
     """The truth with parameters read in another parameterisation, and with the log term halved or doubled."""
     s = v.setting
-    own = {slot.symbol: SCALE_OF[slot.kind](slot.param) for slot in s.slots}
+    own = _scales([(slot, slot.kind) for slot in s.slots])
     found: list[Relative] = []
     choices = [[(slot, slot.kind)] + [(slot, k) for k in _ALTERNATIVES[slot.kind]
                                       if slot.param.is_positive or k in ("logvar", "log_scale")]
@@ -361,13 +434,13 @@ def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
         changed = [(slot, kind) for slot, kind in combination if kind != slot.kind]
         if not changed:
             continue
-        mapping = {slot.symbol: SCALE_OF[kind](slot.param) for slot, kind in combination}
+        mapping = _scales(list(combination))
         parts = []
         for slot, kind in changed:
             hint = _HINTS.get((slot.kind, kind))
             parts.append(f"{slot.param} is used as a {KIND_NAMES[kind]} but the spec makes it the "
                          f"{KIND_NAMES[slot.kind]}" + (f" ({hint})" if hint else ""))
-        found.append(Relative(evaluated(in_scales).xreplace(mapping), "; ".join(dict.fromkeys(parts))))
+        found.append(Relative(entrywise(evaluated(in_scales), mapping), "; ".join(dict.fromkeys(parts))))
     scale = next((str(slot.param) for slot in s.slots if slot.kind == "scale"), "sigma")
     for multiple, mistake in (
         (Rational(1, 2), f"the log term is half what it should be: log({scale}) where log({scale}**2) belongs "
@@ -376,7 +449,7 @@ def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
                       "(std/variance swapped inside the logarithm)"),
     ):
         scaled = evaluated(in_scales).replace(lambda e: isinstance(e, log), lambda e, f=multiple: f * e)
-        found.append(Relative(scaled.xreplace(own), mistake))
+        found.append(Relative(entrywise(scaled, own), mistake))
     return found
 
 
@@ -451,9 +524,42 @@ def diagnose(claim_values: list[Value], candidates: list[Relative], points: list
 # ----------------------------------------------------------------------------------------------------
 
 
+def summand(expr: Expr) -> Expr | None:
+    """One summand ``s_j`` with ``expr = Sum_{j=1}^{d} s_j``, when ``expr`` is a linear combination of sums over
+    the same range 1..d (a term free of sums counts as d equal terms of 1/d of it); None otherwise.
+
+    ``s_j = 0`` then proves ``expr = 0``: so a claim and the truth are compared term by term, whatever
+    index each sum uses and however the sums were split or scaled.
+    """
+    sums = expr.atoms(Sum)
+    if not sums or any(len(t.limits) != 1 or t.limits[0][1] != 1 for t in sums):
+        return None
+    if len({t.limits[0][2] for t in sums}) != 1:
+        return None
+    dim = next(iter(sums)).limits[0][2]
+    index = Dummy("j", integer=True, positive=True)
+    body = []
+    for term in Add.make_args(expand(expr, deep=False)):
+        parts = Mul.make_args(term)
+        inside = [f for f in parts if isinstance(f, Sum)]
+        rest = Mul(*[f for f in parts if not isinstance(f, Sum)])
+        if rest.has(Sum) or len(inside) > 1:
+            return None
+        if not inside:
+            body.append(rest / dim)
+            continue
+        total = inside[0]
+        body.append(rest * total.function.xreplace({total.limits[0][0]: index}))
+    return Add(*body)
+
+
 def _proof(claim: Expr, truth: Expr) -> str | None:
-    """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms, or None."""
-    return "claim - KL(q || p) reduces to 0" if is_zero(claim - truth) else None
+    """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms (term by term for sums), or None."""
+    difference = claim - truth
+    terms = summand(difference)
+    if terms is not None and is_zero(terms):
+        return "claim - KL(q || p) reduces to 0 term by term"
+    return "claim - KL(q || p) reduces to 0" if is_zero(difference) else None
 
 
 def _factored(expr: Expr) -> Expr:
@@ -467,6 +573,7 @@ def _factored(expr: Expr) -> Expr:
 def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
     """``simplify`` on the difference (then on it factored): ("proof", 0) or ("other", what it reduced to)."""
     difference = claim - truth
+    difference = summand(difference) or difference
     rest = simplify(difference)
     if rest != 0:
         rest = simplify(_factored(difference))
@@ -476,9 +583,16 @@ def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
 def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[Value]) -> None:
     """The definition itself, by quadrature, must agree with the derived closed form (else: a bug here).
 
-    Univariate settings only (one-dimensional quadrature); other settings rely on their verified plans.
+    Univariate settings by one-dimensional quadrature; diagonal ones by their own (``kl_values``); full-covariance
+    ones rely on their verified plans.
     """
     s = v.setting
+    kl_values = getattr(s, "kl_values", None)
+    if kl_values is not None:
+        for a, b in zip(kl_values(points), truth_values, strict=True):
+            if not (_real(b) and close(a, float(b), 1e-8)):
+                raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
+        return
     if not (isinstance(s.q, Density) and isinstance(s.p, Density)):
         return
     full = []
@@ -515,7 +629,8 @@ def _counterexample(claim: Expr, truth: Expr, point: Mapping[Symbol, Any], claim
         shown = "not a real number"
     else:
         shown = float(claimed)
-    return Counterexample(MappingProxyType({s.name: float(x) for s, x in point.items()}), shown, float(true))
+    return Counterexample(MappingProxyType({s.name: tuple(float(e) for e in x) if isinstance(x, list) else float(x)
+                                            for s, x in point.items()}), shown, float(true))
 
 
 @dataclass
@@ -537,10 +652,13 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     """
     clock = _Clock(BUDGET if budget is None else budget)
     v = variant(q, p)
+    if v.case == "full":
+        raise UsageError("verify takes Normal or DiagNormal specs; claims about MvNormal pairs (matrices) are not "
+                         "supported: derive the pair instead")
     claimed = v.parse_claim(claim)
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
-    points = sample(v.setting.user_parameters, POINTS)
+    points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None)
     truth_values = values(truth, points)
     _witness(v, points, truth_values)
     careful = tame(claimed)

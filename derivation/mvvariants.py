@@ -307,9 +307,11 @@ class DiagonalPair:
         return replace(write_out(derivation, self._instantiation, self, direct), setting=self)
 
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
-        """The plan's result (rules only, unchecked), at the concrete dimension if there is one."""
+        """The plan's result (rules only, unchecked): at general d, with d = N put in when the dimension is
+        concrete (its sums kept, not written out: a claim is compared with it term by term)."""
         general = self.general()
-        return self.instantiate(derive_chain("custom", title, general.start(), plan, general, skip_unfit=True).result)
+        result = derive_chain("custom", title, general.start(), plan, general, skip_unfit=True).result
+        return result if self.size is None else result.xreplace({self.dim_symbol: Integer(self.size)})
 
     # -- the definition, for a claim's witness -----------------------------------------------------------
     def kl_values(self, points: list[Mapping[Basic, Any]]) -> list[float]:

@@ -277,20 +277,20 @@ class Variant:
         """A claim about this pair, parsed onto its symbols; ``sum``/``mean`` run over the latent dimension.
 
         For a univariate pair the dimension is 1, so a claim written with ``torch.sum(...)`` means its body.
+        At a concrete dimension N a sum over the coordinates runs from 1 to N.
         """
         index = Dummy("j", integer=True, positive=True)
         try:
             claim = parse_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim)
         except ParseError as error:
             raise ParseError(f"claim: {error.message}", error.position, error.text) from None
-        if isinstance(self.dim, int):
+        if self.case == "univariate":
             claim = claim.replace(lambda e: isinstance(e, Sum), lambda e: Add(*(
                 e.function.xreplace({index: Integer(i)}) for i in range(1, self.dim + 1))))
         return claim
 
     def closed_form_in_scales(self) -> Expr:
-        """The result of the named plan (before the parameterisation), rules only, unchecked (written out at a
-        concrete dimension)."""
+        """The result of the named plan (before the parameterisation), rules only, unchecked."""
         return _closed(self.setting.closed(self.title, self.plan))
 
     def closed_form(self, in_scales: Expr | None = None) -> Expr:
