@@ -59,8 +59,7 @@ from .errors import StepRejected, UsageError
 from .forms import evaluated
 from .nodes import KL, Density
 from .numeric import DIGITS, Evaluator, close, number_at
-from .mvvariants import entrywise
-from .variants import KIND_NAMES, SCALE_OF, Variant, variant
+from .variants import KIND_NAMES, SCALE_OF, Variant, entrywise, variant
 from .verify import is_zero
 
 #: Random points the claim is compared at.

@@ -34,7 +34,10 @@ from .forms import evaluated, square
 from .mvnodes import Diag, IndexRange, InSpace, MvDensity, PositiveDefinite, Vec
 from .nodes import KL
 from .parse import DistSpec
+from .rules.matrix import FLIP_SIGN
+from .rules.specialise import FULL_RESULT, SIMPLIFY_IDENTITIES, TRIVIAL_TERMS
 from .setting import Notation
+from .variants import entrywise
 
 PROBES = 4
 SEED = 2604_11744
@@ -91,21 +94,6 @@ class VectorScale:
 def _vector(symbol: Symbol) -> IndexedBase:
     """The vector a spec's name stands for: entries positive when the name is positive, else real."""
     return IndexedBase(symbol.name, positive=True) if symbol.is_positive else IndexedBase(symbol.name, real=True)
-
-
-def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
-    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
-    (a Symbol key stands for itself: ``table[s](None)``)."""
-    if not table:
-        return expr
-
-    def hit(e: Basic) -> bool:
-        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
-
-    def value(e: Basic) -> Expr:
-        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
-
-    return expr.replace(hit, value)
 
 
 @dataclass(frozen=True)
@@ -223,7 +211,8 @@ class DiagonalPair:
 
     # -- the document's Setting paragraph -----------------------------------------------------------------
     def statements(self) -> tuple[Basic, ...]:
-        """``q = x ~ N(mu, diag(e^{lv_1}, ...))``, ``p = ...`` in the user's vectors, then each fresh scale's definition."""
+        """``q = x ~ N(mu, diag(e^{lv_1}, ...))``, ``p = ...`` in the user's vectors, then each fresh scale's
+        definition."""
         laws = tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, evaluated(self.in_user_terms(d.cov))
                                                   if isinstance(d.cov, Diag) else d.cov), evaluate=False)
                      for d in (self.q, self.p))
@@ -394,6 +383,11 @@ class FullPair:
     covs: tuple[Any, Any]
 
     @property
+    def general(self) -> bool:
+        """Whether every mean and covariance is a name (the ``full`` case's setting itself, renamed)."""
+        return all(isinstance(v, Symbol) for v in (*self.means, *self.covs))
+
+    @property
     def dim(self) -> Expr:
         return self.dim_symbol if self.size is None else Integer(self.size)
 
@@ -404,10 +398,8 @@ class FullPair:
     def _density(self, role: int) -> MvDensity:
         k = self.dim
         mean, cov = self.means[role], self.covs[role]
-        mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else \
-            ZeroMatrix(k, 1) if mean == 0 else MatMul(mean, OneMatrix(k, 1))
-        cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else \
-            Identity(k) if cov == 1 else MatMul(cov, Identity(k))
+        mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else ZeroMatrix(k, 1)
+        cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else Identity(k)
         return MvDensity(self.notation.name("q" if role == 0 else "p"), self.x, mean, cov)
 
     @cached_property
@@ -487,8 +479,21 @@ class FullPair:
         return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
 
 
+#: The full-covariance result (the ``full`` case's derivation, as a lemma) specialised to a pair with an identity
+#: covariance or a zero mean, which the full plan's trace trick does not take directly.
+SPECIALISED_FULL_PLAN: tuple[Rule, ...] = (FULL_RESULT, SIMPLIFY_IDENTITIES, TRIVIAL_TERMS, FLIP_SIGN)
+
+
 def full_pair(q: DistSpec, p: DistSpec) -> FullPair:
-    """The setting of two ``MvNormal`` specs (already checked to have the same dimension)."""
+    """The setting of two ``MvNormal`` specs (already checked to have the same dimension).
+
+    A mean is a name or 0, a covariance a name or 1 (the identity); anything else is refused.
+    """
+    for role, spec in (("q", q), ("p", p)):
+        if not isinstance(spec.loc, Symbol) and spec.loc != 0:
+            raise UsageError(f"{role}: an MvNormal mean is a name or 0 (got {spec.loc})")
+        if not isinstance(spec.param, Symbol) and spec.param != 1:
+            raise UsageError(f"{role}: an MvNormal covariance is a name or 1 for the identity (got {spec.param})")
     taken = _names_of(q, p)
     names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role in ("x", "k")}
     size = q.dim if isinstance(q.dim, int) else None
@@ -496,4 +501,4 @@ def full_pair(q: DistSpec, p: DistSpec) -> FullPair:
     return FullPair(Notation(MappingProxyType(names)), dim_symbol, size, (q.loc, p.loc), (q.param, p.param))
 
 
-__all__ = ["DiagonalPair", "FullPair", "VectorScale", "diagonal_pair", "entrywise", "full_pair"]
+__all__ = ["SPECIALISED_FULL_PLAN", "DiagonalPair", "FullPair", "VectorScale", "diagonal_pair", "full_pair"]

@@ -29,6 +29,7 @@ from sympy import (
     Dummy,
     Eq,
     Expr,
+    Indexed,
     IndexedBase,
     Integer,
     Integral,
@@ -130,6 +131,22 @@ class CustomSetting(Setting):
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
         """The plan's result (rules only, unchecked)."""
         return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
+
+
+def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
+    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
+    (a Symbol key stands for itself: ``table[s](None)``)."""
+    if not table:
+        return expr
+
+    def hit(e: Basic) -> bool:
+        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
+
+    def value(e: Basic) -> Expr:
+        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
+
+    return expr.replace(hit, value)
+
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -438,11 +455,20 @@ def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
 def _full(q: DistSpec, p: DistSpec) -> Variant:
     """Two ``MvNormal`` specs: the ``full`` case's plan (the trace trick), in the user's names."""
     from .mvcases import FULL_PLAN
-    from .mvvariants import full_pair
+    from .mvvariants import SPECIALISED_FULL_PLAN, full_pair
 
     case = CASES["full"]
-    return Variant("full", full_pair(q, p), FULL_PLAN, (q, p), _full, finish=(), title=case.title,
-                   description=case.description, dim=q.dim)  # type: ignore[arg-type]
+    setting = full_pair(q, p)
+    if setting.general:
+        return Variant("full", setting, FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+                       description=case.description, dim=q.dim)  # type: ignore[arg-type]
+    return Variant(
+        "full", setting, SPECIALISED_FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+        description="We derive the Kullback-Leibler divergence between the two Gaussians below by specialising the "
+                    "result for two Gaussians with arbitrary means and covariance matrices, derived in the lemma by "
+                    "the trace trick; the identity and the zero vector then drop out. Every line follows from the "
+                    "one before by the rule named beside it, and every line has been checked.",
+        dim=q.dim)  # type: ignore[arg-type]
 
 
 def _mixed(q: DistSpec, p: DistSpec) -> Variant:
@@ -496,4 +522,4 @@ def derive_variant(q: str, p: str) -> Derivation:
 
 
 __all__ = ["EVALUATE", "KIND_NAMES", "PARAMETERISATION", "ROUTES", "SCALE_OF", "CustomSetting",
-           "DefinitionsChecker", "ScaleSlot", "Variant", "derive_variant", "variant"]
+           "DefinitionsChecker", "ScaleSlot", "Variant", "derive_variant", "entrywise", "variant"]
