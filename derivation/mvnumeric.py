@@ -150,9 +150,20 @@ class _Walk:
         return np.power(base, exponent)
 
     def log(self, expr: log) -> np.ndarray:
-        (arg,) = expr.args
+        return self.log_of(expr.args[0])
+
+    def log_of(self, arg: Basic) -> np.ndarray:
+        """``log(arg)``; of densities, their products, ratios and powers, as sums of log-densities (the
+        densities themselves may underflow far from their means)."""
         if isinstance(arg, Density | MvDensity):
             return self.log_density(arg)
+        if arg.has(Density, MvDensity):
+            if isinstance(arg, Pow):
+                return self.value(arg.exp) * self.log_of(arg.base)
+            if isinstance(arg, Product):
+                return self.value(Sum(log(arg.function), *arg.limits))
+            if isinstance(arg, Mul):
+                return sum((self.log_of(f) for f in arg.args[1:]), start=self.log_of(arg.args[0]))
         return np.log(self.value(arg))
 
     def exp(self, expr: exp) -> np.ndarray:
