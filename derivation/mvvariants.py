@@ -326,6 +326,8 @@ def diagonal_pair(q: DistSpec, p: DistSpec) -> DiagonalPair:
     """The setting of two ``DiagNormal`` specs (already checked to have the same dimension)."""
     taken = _names_of(q, p)
     names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role != "k"}
+    if isinstance(q.dim, Symbol):
+        names["d"] = q.dim.name
     notation = Notation(MappingProxyType(names))
     size = q.dim if isinstance(q.dim, int) else None
     dim_symbol = q.dim if isinstance(q.dim, Symbol) else Symbol(names["d"], integer=True, positive=True)
@@ -496,6 +498,8 @@ def full_pair(q: DistSpec, p: DistSpec) -> FullPair:
             raise UsageError(f"{role}: an MvNormal covariance is a name or 1 for the identity (got {spec.param})")
     taken = _names_of(q, p)
     names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role in ("x", "k")}
+    if isinstance(q.dim, Symbol):  # the user's dimension (lemmas in the general setting use it too)
+        names["k"] = q.dim.name
     size = q.dim if isinstance(q.dim, int) else None
     dim_symbol = q.dim if isinstance(q.dim, Symbol) else Symbol(names["k"], integer=True, positive=True)
     return FullPair(Notation(MappingProxyType(names)), dim_symbol, size, (q.loc, p.loc), (q.param, p.param))

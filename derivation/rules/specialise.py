@@ -51,7 +51,7 @@ def _full_result(expr: Expr, setting) -> Rewrite:
         general_q, general_p = lemma.start.q, lemma.start.p
         mapping = {general_q.mean: e.q.mean, general_q.cov: e.q.cov, general_p.mean: e.p.mean,
                    general_p.cov: e.p.cov, general_q.dim: e.q.dim}
-        used.extend(Eq(a, b, evaluate=False) for a, b in mapping.items())
+        used.extend(Eq(a, b, evaluate=False) for a, b in mapping.items() if a != b)
         lemmas.append(lemma)
         return rewrite_nodes(lemma.result, mapping.get)
 
