@@ -43,6 +43,8 @@ PROBES = 4
 SEED = 2604_11744
 #: Up to this dimension a written-out derivation is checked again line by line (quadrature over R^N).
 DIRECT_CHECK_UP_TO = 3
+#: A claim's witness (the KL integral by quadrature) is computed up to this many coordinates.
+WITNESS_UP_TO = 256
 #: Sampling ranges of the parameters (per kind of value) for the step checker.
 _RANGES = {"positive": (0.4, 2.5), "log": (-1.5, 1.5), "real": (-2.0, 2.0)}
 
@@ -303,16 +305,20 @@ class DiagonalPair:
         return result if self.size is None else result.xreplace({self.dim_symbol: Integer(self.size)})
 
     # -- the definition, for a claim's witness -----------------------------------------------------------
-    def kl_values(self, points: list[Mapping[Basic, Any]]) -> list[float]:
-        """KL(q || p) by quadrature at claim points (vectors as lists of numbers): over R^d for d <= 3,
-        else as the sum over the coordinates of the one-dimensional divergences (the densities factorise)."""
+    def kl_values(self, points: list[Mapping[Basic, Any]]) -> list[float | None]:
+        """KL(q || p) by quadrature at claim points (vectors as lists of numbers): over R^d for d <= 3, else as
+        the sum over the coordinates of the one-dimensional divergences (the densities factorise); None above
+        :data:`WITNESS_UP_TO` coordinates (the witness would cost more than the claim's whole time budget)."""
         from .mvnumeric import MvEvaluator
         from .mvsetting import marginal
 
         general = self.general()
-        out = []
+        out: list[float | None] = []
         for point in points:
             d = self.size if self.size is not None else int(point[self.dim_symbol])
+            if d > WITNESS_UP_TO:
+                out.append(None)
+                continue
             values = {v: [float(x) for x in point[v]] for v in self.vectors}
             numeric = general.numeric_point(values, d)
             j = general.index

@@ -499,6 +499,10 @@ def variant(q: str, p: str) -> Variant:
             if len(named) == 1 else ""
         raise ParseError(f"p: dimension mismatch: q has dimension {_dim(q_spec)} but p has dimension "
                          f"{_dim(p_spec)}{why}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
+    from .api import MAX_DIM
+
+    if isinstance(q_spec.dim, int) and q_spec.dim > MAX_DIM:
+        raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
     route = ROUTES.get((q_spec.family, p_spec.family))
     if route is None:
         raise UsageError(f"{q_spec.family} against {p_spec.family} is not supported (give both as the same "

@@ -16,7 +16,7 @@ import cli
 from derivation import derive, render, verify
 from derivation.codegen import FUNCTION_NAME
 from derivation.core import Rewrite
-from derivation.errors import StepRejected
+from derivation.errors import StepRejected, UsageError
 from derivation.forms import evaluated
 from derivation.parse import parse_spec
 from derivation.rules.base import rewrite_or_refuse
@@ -350,3 +350,19 @@ def test_a_hard_diagonal_claim_finishes_in_time():
     verdict = verify("DiagNormal(mu, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)", claim)
     assert time.monotonic() - start < 10
     assert verdict.holds in (True, None)  # never refuted: it is true
+
+
+def test_a_large_concrete_dimension_is_decided_in_time():
+    import time
+
+    start = time.monotonic()
+    verdict = verify("DiagNormal(mu, logvar=lv, dim=2000)", "DiagNormal(0, 1, dim=2000)",
+                     "-0.5 * torch.mean(1 + lv - mu.pow(2) - lv.exp())")
+    assert time.monotonic() - start < 10
+    assert verdict.holds is False and "divided by the dimension 2000" in verdict.diagnosis
+    assert len(verdict.counterexample.point["mu"]) == 2000
+
+
+def test_a_spec_dimension_is_bounded():
+    with pytest.raises(UsageError, match="at most 10000"):
+        variant("DiagNormal(mu, s, dim=20000)", "DiagNormal(0, 1, dim=20000)")
