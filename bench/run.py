@@ -40,6 +40,10 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     "build-all": (["build", "--out", "{out}/build"], 5.0, "#6"),
     "verify-univariate": (["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)",
                            "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
+    "verify-diagonal": (["verify", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p", "DiagNormal(0, 1, dim=d)",
+                         "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 3.0, "#5"),
+    "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
+                                  "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
     "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
 }

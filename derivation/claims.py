@@ -30,14 +30,37 @@ from types import MappingProxyType
 from typing import Any
 
 import mpmath
-from sympy import Abs, Add, E, Expr, Mul, Pow, Rational, Symbol, exp, expand_log, factor, log, pi, simplify, sstr
+from sympy import (
+    Abs,
+    Add,
+    Basic,
+    Dummy,
+    E,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Mul,
+    Pow,
+    Rational,
+    Sum,
+    Symbol,
+    exp,
+    expand,
+    expand_log,
+    factor,
+    lambdify,
+    log,
+    pi,
+    simplify,
+    sstr,
+)
 
 from .bounded import Failed, TimedOut, run_bounded
-from .errors import StepRejected
+from .errors import StepRejected, UsageError
 from .forms import evaluated
 from .nodes import KL, Density
 from .numeric import DIGITS, Evaluator, close, number_at
-from .variants import KIND_NAMES, SCALE_OF, Variant, variant
+from .variants import KIND_NAMES, SCALE_OF, Variant, entrywise, variant
 from .verify import is_zero
 
 #: Random points the claim is compared at.
@@ -55,19 +78,29 @@ Value = Any  # an mpmath number, or None where the expression is undefined
 # ----------------------------------------------------------------------------------------------------
 
 
+def _shown(value: float | tuple[float, ...]) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
+    return f"{value:.6g}"
+
+
 @dataclass(frozen=True)
 class Counterexample:
-    """A parameter point where the claim and KL(q || p) differ, with both values (``claim`` None: undefined)."""
+    """A parameter point where the claim and KL(q || p) differ, with both values (``claim`` None: undefined).
 
-    point: Mapping[str, float]
+    A vector parameter's value is the tuple of its entries (coordinates 1, ..., d in order).
+    """
+
+    point: Mapping[str, float | tuple[float, ...]]
     claim: float | str
     kl: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"point": dict(self.point), "claim": self.claim, "kl": self.kl}
+        return {"point": {k: list(v) if isinstance(v, tuple) else v for k, v in self.point.items()},
+                "claim": self.claim, "kl": self.kl}
 
     def describe(self) -> str:
-        where = ", ".join(f"{name} = {value:.6g}" for name, value in self.point.items()) or "every point"
+        where = ", ".join(f"{name} = {_shown(value)}" for name, value in self.point.items()) or "every point"
         shown = self.claim if isinstance(self.claim, str) else f"{self.claim:.10g}"
         return f"at {where}: claim = {shown}, KL(q || p) = {self.kl:.10g}"
 
@@ -149,14 +182,22 @@ class _Unreliable(Exception):
 class _Walk:
     """One evaluation of an expression at one point; ``largest`` is the largest term any sum had."""
 
-    def __init__(self, point: Mapping[Symbol, Any]):
-        self.point = point
+    def __init__(self, point: Mapping[Basic, Any]):
+        self.point = dict(point)  # a sum binds its index here
         self.largest = mpmath.mpf(0)
 
     def value(self, expr: Expr) -> Any:
-        """The value of ``expr`` (mpmath, current precision); complex where the formula is."""
+        """The value of ``expr`` (mpmath, current precision); complex where the formula is.
+
+        A vector's value is the list of its entries; ``v_i`` is entry i (1-based) and a sum over the
+        coordinates adds its terms for each value of its index.
+        """
         if expr.is_Symbol:
             return self.point[expr]
+        if isinstance(expr, Indexed):
+            return self.point[expr.base][int(self.value(expr.indices[0])) - 1]
+        if isinstance(expr, Sum):
+            return self.total(expr)
         if expr.is_Rational:
             return mpmath.mpf(int(expr.p)) / int(expr.q)
         if expr is pi:
@@ -184,11 +225,48 @@ class _Walk:
             return function(self.value(expr.args[0]))
         return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
 
+    def total(self, expr: Sum) -> Any:
+        (index, low, high), = expr.limits
+        start, stop = int(self.value(low)), int(self.value(high))
+        compiled = _compiled_summand(expr.function, index) if stop - start >= COMPILE_FROM else None
+        terms = []
+        if compiled is not None:  # many coordinates: the summand compiled once, called for each
+            function, bases = compiled
+            terms = [function(*(self.point[b][i - 1] for b in bases)) for i in range(start, stop + 1)]
+        else:
+            for i in range(start, stop + 1):
+                self.point[index] = mpmath.mpf(i)
+                terms.append(self.value(expr.function))
+            self.point.pop(index, None)
+        if terms:
+            self.largest = max(self.largest, *(abs(t) for t in terms))
+        return mpmath.fsum(terms)
+
     @staticmethod
     def bounded(v: Any) -> Any:
         if v != 0 and mpmath.isfinite(v) and abs(mpmath.mag(v)) > MAX_MAGNITUDE:
             raise _Unreliable("value too large")
         return v
+
+
+#: Counterexamples with vectors up to this length are rounded for reading.
+ROUNDED_UP_TO = 16
+#: Sums with at least this many terms are evaluated with their summand compiled (``lambdify`` to mpmath).
+COMPILE_FROM = 64
+
+
+def _compiled_summand(summand: Expr, index: Symbol) -> tuple[Callable, list[IndexedBase]] | None:
+    """``(f, bases)`` with ``summand`` at index i equal to ``f(*(b_i for b in bases))``, when every vector entry
+    in it is taken at ``index`` and it has no sum or parameter of its own; None otherwise."""
+    entries = summand.atoms(Indexed)
+    if summand.has(Sum) or any(e.indices != (index,) for e in entries):
+        return None
+    bases = sorted({e.base for e in entries}, key=str)
+    stand_ins = [Dummy(str(b.label)) for b in bases]
+    body = summand.xreplace({b[index]: d for b, d in zip(bases, stand_ins, strict=True)})
+    if body.free_symbols - set(stand_ins):
+        return None
+    return lambdify(stand_ins, body, "mpmath"), bases
 
 
 def _at(expr: Expr, point: Mapping[Symbol, Any], digits: int) -> tuple[Value, int]:
@@ -260,32 +338,46 @@ def _agree(left: list[Value], right: list[Value]) -> bool:
 # ----------------------------------------------------------------------------------------------------
 
 
-def sample(parameters: tuple[Symbol, ...], count: int, seed: int = 5_2604) -> list[dict[Symbol, Any]]:
-    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5]."""
+#: The dimensions a symbolic latent dimension takes at the random points.
+DIMENSIONS = (2, 5)
+
+
+def sample(parameters: tuple[Basic, ...], count: int, seed: int = 5_2604,
+           dim: int | None = None) -> list[dict[Basic, Any]]:
+    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5].
+
+    A vector (``IndexedBase``) gets one such value per coordinate: ``dim`` of them, or as many as the
+    point's value of the dimension symbol among ``parameters`` (a whole number in :data:`DIMENSIONS`).
+    """
     rng = random.Random(seed)
+    dimensions = [s for s in parameters if isinstance(s, Symbol) and s.is_integer and s.is_positive]
     points = []
     for _ in range(count):
-        point: dict[Symbol, Any] = {}
+        point: dict[Basic, Any] = {s: mpmath.mpf(rng.randint(*DIMENSIONS)) for s in dimensions}
+        size = dim if dim is not None else int(point[dimensions[0]]) if dimensions else 1
+
+        def draw(s: Basic) -> Any:
+            return mpmath.mpf(rng.uniform(0.3, 3.0) if s.is_positive else rng.uniform(-2.5, 2.5))
+
         for s in parameters:
-            if s.is_integer and s.is_positive:
-                point[s] = mpmath.mpf(rng.randint(1, 5))
-            elif s.is_positive:
-                point[s] = mpmath.mpf(rng.uniform(0.3, 3.0))
-            else:
-                point[s] = mpmath.mpf(rng.uniform(-2.5, 2.5))
+            if s in point:
+                continue
+            point[s] = [draw(s) for _ in range(size)] if isinstance(s, IndexedBase) else draw(s)
         points.append(point)
     return points
 
 
-def _rounded(point: Mapping[Symbol, Any], digits: int) -> dict[Symbol, Any]:
+def _round(value: Any, positive: bool, digits: int) -> Any:
+    r = round(float(value), digits)
+    if positive and r <= 0:
+        r = 10.0**-digits
+    return mpmath.mpf(str(r))
+
+
+def _rounded(point: Mapping[Basic, Any], digits: int) -> dict[Basic, Any]:
     """The point with each coordinate to ``digits`` decimals (kept admissible): easier to read."""
-    out = {}
-    for s, v in point.items():
-        r = round(float(v), digits)
-        if s.is_positive and r <= 0:
-            r = 10.0**-digits
-        out[s] = mpmath.mpf(str(r))
-    return out
+    return {s: [_round(x, bool(s.is_positive), digits) for x in v] if isinstance(v, list)
+            else _round(v, bool(s.is_positive), digits) for s, v in point.items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -349,10 +441,17 @@ class Relative:
     mistake: str
 
 
+def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
+    """A table for :func:`~derivation.mvvariants.entrywise`: each slot's scale (a symbol, or a vector entry by
+    entry) read from its parameter as the given kind of parameter."""
+    return {slot.symbol: (lambda i, slot=slot, kind=kind: SCALE_OF[kind](slot.param if i is None else slot.param[i]))
+            for slot, kind in choice}
+
+
 def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
     """The truth with parameters read in another parameterisation, and with the log term halved or doubled."""
     s = v.setting
-    own = {slot.symbol: SCALE_OF[slot.kind](slot.param) for slot in s.slots}
+    own = _scales([(slot, slot.kind) for slot in s.slots])
     found: list[Relative] = []
     choices = [[(slot, slot.kind)] + [(slot, k) for k in _ALTERNATIVES[slot.kind]
                                       if slot.param.is_positive or k in ("logvar", "log_scale")]
@@ -361,13 +460,13 @@ def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
         changed = [(slot, kind) for slot, kind in combination if kind != slot.kind]
         if not changed:
             continue
-        mapping = {slot.symbol: SCALE_OF[kind](slot.param) for slot, kind in combination}
+        mapping = _scales(list(combination))
         parts = []
         for slot, kind in changed:
             hint = _HINTS.get((slot.kind, kind))
             parts.append(f"{slot.param} is used as a {KIND_NAMES[kind]} but the spec makes it the "
                          f"{KIND_NAMES[slot.kind]}" + (f" ({hint})" if hint else ""))
-        found.append(Relative(evaluated(in_scales).xreplace(mapping), "; ".join(dict.fromkeys(parts))))
+        found.append(Relative(entrywise(evaluated(in_scales), mapping), "; ".join(dict.fromkeys(parts))))
     scale = next((str(slot.param) for slot in s.slots if slot.kind == "scale"), "sigma")
     for multiple, mistake in (
         (Rational(1, 2), f"the log term is half what it should be: log({scale}) where log({scale}**2) belongs "
@@ -376,7 +475,7 @@ def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
                       "(std/variance swapped inside the logarithm)"),
     ):
         scaled = evaluated(in_scales).replace(lambda e: isinstance(e, log), lambda e, f=multiple: f * e)
-        found.append(Relative(scaled.xreplace(own), mistake))
+        found.append(Relative(entrywise(scaled, own), mistake))
     return found
 
 
@@ -412,14 +511,21 @@ def _proportional(claim_values: list[Value], base: list[Value], factors: list[Va
 
 
 def diagnose(claim_values: list[Value], candidates: list[Relative], points: list[Mapping[Symbol, Any]],
-             dim: Expr | int = 1) -> str | None:
+             dim: Expr | int = 1, truth_values: list[Value] | None = None,
+             affordable: Callable[[], bool] | None = None) -> str | None:
     """The mistake when the claim is a relative of the truth, a constant multiple of one (or the truth over
-    the dimension ``dim``: a mean where the sum belongs), or the truth shifted by a constant."""
+    the dimension ``dim``: a mean where the sum belongs), or the truth shifted by a constant.
+
+    ``truth_values`` are the values of the first candidate (the truth), when already computed; the other
+    candidates are tried while ``affordable()`` says there is time for one more (no diagnosis otherwise).
+    """
     if not all(_real(c) for c in claim_values):
         return None
     dims = values(dim, points) if isinstance(dim, Expr) and dim.free_symbols else [mpmath.mpf(int(dim))] * len(points)
     for index, relative in enumerate(candidates):
-        base = values(relative.expr, points)
+        if index and affordable is not None and not affordable():
+            return None
+        base = truth_values if index == 0 and truth_values is not None else values(relative.expr, points)
         if not all(_real(b) for b in base):
             continue
         prefix = f"{relative.mistake}; and " if index else ""
@@ -451,9 +557,42 @@ def diagnose(claim_values: list[Value], candidates: list[Relative], points: list
 # ----------------------------------------------------------------------------------------------------
 
 
+def summand(expr: Expr) -> Expr | None:
+    """One summand ``s_j`` with ``expr = Sum_{j=1}^{d} s_j``, when ``expr`` is a linear combination of sums over
+    the same range 1..d (a term free of sums counts as d equal terms of 1/d of it); None otherwise.
+
+    ``s_j = 0`` then proves ``expr = 0``: so a claim and the truth are compared term by term, whatever
+    index each sum uses and however the sums were split or scaled.
+    """
+    sums = expr.atoms(Sum)
+    if not sums or any(len(t.limits) != 1 or t.limits[0][1] != 1 for t in sums):
+        return None
+    if len({t.limits[0][2] for t in sums}) != 1:
+        return None
+    dim = next(iter(sums)).limits[0][2]
+    index = Dummy("j", integer=True, positive=True)
+    body = []
+    for term in Add.make_args(expand(expr, deep=False)):
+        parts = Mul.make_args(term)
+        inside = [f for f in parts if isinstance(f, Sum)]
+        rest = Mul(*[f for f in parts if not isinstance(f, Sum)])
+        if rest.has(Sum) or len(inside) > 1:
+            return None
+        if not inside:
+            body.append(rest / dim)
+            continue
+        total = inside[0]
+        body.append(rest * total.function.xreplace({total.limits[0][0]: index}))
+    return Add(*body)
+
+
 def _proof(claim: Expr, truth: Expr) -> str | None:
-    """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms, or None."""
-    return "claim - KL(q || p) reduces to 0" if is_zero(claim - truth) else None
+    """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms (term by term for sums), or None."""
+    difference = claim - truth
+    terms = summand(difference)
+    if terms is not None and is_zero(terms):
+        return "claim - KL(q || p) reduces to 0 term by term"
+    return "claim - KL(q || p) reduces to 0" if is_zero(difference) else None
 
 
 def _factored(expr: Expr) -> Expr:
@@ -467,6 +606,7 @@ def _factored(expr: Expr) -> Expr:
 def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
     """``simplify`` on the difference (then on it factored): ("proof", 0) or ("other", what it reduced to)."""
     difference = claim - truth
+    difference = summand(difference) or difference
     rest = simplify(difference)
     if rest != 0:
         rest = simplify(_factored(difference))
@@ -476,9 +616,16 @@ def _deep_proof(claim: Expr, truth: Expr) -> tuple[str, Expr]:
 def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[Value]) -> None:
     """The definition itself, by quadrature, must agree with the derived closed form (else: a bug here).
 
-    Univariate settings only (one-dimensional quadrature); other settings rely on their verified plans.
+    Univariate settings by one-dimensional quadrature; diagonal ones by their own (``kl_values``, which skips
+    large concrete dimensions); full-covariance ones rely on their verified plans.
     """
     s = v.setting
+    kl_values = getattr(s, "kl_values", None)
+    if kl_values is not None:
+        for a, b in zip(kl_values(points), truth_values, strict=True):
+            if a is not None and not (_real(b) and close(a, float(b), 1e-8)):
+                raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
+        return
     if not (isinstance(s.q, Density) and isinstance(s.p, Density)):
         return
     full = []
@@ -515,7 +662,8 @@ def _counterexample(claim: Expr, truth: Expr, point: Mapping[Symbol, Any], claim
         shown = "not a real number"
     else:
         shown = float(claimed)
-    return Counterexample(MappingProxyType({s.name: float(x) for s, x in point.items()}), shown, float(true))
+    return Counterexample(MappingProxyType({s.name: tuple(float(e) for e in x) if isinstance(x, list) else float(x)
+                                            for s, x in point.items()}), shown, float(true))
 
 
 @dataclass
@@ -537,11 +685,16 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     """
     clock = _Clock(BUDGET if budget is None else budget)
     v = variant(q, p)
+    if v.case == "full":
+        raise UsageError("verify takes Normal or DiagNormal specs; claims about MvNormal pairs (matrices) are not "
+                         "supported: derive the pair instead")
     claimed = v.parse_claim(claim)
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
-    points = sample(v.setting.user_parameters, POINTS)
+    points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None)
+    started = time.monotonic()
     truth_values = values(truth, points)
+    cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
     _witness(v, points, truth_values)
     careful = tame(claimed)
     agreement = f"numeric agreement with the KL integral at {len(points)} random points (30 digits)"
@@ -553,11 +706,13 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
         worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
-        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points, v.dim)
+        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points, v.dim, truth_values,
+                             lambda: clock.left() > 2 * cost + 0.2)
+        short = not isinstance(v.dim, int) or v.dim <= ROUNDED_UP_TO  # a long vector does not read better rounded
         return Verdict(False, f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random "
                        "points (30 digits)",
                        _counterexample(claimed, truth, points[worst], claim_values[worst], truth_values[worst],
-                                       careful), diagnosis, claimed, truth, len(points))
+                                       careful and short), diagnosis, claimed, truth, len(points))
     try:
         reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
                                                                     clock.left() / 2)

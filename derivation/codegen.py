@@ -145,9 +145,9 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME}) | frozens
 
 def _law(setting: Any, density: Any) -> str:
     """``N(a, exp(w))``: a density in the user's parameters (fresh scales substituted where defined)."""
-    if isinstance(density, MvDensity):
-        return f"N({sstr(density.mean)}, {sstr(density.cov)})"
     in_user_terms = getattr(setting, "in_user_terms", evaluated)
+    if isinstance(density, MvDensity):
+        return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
     return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
 
 

@@ -45,6 +45,7 @@ from sympy.matrices.expressions import (
     MatAdd,
     MatMul,
     MatrixSymbol,
+    OneMatrix,
     Trace,
     Transpose,
     ZeroMatrix,
@@ -149,9 +150,20 @@ class _Walk:
         return np.power(base, exponent)
 
     def log(self, expr: log) -> np.ndarray:
-        (arg,) = expr.args
+        return self.log_of(expr.args[0])
+
+    def log_of(self, arg: Basic) -> np.ndarray:
+        """``log(arg)``; of densities, their products, ratios and powers, as sums of log-densities (the
+        densities themselves may underflow far from their means)."""
         if isinstance(arg, Density | MvDensity):
             return self.log_density(arg)
+        if arg.has(Density, MvDensity):
+            if isinstance(arg, Pow):
+                return self.value(arg.exp) * self.log_of(arg.base)
+            if isinstance(arg, Product):
+                return self.value(Sum(log(arg.function), *arg.limits))
+            if isinstance(arg, Mul):
+                return sum((self.log_of(f) for f in arg.args[1:]), start=self.log_of(arg.args[0]))
         return np.log(self.value(arg))
 
     def exp(self, expr: exp) -> np.ndarray:
@@ -237,6 +249,10 @@ class _Walk:
     def zero_matrix(self, expr: ZeroMatrix) -> np.ndarray:
         rows, cols = (_int(self.value(n), "a dimension") for n in expr.shape)
         return np.zeros((rows, cols))
+
+    def one_matrix(self, expr: OneMatrix) -> np.ndarray:
+        rows, cols = (_int(self.value(n), "a dimension") for n in expr.shape)
+        return np.ones((rows, cols))
 
     def mat_add(self, expr: MatAdd) -> np.ndarray:
         return sum((self.value(a) for a in expr.args[1:]), start=self.value(expr.args[0]))
@@ -351,6 +367,7 @@ _DISPATCH: dict[type, Callable[[_Walk, Any], np.ndarray]] = {
     Indexed: _Walk.indexed, IndexedBase: _Walk.indexed_base, Symbol: _Walk.symbol,
     Sum: _Walk.coordinate_sum, Product: _Walk.coordinate_sum,
     Vec: _Walk.vec, Diag: _Walk.diag, Identity: _Walk.identity, ZeroMatrix: _Walk.zero_matrix,
+    OneMatrix: _Walk.one_matrix,
     MatAdd: _Walk.mat_add, MatMul: _Walk.mat_mul, Transpose: _Walk.transpose, Inverse: _Walk.inverse,
     Trace: _Walk.trace, Determinant: _Walk.determinant, QuadForm: _Walk.quad_form,
     MatrixSymbol: _Walk.matrix_symbol,

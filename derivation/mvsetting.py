@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol, exp
-from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
+from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol, exp, sqrt
+from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
 
-from .forms import HALF, mul, square
+from .forms import HALF, evaluated, mul, square
 from .mvnodes import Diag, IndexRange, InSpace, Marginal, MvDensity, PositiveDefinite, Vec
 from .mvverify import MvChecker, Point, WrittenOutChecker
 from .nodes import KL
@@ -241,7 +241,22 @@ def marginal(density: MvDensity, index: Expr) -> Marginal:
         std: Expr = S.One
     elif isinstance(cov, Diag) and cov.entry.is_Pow and cov.entry.args[1] == 2:
         std = cov.at(index).args[0]
+    elif _multiple_of(cov, Identity) is not None:  # c I: every coordinate has variance c
+        std = evaluated(sqrt(_multiple_of(cov, Identity)))
     else:
         raise ValueError("the covariance is not diagonal")
-    centre = S.Zero if isinstance(mean, ZeroMatrix) else mean.base[index]
+    if isinstance(mean, ZeroMatrix):
+        centre: Expr = S.Zero
+    elif _multiple_of(mean, OneMatrix) is not None:  # c (1, ..., 1): every coordinate has mean c
+        centre = _multiple_of(mean, OneMatrix)
+    else:
+        centre = mean.base[index]
     return Marginal(density.name, variable.base[index], centre, std, index)
+
+
+def _multiple_of(matrix: Basic, kind: type) -> Expr | None:
+    """c for the matrix ``c A`` with A of type ``kind`` (an identity or a vector of ones) and c a number."""
+    if isinstance(matrix, MatMul) and len(matrix.args) == 2 and matrix.args[0].is_number and \
+            isinstance(matrix.args[1], kind):
+        return matrix.args[0]
+    return None

@@ -156,7 +156,13 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_Indexed(self, expr: Indexed) -> str:
         indices = ", ".join(self._print(i) for i in expr.indices)
-        return rf"{self._name(expr.base.label)}_{{{indices}}}"
+        base = self._name(expr.base.label)
+        own = re.fullmatch(r"(.*)_\{([^{}]*)\}", base)
+        if own is not None:  # a name with its own subscript (m1 -> m_{1}): m_{1, j}, not a double subscript
+            return rf"{own.group(1)}_{{{own.group(2)}, {indices}}}"
+        if "_" in base:
+            base = f"{{{base}}}"
+        return rf"{base}_{{{indices}}}"
 
     def _print_Vec(self, expr: Vec) -> str:
         return self._name(expr.base.label)

@@ -10,8 +10,9 @@ fresh scale by its definition, and :data:`EVALUATE` evaluates what that produced
 e^w``, ``log e^{-w/2} = -w/2``, ``2 * 3 = 6``).
 
 Which named case's plan a pair uses is decided by :data:`ROUTES` (families of q and p -> builder).
-The multivariate pairs are routed to the cases ``diagonal``, ``full`` and ``vae``; until those cases
-exist their builders raise a clear :class:`UsageError`.
+Two ``DiagNormal`` specs use the ``diagonal`` case's plan over vectors, two ``MvNormal`` specs the
+``full`` case's plan (see :mod:`derivation.mvvariants`); a ``DiagNormal`` against an ``MvNormal`` is
+refused with a :class:`UsageError` saying how to write the pair.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from sympy import (
     Add,
@@ -27,6 +29,7 @@ from sympy import (
     Dummy,
     Eq,
     Expr,
+    Indexed,
     IndexedBase,
     Integer,
     Integral,
@@ -106,18 +109,56 @@ class CustomSetting(Setting):
                      for d in (self.q, self.p))
         return laws + tuple(Eq(s, value, evaluate=False) for s, value in self.definitions)
 
+    # -- what a variant asks of its setting (the vector settings of ``mvvariants`` answer the same) --------
+    def definition_of(self, node: Basic) -> Expr | None:
+        """A fresh scale -> its definition in the user's parameters (None for anything else)."""
+        return dict(self.definitions).get(node)
+
+    def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
+        """``sigma_q = exp(w/2)`` for each fresh scale ``expr`` uses."""
+        used = expr.free_symbols
+        return tuple(Eq(s, v, evaluate=False) for s, v in self.definitions if s in used)
+
+    def instantiate(self, expr: Expr) -> Expr:
+        return expr
+
+    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
+        """The plan applied to ``start()``, each step checked at points drawn in the user's parameters."""
+        checker = DefinitionsChecker(self.user_parameters, self.definitions)
+        return derive_chain(name, title, self.start(), plan, self, description,
+                            check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+
+    def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
+        """The plan's result (rules only, unchecked)."""
+        return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
+
+
+def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
+    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
+    (a Symbol key stands for itself: ``table[s](None)``)."""
+    if not table:
+        return expr
+
+    def hit(e: Basic) -> bool:
+        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
+
+    def value(e: Basic) -> Expr:
+        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
+
+    return expr.replace(hit, value)
+
+
 
 # ----------------------------------------------------------------------------------------------------
 # The two finishing rules
 # ----------------------------------------------------------------------------------------------------
 
 
-def _substitute_scales(expr: Expr, setting: Setting) -> Rewrite:
-    """``sigma_q -> exp(w/2)`` (etc.): each fresh scale becomes its definition in the user's parameters."""
-    definitions = dict(getattr(setting, "definitions", ()))
-    out = rewrite_or_refuse(expr, definitions.get, "scale defined by a parameterisation")
-    used = expr.free_symbols
-    return Rewrite(out, tuple(Eq(s, v, evaluate=False) for s, v in definitions.items() if s in used))
+def _substitute_scales(expr: Expr, setting) -> Rewrite:
+    """``sigma_q -> exp(w/2)`` (or ``sigma_j -> exp(lv_j/2)`` entry by entry): each fresh scale becomes its
+    definition in the user's parameters."""
+    out = rewrite_or_refuse(expr, setting.definition_of, "scale defined by a parameterisation")
+    return Rewrite(out, setting.definition_identities(expr))
 
 
 def _has_symbolic_root(expr: Expr) -> bool:
@@ -227,11 +268,13 @@ class Variant:
 
     ``specs`` are the parsed specs and ``build`` the route that made this variant from them (so the
     reversed pair is built the same way). The setting provides ``start()``, ``user_parameters``,
-    ``definitions`` (fresh symbol -> value in the user's parameters) and ``slots`` (for diagnoses).
+    ``slots`` (for diagnoses), ``derive`` (the plan, checked) and ``closed`` (the plan's result,
+    unchecked), ``definition_of``/``definition_identities`` (for :data:`PARAMETERISATION`) and
+    ``in_user_terms``/``instantiate``.
     """
 
     case: str
-    setting: CustomSetting
+    setting: Any  # a CustomSetting, or a vector pair of ``mvvariants``
     plan: tuple[Rule, ...]
     specs: tuple[DistSpec, DistSpec]
     build: Callable[[DistSpec, DistSpec], Variant]
@@ -244,28 +287,28 @@ class Variant:
 
     @property
     def symbols(self) -> dict[str, Symbol]:
-        """The names a claim about this pair may use, mapped to the setting's own symbols."""
-        return {s.name: s for s in self.setting.user_parameters}
+        """The names a claim about this pair may use, mapped to the setting's own symbols (vectors apart)."""
+        return {s.name: s for s in self.setting.user_parameters if isinstance(s, Symbol)}
 
     def parse_claim(self, text: str) -> Expr:
         """A claim about this pair, parsed onto its symbols; ``sum``/``mean`` run over the latent dimension.
 
         For a univariate pair the dimension is 1, so a claim written with ``torch.sum(...)`` means its body.
+        At a concrete dimension N a sum over the coordinates runs from 1 to N.
         """
         index = Dummy("j", integer=True, positive=True)
         try:
             claim = parse_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim)
         except ParseError as error:
             raise ParseError(f"claim: {error.message}", error.position, error.text) from None
-        if isinstance(self.dim, int):
+        if self.case == "univariate":
             claim = claim.replace(lambda e: isinstance(e, Sum), lambda e: Add(*(
                 e.function.xreplace({index: Integer(i)}) for i in range(1, self.dim + 1))))
         return claim
 
     def closed_form_in_scales(self) -> Expr:
         """The result of the named plan (before the parameterisation), rules only, unchecked."""
-        return _closed(derive_chain(self.case, self.title, self.setting.start(), self.plan, self.setting,
-                                    skip_unfit=True))
+        return _closed(self.setting.closed(self.title, self.plan))
 
     def closed_form(self, in_scales: Expr | None = None) -> Expr:
         """KL(q || p) in the user's symbols, by the plan's rules (unchecked: for comparisons).
@@ -282,19 +325,16 @@ class Variant:
 
     def derive(self) -> Derivation:
         """The verified derivation: every step checked as it is made."""
-        s = self.setting
-        checker = DefinitionsChecker(s.user_parameters, s.definitions)
-        derivation = derive_chain(
-            "custom", self.title, s.start(), self.plan + self.finish, s, self.description,
-            check=lambda i, before, step: checker.check_step(i, before, step, self.title), skip_unfit=True)
-        _closed(derivation)
+        derivation = self.setting.derive("custom", self.title, self.plan + self.finish, self.description)
+        _closed(derivation.result)
         return derivation
 
 
-def _closed(derivation: Derivation) -> Expr:
-    """The derivation's result, which must be a closed form (no KL, expectation or integral left)."""
-    result = derivation.result
-    if result.has(KL, Expectation, Integral):
+def _closed(result: Expr) -> Expr:
+    """``result``, which must be a closed form (no KL, expectation or integral left)."""
+    from .mvnodes import MatExpectation, SpaceIntegral
+
+    if result.has(KL, Expectation, Integral, SpaceIntegral, MatExpectation):
         raise DerivationError("the plan did not reach a closed form for this pair of densities")
     return result
 
@@ -386,25 +426,63 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     )
 
 
-def _not_supported_yet(case: str) -> Callable[[DistSpec, DistSpec], Variant]:
-    """The builder of a pair whose named case has not landed yet: a clear error instead of a guess."""
+def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``DiagNormal`` specs: the ``diagonal`` case's plan (the paper's route) in scale vectors, then the
+    parameterisation; at general d, written out at a concrete one (see :mod:`derivation.mvvariants`)."""
+    from .mvcases import DIAGONAL_PLAN
+    from .mvvariants import diagonal_pair
+    from .rules.sums import SUM_OF_CONSTANT
 
-    def build(q: DistSpec, p: DistSpec) -> Variant:
-        if case in CASES:  # the case exists, but nobody has connected custom specs to it yet
-            raise UsageError(f"{q.family} against {p.family} is not connected to the case {case!r} yet")
-        raise UsageError(f"{q.family} against {p.family} is not supported yet (it needs the multivariate case "
-                         f"{case!r})")
+    setting = diagonal_pair(q, p)
+    fresh = bool(setting.fresh)
+    return Variant(
+        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE),
+        title="KL divergence between two Gaussians with diagonal covariance",
+        description=(
+            "We derive the Kullback-Leibler divergence between the two Gaussian densities with diagonal covariance "
+            "below, in the parameters they were given in, by the same plan as for a diagonal Gaussian against the "
+            "standard normal: the densities factorise over the coordinates, so the divergence is a sum of "
+            "univariate divergences, each given by the univariate result"
+            + (", which the last steps then write in the given parameters." if fresh else ".")
+            + " Every line follows from the one before by the rule named beside it, and every line has been "
+            "checked."
+        ),
+        dim=q.dim,  # type: ignore[arg-type]
+        vectors=MappingProxyType({v.name: v for v in setting.vectors}),
+    )
 
-    return build
+
+def _full(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``MvNormal`` specs: the ``full`` case's plan (the trace trick), in the user's names."""
+    from .mvcases import FULL_PLAN
+    from .mvvariants import SPECIALISED_FULL_PLAN, full_pair
+
+    case = CASES["full"]
+    setting = full_pair(q, p)
+    if setting.general:
+        return Variant("full", setting, FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+                       description=case.description, dim=q.dim)  # type: ignore[arg-type]
+    return Variant(
+        "full", setting, SPECIALISED_FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+        description="We derive the Kullback-Leibler divergence between the two Gaussians below by specialising the "
+                    "result for two Gaussians with arbitrary means and covariance matrices, derived in the lemma by "
+                    "the trace trick; the identity and the zero vector then drop out. Every line follows from the "
+                    "one before by the rule named beside it, and every line has been checked.",
+        dim=q.dim)  # type: ignore[arg-type]
 
 
-#: Families of (q, p) -> the builder of their variant. Multivariate pairs name the case they will use.
+def _mixed(q: DistSpec, p: DistSpec) -> Variant:
+    raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
+                     "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
+
+
+#: Families of (q, p) -> the builder of their variant (each uses the plan of a named case).
 ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = MappingProxyType({
     ("Normal", "Normal"): _univariate,
-    ("DiagNormal", "DiagNormal"): _not_supported_yet("diagonal"),
-    ("DiagNormal", "MvNormal"): _not_supported_yet("full"),
-    ("MvNormal", "DiagNormal"): _not_supported_yet("full"),
-    ("MvNormal", "MvNormal"): _not_supported_yet("full"),
+    ("DiagNormal", "DiagNormal"): _diagonal,
+    ("DiagNormal", "MvNormal"): _mixed,
+    ("MvNormal", "DiagNormal"): _mixed,
+    ("MvNormal", "MvNormal"): _full,
 })
 
 
@@ -416,8 +494,15 @@ def variant(q: str, p: str) -> Variant:
     """
     q_spec, p_spec = _parse("q", q), _parse("p", p)
     if _dim(q_spec) != _dim(p_spec):
+        named = [str(d) for d in (_dim(q_spec), _dim(p_spec)) if isinstance(d, Symbol)]
+        why = f" (the dimension {named[0]} is any size, so it cannot be matched with a number)" \
+            if len(named) == 1 else ""
         raise ParseError(f"p: dimension mismatch: q has dimension {_dim(q_spec)} but p has dimension "
-                         f"{_dim(p_spec)}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
+                         f"{_dim(p_spec)}{why}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
+    from .api import MAX_DIM
+
+    if isinstance(q_spec.dim, int) and q_spec.dim > MAX_DIM:
+        raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
     route = ROUTES.get((q_spec.family, p_spec.family))
     if route is None:
         raise UsageError(f"{q_spec.family} against {p_spec.family} is not supported (give both as the same "
@@ -441,4 +526,4 @@ def derive_variant(q: str, p: str) -> Derivation:
 
 
 __all__ = ["EVALUATE", "KIND_NAMES", "PARAMETERISATION", "ROUTES", "SCALE_OF", "CustomSetting",
-           "DefinitionsChecker", "ScaleSlot", "Variant", "derive_variant", "variant"]
+           "DefinitionsChecker", "ScaleSlot", "Variant", "derive_variant", "entrywise", "variant"]

@@ -24,8 +24,37 @@ TWO = ("Normal(m1, s1)", "Normal(m2, s2)")
 VAR = ("Normal(m1, var=v1)", "Normal(m2, var=v2)")
 LOGSTD = ("Normal(mu, log_scale=ls)", "Normal(0, 1)")
 
+DVAE = ("DiagNormal(mu, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)")
+DSTD = ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)")
+DTWO = ("DiagNormal(m1, s1, dim=d)", "DiagNormal(m2, s2, dim=d)")
+DLOGSTD = ("DiagNormal(mu, log_scale=ls, dim=d)", "DiagNormal(0, 1, dim=d)")
+D8 = ("DiagNormal(mu, logvar=lv, dim=8)", "DiagNormal(0, 1, dim=8)")
+
 #: (q, p), claim, holds, words the diagnosis must contain (None: no diagnosis expected)
 CLAIMS = [
+    # -- DiagNormal: true, in every syntax (sums over the latent dimension)
+    (DVAE, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", True, None),
+    (DVAE, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp(), dim=-1)", True, None),
+    (DVAE, "-0.5 * np.sum(1 + lv - np.square(mu) - np.exp(lv), axis=-1)", True, None),
+    (DVAE, "0.5 * (mu.pow(2).sum() + lv.exp().sum() - lv.sum()) - d / 2", True, None),
+    (DVAE, "torch.sum(-0.5 * (1 + lv - mu ** 2 - torch.exp(lv)))", True, None),
+    (DVAE, r"-\frac{1}{2}\sum_{j=1}^{d}\left(1 + \mathrm{lv}_j - \mu_j^2 - e^{\mathrm{lv}_j}\right)", True, None),
+    (DSTD, r"-\frac{1}{2}\sum_{j=1}^{d}\left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\right)", True, None),
+    (DSTD, "torch.sum(0.5 * (sigma**2 + mu**2 - 1) - torch.log(sigma))", True, None),
+    (DTWO, "torch.sum(torch.log(s2 / s1) + (s1**2 + (m1 - m2)**2) / (2 * s2**2) - 0.5)", True, None),
+    (D8, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", True, None),
+    # -- DiagNormal: the classic mistakes
+    (DVAE, "-0.5 * torch.mean(1 + lv - mu.pow(2) - lv.exp())", False, "mean over latent dimensions, not the sum"),
+    (D8, "-0.5 * torch.mean(1 + lv - mu.pow(2) - lv.exp())", False, "divided by the dimension 8"),
+    (DVAE, "0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", False, "sign is flipped"),
+    (DVAE, "-torch.sum(1 + lv - mu.pow(2) - lv.exp())", False, "factor 1/2 is missing"),
+    (DSTD, r"-\frac{1}{2}\sum_{j=1}^{d}\left(1 + \log\sigma_j - \mu_j^2 - \sigma_j\right)", False,
+     "std/variance swapped"),
+    (DSTD, "torch.sum(0.5 * (sigma**2 + mu**2 - 1 - torch.log(sigma)))", False, "log(sigma) where log(sigma**2)"),
+    (DLOGSTD, "-0.5 * torch.sum(1 + ls - mu.pow(2) - ls.exp())", False, "log-std used as log-variance"),
+    (DVAE, "-0.5 * torch.sum(1 + 2 * lv - mu.pow(2) - torch.exp(2 * lv))", False, "log-variance used as log-std"),
+    (DTWO, "torch.sum(torch.log(s1 / s2) + (s2**2 + (m1 - m2)**2) / (2 * s1**2) - 0.5)", False, "KL(p || q)"),
+
     # -- true, in every syntax
     (VAE, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())", True, None),
     (VAE, "-0.5 * np.sum(1 + lv - np.square(mu) - np.exp(lv), axis=-1)", True, None),
@@ -266,7 +295,10 @@ def test_no_injection_creates_a_file(tmp_path, monkeypatch, capsys):
     ["derive", "--q", "Normal(a, -1)", "--p", "Normal(0, 1)"],
     ["derive", "--q", "Normal(a.__class__, 1)", "--p", "Normal(0, 1)"],
     ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=3)"],
-    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=2)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "MvNormal(0, cov=S, dim=2)"],
+    ["derive", "--q", "DiagNormal(a, 1, dim=d)", "--p", "DiagNormal(0, 1, dim=2)"],
+    ["verify", "--q", "MvNormal(m, cov=S, dim=k)", "--p", "MvNormal(0, cov=1, dim=k)", "--claim", "0"],
+    ["verify", "--q", "DiagNormal(mu, s, dim=d)", "--p", "DiagNormal(0, 1, dim=d)", "--claim", "mu**2"],
     ["derive", "univariate", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
     ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--format", "docx"],
     ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--notation", "mu=m"],

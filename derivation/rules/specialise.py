@@ -7,17 +7,17 @@ instantiated; then every simplification the special case allows is a step of its
 
 from __future__ import annotations
 
-from sympy import Basic, Eq, Expr, Indexed, IndexedBase, Integer, Product, Sum, Symbol, exp, log
+from sympy import Basic, Eq, Expr, Indexed, IndexedBase, Integer, Product, S, Sum, Symbol, exp, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
 from ..code import torch_code
 from ..core import Derivation, Rewrite, Rule
 from ..errors import RuleNotApplicable
 from ..families import coordinate_sum
-from ..forms import square
+from ..forms import add, evaluated, square
 from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..nodes import KL
-from .base import rebuild, rewrite_nodes, rewrite_or_refuse
+from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
 
 _n = Symbol("n", integer=True, positive=True)
@@ -51,7 +51,7 @@ def _full_result(expr: Expr, setting) -> Rewrite:
         general_q, general_p = lemma.start.q, lemma.start.p
         mapping = {general_q.mean: e.q.mean, general_q.cov: e.q.cov, general_p.mean: e.p.mean,
                    general_p.cov: e.p.cov, general_q.dim: e.q.dim}
-        used.extend(Eq(a, b, evaluate=False) for a, b in mapping.items())
+        used.extend(Eq(a, b, evaluate=False) for a, b in mapping.items() if a != b)
         lemmas.append(lemma)
         return rewrite_nodes(lemma.result, mapping.get)
 
@@ -122,11 +122,68 @@ def _squared_norm(expr: Expr, setting) -> Rewrite:
                             evaluate=False),))
 
 
+def _is_zero_vector(v: Basic) -> bool:
+    """The zero vector, possibly negated or summed with zeros (``-0``, ``0 - 0``)."""
+    if isinstance(v, ZeroMatrix):
+        return True
+    if isinstance(v, MatMul | MatAdd):
+        matrices = [a for a in v.args if getattr(a, "is_Matrix", False)]
+        return bool(matrices) and all(_is_zero_vector(a) for a in matrices) if isinstance(v, MatAdd) else \
+            any(_is_zero_vector(a) for a in matrices)
+    return False
+
+
+def _trivial_terms(expr: Expr, setting) -> Rewrite:
+    """``tr(I) -> k``, ``0^T A 0 -> 0``, ``log(1/1) -> 0``; then zero terms are dropped and opposite terms
+    (``-k + k``) cancel in each sum."""
+    used: dict[str, Eq] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, Trace) and isinstance(e.arg, Identity):
+            used.setdefault("trace", Eq(Trace(Identity(_n)), _n, evaluate=False))
+            return e.arg.shape[0]
+        if isinstance(e, QuadForm) and _is_zero_vector(e.left) and _is_zero_vector(e.right):
+            return S.Zero
+        if isinstance(e, log) and e.args[0].is_number and evaluated(e.args[0]) == 1:
+            used.setdefault("log", Eq(log(Integer(1)), 0, evaluate=False))
+            return S.Zero
+        return None
+
+    def tidy(e: Basic) -> Basic:
+        if not e.args or getattr(e, "is_Matrix", False):
+            return e
+        e = rebuild(e, [tidy(a) for a in e.args])
+        if e.is_Mul and all(f.is_Number for f in e.args):  # -1 * 3, from the dimension put in
+            return evaluated(e)
+        if not e.is_Add:
+            return e
+        kept = [t for t in terms(e) if t != 0]
+        values = [evaluated(t) for t in kept]
+        gone: set[int] = set()
+        for i, v in enumerate(values):
+            for k in range(i + 1, len(values)):
+                if i not in gone and k not in gone and v == -values[k]:
+                    gone |= {i, k}
+        kept = [t for i, t in enumerate(kept) if i not in gone]
+        return add(*kept) if kept else S.Zero
+
+    out = tidy(rewrite_or_refuse(expr, match, "trace of the identity, zero quadratic form or log of one"))
+    return Rewrite(out, tuple(used.values()))
+
+
 FULL_RESULT = Rule(
     "full-covariance-result",
     "General result",
     "Specialise the result for two Gaussians with full covariance (lemma below) to this pair.",
     _full_result,
+)
+
+TRIVIAL_TERMS = Rule(
+    "trivial-terms",
+    "Simplify",
+    "The trace of the identity is the dimension, a quadratic form of the zero vector and the logarithm of one "
+    "vanish, and opposite terms cancel.",
+    _trivial_terms,
 )
 
 SIMPLIFY_IDENTITIES = Rule(
@@ -246,6 +303,6 @@ IN_CODE = Rule(
 
 __all__ = [
     "DIAGONAL_DETERMINANT", "DIAGONAL_RESULT", "DIAGONAL_TRACE", "FULL_RESULT", "IN_CODE", "LOG_VARIANCE",
-    "SIMPLIFY_IDENTITIES", "SQUARED_NORM", "VARIANCE_FROM_LOG_VARIANCE",
+    "SIMPLIFY_IDENTITIES", "SQUARED_NORM", "TRIVIAL_TERMS", "VARIANCE_FROM_LOG_VARIANCE",
 ]
 

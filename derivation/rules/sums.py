@@ -184,8 +184,9 @@ def univariate_lemma(divergence: KL, setting) -> Derivation:
     coordinate = Setting(q, p, setting.z, setting.notation)
     title = "The univariate result for one coordinate" if not standard else \
         "The univariate result for one coordinate (a Gaussian against the standard normal)"
+    # Coordinates with numeric or equal parameters (a unit scale, a shared mean) need fewer steps.
     return derive_chain("univariate-result", title, divergence, STANDARD_PLAN if standard else UNIVARIATE_PLAN,
-                        coordinate)
+                        coordinate, skip_unfit=True)
 
 
 def _univariate_result(expr: Expr, setting) -> Rewrite:
@@ -217,6 +218,22 @@ def _constant_out_of_sum(expr: Expr, setting) -> Rewrite:
     c = Symbol("c", real=True)
     return Rewrite(out, (Eq(coordinate_sum(mul(c, _a[j]), j, d), mul(c, coordinate_sum(_a[j], j, d)),
                             evaluate=False),))
+
+
+def _sum_of_constant(expr: Expr, setting) -> Rewrite:
+    """``Sum_{j=1}^{d} c -> d c`` for a summand c free of the index (``0`` when c is 0)."""
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, Sum) and len(e.limits) == 1:
+            index, low, high = e.limits[0]
+            if low == 1 and index not in e.function.free_symbols:
+                return S.Zero if e.function == 0 else mul(high, e.function)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "sum whose terms are all the same")
+    j, d = _generic(setting)
+    c = Symbol("c", real=True)
+    return Rewrite(out, (Eq(coordinate_sum(c, j, d), mul(d, c), evaluate=False),))
 
 
 def _split_off_constants(expr: Expr, setting) -> Rewrite:
@@ -418,6 +435,13 @@ CONSTANT_OUT_OF_SUM = Rule(
     _constant_out_of_sum,
 )
 
+SUM_OF_CONSTANT = Rule(
+    "sum-of-constant",
+    "Constant sum",
+    "Every term of the sum is the same, so the sum is d times that term.",
+    _sum_of_constant,
+)
+
 SPLIT_OFF_CONSTANTS = Rule(
     "split-off-constants",
     "Split the sum",
@@ -536,7 +560,7 @@ CROSS_TERM = Rule(
 __all__ = [
     "CANCEL_OPPOSITES", "CONSTANT_OUT_OF_SUM", "CROSS_TERM", "FACTORISE", "KL_OF_COORDINATES", "LOG_OF_PRODUCT",
     "MARGINALISE", "MERGE_SUMS", "NEGATIVE_ENTROPY", "PRODUCT_OF_RATIOS", "SPLIT_INTEGRAL", "SPLIT_OFF_CONSTANTS",
-    "UNIVARIATE_RESULT", "VAE_ORDER_IN_SUM", "in_summands",
+    "SUM_OF_CONSTANT", "UNIVARIATE_RESULT", "VAE_ORDER_IN_SUM", "in_summands",
 ]
 
 
