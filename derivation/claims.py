@@ -266,7 +266,7 @@ def _compiled_summand(summand: Expr, index: Symbol) -> tuple[Callable, list[Inde
     body = summand.xreplace({b[index]: d for b, d in zip(bases, stand_ins, strict=True)})
     if body.free_symbols - set(stand_ins):
         return None
-    return lambdify(stand_ins, body, "mpmath"), bases
+    return lambdify(stand_ins, body, "mpmath", docstring_limit=0), bases
 
 
 def _at(expr: Expr, point: Mapping[Symbol, Any], digits: int) -> tuple[Value, int]:

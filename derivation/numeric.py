@@ -180,7 +180,7 @@ def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     clashing = {s: Dummy() for s in arguments if hasattr(module, s.name)}
     if clashing:
         expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
-    return lambdify(arguments, expr, modules="mpmath" if exact else "math")
+    return lambdify(arguments, expr, modules="mpmath" if exact else "math", docstring_limit=0)
 
 
 def _density_centre(density: Density, point: Point) -> tuple[mpmath.mpf, mpmath.mpf]:

@@ -75,6 +75,13 @@ class PrintStyle:
     def expectation(self) -> str:
         return r"\E" if self.use_macros else self.expectation_symbol
 
+    def spell_out(self, tex: str) -> str:
+        """``tex`` printed in this (macro) style with each macro replaced by its definition: exactly what the
+        printer writes in the same style without macros (it emits these commands for nothing else)."""
+        for command, definition in self.macros():
+            tex = re.sub(re.escape(command) + r"(?![A-Za-z])", lambda _m, d=definition: d, tex)
+        return tex
+
     def macros(self) -> tuple[tuple[str, str], ...]:
         """``(command, definition)`` pairs a document must provide when ``use_macros`` is set."""
         return ((r"\KL", self.kl_symbol), (r"\E", self.expectation_symbol))

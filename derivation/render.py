@@ -9,8 +9,10 @@ collides with TeX braces. Data formats (``ipynb``, ``json``) are built from the 
 from __future__ import annotations
 
 import string
+import textwrap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -163,6 +165,30 @@ def frames(steps: list[dict[str, Any]], max_lines: int = 5) -> list[list[dict[st
     return groups
 
 
+class Lazy(Mapping):
+    """A mapping whose ``deferred`` entries are computed (once) when first looked up."""
+
+    def __init__(self, items: dict[str, Any], deferred: tuple[str, ...] = ()):
+        self._items = items
+        self._pending = set(deferred)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._pending:
+            self._items[key] = self._items[key]()
+            self._pending.discard(key)
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._items[key] = value
+        self._pending.discard(key)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
@@ -171,6 +197,7 @@ class _Context:
         self.derivation = derivation
         self.with_srepr = with_srepr
         self.printed = {} if printed is None else printed
+        self.broken: dict[tuple[Any, PrintStyle, float], list[str]] = self.printed.setdefault("lines", {})
         self.fmt = fmt
         notation = getattr(derivation.setting, "notation", None)
         self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
@@ -188,8 +215,18 @@ class _Context:
                 from .pretty import to_text
 
                 self.printed[key] = to_text(expr)
+            elif not self.style.use_macros:
+                # The same formula with its macros spelled out: printed once for both kinds of document.
+                with_macros = replace(self.style, use_macros=True)
+                self.printed[key] = with_macros.spell_out(self._shown(expr, with_macros))
             else:
                 self.printed[key] = to_latex(expr, self.style)
+        return self.printed[key]
+
+    def _shown(self, expr, style: PrintStyle) -> str:
+        key = (expr, style)
+        if key not in self.printed:
+            self.printed[key] = to_latex(expr, style)
         return self.printed[key]
 
     def srepr(self, expr) -> str:
@@ -198,9 +235,13 @@ class _Context:
         return srepr(expr, order="none") if self.with_srepr else ""
 
     def lines(self, expr, width: float) -> list[str]:
+        """The formula broken into display lines of at most ``width`` (memoised with the printed formulas)."""
         if self.style is None:
             return [self.show(expr)]
-        return break_lines(expr, self.style, width, self.show(expr))
+        key = (expr, self.style, width)
+        if key not in self.broken:
+            self.broken[key] = break_lines(expr, self.style, width, self.show(expr))
+        return self.broken[key]
 
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
         """A derivation chain: its statement and its steps, each broken into display lines."""
@@ -213,21 +254,23 @@ class _Context:
         steps = []
         for index, step in enumerate(d.steps):
             check = d.checks[index] if index < len(d.checks) else None
-            steps.append({
+            steps.append(Lazy({
                 "number": index + 1,
                 "rule": step.rule,
                 "title": step.title,
                 "justification": step.justification,
-                "latex": self.show(step.expr),
-                "lines": self.lines(step.expr, width),
-                "srepr": self.srepr(step.expr),
-                "identities": [self.show(i) for i in step.identities],
-                "identity_lines": [self.lines(i, self.fmt.display_width - IDENTITY_INDENT) for i in step.identities],
+                # printed when a template first asks for them: a format that shows less prints less
+                "latex": partial(self.show, step.expr),
+                "lines": partial(self.lines, step.expr, width),
+                "srepr": partial(self.srepr, step.expr),
+                "identities": partial(lambda ids: [self.show(i) for i in ids], step.identities),
+                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - IDENTITY_INDENT)
+                                                       for i in ids], step.identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "label": f"{label_prefix}-{index + 1}",
                 "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
-            })
+            }, deferred=("latex", "lines", "srepr", "identities", "identity_lines")))
         statement = self.show(Eq(d.start, d.result, evaluate=False))
         return {
             "name": d.name,
@@ -242,15 +285,27 @@ class _Context:
         }
 
     def prose(self, text: str, values) -> str:
-        """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]``."""
-        out = []
+        """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]`` (for the
+        terminal, a two-dimensional Unicode formula is displayed on lines of its own instead)."""
+        out: list[str] = []
+        after_display = False
         for literal, name, _, _ in string.Formatter().parse(text):
-            out.append(self.escape(literal))
-            if name is not None:
-                if name not in values:
-                    raise RenderError(f"prose refers to {{{name}}}, which the section does not define")
-                shown = self.show(values[name])
-                out.append(shown if self.style is None else f"${shown}$")
+            literal = self.escape(literal)
+            out.append(literal.lstrip() if after_display else literal)
+            after_display = False
+            if name is None:
+                continue
+            if name not in values:
+                raise RenderError(f"prose refers to {{{name}}}, which the section does not define")
+            shown = self.show(values[name])
+            if self.style is not None:
+                out.append(f"${shown}$")
+            elif "\n" in shown:
+                out[-1] = out[-1].rstrip()
+                out.append("\n\n" + textwrap.indent(shown, "    ") + "\n\n")
+                after_display = True
+            else:
+                out.append(shown)
         return "".join(out)
 
     def section(self, section: Section) -> dict[str, Any]:

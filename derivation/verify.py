@@ -9,7 +9,9 @@ that way is compared numerically at random admissible points, with integrals by 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 
 from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, oo, powsimp
@@ -62,6 +64,20 @@ def symbolic_reason(before: Expr, after: Expr) -> str | None:
     if closed_forms and is_zero(_explicit(before) - _explicit(after)):
         return "the difference simplifies to 0"
     return None
+
+
+_CHAINS: ContextVar[dict | None] = ContextVar("kl_derive_chains", default=None)
+
+
+@contextmanager
+def reusing_chains() -> Iterator[None]:
+    """Within this block, a chain derived twice from the same start by the same plan is derived and
+    checked once (``kl-derive build``: the dynamics sections use the univariate chain, for instance)."""
+    token = _CHAINS.set({})
+    try:
+        yield
+    finally:
+        _CHAINS.reset(token)
 
 
 class Checker:
@@ -129,9 +145,17 @@ class Checker:
 
     def derive(self, name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting,
                description: str = "") -> Derivation:
-        """Apply ``plan`` to ``start``, checking each step as it is made."""
-        return derive_chain(name, title, start, plan, setting, description,
-                            check=lambda i, before, step: self.check_step(i, before, step, title))
+        """Apply ``plan`` to ``start``, checking each step as it is made (once per block of
+        :func:`reusing_chains` for the same start and plan)."""
+        chains = _CHAINS.get()
+        key = (start, tuple(rule.key for rule in plan), getattr(setting, "z", None))
+        if chains is not None and key in chains:
+            return replace(chains[key], name=name, title=title, description=description)
+        derivation = derive_chain(name, title, start, plan, setting, description,
+                                  check=lambda i, before, step: self.check_step(i, before, step, title))
+        if chains is not None:
+            chains[key] = derivation
+        return derivation
 
 
 def free_parameters(derivation: Derivation) -> set:

@@ -207,13 +207,3 @@ def test_derive_cli_template_notation_steps(tmp_path, capsys):
     assert code == 0 and out.startswith("1:kl-definition\n") and "m^{2}" in out
     code = cli.run(["derive", "standard", "--template", str(tmp_path / "missing.j2")])
     assert code == 2
-
-
-def test_parallel_and_sequential_builds_write_the_same_documents(tmp_path):
-    cases, formats = ["univariate", "standard", "full"], ["markdown", "json", "latex"]
-    one = build(tmp_path / "one", cases=cases, formats=formats, parallel=False)
-    two = build(tmp_path / "two", cases=cases, formats=formats, parallel=True)
-    assert one.ok and two.ok
-    assert sorted(p.name for p in one.written) == sorted(p.name for p in two.written)
-    for path in one.written:
-        assert path.read_text() == (tmp_path / "two" / path.name).read_text(), path.name

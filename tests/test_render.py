@@ -87,3 +87,16 @@ def test_sections_fill_prose_from_values_and_render_in_both_formats(univariate):
     broken = replace(univariate, sections=(Section("x", "X", "uses {missing}"),))
     with pytest.raises(RenderError, match="missing"):
         render(broken, "markdown")
+
+
+@pytest.mark.parametrize("case", ["univariate", "standard", "full", "vae"])
+def test_spelling_out_macros_is_printing_without_them(case):
+    """Documents without a preamble reuse the macro printing with the macros spelled out: it must be exact."""
+    from derivation import derive
+    from derivation.printing import MACRO_STYLE
+
+    d = derive(case)
+    exprs = [d.start, *(s.expr for s in d.steps), *(i for s in d.steps for i in s.identities)]
+    exprs += [x for lm in d.lemmas() for x in (lm.start, *(s.expr for s in lm.steps))]
+    for expr in exprs:
+        assert MACRO_STYLE.spell_out(to_latex(expr, MACRO_STYLE)) == to_latex(expr, PLAIN_STYLE)
