@@ -8,6 +8,8 @@ document is reported and the others (and any earlier files) are left intact.
 from __future__ import annotations
 
 import contextlib
+import gc
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -81,31 +83,84 @@ def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, fo
 
 def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                  progress: Callable[[str], None] | None, report: BuildReport, titles: dict[str, str]) -> None:
-    """Derive each case once, draw its figures, write it in every format."""
-    renderer = Renderer()
+    """Derive each case once, draw its figures, write it in every format.
+
+    Figures are drawn by a worker process started before their case is derived. Once every case is
+    derived, the formats that print no LaTeX (Unicode text, code) are written by a forked process
+    while this one writes the LaTeX-based ones, which share their printed formulas.
+    """
     figure_formats = sorted({get_format(fmt).figure_format for fmt in format_names})
+    derived: dict[str, Derivation] = {}
     with contextlib.ExitStack() as stack:
-        drawing: list[tuple[str, FigureWorker]] = []  # figures being drawn while further cases are taken
+        drawing: list[tuple[str, FigureWorker]] = []  # figures being drawn while further cases are derived
         for case in cases:
-            # A worker process imports matplotlib and draws while this process derives and renders.
             worker = stack.enter_context(FigureWorker()) if CASES[case].figures else None
             try:
-                derivation = derive(case)
+                derived[case] = derive(case)
             except DerivationError as error:
                 report.failed.append((case, str(error)))
                 continue
-            titles[case] = derivation.title
+            titles[case] = derived[case].title
             if worker is not None:
-                worker.write(derivation, directory, figure_formats)
+                worker.write(derived[case], directory, figure_formats)
                 drawing.append((case, worker))
-            for fmt in format_names:
-                _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report,
-                           progress)
+        elsewhere = [fmt for fmt in format_names if get_format(fmt).style is None]
+        if len(elsewhere) == len(format_names) or "fork" not in multiprocessing.get_all_start_methods():
+            elsewhere = []
+        helper = _RenderHelper(derived, elsewhere, directory, progress) if elsewhere and derived else None
+        _write_all(derived, [fmt for fmt in format_names if fmt not in elsewhere], directory, progress, report)
+        if helper is not None:
+            helper.collect(report)
         for case, worker in drawing:
             try:
                 report.written.extend(worker.wait())
             except DerivationError as error:
                 report.failed.append((f"{case} figures", str(error)))
+
+
+def _write_all(derived: dict[str, Derivation], format_names: list[str], directory: Path,
+               progress: Callable[[str], None] | None, report: BuildReport) -> None:
+    renderer = Renderer()
+    for case, derivation in derived.items():
+        for fmt in format_names:
+            _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
+
+
+class _RenderHelper:
+    """A forked process writing some formats of the derived cases; :meth:`collect` adds what it did to a report."""
+
+    def __init__(self, derived: dict[str, Derivation], format_names: list[str], directory: Path,
+                 progress: Callable[[str], None] | None):
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        gc.freeze()  # a collection in either process would otherwise copy every shared page
+        self._process = context.Process(target=self._serve, args=(sender, derived, format_names, directory, progress),
+                                        daemon=True)
+        self._process.start()
+        sender.close()
+
+    @staticmethod
+    def _serve(sender, derived, format_names, directory, progress) -> None:
+        report = BuildReport()
+        try:
+            _write_all(derived, format_names, directory, progress, report)
+        except Exception as error:  # reported by the parent; the documents written stay
+            report.failed.append(("build", f"{type(error).__name__}: {error}"))
+        sender.send(([str(p) for p in report.written], report.failed))
+        sender.close()
+
+    def collect(self, report: BuildReport) -> None:
+        try:
+            written, failed = self._receiver.recv()
+        except EOFError:
+            report.failed.append(("build", "the process writing the text and code formats stopped early"))
+        else:
+            report.written.extend(Path(p) for p in written)
+            report.failed.extend(failed)
+        finally:
+            self._process.join()
+            self._receiver.close()
+            gc.unfreeze()
 
 
 def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Path, report: BuildReport,
