@@ -98,8 +98,23 @@ def _vector(symbol: Symbol) -> IndexedBase:
     return IndexedBase(symbol.name, positive=True) if symbol.is_positive else IndexedBase(symbol.name, real=True)
 
 
+class _TwoDensities:
+    """``q`` and ``p``, built by the subclass's ``_density(role)`` (0 for q, 1 for p), and the first line."""
+
+    @cached_property
+    def q(self) -> MvDensity:
+        return self._density(0)
+
+    @cached_property
+    def p(self) -> MvDensity:
+        return self._density(1)
+
+    def start(self) -> KL:
+        return KL(self.q, self.p)
+
+
 @dataclass(frozen=True)
-class DiagonalPair:
+class DiagonalPair(_TwoDensities):
     """q = N(m_q, diag(s_q**2)) and p = N(m_p, diag(s_p**2)) over x in R^d, in the user's vectors.
 
     ``means`` and ``scales`` are (q's, p's): an ``IndexedBase`` (one entry per coordinate) or a
@@ -170,17 +185,6 @@ class DiagonalPair:
     def _density(self, role: int) -> MvDensity:
         name = self.notation.name("q" if role == 0 else "p")
         return MvDensity(name, self.x, self._mean(self.means[role]), self._cov(self.scales[role]))
-
-    @cached_property
-    def q(self) -> MvDensity:
-        return self._density(0)
-
-    @cached_property
-    def p(self) -> MvDensity:
-        return self._density(1)
-
-    def start(self) -> KL:
-        return KL(self.q, self.p)
 
     def general(self) -> DiagonalPair:
         """The same pair at general d."""
@@ -380,7 +384,7 @@ def diagonal_pair(q: DistSpec, p: DistSpec) -> DiagonalPair:
 
 
 @dataclass(frozen=True)
-class FullPair:
+class FullPair(_TwoDensities):
     """q = N(m_q, S_q) and p = N(m_p, S_p) over x in R^k with the user's names: means are k x 1 matrix
     symbols or 0, covariances k x k symmetric positive-definite matrix symbols or c I for a number c."""
 
@@ -409,17 +413,6 @@ class FullPair:
         mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else ZeroMatrix(k, 1)
         cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else Identity(k)
         return MvDensity(self.notation.name("q" if role == 0 else "p"), self.x, mean, cov)
-
-    @cached_property
-    def q(self) -> MvDensity:
-        return self._density(0)
-
-    @cached_property
-    def p(self) -> MvDensity:
-        return self._density(1)
-
-    def start(self) -> KL:
-        return KL(self.q, self.p)
 
     def statements(self) -> tuple[Basic, ...]:
         return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
