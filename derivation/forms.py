@@ -96,19 +96,6 @@ def negate_term(expr: Expr) -> Expr:
     return neg(expr)
 
 
-def signed_terms(expr: Add) -> list[tuple[str, Expr]]:
-    """The terms of a display sum as a reader sees them: ``("", a), ("-", b), ("+", c)`` for ``a - b + c``.
-
-    Each term is returned without its leading minus sign (negated structurally, never re-evaluated).
-    """
-    out = []
-    for i, term in enumerate(expr.args):
-        negative = is_negative_term(term)
-        sign = "-" if negative else ("+" if i else "")
-        out.append((sign, negate_term(term) if negative else term))
-    return out
-
-
 def evaluated(expr: Expr) -> Expr:
     """The ordinary (evaluated) SymPy form of a display form: for comparison, never for display.
 

@@ -197,7 +197,7 @@ class TextbookLatexPrinter(LatexPrinter):
         return text if atomic else rf"\left({text}\right)"
 
     def _print_MatAdd(self, expr: MatAdd) -> str:
-        return " ".join(_signed_terms(self, expr))
+        return " ".join(self.signed_terms(expr))
 
     def _print_MatMul(self, expr: MatMul) -> str:
         factors = list(expr.args)
@@ -533,16 +533,6 @@ def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
             text = rf"\left({text}\right)"
         out.append(sign + text)
     return out
-
-
-def _pack(pieces: list[str], width: float) -> list[str]:
-    lines: list[str] = []
-    for piece in pieces:
-        if lines and visual_width(lines[-1] + piece) <= width:
-            lines[-1] += " " + piece
-        else:
-            lines.append(piece)
-    return lines
 
 
 def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None) -> list[str]:
