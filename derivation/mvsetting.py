@@ -30,8 +30,28 @@ def _dimension(notation: Notation, role: str) -> Symbol:
     return Symbol(notation.name(role), integer=True, positive=True)
 
 
+class TwoDensities:
+    """``q`` and ``p``, built by the subclass's ``_density(role)`` (0 for q, 1 for p), the first line
+    ``KL(q || p)``, and the statements ``q = N(mean, cov)``, ``p = ...`` of the document's Setting."""
+
+    @cached_property
+    def q(self) -> MvDensity:
+        return self._density(0)
+
+    @cached_property
+    def p(self) -> MvDensity:
+        return self._density(1)
+
+    def start(self) -> KL:
+        return KL(self.q, self.p)
+
+    def statements(self) -> tuple[Basic, ...]:
+        return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
+                     for d in (self.q, self.p))
+
+
 @dataclass(frozen=True)
-class FullSetting:
+class FullSetting(TwoDensities):
     """q = N(mu1, Sigma1) and p = N(mu2, Sigma2) over x in R^k, k symbolic."""
 
     notation: Notation = field(default_factory=Notation)
@@ -44,25 +64,10 @@ class FullSetting:
     def x(self) -> MatrixSymbol:
         return MatrixSymbol(self.notation.name("x"), self.dim, 1)
 
-    def _density(self, index: int) -> MvDensity:
-        n, k = self.notation, self.dim
-        return MvDensity(n.name("q" if index == 1 else "p"), self.x, MatrixSymbol(n.name("mu", index), k, 1),
+    def _density(self, role: int) -> MvDensity:
+        n, k, index = self.notation, self.dim, role + 1
+        return MvDensity(n.name("q" if role == 0 else "p"), self.x, MatrixSymbol(n.name("mu", index), k, 1),
                          MatrixSymbol(n.name("Sigma", index), k, k))
-
-    @cached_property
-    def q(self) -> MvDensity:
-        return self._density(1)
-
-    @cached_property
-    def p(self) -> MvDensity:
-        return self._density(2)
-
-    def start(self) -> KL:
-        return KL(self.q, self.p)
-
-    def statements(self) -> tuple[Basic, ...]:
-        return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
-                     for d in (self.q, self.p))
 
     def assumptions(self) -> tuple[Basic, ...]:
         return (InSpace(self.q.mean, self.dim), InSpace(self.p.mean, self.dim),

@@ -32,6 +32,7 @@ from .errors import UsageError
 from .families import Instantiation
 from .forms import evaluated, square
 from .mvnodes import Diag, IndexRange, InSpace, MvDensity, PositiveDefinite, Vec
+from .mvsetting import TwoDensities
 from .nodes import KL
 from .parse import DistSpec
 from .rules.matrix import FLIP_SIGN
@@ -98,23 +99,8 @@ def _vector(symbol: Symbol) -> IndexedBase:
     return IndexedBase(symbol.name, positive=True) if symbol.is_positive else IndexedBase(symbol.name, real=True)
 
 
-class _TwoDensities:
-    """``q`` and ``p``, built by the subclass's ``_density(role)`` (0 for q, 1 for p), and the first line."""
-
-    @cached_property
-    def q(self) -> MvDensity:
-        return self._density(0)
-
-    @cached_property
-    def p(self) -> MvDensity:
-        return self._density(1)
-
-    def start(self) -> KL:
-        return KL(self.q, self.p)
-
-
 @dataclass(frozen=True)
-class DiagonalPair(_TwoDensities):
+class DiagonalPair(TwoDensities):
     """q = N(m_q, diag(s_q**2)) and p = N(m_p, diag(s_p**2)) over x in R^d, in the user's vectors.
 
     ``means`` and ``scales`` are (q's, p's): an ``IndexedBase`` (one entry per coordinate) or a
@@ -384,7 +370,7 @@ def diagonal_pair(q: DistSpec, p: DistSpec) -> DiagonalPair:
 
 
 @dataclass(frozen=True)
-class FullPair(_TwoDensities):
+class FullPair(TwoDensities):
     """q = N(m_q, S_q) and p = N(m_p, S_p) over x in R^k with the user's names: means are k x 1 matrix
     symbols or 0, covariances k x k symmetric positive-definite matrix symbols or c I for a number c."""
 
@@ -413,10 +399,6 @@ class FullPair(_TwoDensities):
         mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else ZeroMatrix(k, 1)
         cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else Identity(k)
         return MvDensity(self.notation.name("q" if role == 0 else "p"), self.x, mean, cov)
-
-    def statements(self) -> tuple[Basic, ...]:
-        return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
-                     for d in (self.q, self.p))
 
     @property
     def parameters(self) -> tuple[Basic, ...]:
