@@ -5,7 +5,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sympy import Basic
+from sympy.printing.repr import ReprPrinter
+
 NBFORMAT, NBFORMAT_MINOR = 4, 5
+
+
+class SharedRepr(ReprPrinter):
+    """``srepr(expr, order="none")``, each node printed once per printer (memoised by identity).
+
+    The lines of a derivation written out at d = N share their pieces (each coordinate's term recurs from
+    line to line), so a document's lines cost about as much as their distinct pieces: linear in N.
+    The text is SymPy's own ``srepr``, character for character.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"order": "none"})
+        self._known: dict[int, tuple[Basic, str]] = {}
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, Basic):
+            return super()._print(expr, **kwargs)
+        known = self._known.get(id(expr))
+        if known is not None and known[0] is expr:
+            return known[1]
+        text = super()._print(expr)
+        self._known[id(expr)] = (expr, text)  # the node is kept alive, so its id is not reused meanwhile
+        return text
 
 
 def _markdown(index: int, source: str) -> dict[str, Any]:
