@@ -378,3 +378,29 @@ def test_cli_python_export_at_dim_10000_imports(tmp_path):
     assert cli.run(["derive", "diagonal", "--dim", "10000", "-f", "python", "-o", str(target)]) == 0
     function = _load(target.read_text())[FUNCTION_NAME]
     assert function(np.zeros(10000), np.ones(10000)) == 0
+
+
+# -- JSON at large dimension: srepr memoised by node, SymPy's text character for character -------------------
+
+
+@pytest.mark.parametrize("options", [{"case": "diagonal", "dim": 40}, {"case": "full"}, {"case": "dynamics"},
+                                     {"q": "DiagNormal(m, logvar=lv, dim=5)", "p": "DiagNormal(0, 1, dim=5)"},
+                                     {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"}])
+def test_json_srepr_is_sympys_srepr(options):
+    import json
+
+    from sympy import Derivative, Function, Integral, Matrix, srepr
+
+    from derivation.notebook import SharedRepr
+
+    options = dict(options)
+    d = derive(options.pop("case", None), **options)
+    document = json.loads(render(d, "json"))
+    assert [s["srepr"] for s in document["steps"]] == [srepr(s.expr, order="none") for s in d.steps]
+    assert document["result"]["srepr"] == srepr(d.result, order="none")
+    printer = SharedRepr()
+    f, x = Function("f"), Symbol("x")
+    lines = [*(s.expr for lm in d.lemmas() for s in lm.steps), *(i for s in d.steps for i in s.identities),
+             f(x) + Derivative(f(x), x), Integral(f(x), (x, 0, 1)), Matrix([[1, x], [x, 2]])]
+    for line in lines:
+        assert printer.doprint(line) == srepr(line, order="none")
