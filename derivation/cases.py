@@ -48,7 +48,9 @@ SectionsBuilder = Callable[[Derivation], "tuple[Section, ...]"]
 class Case:
     """A named derivation: ``summary`` is one line for ``kl-derive list``; ``description`` opens the document.
 
-    ``plans`` maps a route name to its plan; the first route is the default. ``takes_dim`` says
+    ``plans`` maps a route name to its plan; the first route is the default. ``route_descriptions``
+    (optional) gives a route its own opening paragraph when its argument differs from the default's
+    (a route not listed opens with ``description``). ``takes_dim`` says
     whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation; ``figures``
     says whether they include figures (so a command can prepare to draw them before deriving).
     """
@@ -62,6 +64,11 @@ class Case:
     takes_dim: bool = False
     sections: SectionsBuilder | None = None
     figures: bool = False
+    route_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def describe(self, options: Options) -> str:
+        """The opening paragraph for the chosen route (which describes that route's own argument)."""
+        return self.route_descriptions.get(options.route or "", self.description)
 
     def plan(self, options: Options) -> tuple[Rule, ...]:
         """The plan for the chosen route, after checking the options fit this case."""
@@ -222,6 +229,24 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _deferred_setting("diagonal_setting"),
             _Deferred("DIAGONAL_ROUTES"),
             takes_dim=True,
+            route_descriptions=MappingProxyType({
+                "full": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
+                        "prior is the standard normal. Both are Gaussians in d dimensions, so the divergence is a "
+                        "special case of the one between two Gaussians with arbitrary means and covariance "
+                        "matrices, derived in the lemma by the trace trick. We specialise that result to the "
+                        "diagonal covariance and the standard normal: the identity matrices drop out, the trace "
+                        "and the determinant of a diagonal matrix become a sum and a product over the "
+                        "coordinates, and the logarithm of the product becomes a sum. Every line follows from the "
+                        "one before by the rule named beside it, and every line has been checked.",
+                "kingma": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
+                          "prior is the standard normal. We follow Kingma and Welling (Auto-Encoding Variational "
+                          "Bayes, appendix B): the divergence is the integral of q log q minus the integral of "
+                          "q log p. Each of the two integrals is computed in a lemma from the Gaussian "
+                          "log-density and the first two moments of each coordinate; their normalising constants "
+                          "cancel when they are subtracted, and the two sums over the coordinates merge into one. "
+                          "Every line follows from the one before by the rule named beside it, and every line has "
+                          "been checked.",
+            }),
         ),
         Case(
             "vae",
