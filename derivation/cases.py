@@ -14,7 +14,6 @@ from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
     DISTRIBUTE,
-    FACTOR_OUT,
     GAUSSIAN_LOG_DENSITY,
     INTEGRAL_AS_EXPECTATION,
     KL_DEFINITION,
@@ -23,7 +22,7 @@ from .rules import (
     LOG_VARIANCE,
     SECOND_MOMENT,
     SHIFTED_SECOND_MOMENT,
-    VAE_ORDER,
+    VAE_FORM,
 )
 from .rules.terms import SPLIT_MEAN_VARIANCE
 from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
@@ -90,12 +89,12 @@ UNIVARIATE_PLAN: tuple[Rule, ...] = (
     COMBINE_LOG_DENSITIES,
     LINEARITY,
     SECOND_MOMENT,
-    SHIFTED_SECOND_MOMENT,
     CANCEL_AND_COLLECT,
+    SHIFTED_SECOND_MOMENT,
 )
 
 #: The univariate plan, then the rewrites that give the form VAE code implements.
-STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, FACTOR_OUT, VAE_ORDER)
+STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, VAE_FORM)
 
 
 class _Deferred(Mapping):
