@@ -154,6 +154,30 @@ def _dynamics(derivation: Derivation) -> tuple[Section, ...]:
     return dynamics_sections(derivation, general)
 
 
+def code_listing(derivation: Derivation) -> Section:
+    """An "In code" section: the result as the line of PyTorch VAE code computes, as a listing.
+
+    The line is printed from the result by ``code.torch_code`` (rule ``in-code``) and checked like a step:
+    the whitelist parser reads it back and it must equal the result, else :class:`StepRejected`.
+    """
+    from .mvcases import CODE_PLAN
+
+    setting = derivation.setting
+    chain = setting.checker().derive("vae-code", "In code", derivation.result, CODE_PLAN, setting)
+    line = chain.result
+    names = " and ".join(("mu", *line.names.values()))
+    return Section(
+        "code", "In code",
+        f"The result is one line of PyTorch over the vectors {names} the encoder outputs "
+        "(printed from the result and read back by the parser, which found it equal to the result):",
+        listing=line.text, listing_check=chain.checks[-1])
+
+
+def _vae_sections(derivation: Derivation) -> tuple[Section, ...]:
+    """The code listing, then the per-coordinate interpretation."""
+    return (code_listing(derivation), *per_coordinate_interpretation(derivation))
+
+
 def per_coordinate_interpretation(derivation: Derivation) -> tuple[Section, ...]:
     """An "Interpretation" section for a d-dimensional diagonal Gaussian against N(0, I) (e.g. the ``vae`` case).
 
@@ -253,11 +277,11 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the diagonal result in terms of the log-variances an encoder outputs, down to the line of code",
             "A VAE encoder outputs, for each latent coordinate, a mean and a log-variance. We take the divergence "
             "of the diagonal Gaussian from the standard normal prior, derived in the lemma, and rewrite it step by "
-            "step in those outputs until it is the line VAE code computes. Every line has been checked, the last "
-            "by parsing the code back.",
+            "step in those outputs; the result is what VAE code computes, and the line of code that does so "
+            "follows it. Every line has been checked, the code by parsing it back.",
             _deferred_setting("vae_setting"),
             _Deferred("VAE_ROUTES"),
-            sections=per_coordinate_interpretation,
+            sections=_vae_sections,
         ),
     )
 })

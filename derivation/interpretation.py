@@ -140,7 +140,7 @@ class Interpretation:
         self.setting = setting
         self.kl = setting.start()
         self.mu, self.sigma = setting.q.mean, setting.q.std
-        self.ell = Symbol(n.names.get("logvar", "ell"), real=True)
+        self.ell = Symbol(n.name("logvar"), real=True)
         self.t = n.positive("t")
         self.beta = n.positive("beta")
         self.f = Function("f")

@@ -81,8 +81,11 @@ DIAGONAL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
     "kingma": KINGMA_PLAN,
 })
 
-#: The diagonal result in the log-variance parameterisation, ending in the line VAE code has.
-VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE, IN_CODE)
+#: The diagonal result in the log-variance parameterisation (the line VAE code computes, see :data:`CODE_PLAN`).
+VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE)
+
+#: The vae result as one line of PyTorch, parsed back and checked: shown as a listing after the result.
+CODE_PLAN: tuple[Rule, ...] = (IN_CODE,)
 VAE_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"logvar": VAE_PLAN})
 
 

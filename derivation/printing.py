@@ -154,7 +154,7 @@ class TextbookLatexPrinter(LatexPrinter):
     def _name(self, label: Basic) -> str:
         """A symbol's name as a textbook writes it; several plain letters read as one word (``\\mathrm{logvar}``)."""
         name = str(label)
-        if len(name) > 1 and name.isalpha() and name.lower() not in _GREEK:
+        if len(name) > 1 and name.isalpha() and name.lower() not in _GREEK and name != "ell":  # ell: \ell
             return rf"\mathrm{{{name}}}"
         return self._print(Symbol(name))
 
@@ -249,6 +249,8 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_IndexRange(self, expr: IndexRange) -> str:
         index, dim = expr.args
+        if dim.is_Integer and dim <= 4:  # j = 1, 2, 3: every value, never "1, ..., 3"
+            return rf"{self._print(index)} = " + ", ".join(str(i) for i in range(1, int(dim) + 1))
         return rf"{self._print(index)} = 1, \ldots, {self._print(dim)}"
 
     def _print_CodeLine(self, expr: CodeLine) -> str:

@@ -319,6 +319,7 @@ class _Context:
             "facts": [{"latex": self.show(f.statement), "text": self.prose(f.text, section.values),
                        "method": f.check.method if f.check else None} for f in section.facts],
             "figures": [self.figure(f, section) for f in section.figures],
+            "listing": section.listing,
         }
 
     def figure(self, figure, section: Section) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from .printing import PrintStyle
 
 #: Roles whose symbol names ``--notation role=name`` may change.
 ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t"})
+#: Roles whose default symbol is not the role's own name: one log-variance symbol, ``\ell``, in every document.
+_DEFAULT_NAMES = {"logvar": "ell"}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _LOGS = {"log": r"\log", "ln": r"\ln"}
 _EXPECTATIONS = {"mathbb": r"\mathbb{E}", "E": r"\mathrm{E}"}
@@ -37,7 +39,7 @@ class Notation:
     expectation: str = "mathbb"
 
     def name(self, role: str, index: int | str | None = None) -> str:
-        base = self.names.get(role, role)
+        base = self.names.get(role, _DEFAULT_NAMES.get(role, role))
         return base if index is None else f"{base}{index}"
 
     def real(self, role: str, index: int | str | None = None) -> Symbol:

@@ -268,8 +268,9 @@ def _in_code(expr: Expr, setting) -> Expr:
     """The line as code: the same expression, shown as the PyTorch line that computes it."""
     if isinstance(expr, CodeLine):
         raise RuleNotApplicable("already code")
+    names = getattr(setting, "code_names", None) or {}
     try:
-        return CodeLine(expr, torch_code(expr))
+        return CodeLine(expr, torch_code(expr, names), names)
     except ValueError as error:
         raise RuleNotApplicable(str(error)) from None
 
