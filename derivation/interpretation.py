@@ -205,6 +205,11 @@ class Interpretation:
         return Named(self.setting.notation.names.get("K", "K"), self.closed_form, (self.mu, self.sigma))
 
     @cached_property
+    def k_definition(self) -> Derivation:
+        """``K(mu, sigma) = 1/2 mu^2 + 1/2 (sigma^2 - log sigma^2 - 1)``: the name the gradient lines use, defined."""
+        return self.derive("k-definition", "The closed form as a function", self.named, (UNFOLD,))
+
+    @cached_property
     def grad_mu(self) -> Derivation:
         return self.derive("gradient-mu", "Gradient in the mean", Derivative(self.named, self.mu),
                            (UNFOLD, *DIFFERENTIATE))
@@ -335,7 +340,8 @@ class Interpretation:
         return (
             sign_fact(Ge(self.mean_term, 0, evaluate=False), "the mean term is a square"),
             sign_fact(Gt(self.f_second.result, 0, evaluate=False), "the curvature of {f}: {f} is strictly convex"),
-            Fact(Eq(Subs(Derivative(f(t), t), t, self.t_star), 0), "{t_star} is the only zero of the slope",
+            Fact(Eq(Subs(Derivative(f(t), t), t, self.t_star), 0), "the slope vanishes at {t_star}, and only there: its derivative, the curvature, is "
+                 "positive, so the slope is increasing",
                  _established("the only admissible zero of the slope (a root of its numerator)")),
             self.value_fact(f(self.t_star), self.f_expr.subs(t, self.t_star), "the minimum value of {f}"),
             self.zero_fact(),
