@@ -65,7 +65,8 @@ DIAGONAL_PLAN: tuple[Rule, ...] = (
 
 #: The full-covariance result, specialised to Sigma1 = diag(sigma**2), Sigma2 = I, mu2 = 0.
 SPECIALISED_PLAN: tuple[Rule, ...] = (
-    FULL_RESULT, SIMPLIFY_IDENTITIES, FLIP_SIGN, DIAGONAL_TRACE, SQUARED_NORM, DIAGONAL_DETERMINANT, LOG_OF_PRODUCT, MERGE_SUMS, VAE_ORDER_IN_SUM,
+    FULL_RESULT, SIMPLIFY_IDENTITIES, FLIP_SIGN, DIAGONAL_TRACE, SQUARED_NORM, DIAGONAL_DETERMINANT, LOG_OF_PRODUCT,
+    MERGE_SUMS, VAE_ORDER_IN_SUM,
 )
 
 #: Kingma and Welling, appendix B: the integrals of q log q and of q log p, each computed, then subtracted.

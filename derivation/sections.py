@@ -168,8 +168,7 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "unbounded as the standard deviation shrinks, {limit_sigma}; in the log-variance it is bounded below, "
         "{limit_ell}, because the chain rule multiplies the gradient in the standard deviation by {dsigma_dell}, "
         "which shrinks with the standard deviation. The divergence is convex in both parameterisations (facts "
-        "below): the Hessian in {mu} and {ell} has positive leading minors (its entries are the second "
-        "derivatives; the minors are listed below), and the "
+        "below): the Hessian in {mu} and {ell} (displayed below) has positive leading minors, and the "
         "curvature in {sigma} is {sigma_curvature_eq}, positive as well. The difference is conditioning. Near a "
         "standard deviation of 0 the curvature in {sigma} is unbounded too, {limit_curvature}, so plain gradient "
         "steps in it become arbitrarily large there, and a standard deviation must be kept positive by hand; "
@@ -232,7 +231,8 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         _section("minimum", "Never negative, and zero only at the prior", minimum_text, values,
                  (it.f_prime, it.f_second), it.minimum_facts(), (figures["map"],)),
         _section("gradients", "Gradients: what the optimiser sees", gradients_text, values,
-                 (it.k_definition, it.grad_mu, it.grad_sigma, it.in_logvar, it.grad_ell), it.convexity_facts(),
+                 (it.k_definition, it.grad_mu, it.grad_sigma, it.in_logvar, it.grad_ell, it.hessian_display),
+                 it.convexity_facts(),
                  (figures["field"],)),
         _section("beta", "Weighting the regulariser", beta_text, values, (it.grad_mu_beta, it.grad_ell_beta),
                  it.beta_coordinate_facts()),

@@ -51,7 +51,7 @@ from .numeric import number_at
 from .parse import DistSpec, parse_claim, parse_spec
 from .rules.algebra import COLLECT_LIKE_TERMS
 from .rules.base import factors, rebuild, rewrite_or_refuse, terms
-from .rules.logs import RECIPROCAL_LOG, without_reciprocal_logs
+from .rules.logs import without_reciprocal_logs
 from .setting import Notation, Setting, gaussian_pair
 from .verify import PROBES, Checker, symbolic_reason
 
@@ -159,9 +159,9 @@ def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Ba
 def _substitute_scales(expr: Expr, setting) -> Rewrite:
     """``sigma_q -> exp(w/2)`` (or ``sigma_j -> exp(lv_j/2)`` entry by entry): each fresh scale becomes its
     definition in the user's parameters."""
-    out, reciprocal = without_reciprocal_logs(
+    out, reciprocals = without_reciprocal_logs(
         rewrite_or_refuse(expr, setting.definition_of, "scale defined by a parameterisation"))
-    return Rewrite(out, setting.definition_identities(expr) + (RECIPROCAL_LOG if reciprocal else ()))
+    return Rewrite(out, setting.definition_identities(expr) + reciprocals)
 
 
 def _has_symbolic_root(expr: Expr) -> bool:
@@ -450,7 +450,8 @@ def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
     setting = diagonal_pair(q, p)
     fresh = bool(setting.fresh)
     return Variant(
-        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE, COLLECT_LIKE_TERMS),
+        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE,
+                                                                  COLLECT_LIKE_TERMS),
         title="KL divergence between two Gaussians with diagonal covariance",
         description=(
             "We derive the Kullback-Leibler divergence between the two Gaussian densities with diagonal covariance "

@@ -30,32 +30,43 @@ RECIPROCAL_LOG: tuple[Eq, ...] = (
 )
 
 
-def without_reciprocal_logs(expr: Expr) -> tuple[Expr, bool]:
-    """``expr`` with every ``c log(1/a)`` written ``-c log a`` (a > 0), and whether any was.
+def _reciprocal_base(e: Expr) -> Expr | None:
+    """``a`` when ``e`` is a reciprocal ``a**-k`` (printed as a fraction ``1/a**k``), else None."""
+    if e.is_Pow and e.args[1].is_Number and e.args[1].is_negative:
+        return Pow(e.args[0], -e.args[1])
+    return None
+
+
+def without_reciprocal_logs(expr: Expr) -> tuple[Expr, tuple[Eq, ...]]:
+    """``expr`` with every ``c log(1/a)`` written ``-c log a`` and every ``log((1/a) / (1/b))`` written
+    ``log(b / a)`` (a, b > 0), and the identities that used.
 
     A textbook never prints the logarithm of a reciprocal; rules that would produce one (substituting
-    ``|I| = 1`` or ``sigma = 1/sqrt(t)``) pass their line through here and cite :data:`RECIPROCAL_LOG`.
+    ``|I| = 1`` or ``sigma = 1/sqrt(t)``) pass their line through here and cite what it returns.
     """
-    found = False
+    used: dict[str, tuple[Eq, ...]] = {}
 
     def match(e: Expr) -> Expr | None:
-        nonlocal found
         c, rest = S.One, e
         if e.is_Mul and len(e.args) == 2 and e.args[0].is_Number:
             c, rest = e.args
         if not isinstance(rest, log):
             return None
         arg = rest.args[0]
-        if arg.is_Pow and arg.args[1].is_Number and arg.args[1].is_negative:  # 1/sqrt(t), printed as a fraction
-            parts = (S.One, Pow(arg.args[0], -arg.args[1]))
-        else:
-            parts = _numerator_denominator(arg)
-        if parts is None or parts[0] != 1:
+        alone = _reciprocal_base(arg)  # 1/sqrt(t), printed as a fraction
+        parts = (S.One, alone) if alone is not None else _numerator_denominator(arg)
+        if parts is None:
             return None
-        found = True
+        top, bottom = _reciprocal_base(parts[0]), _reciprocal_base(parts[1])
+        if top is not None and bottom is not None:
+            return mul(c, log(frac(bottom, top)))  # (1/a) / (1/b) = b / a: no law of logarithms used
+        if parts[0] != 1:
+            return None
+        used["log"] = RECIPROCAL_LOG
         return neg(log(parts[1])) if c == 1 else mul(-c, log(parts[1]))
 
-    return rewrite_nodes(expr, match), found
+    out = rewrite_nodes(expr, match)
+    return out, tuple(i for group in used.values() for i in group)
 
 
 def _log_of_ratio(expr: Expr, setting: Setting) -> Rewrite:

@@ -19,7 +19,7 @@ from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..nodes import KL
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
-from .logs import RECIPROCAL_LOG, without_reciprocal_logs
+from .logs import without_reciprocal_logs
 
 _n = Symbol("n", integer=True, positive=True)
 _A = MatrixSymbol("A", _n, _n)
@@ -84,10 +84,10 @@ def _simplify_identities(expr: Expr, setting) -> Rewrite:
             return e
         return e
 
-    out, reciprocal = without_reciprocal_logs(walk(expr))  # log(|I| / |A|) = log(1 / |A|) = -log |A|
+    out, reciprocals = without_reciprocal_logs(walk(expr))  # log(|I| / |A|) = log(1 / |A|) = -log |A|
     if out == expr:
         raise RuleNotApplicable("no identity matrix or zero vector to drop")
-    return Rewrite(out, tuple(used.values()) + (RECIPROCAL_LOG if reciprocal else ()))
+    return Rewrite(out, tuple(used.values()) + reciprocals)
 
 
 def _of_diagonal(operation: type[Trace] | type[Determinant], big: type[Sum] | type[Product]):
