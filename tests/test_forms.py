@@ -123,7 +123,11 @@ def test_dynamics_defines_k_and_uses_d_for_one_variable():
     assert definition > first_k and "Write $K(\\mu, \\sigma)$ for the closed form" in markdown
     assert r"\frac{\partial t}{\partial t}" not in markdown and r"\frac{d}{d t} t" in markdown
     assert r"\partial f(t)" not in markdown and r"\frac{d}{d t} f(t) = 1 - \frac{1}{t}" in markdown
-    assert r"\begin{matrix}" not in markdown  # no inline Hessian in the prose
+    displays = markdown.split("$$")[1::2]  # the $$ ... $$ blocks
+    prose = "".join(markdown.split("$$")[0::2])
+    assert r"\begin{matrix}" not in prose  # before: the inline "H = [[1, 0], [0, e^l / 2]]" in a paragraph
+    assert any(r"H(\mu, \ell) &= \left[\begin{matrix}1 & 0\\0 & \frac{1}{2} e^{\ell}\end{matrix}\right]" in block
+               for block in displays)
     assert "is the only zero of the slope" not in markdown
     assert "and only there: its derivative, the curvature, is positive" in markdown
 
