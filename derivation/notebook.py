@@ -96,7 +96,8 @@ def json_document(ctx: dict[str, Any]) -> str:
         "lemmas": [{"number": lm["number"], "title": lm["title"], "statement": lm["statement"],
                     "steps": steps(lm["steps"])} for lm in ctx["lemmas"]],
         "sections": [{"key": s["key"], "title": s["title"], "text": s["text"],
-                      "facts": s["facts"]} for s in ctx["sections"]],
+                      "facts": s["facts"], **({"listing": s["listing"]} if s.get("listing") else {})}
+                     for s in ctx["sections"]],
         "checks": ctx["checks"],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

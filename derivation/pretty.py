@@ -83,6 +83,12 @@ class TextbookPrettyPrinter(PrettyPrinter):
         return super()._print_Mul(expr)
 
     # -- vectors, matrices and indexed symbols ---------------------------------------------------------
+    def _print_Symbol(self, expr: Symbol, bold_name: bool = False) -> prettyForm:
+        """The log-variance ``ell`` as the letter the other formats print, ``ℓ`` (``ell_j`` as ``ℓ_j``)."""
+        if expr.name == "ell" or expr.name.startswith("ell_"):
+            return prettyForm("ℓ" + expr.name[3:])
+        return super()._print_Symbol(expr, bold_name)
+
     def _text(self, expr: Basic) -> str:
         return self._print(expr).render(**self._settings)
 

@@ -139,3 +139,25 @@ def test_diagonal_routes_have_their_own_introduction():
     assert len({paper, full, kingma}) == 3
     assert "trace trick" in full and "special case" in full and "factorise" not in full
     assert "Kingma and Welling" in kingma and "q log q" in kingma
+
+
+def test_the_log_variance_reads_ell_in_every_format():
+    """Before: ell_j in the text format, \\mathrm{ell}_j in dynamics, logvar_j in vae."""
+    vae, standard = derive("vae"), derive("standard")
+    for d in (vae, standard):
+        text = render(d, "text")
+        assert "ℓ" in text and not re.search(r"\bell(_j)?\b", text)
+    assert "ℓ_j" in render(vae, "text")
+    for fmt in ("latex", "beamer", "latex-fragment", "markdown"):
+        assert r"\mathrm{logvar}" not in render(vae, fmt) and r"\ell_{j}" in render(vae, fmt), fmt
+
+
+def test_the_code_listing_is_in_every_format():
+    import json
+
+    vae = derive("vae")
+    line = "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
+    sections = json.loads(render(vae, "json"))["sections"]
+    assert sections[0]["key"] == "code" and sections[0]["listing"] == line
+    assert r"\texttt{" + line + "}" in render(vae, "beamer")
+    assert line in render(vae, "ipynb") and line in render(vae, "latex-fragment")
