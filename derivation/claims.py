@@ -725,8 +725,8 @@ def _failure(requirements: tuple[Requirement, ...], index: Symbol, point: Mappin
 
 
 #: Values each kind of parameter takes in the search for a point where the claim's code is not defined.
-GRID_REAL = (0, -1, 1, -0.5, 0.5, -2, 2, -10, 10, Fraction(1, 1000), Fraction(-1, 1000))
-GRID_POSITIVE = (1, Fraction(1, 2), 2, 10, Fraction(1, 1000), 100)
+GRID_REAL = tuple(map(Fraction, ("0", "-1", "1", "-1/2", "1/2", "-2", "2", "-10", "10", "1/1000", "-1/1000")))
+GRID_POSITIVE = tuple(map(Fraction, ("1", "1/2", "2", "10", "1/1000", "100")))
 #: Points of that search (the grid's diagonal first, then random combinations).
 GRID_POINTS = 40
 
@@ -750,33 +750,50 @@ def grid(parameters: tuple[Basic, ...], dim: int | None = None, seed: int = 2_60
     return points
 
 
-def _pick(choices: tuple[int | Fraction, ...], k: int, rng: random.Random) -> Any:
+def _pick(choices: tuple[Fraction, ...], k: int, rng: random.Random) -> Any:
     """The ``k``-th grid value: the same for every parameter on the diagonal, then drawn at random."""
     value = choices[k % len(choices)] if k < len(GRID_REAL) else rng.choice(choices)
     return mpmath.mpf(value.numerator) / value.denominator
 
 
-def _univariate_proof(requirement: Requirement) -> bool:
-    """Whether a requirement on a polynomial in one symbol holds on that symbol's whole domain."""
-    from sympy import Interval, Poly, S, oo, solveset
+def _univariate(requirement: Requirement) -> tuple[bool, tuple[Symbol, Expr] | None]:
+    """For a requirement on a polynomial in one parameter (degree 4 at most): whether it holds on the parameter's
+    whole domain, and if not, ``(parameter, a value where it fails)``. ``(False, None)`` for anything else."""
+    from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
 
     e = requirement.expr
     if len(e.free_symbols) != 1 or e.has(Indexed):
-        return False
+        return False, None
     (symbol,) = e.free_symbols
     if not e.is_polynomial(symbol) or Poly(e, symbol).degree() > 4:
-        return False
+        return False, None
     domain = Interval.open(0, oo) if symbol.is_positive else S.Reals
-    bad = {">0": e <= 0, ">=0": e < 0, "!=0": None}[requirement.relation]
-    if bad is None:
-        return not solveset(e, symbol, domain)
-    return solveset(bad, symbol, domain) == S.EmptySet
+    bad = solveset({">0": e <= 0, ">=0": e < 0, "!=0": e}[requirement.relation] if requirement.relation != "!=0"
+                   else e, symbol, domain)
+    if bad == S.EmptySet:
+        return True, None
+    part = bad.args[0] if isinstance(bad, Union) else bad
+    if isinstance(part, FiniteSet) and part.args and part.args[0].is_real:
+        return False, (symbol, part.args[0])
+    if isinstance(part, Interval):
+        low, high = part.inf, part.sup
+        value = (low + high) / 2 if low.is_finite and high.is_finite else high - 1 if high.is_finite else low + 1
+        return False, (symbol, value)
+    return False, None
 
 
 def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters: tuple[Basic, ...],
                 dim: int | None) -> tuple[dict[Basic, Any], str] | None:
-    """A point of the grid where the claim's code is not defined, with the reason, if there is one."""
-    for point in grid(parameters, dim):
+    """A point where the claim's code is not defined, with the reason, if one is found: on a grid, or from the
+    exact solution of a requirement on one parameter."""
+    points = grid(parameters, dim)
+    for requirement in requirements:
+        _, witness = _univariate(requirement)
+        if witness is not None:
+            symbol, value = witness
+            with mpmath.workdps(DIGITS + 10):
+                points.insert(0, {**points[0], symbol: mpmath.mpf(sstr(value.evalf(DIGITS + 10)))})
+    for point in points:
         reason = _failure(requirements, index, point)
         if reason is not None:
             return point, reason
@@ -951,10 +968,10 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
             point, why = gap
             return refuted("real-valued: the claim's code is not defined at every admissible point", point, None,
                            value_at(truth, point), why, None, False)
-        if not all(_univariate_proof(r) for r in requirements):
+        if not all(_univariate(r)[0] for r in requirements):
             domain_note = ("; the claim's code is defined at every point tried, but that it is defined everywhere "
-                           "(" + ", ".join(f"{sstr(r.expr)} {r.relation[0]} {r.relation[1:]}".replace("= 0", "=0")
-                                           for r in requirements) + ") was not proved")
+                           "(" + ", ".join(f"{sstr(r.expr)} {r.relation[:-1]} 0" for r in requirements)
+                           + ") was not proved")
     try:
         reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
                                                                     clock.left() / 2)

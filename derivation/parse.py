@@ -657,7 +657,7 @@ class _PyText:
     def parse(self) -> ast.expr:
         # ``lambda`` as a name (a Greek letter): spelled with U+2113, which Python's NFKC normalisation of
         # identifiers reads back as "lambda" (one character for one, so every position stays)
-        source = _LAMBDA_NAME.sub("\u2113ambda", self.src)
+        source = self.src = _LAMBDA_NAME.sub("\u2113ambda", self.src)  # positions are read from what is parsed
         try:
             tree = _ast_eval(source)
         except SyntaxError as err:
