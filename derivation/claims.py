@@ -680,10 +680,24 @@ def _distance(claimed: Value, true: Value) -> float:
 # ----------------------------------------------------------------------------------------------------
 
 
-def _proved(requirement: Requirement) -> bool:
-    """Whether the symbols' assumptions show the requirement for every admissible value (e.g. ``exp(lv) > 0``)."""
-    e = requirement.expr
-    return bool({">0": e.is_positive, ">=0": e.is_nonnegative, "!=0": e.is_nonzero}[requirement.relation])
+def _proved(requirement: Requirement, index: Symbol) -> bool:
+    """Whether the symbols' assumptions show the requirement for every admissible value (e.g. ``exp(lv) > 0``),
+    or (a polynomial in one parameter) its exact solution does."""
+    e = _scalar(requirement.expr, index)[0]
+    if {">0": e.is_positive, ">=0": e.is_nonnegative, "!=0": e.is_nonzero}[requirement.relation]:
+        return True
+    return _univariate(requirement, index)[0]
+
+
+def _scalar(expr: Expr, index: Symbol) -> tuple[Expr, dict[Symbol, IndexedBase]]:
+    """``expr`` with each vector entry at ``index`` replaced by a symbol of its assumptions (all coordinates are
+    alike), and those symbols' vectors; a sum over the coordinates stays as it is."""
+    if expr.has(Sum):
+        return expr, {}
+    entries = {e for e in expr.atoms(Indexed) if e.indices == (index,)}
+    stand_ins = {e: Dummy(str(e.base.label), positive=True) if e.is_positive else Dummy(str(e.base.label), real=True)
+                 for e in entries}
+    return expr.xreplace(stand_ins), {d: e.base for e, d in stand_ins.items()}
 
 
 def _met(relation: str, value: Value) -> bool:
@@ -713,8 +727,11 @@ def _failure(requirements: tuple[Requirement, ...], index: Symbol, point: Mappin
     """Why the claim's code is not defined at ``point`` (each coordinate tried), or None where it is."""
     size = next((len(v) for v in point.values() if isinstance(v, list)), 0)
     for requirement in requirements:
-        coordinates = range(1, size + 1) if requirement.expr.has(index) else (None,)
-        for i in coordinates:
+        coordinates: Any = (None,)
+        if requirement.expr.has(index):  # each distinct coordinate once
+            bases = sorted({e.base for e in requirement.expr.atoms(Indexed)}, key=str)
+            coordinates = {tuple(point[b][i - 1] for b in bases): i for i in range(size, 0, -1)}.values()
+        for i in sorted(coordinates, key=lambda c: c or 0):
             at = dict(point) if i is None else {**point, index: mpmath.mpf(i)}
             value = value_at(requirement.expr, at)
             if _unstable(value) or _met(requirement.relation, value):
@@ -744,8 +761,11 @@ def grid(parameters: tuple[Basic, ...], dim: int | None = None, seed: int = 2_60
             if s in point:
                 continue
             choices = GRID_POSITIVE if s.is_positive else GRID_REAL
-            point[s] = [_pick(choices, k, rng) for _ in range(size)] if isinstance(s, IndexedBase) \
-                else _pick(choices, k, rng)
+            if isinstance(s, IndexedBase):  # a long vector: one value in every coordinate
+                entries = size if size <= 4 else 1
+                point[s] = [_pick(choices, k, rng) for _ in range(entries)] * (size // entries)
+            else:
+                point[s] = _pick(choices, k, rng)
         points.append(point)
     return points
 
@@ -756,15 +776,17 @@ def _pick(choices: tuple[Fraction, ...], k: int, rng: random.Random) -> Any:
     return mpmath.mpf(value.numerator) / value.denominator
 
 
-def _univariate(requirement: Requirement) -> tuple[bool, tuple[Symbol, Expr] | None]:
-    """For a requirement on a polynomial in one parameter (degree 4 at most): whether it holds on the parameter's
-    whole domain, and if not, ``(parameter, a value where it fails)``. ``(False, None)`` for anything else."""
+def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Basic, Expr] | None]:
+    """For a requirement on a polynomial in one parameter (or one vector's entries; degree 4 at most): whether it
+    holds on the parameter's whole domain, and if not, ``(parameter, a value where it fails)`` (a vector then has
+    that value in every coordinate). ``(False, None)`` for anything else."""
     from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
 
-    e = requirement.expr
-    if len(e.free_symbols) != 1 or e.has(Indexed):
+    e, vectors = _scalar(requirement.expr, index)
+    if len(e.free_symbols) != 1 or e.has(Indexed, Sum):
         return False, None
     (symbol,) = e.free_symbols
+    parameter = vectors.get(symbol, symbol)
     if not e.is_polynomial(symbol) or Poly(e, symbol).degree() > 4:
         return False, None
     domain = Interval.open(0, oo) if symbol.is_positive else S.Reals
@@ -774,11 +796,11 @@ def _univariate(requirement: Requirement) -> tuple[bool, tuple[Symbol, Expr] | N
         return True, None
     part = bad.args[0] if isinstance(bad, Union) else bad
     if isinstance(part, FiniteSet) and part.args and part.args[0].is_real:
-        return False, (symbol, part.args[0])
+        return False, (parameter, part.args[0])
     if isinstance(part, Interval):
         low, high = part.inf, part.sup
         value = (low + high) / 2 if low.is_finite and high.is_finite else high - 1 if high.is_finite else low + 1
-        return False, (symbol, value)
+        return False, (parameter, value)
     return False, None
 
 
@@ -788,11 +810,13 @@ def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters
     exact solution of a requirement on one parameter."""
     points = grid(parameters, dim)
     for requirement in requirements:
-        _, witness = _univariate(requirement)
+        _, witness = _univariate(requirement, index)
         if witness is not None:
-            symbol, value = witness
+            parameter, value = witness
             with mpmath.workdps(DIGITS + 10):
-                points.insert(0, {**points[0], symbol: mpmath.mpf(sstr(value.evalf(DIGITS + 10)))})
+                number = mpmath.mpf(sstr(value.evalf(DIGITS + 10)))
+            old = points[0][parameter]
+            points.insert(0, {**points[0], parameter: [number] * len(old) if isinstance(old, list) else number})
     for point in points:
         reason = _failure(requirements, index, point)
         if reason is not None:
@@ -906,7 +930,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         raise UsageError("verify takes Normal or DiagNormal specs; claims about MvNormal pairs (matrices) are not "
                          "supported: derive the pair instead")
     claimed, parsed, index = v.read_claim(claim)
-    requirements = tuple(r for r in parsed.requirements if not _proved(r))
+    requirements = tuple(r for r in parsed.requirements if not _proved(r, index))
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
     points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None)
@@ -968,10 +992,9 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
             point, why = gap
             return refuted("real-valued: the claim's code is not defined at every admissible point", point, None,
                            value_at(truth, point), why, None, False)
-        if not all(_univariate(r)[0] for r in requirements):
-            domain_note = ("; the claim's code is defined at every point tried, but that it is defined everywhere "
-                           "(" + ", ".join(f"{sstr(r.expr)} {r.relation[:-1]} 0" for r in requirements)
-                           + ") was not proved")
+        shown = ", ".join(f"{sstr(r.expr.xreplace({index: Symbol('j')}))} {r.relation[:-1]} 0" for r in requirements)
+        domain_note = (f"; the claim's code is defined at every point tried, but that it is defined everywhere "
+                       f"({shown}) was not proved")
     try:
         reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
                                                                     clock.left() / 2)
