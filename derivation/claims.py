@@ -5,15 +5,29 @@ the pair's setting; nothing the user wrote is executed. The truth is the closed 
 derives (the rules only: the same plan is verified step by step by ``derive``), and an independent
 witness checks that closed form against the definition itself, by quadrature, at every point used.
 
+The claim means what its code computes over the real numbers. SymPy's arithmetic is complex-valued
+(``sqrt(mu)**2`` is ``mu``, ``0*log(mu)`` is 0), so the parser records where the code is defined (a
+:class:`~derivation.parse.Requirement` per logarithm, root, non-integer power and division, before SymPy
+simplifies them away); the claim's value is *undefined* wherever one fails.
+
 The decision, cheapest first:
 
-1. **Numeric**: the claim and the truth at random admissible points, in 30-digit arithmetic. Any
-   disagreement refutes the claim; the point is reported, with a diagnosis when the claim matches a
-   simple relative of the truth (sign, constant factor or offset, reversed direction, a parameter
-   read in the wrong parameterisation, the log term halved or doubled).
-2. **Symbolic**: the difference reduced to 0 by a few cheap normal forms, then (bounded in time,
-   in a child process) by ``simplify``. A proof plus numeric agreement means the claim holds.
-3. Agreement without a proof in the time budget is reported as *undecided*, with the evidence.
+1. **Numeric**: the claim and the truth at random admissible points, in 30-digit arithmetic (agreement
+   means 27 digits). Any disagreement, or a point where the claim's code is undefined, refutes the
+   claim; the point is reported, with a diagnosis: why the code is undefined there, or the simple
+   relative of the truth the claim matches (sign, constant factor or offset, reversed direction, a
+   parameter read in the wrong parameterisation, the log term halved or doubled), or else the
+   difference claim - KL itself when it has a short form (never a vacuous one).
+2. **Domain**: each requirement not shown by the symbols' assumptions (or, for a polynomial in one
+   parameter, by its exact solution) is searched for a failure on a grid through 0; a failure refutes
+   the claim at that point, and none found leaves the verdict undecided.
+3. **Symbolic**: the difference reduced to 0 by a few cheap normal forms, then (bounded in time,
+   in a child process) by ``simplify``. A proof plus numeric agreement means the claim holds; a
+   difference that reduces to something nonzero at the random points refutes it.
+4. Agreement without a proof in the time budget is reported as *undecided*, with the evidence.
+
+A code claim whose float literal, read as the exact number it is the double-precision rounding of, makes
+the claim exactly KL(q || p) (proved symbolically) "holds to double precision" (``Verdict.precision``).
 
 Claims whose expansion could be huge are evaluated in the bounded child too, so a call never hangs.
 """

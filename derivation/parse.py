@@ -8,7 +8,9 @@ that would take too long to build), surfaces as :class:`~derivation.errors.Parse
 one-line message and, where known, the 0-based character position of the problem.
 
 Specs (:func:`parse_spec`) are Python calls such as ``Normal(mu, sigma)``, ``Normal(m, logvar=lv)``,
-``DiagNormal(0, 1, dim=d)`` or ``MvNormal(m, cov=S, dim=k)``.
+``DiagNormal(0, 1, dim=d)`` or ``MvNormal(m, cov=S, dim=k)``; a number may be a quotient (``1/2``), a
+name is ASCII or has Greek letters (spelled out: ``σ`` is ``sigma``), and names the documents use for
+something else (:data:`RESERVED_NAMES`: ``pi``, ``e``, ``q``, ``p``, function names) are refused.
 
 Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`claim_syntax`:
 
@@ -20,9 +22,16 @@ Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`c
   constants ``pi`` (when no symbol is called ``pi``), ``math.pi``/``np.pi``/``torch.pi`` and
   ``math.e``/``np.e``. ``sum``/``mean`` accept (and ignore) one axis given as an integer, positionally
   or as ``dim=``/``axis=``.
-* **LaTeX** (see :class:`_LatexParser` for the grammar). Reading conventions:
+  ``lambda`` is a name (a lambda expression is still refused); Greek letters in names are spelled out
+  (``μ`` is ``mu``). In a reduction over a reduction, ``torch.mean(x.sum(dim=1), dim=0)`` (every vector
+  inside the inner one), the inner one runs over the latent coordinates and the outer one over a batch
+  of examples: for the one example a claim is about, it is the inner value.
+* **LaTeX** (see :class:`_LatexParser` for the grammar), optionally wrapped in ``$...$``, ``$$...$$``,
+  ``\\(...\\)`` or ``\\[...\\]`` and after ``\\mathrm{KL}(q \\| p) =``. Reading conventions:
 
-  - Plain letters are one-letter names (``ab`` is ``a*b``); a multi-letter name is written
+  - A run of adjacent letters and digits that is one of the claim's names reads as that name (the
+    longest such run: ``lv`` is ``lv`` when there is a symbol ``lv``); other plain letters are
+    one-letter names (``ab`` is ``a*b``); a multi-letter name may also be written
     ``\\mathrm{logvar}``, ``\\operatorname{logvar}`` or ``\\text{logvar}``. Greek commands map through
     :data:`GREEK` (``\\mu`` -> ``mu``); ``\\pi`` is the constant pi unless a symbol ``pi`` exists, and
     ``e`` followed by ``^`` is Euler's number unless a symbol ``e`` exists.
