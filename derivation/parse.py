@@ -337,8 +337,9 @@ def _unwrapped(src: str, base: int) -> tuple[str, int, bool]:
             depth += {"(": 1, ")": -1}.get(src[i], 0)
             i += 1
         rest = re.match(r"\s*=", src[i:]) if not depth else None
-        if rest is not None:
-            src, base, math = src[i + rest.end():], base + i + rest.end(), True
+        if rest is not None:  # the formula after it is LaTeX if the head was (KL(q||p) = ... may be Python)
+            math = math or "\\" in src[:i]
+            src, base = src[i + rest.end():], base + i + rest.end()
     stripped = src.lstrip()
     base += len(src) - len(stripped)
     src = stripped.rstrip()

@@ -889,3 +889,7 @@ def test_unicode_names_give_latex_that_pdflatex_compiles(q, p, tmp_path, require
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_a_python_claim_after_kl_equals() -> None:
+    assert claim("KL(q||p) = 0.5*mu**2") == mu**2 / 2
