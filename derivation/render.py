@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from sympy import Eq, srepr
+from sympy import Eq
 
 from .core import Derivation, Section
 from .errors import RenderError, UsageError
@@ -196,6 +196,7 @@ class _Context:
                  printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True):
         self.derivation = derivation
         self.with_srepr = with_srepr
+        self._repr = None  # the srepr printer, made when first needed
         self.printed = {} if printed is None else printed
         self.broken: dict[tuple[Any, PrintStyle, float], list[str]] = self.printed.setdefault("lines", {})
         self.fmt = fmt
@@ -232,7 +233,13 @@ class _Context:
     def srepr(self, expr) -> str:
         """The expression's ``srepr`` in the order it was built (empty when no template or builder reads it:
         for a long written-out line it costs more than the whole document)."""
-        return srepr(expr, order="none") if self.with_srepr else ""
+        if not self.with_srepr:
+            return ""
+        if self._repr is None:
+            from .notebook import SharedRepr
+
+            self._repr = SharedRepr()
+        return self._repr.doprint(expr)
 
     def lines(self, expr, width: float) -> list[str]:
         """The formula broken into display lines of at most ``width`` (memoised with the printed formulas)."""

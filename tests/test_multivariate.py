@@ -438,9 +438,10 @@ def test_full_exports_a_numpy_function(full):
     function = _exported(full)
     rng = np.random.default_rng(3)
     for k in (2, 3, 5):
-        m1, m2 = rng.normal(size=(k, 1)), rng.normal(size=(k, 1))
+        m1, m2 = rng.normal(size=k), rng.normal(size=k)  # means are (..., k) arrays
         s1, s2 = random_spd(rng, k), random_spd(rng, k)
-        assert function(m1, s1, m2, s2) == pytest.approx(_kl_gaussians(m1, s1, m2, s2), rel=1e-12)
+        expected = _kl_gaussians(m1[:, None], s1, m2[:, None], s2)
+        assert function(m1, s1, m2, s2) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("options", [{}, {"dim": 3}, {"route": "kingma"}])
