@@ -6,7 +6,7 @@ on a grid with ``lambdify`` (never a separately typed formula); :func:`draw` lay
 :func:`write_figures` writes every figure of a derivation next to its document.
 
 matplotlib is imported only when a figure is drawn (Agg backend, no display), so deriving and
-rendering documents never pays for it. Install it with the ``figures`` extra.
+rendering documents never pays for it (it is a dependency of kl-derive).
 """
 
 from __future__ import annotations
