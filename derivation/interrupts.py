@@ -13,9 +13,9 @@ def blocked(*signals: signal.Signals) -> Iterator[None]:
     """Hold ``signals`` (default: SIGINT) back inside the block; one that arrived meanwhile is delivered at its end.
 
     A process forked inside the block starts with them blocked too. Outside the main thread (where Python
-    runs no signal handlers anyway) this does nothing.
+    runs no signal handlers anyway), and where signals cannot be masked, this does nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(signals or (signal.SIGINT,)))
