@@ -73,11 +73,15 @@ def parse_notation(items: Iterable[str]) -> Notation:
     """
     names: dict[str, str] = {}
     log, expectation = "log", "mathbb"
+    given: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise UsageError(f"notation {item!r} is not of the form key=value (e.g. mu=m)")
+        if key in given:
+            raise UsageError(f"notation {key} is given twice ({key}={given[key]} and {key}={value}): give it once")
+        given[key] = value
         if key == "log":
             if value not in _LOGS:
                 raise UsageError(f"notation log={value!r}: choose log or ln")
