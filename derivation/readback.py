@@ -553,10 +553,18 @@ class _Reader(_LatexParser):
         if tok.kind == "name":
             self.next()
             return self.name(tok)
+        if self.is_op(tok, "("):  # the text format: √(x)
+            return self.atom()
         return super().arg()
 
     def atom(self):
         tok = self.peek()
+        if self.is_op(tok, "|", "["):  # the text format: |Σ|, [f]_{x = a}
+            self.next()
+            return self.bracketed(tok.value, tok)
+        if tok.kind == "cmd" and tok.value == "partial":  # the text format: ∂f/∂x, ∂/∂x (f)
+            self.next()
+            return self.text_derivative(tok)
         if tok.kind == "name":
             self.next()
             return self.name(tok)
@@ -583,9 +591,12 @@ class _Reader(_LatexParser):
             return Op("KL", q, p)
         if name == "E":
             self.expect_op("_", "'_' after \\E")
-            self.expect_op("{", "'{'")
-            label = self.density_label()
-            self.expect_op("}", "'}'")
+            if self.is_op(self.peek(), "{"):
+                self.next()
+                label = self.density_label()
+                self.expect_op("}", "'}'")
+            else:  # the text format: E_q[...]
+                label = self.density_label()
             self.expect_left("[")
             body = self.expr()
             self.expect_right("]")
@@ -725,6 +736,35 @@ class _Reader(_LatexParser):
             inner = self.power()
         return Derivative(inner, *reversed(variables), evaluate=False)
 
+    def function(self, fname: str, tok: _Tok) -> Basic:
+        if self.is_op(self.peek(), "|"):  # the text format: log |Σ|
+            return self.b.apply(fname, self.atom(), tok.pos)
+        return super().function(fname, tok)
+
+    def text_derivative(self, tok: _Tok) -> Basic:
+        """``∂f/∂x``, ``∂²f/∂x²`` or ``∂/∂x (f)`` (the text format's fractions are slashes)."""
+        order = 1
+        if self.is_op(self.peek(), "^"):
+            self.next()
+            order = int(self.arg())
+        factors = []
+        while not self.is_op(self.peek(), "/"):
+            factors.append(self.power())
+        self.next()
+        variables: list[tuple[Basic, int]] = []
+        while self.peek().kind == "cmd" and self.peek().value == "partial":
+            self.next()
+            variable = self.atom()
+            count = 1
+            if self.is_op(self.peek(), "^"):
+                self.next()
+                count = int(self.arg())
+            variables.append((variable, count))
+        if sum(n for _, n in variables) != order:
+            raise ParseError("the orders of a derivative do not match", tok.pos)
+        inner = self.b.mul(factors, tok.pos) if factors else self.power()
+        return Derivative(inner, *reversed(variables), evaluate=False)
+
     def limit(self, tok: _Tok) -> Basic:
         self.expect_op("_", "'_'")
         self.expect_op("{", "'{'")
@@ -784,7 +824,7 @@ class _Reader(_LatexParser):
             while True:
                 rows[-1].append(self.expr())
                 nxt = self.next()
-                if nxt.kind == "cmd" and nxt.value == "amp":
+                if (nxt.kind == "cmd" and nxt.value == "amp") or self.is_op(nxt, ","):
                     continue
                 if nxt.kind == "cmd" and nxt.value == "newrow":
                     rows.append([])
@@ -796,12 +836,16 @@ class _Reader(_LatexParser):
             return ImmutableMatrix(rows)
         if not (delimiter.kind == "op" and delimiter.value in ("(", "[", "|")):
             raise ParseError(f"unsupported delimiter after '\\left': {delimiter.value!r}", delimiter.pos)
+        return self.bracketed(delimiter.value, tok)
+
+    def bracketed(self, opening: str, tok: _Tok) -> Basic:
+        """What follows an opening bracket: a determinant or absolute value, ``[f]_{x = a}``, or a bracket."""
         value = self.expr()
-        closing = {"(": ")", "[": "]", "|": "|"}[delimiter.value]
+        closing = {"(": ")", "[": "]", "|": "|"}[opening]
         self.expect_right(closing)
-        if delimiter.value == "|":
+        if opening == "|":
             return Determinant(value) if _is_matrix(value) else self.b.apply("abs", value, tok.pos)
-        if delimiter.value == "[" and self.is_op(self.peek(), "_"):  # [f]_{x = a}: evaluated at a point
+        if opening == "[" and self.is_op(self.peek(), "_"):  # [f]_{x = a}: evaluated at a point
             self.next()
             self.expect_op("{", "'{'")
             olds, news = [], []
