@@ -98,7 +98,9 @@ def _join(left: str, right: str, spaced: bool) -> str:
     if not (left and right and spaced):
         return left + right
     a, b = left[-1], right[0]
-    if b in ",;":
+    if b in ",;" or a == "∂":
+        return left + right
+    if a == "-" and (len(left) == 1 or left[-2] in "([{" or left[-3:-1] in ("= ", ", ")):  # a sign: -1/2
         return left + right
     if "/" in left.rsplit(" ", 1)[-1]:  # after a fraction: 1/2 σ², not 1/2σ²
         return left + " " + right
@@ -124,17 +126,15 @@ def _single_token(text: str) -> bool:
     return bool(re.fullmatch(r"\d+|[^\W\d_](?:[₀-₉ᵢⱼₖ]*)|[+\-∞]", text))
 
 
+_NAME = r"(?:[A-Za-z]+|[α-ωΑ-Ωℓ])(?:[₀-₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ₊₋₌₍₎]+|_[A-Za-z0-9α-ωΑ-Ωℓ]+|_\{[^{}]*\})?"
+
+
 def _atomic(text: str) -> bool:
     """Whether ``text`` is one factor: a number, a name with scripts, a bracket, an application ``q(x)``."""
     core = text.rstrip("".join(SUPERSCRIPTS.values()) + TRANSPOSE)
-    if re.fullmatch(r"\d+(\.\d+)?", core):
+    if re.fullmatch(r"\d+(\.\d+)?", core) or re.fullmatch(_NAME, core) or _balanced_whole(core):
         return True
-    if _balanced_whole(core):
-        return True
-    m = re.fullmatch(r"[^\W\d_]+(?:[₀-₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ]*|_[^\W_]+|_\{[^{}]*\})", core)
-    if m:
-        return True
-    m = re.fullmatch(r"([^\W\d_]+(?:[₀-₉ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ]*|_[^\W_]+|_\{[^{}]*\}))(\(.*\))", core)
+    m = re.fullmatch(f"({_NAME})(\\(.*\\))", core)
     return bool(m and _balanced_whole(m.group(2)))
 
 
@@ -227,7 +227,7 @@ class _Renderer:
             if name == "mathcal":
                 return "N"
             if name == "texttt":
-                return "`" + _untt(text) + "`"
+                return "`" + untt(text) + "`"
             return text
         name = node[1]
         if name == "frac":
@@ -280,7 +280,8 @@ def render(nodes: list) -> str:
 _TT = re.compile(r"\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\([{}_#%&$])")
 
 
-def _untt(text: str) -> str:
+def untt(text: str) -> str:
+    """The text of code printed in ``\\texttt`` (TeX specials unescaped)."""
     words = {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciicircum{}": "^"}
     return _TT.sub(lambda m: words.get(m.group(0)) or m.group(1), text)
 

@@ -49,7 +49,6 @@ from sympy import (
     ImmutableMatrix,
     Indexed,
     IndexedBase,
-    Integer,
     Integral,
     Le,
     Limit,
@@ -96,7 +95,8 @@ from .mvnodes import (
     Vec,
 )
 from .nodes import KL, Density, Expectation, Named
-from .parse import GREEK, _Builder, _LatexParser, _NameRef, _tokenize_latex, _Tok
+from .parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
+from .pretty import untt
 from .printing import ELIDE_AFTER, MACRO_STYLE, PrintStyle, TextbookLatexPrinter, _is_fraction, _split_product
 
 __all__ = ["Mismatch", "check_printed", "join_lines", "read_latex", "read_text", "recording", "same"]
@@ -156,7 +156,7 @@ def _law(density: Basic) -> Op:
 
 def _elided(items: list[Basic]) -> list[Basic] | None:
     """``items`` as the printer shows a long run of one term per coordinate (first, second, mark, last)."""
-    if len(items) > ELIDE_AFTER and index_family(tuple(items)):
+    if _ELIDE[-1] and len(items) > ELIDE_AFTER and index_family(tuple(items)):
         return [items[0], items[1], CDOTS, items[-1]]
     return None
 
@@ -179,9 +179,29 @@ def _shown_factors(expr: Mul) -> list[Basic]:
     return [sign * coefficient, *head, *shown]
 
 
-def canonical(expr: Basic) -> Basic:
+_CANONICAL: dict[tuple[Basic, bool], Basic] = {}
+_ELIDE = [True]
+
+
+def canonical(expr: Basic, elide: bool | None = None) -> Basic:
     """``expr`` as compared: display forms evaluated, custom nodes as :class:`Op` trees, long coordinate runs
-    elided as the printers elide them (the printed text shows no more)."""
+    elided as the printers elide them (the printed text shows no more) unless ``elide`` is False. Memoised."""
+    if elide is not None and elide != _ELIDE[-1]:
+        _ELIDE.append(elide)
+        try:
+            return canonical(expr)
+        finally:
+            _ELIDE.pop()
+    key = (expr, _ELIDE[-1])
+    known = _CANONICAL.get(key)
+    if known is None:
+        if len(_CANONICAL) > 1 << 16:
+            _CANONICAL.clear()
+        known = _CANONICAL[key] = _canonical(expr)
+    return known
+
+
+def _canonical(expr: Basic) -> Basic:
     if isinstance(expr, Float):
         return Rational(str(expr))
     if isinstance(expr, ZeroMatrix):  # printed 0
@@ -282,17 +302,6 @@ def _code_end(tex: str, start: int) -> int:
     raise ParseError("unclosed \\texttt group", start)
 
 
-_TT_UNESCAPE = re.compile(r"\\textbackslash\{\}|\\textasciitilde\{\}|\\textasciicircum\{\}|\\([{}_#%&$])")
-
-
-def _untt(text: str) -> str:
-    def one(m: re.Match) -> str:
-        whole = m.group(0)
-        return {r"\textbackslash{}": "\\", r"\textasciitilde{}": "~", r"\textasciicircum{}": "^"}.get(whole) or m.group(1)
-
-    return _TT_UNESCAPE.sub(one, text)
-
-
 def tokens(tex: str) -> list[_Tok]:
     """The tokens of printed LaTeX: ``parse.py``'s tokenizer, with the printers' extra notation as commands."""
     out: list[_Tok] = []
@@ -307,7 +316,7 @@ def tokens(tex: str) -> list[_Tok]:
         text = m.group(0)
         if text == r"\texttt{":
             close = _code_end(tex, m.end())
-            code = _untt(tex[m.end():close])
+            code = untt(tex[m.end():close])
             if out and out[-1].kind == "code":  # code broken over lines: one piece per line
                 out[-1] = _Tok("code", out[-1].value + code, out[-1].pos)
             else:
@@ -378,14 +387,22 @@ class Lexicon:
 _NAME_TYPES = (Symbol, Indexed, IndexedBase, MatrixSymbol, Vec, Density, MvDensity, Named, AppliedUndef, Identity)
 
 
+#: The printed names met so far, per style: node -> tokens.
+_KEYS: dict[tuple, dict[Basic, tuple]] = {}
+
+
 def lexicon(expr: Basic, style: PrintStyle = MACRO_STYLE, translate=None) -> Lexicon:
     """The names in ``expr`` printed in ``style`` (and turned into tokens by ``translate``, for text)."""
     printer = TextbookLatexPrinter(style)
     lex = Lexicon()
     seen: set[Basic] = set()
+    known = _KEYS.setdefault((style, translate), {})
 
-    def key_of(text: str) -> tuple:
-        return _key(translate(text) if translate else tokens(text))
+    def key_of(node: Basic) -> tuple:
+        if node not in known:
+            text = _shown(printer, node, translate)
+            known[node] = _key(translate(text) if translate else tokens(text))
+        return known[node]
 
     def visit(node: Basic) -> None:
         if node in seen:
@@ -398,10 +415,10 @@ def lexicon(expr: Basic, style: PrintStyle = MACRO_STYLE, translate=None) -> Lex
         if isinstance(node, _NAME_TYPES) and not isinstance(node, Dummy):
             if isinstance(node, Density | MvDensity):
                 if node.name:
-                    lex.add(key_of(_shown(printer, node, translate)), node)
-                    lex.add(key_of(_shown(printer, Symbol(node.name), translate)), node, "label")
+                    lex.add(key_of(node), node)
+                    lex.add(key_of(Symbol(node.name)), node, "label")
             else:
-                lex.add(key_of(_shown(printer, node, translate)), node)
+                lex.add(key_of(node), node)
         if isinstance(node, Named | Str):
             return
         if isinstance(node, Diag):  # the entries it shows
@@ -479,10 +496,7 @@ def _as_quadform(product: MatrixExpr) -> Basic:
     if left.shape[1] != 1 or right.shape[1] != 1:
         return product
     middle = factors[1:-1]
-    if not middle:
-        matrix = Identity(left.shape[0])
-    else:
-        matrix = middle[0] if len(middle) == 1 else MatMul(*middle)
+    matrix = Identity(left.shape[0]) if not middle else middle[0] if len(middle) == 1 else MatMul(*middle)
     return QuadForm(left, matrix, right)
 
 
@@ -919,7 +933,10 @@ def same(read: Basic, expected: Basic, points: int = 3) -> bool:
     """Whether a formula read back equals the expression it was printed from (see the module docstring)."""
     from .verify import is_zero
 
-    a, b = canonical(read), canonical(expected)
+    a = canonical(read)
+    if a == canonical(expected, elide=False):  # every run written out in full
+        return True
+    b = canonical(expected)
     if a == b:
         return True
     if not (isinstance(a, Expr) and isinstance(b, Expr)):  # statements: side by side
