@@ -115,7 +115,7 @@ def _script(text: str, table: dict[str, str], mark: str) -> str:
     """A super- or subscript: Unicode glyphs if it has them, else ``^x`` for one token or ``^{...}``."""
     if text in (r"\top", TRANSPOSE):
         return TRANSPOSE
-    if text and all(c in table for c in text) and text not in ("+", "-"):
+    if table and text and all(c in table for c in text) and text not in ("+", "-"):
         return "".join(table[c] for c in text)
     if _single_token(text):
         return mark + text
@@ -199,6 +199,8 @@ class _Renderer:
             if node[0] == "char" and node[1] in "^_":
                 self.i += 1
                 table, mark = (SUPERSCRIPTS, "^") if node[1] == "^" else (SUBSCRIPTS, "_")
+                if out.endswith("E") and mark == "_":  # the density of an expectation: E_p, not Eₚ
+                    table = {}
                 out += _script(self.argument(), table, mark)
                 continue
             piece = self.piece(node, previous_function)

@@ -19,6 +19,7 @@ from derivation.cases import CASES
 from derivation.printing import MACRO_STYLE, PLAIN_STYLE
 from derivation.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
 from derivation.render import Renderer
+from derivation.setting import parse_notation
 
 FORMATS = ("latex", "latex-fragment", "beamer", "markdown", "ipynb", "json", "text")
 
@@ -27,6 +28,8 @@ CONFIGS: dict[str, dict] = {
     **{f"diagonal-{route}": {"case": "diagonal", "route": route} for route in ("paper", "full", "kingma")},
     "diagonal-dim3": {"case": "diagonal", "dim": 3},
     "diagonal-dim100": {"case": "diagonal", "dim": 100},
+    "standard-notation": {"case": "standard", "notation": ("mu=m", "sigma=s", "log=ln", "expectation=E",
+                                                           "letters=p,q", "x=y")},
     "pair-logvar": {"q": "Normal(a, logvar=w)", "p": "Normal(0, 1)"},
     "pair-var": {"q": "Normal(m1, var=v1)", "p": "Normal(2, var=3)"},
     "pair-diag": {"q": "DiagNormal(mu, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
@@ -46,7 +49,10 @@ _verdicts: dict[tuple, str | None] = {}
 
 def _derivation(config: str):
     if config not in _derived:
-        _derived[config] = derive(**CONFIGS[config])
+        options = dict(CONFIGS[config])
+        if "notation" in options:
+            options["notation"] = parse_notation(options["notation"])
+        _derived[config] = derive(**options)
     return _derived[config]
 
 
