@@ -623,7 +623,10 @@ def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
     return None
 
 
-_SIZES = {0: ("", ""), 1: (r"\bigl", r"\bigr"), 2: (r"\biggl", r"\biggr")}
+#: Explicit delimiter sizes by rank (``\Bigl`` is as tall as ``\left(`` around a displayed fraction).
+_SIZES = [("", ""), (r"\bigl", r"\bigr"), (r"\Bigl", r"\Bigr"), (r"\biggl", r"\biggr"), (r"\Biggl", r"\Biggr")]
+_SIZE_RANK = {r"\bigl": 1, r"\Bigl": 2, r"\biggl": 3, r"\Biggl": 4, r"\left": 2}
+_SIZED = re.compile(r"\\(?:bigl|Bigl|biggl|Biggl|left)(?![A-Za-z])(?!\.)")
 _TALL = re.compile(r"\\(?:frac|sum|prod|int|begin|binom)(?![A-Za-z])")
 
 
@@ -634,6 +637,11 @@ def _height(tex: str) -> int:
     if _TALL.search(flat):
         return 2
     return 1 if re.search(r"[()\[\]|]", flat) else 0
+
+
+def display_height(tex: str) -> float:
+    """A rough height in points of a display row at 11pt: taller with a displayed fraction or big operator."""
+    return 30.0 if _height(tex) == 2 else 17.0
 
 
 def _strip_scripts(tex: str) -> str:
@@ -669,7 +677,9 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
     delimiters = [(opening, closing)] if opening else []
     if bracketed:
         delimiters.insert(0, ("(", ")"))
-    room = max(width - visual_width(head) - 1 - len(delimiters), 12)
+    # the first line follows the head; the lines after it start at the display's indentation
+    first_room = max(width - visual_width(head) - 1 - len(delimiters), 12)
+    room = max(width - 2 - len(delimiters), first_room)
     lines: list[str] = []
     joinable = False  # whether the last line may take more parts
     for lead, item, inner_bracket in parts:
@@ -678,23 +688,28 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
         else:
             shown = printer._print(item)
             inner_bracket = inner_bracket or bool(lead.strip() and shown.startswith("-"))
-            piece = _break(printer, item, room - visual_width(lead), inner_bracket, whole=shown, strict=strict)
+            piece = _break(printer, item, (room if lines else first_room) - visual_width(lead), inner_bracket,
+                           whole=shown, strict=strict)
             piece = [lead + piece[0], *piece[1:]]
-        if len(piece) == 1 and joinable and visual_width(lines[-1] + piece[0]) <= room:
+        if len(piece) == 1 and joinable and \
+                visual_width(lines[-1] + piece[0]) <= (room if len(lines) > 1 else first_room):
             lines[-1] += " " + piece[0]
         else:
             lines.extend(piece)
         joinable = len(piece) == 1
     if len(lines) == 1:
         return [unbroken]
-    left, right = _SIZES[max(_height(line) for line in lines)]
-    if delimiters and not left:
-        left, right = _SIZES[1] if len(delimiters) > 1 else ("", "")
+    # one size for both halves of each split bracket, larger than every bracket inside it
+    inner = max(max((_SIZE_RANK[m] for m in _SIZED.findall(line)), default=-1) for line in lines)
+    size = max(min(_height(line), 2) for line in lines)
+    if inner >= 0:
+        size = max(size, inner + 1)
+    sizes = [min(size + k, len(_SIZES) - 1) for k in range(len(delimiters))][::-1]  # outermost first
     if bracketed:
-        head = left + "(" + head
+        head = _SIZES[sizes[0]][0] + "(" + head
     if opening:
-        head += left + opening
-    tail = "".join(right + c for _, c in reversed(delimiters))
+        head += _SIZES[sizes[-1]][0] + opening
+    tail = "".join(_SIZES[k][1] + c for k, (_, c) in reversed(list(zip(sizes, delimiters, strict=True))))
     out = [head + lines[0], *lines[1:-1], lines[-1] + tail]
     if same_formula(out, unbroken):
         return out
