@@ -377,7 +377,7 @@ class TextbookLatexPrinter(LatexPrinter):
         """``e^{\\ell/2}``: a rational multiple of one symbol is written as a short fraction in the exponent."""
         (arg,) = expr.args
         coefficient, rest = arg.as_coeff_Mul()
-        if coefficient.is_Rational and coefficient.q != 1 and rest.is_Symbol:
+        if coefficient.is_Rational and coefficient.q != 1 and (rest.is_Symbol or isinstance(rest, Indexed)):
             sign = "-" if coefficient < 0 else ""
             numerator = self._print(rest) if abs(coefficient.p) == 1 else f"{abs(coefficient.p)} {self._print(rest)}"
             tex = rf"e^{{{sign}{numerator}/{coefficient.q}}}"
@@ -469,6 +469,7 @@ __all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "
 # -- line breaking for display environments ---------------------------------------------------------
 _ZERO_WIDTH = {r"\left", r"\right", r"\middle", r"\,", r"\;", r"\!", r"\limits", r"\displaystyle"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
 def visual_width(tex: str) -> float:
@@ -487,7 +488,7 @@ def visual_width(tex: str) -> float:
             elif command in _ZERO_WIDTH:
                 continue
             else:
-                width += 2.0 if command in (r"\log", r"\ln", r"\exp", r"\KL", r"\operatorname") else 1.0
+                width += 2.0 if command in _WIDE else 1.0
         elif c in "^_":
             group, i = _group(tex, i + 1)
             width += 0.7 * visual_width(group)
@@ -588,6 +589,11 @@ def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
         return "", "", _signed_parts(expr), ""
     if isinstance(expr, Eq):
         return rf"{printer._print(expr.lhs)} = ", "", [("", expr.rhs, False)], ""
+    if isinstance(expr, Sum | Product) and expr.function.is_Add:  # as _big_operator prints it
+        (index, low, high), = expr.limits
+        command = r"\sum" if isinstance(expr, Sum) else r"\prod"
+        head = rf"{command}_{{{printer._print(index)}={printer._print(low)}}}^{{{printer._print(high)}}} "
+        return head, "(", _signed_parts(expr.function), ")"
     if isinstance(expr, Expectation | MatExpectation):
         return rf"{printer.style.expectation}_{{{printer._density_label(expr.density)}}}", "[", \
             [("", expr.expr, False)], "]"
