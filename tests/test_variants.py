@@ -169,7 +169,7 @@ def test_user_names_never_collide_with_internal_names():
 def test_documents_state_the_parameterisation():
     d = derive(q="Normal(m, var=v)", p="Normal(0, 1)")
     md = render(d, "markdown")
-    assert r"q = \mathcal{N}\left(m, v\right)" in md
+    assert r"q = \mathcal{N}(m, v)" in md
     assert r"\sigma_{q} = \sqrt{v}" in md
     assert "Parameterisation" in md and "Evaluate" in md
 
