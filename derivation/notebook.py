@@ -109,7 +109,8 @@ def notebook(ctx: dict[str, Any]) -> str:
     cells.append(_code(len(cells), "d.result  # the closed form, a SymPy expression"))
     for section in ctx["sections"]:
         facts = "".join(f"\n- ${f['latex']}$" + (f" — {f['text']}" if f["text"] else "") for f in section["facts"])
-        cells.append(_markdown(len(cells), f"## {section['title']}\n\n{section['text']}{facts}"))
+        listing = f"\n\n```python\n{section['listing']}\n```" if section.get("listing") else ""
+        cells.append(_markdown(len(cells), f"## {section['title']}\n\n{section['text']}{listing}{facts}"))
     for lemma in ctx["lemmas"]:
         lines = [f"### Lemma {lemma['number']} ({lemma['title']})\n\n${lemma['statement']}$"]
         lines += [_step_markdown(s, lemma["lhs"] if j == 0 else "") for j, s in enumerate(lemma["steps"])]
@@ -148,7 +149,8 @@ def json_document(ctx: dict[str, Any]) -> str:
         "lemmas": [{"number": lm["number"], "title": lm["title"], "statement": lm["statement"],
                     "steps": steps(lm["steps"])} for lm in ctx["lemmas"]],
         "sections": [{"key": s["key"], "title": s["title"], "text": s["text"],
-                      "facts": s["facts"]} for s in ctx["sections"]],
+                      "facts": s["facts"], **({"listing": s["listing"]} if s.get("listing") else {})}
+                     for s in ctx["sections"]],
         "checks": ctx["checks"],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
