@@ -151,7 +151,7 @@ NAMED = {
     "univariate": ("Normal(mu1, sigma1)", "Normal(mu2, sigma2)"),
     "standard": ("Normal(mu, sigma)", "Normal(0, 1)"),
     "diagonal": ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)"),
-    "vae": ("DiagNormal(mu, logvar=ell, dim=d)", "DiagNormal(0, 1, dim=d)"),
+    "vae": ("DiagNormal(mu, logvar=logvar, dim=d)", "DiagNormal(0, 1, dim=d)"),
     "full": ("MvNormal(mu1, cov=Sigma1, dim=k)", "MvNormal(mu2, cov=Sigma2, dim=k)"),
 }
 
@@ -290,7 +290,7 @@ def test_dim_1_on_five_vectors_is_refused_with_a_clear_error(fmt, require_module
 @pytest.mark.parametrize("fmt", ["python", "torch"])
 def test_arguments_that_disagree_on_the_dimension_are_refused(fmt):
     function = _load(render(derive("vae"), fmt))[FUNCTION_NAME]
-    with pytest.raises(ValueError, match="ell has 4 coordinates on its last axis; expected 3, as mu has"):
+    with pytest.raises(ValueError, match="logvar has 4 coordinates on its last axis; expected 3, as mu has"):
         function(np.zeros(3), np.zeros(4)) if fmt == "python" else function(*(__import__("torch").zeros(k)
                                                                                 for k in (3, 4)))
     full = _load(render(derive("full"), fmt))[FUNCTION_NAME]
