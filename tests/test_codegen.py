@@ -311,6 +311,9 @@ def test_floats_are_accepted_where_the_docstring_says_so():
     # integers are fine too
     function = _load(render(derive("diagonal", dim=2), "python"))[FUNCTION_NAME]
     assert function([0, 1], [1, 1]) == pytest.approx(0.5)
+    # a float mean of a full-covariance pair: the same value in every coordinate (k from the covariances)
+    full = _load(render(derive("full"), "python"))[FUNCTION_NAME]
+    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu1 - mu2|^2 / 2 with mu1 = (1, 1, 1)
 
 
 # -- exports at large dimension: array code over the coordinates (issue 10, item 6) --------------------------
