@@ -85,7 +85,7 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
     plan = spec.plan(options)
     setting = spec.setting(options)
     checker = setting.checker()
-    derivation = checker.derive(spec.name, spec.title, setting.start(), plan, setting, spec.description)
+    derivation = checker.derive(spec.name, spec.title, setting.start(), plan, setting, spec.describe(options))
     recipe = {"case": case, "notation": options.notation.as_dict(), "dim": options.dim, "route": route}
     derivation = replace(derivation, options=MappingProxyType({k: v for k, v in recipe.items() if v}))
     if spec.sections is not None:

@@ -21,11 +21,12 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sympy import Eq, srepr
+from sympy import Eq
 
 from .core import Derivation, Section
 from .errors import DerivationError, RenderError, UsageError
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
+from .slides import frames, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class Format:
     style: PrintStyle | None
     latex_syntax: bool
     display_width: float = 58
+    #: Whether the step titles sit beside the chain's lines (taking room from them), and whether the
+    #: left-hand side always has a row of its own (slides: the lines below use the frame's whole width).
+    chain_titles: bool = True
+    lhs_row: bool = False
+    #: Room taken from a display line by the indentation of a justification's identities.
+    identity_indent: float = 6
     figure_format: str = "png"
     builder: Callable[[dict[str, Any]], str] | None = None
     #: For the code formats: builds the template's context from the derivation (instead of the document's).
@@ -85,7 +92,8 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
         Format("latex-fragment", ".fragment.tex", "align blocks and text to \\input into notes",
                "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf"),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=38, figure_format="pdf"),
+               display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
+               identity_indent=2),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
         Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,
@@ -144,6 +152,7 @@ def _options(loader: jinja2.BaseLoader, latex_syntax: bool) -> dict[str, Any]:
 def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["frames"] = frames
+    env.filters["sentence_pages"] = sentence_pages
     return env
 
 
@@ -181,25 +190,9 @@ def _uses_jinja_delimiters(source: str) -> bool:
     return any(source.find(opening) >= 0 for opening in ("{{", "{%", "{#"))
 
 
-#: Room taken from a display line by the indentation of a justification's identities.
-IDENTITY_INDENT = 6
 #: A lemma's statement wider than this share of a display line is displayed (broken into lines), not set inline
 #: after the lemma's title.
 INLINE_SHARE = 0.65
-
-
-def frames(steps: list[dict[str, Any]], max_lines: int = 5) -> list[list[dict[str, Any]]]:
-    """Steps grouped for slides: consecutive steps whose display lines add up to at most ``max_lines``."""
-    groups: list[list[dict[str, Any]]] = []
-    used = 0
-    for step in steps:
-        size = len(step["lines"])
-        if not groups or used + size > max_lines:
-            groups.append([])
-            used = 0
-        groups[-1].append(step)
-        used += size
-    return groups
 
 
 class Lazy(Mapping):
@@ -233,6 +226,7 @@ class _Context:
                  printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True):
         self.derivation = derivation
         self.with_srepr = with_srepr
+        self._repr = None  # the srepr printer, made when first needed
         self.printed = {} if printed is None else printed
         self.broken: dict[tuple[Any, PrintStyle, float], list[str]] = self.printed.setdefault("lines", {})
         self.fmt = fmt
@@ -269,7 +263,13 @@ class _Context:
     def srepr(self, expr) -> str:
         """The expression's ``srepr`` in the order it was built (empty when no template or builder reads it:
         for a long written-out line it costs more than the whole document)."""
-        return srepr(expr, order="none") if self.with_srepr else ""
+        if not self.with_srepr:
+            return ""
+        if self._repr is None:
+            from .notebook import SharedRepr
+
+            self._repr = SharedRepr()
+        return self._repr.doprint(expr)
 
     def lines(self, expr, width: float) -> list[str]:
         """The formula broken into display lines of at most ``width`` (memoised with the printed formulas)."""
@@ -283,9 +283,9 @@ class _Context:
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
         """A derivation chain: its statement and its steps, each broken into display lines."""
         lhs = self.show(d.start)
-        longest_title = max((len(step.title) for step in d.steps), default=0)
+        longest_title = max((len(step.title) for step in d.steps), default=0) if self.fmt.chain_titles else 0
         # A wide left-hand side gets a row of its own, so the lines below can use the whole display.
-        lhs_alone = self.style is not None and visual_width(lhs) > 0.3 * self.fmt.display_width
+        lhs_alone = self.style is not None and (self.fmt.lhs_row or visual_width(lhs) > 0.3 * self.fmt.display_width)
         room = 2 if lhs_alone else visual_width(lhs)
         width = max(self.fmt.display_width - room - 0.8 * longest_title, 16)
         steps = []
@@ -301,7 +301,7 @@ class _Context:
                 "lines": partial(self.lines, step.expr, width),
                 "srepr": partial(self.srepr, step.expr),
                 "identities": partial(lambda ids: [self.show(i) for i in ids], step.identities),
-                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - IDENTITY_INDENT)
+                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - self.fmt.identity_indent)
                                                        for i in ids], step.identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
@@ -356,6 +356,7 @@ class _Context:
             "facts": [{"latex": self.show(f.statement), "text": self.prose(f.text, section.values),
                        "method": f.check.method if f.check else None} for f in section.facts],
             "figures": [self.figure(f, section) for f in section.figures],
+            "listing": section.listing,
         }
 
     def figure(self, figure, section: Section) -> dict[str, Any]:

@@ -105,7 +105,7 @@ def test_drawn_figures_show_exactly_that_data(plots):
 def test_labels_are_printed_from_the_engine(plots):
     text = labels(plots["terms"])
     assert text.x == r"standard deviation of $q$, $\sigma$"
-    assert r"\frac{1}{2} \left(\sigma^{2} - \log \sigma^{2} - 1\right)" in text.curves[0]
+    assert r"\frac{1}{2} (\sigma^{2} - \log \sigma^{2} - 1)" in text.curves[0]
     assert labels(plots["field"]).y.endswith(r"$\ell$")
 
 
