@@ -700,6 +700,8 @@ def _proved(requirement: Requirement, index: Symbol) -> bool:
     e = _scalar(requirement.expr, index)[0]
     if {">0": e.is_positive, ">=0": e.is_nonnegative, "!=0": e.is_nonzero}[requirement.relation]:
         return True
+    if requirement.relation == ">=0" and (tame(e) or _degree(e) <= MAX_DEGREE) and is_zero(e):  # root of 0
+        return True
     return _univariate(requirement, index)[0]
 
 
@@ -790,6 +792,25 @@ def _pick(choices: tuple[Fraction, ...], k: int, rng: random.Random) -> Any:
     return mpmath.mpf(value.numerator) / value.denominator
 
 
+#: Polynomials up to this degree (bounded without expanding them) are expanded in the domain's proofs.
+MAX_DEGREE = 64
+
+
+def _degree(e: Expr) -> float:
+    """An upper bound of the degree of ``e`` as a polynomial (infinite if it is not one), without expanding."""
+    if e.is_Symbol:
+        return 1
+    if e.is_number:
+        return 0
+    if isinstance(e, Add):
+        return max(_degree(a) for a in e.args)
+    if isinstance(e, Mul):
+        return sum(_degree(a) for a in e.args)
+    if isinstance(e, Pow) and e.exp.is_Integer and e.exp >= 0:
+        return int(e.exp) * _degree(e.base)
+    return float("inf")
+
+
 def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Basic, Expr] | None]:
     """For a requirement on a polynomial in one parameter (or one vector's entries; degree 4 at most): whether it
     holds on the parameter's whole domain, and if not, ``(parameter, a value where it fails)`` (a vector then has
@@ -797,7 +818,7 @@ def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Ba
     from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
 
     e, vectors = _scalar(requirement.expr, index)
-    if len(e.free_symbols) != 1 or e.has(Indexed, Sum):
+    if len(e.free_symbols) != 1 or e.has(Indexed, Sum) or _degree(e) > MAX_DEGREE:
         return False, None
     (symbol,) = e.free_symbols
     parameter = vectors.get(symbol, symbol)
@@ -843,6 +864,10 @@ def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters
 # ----------------------------------------------------------------------------------------------------
 
 
+#: Claims with more float literals than this are not searched for a double-precision reading.
+MAX_LITERALS = 8
+
+
 def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, truth: Expr
                     ) -> tuple[str, Expr] | None:
     """``(literal, exact)`` when reading one float literal of a code claim as the exact number ``exact`` (whose
@@ -851,7 +876,7 @@ def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, tru
     The claim is linear in the literal ``t``: ``claim(t) = claim(c) + a (t - c)``, so the reading is
     ``c - (claim(c) - KL) / a``; it must be a number (free of the parameters).
     """
-    if parsed.syntax != "python" or not tame(claim):
+    if parsed.syntax != "python" or not tame(claim) or len(parsed.literals) > MAX_LITERALS:
         return None
     difference = claim - truth
     for literal in parsed.literals:

@@ -348,7 +348,10 @@ def test_code_undefined_for_negative_mu_does_not_hold(claim):
 @pytest.mark.parametrize(("claim", "where"), [
     ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2)", 0.0),   # only at mu = 0: no random point finds it
     ("0.5*(mu**2 + exp(lv) - lv - 1) * mu / mu", 0.0),
-    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.sqrt(mu + 10)", -10.0),
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.sqrt(mu + 10)", -10.0),   # from the exact solution of mu + 10 < 0
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.log((mu**2+2*mu+1)**5 - (mu+1)**10)", 2.5),  # the log of 0
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*mu**(1/3)", 0.0),   # NumPy: a negative number to the power 1/3 is NaN
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*mu**lv", 0.0),
 ])
 def test_a_point_where_the_code_is_undefined_is_searched_for(claim, where):
     verdict = verify(*VAE, claim)
@@ -362,6 +365,9 @@ def test_a_point_where_the_code_is_undefined_is_searched_for(claim, where):
     "0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2 + 1)",
     "0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2 - mu + 1)",  # positive, but only a proof on R shows it
     "0.5*(mu**2 + exp(lv) - np.log(np.exp(lv)) - 1)",
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*sqrt((mu**2+2*mu+1)**5 - (mu+1)**10)",  # the root of what is 0
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.log((mu**2+2*mu+1)**5 - (mu+1)**10 + 1)",  # the log of 1
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*2**lv",
 ])
 def test_code_defined_everywhere_still_holds(claim):
     verdict = verify(*VAE, claim)
