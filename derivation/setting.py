@@ -20,6 +20,8 @@ from .printing import PrintStyle
 
 #: Roles whose symbol names ``--notation role=name`` may change.
 ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t"})
+#: Roles whose default symbol is not the role's own name: one log-variance symbol, ``\ell``, in every document.
+_DEFAULT_NAMES = {"logvar": "ell"}
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _LOGS = {"log": r"\log", "ln": r"\ln"}
 _EXPECTATIONS = {"mathbb": r"\mathbb{E}", "E": r"\mathrm{E}"}
@@ -38,7 +40,7 @@ class Notation:
     expectation: str = "mathbb"
 
     def name(self, role: str, index: int | str | None = None) -> str:
-        base = self.names.get(role, role)
+        base = self.names.get(role, _DEFAULT_NAMES.get(role, role))
         return base if index is None else f"{base}{index}"
 
     def real(self, role: str, index: int | str | None = None) -> Symbol:
@@ -71,11 +73,15 @@ def parse_notation(items: Iterable[str]) -> Notation:
     """
     names: dict[str, str] = {}
     log, expectation = "log", "mathbb"
+    given: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise UsageError(f"notation {item!r} is not of the form key=value (e.g. mu=m)")
+        if key in given:
+            raise UsageError(f"notation {key} is given twice ({key}={given[key]} and {key}={value}): give it once")
+        given[key] = value
         if key == "log":
             if value not in _LOGS:
                 raise UsageError(f"notation log={value!r}: choose log or ln")
