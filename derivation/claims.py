@@ -533,8 +533,12 @@ def _factor_words(c: Rational) -> str:
 
 def _as_rational(value: Any) -> Rational | None:
     """A simple fraction equal to ``value`` to 12 digits, if there is one."""
-    guess = Fraction(float(value)).limit_denominator(1000)
-    return Rational(guess.numerator, guess.denominator) if abs(float(value) - float(guess)) < 1e-12 else None
+    v = float(value)
+    if v == 0:
+        return Rational(0)
+    guess = Fraction(v).limit_denominator(1000)
+    return Rational(guess.numerator, guess.denominator) if guess and abs(v - float(guess)) <= 1e-12 * abs(v) \
+        else None
 
 
 def _proportional(claim_values: list[Value], base: list[Value], factors: list[Value]) -> bool:
@@ -581,6 +585,8 @@ def _diagnosis(claim_values: list[Value], candidates: list[Relative], points: li
             c = _as_rational(ratios[0])
             if c is not None and c != 1:
                 return prefix + _factor_words(c)
+            if c is None and not close(ratios[0], 1, 1e-12):
+                return prefix + f"a constant factor: it is {float(ratios[0]):.10g} times the right value"
         if not index:
             offsets = [c - b for c, b in zip(claim_values, base, strict=True)]
             size = max(abs(o) for o in offsets)

@@ -425,6 +425,16 @@ def test_a_relative_error_of_1e_14_is_not_the_constant_0():
     assert "claim - KL(q || p) = " in verdict.counterexample.describe()  # the values agree in 10 digits
 
 
+@pytest.mark.parametrize(("claim", "words"), [
+    ("1e-14 * 0.5*(mu**2 + exp(lv) - lv - 1)", "it is 1e-14 times the right value"),
+    ("0.7 * 0.5*(mu**2 + exp(lv) - lv - 1)", "it is 7/10 times the right value"),
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 1e-14", "by the constant 1e-14"),
+])
+def test_factors_and_offsets_are_named_with_their_value(claim, words):
+    verdict = verify(*VAE, claim)
+    assert verdict.holds is False and words in verdict.diagnosis, verdict.describe()
+
+
 def test_an_error_of_1e_25_exp_lv_is_not_undecided():
     verdict = verify(*VAE, "0.5*(mu**2 + exp(lv) - lv - 1) + 1e-25*exp(lv)")
     assert verdict.holds is False and verdict.exit_code == 1, verdict.describe()
