@@ -95,8 +95,16 @@ Value = Any  # an mpmath number, or None where the expression is undefined
 # ----------------------------------------------------------------------------------------------------
 
 
+#: A vector longer than this is shown by its first and last entries in a verdict's text (all of them in JSON).
+SHOWN_ENTRIES = 8
+
+
 def _shown(value: float | tuple[float, ...]) -> str:
     if isinstance(value, tuple):
+        if len(value) > SHOWN_ENTRIES:
+            head, tail = value[:SHOWN_ENTRIES - 2], value[-2:]
+            return ("[" + ", ".join(f"{v:.6g}" for v in head) + ", ..., " + ", ".join(f"{v:.6g}" for v in tail)
+                    + f"] ({len(value)} entries; all of them with --json)")
         return "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
     return f"{value:.6g}"
 

@@ -489,3 +489,11 @@ def test_an_incomplete_claim_names_its_position():
     with pytest.raises(ParseError) as info:
         verify(*VAE, "mu +")
     assert info.value.position == 4 and "(at position 4)" in str(info.value)
+
+
+def test_a_long_counterexample_vector_is_abbreviated_in_text_not_in_json():
+    pair = ("DiagNormal(mu, logvar=lv, dim=20)", "DiagNormal(0, 1, dim=20)")
+    verdict = verify(*pair, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp()) + 0*torch.sum(torch.log(mu))")
+    assert verdict.holds is False and verdict.counterexample.claim == "undefined"
+    assert "(20 entries; all of them with --json)" in verdict.describe()
+    assert len(verdict.as_dict()["counterexample"]["point"]["mu"]) == 20
