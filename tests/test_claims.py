@@ -497,3 +497,14 @@ def test_a_long_counterexample_vector_is_abbreviated_in_text_not_in_json():
     assert verdict.holds is False and verdict.counterexample.claim == "undefined"
     assert "(20 entries; all of them with --json)" in verdict.describe()
     assert len(verdict.as_dict()["counterexample"]["point"]["mu"]) == 20
+
+
+def test_cli_verify_over_the_reals_and_at_double_precision(capsys):
+    """The probe's invocations: kl-derive verify ... --claim '...'."""
+    args = ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim"]
+    assert cli.run([*args, "-0.5*(1 + lv - np.sqrt(mu)**2 * mu - np.exp(lv))"]) == 1
+    out, _ = capsys.readouterr()
+    assert out.startswith("does not hold") and "claim = undefined" in out and "square root of mu" in out
+    assert cli.run(["verify", "--q", CONSTANT[0], "--p", CONSTANT[1], "--claim", "1.3068528194400547", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "holds to double precision" and data["precision"] == "double precision"

@@ -793,6 +793,9 @@ def test_batch_idiom() -> None:
     assert vclaim("torch.mean(torch.sum(mu**2, dim=1), dim=0)") == per_example
     assert vclaim("torch.sum(mu.pow(2).sum(-1))") == per_example
     assert vclaim("torch.mean(mu.pow(2).mean(dim=1), dim=0)") == per_example / D
+    xs = IndexedBase("x", real=True)
+    batch = parse_claim("torch.mean(x.sum(dim=1), dim=0)", {}, vectors={"x": xs}, index=J, dim=D)
+    assert batch == Sum(xs[J], (J, 1, D))
     err = refused(vclaim, "torch.mean(mu * mu.sum(dim=1), dim=0)")  # mu outside the inner sum: not the idiom
     assert "nested reduction" in err.message
 
