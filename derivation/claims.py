@@ -1018,17 +1018,18 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         if reading is None:
             return None
         literal, exact = reading
+        gap = float(Rational(literal.replace("_", "")) - exact)
         return Verdict(True, f"the float literal {literal} is {sstr(exact)} rounded to double precision (they differ "
-                       f"by {float(Rational(literal.replace('_', '')) - exact):.2g}), and with {sstr(exact)} in its "
-                       f"place the claim reduces to KL(q || p) symbolically; {method}", claim=claimed, kl=truth,
-                       points=len(points), precision="double precision")
+                       f"by {gap:.2g}), and with {sstr(exact)} in its place the claim reduces to KL(q || p) "
+                       f"symbolically; as written, its decimals read exactly, it is not KL(q || p) ({method})",
+                       claim=claimed, kl=truth, points=len(points), precision="double precision")
 
     wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
         worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
         method = (f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random points (30 "
                   "digits)")
-        if reasons[worst] is None:
+        if not any(reasons):
             double = at_double_precision(method)
             if double is not None:
                 return double
