@@ -167,7 +167,7 @@ class TextbookLatexPrinter(LatexPrinter):
     def _name(self, label: Basic) -> str:
         """A symbol's name as a textbook writes it; several plain letters read as one word (``\\mathrm{logvar}``)."""
         name = str(label)
-        if len(name) > 1 and name.isalpha() and name.lower() not in _GREEK:
+        if len(name) > 1 and name.isalpha() and name.lower() not in _GREEK and name != "ell":  # ell: \ell
             return rf"\mathrm{{{name}}}"
         return self._print(Symbol(name))
 
@@ -262,6 +262,8 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_IndexRange(self, expr: IndexRange) -> str:
         index, dim = expr.args
+        if dim.is_Integer and dim <= 4:  # j = 1, 2, 3: every value, never "1, ..., 3"
+            return rf"{self._print(index)} = " + ", ".join(str(i) for i in range(1, int(dim) + 1))
         return rf"{self._print(index)} = 1, \ldots, {self._print(dim)}"
 
     def _print_CodeLine(self, expr: CodeLine) -> str:
@@ -354,11 +356,16 @@ class TextbookLatexPrinter(LatexPrinter):
         A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
         sum or product follows the operator in brackets, a fraction or an evaluation at a point without.
         """
-        variables = "".join(rf"\partial {self._print(x)}" if n == 1 else rf"\partial {self._print(x)}^{{{n}}}"
+        inner = expr.expr
+        differentials = {x for x, _ in expr.variable_count}
+        # A function of one variable has an ordinary derivative: d/dt, never a partial one.
+        d = "d" if len(differentials) == 1 and _variables_of(inner) <= differentials else r"\partial"
+        variables = "".join(rf"{d} {self._print(x)}" if n == 1 else rf"{d} {self._print(x)}^{{{n}}}"
                             for x, n in reversed(expr.variable_count))
         order = sum(n for _, n in expr.variable_count)
-        top = r"\partial" if order == 1 else rf"\partial^{{{order}}}"
-        inner = expr.expr
+        top = d if order == 1 else rf"{d}^{{{order}}}"
+        if d == "d" and not inner.is_Add and not inner.is_Mul:
+            return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
         if inner.is_Add:
             return rf"\frac{{{top}}}{{{variables}}} " + self.paren(self._print(inner))
         if inner.is_Mul:
@@ -397,6 +404,14 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", 
 
 _TT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#", "%": r"\%",
                "&": r"\&", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _variables_of(expr: Basic) -> set:
+    """The variables an expression depends on, a named closed form's arguments included."""
+    found = set(expr.free_symbols)
+    for node in expr.atoms(Named):
+        found |= {a for arg in node.arguments for a in arg.free_symbols}
+    return found
 
 
 def _tt_escape(text: str) -> str:

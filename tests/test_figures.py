@@ -136,7 +136,15 @@ def test_worker_writes_figures_and_stops_cleanly(dynamics, tmp_path):
     with FigureWorker() as worker:
         worker.write(dynamics, tmp_path, ["png"])
         paths = worker.wait()
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # drawn, not yet in place
+        assert worker.commit() == paths
     assert sorted(p.name for p in paths) == ["dynamics-field.png", "dynamics-map.png", "dynamics-terms.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary left
+    (tmp_path / "sub").mkdir()
+    with FigureWorker() as worker:  # drawn but never committed (the document failed, or Ctrl-C): nothing stays
+        worker.write(dynamics, tmp_path / "sub", ["png"])
+        worker.wait()
+    assert list((tmp_path / "sub").iterdir()) == []
     with FigureWorker():
         pass  # never given work: stopped at once
 

@@ -285,27 +285,32 @@ def test_broken_concrete_route_is_rejected_directly():
 # -- vae --------------------------------------------------------------------------------------------------
 
 
-def test_vae_ends_in_the_line_vae_code_has():
+def test_vae_result_is_mathematics_and_the_code_is_a_checked_listing_after_it():
     vae = derive("vae")
     assert vae.verified
     assert [s.rule for s in vae.steps] == [r.key for r in VAE_PLAN]
-    last = vae.result
-    assert isinstance(last, CodeLine)
-    assert last.text == "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
-    expected = Rational(-1, 2) * Sum(1 + logvar[j] - mu[j] ** 2 - exp(logvar[j]), (j, 1, d))
-    assert simplify(evaluated(vae.steps[-2].expr) - expected) == 0
-    assert vae.checks[-1].detail == "the code parses back to the line before"
+    assert not isinstance(vae.result, CodeLine)  # before: the Result was "KL = -0.5 * torch.sum(...)"
+    ell = IndexedBase("ell", real=True)
+    expected = Rational(-1, 2) * Sum(1 + ell[j] - mu[j] ** 2 - exp(ell[j]), (j, 1, d))
+    assert simplify(evaluated(vae.result) - expected) == 0
+    code = next(s for s in vae.sections if s.key == "code")
+    assert code.listing == "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
+    assert code.listing_check.ok and code.listing_check.detail == "the code parses back to the line before"
     assert any(lm.name == "diagonal" for lm in vae.lemmas())
+    markdown = render(vae, "markdown")
+    result = markdown.split("**Result.**", 1)[1].split("## In code", 1)[0]
+    assert "torch" not in result and "texttt" not in result
+    assert "```python\n-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())\n```" in markdown
 
 
 def test_wrong_code_is_rejected():
     setting = DiagonalSetting(log_variance=True)
 
     def wrong_code(expr, setting):
-        return CodeLine(expr, "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar)")
+        return CodeLine(expr, "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar)", setting.code_names)
 
     broken = replace(specialise.IN_CODE, key="broken-code", apply=wrong_code)
-    plan = tuple(broken if r is specialise.IN_CODE else r for r in VAE_PLAN)
+    plan = (*VAE_PLAN, broken)
     with pytest.raises(StepRejected, match="broken-code"):
         setting.checker().derive("vae", "VAE", setting.start(), plan, setting)
 
@@ -433,9 +438,10 @@ def test_full_exports_a_numpy_function(full):
     function = _exported(full)
     rng = np.random.default_rng(3)
     for k in (2, 3, 5):
-        m1, m2 = rng.normal(size=(k, 1)), rng.normal(size=(k, 1))
+        m1, m2 = rng.normal(size=k), rng.normal(size=k)  # means are (..., k) arrays
         s1, s2 = random_spd(rng, k), random_spd(rng, k)
-        assert function(m1, s1, m2, s2) == pytest.approx(_kl_gaussians(m1, s1, m2, s2), rel=1e-12)
+        expected = _kl_gaussians(m1[:, None], s1, m2[:, None], s2)
+        assert function(m1, s1, m2, s2) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("options", [{}, {"dim": 3}, {"route": "kingma"}])
