@@ -197,3 +197,22 @@ def test_long_products_and_sums_are_elided_in_every_latex_format():
 def test_fragment_breaks_across_pages():
     tex = Renderer().render(derive("full"), "latex-fragment")
     assert r"\allowdisplaybreaks" in tex.split(r"\begingroup", 1)[1].split(r"\endgroup")[0]
+
+
+@pytest.mark.parametrize("fmt", LATEX_FORMATS)
+@pytest.mark.parametrize("case", ["full", "diagonal", "vae"])
+def test_every_broken_display_in_a_document_joins_back_to_its_print(case, fmt):
+    """What the templates lay out: each step's lines, each identity's lines and the result's lines."""
+    from derivation.render import context
+
+    ctx = context(derive(case), fmt)
+    chains = [ctx, *ctx["lemmas"], *(c for s in ctx["sections"] for c in s["derivations"])]
+    broken = 0
+    for chain in chains:
+        for step in chain["steps"]:
+            assert same_formula(step["lines"], step["latex"]), (step["lines"], step["latex"])
+            for lines, whole in zip(step["identity_lines"], step["identities"], strict=True):
+                assert same_formula(lines, whole), (lines, whole)
+            broken += len(step["lines"]) > 1
+    assert same_formula(ctx["result_lines"], ctx["result"])
+    assert broken > 0 or fmt == "latex"  # narrow formats do break lines: the check is not vacuous
