@@ -144,12 +144,13 @@ def tex_escape(text: str) -> str:
 #: A lone letter in prose that names a density, a dimension, a variable or an index ("under q", "in k
 #: dimensions", "the variable z"): set as math, as the formulas set it. English one-letter words (a, I, A)
 #: are not among them.
-_MATH_LETTER = re.compile(r"(?<![\w$\\{}'’-])([qpkdxzjN](?:\([a-z]\))?)(?![\w}$'’(-])")
+_MATH_LETTER = re.compile(r"(?<!\d )(?<![\w$\\{}'’-])([qpkdxzjNft](?:\([a-z]\))?)(?![\w}$'’(-])")
 
 
 def tex_prose(text: str) -> str:
     """Prose made safe for LaTeX text mode, with its lone math letters set as math (``in $k$ dimensions``)."""
-    return _MATH_LETTER.sub(r"$\1$", tex_escape(text))
+    text = re.sub(r"\b(\d+) x (\d+)\b", r"$\1 \\times \2$", tex_escape(text))  # a 1 x 1 matrix
+    return _MATH_LETTER.sub(r"$\1$", text)
 
 
 _TEX_SAFE_DELIMITERS = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
@@ -359,8 +360,9 @@ class _Context:
             refs = [str(n) for n in numbers]
         space = "~" if self.fmt.latex_syntax else " "
         cited = ("Lemmas" if len(refs) > 1 else "Lemma") + space + " and ".join(refs)
-        if "lemma below" in text:
-            return text.replace("lemma below", cited, 1)
+        for phrase in ("the lemma below", "lemma below"):
+            if phrase in text:
+                return text.replace(phrase, cited, 1)
         stop = "." if text.endswith(".") else ""
         return f"{text.removesuffix('.')} ({cited}){stop}"
 
