@@ -29,7 +29,7 @@ VARIANTS = [(name, {}) for name in CASES] + [
     ("diagonal", {"route": "full"}), ("diagonal", {"route": "kingma"}), ("diagonal", {"dim": 3}),
     ("diagonal", {"dim": 100}),
     (None, {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"}),
-    (None, {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=I, dim=k)"}),
+    (None, {"q": "MvNormal(a, cov=A, dim=n)", "p": "MvNormal(b, cov=B, dim=n)"}),
     (None, {"q": "Normal(mu, logvar=v)", "p": "Normal(1, 2)"}),
 ]
 
@@ -121,7 +121,7 @@ LAYOUT_DOCUMENTS = {
     "diagonal-full": ("diagonal", {"route": "full"}),
     "pair-logvar": (None, {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"}),
     "pair-diag": (None, {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"}),
-    "pair-mv": (None, {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=I, dim=k)"}),
+    "pair-mv": (None, {"q": "MvNormal(a, cov=A, dim=n)", "p": "MvNormal(b, cov=B, dim=n)"}),
 }
 
 
