@@ -292,9 +292,9 @@ class TextbookLatexPrinter(LatexPrinter):
         prefix = "- " if sign < 0 else ""
         p, q = coefficient.p, coefficient.q
         den_factors = ([Rational(q)] if q != 1 else []) + denominator
-        if not den_factors:
-            body = self._product(([Rational(p)] if p != 1 else []) + numerator)
-            return prefix + body
+        if not den_factors:  # a lone sum after a minus sign keeps its brackets; a product of numbers may be 1
+            body = self._product(([Rational(p)] if p != 1 else []) + numerator, bracket_single_add=bool(prefix))
+            return prefix + (body or "1")
         if not denominator:  # a purely numeric denominator: \frac{p}{q} times the rest
             if p == 1 and numerator and numerator[0].is_Symbol:  # a count such as k/2 reads as one fraction
                 head, numerator = rf"\frac{{{self._print(numerator[0])}}}{{{q}}}", numerator[1:]

@@ -751,6 +751,10 @@ class _Reader(_LatexParser):
         return Derivative(inner, *reversed(variables), evaluate=False)
 
     def function(self, fname: str, tok: _Tok) -> Basic:
+        if self.is_op(self.peek(), "^"):  # \log^{2} x: a power of the function's value
+            self.next()
+            exponent = self.arg()
+            return self.b.power(self.function(fname, tok), exponent, tok.pos)
         if self.is_op(self.peek(), "|"):  # the text format: log |Σ|
             return self.b.apply(fname, self.atom(), tok.pos)
         return super().function(fname, tok)
@@ -825,7 +829,7 @@ class _Reader(_LatexParser):
     def resolve(self, ref: _NameRef, sub: str | None, has_power: bool) -> Basic:
         if sub is None and ref.name == "pi":
             return sympy.pi
-        if sub is None and ref.name == "e" and has_power:
+        if sub is None and ref.name == "e":  # a name the lexicon does not know: Euler's number
             return E
         shown = ref.name if sub is None else f"{ref.name}_{sub}"
         raise ParseError(f"unknown name '{shown}'", ref.pos)

@@ -12,11 +12,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from sympy import Abs, Add, Eq, Mul, Rational, Symbol, exp, log, pi
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sympy import Abs, Add, Eq, Integer, Mul, Rational, Symbol, exp, log, nan, oo, pi, zoo
 
 from derivation import derive, render
 from derivation.cases import CASES
-from derivation.printing import MACRO_STYLE, PLAIN_STYLE
+from derivation.forms import add, evaluated, frac, neg, square, sub
+from derivation.forms import mul as fmul
+from derivation.pretty import to_text
+from derivation.printing import MACRO_STYLE, PLAIN_STYLE, to_latex
 from derivation.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
 from derivation.render import Renderer
 from derivation.setting import parse_notation
@@ -195,6 +200,36 @@ def test_reader_reads_the_macro_free_spelling(standard):
     assert shown and shown[0].style == PLAIN_STYLE and r"\operatorname{KL}" in shown[0].text
     check_printed(shown[0].text, statement, PLAIN_STYLE)
     assert PLAIN_STYLE != MACRO_STYLE
+
+
+# -- any display form, not only the derivations' ----------------------------------------------------------------
+
+_mu, _a = Symbol("mu", real=True), Symbol("a", real=True)
+_leaves = st.sampled_from([_mu, sigma, _a, Integer(2), Integer(3), Rational(1, 2), Rational(-3, 4)])
+_forms = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, min_size=2, max_size=3).map(lambda terms: add(*terms)),
+    st.lists(inner, min_size=2, max_size=3).map(lambda factors: fmul(*factors)),
+    inner.map(neg), inner.map(square), inner.map(exp),
+    inner.map(lambda e: log(fmul(sigma, square(e)))),
+    st.tuples(inner, inner).map(lambda t: sub(*t)),
+    st.tuples(inner, inner).filter(lambda t: t[1] != 0).map(lambda t: frac(*t)),
+), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_forms)
+def test_any_display_form_reads_back_in_latex_and_in_text(expr):
+    """Sums, products, fractions, powers, logarithms and exponentials as the rules build them (unevaluated, in
+    their order) read back from both printers."""
+    assume(not expr.has(zoo, nan, oo, -oo) and not evaluated(expr).has(zoo, nan, oo, -oo))
+    check_printed(to_latex(expr), expr, MACRO_STYLE)
+    check_printed(to_text(expr), expr, None)
+
+
+def test_a_negated_sum_keeps_its_brackets():
+    """Found by the property test: ``-(-3/4 - μ)`` was printed ``- - 3/4 - μ``, and ``-(2 · 1/2)`` as ``-``."""
+    assert to_latex(neg(add(Rational(-3, 4), neg(_mu)))) == r"- \left(- \frac{3}{4} - \mu\right)"
+    assert to_latex(fmul(-1, 2, Rational(1, 2))) == "- 1"
 
 
 # -- the text format -----------------------------------------------------------------------------------------
