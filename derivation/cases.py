@@ -14,7 +14,6 @@ from .rules import (
     CANCEL_AND_COLLECT,
     COMBINE_LOG_DENSITIES,
     DISTRIBUTE,
-    FACTOR_OUT,
     GAUSSIAN_LOG_DENSITY,
     INTEGRAL_AS_EXPECTATION,
     KL_DEFINITION,
@@ -23,7 +22,7 @@ from .rules import (
     LOG_VARIANCE,
     SECOND_MOMENT,
     SHIFTED_SECOND_MOMENT,
-    VAE_ORDER,
+    VAE_FORM,
 )
 from .rules.terms import SPLIT_MEAN_VARIANCE
 from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
@@ -48,7 +47,9 @@ SectionsBuilder = Callable[[Derivation], "tuple[Section, ...]"]
 class Case:
     """A named derivation: ``summary`` is one line for ``kl-derive list``; ``description`` opens the document.
 
-    ``plans`` maps a route name to its plan; the first route is the default. ``takes_dim`` says
+    ``plans`` maps a route name to its plan; the first route is the default. ``route_descriptions``
+    (optional) gives a route its own opening paragraph when its argument differs from the default's
+    (a route not listed opens with ``description``). ``takes_dim`` says
     whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation; ``figures``
     says whether they include figures (so a command can prepare to draw them before deriving).
     """
@@ -62,6 +63,11 @@ class Case:
     takes_dim: bool = False
     sections: SectionsBuilder | None = None
     figures: bool = False
+    route_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def describe(self, options: Options) -> str:
+        """The opening paragraph for the chosen route (which describes that route's own argument)."""
+        return self.route_descriptions.get(options.route or "", self.description)
 
     def plan(self, options: Options) -> tuple[Rule, ...]:
         """The plan for the chosen route, after checking the options fit this case."""
@@ -83,12 +89,12 @@ UNIVARIATE_PLAN: tuple[Rule, ...] = (
     COMBINE_LOG_DENSITIES,
     LINEARITY,
     SECOND_MOMENT,
-    SHIFTED_SECOND_MOMENT,
     CANCEL_AND_COLLECT,
+    SHIFTED_SECOND_MOMENT,
 )
 
 #: The univariate plan, then the rewrites that give the form VAE code implements.
-STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, FACTOR_OUT, VAE_ORDER)
+STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, VAE_FORM)
 
 
 class _Deferred(Mapping):
@@ -146,6 +152,30 @@ def _dynamics(derivation: Derivation) -> tuple[Section, ...]:
     """The dynamics sections, with the two-Gaussian closed form derived in the same notation."""
     general = _derived(_two_gaussians(Options(derivation.setting.notation)), UNIVARIATE_PLAN, "univariate")
     return dynamics_sections(derivation, general)
+
+
+def code_listing(derivation: Derivation) -> Section:
+    """An "In code" section: the result as the line of PyTorch VAE code computes, as a listing.
+
+    The line is printed from the result by ``code.torch_code`` (rule ``in-code``) and checked like a step:
+    the whitelist parser reads it back and it must equal the result, else :class:`StepRejected`.
+    """
+    from .mvcases import CODE_PLAN
+
+    setting = derivation.setting
+    chain = setting.checker().derive("vae-code", "In code", derivation.result, CODE_PLAN, setting)
+    line = chain.result
+    names = " and ".join(("mu", *line.names.values()))
+    return Section(
+        "code", "In code",
+        f"The result is one line of PyTorch over the vectors {names} the encoder outputs "
+        "(printed from the result and read back by the parser, which found it equal to the result):",
+        listing=line.text, listing_check=chain.checks[-1])
+
+
+def _vae_sections(derivation: Derivation) -> tuple[Section, ...]:
+    """The code listing, then the per-coordinate interpretation."""
+    return (code_listing(derivation), *per_coordinate_interpretation(derivation))
 
 
 def per_coordinate_interpretation(derivation: Derivation) -> tuple[Section, ...]:
@@ -222,6 +252,24 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _deferred_setting("diagonal_setting"),
             _Deferred("DIAGONAL_ROUTES"),
             takes_dim=True,
+            route_descriptions=MappingProxyType({
+                "full": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
+                        "prior is the standard normal. Both are Gaussians in d dimensions, so the divergence is a "
+                        "special case of the one between two Gaussians with arbitrary means and covariance "
+                        "matrices, derived in the lemma by the trace trick. We specialise that result to the "
+                        "diagonal covariance and the standard normal: the identity matrices drop out, the trace "
+                        "and the determinant of a diagonal matrix become a sum and a product over the "
+                        "coordinates, and the logarithm of the product becomes a sum. Every line follows from the "
+                        "one before by the rule named beside it, and every line has been checked.",
+                "kingma": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
+                          "prior is the standard normal. We follow Kingma and Welling (Auto-Encoding Variational "
+                          "Bayes, appendix B): the divergence is the integral of q log q minus the integral of "
+                          "q log p. Each of the two integrals is computed in a lemma from the Gaussian "
+                          "log-density and the first two moments of each coordinate; their normalising constants "
+                          "cancel when they are subtracted, and the two sums over the coordinates merge into one. "
+                          "Every line follows from the one before by the rule named beside it, and every line has "
+                          "been checked.",
+            }),
         ),
         Case(
             "vae",
@@ -229,11 +277,11 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the diagonal result in terms of the log-variances an encoder outputs, down to the line of code",
             "A VAE encoder outputs, for each latent coordinate, a mean and a log-variance. We take the divergence "
             "of the diagonal Gaussian from the standard normal prior, derived in the lemma, and rewrite it step by "
-            "step in those outputs until it is the line VAE code computes. Every line has been checked, the last "
-            "by parsing the code back.",
+            "step in those outputs; the result is what VAE code computes, and the line of code that does so "
+            "follows it. Every line has been checked, the code by parsing it back.",
             _deferred_setting("vae_setting"),
             _Deferred("VAE_ROUTES"),
-            sections=per_coordinate_interpretation,
+            sections=_vae_sections,
         ),
     )
 })

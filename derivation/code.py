@@ -8,6 +8,8 @@ The printed text is never trusted: the checker parses it back (``parse.parse_cla
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sympy import Basic, Indexed, Mul, Rational, Sum, exp, log
 
 from .forms import is_negative_term, negate_term
@@ -22,40 +24,44 @@ def _number(value: Rational) -> str:
     return repr(decimal)
 
 
-def _code(expr: Basic, index) -> str:
+def _code(expr: Basic, index, names: Mapping[str, str]) -> str:
     if isinstance(expr, Indexed):
         if expr.indices != (index,):
             raise ValueError(f"{expr} is not an entry of the summed index")
-        return str(expr.base.label)
+        return names.get(str(expr.base.label), str(expr.base.label))
     if expr.is_Rational:
         return _number(expr)
     if expr.is_Add:
         parts = []
         for i, term in enumerate(expr.args):
             negative = is_negative_term(term)
-            text = _code(negate_term(term) if negative else term, index)
+            text = _code(negate_term(term) if negative else term, index, names)
             parts.append(("- " if negative else "+ " if i else "") + text)
         return " ".join(parts)
     if expr.is_Pow and expr.args[1].is_Integer and expr.args[1] > 0:
-        return f"{_code(expr.args[0], index)}.pow({expr.args[1]})"
+        return f"{_code(expr.args[0], index, names)}.pow({expr.args[1]})"
     if isinstance(expr, exp | log):
-        return f"{_atom(expr.args[0], index)}.{type(expr).__name__}()"
+        return f"{_atom(expr.args[0], index, names)}.{type(expr).__name__}()"
     if expr.is_Mul:
         factors = list(expr.args)
         coefficient = [f for f in factors if f.is_Rational]
         rest = [f for f in factors if not f.is_Rational]
         if len(coefficient) == 1 and len(rest) == 1:
-            return f"{_number(coefficient[0])} * {_atom(rest[0], index)}"
+            return f"{_number(coefficient[0])} * {_atom(rest[0], index, names)}"
     raise ValueError(f"no code form for {type(expr).__name__}")
 
 
-def _atom(expr: Basic, index) -> str:
-    text = _code(expr, index)
+def _atom(expr: Basic, index, names: Mapping[str, str]) -> str:
+    text = _code(expr, index, names)
     return f"({text})" if expr.is_Add else text
 
 
-def torch_code(expr: Basic) -> str:
-    """``c * torch.sum(...)`` for ``expr = c Sum_j (...)`` (or ``torch.sum(...)`` alone)."""
+def torch_code(expr: Basic, names: Mapping[str, str] | None = None) -> str:
+    """``c * torch.sum(...)`` for ``expr = c Sum_j (...)`` (or ``torch.sum(...)`` alone).
+
+    ``names`` maps a vector's name in the mathematics to its name in the code (``ell -> logvar``).
+    """
+    names = names or {}
     if isinstance(expr, Sum):
         coefficient, total = None, expr
     elif isinstance(expr, Mul) and len(expr.args) == 2 and expr.args[0].is_Rational and isinstance(expr.args[1], Sum):
@@ -63,5 +69,5 @@ def torch_code(expr: Basic) -> str:
     else:
         raise ValueError("expected a (multiple of a) sum over the coordinates")
     (index, _, _), = total.limits
-    body = f"torch.sum({_code(total.function, index)})"
+    body = f"torch.sum({_code(total.function, index, names)})"
     return body if coefficient is None else f"{_number(coefficient)} * {body}"

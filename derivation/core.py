@@ -105,7 +105,7 @@ class Section:
     """A section after the main chain (e.g. the interpretation).
 
     ``text`` is prose; each ``{name}`` in it is filled with the printed formula ``values[name]``, so
-    no number or formula in the prose is typed by hand.
+    no number or formula in the prose is typed by hand. ``listing`` (optional) is code shown verbatim.
     """
 
     key: str
@@ -115,6 +115,10 @@ class Section:
     derivations: tuple[Derivation, ...] = ()
     facts: tuple[Fact, ...] = ()
     figures: tuple[Figure, ...] = ()
+    #: A code listing shown after the text (e.g. the result as one line of PyTorch), printed from the
+    #: expression and checked equal to it by ``listing_check``; empty for none.
+    listing: str = ""
+    listing_check: Check | None = None
 
 
 @dataclass(frozen=True)

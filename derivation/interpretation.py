@@ -24,6 +24,7 @@ from sympy import (
     Function,
     Ge,
     Gt,
+    ImmutableMatrix,
     IndexedBase,
     Limit,
     Lt,
@@ -42,7 +43,7 @@ from sympy import (
     together,
 )
 
-from .core import Check, Derivation, Fact, Rule
+from .core import Check, Derivation, Fact, Rule, Step
 from .errors import DerivationError, RuleNotApplicable, StepRejected
 from .forms import HALF, evaluated, mul, sub
 from .nodes import KL, Density, Named
@@ -140,7 +141,7 @@ class Interpretation:
         self.setting = setting
         self.kl = setting.start()
         self.mu, self.sigma = setting.q.mean, setting.q.std
-        self.ell = Symbol(n.names.get("logvar", "ell"), real=True)
+        self.ell = Symbol(n.name("logvar"), real=True)
         self.t = n.positive("t")
         self.beta = n.positive("beta")
         self.f = Function("f")
@@ -205,6 +206,11 @@ class Interpretation:
         return Named(self.setting.notation.names.get("K", "K"), self.closed_form, (self.mu, self.sigma))
 
     @cached_property
+    def k_definition(self) -> Derivation:
+        """``K(mu, sigma) = 1/2 mu^2 + 1/2 (sigma^2 - log sigma^2 - 1)``: the name the gradient lines use, defined."""
+        return self.derive("k-definition", "The closed form as a function", self.named, (UNFOLD,))
+
+    @cached_property
     def grad_mu(self) -> Derivation:
         return self.derive("gradient-mu", "Gradient in the mean", Derivative(self.named, self.mu),
                            (UNFOLD, *DIFFERENTIATE))
@@ -254,6 +260,25 @@ class Interpretation:
         d_ell = self.grad_ell_direct.result
         return Matrix([[self.second("h-mu-mu", d_mu, self.mu), self.second("h-mu-logvar", d_mu, self.ell)],
                        [self.second("h-logvar-mu", d_ell, self.mu), self.second("h-logvar-logvar", d_ell, self.ell)]])
+
+    @cached_property
+    def hessian_display(self) -> Derivation:
+        """``H(mu, ell) = [[1, 0], [0, e^ell / 2]]``: the Hessian in mean and log-variance, shown as a display.
+
+        Each entry is a second derivative derived and checked by :meth:`second`; the one step writes out the
+        name, and its check compares the matrix entry by entry with what the name stands for.
+        """
+        matrix = ImmutableMatrix(self.hessian)
+        named = Named("H", matrix, (self.mu, self.ell))
+        rewrite = UNFOLD(named, self.setting)
+        shown = rewrite.expr
+        if not all(is_zero(evaluated(a) - evaluated(b)) for a, b in zip(named.definition, shown, strict=True)):
+            raise StepRejected(f"{self.derivation.name}:hessian: the matrix shown is not the Hessian derived")
+        step = Step(UNFOLD.key, "Second derivatives", "Collect the second derivatives derived above into the Hessian.",
+                    shown)
+        check = Check(1, True, "symbolic", "the entries are the second derivatives derived above, entry by entry")
+        return Derivation(f"{self.derivation.name}:hessian", "Hessian in the mean and the log-variance", self.setting,
+                          named, (step,), (check,))
 
     @cached_property
     def sigma_curvature(self) -> Derivation:
@@ -335,7 +360,9 @@ class Interpretation:
         return (
             sign_fact(Ge(self.mean_term, 0, evaluate=False), "the mean term is a square"),
             sign_fact(Gt(self.f_second.result, 0, evaluate=False), "the curvature of {f}: {f} is strictly convex"),
-            Fact(Eq(Subs(Derivative(f(t), t), t, self.t_star), 0), "{t_star} is the only zero of the slope",
+            Fact(Eq(Subs(Derivative(f(t), t), t, self.t_star), 0),
+                 "the slope vanishes at {t_star}, and only there: its derivative, the curvature, is positive, so "
+                 "the slope is increasing",
                  _established("the only admissible zero of the slope (a root of its numerator)")),
             self.value_fact(f(self.t_star), self.f_expr.subs(t, self.t_star), "the minimum value of {f}"),
             self.zero_fact(),

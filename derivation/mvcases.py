@@ -65,8 +65,8 @@ DIAGONAL_PLAN: tuple[Rule, ...] = (
 
 #: The full-covariance result, specialised to Sigma1 = diag(sigma**2), Sigma2 = I, mu2 = 0.
 SPECIALISED_PLAN: tuple[Rule, ...] = (
-    FULL_RESULT, SIMPLIFY_IDENTITIES, FLIP_SIGN, DIAGONAL_TRACE, SQUARED_NORM, DIAGONAL_DETERMINANT, LOG_OF_RATIO,
-    LOG_OF_PRODUCT, MERGE_SUMS, VAE_ORDER_IN_SUM,
+    FULL_RESULT, SIMPLIFY_IDENTITIES, FLIP_SIGN, DIAGONAL_TRACE, SQUARED_NORM, DIAGONAL_DETERMINANT, LOG_OF_PRODUCT,
+    MERGE_SUMS, VAE_ORDER_IN_SUM,
 )
 
 #: Kingma and Welling, appendix B: the integrals of q log q and of q log p, each computed, then subtracted.
@@ -82,8 +82,11 @@ DIAGONAL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
     "kingma": KINGMA_PLAN,
 })
 
-#: The diagonal result in the log-variance parameterisation, ending in the line VAE code has.
-VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE, IN_CODE)
+#: The diagonal result in the log-variance parameterisation (the line VAE code computes, see :data:`CODE_PLAN`).
+VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE)
+
+#: The vae result as one line of PyTorch, parsed back and checked: shown as a listing after the result.
+CODE_PLAN: tuple[Rule, ...] = (IN_CODE,)
 VAE_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"logvar": VAE_PLAN})
 
 

@@ -13,7 +13,9 @@ The helpers ``madd``, ``mmul``, ``msub``, ``mneg``, ``inv`` build matrix display
 
 from __future__ import annotations
 
-from sympy import Basic, Expr, Indexed, IndexedBase, S, Symbol, log, pi
+from collections.abc import Mapping
+
+from sympy import Basic, Expr, Indexed, IndexedBase, S, Symbol, Tuple, log, pi
 from sympy.core.symbol import Str
 from sympy.matrices.expressions import (
     Determinant,
@@ -388,12 +390,19 @@ class CodeLine(Expr):
     """An expression shown as the line of code that computes it (``text``, printed in typewriter).
 
     The checker does not trust ``text``: it parses it back with the whitelist parser and compares.
+    ``names`` maps a vector's name in the mathematics to its name in the code (``{"ell": "logvar"}``).
     """
 
     is_commutative = True
 
-    def __new__(cls, expr: Expr, text: str | Str) -> CodeLine:
-        return Expr.__new__(cls, expr, text if isinstance(text, Str) else Str(text))
+    def __new__(cls, expr: Expr, text: str | Str, names: Mapping[str, str] | None = None) -> CodeLine:
+        pairs = Tuple(*(Tuple(Str(a), Str(b)) for a, b in sorted((names or {}).items())))
+        return Expr.__new__(cls, expr, text if isinstance(text, Str) else Str(text), pairs)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The mathematics' vector names -> the code's."""
+        return {a.name: b.name for a, b in self.args[2]} if len(self.args) > 2 else {}
 
     @property
     def expr(self) -> Expr:

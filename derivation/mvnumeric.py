@@ -355,7 +355,8 @@ def code_meaning(line: CodeLine) -> Basic:
 
     sums = [s for s in _preorder(line.expr) if isinstance(s, Sum)]
     index, dim = (sums[0].limits[0][0], sums[0].limits[0][2]) if sums else (None, None)
-    vectors = {str(b.label): b for b in line.expr.atoms(IndexedBase)}
+    code_names = line.names
+    vectors = {code_names.get(str(b.label), str(b.label)): b for b in line.expr.atoms(IndexedBase)}
     symbols = {s.name: s for s in line.expr.free_symbols if isinstance(s, Symbol) and s not in (index, dim)}
     if sums:
         return parse_claim(line.text, symbols, vectors=vectors, index=index, dim=dim)

@@ -146,6 +146,11 @@ class DiagonalSetting:
         return IndexedBase(self.notation.name("logvar"), real=True)
 
     @property
+    def code_names(self) -> dict[str, str]:
+        """The log-variance vector's name in code (what VAE code calls it), by its name in the mathematics."""
+        return {str(self.logvar.label): "logvar"}
+
+    @property
     def x(self) -> Vec:
         return Vec(self.coordinates, self.dim)
 

@@ -6,7 +6,7 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, Tuple, exp, log, oo, pi, sqrt
+from sympy import Expr, Integral, S, Tuple, exp, log, oo, pi, sqrt
 from sympy.core.symbol import Str, Symbol
 
 from .forms import HALF, as_expr, frac, mul, neg, square, sub
@@ -69,7 +69,17 @@ class Density(Expr):
         return frac(square(sub(self.variable, self.mean)), mul(2, self.var))
 
     def log_normaliser_ratio(self, other: Density) -> Expr:
-        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)``, combined."""
+        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)``, combined.
+
+        Written as a textbook would: ``-log s_self`` when ``s_other = 1`` (never ``log(1/s)``),
+        ``log s_other`` when ``s_self = 1``, and nothing when the scales are equal (never ``log(s/s)``).
+        """
+        if other.std == self.std:
+            return S.Zero
+        if other.std == 1:
+            return neg(log(self.std))
+        if self.std == 1:
+            return log(other.std)
         return log(frac(other.std, self.std))
 
     def integral(self, integrand: Expr) -> Integral:

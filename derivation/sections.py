@@ -129,7 +129,6 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
     chain_factor = next(i for s in it.grad_ell.steps if s.rule == ELEMENTARY_DERIVATIVES.key for i in s.identities)
     values.update(
         f_at_min=Eq(it.f(it.t_star), evaluated(it.f_expr.subs(it.t, it.t_star)), evaluate=False),
-        hessian_eq=Eq(Symbol("H"), h, evaluate=False),
         sigma_curvature_eq=Eq(Derivative(it.kl, (it.sigma, 2)), it.sigma_curvature.result, evaluate=False),
         ell_curvature=Eq(Derivative(it.kl, (it.ell, 2)), h[1, 1], evaluate=False),
         dsigma_dell=chain_factor,
@@ -158,7 +157,8 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "to this point: that is what posterior collapse of a latent dimension means."
     )
     gradients_text = (
-        "Differentiating the closed form term by term gives the gradients that the optimiser follows on the "
+        "Write {K} for the closed form as a function of the mean and the standard deviation (first display "
+        "below). Differentiating it term by term gives the gradients that the optimiser follows on the "
         "regulariser. In the mean it is {grad_mu_eq}, a linear pull towards 0, as in weight decay. In the "
         "standard deviation it is {grad_sigma_eq}, which raises a small standard deviation, lowers a large one "
         "and vanishes at {sigma_at_min}. Encoders output the log-variance {logvar_def} instead, so that "
@@ -168,7 +168,7 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "unbounded as the standard deviation shrinks, {limit_sigma}; in the log-variance it is bounded below, "
         "{limit_ell}, because the chain rule multiplies the gradient in the standard deviation by {dsigma_dell}, "
         "which shrinks with the standard deviation. The divergence is convex in both parameterisations (facts "
-        "below): the Hessian in {mu} and {ell} is {hessian_eq}, whose leading minors are positive, and the "
+        "below): the Hessian in {mu} and {ell} (displayed below) has positive leading minors, and the "
         "curvature in {sigma} is {sigma_curvature_eq}, positive as well. The difference is conditioning. Near a "
         "standard deviation of 0 the curvature in {sigma} is unbounded too, {limit_curvature}, so plain gradient "
         "steps in it become arbitrarily large there, and a standard deviation must be kept positive by hand; "
@@ -231,7 +231,9 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         _section("minimum", "Never negative, and zero only at the prior", minimum_text, values,
                  (it.f_prime, it.f_second), it.minimum_facts(), (figures["map"],)),
         _section("gradients", "Gradients: what the optimiser sees", gradients_text, values,
-                 (it.grad_mu, it.grad_sigma, it.in_logvar, it.grad_ell), it.convexity_facts(), (figures["field"],)),
+                 (it.k_definition, it.grad_mu, it.grad_sigma, it.in_logvar, it.grad_ell, it.hessian_display),
+                 it.convexity_facts(),
+                 (figures["field"],)),
         _section("beta", "Weighting the regulariser", beta_text, values, (it.grad_mu_beta, it.grad_ell_beta),
                  it.beta_coordinate_facts()),
         _section("two-gaussians", "Two Gaussians: mean gap, variance ratio, asymmetry", two_text, values_two,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -45,11 +45,13 @@ from sympy import (
 from .cases import CASES, Options
 from .core import Check, Derivation, Rewrite, Rule, derive_chain
 from .errors import DerivationError, ParseError, UsageError
-from .forms import add, evaluated, mul, sub
+from .forms import add, evaluated, is_negative_term, mul, sub
 from .nodes import KL, Density, Expectation
 from .numeric import number_at
-from .parse import DistSpec, parse_claim, parse_spec
-from .rules.base import factors, rewrite_or_refuse, terms
+from .parse import DistSpec, ParsedClaim, parse_spec, read_claim
+from .rules.algebra import COLLECT_LIKE_TERMS
+from .rules.base import factors, rebuild, rewrite_or_refuse, terms
+from .rules.logs import without_reciprocal_logs
 from .setting import Notation, Setting, gaussian_pair
 from .verify import PROBES, Checker, symbolic_reason
 
@@ -157,8 +159,9 @@ def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Ba
 def _substitute_scales(expr: Expr, setting) -> Rewrite:
     """``sigma_q -> exp(w/2)`` (or ``sigma_j -> exp(lv_j/2)`` entry by entry): each fresh scale becomes its
     definition in the user's parameters."""
-    out = rewrite_or_refuse(expr, setting.definition_of, "scale defined by a parameterisation")
-    return Rewrite(out, setting.definition_identities(expr))
+    out, reciprocals = without_reciprocal_logs(
+        rewrite_or_refuse(expr, setting.definition_of, "scale defined by a parameterisation"))
+    return Rewrite(out, setting.definition_identities(expr) + reciprocals)
 
 
 def _has_symbolic_root(expr: Expr) -> bool:
@@ -191,6 +194,17 @@ def _split_log(node: log) -> Expr:
     return sub(expand_log(log(evaluated(mul(*numerator)))), expand_log(log(evaluated(denominator[0]))))
 
 
+def _readable(expr: Basic) -> Basic:
+    """An evaluated expression with every sum in reading order: positive terms first, the number last
+    (``m - 1``, never SymPy's ``-1 + m``)."""
+    if not expr.args or expr.is_Atom:
+        return expr
+    args = [_readable(a) for a in expr.args]
+    if expr.is_Add:
+        return add(*sorted(args, key=lambda t: (is_negative_term(t), bool(t.is_Number))))
+    return rebuild(expr, args) if any(a is not b for a, b in zip(args, expr.args, strict=True)) else expr
+
+
 def _evaluate(expr: Expr, setting: Setting) -> Rewrite:
     """``(e^{w/2})^2 -> e^w``, ``log(1/e^{w/2}) -> -w/2``, ``log(sqrt(v)) -> log(v)/2``, ``2*3 -> 6``."""
     used: dict[Basic, Basic] = {}
@@ -198,7 +212,7 @@ def _evaluate(expr: Expr, setting: Setting) -> Rewrite:
     def match(node: Expr) -> Expr | None:
         if not _needs_evaluation(node):
             return None
-        value = _split_log(node) if isinstance(node, log) else evaluated(node)
+        value = _split_log(node) if isinstance(node, log) else _readable(evaluated(node))
         if value == node:
             return None
         if not (node.is_Mul and node.is_number):  # a product of numbers already prints as its value
@@ -278,7 +292,7 @@ class Variant:
     plan: tuple[Rule, ...]
     specs: tuple[DistSpec, DistSpec]
     build: Callable[[DistSpec, DistSpec], Variant]
-    finish: tuple[Rule, ...] = (PARAMETERISATION, EVALUATE)
+    finish: tuple[Rule, ...] = (PARAMETERISATION, EVALUATE, COLLECT_LIKE_TERMS)
     title: str = "KL divergence between two Gaussians"
     description: str = ""
     #: The latent dimension (1 for univariate pairs) and the per-dimension parameters, by name.
@@ -296,15 +310,25 @@ class Variant:
         For a univariate pair the dimension is 1, so a claim written with ``torch.sum(...)`` means its body.
         At a concrete dimension N a sum over the coordinates runs from 1 to N.
         """
+        return self.read_claim(text)[0]
+
+    def read_claim(self, text: str, literal_symbols: Mapping[int, Symbol] | None = None
+                   ) -> tuple[Expr, ParsedClaim, Dummy]:
+        """:meth:`parse_claim`, with the parse (its real domain and float literals, see
+        :func:`derivation.parse.read_claim`) and the index its sums and requirements use."""
         index = Dummy("j", integer=True, positive=True)
         try:
-            claim = parse_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim)
+            parsed = read_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim,
+                                literal_symbols=literal_symbols)
         except ParseError as error:
             raise ParseError(f"claim: {error.message}", error.position, error.text) from None
+        claim = parsed.expr
         if self.case == "univariate":
             claim = claim.replace(lambda e: isinstance(e, Sum), lambda e: Add(*(
                 e.function.xreplace({index: Integer(i)}) for i in range(1, self.dim + 1))))
-        return claim
+            parsed = replace(parsed, requirements=tuple(
+                replace(r, expr=r.expr.xreplace({index: Integer(1)})) for r in parsed.requirements))
+        return claim, parsed, index
 
     def closed_form_in_scales(self) -> Expr:
         """The result of the named plan (before the parameterisation), rules only, unchecked."""
@@ -436,7 +460,8 @@ def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
     setting = diagonal_pair(q, p)
     fresh = bool(setting.fresh)
     return Variant(
-        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE),
+        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE,
+                                                                  COLLECT_LIKE_TERMS),
         title="KL divergence between two Gaussians with diagonal covariance",
         description=(
             "We derive the Kullback-Leibler divergence between the two Gaussian densities with diagonal covariance "

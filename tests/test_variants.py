@@ -84,12 +84,12 @@ def test_every_step_verified_and_the_result_is_the_kl_integral(q, p):
 def test_the_parameterisation_is_a_verified_step_with_its_identity():
     d = derive(q="Normal(a, logvar=w)", p="Normal(0, 1)")
     keys = [s.rule for s in d.steps]
-    assert keys[-2:] == ["parameterisation", "evaluate"]
+    assert keys[-3:] == ["parameterisation", "evaluate", "collect-like-terms"]
     sigma = next(iter(dict(d.setting.definitions)))
     w = Symbol("w", real=True)
-    assert d.steps[-2].identities == (Eq(sigma, exp(w / 2), evaluate=False),)
-    assert sigma in d.steps[-3].expr.free_symbols and sigma not in d.result.free_symbols
-    assert d.checks[-2].method == "symbolic" and "definitions" in d.checks[-2].detail
+    assert d.steps[-3].identities == (Eq(sigma, exp(w / 2), evaluate=False),)
+    assert sigma in d.steps[-4].expr.free_symbols and sigma not in d.result.free_symbols
+    assert d.checks[-3].method == "symbolic" and "definitions" in d.checks[-3].detail
     a = Symbol("a", real=True)
     assert evaluated(d.result) == a**2 / 2 - w / 2 + exp(w) / 2 - Rational(1, 2)
 
@@ -157,19 +157,19 @@ def test_shared_names_are_one_symbol():
 
 
 def test_user_names_never_collide_with_internal_names():
-    d = derive(q="Normal(x, z)", p="Normal(pi, sigma_q)")
+    d = derive(q="Normal(x, z)", p="Normal(xi, sigma_q)")  # (pi, e, q, p are refused: issue 9 item 11)
     assert d.verified
-    assert d.setting.x.name not in {"x", "z"} and d.setting.z.name not in {"x", "z"}
+    assert d.setting.x.name not in {"x", "z", "xi"} and d.setting.z.name not in {"x", "z", "xi"}
     names = {s.name for s in d.result.free_symbols}
-    assert names == {"x", "z", "pi", "sigma_q"}
+    assert names == {"x", "z", "xi", "sigma_q"}
     md = render(d, "markdown")
-    assert r"\pi" in md
+    assert r"\xi" in md
 
 
 def test_documents_state_the_parameterisation():
     d = derive(q="Normal(m, var=v)", p="Normal(0, 1)")
     md = render(d, "markdown")
-    assert r"q = \mathcal{N}\left(m, v\right)" in md
+    assert r"q = \mathcal{N}(m, v)" in md
     assert r"\sigma_{q} = \sqrt{v}" in md
     assert "Parameterisation" in md and "Evaluate" in md
 

@@ -5,11 +5,11 @@ Each rule builds its display form deliberately (never ``simplify``), so the line
 
 from __future__ import annotations
 
-from sympy import Add, Eq, Expr, Rational, log
+from sympy import Add, Eq, Expr, Rational, S, log
 
 from ..core import Rewrite, Rule
 from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, mul
+from ..forms import add, evaluated, is_negative_term, mul, neg, negate_term
 from ..setting import Setting
 from .base import factors, terms
 
@@ -42,6 +42,20 @@ def _numeric_coefficient(term: Expr) -> tuple[Rational, list[Expr]]:
         else:
             rest.append(f)
     return coefficient, rest
+
+
+def flat_terms(expr: Expr) -> list[Expr]:
+    """The terms of ``expr`` with every numeric multiple of a sum multiplied out (display forms kept)."""
+    out: list[Expr] = []
+    for term in terms(expr):
+        c, rest = _numeric_coefficient(term)
+        if len(rest) == 1 and rest[0].is_Add:
+            for inner in flat_terms(rest[0]):
+                c_inner, rest_inner = _numeric_coefficient(inner)
+                out.append(mul(c * c_inner, *rest_inner))
+        else:
+            out.append(term)
+    return out
 
 
 def _distribute(expr: Expr, setting: Setting) -> Expr:
@@ -79,16 +93,30 @@ def vae_rank(term: Expr, means: set) -> int:
     return 3
 
 
-def _vae_order(expr: Expr, setting: Setting) -> Expr:
-    """Reorder ``c (...)``: constants, then log-variances, then means, then variances (as VAE code)."""
-    c, rest = _numeric_coefficient(expr)
-    if len(rest) != 1 or not rest[0].is_Add:
-        raise RuleNotApplicable("not a multiple of a sum")
+def _vae_form(expr: Expr, setting: Setting) -> Expr:
+    """``c log s**2 + e (a + b) + f -> c (f/c + log s**2 + (e/c) a + (e/c) b)``, inner terms in VAE order.
+
+    The identity is ``sum_i c_i t_i = c sum_i (c_i / c) t_i`` with c the coefficient of the log-variance term
+    (numeric multiples of sums are multiplied out first); the terms inside are then ordered as VAE code
+    writes them: constant, log-variance, squared mean, variance.
+    """
+    parts = flat_terms(expr)
+    logs = [t for t in parts if t.has(log)]
+    if len(parts) < 2 or not logs:
+        raise RuleNotApplicable("no log-variance term to factor out")
+    c, _ = _numeric_coefficient(logs[0])
+    if c == 1:
+        raise RuleNotApplicable("the log-variance term has no coefficient to factor out")
+    inner = []
+    for term in parts:
+        k, rest = _numeric_coefficient(term)
+        inner.append(mul(k / c, *rest))
     means = {s for s in setting.q.mean.free_symbols | setting.p.mean.free_symbols if not s.is_integer}  # not j
-    ordered = sorted(terms(rest[0]), key=lambda term: vae_rank(term, means))
-    out = mul(c, add(*ordered))
+    numbers = Add(*[t for t in inner if t.is_Number])
+    ordered = sorted([t for t in inner if not t.is_Number], key=lambda term: vae_rank(term, means))
+    out = mul(c, add(numbers, *ordered))
     if out == expr:
-        raise RuleNotApplicable("already in order")
+        raise RuleNotApplicable("already in the VAE form")
     return out
 
 
@@ -106,16 +134,98 @@ DISTRIBUTE = Rule(
     _distribute,
 )
 
-FACTOR_OUT = Rule(
-    "factor-out",
-    "Factor out",
-    "Take out the coefficient of the log-variance term.",
-    _factor_leading_coefficient,
+VAE_FORM = Rule(
+    "vae-form",
+    "VAE form",
+    "Take out the coefficient of the log-variance and write the terms in the order VAE code uses: constant, "
+    "log-variance, squared mean, variance.",
+    _vae_form,
 )
 
-VAE_ORDER = Rule(
-    "vae-order",
-    "VAE form",
-    "Order the terms as VAE code writes them: constant, log-variance, squared mean, variance.",
-    _vae_order,
+
+def _readable_term(coefficient: Rational, rest: list[Expr]) -> Expr:
+    """``coefficient * rest`` as a term: a number, ``c a``, or a cancelled fraction such as ``1/(2 s)``."""
+    if not rest:
+        return coefficient
+    if all(f.is_Pow and f.args[1].is_negative for f in rest) or any(f.is_Pow and f.args[1] == -1 for f in rest):
+        return evaluated(mul(coefficient, *rest))
+    return mul(coefficient, *rest)
+
+
+def _like_terms(parts: list[Expr]) -> list[tuple[Rational, list[Expr]]]:
+    """``parts`` as (coefficient, factors) with like terms added (their factors compared evaluated; fractions
+    cancelled), zero sums dropped; the rational numbers are added into one term, kept last."""
+    groups: dict[Expr, tuple[Rational, list[Expr]]] = {}
+    number = Rational(0)
+    for term in parts:
+        c, rest = _numeric_coefficient(term)
+        if not rest:
+            number += c
+            continue
+        c_value, value = evaluated(mul(*rest)).as_coeff_Mul()
+        c, key = c * c_value, value
+        previous = groups.get(key)
+        kept = rest if c_value == 1 and previous is None else (previous[1] if previous else [value])
+        groups[key] = ((previous[0] if previous else 0) + c, kept)
+    out = [(c, rest) for c, rest in groups.values() if c != 0]
+    return out + ([(number, [])] if number != 0 else [])
+
+
+def _positive_first(expr: Expr) -> Expr:
+    """A display sum with its positive terms first (each sign keeps its order)."""
+    return add(*sorted(terms(expr), key=is_negative_term))
+
+
+def _sign_into_sum(expr: Expr) -> Expr:
+    """``-d (-a + b) -> d (a - b)``: a negative multiple of a sum that opens with a minus takes the sign inside."""
+    c, rest = _numeric_coefficient(expr)
+    sums = [f for f in rest if f.is_Add]
+    if not (c.is_negative and len(sums) == 1 and is_negative_term(terms(sums[0])[0])):
+        raise RuleNotApplicable("no like terms to add")
+    inner = _positive_first(add(*[negate_term(t) if is_negative_term(t) else neg(t) for t in terms(sums[0])]))
+    return mul(-c, *[inner if f is sums[0] else f for f in rest])
+
+
+def _collect_like_terms(expr: Expr, setting: Setting) -> Expr:
+    """``3 log s - 1/2 log s + s/(2 s**2) - 1/2 -> 1/2 (log s + 1/s - 1)``: like terms added, fractions cancelled,
+    the numbers summed; a coefficient common to every term is taken out. Applies only when something combines."""
+    parts = flat_terms(expr)
+    collected = _like_terms(parts)
+    numbers = [t for t in parts if _numeric_coefficient(t)[1] == []]
+    cancels = any(evaluated(t) != t and len(evaluated(t).free_symbols) and
+                  evaluated(t).count_ops() < t.count_ops() for t in parts)
+    all_numeric = bool(expr.is_number) and any(t.is_Add for t in factors(expr))
+    shared = len(parts) > 1 and len({abs(_numeric_coefficient(t)[0]) for t in parts} - {1}) == 1 and \
+        all(abs(_numeric_coefficient(t)[0]) != 1 for t in parts)
+    if len(collected) == len(parts) and len(numbers) < 2 and not (cancels or all_numeric or shared):
+        return _sign_into_sum(expr)
+    if not collected:
+        return S.Zero
+    # Positive terms first (a leading number only when no symbolic term is positive), the number last.
+    symbolic = [p for p in collected if p[1]]
+    number = [p for p in collected if not p[1]]
+    ordered = sorted(symbolic, key=lambda p: bool(p[0].is_negative))
+    if number and number[0][0].is_positive and (not ordered or ordered[0][0].is_negative):
+        ordered = number + ordered
+    else:
+        ordered = ordered + number
+    magnitudes = {abs(c) for c, _ in ordered}
+    common = magnitudes.pop() if len(magnitudes) == 1 and len(ordered) > 1 else Rational(1)
+    if common != 1:
+        if ordered[0][0].is_negative:
+            common = -common
+        out = mul(common, add(*[_readable_term(c / common, rest) for c, rest in ordered]))
+    else:
+        out = add(*[_readable_term(c, rest) for c, rest in ordered])
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_LIKE_TERMS = Rule(
+    "collect-like-terms",
+    "Collect",
+    "Add up the like terms and the numbers, cancel common factors in fractions, and take out a factor common "
+    "to every term.",
+    _collect_like_terms,
 )

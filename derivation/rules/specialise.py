@@ -19,6 +19,7 @@ from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..nodes import KL
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
+from .logs import without_reciprocal_logs
 
 _n = Symbol("n", integer=True, positive=True)
 _A = MatrixSymbol("A", _n, _n)
@@ -83,10 +84,10 @@ def _simplify_identities(expr: Expr, setting) -> Rewrite:
             return e
         return e
 
-    out = walk(expr)
+    out, reciprocals = without_reciprocal_logs(walk(expr))  # log(|I| / |A|) = log(1 / |A|) = -log |A|
     if out == expr:
         raise RuleNotApplicable("no identity matrix or zero vector to drop")
-    return Rewrite(out, tuple(used.values()))
+    return Rewrite(out, tuple(used.values()) + reciprocals)
 
 
 def _of_diagonal(operation: type[Trace] | type[Determinant], big: type[Sum] | type[Product]):
@@ -267,8 +268,9 @@ def _in_code(expr: Expr, setting) -> Expr:
     """The line as code: the same expression, shown as the PyTorch line that computes it."""
     if isinstance(expr, CodeLine):
         raise RuleNotApplicable("already code")
+    names = getattr(setting, "code_names", None) or {}
     try:
-        return CodeLine(expr, torch_code(expr))
+        return CodeLine(expr, torch_code(expr, names), names)
     except ValueError as error:
         raise RuleNotApplicable(str(error)) from None
 

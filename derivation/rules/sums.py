@@ -467,7 +467,8 @@ MERGE_SUMS = Rule(
 VAE_ORDER_IN_SUM = Rule(
     "vae-order",
     "VAE form",
-    "Order the terms as VAE code writes them: constant, log-variance, squared mean, variance.",
+    "Write the sum as VAE code does: a negative coefficient in front (a positive one changes sign with every "
+    "term inside) and the terms in the order constant, log-variance, squared mean, variance.",
     _vae_order_in_sum,
 )
 

@@ -12,22 +12,8 @@ from ..errors import RuleNotApplicable
 from ..forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
 from ..nodes import KL
 from ..setting import Setting
-from .algebra import _numeric_coefficient
+from .algebra import _numeric_coefficient, flat_terms
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
-
-
-def flat_terms(expr: Expr) -> list[Expr]:
-    """The terms of ``expr`` with every numeric multiple of a sum multiplied out (display forms kept)."""
-    out: list[Expr] = []
-    for term in terms(expr):
-        c, rest = _numeric_coefficient(term)
-        if len(rest) == 1 and rest[0].is_Add:
-            for inner in flat_terms(rest[0]):
-                c_inner, rest_inner = _numeric_coefficient(inner)
-                out.append(mul(c * c_inner, *rest_inner))
-        else:
-            out.append(term)
-    return out
 
 
 def _split_fraction(expr: Expr, setting: Setting) -> Expr:
