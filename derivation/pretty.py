@@ -120,7 +120,7 @@ def _script(text: str, table: dict[str, str], mark: str) -> str:
         return TRANSPOSE
     if table and text and all(c in table for c in text):
         return "".join(table[c] for c in text)
-    if _single_token(text):
+    if _single_token(text) and not (mark == "^" and any(c in SCRIPT_GLYPHS for c in text)):  # e^{ℓⱼ}
         return mark + text
     return f"{mark}{{{text}}}"
 
@@ -228,16 +228,19 @@ class _Renderer:
         while start < len(self.nodes) and self.nodes[start][0] == "space":
             start += 1
         end, depth = start, 0
+        bracketed = self.nodes[start:start + 1] in ([("cmd", "left")], [("char", "(")], [("char", "[")])
         while end < len(self.nodes):
             kind, value = self.nodes[end][0], self.nodes[end][1] if len(self.nodes[end]) > 1 else ""
-            if kind == "cmd" and value == "left":
+            opens = (kind == "cmd" and value == "left") or (kind == "char" and value in "([")
+            closes = (kind == "cmd" and value == "right") or (kind == "char" and value in ")]")
+            if opens:
                 depth += 1
-            elif kind == "cmd" and value == "right":
+            elif closes:
                 if depth == 0:
                     break
                 depth -= 1
-                if depth == 0 and self.nodes[start] == ("cmd", "left"):  # a bracketed argument: that bracket
-                    end += 2
+                if depth == 0 and bracketed:  # a bracketed argument: that bracket
+                    end += 2 if kind == "cmd" else 1
                     break
             elif depth == 0 and ((kind in ("char", "space") and value in "+-=<>,;/&") or
                                  (kind == "cmd" and value in _RUN_ENDS)):
@@ -247,7 +250,7 @@ class _Renderer:
             end -= 1
         argument = render(self.nodes[start:end])
         self.i = end
-        if self.nodes[start:start + 1] == [("cmd", "left")] and _balanced_whole(argument):
+        if bracketed and _balanced_whole(argument):
             return name + argument if argument[0] == "(" else f"{name} {argument}"
         return f"{name} {argument}" if _atomic(argument) else f"{name}({argument})"
 
@@ -270,6 +273,9 @@ class _Renderer:
         name = node[1]
         if name == "frac":
             top, bottom = self.argument(), self.argument()
+            ordinary = re.fullmatch(r"d[⁰¹²³⁴⁵⁶⁷⁸⁹]*", top) is not None and bottom.startswith("d ")
+            if ordinary:  # d/dt, d²/dt²: an ordinary derivative (its operand follows)
+                return f"{top}/{bottom.replace('d ', 'd')}"
             derivative = top.startswith("∂")
             if derivative:  # ∂f/∂x, with f bracketed unless it is one factor: ∂(∑ⱼ tⱼ)/∂x
                 order, inner = re.match(r"∂([⁰¹²³⁴⁵⁶⁷⁸⁹]*)\s*(.*)", top).groups()
@@ -351,6 +357,7 @@ _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": 
 
 def _as_latex(text: str) -> str:
     """Text notation as the LaTeX the reader's tokenizer reads (code excepted)."""
+    text = re.sub(r"(?<![A-Za-z])d([⁰¹²³⁴⁵⁶⁷⁸⁹]*)/d(?=\S)", r"∂\1/∂", text)  # d/dt reads as ∂/∂t: the same derivative
     out: list[str] = []
     i = 0
     while i < len(text):
