@@ -521,7 +521,7 @@ class _Reader(_LatexParser):
 
     def __init__(self, toks: list[_Tok]):
         super().__init__(toks, None, _ReadBuilder())  # type: ignore[arg-type]
-        self.indices: list[Symbol] = []
+        self.open_bars = 0  # |...| being read: a bar closes it rather than opening another
 
     # -- entry: a statement or an expression -------------------------------------------------------------
     def statement(self) -> Basic:
@@ -567,7 +567,7 @@ class _Reader(_LatexParser):
 
     # -- atoms -------------------------------------------------------------------------------------------
     def starts_factor(self, tok: _Tok) -> bool:
-        if tok.kind in ("name", "code"):
+        if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
         if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "int", "prod", "tr", "diag", "lim", "cdots",
                                                "infty"):
@@ -892,7 +892,11 @@ class _Reader(_LatexParser):
 
     def bracketed(self, opening: str, tok: _Tok) -> Basic:
         """What follows an opening bracket: a determinant or absolute value, ``[f]_{x = a}``, or a bracket."""
-        value = self.expr()
+        self.open_bars += opening == "|"
+        try:
+            value = self.expr()
+        finally:
+            self.open_bars -= opening == "|"
         closing = {"(": ")", "[": "]", "|": "|"}[opening]
         self.expect_right(closing)
         if opening == "|":

@@ -9,6 +9,7 @@ fails this (see the tests with a patched printer at the end).
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -145,6 +146,26 @@ def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     assert not unaccounted, unaccounted[:3]
 
 
+@pytest.mark.parametrize("config", ["univariate", "full", "diagonal-kingma", "pair-diag"])
+def test_the_json_prints_each_step_next_to_its_own_expression(config):
+    """The JSON holds each step's LaTeX next to its ``srepr``: the LaTeX reads back as that step's expression."""
+    derivation = _derivation(config)
+    data = json.loads(render(derivation, "json"))
+    assert len(data["steps"]) == len(derivation.steps)
+    for shown, step in zip(data["steps"], derivation.steps, strict=True):
+        check_printed(shown["latex"], step.expr, PLAIN_STYLE)
+    check_printed(data["result"]["latex"], derivation.result, PLAIN_STYLE)
+
+
+@pytest.mark.parametrize("fmt", ["latex", "latex-fragment", "beamer"])
+def test_the_reader_reads_the_macros_the_document_defines(fmt, standard):
+    """The reader takes ``\\KL`` and ``\\E`` as the printer's style defines them; the document's header provides
+    exactly those definitions."""
+    document = render(standard, fmt)
+    provided = dict(re.findall(r"\\providecommand\{(\\[A-Za-z]+)\}\{(.*)\}", document))
+    assert provided == dict(MACRO_STYLE.macros())
+
+
 # -- the reader on its own --------------------------------------------------------------------------------------
 
 mu, w = Symbol("mu", real=True), Symbol("w", real=True)
@@ -222,10 +243,17 @@ def test_any_display_form_reads_back_in_latex_and_in_text(expr):
     check_printed(to_text(expr), expr, None)
 
 
-def test_a_negated_sum_keeps_its_brackets():
-    """Found by the property test: ``-(-3/4 - μ)`` was printed ``- - 3/4 - μ``, and ``-(2 · 1/2)`` as ``-``."""
-    assert to_latex(neg(add(Rational(-3, 4), neg(_mu)))) == r"- \left(- \frac{3}{4} - \mu\right)"
+def test_what_the_property_test_found_in_the_latex_printer():
+    """``-(-3/4 - μ)`` was printed ``- - 3/4 - μ``; ``-(2 · 1/2)`` as ``-``; ``log(σ/4)² e^{2μ}`` as
+    ``\\log^{2} \\frac{\\sigma}{4} e^{2 \\mu}`` (the exponential read as part of the logarithm's argument); and
+    ``log(σ a² log²(σ))`` with the inner logarithm outside the outer one's unbracketed argument."""
+    assert to_latex(neg(add(Rational(-3, 4), neg(_mu)))) in (r"- \left(- \frac{3}{4} - \mu\right)",
+                                                               r"- (- \frac{3}{4} - \mu)")
     assert to_latex(fmul(-1, 2, Rational(1, 2))) == "- 1"
+    assert to_latex(fmul(log(sigma / 4) ** 2, exp(2 * _mu))) == r"\log^{2}\left(\frac{\sigma}{4}\right) e^{2 \mu}"
+    assert to_latex(fmul(log(sigma ** 2), _mu)) == r"\log(\sigma^{2}) \mu"
+    inner = log(fmul(sigma, _a ** 2, log(sigma) ** 2))
+    assert to_latex(inner) == r"\log(\sigma a^{2} \log^{2} \sigma)"
 
 
 # -- the text format -----------------------------------------------------------------------------------------
