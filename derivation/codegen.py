@@ -258,16 +258,27 @@ def _shapes_doc(kinds: dict[str, str], size: Any, dimension: str, array: str) ->
             f"the batch shape.{floats}")
 
 
+def _renamed(symbol: Basic, renames: dict[str, str]) -> Basic:
+    """``symbol`` under its name in code (the log-variance ``ell`` is ``logvar`` there), assumptions kept."""
+    if isinstance(symbol, IndexedBase) and str(symbol.label) in renames:
+        return IndexedBase(renames[str(symbol.label)], **symbol.assumptions0)
+    if isinstance(symbol, Symbol) and symbol.name in renames:
+        return Symbol(renames[symbol.name], **symbol.assumptions0)
+    return symbol
+
+
 def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
-    parameters = tuple(setting.parameters)
+    renames = dict(getattr(setting, "code_names", {}))
+    parameters = tuple(_renamed(s, renames) for s in setting.parameters)
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
     printer = ArrayCodePrinter(module)
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
