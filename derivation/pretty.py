@@ -179,6 +179,8 @@ class TextbookPrettyPrinter(PrettyPrinter):
 
     def _print_IndexRange(self, expr: IndexRange) -> prettyForm:
         index, dim = expr.args
+        if dim.is_Integer and dim <= 4:  # j = 1, 2, 3: every value, never "1, …, 3"
+            return prettyForm(f"{self._text(index)} = " + ", ".join(str(i) for i in range(1, int(dim) + 1)))
         return prettyForm(f"{self._text(index)} = 1, …, {self._text(dim)}")
 
 
