@@ -95,3 +95,16 @@ def test_reciprocal_logs_are_written_as_minus_log():
     assert r"\frac{1}{" not in _tex(out) and evaluated(out) == evaluated(log(sqrt(t)))
     out, used = without_reciprocal_logs(log(frac(1 / sqrt(u), 1 / sqrt(t))))
     assert r"\frac{1}{" not in _tex(out) and used == ()
+
+
+def test_identity_step_drops_a_subtracted_zero_mean_and_the_unit_determinant():
+    """Before: (m - 0)^T S^-1 (m - 0), then "Change sign" to (-m)^T S^-1 (-m), and log(|S|) bracketed.
+    After: m^T S^-1 m and log |S| in the Identity step itself."""
+    from derivation import derive, render
+
+    d = derive(q="MvNormal(0, cov=1, dim=3)", p="MvNormal(m, cov=S, dim=3)")
+    assert [s.rule for s in d.steps] == ["full-covariance-result", "identity-matrix"]
+    markdown = render(d, "markdown")
+    assert markdown.split("**Result.**")[1].split("$$")[1].strip().endswith(
+        r"= \frac{1}{2} \left(\operatorname{tr}\left(S^{-1}\right) + m^{\top} S^{-1} m - 3 + \log \left|S\right|\right)")
+    assert r"\left(- m\right)" not in markdown and r"\log\left(\left|S\right|\right)" not in markdown
