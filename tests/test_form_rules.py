@@ -106,5 +106,6 @@ def test_identity_step_drops_a_subtracted_zero_mean_and_the_unit_determinant():
     assert [s.rule for s in d.steps] == ["full-covariance-result", "identity-matrix"]
     markdown = render(d, "markdown")
     result = markdown.split("**Result.**")[1].split("$$")[1].strip()
-    assert result.endswith(r"\left(\operatorname{tr}\left(S^{-1}\right) + m^{\top} S^{-1} m - 3 + \log \left|S\right|\right)")
+    assert result.endswith(r"\left(\operatorname{tr}\left(S^{-1}\right) + m^{\top} S^{-1} m - 3 "
+                           r"+ \log \left|S\right|\right)")
     assert r"\left(- m\right)" not in markdown and r"\log\left(\left|S\right|\right)" not in markdown
