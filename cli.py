@@ -8,18 +8,34 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import signal
 import sys
 
-import click
 
-from derivation import CASES, FORMATS, __version__, verify
-from derivation.build import build
-from derivation.cases import describe_setting
-from derivation.document import write_document
-from derivation.errors import DerivationError, StepRejected
-from derivation.setting import parse_notation
+def _interrupted_while_starting(signum: int, frame: object) -> None:
+    """Ctrl-C while the modules below load (a second or so): nothing has been written yet, so just leave."""
+    os.write(2, b"kl-derive: interrupted\n")
+    os._exit(130)
+
+
+# As the program (the console script or ``python cli.py``), not when imported by other code, an interrupt
+# during start-up is one line too; run() hands Ctrl-C back to Python once it is in charge.
+if __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "") == "kl-derive":
+    signal.signal(signal.SIGINT, _interrupted_while_starting)
+
+import click  # noqa: E402
+
+from derivation import CASES, FORMATS, __version__, verify  # noqa: E402
+from derivation.build import build  # noqa: E402
+from derivation.cases import describe_setting  # noqa: E402
+from derivation.document import write_document  # noqa: E402
+from derivation.errors import DerivationError, StepRejected  # noqa: E402
+from derivation.setting import parse_notation  # noqa: E402
 
 EXIT_USAGE = 2
+#: The shell's code for a command stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,6 +122,8 @@ def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
     if argv is None:  # the process is the command: what it imported (SymPy's large module state) lives as long
         gc.freeze()  # as the process, so the cyclic collector need not rescan it on every collection it runs
+    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return _run(argv)
     finally:
@@ -115,7 +133,12 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     try:
-        code = main.main(args=argv, prog_name="kl-derive", standalone_mode=False)
+        # click's own main() would turn Ctrl-C into Abort after printing an empty line: invoked directly instead
+        with main.make_context("kl-derive", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            code = main.invoke(ctx)
+    except KeyboardInterrupt:  # the processes and temporary files were cleaned up on the way out
+        click.echo("kl-derive: interrupted", err=True)
+        return EXIT_INTERRUPTED
     except click.exceptions.Exit as done:
         return done.exit_code
     except SystemExit as done:

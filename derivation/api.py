@@ -29,13 +29,19 @@ def dimension(value: int | str | None) -> int | None:
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", value):
-        number = int(value)
+    elif isinstance(value, str) and (digits := re.fullmatch(r"\s*([+-]?)0*([0-9]+)\s*", value)):
+        if digits[1] != "-" and len(digits[2]) > len(str(MAX_DIM)):  # a positive integer, and a long one
+            raise UsageError(f"the dimension (--dim) {_shorten(value.strip())} is above the limit of {MAX_DIM}")
+        number = int(digits[1] + digits[2])
     if number is None or number < 1:
         raise UsageError(f"the dimension (--dim) must be a positive integer, got {value!r}")
     if number > MAX_DIM:
-        raise UsageError(f"the dimension (--dim) must be at most {MAX_DIM}, got {number}")
+        raise UsageError(f"the dimension (--dim) {number} is above the limit of {MAX_DIM}")
     return number
+
+
+def _shorten(text: str, keep: int = 30) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} digits)"
 
 
 
@@ -56,12 +62,20 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
             raise UsageError("give either a case or the specs --q and --p, not both")
         if q is None or p is None:
             raise UsageError("a custom pair needs both specs, q and p")
-        if notation is not None or dim is not None or route is not None:
-            raise UsageError("a custom pair takes its names and dimension from the specs (no notation, dim "
-                             "or route)")
+        if dim is not None or route is not None:
+            raise UsageError("a custom pair takes its dimension from the specs (no dim or route)")
+        if notation is not None and notation.names:
+            raise UsageError(f"a custom pair takes its names from the specs: rename {next(iter(notation.names))!r} "
+                             "there (with specs, notation takes only log=... and expectation=...)")
         from .variants import derive_variant
 
-        return replace(derive_variant(q, p), options=MappingProxyType({"q": q, "p": p}))
+        derivation = derive_variant(q, p)
+        recipe: dict[str, object] = {"q": q, "p": p}
+        if notation is not None and notation.as_dict():
+            conventions = replace(derivation.setting.notation, log=notation.log, expectation=notation.expectation)
+            derivation = replace(derivation, setting=replace(derivation.setting, notation=conventions))
+            recipe["notation"] = notation.as_dict()
+        return replace(derivation, options=MappingProxyType(recipe))
     if case is None:
         raise UsageError("give a case name, or the specs q and p")
     if case not in CASES:

@@ -11,16 +11,18 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import interrupts
 from .api import derive
 from .cases import CASES
 from .core import Derivation
 from .errors import DerivationError, UsageError
-from .figures import FigureWorker
+from .figures import FigureWorker, without_figures
 from .output import write_text
 from .render import FORMATS, Renderer, get_format
 from .verify import reusing_chains
@@ -53,9 +55,10 @@ def _check_writable(directory: Path) -> None:
     """Fail early, with one line, if ``directory`` cannot be created or written (root included)."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle, probe = tempfile.mkstemp(prefix=".kl-derive-probe-", dir=directory)
-        os.close(handle)
-        os.unlink(probe)
+        with interrupts.blocked():
+            handle, probe = tempfile.mkstemp(prefix=".kl-derive-probe-", dir=directory)
+            os.close(handle)
+            os.unlink(probe)
     except OSError as error:
         raise UsageError(f"cannot write into {directory}: {error.strerror or error}") from None
 
@@ -63,6 +66,8 @@ def _check_writable(directory: Path) -> None:
 def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, formats: Iterable[str] | None = None,
           progress: Callable[[str], None] | None = None) -> BuildReport:
     """Write ``out/<case><extension>`` for every chosen case and format, and ``out/index.md``."""
+    if not os.fspath(out).strip():
+        raise UsageError("the output directory is an empty name (give --out DIR; '.' is the current directory)")
     case_names = _choose("case", cases, CASES)
     format_names = _choose("format", formats, FORMATS)
     directory = Path(out)
@@ -85,14 +90,16 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                  progress: Callable[[str], None] | None, report: BuildReport, titles: dict[str, str]) -> None:
     """Derive each case once, draw its figures, write it in every format.
 
-    Figures are drawn by a worker process started before their case is derived. Once every case is
-    derived, the formats that print no LaTeX (Unicode text, code) are written by a forked process
-    while this one writes the LaTeX-based ones, which share their printed formulas.
+    Figures are drawn by a worker process started before their case is derived, and moved into place right
+    after their case's documents are written (a case whose figures cannot be drawn is written without them,
+    and the failure reported). Once every case is derived, the formats that print no LaTeX (Unicode text,
+    code; they show no figures) are written by a forked process while this one writes the LaTeX-based ones,
+    which share their printed formulas.
     """
     figure_formats = sorted({get_format(fmt).figure_format for fmt in format_names})
     derived: dict[str, Derivation] = {}
-    with contextlib.ExitStack() as stack:
-        drawing: list[tuple[str, FigureWorker]] = []  # figures being drawn while further cases are derived
+    with contextlib.ExitStack() as stack:  # on any exit (Ctrl-C included) every process is stopped, temporaries go
+        drawing: dict[str, FigureWorker] = {}  # figures being drawn while further cases are derived
         for case in cases:
             worker = stack.enter_context(FigureWorker()) if CASES[case].figures else None
             try:
@@ -103,31 +110,39 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
             titles[case] = derived[case].title
             if worker is not None:
                 worker.write(derived[case], directory, figure_formats)
-                drawing.append((case, worker))
+                drawing[case] = worker
         elsewhere = [fmt for fmt in format_names if get_format(fmt).style is None]
         if len(elsewhere) == len(format_names) or "fork" not in multiprocessing.get_all_start_methods():
             elsewhere = []
-        helper = _RenderHelper(derived, elsewhere, directory, progress) if elsewhere and derived else None
-        _write_all(derived, [fmt for fmt in format_names if fmt not in elsewhere], directory, progress, report)
+        helper = None
+        if elsewhere and derived:
+            helper = stack.enter_context(_RenderHelper(derived, elsewhere, directory, progress))
+        here = [fmt for fmt in format_names if fmt not in elsewhere]
+        renderer = Renderer()
+        for case in sorted(derived, key=lambda name: name in drawing):  # figures get the most time to be drawn
+            derivation, worker = derived[case], drawing.get(case)
+            if worker is not None:
+                try:
+                    worker.wait()
+                except DerivationError as error:
+                    report.failed.append((f"{case} figures", str(error)))
+                    derivation, worker = without_figures(derivation), None
+            with interrupts.blocked() if worker is not None else contextlib.nullcontext():
+                for fmt in here:
+                    _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report,
+                               progress)
+                if worker is not None:
+                    report.written.extend(worker.commit())
         if helper is not None:
             helper.collect(report)
-        for case, worker in drawing:
-            try:
-                report.written.extend(worker.wait())
-            except DerivationError as error:
-                report.failed.append((f"{case} figures", str(error)))
-
-
-def _write_all(derived: dict[str, Derivation], format_names: list[str], directory: Path,
-               progress: Callable[[str], None] | None, report: BuildReport) -> None:
-    renderer = Renderer()
-    for case, derivation in derived.items():
-        for fmt in format_names:
-            _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
 
 
 class _RenderHelper:
-    """A forked process writing some formats of the derived cases; :meth:`collect` adds what it did to a report."""
+    """A forked process writing some formats of the derived cases; :meth:`collect` adds what it did to a report.
+
+    Ctrl-C is left to the parent, which stops the helper (SIGTERM) on leaving the ``with`` block early; the
+    helper then removes the temporary file of the document it was writing and leaves silently.
+    """
 
     def __init__(self, derived: dict[str, Derivation], format_names: list[str], directory: Path,
                  progress: Callable[[str], None] | None):
@@ -136,11 +151,15 @@ class _RenderHelper:
         gc.freeze()  # a collection in either process would otherwise copy every shared page
         self._process = context.Process(target=self._serve, args=(sender, derived, format_names, directory, progress),
                                         daemon=True)
-        self._process.start()
+        with interrupts.blocked(signal.SIGINT, signal.SIGTERM):  # until the helper has its own handlers
+            self._process.start()
         sender.close()
 
     @staticmethod
     def _serve(sender, derived, format_names, directory, progress) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, _leave)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         report = BuildReport()
         try:
             _write_all(derived, format_names, directory, progress, report)
@@ -157,10 +176,30 @@ class _RenderHelper:
         else:
             report.written.extend(Path(p) for p in written)
             report.failed.extend(failed)
-        finally:
+
+    def __enter__(self) -> _RenderHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with interrupts.blocked():
+            if self._process.is_alive() and exc[0] is not None:
+                self._process.terminate()
             self._process.join()
             self._receiver.close()
             gc.unfreeze()
+
+
+def _leave(signum: int, frame: object) -> None:
+    """SIGTERM in a helper process: unwind (so a document being written removes its temporary file), silently."""
+    raise SystemExit(128 + signum)
+
+
+def _write_all(derived: dict[str, Derivation], format_names: list[str], directory: Path,
+               progress: Callable[[str], None] | None, report: BuildReport) -> None:
+    renderer = Renderer()
+    for case, derivation in derived.items():
+        for fmt in format_names:
+            _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
 
 
 def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Path, report: BuildReport,

@@ -5,15 +5,29 @@ the pair's setting; nothing the user wrote is executed. The truth is the closed 
 derives (the rules only: the same plan is verified step by step by ``derive``), and an independent
 witness checks that closed form against the definition itself, by quadrature, at every point used.
 
+The claim means what its code computes over the real numbers. SymPy's arithmetic is complex-valued
+(``sqrt(mu)**2`` is ``mu``, ``0*log(mu)`` is 0), so the parser records where the code is defined (a
+:class:`~derivation.parse.Requirement` per logarithm, root, non-integer power and division, before SymPy
+simplifies them away); the claim's value is *undefined* wherever one fails.
+
 The decision, cheapest first:
 
-1. **Numeric**: the claim and the truth at random admissible points, in 30-digit arithmetic. Any
-   disagreement refutes the claim; the point is reported, with a diagnosis when the claim matches a
-   simple relative of the truth (sign, constant factor or offset, reversed direction, a parameter
-   read in the wrong parameterisation, the log term halved or doubled).
-2. **Symbolic**: the difference reduced to 0 by a few cheap normal forms, then (bounded in time,
-   in a child process) by ``simplify``. A proof plus numeric agreement means the claim holds.
-3. Agreement without a proof in the time budget is reported as *undecided*, with the evidence.
+1. **Numeric**: the claim and the truth at random admissible points, in 30-digit arithmetic (agreement
+   means 27 digits). Any disagreement, or a point where the claim's code is undefined, refutes the
+   claim; the point is reported, with a diagnosis: why the code is undefined there, or the simple
+   relative of the truth the claim matches (sign, constant factor or offset, reversed direction, a
+   parameter read in the wrong parameterisation, the log term halved or doubled), or else the
+   difference claim - KL itself when it has a short form (never a vacuous one).
+2. **Domain**: each requirement not shown by the symbols' assumptions (or, for a polynomial in one
+   parameter, by its exact solution) is searched for a failure on a grid through 0; a failure refutes
+   the claim at that point, and none found leaves the verdict undecided.
+3. **Symbolic**: the difference reduced to 0 by a few cheap normal forms, then (bounded in time,
+   in a child process) by ``simplify``. A proof plus numeric agreement means the claim holds; a
+   difference that reduces to something nonzero at the random points refutes it.
+4. Agreement without a proof in the time budget is reported as *undecided*, with the evidence.
+
+A code claim whose float literal, read as the exact number it is the double-precision rounding of, makes
+the claim exactly KL(q || p) (proved symbolically) "holds to double precision" (``Verdict.precision``).
 
 Claims whose expansion could be huge are evaluated in the bounded child too, so a call never hangs.
 """
@@ -39,11 +53,13 @@ from sympy import (
     Expr,
     Indexed,
     IndexedBase,
+    Integer,
     Mul,
     Pow,
     Rational,
     Sum,
     Symbol,
+    cancel,
     exp,
     expand,
     expand_log,
@@ -60,6 +76,7 @@ from .errors import StepRejected, UsageError
 from .forms import evaluated
 from .nodes import KL, Density
 from .numeric import DIGITS, Evaluator, close, number_at
+from .parse import ParsedClaim, Requirement
 from .variants import KIND_NAMES, SCALE_OF, Variant, entrywise, variant
 from .verify import is_zero
 
@@ -94,15 +111,20 @@ class Counterexample:
     point: Mapping[str, float | tuple[float, ...]]
     claim: float | str
     kl: float
+    #: claim - KL(q || p) at the point, computed to 30 digits (None where the claim is not a real number)
+    difference: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"point": {k: list(v) if isinstance(v, tuple) else v for k, v in self.point.items()},
-                "claim": self.claim, "kl": self.kl}
+                "claim": self.claim, "kl": self.kl, "difference": self.difference}
 
     def describe(self) -> str:
         where = ", ".join(f"{name} = {_shown(value)}" for name, value in self.point.items()) or "every point"
         shown = self.claim if isinstance(self.claim, str) else f"{self.claim:.10g}"
-        return f"at {where}: claim = {shown}, KL(q || p) = {self.kl:.10g}"
+        line = f"at {where}: claim = {shown}, KL(q || p) = {self.kl:.10g}"
+        if self.difference is not None and shown == f"{self.kl:.10g}":  # equal in the digits shown
+            line += f" (claim - KL(q || p) = {self.difference:.3g}, computed to 30 digits)"
+        return line
 
 
 @dataclass(frozen=True)
@@ -121,9 +143,14 @@ class Verdict:
     claim: Expr | None = None
     kl: Expr | None = None
     points: int = 0
+    #: "double precision" when the claim holds only once its float literals are read at the precision code
+    #: holds them (each literal the double-precision rounding of the exact value that makes the claim hold)
+    precision: str | None = None
 
     @property
     def status(self) -> str:
+        if self.holds and self.precision:
+            return f"holds to {self.precision}"
         return {True: "holds", False: "does not hold", None: "undecided"}[self.holds]
 
     @property
@@ -141,6 +168,7 @@ class Verdict:
             "claim": None if self.claim is None else sstr(self.claim),
             "kl": None if self.kl is None else sstr(evaluated(self.kl)),
             "points": self.points,
+            "precision": self.precision,
         }
 
     def describe(self) -> str:
@@ -325,8 +353,12 @@ def _refutes(claimed: Value, true: Value) -> bool:
     return not _unstable(claimed) and not _same(claimed, true)
 
 
+#: Relative agreement two values computed to 30 digits must reach to count as equal.
+TOLERANCE = 10.0 ** (3 - DIGITS)
+
+
 def _same(a: Value, b: Value) -> bool:
-    return _real(a) and _real(b) and close(a, b, 1e-15)
+    return _real(a) and _real(b) and close(a, b, TOLERANCE)
 
 
 def _agree(left: list[Value], right: list[Value]) -> bool:
@@ -521,6 +553,13 @@ def diagnose(claim_values: list[Value], candidates: list[Relative], points: list
     """
     if not all(_real(c) for c in claim_values):
         return None
+    with mpmath.workdps(DIGITS + 10):
+        return _diagnosis(claim_values, candidates, points, dim, truth_values, affordable)
+
+
+def _diagnosis(claim_values: list[Value], candidates: list[Relative], points: list[Mapping[Symbol, Any]],
+               dim: Expr | int, truth_values: list[Value] | None, affordable: Callable[[], bool] | None
+               ) -> str | None:
     dims = values(dim, points) if isinstance(dim, Expr) and dim.free_symbols else [mpmath.mpf(int(dim))] * len(points)
     for index, relative in enumerate(candidates):
         if index and affordable is not None and not affordable():
@@ -544,9 +583,12 @@ def diagnose(claim_values: list[Value], candidates: list[Relative], points: list
                 return prefix + _factor_words(c)
         if not index:
             offsets = [c - b for c, b in zip(claim_values, base, strict=True)]
-            if all(close(o, offsets[0], 1e-12) for o in offsets):
+            size = max(abs(o) for o in offsets)
+            slack = [1e-9 * size + 10 * TOLERANCE * max(1, abs(b)) for b in base]  # what 30 digits resolve
+            if size and all(abs(o - offsets[0]) <= e for o, e in zip(offsets, slack, strict=True)):
                 c = _as_rational(offsets[0])
-                shown = c if c is not None else f"{float(offsets[0]):.10g}"
+                shown = c if c is not None and c != 0 and abs(offsets[0] - float(c)) <= 1e-12 * size \
+                    else f"{float(offsets[0]):.10g}"
                 return (f"the claim differs from KL(q || p) by the constant {shown} (a constant term is missing "
                         "or wrong)")
     return None
@@ -636,7 +678,7 @@ def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[
         full.append(extended)
     integral = Evaluator(full).values(KL(s.q, s.p))
     for a, b in zip(integral, truth_values, strict=True):
-        if not _same(a, b):
+        if not (_real(a) and _real(b) and close(a, b, 1e-15)):
             raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
 
 
@@ -647,23 +689,230 @@ def _distance(claimed: Value, true: Value) -> float:
     return float(abs(claimed - true) / max(1, abs(true)))
 
 
-def _counterexample(claim: Expr, truth: Expr, point: Mapping[Symbol, Any], claimed: Value,
-                    true: Value, careful: bool) -> Counterexample:
+# ----------------------------------------------------------------------------------------------------
+# The real domain of the code: where every logarithm, root, power and division is defined
+# ----------------------------------------------------------------------------------------------------
+
+
+def _proved(requirement: Requirement, index: Symbol) -> bool:
+    """Whether the symbols' assumptions show the requirement for every admissible value (e.g. ``exp(lv) > 0``),
+    or (a polynomial in one parameter) its exact solution does."""
+    e = _scalar(requirement.expr, index)[0]
+    if {">0": e.is_positive, ">=0": e.is_nonnegative, "!=0": e.is_nonzero}[requirement.relation]:
+        return True
+    return _univariate(requirement, index)[0]
+
+
+def _scalar(expr: Expr, index: Symbol) -> tuple[Expr, dict[Symbol, IndexedBase]]:
+    """``expr`` with each vector entry at ``index`` replaced by a symbol of its assumptions (all coordinates are
+    alike), and those symbols' vectors; a sum over the coordinates stays as it is."""
+    if expr.has(Sum):
+        return expr, {}
+    entries = {e for e in expr.atoms(Indexed) if e.indices == (index,)}
+    stand_ins = {e: Dummy(str(e.base.label), positive=True) if e.is_positive else Dummy(str(e.base.label), real=True)
+                 for e in entries}
+    return expr.xreplace(stand_ins), {d: e.base for e, d in stand_ins.items()}
+
+
+def _met(relation: str, value: Value) -> bool:
+    if not _real(value):
+        return False
+    tiny = mpmath.mpf(10) ** (2 - DIGITS)
+    return value > tiny if relation == ">0" else value >= -tiny if relation == ">=0" else abs(value) > tiny
+
+
+def _why(requirement: Requirement, shown: Expr, value: Value) -> str:
+    """Why the code is not defined where ``requirement`` fails, its operand (``shown``) having ``value``."""
+    number = f"{float(value):.6g}" if _real(value) else "not a real number"
+    operand = f"{sstr(shown)} = {number}"
+    if requirement.relation == "!=0":
+        return f"{operand}: a division by zero (an infinity or NaN in NumPy and PyTorch)"
+    if requirement.what == "the logarithm of":
+        return (f"the logarithm of {operand}: a logarithm is a real number only for a positive argument "
+                "(NaN or -inf in NumPy and PyTorch)")
+    if requirement.what == "the square root of":
+        return (f"the square root of {operand}: a square root of a negative number is not a real number (NaN in "
+                "NumPy and PyTorch); over the reals sqrt(x)**2 is x only for x >= 0")
+    return (f"a non-integer power of {operand}: a negative number to a non-integer power is not a real number "
+            "(NaN in NumPy and PyTorch)")
+
+
+def _failure(requirements: tuple[Requirement, ...], index: Symbol, point: Mapping[Basic, Any]) -> str | None:
+    """Why the claim's code is not defined at ``point`` (each coordinate tried), or None where it is."""
+    size = next((len(v) for v in point.values() if isinstance(v, list)), 0)
+    for requirement in requirements:
+        coordinates: Any = (None,)
+        if requirement.expr.has(index):  # each distinct coordinate once
+            bases = sorted({e.base for e in requirement.expr.atoms(Indexed)}, key=str)
+            coordinates = {tuple(point[b][i - 1] for b in bases): i for i in range(size, 0, -1)}.values()
+        for i in sorted(coordinates, key=lambda c: c or 0):
+            at = dict(point) if i is None else {**point, index: mpmath.mpf(i)}
+            value = value_at(requirement.expr, at)
+            if _unstable(value) or _met(requirement.relation, value):
+                continue
+            shown = requirement.expr if i is None else requirement.expr.xreplace({index: Integer(i)})
+            return _why(requirement, shown, value)
+    return None
+
+
+#: Values each kind of parameter takes in the search for a point where the claim's code is not defined.
+GRID_REAL = tuple(map(Fraction, ("0", "-1", "1", "-1/2", "1/2", "-2", "2", "-10", "10", "1/1000", "-1/1000")))
+GRID_POSITIVE = tuple(map(Fraction, ("1", "1/2", "2", "10", "1/1000", "100")))
+#: Points of that search (the grid's diagonal first, then random combinations).
+GRID_POINTS = 40
+
+
+def grid(parameters: tuple[Basic, ...], dim: int | None = None, seed: int = 2_604) -> list[dict[Basic, Any]]:
+    """Admissible points on a coarse grid that includes 0 and values near 0 and far from it (see
+    :data:`GRID_REAL`): all parameters at the same grid value first, then random combinations."""
+    rng = random.Random(seed)
+    dimensions = [s for s in parameters if isinstance(s, Symbol) and s.is_integer and s.is_positive]
+    size = dim if dim is not None else 2
+    points = []
+    for k in range(GRID_POINTS):
+        point: dict[Basic, Any] = {s: mpmath.mpf(size) for s in dimensions}
+        for s in parameters:
+            if s in point:
+                continue
+            choices = GRID_POSITIVE if s.is_positive else GRID_REAL
+            if isinstance(s, IndexedBase):  # a long vector: one value in every coordinate
+                entries = size if size <= 4 else 1
+                point[s] = [_pick(choices, k, rng) for _ in range(entries)] * (size // entries)
+            else:
+                point[s] = _pick(choices, k, rng)
+        points.append(point)
+    return points
+
+
+def _pick(choices: tuple[Fraction, ...], k: int, rng: random.Random) -> Any:
+    """The ``k``-th grid value: the same for every parameter on the diagonal, then drawn at random."""
+    value = choices[k % len(choices)] if k < len(GRID_REAL) else rng.choice(choices)
+    return mpmath.mpf(value.numerator) / value.denominator
+
+
+def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Basic, Expr] | None]:
+    """For a requirement on a polynomial in one parameter (or one vector's entries; degree 4 at most): whether it
+    holds on the parameter's whole domain, and if not, ``(parameter, a value where it fails)`` (a vector then has
+    that value in every coordinate). ``(False, None)`` for anything else."""
+    from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
+
+    e, vectors = _scalar(requirement.expr, index)
+    if len(e.free_symbols) != 1 or e.has(Indexed, Sum):
+        return False, None
+    (symbol,) = e.free_symbols
+    parameter = vectors.get(symbol, symbol)
+    if not e.is_polynomial(symbol) or Poly(e, symbol).degree() > 4:
+        return False, None
+    domain = Interval.open(0, oo) if symbol.is_positive else S.Reals
+    bad = solveset({">0": e <= 0, ">=0": e < 0, "!=0": e}[requirement.relation] if requirement.relation != "!=0"
+                   else e, symbol, domain)
+    if bad == S.EmptySet:
+        return True, None
+    part = bad.args[0] if isinstance(bad, Union) else bad
+    if isinstance(part, FiniteSet) and part.args and part.args[0].is_real:
+        return False, (parameter, part.args[0])
+    if isinstance(part, Interval):
+        low, high = part.inf, part.sup
+        value = (low + high) / 2 if low.is_finite and high.is_finite else high - 1 if high.is_finite else low + 1
+        return False, (parameter, value)
+    return False, None
+
+
+def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters: tuple[Basic, ...],
+                dim: int | None) -> tuple[dict[Basic, Any], str] | None:
+    """A point where the claim's code is not defined, with the reason, if one is found: on a grid, or from the
+    exact solution of a requirement on one parameter."""
+    points = grid(parameters, dim)
+    for requirement in requirements:
+        _, witness = _univariate(requirement, index)
+        if witness is not None:
+            parameter, value = witness
+            with mpmath.workdps(DIGITS + 10):
+                number = mpmath.mpf(sstr(value.evalf(DIGITS + 10)))
+            old = points[0][parameter]
+            points.insert(0, {**points[0], parameter: [number] * len(old) if isinstance(old, list) else number})
+    for point in points:
+        reason = _failure(requirements, index, point)
+        if reason is not None:
+            return point, reason
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------
+# Float literals, judged at double precision
+# ----------------------------------------------------------------------------------------------------
+
+
+def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, truth: Expr
+                    ) -> tuple[str, Expr] | None:
+    """``(literal, exact)`` when reading one float literal of a code claim as the exact number ``exact`` (whose
+    double-precision rounding is that literal's) makes the claim equal KL(q || p), symbolically; else None.
+
+    The claim is linear in the literal ``t``: ``claim(t) = claim(c) + a (t - c)``, so the reading is
+    ``c - (claim(c) - KL) / a``; it must be a number (free of the parameters).
+    """
+    if parsed.syntax != "python" or not tame(claim):
+        return None
+    difference = claim - truth
+    for literal in parsed.literals:
+        stand_in = Dummy("t")
+        with_symbol = v.read_claim(text, {literal.pos: stand_in})[0]
+        slope = with_symbol.diff(stand_in)
+        if slope == 0 or slope.has(stand_in) or slope.has(Sum):
+            continue
+        reading = cancel(expand(literal.value - difference / slope))
+        if reading.free_symbols or not reading.is_real:
+            continue
+        with mpmath.workdps(DIGITS + 10):
+            rounded = float(mpmath.mpf(sstr(reading.evalf(DIGITS + 10))))
+        exact = is_zero(with_symbol.xreplace({stand_in: reading}) - truth)
+        if exact and rounded == float(literal.text.replace("_", "")):
+            return literal.text, reading
+    return None
+
+
+def _difference(claim: Expr, truth: Expr) -> str | None:
+    """``claim - KL(q || p)`` in a short normal form, when it has one (a diagnosis that is never vacuous)."""
+    if not tame(claim):
+        return None
+    difference = claim - truth
+    terms = summand(difference)
+    rest = expand(expand_log(terms if terms is not None else difference))
+    if rest == 0 or rest.count_ops() > 40:
+        return None
+    shown = rest.evalf(6) if rest.atoms(Rational) - {Rational(1, 2), Rational(-1, 2), Integer(2)} else rest
+    where = " in each coordinate j" if terms is not None else ""
+    return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"
+
+
+# ----------------------------------------------------------------------------------------------------
+# The decision
+# ----------------------------------------------------------------------------------------------------
+
+
+def _counterexample(claim_at: Callable[[Mapping[Basic, Any]], tuple[Value, str | None]], truth: Expr,
+                    point: Mapping[Symbol, Any], claimed: Value, true: Value, why: str | None,
+                    careful: bool) -> tuple[Counterexample, str | None]:
+    """The counterexample at ``point`` (rounded, if the claim is still wrong there) and why the claim is
+    undefined there (None where it is defined)."""
     for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
         nice = _rounded(point, digits)
-        (c,), (t,) = values(claim, [nice]), values(truth, [nice])
-        if _real(t) and _refutes(c, t):
-            point, claimed, true = nice, c, t
+        (c, reason), (t,) = claim_at(nice), values(truth, [nice])
+        if _real(t) and _refutes(c, t) and (reason is None) == (why is None):
+            point, claimed, true, why = nice, c, t, reason
             break
     shown: float | str
+    difference = None
     if claimed is None:
         shown = "undefined"
     elif isinstance(claimed, mpmath.mpc):
         shown = "not a real number"
     else:
         shown = float(claimed)
+        if _real(true):
+            difference = float(claimed - true)
     return Counterexample(MappingProxyType({s.name: tuple(float(e) for e in x) if isinstance(x, list) else float(x)
-                                            for s, x in point.items()}), shown, float(true))
+                                            for s, x in point.items()}), shown, float(true), difference), why
 
 
 @dataclass
@@ -682,13 +931,20 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     NumPy, PyTorch or LaTeX syntax over the specs' symbol names. Returns a :class:`Verdict`.
     Raises :class:`~derivation.errors.ParseError` (a ``UsageError``) for invalid input, naming the
     string (``q:``, ``p:``, ``claim:``) and the position of the problem.
+
+    The claim means what its code computes over the real numbers: where a logarithm, square root,
+    non-integer power or division in it is undefined for some admissible value (``np.sqrt(mu)`` for
+    ``mu < 0``; ``0*log(mu)`` is NaN there too), the claim does not hold, and that point is the
+    counterexample. A code claim whose float literal is the double-precision rounding of the number that
+    would make it exact "holds to double precision".
     """
     clock = _Clock(BUDGET if budget is None else budget)
     v = variant(q, p)
     if v.case == "full":
         raise UsageError("verify takes Normal or DiagNormal specs; claims about MvNormal pairs (matrices) are not "
                          "supported: derive the pair instead")
-    claimed = v.parse_claim(claim)
+    claimed, parsed, index = v.read_claim(claim)
+    requirements = tuple(r for r in parsed.requirements if not _proved(r, index))
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
     points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None)
@@ -697,22 +953,62 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
     _witness(v, points, truth_values)
     careful = tame(claimed)
-    agreement = f"numeric agreement with the KL integral at {len(points)} random points (30 digits)"
+    agreement = (f"numeric agreement with the KL integral at {len(points)} random points (computed to 30 digits, "
+                 "agreeing to 27)")
     try:
         claim_values = values(claimed, points) if careful else run_bounded(
             lambda: values(claimed, points), clock.left())
     except (TimedOut, Failed):
         return Verdict(None, "the claim could not be evaluated within the time budget", claim=claimed, kl=truth)
+    reasons = [_failure(requirements, index, point) if requirements else None for point in points]
+    claim_values = [None if why else c for c, why in zip(claim_values, reasons, strict=True)]
+
+    def claim_at(point: Mapping[Basic, Any]) -> tuple[Value, str | None]:
+        why = _failure(requirements, index, point) if requirements else None
+        return (None if why else value_at(claimed, point)), why
+
+    def refuted(method: str, point: Mapping[Basic, Any], claim_value: Value, true: Value, why: str | None,
+                diagnosis: str | None, rounded: bool) -> Verdict:
+        example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded)
+        if why is not None:
+            diagnosis = f"the claim's code is not defined there: {why}"
+        return Verdict(False, method, example, diagnosis, claimed, truth, len(points))
+
+    def at_double_precision(method: str) -> Verdict | None:
+        reading = _double_reading(v, claim, parsed, claimed, truth) if parsed.literals else None
+        if reading is None:
+            return None
+        literal, exact = reading
+        return Verdict(True, f"the float literal {literal} is {sstr(exact)} rounded to double precision (they differ "
+                       f"by {float(Rational(literal.replace('_', '')) - exact):.2g}), and with {sstr(exact)} in its "
+                       f"place the claim reduces to KL(q || p) symbolically; {method}", claim=claimed, kl=truth,
+                       points=len(points), precision="double precision")
+
     wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
         worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
-        diagnosis = diagnose(claim_values, relatives(v, truth, in_scales), points, v.dim, truth_values,
-                             lambda: clock.left() > 2 * cost + 0.2)
+        method = (f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random points (30 "
+                  "digits)")
+        if reasons[worst] is None:
+            double = at_double_precision(method)
+            if double is not None:
+                return double
+        diagnosis = None if reasons[worst] else diagnose(
+            claim_values, relatives(v, truth, in_scales), points, v.dim, truth_values,
+            lambda: clock.left() > 2 * cost + 0.2) or _difference(claimed, truth)
         short = not isinstance(v.dim, int) or v.dim <= ROUNDED_UP_TO  # a long vector does not read better rounded
-        return Verdict(False, f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random "
-                       "points (30 digits)",
-                       _counterexample(claimed, truth, points[worst], claim_values[worst], truth_values[worst],
-                                       careful and short), diagnosis, claimed, truth, len(points))
+        return refuted(method, points[worst], claim_values[worst], truth_values[worst], reasons[worst], diagnosis,
+                       careful and short)
+    domain_note = ""
+    if requirements:
+        gap = _domain_gap(requirements, index, v.setting.user_parameters, v.dim if isinstance(v.dim, int) else None)
+        if gap is not None:
+            point, why = gap
+            return refuted("real-valued: the claim's code is not defined at every admissible point", point, None,
+                           value_at(truth, point), why, None, False)
+        shown = ", ".join(f"{sstr(r.expr.xreplace({index: Symbol('j')}))} {r.relation[:-1]} 0" for r in requirements)
+        domain_note = (f"; the claim's code is defined at every point tried, but that it is defined everywhere "
+                       f"({shown}) was not proved")
     try:
         reason = _proof(claimed, truth) if careful else run_bounded(lambda: _proof(claimed, truth),
                                                                     clock.left() / 2)
@@ -721,16 +1017,26 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
             if outcome == "proof":
                 reason = "claim - KL(q || p) simplifies to 0"
             elif rest.is_number and rest != 0:
-                return Verdict(False, f"symbolic: claim - KL(q || p) simplifies to the constant {rest}", None,
-                               f"the claim differs from KL(q || p) by the constant {rest}", claimed, truth,
-                               len(points))
+                method = f"symbolic: claim - KL(q || p) simplifies to the constant {rest}"
+                double = at_double_precision(method)
+                return double or Verdict(False, method, None, f"the claim differs from KL(q || p) by the constant "
+                                         f"{rest} = {float(rest):.3g}", claimed, truth, len(points))
             else:
                 missing = "no symbolic proof found"
+                disproof = _nonzero(rest, points, truth_values)
+                if disproof is not None:
+                    worst, shown = disproof
+                    double = at_double_precision("symbolic: claim - KL(q || p) simplifies to " + shown)
+                    if double is not None:
+                        return double
+                    return refuted(f"symbolic: claim - KL(q || p) simplifies to {shown}, which is not 0 at the "
+                                   "random points", points[worst], claim_values[worst], truth_values[worst], None,
+                                   f"claim - KL(q || p) = {shown}", False)
     except TimedOut:
         reason, missing = None, "no symbolic proof within the time budget"
     except Failed as error:  # e.g. SymPy gave up on an expression this size
         reason, missing = None, f"no symbolic proof (the attempt stopped: {str(error)[:80]})"
-    if reason is None:
+    if reason is None or domain_note:
         unstable = sum(1 for c in claim_values if _unstable(c))
         if unstable == len(points):
             evidence = "the claim could not be evaluated reliably at any random point (values too large)"
@@ -739,8 +1045,24 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                         "could not be evaluated reliably)")
         else:
             evidence = agreement
-        return Verdict(None, f"{evidence}; {missing}", claim=claimed, kl=truth, points=len(points))
+        if reason is not None:
+            evidence = f"symbolic proof ({reason}) and {evidence}"
+            missing = ""
+        return Verdict(None, f"{evidence}{'; ' + missing if missing else ''}{domain_note}", claim=claimed, kl=truth,
+                       points=len(points))
     return Verdict(True, f"symbolic proof ({reason}) and {agreement}", claim=claimed, kl=truth, points=len(points))
+
+
+def _nonzero(rest: Expr, points: list[Mapping[Symbol, Any]], truth_values: list[Value]) -> tuple[int, str] | None:
+    """``(index of a point, rest shown)`` when ``rest`` (what claim - KL reduced to) is clearly not 0 there."""
+    if not tame(rest):
+        return None
+    found = [(i, r) for i, r in enumerate(values(rest, points))
+             if _real(r) and _real(truth_values[i]) and abs(r) > 10 * TOLERANCE * max(1, abs(truth_values[i]))]
+    if not found:
+        return None
+    worst = max(found, key=lambda f: abs(f[1]))[0]
+    return worst, sstr(rest.evalf(6), full_prec=False)
 
 
 __all__ = ["Counterexample", "Relative", "Verdict", "diagnose", "relatives", "tame", "values", "verify"]

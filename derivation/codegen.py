@@ -17,7 +17,8 @@ from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, Mat
 from sympy.printing.pycode import PythonCodePrinter
 
 from .core import Derivation
-from .errors import UsageError
+from .errors import DerivationError, UsageError
+from .families import Instantiation, _rebuild, _signature, index_family
 from .forms import evaluated
 from .mvnodes import CodeLine, MvDensity, QuadForm
 
@@ -107,7 +108,9 @@ class ArrayCodePrinter(PythonCodePrinter):
 
     def _print_Trace(self, expr: Trace) -> str:
         self.modules.add(self.module)
-        return f"{self.module}.trace({self._print(expr.arg)})"
+        if self.module == "torch":  # torch.trace takes one matrix: the diagonal of a batch, summed
+            return f"torch.diagonal({self._print(expr.arg)}, dim1=-2, dim2=-1).sum(-1)"
+        return f"np.trace({self._print(expr.arg)}, axis1=-2, axis2=-1)"
 
     def _print_Determinant(self, expr: Determinant) -> str:
         return self._linalg("det", expr.arg)
@@ -116,7 +119,10 @@ class ArrayCodePrinter(PythonCodePrinter):
         return self._linalg("inv", expr.arg)
 
     def _print_Transpose(self, expr: Transpose) -> str:
-        return f"({self._print(expr.arg)}).T"
+        if self.module == "torch":
+            return f"({self._print(expr.arg)}).transpose(-1, -2)"
+        self.modules.add(self.module)
+        return f"np.swapaxes({self._print(expr.arg)}, -1, -2)"
 
     def _print_MatMul(self, expr: MatMul) -> str:
         scalars = [self._print(f) for f in expr.args if not getattr(f, "is_Matrix", False)]
@@ -129,7 +135,7 @@ class ArrayCodePrinter(PythonCodePrinter):
         return " + ".join(self._print(t) for t in expr.args).replace("+ -1*", "- ")
 
     def _print_QuadForm(self, expr: QuadForm) -> str:
-        return f"({self._print(expr.as_matrix())})[0, 0]"
+        return f"({self._print(expr.as_matrix())})[..., 0, 0]"
 
     def _print_Pi(self, expr: Basic) -> str:
         self.modules.add("math")
@@ -140,7 +146,10 @@ class ArrayCodePrinter(PythonCodePrinter):
         return "math.e"
 
 
-_RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME}) | frozenset(dir(builtins))
+#: The generated module's own names besides the function: the argument checker and the dimension it returns.
+HELPER, DIMENSION = "_arrays", "_dim"
+
+_RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DIMENSION}) | frozenset(dir(builtins))
 
 
 def _law(setting: Any, density: Any) -> str:
@@ -164,22 +173,117 @@ def _domain(symbol: Basic) -> str:
     return f"{symbol} > 0" if symbol.is_positive else f"{symbol} real"
 
 
+# -- a written-out result folded back into a sum over the coordinates -----------------------------------------
+
+
+class _Fold:
+    """Folds each run ``t_1 + t_2 + ... + t_N`` of one term per coordinate (the k-th term is the first with
+    coordinate index 1 replaced by k) of a line written out at d = N back into ``Sum_{j=1}^{N} t_j``.
+
+    The inverse of :class:`~derivation.families.Instantiation` on such runs; at N = 1 the smallest piece
+    that carries the coordinate index becomes a sum of one term. Pieces are rebuilt without evaluation,
+    so that writing the folded line out again gives the line itself, node for node.
+    """
+
+    def __init__(self, size: int, index: Symbol):
+        self.size, self.index = size, index
+
+    def __call__(self, expr: Basic) -> Basic:
+        if not expr.args:
+            return expr
+        carried = _signature(expr)[1]
+        if carried is None:
+            return expr
+        if self.size > 1 and expr.is_Add and len(expr.args) == self.size and \
+                _signature(expr.args[0])[1] == 1 and index_family(expr.args):
+            return Sum(self._entry(expr.args[0]), (self.index, 1, self.size))
+        if self.size == 1 and carried == 1 and not ((expr.is_Add or expr.is_Mul) and
+                                                    sum(_signature(a)[1] is not None for a in expr.args) == 1):
+            return Sum(self._entry(expr), (self.index, 1, 1))
+        args = tuple(self(a) for a in expr.args)
+        return expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else _rebuild(expr, args)
+
+    def _entry(self, expr: Basic) -> Basic:
+        """``expr`` with coordinate index 1 replaced by the summation index."""
+        if isinstance(expr, Indexed):
+            return _rebuild(expr, (expr.base, self.index)) if expr.indices == (1,) else expr
+        if not expr.args:
+            return expr
+        args = tuple(self._entry(a) for a in expr.args)
+        return expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else _rebuild(expr, args)
+
+
+def folded(result: Basic, setting: Any) -> Basic:
+    """``result`` (written out at the setting's concrete dimension N) with its runs of one term per coordinate
+    folded back into sums over j = 1, ..., N, checked: written out again, the folded line is ``result``.
+
+    Code over arrays sums the coordinates on an axis (``np.sum(..., axis=-1)``) instead of writing N terms
+    out: it imports and runs at every N. Without a concrete dimension, ``result`` itself.
+    """
+    size, index = getattr(setting, "size", None), getattr(setting, "index", None)
+    if size is None or index is None:
+        return result
+    fold = _Fold(size, index)
+    out = fold(result)
+    if out is not result and Instantiation(setting.dim_symbol, size)(out) != result:
+        raise DerivationError(f"the code over the coordinates does not write out to the derived result at d = {size}")
+    return out
+
+
+# -- the arguments: shapes and the docstring's account of them ------------------------------------------------
+
+
+def _kind(symbol: Basic) -> str | None:
+    """How the generated code takes a parameter: ``vector`` (coordinates on the last axis), ``column``
+    (a vector in matrix products), ``matrix`` (the last two axes), or None (a number, broadcast elementwise)."""
+    if isinstance(symbol, IndexedBase):
+        return "vector"
+    if isinstance(symbol, MatrixSymbol):
+        return "column" if symbol.shape[1] == 1 else "matrix"
+    return None
+
+
+def _shapes_doc(kinds: dict[str, str], size: Any, dimension: str, array: str) -> str:
+    """The docstring's sentence on the arguments' shapes (``dimension``: the name of the dimension)."""
+    d = str(size) if size is not None else dimension
+    groups = {"vector": [], "column": [], "matrix": []}
+    for name, kind in kinds.items():
+        groups[kind].append(name)
+    parts = [f"{', '.join(names)}: {array}s of shape (..., {d}{', ' + d if kind == 'matrix' else ''})"
+             for kind, names in groups.items() if names]
+    fixed = f"{dimension} = {size} (checked)" if size is not None else \
+        f"{dimension} is the same for every argument (checked)"
+    floats = " A float is the same value in every coordinate." if groups["vector"] or groups["column"] else ""
+    return (f"Arguments: {'; '.join(parts)}; {fixed}. Leading axes are a batch (broadcast); the result has "
+            f"the batch shape.{floats}")
+
+
 def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
-    """What the code templates lay out: the signature, the docstring's statements and the body."""
+    """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
     parameters = tuple(setting.parameters)
-    clashes = [str(s.name) for s in parameters if str(s.name) in _RESERVED]
+    names = [str(s.name) for s in parameters]
+    clashes = [name for name in names if name in _RESERVED]
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
-    result: Expr = evaluated(shown.expr if isinstance(shown, CodeLine) else shown)
+    result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
     printer = ArrayCodePrinter(module)
-    printer.dimensions = dict(getattr(setting, "code_dimensions", dict)())
+    dimensions = dict(getattr(setting, "code_dimensions", dict)())
+    printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
     body = printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
+    size = getattr(setting, "size", None)
+    array = "tensor" if module == "torch" else "array"
+    prologue = ""
+    if kinds:
+        targets = ", ".join([*kinds, DIMENSION if DIMENSION in body else "_"])
+        pairs = ", ".join(f'{name}=({name}, "{kind}")' for name, kind in kinds.items())
+        prologue = f"{targets} = {HELPER}({size}, {pairs})"
     return {
         "name": FUNCTION_NAME,
-        "arguments": ", ".join(str(s.name) for s in parameters),
+        "arguments": ", ".join(names),
         "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
         "domains": [_domain(s) for s in parameters],
         "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(result)}",
@@ -188,9 +292,12 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "checked": checked,
         "verified": derivation.verified,
         "body": body,
+        "prologue": prologue,
+        "helper": HELPER if kinds else None,
+        "shapes": _shapes_doc(kinds, size, str(next(iter(dimensions), "d")), array) if kinds else None,
         "imports": sorted(printer.modules),
         "module": module,
     }
 
 
-__all__ = ["FUNCTION_NAME", "ArrayCodePrinter", "code_context"]
+__all__ = ["FUNCTION_NAME", "ArrayCodePrinter", "code_context", "folded"]

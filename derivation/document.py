@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
+from . import interrupts
 from .api import derive
 from .cases import CASES
-from .output import write_text
+from .output import real_target, write_text
 from .render import get_format, render
 from .setting import Notation
 
 
 def figure_directory(output: str) -> Path | None:
-    """Where figures go: next to a document written to a (new or regular) file; nowhere for stdout or devices."""
-    if output == "-":
-        return None
-    path = Path(output)
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    return path.parent
+    """Where figures go: next to the file a document is written to (a symbolic link's target, since the
+    document refers to its figures by relative names); nowhere for a stream or a device."""
+    target = real_target(output)
+    return None if target is None else target.parent
 
 
 def write_document(output: str, fmt: str, *, case: str | None = None, q: str | None = None, p: str | None = None,
@@ -32,8 +24,9 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
                    figures: bool = True, dim: int | str | None = None, route: str | None = None) -> None:
     """Derive (every step checked), render and write one document; its figures, if it has any, beside it.
 
-    Figures are drawn by a worker process that imports matplotlib while the derivation runs. A
-    document written to stdout or a device, or with ``figures=False``, refers to no figure files.
+    Figures are drawn by a worker process that imports matplotlib while the derivation runs, and moved into
+    place together with the document. A document written to stdout or a device, or with ``figures=False``,
+    refers to no figure files.
     """
     spec = get_format(fmt)  # an unknown format fails before any work
     directory = figure_directory(output) if figures else None
@@ -50,5 +43,7 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
         derivation = derive(case, q=q, p=p, notation=notation, dim=dim, route=route)
         worker.write(derivation, directory, (spec.figure_format,))
         text = render(derivation, fmt, template=template, steps=steps)
-        worker.wait()
-        write_text(text, output)
+        worker.wait()  # a figure that cannot be drawn: an error, and no document referring to it
+        with interrupts.blocked():  # the document and its figures, or (Ctrl-C before this) neither
+            write_text(text, output)
+            worker.commit()

@@ -6,7 +6,7 @@ on a grid with ``lambdify`` (never a separately typed formula); :func:`draw` lay
 :func:`write_figures` writes every figure of a derivation next to its document.
 
 matplotlib is imported only when a figure is drawn (Agg backend, no display), so deriving and
-rendering documents never pays for it. Install it with the ``figures`` extra.
+rendering documents never pays for it (it is a dependency of kl-derive).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import contextlib
 import gc
 import os
 import pickle
-import tempfile
+import secrets
+import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from sympy import Basic, Expr, Symbol, exp, lambdify, log
 
+from . import interrupts
 from .errors import UsageError
 from .forms import evaluated
+from .output import move_into_place
 from .printing import PLAIN_STYLE, to_latex
 
 if TYPE_CHECKING:
@@ -246,19 +249,37 @@ def draw(plot: Plot, text: Labels | None = None):
 
 
 def _save(fig, path: Path, fmt: str) -> None:
-    """Write atomically (temporary file in the same directory, then rename), with reproducible metadata."""
+    """Write ``fig`` to ``path`` (a temporary file: see :func:`temporary`), with reproducible metadata."""
     options: dict[str, Any] = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 2}}
     if fmt == "pdf":
         options = {"metadata": {"Creator": None, "Producer": None, "CreationDate": None}}
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        fig.savefig(temporary, format=fmt, dpi=DPI, **options)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    fig.savefig(path, format=fmt, dpi=DPI, **options)
+
+
+def temporary(path: Path, token: str) -> Path:
+    """Where a figure bound for ``path`` is drawn first: a hidden file beside it, named by the writer's ``token``.
+    It is moved into place by :func:`commit` (after the document that refers to it) or removed by :func:`discard`."""
+    return path.parent / f".{path.name}.{token}.tmp"
+
+
+def commit(paths: Iterable[Path], token: str) -> list[Path]:
+    """Move each drawn figure into place (through a symbolic link to its target); the paths written."""
+    written = []
+    for path in paths:
+        move_into_place(temporary(path, token), path)
+        written.append(path)
+    return written
+
+
+def discard(paths: Iterable[Path], token: str) -> None:
+    """Remove the temporary files of figures that were not committed (an interrupt, a failure)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            temporary(path, token).unlink()
+
+
+def _new_token() -> str:
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def figures_of(derivation: Derivation) -> list[Figure]:
@@ -286,18 +307,25 @@ def _check_directory(directory: str | os.PathLike[str]) -> Path:
     return target
 
 
-def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> list[Path]:
+def targets(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> list[Path]:
+    """The figure files that ``work`` writes into ``directory``, in order."""
+    return [directory / f"{stem}.{fmt}" for stem, _, _ in work for fmt in formats]
+
+
+def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> list[Path]:
+    """Draw every figure of ``work`` into its temporary file (see :func:`temporary`); the final paths."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise UsageError("figures need matplotlib: pip install 'kl-derive[figures]' (or use --no-figures)") from None
+        raise UsageError("the figures need matplotlib (a dependency of kl-derive), which is not installed: "
+                         "pip install matplotlib") from None
     written = []
     for stem, plot, text in work:
         fig = draw(plot, text)
         for fmt in formats:
             path = directory / f"{stem}.{fmt}"
             try:
-                _save(fig, path, fmt)
+                _save(fig, temporary(path, token), fmt)
             except OSError as error:
                 raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
             written.append(path)
@@ -315,7 +343,11 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
     work = jobs(derivation)
     if not work:
         return []
-    return _write_jobs(work, _check_directory(directory), tuple(formats))
+    target, token = _check_directory(directory), _new_token()
+    try:
+        return commit(_write_jobs(work, target, tuple(formats), token), token)
+    finally:
+        discard(targets(work, target, tuple(formats)), token)
 
 
 def _warm_up() -> None:
@@ -339,30 +371,50 @@ def _warm_up() -> None:
     fig.savefig(io.BytesIO(), format="png", dpi=10)
 
 
-def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> tuple[str, Any]:
+def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
     """``("ok", paths)`` or ``("error", one line)``: what a worker reports."""
     try:
-        return "ok", [str(p) for p in _write_jobs(work, directory, formats)]
+        return "ok", [str(p) for p in _write_jobs(work, directory, formats, token)]
     except UsageError as error:
         return "error", str(error)
     except Exception as error:  # reported to the parent as one line
         return "error", f"could not draw the figures: {type(error).__name__}: {error}"
 
 
-def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> tuple[str, Any]:
+#: The processes a figure worker has forked (each draws one figure); stopped with it.
+_children: list[int] = []
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in the worker (its parent was interrupted or is done): stop the figure processes and leave at
+    once, silently. The parent removes the temporary files afterwards, so none is left behind."""
+    for pid in _children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    os._exit(128 + signum)
+
+
+def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
     """The first job here, every other one in a forked copy of this (warmed-up) process; outcomes combined."""
     children = []
     for job in work[1:]:
         read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the copy: draw one figure, report, leave without running any exit handlers
-            os.close(read)
-            with os.fdopen(write, "wb") as stream:
-                pickle.dump(_outcome([job], directory, formats), stream)
-            os._exit(0)
+        with interrupts.blocked(signal.SIGTERM):  # a SIGTERM now would miss the child being forked
+            pid = os.fork()
+            if pid == 0:  # the copy: draw one figure, report, leave without running any exit handlers
+                try:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    _children.clear()
+                    os.close(read)
+                    with os.fdopen(write, "wb") as stream:
+                        pickle.dump(_outcome([job], directory, formats, token), stream)
+                finally:
+                    os._exit(0)
+            _children.append(pid)
         os.close(write)
         children.append((pid, read))
-    outcomes = [_outcome(work[:1], directory, formats)]
+    outcomes = [_outcome(work[:1], directory, formats, token)]
     for pid, read in children:
         with os.fdopen(read, "rb") as stream:
             try:
@@ -370,6 +422,7 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
             except EOFError:
                 outcomes.append(("error", "a figure process stopped before writing its figure"))
         os.waitpid(pid, 0)
+        _children.remove(pid)
     errors = [value for status, value in outcomes if status != "ok"]
     if errors:
         return "error", errors[0]
@@ -377,19 +430,24 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
 
 
 def _serve(connection) -> None:
-    """The worker process: warm up, then write the figures it is sent (or stop on None)."""
+    """The worker process: warm up, then write the figures it is sent (or stop on None).
+
+    Ctrl-C is left to the parent (which stops the worker with SIGTERM), so an interrupt prints nothing here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the parent's fork
     gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
     with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
         _warm_up()
     request = connection.recv()
     if request is None:
         return
-    work, directory, formats = request
-    connection.send(_write_in_parallel(work, Path(directory), formats))
+    work, directory, formats, token = request
+    connection.send(_write_in_parallel(work, Path(directory), formats, token))
 
 
 class FigureWorker:
-    """Writes a derivation's figures in a separate process started early, so that importing matplotlib
+    """Draws a derivation's figures in a separate process started early, so that importing matplotlib
     overlaps with deriving (the command line uses it; :func:`write_figures` is the plain synchronous way).
 
     ::
@@ -397,9 +455,14 @@ class FigureWorker:
         with FigureWorker() as worker:        # the worker starts importing matplotlib now
             derivation = derive("dynamics")
             worker.write(derivation, directory, ["png"])
-            paths = worker.wait()             # UsageError if a figure could not be written
+            worker.wait()                     # UsageError if a figure could not be drawn
+            ...                               # write the document that refers to the figures
+            paths = worker.commit()           # the figures, moved into place
 
-    Where processes cannot be forked, ``write`` draws in this process.
+    Figures are drawn into temporary files and moved into place by :meth:`commit`, after their document is
+    written: leaving the block without committing (an error, Ctrl-C) removes them, so no figure is left
+    without its document and no temporary file is left at all. Where processes cannot be forked, ``write``
+    draws in this process.
     """
 
     def __init__(self) -> None:
@@ -407,7 +470,9 @@ class FigureWorker:
 
         self._process = None
         self._connection = None
-        self._result: list[Path] | None = None
+        self._token = _new_token()
+        self._pending: list[Path] = []
+        self._drawn = False
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe()
@@ -415,39 +480,50 @@ class FigureWorker:
             # Objects that exist now are left out of garbage collection while the worker lives: a collection
             # would write to every one of them and so copy every shared memory page into both processes.
             gc.freeze()
-            self._process.start()
+            with interrupts.blocked(signal.SIGINT, signal.SIGTERM):  # until the worker has its own handlers
+                self._process.start()
             child.close()
 
     def write(self, derivation: Derivation, directory: str | os.PathLike[str], formats: Iterable[str]) -> None:
-        """Hand the figures over (or, without a worker, write them now)."""
-        work, target = jobs(derivation), _check_directory(directory)
+        """Hand the figures over (or, without a worker, draw them now)."""
+        work, target, formats = jobs(derivation), _check_directory(directory), tuple(formats)
+        self._pending = targets(work, target, formats)
         if self._process is None:
-            self._result = _write_jobs(work, target, tuple(formats))
+            _write_jobs(work, target, formats, self._token)
+            self._drawn = True
             return
-        self._connection.send((work, str(target), tuple(formats)))
+        self._connection.send((work, str(target), formats, self._token))
 
     def wait(self) -> list[Path]:
-        """The paths written; raises :class:`UsageError` if the worker failed."""
-        if self._result is None:
+        """The paths the figures will have once committed; raises :class:`UsageError` if drawing failed."""
+        if not self._drawn:
             try:
                 status, value = self._connection.recv()
             except EOFError:
                 raise UsageError("the figure worker stopped before writing the figures") from None
             if status != "ok":
                 raise UsageError(value)
-            self._result = [Path(p) for p in value]
-        return self._result
+            self._drawn = True
+        return list(self._pending)
+
+    def commit(self) -> list[Path]:
+        """Move the drawn figures into place (call it once their document is written); the paths written."""
+        self.wait()
+        written, self._pending = commit(self._pending, self._token), []
+        return written
 
     def close(self) -> None:
-        """Stop the worker (at once if it was never given work)."""
-        if self._process is None:
-            return
-        if self._result is None and self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._connection.close()
-        self._process = None
-        gc.unfreeze()
+        """Stop the worker (at once if it is still drawing) and remove the figures not committed."""
+        with interrupts.blocked(signal.SIGINT):  # a second Ctrl-C must not cut the clean-up short
+            if self._process is not None:
+                if self._process.is_alive():
+                    self._process.terminate()
+                self._process.join()
+                self._connection.close()
+                self._process = None
+                gc.unfreeze()
+            discard(self._pending, self._token)
+            self._pending = []
 
     def __enter__(self) -> FigureWorker:
         return self

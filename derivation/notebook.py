@@ -3,9 +3,62 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from sympy import Basic, Function
+from sympy.core.function import AppliedUndef, UndefinedFunction
+from sympy.printing.repr import ReprPrinter
+
 NBFORMAT, NBFORMAT_MINOR = 4, 5
+
+
+class SharedRepr(ReprPrinter):
+    """``srepr(expr, order="none")``, each node printed once per printer (memoised by identity).
+
+    The lines of a derivation written out at d = N share their pieces (each coordinate's term recurs from
+    line to line), so a document's lines cost about as much as their distinct pieces: linear in N. The
+    printing method is chosen once per node type, as SymPy's ``Printer._print`` chooses it. The text is
+    SymPy's own ``srepr``, character for character.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"order": "none"})
+        self._known: dict[int, tuple[Basic, str]] = {}
+        self._methods: dict[type, Callable[[Any], str]] = {}
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, Basic):
+            return super()._print(expr, **kwargs)
+        known = self._known.get(id(expr))
+        if known is not None and known[0] is expr:
+            return known[1]
+        method = self._methods.get(type(expr))
+        if method is None:
+            method = self._methods[type(expr)] = self._method(type(expr))
+        text = method(expr)
+        self._known[id(expr)] = (expr, text)  # the node is kept alive, so its id is not reused meanwhile
+        return text
+
+    def _method(self, kind: type) -> Callable[[Any], str]:
+        """What ``Printer._print`` calls for a node of type ``kind`` (its own ``_sympyrepr``, else the
+        ``_print_<Class>`` method of the first class in its MRO that has one, else the empty printer)."""
+        if hasattr(kind, self.printmethod):
+            return lambda expr: super(SharedRepr, self)._print(expr)
+        classes = kind.__mro__
+        if AppliedUndef in classes:
+            classes = classes[classes.index(AppliedUndef):]
+        if UndefinedFunction in classes:
+            classes = classes[classes.index(UndefinedFunction):]
+        if Function in classes:
+            i = classes.index(Function)
+            classes = tuple(c for c in classes[:i] if c.__name__ == classes[0].__name__ or
+                            c.__name__.endswith("Base")) + classes[i:]
+        for cls in classes:
+            method = getattr(self, "_print_" + cls.__name__, None)
+            if method is not None:
+                return method
+        return self.emptyPrinter
 
 
 def _markdown(index: int, source: str) -> dict[str, Any]:

@@ -8,7 +8,9 @@ that would take too long to build), surfaces as :class:`~derivation.errors.Parse
 one-line message and, where known, the 0-based character position of the problem.
 
 Specs (:func:`parse_spec`) are Python calls such as ``Normal(mu, sigma)``, ``Normal(m, logvar=lv)``,
-``DiagNormal(0, 1, dim=d)`` or ``MvNormal(m, cov=S, dim=k)``.
+``DiagNormal(0, 1, dim=d)`` or ``MvNormal(m, cov=S, dim=k)``; a number may be a quotient (``1/2``), a
+name is ASCII or has Greek letters (spelled out: ``σ`` is ``sigma``), and names the documents use for
+something else (:data:`RESERVED_NAMES`: ``pi``, ``e``, ``q``, ``p``, function names) are refused.
 
 Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`claim_syntax`:
 
@@ -20,9 +22,16 @@ Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`c
   constants ``pi`` (when no symbol is called ``pi``), ``math.pi``/``np.pi``/``torch.pi`` and
   ``math.e``/``np.e``. ``sum``/``mean`` accept (and ignore) one axis given as an integer, positionally
   or as ``dim=``/``axis=``.
-* **LaTeX** (see :class:`_LatexParser` for the grammar). Reading conventions:
+  ``lambda`` is a name (a lambda expression is still refused); Greek letters in names are spelled out
+  (``μ`` is ``mu``). In a reduction over a reduction, ``torch.mean(x.sum(dim=1), dim=0)`` (every vector
+  inside the inner one), the inner one runs over the latent coordinates and the outer one over a batch
+  of examples: for the one example a claim is about, it is the inner value.
+* **LaTeX** (see :class:`_LatexParser` for the grammar), optionally wrapped in ``$...$``, ``$$...$$``,
+  ``\\(...\\)`` or ``\\[...\\]`` and after ``\\mathrm{KL}(q \\| p) =``. Reading conventions:
 
-  - Plain letters are one-letter names (``ab`` is ``a*b``); a multi-letter name is written
+  - A run of adjacent letters and digits that is one of the claim's names reads as that name (the
+    longest such run: ``lv`` is ``lv`` when there is a symbol ``lv``); other plain letters are
+    one-letter names (``ab`` is ``a*b``); a multi-letter name may also be written
     ``\\mathrm{logvar}``, ``\\operatorname{logvar}`` or ``\\text{logvar}``. Greek commands map through
     :data:`GREEK` (``\\mu`` -> ``mu``); ``\\pi`` is the constant pi unless a symbol ``pi`` exists, and
     ``e`` followed by ``^`` is Euler's number unless a symbol ``e`` exists.
@@ -84,10 +93,15 @@ __all__ = [
     "MAX_EXPONENT",
     "MAX_LENGTH",
     "MAX_NUMBER_BITS",
+    "RESERVED_NAMES",
     "DistSpec",
+    "Literal",
+    "ParsedClaim",
+    "Requirement",
     "claim_syntax",
     "parse_claim",
     "parse_spec",
+    "read_claim",
 ]
 
 MAX_LENGTH = 2000
@@ -119,6 +133,41 @@ GREEK: Mapping[str, str] = {
     "\\varphi": "phi",
 }
 """LaTeX greek commands (with their backslash) and the symbol names they denote."""
+
+UNICODE_GREEK: Mapping[str, str] = {
+    **dict(zip("αβγδεζηθικλμνξοπρστυφχψω", (
+        *("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda"),
+        *("mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"),
+    ), strict=True)),
+    **dict(zip("ΓΔΘΛΞΠΣΥΦΨΩ", ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
+                             "Omega"), strict=True)),
+    "ς": "sigma", "ϵ": "epsilon", "ϑ": "theta", "ϕ": "phi", "ϱ": "rho", "ϖ": "pi", "µ": "mu",
+}
+"""Greek letters written as Unicode characters and the names they stand for (``μ`` is ``mu``): a document
+prints ``mu`` as ``\\mu``, so a spec ``Normal(μ, σ)`` reads as ``Normal(mu, sigma)``."""
+
+RESERVED_NAMES: Mapping[str, str] = {
+    "pi": "the constant pi", "e": "Euler's number e", "E": "Euler's number e", "I": "the imaginary unit",
+    "q": "the first density q", "p": "the second density p",
+    **{name: f"the function {name}" for name in ("exp", "log", "ln", "sqrt", "expm1", "log1p", "softplus",
+                                                  "abs", "square", "pow", "power", "sum", "mean")},
+}
+"""Names a parameter may not have, because a document already uses them for something else (a formula with a
+parameter called ``e`` or ``q`` would print ambiguously, ``log(2 pi e^2)`` or ``q = N(q, p^2)``)."""
+
+
+def ascii_name(name: str, pos: int | None = None) -> str:
+    """``name`` with its Greek letters spelled out (``μ1`` -> ``mu1``); a name with any other character that is
+    not an ASCII letter, digit or ``_`` cannot be printed and is refused."""
+    if name.isascii():
+        return name
+    spelled = "".join(UNICODE_GREEK.get(ch, ch) for ch in name)
+    if not spelled.isascii():
+        bad = next(ch for ch in spelled if not ch.isascii())
+        raise ParseError(f"name {name!r} has the character {bad!r}, which a document cannot print: use ASCII "
+                         "letters, digits and _, or Greek letters", pos)
+    return spelled
+
 
 FUNCTIONS: tuple[str, ...] = (
     "exp",
@@ -200,26 +249,103 @@ def parse_claim(
     that by ``dim``). When ``vectors`` is given, ``index`` and ``dim`` must be too (``ValueError``
     otherwise: that is a programming error, not bad user input).
     """
+    return read_claim(text, symbols, vectors=vectors, index=index, dim=dim).expr
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A float literal of a Python-syntax claim: its text, its exact decimal value and its position."""
+
+    text: str
+    value: Rational
+    pos: int
+
+
+@dataclass(frozen=True)
+class ParsedClaim:
+    """A claim as :func:`read_claim` returns it: the expression, where the code it stands for is defined
+    over the reals (its :class:`Requirement` s, inner operations first), its syntax (``"python"`` or
+    ``"latex"``) and the float literals of a Python-syntax claim (in order)."""
+
+    expr: Expr
+    requirements: tuple[Requirement, ...]
+    syntax: str
+    literals: tuple[Literal, ...] = ()
+
+
+def read_claim(
+    text: str,
+    symbols: Mapping[str, Symbol],
+    *,
+    vectors: Mapping[str, IndexedBase] | None = None,
+    index: Symbol | None = None,
+    dim: Expr | None = None,
+    literal_symbols: Mapping[int, Symbol] | None = None,
+) -> ParsedClaim:
+    """:func:`parse_claim`, with the claim's real domain and float literals (a :class:`ParsedClaim`).
+
+    ``literal_symbols`` maps the positions of float literals to symbols that stand in their place (so a
+    literal can be solved for). A LaTeX claim may be wrapped in ``$...$``, ``$$...$$``, ``\\(...\\)`` or
+    ``\\[...\\]`` and may start with ``\\mathrm{KL}(q \\| p) =`` (or ``D_{\\mathrm{KL}}(...) =``, ``KL(...) =``).
+    """
     if vectors is not None and (index is None or dim is None):
         raise ValueError("parse_claim: vectors need both index and dim")
     if isinstance(dim, int):
         dim = Integer(dim)
     names = _Names(symbols, vectors or {}, vectors is not None, index, dim)
 
-    def run(src: str, base: int) -> Expr:
+    def run(src: str, base: int) -> ParsedClaim:
         builder = _Builder()
-        if claim_syntax(src) == "latex":
+        src, base, math = _unwrapped(src, base)
+        literals: list[Literal] = []
+        if math or claim_syntax(src) == "latex":
+            syntax = "latex"
             tokens = _tokenize_latex(src, base)
             result = _LatexParser(tokens, names, builder).parse()
         else:
-            result = _PythonClaim(text, src, base, names, builder).parse()
+            syntax = "python"
+            result = _PythonClaim(text, src, base, names, builder, literals, literal_symbols or {}).parse()
         if not isinstance(result, Expr):
             raise ParseError("the claim is not an expression")
         if result.has(*_UNDEFINED):
             raise ParseError("the claim is undefined or infinite (division by zero or log(0)?)")
-        return result
+        return ParsedClaim(result, tuple(builder.requirements), syntax, tuple(literals))
 
     return _guarded(text, run)
+
+
+_MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_KL_HEAD = re.compile(r"\s*(?:D_\{?(?:\\mathrm\{KL\}|\\operatorname\{KL\}|\\text\{KL\}|KL)\}?|\\mathrm\{KL\}|"
+                      r"\\operatorname\{KL\}|\\text\{KL\}|\\mathrm\{D\}_\{?\\mathrm\{KL\}\}?|KL)\s*(?:\\left\s*)?\(")
+
+
+def _unwrapped(src: str, base: int) -> tuple[str, int, bool]:
+    """``src`` without a math-mode wrapper (``$...$``) and a leading ``\\mathrm{KL}(q \\| p) =``; the offset of
+    what is left, and whether it was marked as mathematics (then it is read as LaTeX)."""
+    math = False
+    for start, end in _MATH_WRAPPERS:
+        if len(src) >= len(start) + len(end) and src.startswith(start) and src.endswith(end):
+            inner = src[len(start): len(src) - len(end)]
+            if start == "$" and "$" in inner:
+                continue
+            src, base, math = inner, base + len(start), True
+            break
+    head = _KL_HEAD.match(src)
+    if head is not None:
+        depth, i = 1, head.end()
+        while i < len(src) and depth:
+            depth += {"(": 1, ")": -1}.get(src[i], 0)
+            i += 1
+        rest = re.match(r"\s*=", src[i:]) if not depth else None
+        if rest is not None:  # the formula after it is LaTeX if the head was (KL(q||p) = ... may be Python)
+            math = math or "\\" in src[:i]
+            src, base = src[i + rest.end():], base + i + rest.end()
+    stripped = src.lstrip()
+    base += len(src) - len(stripped)
+    src = stripped.rstrip()
+    if not src:
+        raise ParseError("empty formula", base)
+    return src, base, math
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -289,11 +415,35 @@ def _decimal_to_rational(literal: str, pos: int | None) -> Rational:
     return Rational(num, den)
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """Where the code a claim stands for is defined over the reals: ``expr`` must be ``> 0`` (a logarithm's
+    argument, a base under a negative non-integer power), ``>= 0`` (a square root's argument, a base under a
+    non-integer power) or ``!= 0`` (a divisor). ``what`` names the operation, e.g. ``"the logarithm of"``.
+
+    SymPy's own arithmetic is complex-valued (``sqrt(x)**2`` is ``x``, ``0*log(x)`` is ``0``), so the
+    parser records these conditions as it builds, before SymPy simplifies them away; NumPy and PyTorch
+    give NaN or infinity wherever one fails.
+    """
+
+    expr: Expr
+    relation: str  # ">0", ">=0" or "!=0"
+    what: str
+
+
 class _Builder:
-    """Builds SymPy objects with size guards, so that exact arithmetic never runs away."""
+    """Builds SymPy objects with size guards, so that exact arithmetic never runs away; records where the
+    result is defined over the reals (:class:`Requirement`)."""
 
     def __init__(self) -> None:
         self._bits: dict[sympy.Basic, int] = {}
+        self.requirements: list[Requirement] = []
+
+    def require(self, expr: Expr, relation: str, what: str) -> None:
+        """Record that ``expr`` must satisfy ``relation`` (unless that is plainly true of a number)."""
+        if expr.is_number and {">0": expr.is_positive, ">=0": expr.is_nonnegative, "!=0": expr.is_nonzero}[relation]:
+            return
+        self.requirements.append(Requirement(expr, relation, what))
 
     def bits(self, expr: sympy.Basic) -> int:
         """Total bit length of the numbers in ``expr`` (memoised)."""
@@ -334,6 +484,7 @@ class _Builder:
     def reciprocal(self, value: Expr, pos: int | None) -> Expr:
         if value == 0:
             raise ParseError("division by zero", pos)
+        self.require(value, "!=0", "division by")
         return self._checked(sympy.Pow(value, -1), pos)
 
     def div(self, num: Expr, den: Expr, pos: int | None) -> Expr:
@@ -360,6 +511,13 @@ class _Builder:
         ):
             raise ParseError("power too large", pos)
         self._budget([base, exponent], pos)
+        if exponent.is_Integer:
+            if exponent.is_negative:
+                self.require(base, "!=0", "division by")
+        elif exponent.is_number and exponent.is_positive:
+            self.require(base, ">=0", "a non-integer power of" if exponent != S.Half else "the square root of")
+        else:
+            self.require(base, ">0", "a non-integer power of")
         return self._checked(sympy.Pow(base, exponent), pos)
 
     def apply(self, name: str, arg: Expr, pos: int | None) -> Expr:
@@ -368,6 +526,7 @@ class _Builder:
             self.check_exponent(arg, pos)
             return self._checked(sympy.exp(arg), pos)
         if name in ("log", "ln"):
+            self.require(arg, ">0", "the logarithm of")
             return self._checked(sympy.log(arg), pos)
         if name == "sqrt":
             return self.power(arg, Rational(1, 2), pos)
@@ -379,6 +538,7 @@ class _Builder:
             self.check_exponent(arg, pos)
             return self._checked(sympy.exp(arg) - 1, pos)
         if name == "log1p":
+            self.require(1 + arg, ">0", "the logarithm of")
             return self._checked(sympy.log(1 + arg), pos)
         if name == "softplus":
             self.check_exponent(arg, pos)
@@ -505,10 +665,11 @@ class _PyText:
         return self.src[start - self.base : end - self.base]
 
     def parse(self) -> ast.expr:
+        # ``lambda`` as a name (a Greek letter): spelled with U+2113, which Python's NFKC normalisation of
+        # identifiers reads back as "lambda" (one character for one, so every position stays)
+        source = self.src = _LAMBDA_NAME.sub("\u2113ambda", self.src)  # positions are read from what is parsed
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(self.src, mode="eval")
+            tree = _ast_eval(source)
         except SyntaxError as err:
             pos = None
             known = err.lineno is not None and err.offset is not None and err.offset >= 1
@@ -516,8 +677,30 @@ class _PyText:
                 pos = self.base + self.starts[err.lineno - 1] + max(err.offset - 1, 0)
                 pos = min(pos, self.base + len(self.src))
             msg = (err.msg or "invalid syntax").splitlines()[0]
+            if _incomplete(source):
+                msg, pos = "the formula ends too early (an operand is missing at the end)", self.base + len(self.src)
+            elif pos is None:
+                pos = self.base
             raise ParseError(f"invalid syntax: {msg}", pos) from None
         return tree.body
+
+
+_LAMBDA_NAME = re.compile(r"(?<![\w.])lambda\b(?![\w\s,*=]*:)")
+
+
+def _ast_eval(source: str) -> ast.Expression:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, mode="eval")
+
+
+def _incomplete(source: str) -> bool:
+    """Whether ``source`` is a valid expression once an operand is put at its end (``mu +``)."""
+    try:
+        _ast_eval(source + " 0")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def _refuse_node(node: ast.AST, where: _PyText) -> NoReturn:
@@ -557,12 +740,15 @@ def _int_literal(node: ast.AST) -> int | None:
 class _PythonClaim:
     """Walks the ast of a Python-syntax claim against the whitelist, building SymPy objects."""
 
-    def __init__(self, text: str, src: str, base: int, names: _Names, builder: _Builder) -> None:
+    def __init__(self, text: str, src: str, base: int, names: _Names, builder: _Builder,
+                 literals: list[Literal] | None = None, literal_symbols: Mapping[int, Symbol] | None = None) -> None:
         self.text = text
         self.where = _PyText(src, base)
         self.names = names
         self.b = builder
         self.reducing = False
+        self.literals = literals if literals is not None else []
+        self.literal_symbols = literal_symbols or {}
 
     def parse(self) -> Expr:
         return self.visit(self.where.parse(), 0)
@@ -576,7 +762,8 @@ class _PythonClaim:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
-            return self.names.resolve(node.id, self.pos(node), reducing=self.reducing, latex=False)
+            name = node.id if self.names.known(node.id) else ascii_name(node.id, self.pos(node))
+            return self.names.resolve(name, self.pos(node), reducing=self.reducing, latex=False)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 return self.b.neg(self.visit(node.operand, depth + 1), self.pos(node))
@@ -600,7 +787,13 @@ class _PythonClaim:
                 raise ParseError(f"integer literal too long (more than {MAX_DIGITS} digits)", pos)
             return Integer(value)
         if type(value) is float:
-            return _decimal_to_rational(self.where.segment(node) or repr(value), pos)
+            literal = self.where.segment(node) or repr(value)
+            exact = _decimal_to_rational(literal, pos)
+            if pos is not None:
+                self.literals.append(Literal(literal, exact, pos))
+                if pos in self.literal_symbols:
+                    return self.literal_symbols[pos]
+            return exact
         if type(value) is complex:
             raise ParseError("complex numbers are not allowed", pos)
         if isinstance(value, (str, bytes)):
@@ -709,8 +902,6 @@ class _PythonClaim:
             raise ParseError(
                 f"{name}() reduces over the latent dimension, but this case has no vector parameters", pos
             )
-        if self.reducing:
-            raise ParseError("nested reduction: only one sum/mean over the latent dimension is allowed", pos)
         if not args:
             raise ParseError(f"{name}() needs an argument", pos)
         if len(args) > 2:
@@ -724,12 +915,41 @@ class _PythonClaim:
                 raise ParseError(f"keyword '{kw.arg}' is not allowed (only dim=, axis=)", self.pos(kw.value))
             if _int_literal(kw.value) is None:
                 raise ParseError(f"{kw.arg}= must be an integer", self.pos(kw.value))
+        if not self.reducing and _has_reduction(args[0]) and not _bare(args[0], self.names.vectors):
+            # the batch idiom torch.mean(kl.sum(dim=1), dim=0): the inner reduction runs over the latent
+            # coordinates (one KL per example), the outer one over a batch of examples; for the one example
+            # the claim is about, a sum or mean over its batch of one is that example's value
+            return self.visit(args[0], depth + 1)
+        if self.reducing:
+            raise ParseError("nested reduction: only one sum/mean over the latent dimension is allowed", pos)
         self.reducing = True
         try:
             body = self.visit(args[0], depth + 1)
         finally:
             self.reducing = False
         return self.names.reduce(name, body, self.b, pos)
+
+
+def _is_reduction(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "") \
+        in _REDUCTIONS
+
+
+def _has_reduction(node: ast.AST) -> bool:
+    """Whether ``node`` calls ``sum``/``mean`` (a function or a method) somewhere inside."""
+    return any(_is_reduction(inner) for inner in ast.walk(node))
+
+
+def _bare(node: ast.AST, vectors: Mapping[str, IndexedBase]) -> bool:
+    """Whether a vector's name occurs in ``node`` outside every ``sum``/``mean`` in it."""
+    if isinstance(node, ast.Name):
+        return node.id in vectors
+    if _is_reduction(node):
+        return False
+    return any(_bare(child, vectors) for child in ast.iter_child_nodes(node))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -820,6 +1040,10 @@ def _tokenize_latex(src: str, base: int) -> list[_Tok]:
                 raise ParseError(f"number literal too long (more than {MAX_DIGITS} digits)", base + i)
             toks.append(_Tok("num", literal, base + i))
             i = k
+            continue
+        if ch in UNICODE_GREEK:
+            toks.append(_Tok("cmd", UNICODE_GREEK[ch], base + i))
+            i += 1
             continue
         if ch.isascii() and ch.isalpha():
             toks.append(_Tok("letter", ch, base + i))
@@ -996,7 +1220,7 @@ class _LatexParser:
         if tok.kind == "num":
             return _decimal_to_rational(tok.value, tok.pos)
         if tok.kind == "letter":
-            return _NameRef(tok.value, tok.pos)
+            return self.letters(tok)
         if tok.kind == "op":
             if tok.value in _OPEN:
                 value = self.expr()
@@ -1014,6 +1238,22 @@ class _LatexParser:
         if tok.kind == "cmd":
             return self.command(tok)
         raise ParseError("unexpected end of input", tok.pos)
+
+    def letters(self, tok: _Tok) -> _NameRef:
+        """A letter, or the longest run of adjacent letters and digits starting with it that is one of the
+        claim's names (``lv`` is the parameter ``lv`` when there is one, else ``l`` times ``v``)."""
+        run, end, j = tok.value, tok.pos + 1, self.i
+        best: tuple[str, int] | None = None
+        while self.toks[j].kind in ("letter", "num") and self.toks[j].pos == end:
+            run += self.toks[j].value
+            end += len(self.toks[j].value)
+            j += 1
+            if self.names.known(run) or (isinstance(self.names.dim, Symbol) and run == self.names.dim.name):
+                best = (run, j)
+        if best is None:
+            return _NameRef(tok.value, tok.pos)
+        self.i = best[1]
+        return _NameRef(best[0], tok.pos)
 
     def command(self, tok: _Tok) -> Expr | _NameRef:
         name = tok.value
@@ -1399,16 +1639,24 @@ class _SpecParser:
         seen: dict[str, str] = {}
         for role, role_node in roles:
             if isinstance(role_node, ast.Name):
-                if role_node.id in seen:
-                    raise ParseError(
-                        f"name '{role_node.id}' is used for both {seen[role_node.id]} and {role}",
-                        self.pos(role_node),
-                    )
-                seen[role_node.id] = role
+                name = self.name(role_node)
+                if name in seen:
+                    raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
+                seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
 
     def number(self, node: ast.AST) -> Rational | None:
-        """The value of a number literal, optionally signed; None if ``node`` is not one."""
+        """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,
+        ``-3/4``, ``2*0.5``); None if ``node`` is not one."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mult)):
+            left, right = self.number(node.left), self.number(node.right)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            if right == 0:
+                raise ParseError("division by zero", self.pos(node.right))
+            return left / right
         sign = 1
         inner = node
         if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, (ast.USub, ast.UAdd)):
@@ -1424,13 +1672,22 @@ class _SpecParser:
             value = _decimal_to_rational(self.where.segment(inner) or repr(inner.value), self.pos(inner))
         return sign * value
 
+    def name(self, node: ast.Name) -> str:
+        """The parameter name ``node`` gives (Greek letters spelled out), unless it is not allowed."""
+        if node.id.startswith("__"):
+            raise ParseError(f"name '{node.id}' is not allowed", self.pos(node))
+        name = ascii_name(node.id, self.pos(node))
+        if name in RESERVED_NAMES:
+            raise ParseError(f"the name '{node.id}' would be read as {RESERVED_NAMES[name]} in the documents; "
+                             "choose another name", self.pos(node))
+        return name
+
     def value(self, node: ast.AST, role: str, kind: str) -> Expr:
         if isinstance(node, ast.Name):
-            if node.id.startswith("__"):
-                raise ParseError(f"name '{node.id}' is not allowed", self.pos(node))
+            name = self.name(node)
             if kind in ("scale", "var", "precision", "cov"):
-                return Symbol(node.id, positive=True)
-            return Symbol(node.id, real=True)
+                return Symbol(name, positive=True)
+            return Symbol(name, real=True)
         number = self.number(node)
         if number is None:
             raise ParseError(f"{role} must be a name or a number", self.pos(node))
@@ -1440,9 +1697,7 @@ class _SpecParser:
 
     def dim(self, node: ast.AST) -> int | Symbol:
         if isinstance(node, ast.Name):
-            if node.id.startswith("__"):
-                raise ParseError(f"name '{node.id}' is not allowed", self.pos(node))
-            return Symbol(node.id, integer=True, positive=True)
+            return Symbol(self.name(node), integer=True, positive=True)
         value = _int_literal(node)
         if value is None or value <= 0:
             shown = self.where.segment(node) or "?"

@@ -105,6 +105,19 @@ class TextbookLatexPrinter(LatexPrinter):
         super().__init__(settings)
         self.style = style
 
+    def paren(self, text: str, opening: str = "(", closing: str = ")") -> str:
+        """``text`` in delimiters: plain around a flat line (``\\KL(q \\| p)``, ``\\log(2 \\pi \\sigma^{2})``: no
+        ``\\left`` gap or oversized bracket), ``\\left``/``\\right`` around a fraction or big operator."""
+        if _height(text) == 2:
+            return rf"\left{opening}{text}\right{closing}"
+        return opening + text + closing
+
+    def _add_parens(self, s: str) -> str:
+        return self.paren(s)
+
+    def _add_parens_lspace(self, s: str) -> str:
+        return self.paren(s)
+
     # -- custom nodes -------------------------------------------------------------------------
     def _print_Density(self, expr: Density) -> str:
         if expr.name:
@@ -112,7 +125,7 @@ class TextbookLatexPrinter(LatexPrinter):
         return self._normal_law(expr)
 
     def _normal_law(self, density: Density) -> str:
-        return rf"{self.style.normal}\left({self._print(density.mean)}, {self._print(density.var)}\right)"
+        return self.style.normal + self.paren(f"{self._print(density.mean)}, {self._print(density.var)}")
 
     def _density_label(self, density: Density) -> str:
         if density.name:
@@ -121,11 +134,11 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_Expectation(self, expr: Expectation) -> str:
         label = self._density_label(expr.density)
-        return rf"{self.style.expectation}_{{{label}}}\left[{self._print(expr.expr)}\right]"
+        return rf"{self.style.expectation}_{{{label}}}" + self.paren(self._print(expr.expr), "[", "]")
 
     def _print_KL(self, expr: KL) -> str:
         q, p = (self._density_label(d) for d in (expr.q, expr.p))
-        return rf"{self.style.kl}\left({q} \,\middle\|\, {p}\right)"
+        return self.style.kl + self.paren(rf"{q} \,\|\, {p}")
 
     def _print_Named(self, expr: Named) -> str:
         arguments = ", ".join(self._print(a) for a in expr.arguments)
@@ -147,7 +160,7 @@ class TextbookLatexPrinter(LatexPrinter):
         (index, low, high), = expr.limits
         body = self._print(expr.function)
         if expr.function.is_Add or is_negative_term(expr.function):
-            body = rf"\left({body}\right)"
+            body = self.paren(body)
         return rf"{command}_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {body}"
 
     # -- vectors, matrices and indexed symbols ---------------------------------------------------------
@@ -182,7 +195,7 @@ class TextbookLatexPrinter(LatexPrinter):
             entries = [self._print(expr.at(1)), self._print(expr.at(2)), r"\ldots", self._print(expr.at(dim))]
         else:
             entries = [self._print(expr.at(1)), r"\ldots", self._print(expr.at(dim))]
-        return rf"\operatorname{{diag}}\left({', '.join(entries)}\right)"
+        return r"\operatorname{diag}" + self.paren(", ".join(entries))
 
     def _print_Identity(self, expr) -> str:
         return "I"
@@ -194,7 +207,7 @@ class TextbookLatexPrinter(LatexPrinter):
         """A matrix factor, in parentheses unless it is a single symbol."""
         text = self._print(expr)
         atomic = expr.is_Symbol or isinstance(expr, MatrixSymbol | Vec | Identity | Inverse | MatExpectation)
-        return text if atomic else rf"\left({text}\right)"
+        return text if atomic else self.paren(text)
 
     def _print_MatAdd(self, expr: MatAdd) -> str:
         return " ".join(self.signed_terms(expr))
@@ -207,7 +220,7 @@ class TextbookLatexPrinter(LatexPrinter):
         texts = []
         for factor in factors:
             text = self._print(factor)
-            texts.append(rf"\left({text}\right)" if isinstance(factor, MatAdd) or factor.is_Add else text)
+            texts.append(self.paren(text) if isinstance(factor, MatAdd) or factor.is_Add else text)
         return prefix + " ".join(texts)
 
     def _print_Transpose(self, expr: Transpose) -> str:
@@ -221,10 +234,10 @@ class TextbookLatexPrinter(LatexPrinter):
         return rf"{self._bracketed(expr.left)}^{{\top}}{middle} {self._bracketed(expr.right)}"
 
     def _print_Trace(self, expr: Trace) -> str:
-        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+        return r"\operatorname{tr}" + self.paren(self._print(expr.arg))
 
     def _print_Determinant(self, expr: Determinant) -> str:
-        return rf"\left|{self._print(expr.arg)}\right|"
+        return self.paren(self._print(expr.arg), "|", "|")
 
     def _print_MvDensity(self, expr: MvDensity) -> str:
         if expr.name:
@@ -237,7 +250,7 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_MatExpectation(self, expr: MatExpectation) -> str:
         label = self._density_label(expr.density)
-        return rf"{self.style.expectation}_{{{label}}}\left[{self._print(expr.expr)}\right]"
+        return rf"{self.style.expectation}_{{{label}}}" + self.paren(self._print(expr.expr), "[", "]")
 
     def _print_InSpace(self, expr: InSpace) -> str:
         element, dim = expr.args
@@ -264,7 +277,7 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{head} {self._print(arg)}"
         if _fraction_parts(arg) is not None and not (len(arg.args) > 1 and all(_is_fraction(a) for a in arg.args)):
             return rf"{head} {self._print(arg)}"
-        return rf"{head}\left({self._print(arg)}\right)"
+        return head + self.paren(self._print(arg))
 
     # -- exponentials ---------------------------------------------------------------------------
     def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
@@ -273,7 +286,7 @@ class TextbookLatexPrinter(LatexPrinter):
         if coefficient.is_Rational and coefficient.q != 1 and rest != 1:
             numerator = self._print(mul(abs(coefficient.p), rest) if abs(coefficient.p) != 1 else rest)
             if rest.is_Add:
-                numerator = rf"\left({numerator}\right)"
+                numerator = self.paren(numerator)
             sign = "-" if coefficient < 0 else ""
             return self._do_exponent(rf"e^{{{sign}{numerator}/{coefficient.q}}}", exp)
         return super()._print_ExpBase(expr, exp)
@@ -323,7 +336,7 @@ class TextbookLatexPrinter(LatexPrinter):
         for factor in shown:
             text = self._print(factor)
             if factor.is_Add and (len(factors) > 1 or bracket_single_add):
-                text = rf"\left({text}\right)"
+                text = self.paren(text)
             texts.append(text)
         if elided:
             texts.insert(2, r"\cdots")
@@ -354,9 +367,9 @@ class TextbookLatexPrinter(LatexPrinter):
         if d == "d" and not inner.is_Add and not inner.is_Mul:
             return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
         if inner.is_Add:
-            return rf"\frac{{{top}}}{{{variables}}} \left({self._print(inner)}\right)"
+            return rf"\frac{{{top}}}{{{variables}}} " + self.paren(self._print(inner))
         if inner.is_Mul:
-            return rf"\frac{{{top}}}{{{variables}}} \left[{self._print(inner)}\right]"
+            return rf"\frac{{{top}}}{{{variables}}} " + self.paren(self._print(inner), "[", "]")
         if isinstance(inner, Subs) or (inner.is_Pow and inner.args[1].is_negative):
             return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
         return rf"\frac{{{top} {self._print(inner)}}}{{{variables}}}"
@@ -365,19 +378,19 @@ class TextbookLatexPrinter(LatexPrinter):
         """``[f]_{x = a}``: the expression evaluated at the point (brackets make its extent plain)."""
         inner, old, new = expr.args
         at = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new, strict=True))
-        return rf"\left[{self._print(inner)}\right]_{{{at}}}"
+        return self.paren(self._print(inner), "[", "]") + f"_{{{at}}}"
 
     def _print_exp(self, expr: Expr, exp: str | None = None) -> str:  # the printer passes the power as exp=
         """``e^{\\ell/2}``: a rational multiple of one symbol is written as a short fraction in the exponent."""
         (arg,) = expr.args
         coefficient, rest = arg.as_coeff_Mul()
-        if coefficient.is_Rational and coefficient.q != 1 and rest.is_Symbol:
+        if coefficient.is_Rational and coefficient.q != 1 and (rest.is_Symbol or isinstance(rest, Indexed)):
             sign = "-" if coefficient < 0 else ""
             numerator = self._print(rest) if abs(coefficient.p) == 1 else f"{abs(coefficient.p)} {self._print(rest)}"
             tex = rf"e^{{{sign}{numerator}/{coefficient.q}}}"
         else:
             tex = rf"e^{{{self._print(arg)}}}"
-        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+        return tex if exp is None else self.paren(tex) + f"^{{{exp}}}"
 
     def _print_Pow(self, expr: Pow) -> str:
         _base, exponent = expr.args
@@ -464,12 +477,14 @@ def to_latex(expr: Basic, style: PrintStyle = MACRO_STYLE) -> str:
     return TextbookLatexPrinter(style).doprint(expr)
 
 
-__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "mul", "to_latex"]
+__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "break_lines", "mul", "same_formula",
+           "to_latex"]
 
 
 # -- line breaking for display environments ---------------------------------------------------------
 _ZERO_WIDTH = {r"\left", r"\right", r"\middle", r"\,", r"\;", r"\!", r"\limits", r"\displaystyle"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
 def visual_width(tex: str) -> float:
@@ -488,7 +503,7 @@ def visual_width(tex: str) -> float:
             elif command in _ZERO_WIDTH:
                 continue
             else:
-                width += 2.0 if command in (r"\log", r"\ln", r"\exp", r"\KL", r"\operatorname") else 1.0
+                width += 2.0 if command in _WIDE else 1.0
         elif c in "^_":
             group, i = _group(tex, i + 1)
             width += 0.7 * visual_width(group)
@@ -545,93 +560,208 @@ def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
     for sign, shown, bracketed in _signed_parts(expr):
         text = shown if isinstance(shown, str) else printer._print(shown)
         if bracketed or (sign and text.startswith("-")):  # a - (-b): keep the inner sign visible
-            text = rf"\left({text}\right)"
+            text = printer.paren(text)
         out.append(sign + text)
     return out
 
 
-def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None) -> list[str]:
+def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None,
+                strict: bool = False) -> list[str]:
     """The LaTeX of ``expr`` as one or more lines of at most ``width`` (see :func:`visual_width`).
 
     Long sums break between terms, also inside brackets: of an expectation, of a numeric multiple
     of a sum, of a bracketed term, of the logarithm of a product (which breaks between factors);
-    every line keeps its delimiters balanced (``\\left[ ... \\right.`` / ``\\left. ... \\right]``).
+    a bracket split across lines gets one explicit size on both halves (``\\bigl( ... \\bigr)``).
     What cannot split stays on one line. ``whole`` is ``expr`` already printed in ``style``, if the
-    caller has it.
+    caller has it. The lines joined back are always the unbroken print (:func:`same_formula`): a split
+    that would change the formula is not made, or with ``strict`` raises ``AssertionError`` (for tests).
     """
     printer = TextbookLatexPrinter(style)
     if whole is None:
         whole = printer.doprint(expr)
     if visual_width(whole) <= width:
         return [whole]
-    return _break(printer, expr, width, whole=whole)
+    return _break(printer, expr, width, whole=whole, strict=strict)
 
 
-#: ``(opening, parts, closing, depth)``: an expression printed as opening + parts + closing, where each part
-#: is ``(lead, sub-expression or text, bracketed?)`` and the opening leaves ``depth`` delimiters open.
-Split = tuple[str, list[tuple[str, "Basic | str", bool]], str, int]
+#: ``(head, opening delimiter, parts, closing delimiter)``: an expression printed as head + opening + parts +
+#: closing, where each part is ``(lead, sub-expression or text, bracketed?)`` and the delimiters are ``(``, ``[``,
+#: ``|`` and their partners (or empty, for a sum or product that splits without brackets of its own).
+Split = tuple[str, str, list[tuple[str, "Basic | str", bool]], str]
+
+
+def _matmul_parts(expr: MatMul) -> list[tuple[str, Basic | str, bool]] | None:
+    """The factors of a matrix product as :meth:`TextbookLatexPrinter._print_MatMul` prints them."""
+    if expr.args and expr.args[0] == -1:
+        return None
+    return [("", f, isinstance(f, MatAdd) or f.is_Add) for f in expr.args]
 
 
 def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
-    """How ``expr`` may split across lines, or None."""
+    """How ``expr`` may split across lines, or None. Each split mirrors how the printer writes ``expr``:
+    joined back (:func:`same_formula`), the lines are exactly the unbroken print."""
     if expr.is_Add:
-        return "", _signed_parts(expr), "", 0
+        return "", "", _signed_parts(expr), ""
     if isinstance(expr, Eq):
-        return rf"{printer._print(expr.lhs)} = ", [("", expr.rhs, False)], "", 0
+        return rf"{printer._print(expr.lhs)} = ", "", [("", expr.rhs, False)], ""
+    if isinstance(expr, Sum | Product) and expr.function.is_Add:  # as _big_operator prints it
+        (index, low, high), = expr.limits
+        command = r"\sum" if isinstance(expr, Sum) else r"\prod"
+        head = rf"{command}_{{{printer._print(index)}={printer._print(low)}}}^{{{printer._print(high)}}} "
+        return head, "(", _signed_parts(expr.function), ")"
     if isinstance(expr, Expectation | MatExpectation):
-        head = rf"{printer.style.expectation}_{{{printer._density_label(expr.density)}}}\left["
-        return head, [("", expr.expr, False)], r"\right]", 1
+        return rf"{printer.style.expectation}_{{{printer._density_label(expr.density)}}}", "[", \
+            [("", expr.expr, False)], "]"
     if isinstance(expr, log) and expr.args[0].is_Mul and len(expr.args[0].args) > 1 and \
             all(_is_fraction(f) for f in expr.args[0].args):
-        return rf"{printer.style.log}\left(", [("", f, False) for f in expr.args[0].args], r"\right)", 1
-    if isinstance(expr, Trace) and isinstance(expr.arg, MatMul):
-        return r"\operatorname{tr}\left(", [("", f, False) for f in expr.arg.args], r"\right)", 1
-    if isinstance(expr, MatMul) and expr.args[0] != -1:
-        return "", [("", f, isinstance(f, MatAdd)) for f in expr.args], "", 0
+        factors: list[Basic | str] = list(expr.args[0].args)
+        if len(factors) > ELIDE_AFTER and index_family(tuple(factors)):  # as _product elides it
+            factors = [factors[0], factors[1], r"\cdots", factors[-1]]
+        return printer.style.log, "(", [("", f, False) for f in factors], ")"
+    if isinstance(expr, Trace):
+        inner = _matmul_parts(expr.arg) if isinstance(expr.arg, MatMul) else \
+            _signed_parts(expr.arg) if isinstance(expr.arg, MatAdd) else None
+        return None if inner is None else (r"\operatorname{tr}", "(", inner, ")")
+    if isinstance(expr, MatMul):
+        parts = _matmul_parts(expr)
+        return None if parts is None else ("", "", parts, "")
     if isinstance(expr, QuadForm):
-        parts = [("", rf"{printer._bracketed(expr.left)}^{{\top}}", False), ("", expr.right, False)]
+        parts: list[tuple[str, Basic | str, bool]] = [
+            ("", rf"{printer._bracketed(expr.left)}^{{\top}}", False),
+            ("", printer._bracketed(expr.right), False)]
         if not isinstance(expr.matrix, Identity):
             parts.insert(1, ("", expr.matrix, False))
-        return "", parts, "", 0
+        return "", "", parts, ""
     if isinstance(expr, CodeLine):  # break the code before its top-level + and - operators
         pieces = re.split(r" (?=[+-] )", expr.text)
-        return "", [("", rf"\texttt{{{_tt_escape(p if i == 0 else ' ' + p)}}}", False)
-                    for i, p in enumerate(pieces)], "", 0
+        return "", "", [("", rf"\texttt{{{_tt_escape(p if i == 0 else ' ' + p)}}}", False)
+                        for i, p in enumerate(pieces)], ""
     if expr.is_Mul and not getattr(expr, "is_Matrix", False) and len(expr.args) == 2 and \
             expr.args[0].is_Rational and expr.args[1].is_Add:
         coefficient = printer._print(expr.args[0]) if abs(expr.args[0]) != 1 else \
             ("- " if expr.args[0] < 0 else "")
-        return rf"{coefficient} \left(", [("", expr.args[1], False)], r"\right)", 1
+        return coefficient, "(", [("", expr.args[1], False)], ")"
     return None
 
 
+#: Explicit delimiter sizes by rank (``\Bigl`` is as tall as ``\left(`` around a displayed fraction).
+_SIZES = [("", ""), (r"\bigl", r"\bigr"), (r"\Bigl", r"\Bigr"), (r"\biggl", r"\biggr"), (r"\Biggl", r"\Biggr")]
+_SIZE_RANK = {r"\bigl": 1, r"\Bigl": 2, r"\biggl": 3, r"\Biggl": 4, r"\left": 2}
+_SIZED = re.compile(r"\\(?:bigl|Bigl|biggl|Biggl|left)(?![A-Za-z])(?!\.)")
+_TALL = re.compile(r"\\(?:frac|sum|prod|int|begin|binom)(?![A-Za-z])")
+
+
+def _height(tex: str) -> int:
+    """How tall a delimiter around ``tex`` must be: 2 for a displayed fraction or big operator, 1 for
+    nested brackets, 0 for a flat line (scripts do not count: they are set small)."""
+    flat = _strip_scripts(tex)
+    if _TALL.search(flat):
+        return 2
+    return 1 if re.search(r"[()\[\]|]", flat) else 0
+
+
+def display_height(tex: str) -> float:
+    """A rough height in points of a display row at 11pt: taller with a displayed fraction or big operator."""
+    return 30.0 if _height(tex) == 2 else 17.0
+
+
+def _strip_scripts(tex: str) -> str:
+    """``tex`` without its super- and subscript groups."""
+    out, i = [], 0
+    while i < len(tex):
+        if tex[i] in "^_":
+            _, i = _group(tex, i + 1)
+            continue
+        if tex[i] == "\\":
+            match = _COMMAND.match(tex, i)
+            out.append(match.group(0))
+            i = match.end()
+            continue
+        out.append(tex[i])
+        i += 1
+    return "".join(out)
+
+
 def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: bool = False,
-           whole: str | None = None) -> list[str]:
-    """``expr`` (in brackets if ``bracketed``) as balanced lines of at most ``width`` where it can split."""
+           whole: str | None = None, strict: bool = False) -> list[str]:
+    """``expr`` (in brackets if ``bracketed``) as lines of at most ``width`` where it can split.
+
+    A bracket that opens on one line and closes on another gets one explicit size (``\\bigl( ... \\bigr)``)
+    chosen from everything it encloses, so both halves match. A split that would not give back the
+    unbroken print when joined is not made: the formula stays on one line rather than change."""
     text = whole if whole is not None else printer._print(expr)
-    if bracketed:
-        text = rf"\left({text}\right)"
-    split = _split(printer, expr) if visual_width(text) > width else None
+    unbroken = printer.paren(text) if bracketed else text
+    split = _split(printer, expr) if visual_width(unbroken) > width else None
     if split is None:
-        return [text]
-    opening, parts, closing, depth = split
+        return [unbroken]
+    head, opening, parts, closing = split
+    delimiters = [(opening, closing)] if opening else []
     if bracketed:
-        opening, closing, depth = rf"\left({opening}", rf"{closing}\right)", depth + 1
-    room = max(width - visual_width(opening) - 1, 12)
+        delimiters.insert(0, ("(", ")"))
+    # the first line follows the head; the lines after it start at the display's indentation
+    first_room = max(width - visual_width(head) - 1 - len(delimiters), 12)
+    room = max(width - 2 - len(delimiters), first_room)
     lines: list[str] = []
     joinable = False  # whether the last line may take more parts
     for lead, item, inner_bracket in parts:
         if isinstance(item, str):
             piece = [lead + item]
         else:
-            piece = _break(printer, item, room - visual_width(lead), inner_bracket)
+            shown = printer._print(item)
+            inner_bracket = inner_bracket or bool(lead.strip() and shown.startswith("-"))
+            piece = _break(printer, item, (room if lines else first_room) - visual_width(lead), inner_bracket,
+                           whole=shown, strict=strict)
             piece = [lead + piece[0], *piece[1:]]
-        if len(piece) == 1 and joinable and visual_width(lines[-1] + piece[0]) <= room:
+        if len(piece) == 1 and joinable and \
+                visual_width(lines[-1] + piece[0]) <= (room if len(lines) > 1 else first_room):
             lines[-1] += " " + piece[0]
         else:
             lines.extend(piece)
         joinable = len(piece) == 1
     if len(lines) == 1:
-        return [opening + lines[0] + closing]
-    right, left = r"\right." * depth, r"\left." * depth
-    return [opening + lines[0] + right, *[left + line + right for line in lines[1:-1]], left + lines[-1] + closing]
+        return [unbroken]
+    # one size for both halves of each split bracket, larger than every bracket inside it
+    inner = max(max((_SIZE_RANK[m] for m in _SIZED.findall(line)), default=-1) for line in lines)
+    size = max(min(_height(line), 2) for line in lines)
+    if inner >= 0:
+        size = max(size, inner + 1)
+    sizes = [min(size + k, len(_SIZES) - 1) for k in range(len(delimiters))][::-1]  # outermost first
+    if bracketed:
+        head = _SIZES[sizes[0]][0] + "(" + head
+    if opening:
+        head += _SIZES[sizes[-1]][0] + opening
+    tail = "".join(_SIZES[k][1] + c for k, (_, c) in reversed(list(zip(sizes, delimiters, strict=True))))
+    out = [head + lines[0], *lines[1:-1], lines[-1] + tail]
+    if same_formula(out, unbroken):
+        return out
+    if strict:
+        raise AssertionError(f"split changes the formula: {out} from {unbroken}")
+    return [unbroken]
+
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
+_SIZE_COMMANDS = frozenset("\\" + name for name in ("left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl",
+                                                     "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr"))
+
+
+def formula_tokens(tex: str) -> list[str]:
+    """The TeX tokens of a formula without what only sizes its delimiters (``\\left``, ``\\bigl``, ...; a
+    null delimiter ``\\left.`` disappears): two prints with equal tokens show the same formula."""
+    out: list[str] = []
+    tokens = _TOKEN.findall(re.sub(r"\}\s*\\texttt\{", "", tex))  # code broken into pieces reads as one
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _SIZE_COMMANDS:
+            if i + 1 < len(tokens) and tokens[i + 1] == ".":
+                i += 1
+            i += 1
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def same_formula(lines: list[str], whole: str) -> bool:
+    """Whether display ``lines``, joined back, are the formula ``whole`` (only delimiter sizes may differ)."""
+    return formula_tokens(" ".join(lines)) == formula_tokens(whole)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 import textwrap
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
@@ -18,11 +19,14 @@ from types import MappingProxyType
 from typing import Any
 
 import jinja2
-from sympy import Eq, srepr
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from sympy import Eq
 
 from .core import Derivation, Section
-from .errors import RenderError, UsageError
+from .errors import DerivationError, RenderError, UsageError
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
+from .slides import frames, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,12 @@ class Format:
     style: PrintStyle | None
     latex_syntax: bool
     display_width: float = 58
+    #: Whether the step titles sit beside the chain's lines (taking room from them), and whether the
+    #: left-hand side always has a row of its own (slides: the lines below use the frame's whole width).
+    chain_titles: bool = True
+    lhs_row: bool = False
+    #: Room taken from a display line by the indentation of a justification's identities.
+    identity_indent: float = 6
     figure_format: str = "png"
     builder: Callable[[dict[str, Any]], str] | None = None
     #: For the code formats: builds the template's context from the derivation (instead of the document's).
@@ -82,7 +92,8 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
         Format("latex-fragment", ".fragment.tex", "align blocks and text to \\input into notes",
                "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf"),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=38, figure_format="pdf"),
+               display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
+               identity_indent=2),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
         Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,
@@ -126,43 +137,62 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(c, c) for c in str(text))
 
 
-def _environment(loader: jinja2.BaseLoader, latex_syntax: bool) -> jinja2.Environment:
-    options: dict[str, Any] = dict(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+_TEX_SAFE_DELIMITERS = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
+                            variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
+
+
+def _options(loader: jinja2.BaseLoader, latex_syntax: bool) -> dict[str, Any]:
+    options: dict[str, Any] = dict(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+                                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     if latex_syntax:
-        options.update(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
-                       variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
-    env = jinja2.Environment(**options)
+        options.update(_TEX_SAFE_DELIMITERS)
+    return options
+
+
+def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["frames"] = frames
+    env.filters["sentence_pages"] = sentence_pages
     return env
 
 
-#: Room taken from a display line by the indentation of a justification's identities.
-IDENTITY_INDENT = 6
+def _environment(loader: jinja2.BaseLoader, latex_syntax: bool) -> jinja2.Environment:
+    """The environment of the built-in templates (trusted: they ship with the package)."""
+    return _with_filters(jinja2.Environment(**_options(loader, latex_syntax)))
+
+
+class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """The environment of a user's template: Jinja's immutable sandbox (no attribute starting with ``_``, no
+    mutation of the context, no unsafe callables), with ``*`` and ``**`` bounded so that a template cannot
+    exhaust memory with ``"x" * 10**12``."""
+
+    intercepted_binops = frozenset(["*", "**"])
+    #: The longest string or list a ``*`` may build, and the largest exponent ``**`` accepts.
+    MAX_REPEAT = 1_000_000
+    MAX_EXPONENT = 1_000
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > self.MAX_EXPONENT:
+            raise SecurityError(f"exponent {right} is above the sandbox's limit ({self.MAX_EXPONENT})")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
+                        and len(sequence) * count > self.MAX_REPEAT):
+                    raise SecurityError(f"a repetition longer than the sandbox's limit ({self.MAX_REPEAT})")
+        return super().call_binop(context, operator, left, right)
+
+
+def _uses_tex_safe_delimiters(source: str) -> bool:
+    return any(source.find(opening) >= 0 for opening in ("((*", "(((", "((="))
+
+
+def _uses_jinja_delimiters(source: str) -> bool:
+    return any(source.find(opening) >= 0 for opening in ("{{", "{%", "{#"))
+
+
 #: A lemma's statement wider than this share of a display line is displayed (broken into lines), not set inline
 #: after the lemma's title.
 INLINE_SHARE = 0.65
-
-
-def frames(steps: list[dict[str, Any]], max_lines: int = 5) -> list[list[dict[str, Any]]]:
-    """Steps grouped for slides: consecutive steps whose display lines add up to at most ``max_lines``."""
-    groups: list[list[dict[str, Any]]] = []
-    used = 0
-    for step in steps:
-        size = len(step["lines"])
-        if not groups or used + size > max_lines:
-            groups.append([])
-            used = 0
-        groups[-1].append(step)
-        used += size
-    return groups
 
 
 class Lazy(Mapping):
@@ -196,6 +226,7 @@ class _Context:
                  printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True):
         self.derivation = derivation
         self.with_srepr = with_srepr
+        self._repr = None  # the srepr printer, made when first needed
         self.printed = {} if printed is None else printed
         self.broken: dict[tuple[Any, PrintStyle, float], list[str]] = self.printed.setdefault("lines", {})
         self.fmt = fmt
@@ -232,7 +263,13 @@ class _Context:
     def srepr(self, expr) -> str:
         """The expression's ``srepr`` in the order it was built (empty when no template or builder reads it:
         for a long written-out line it costs more than the whole document)."""
-        return srepr(expr, order="none") if self.with_srepr else ""
+        if not self.with_srepr:
+            return ""
+        if self._repr is None:
+            from .notebook import SharedRepr
+
+            self._repr = SharedRepr()
+        return self._repr.doprint(expr)
 
     def lines(self, expr, width: float) -> list[str]:
         """The formula broken into display lines of at most ``width`` (memoised with the printed formulas)."""
@@ -246,9 +283,9 @@ class _Context:
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
         """A derivation chain: its statement and its steps, each broken into display lines."""
         lhs = self.show(d.start)
-        longest_title = max((len(step.title) for step in d.steps), default=0)
+        longest_title = max((len(step.title) for step in d.steps), default=0) if self.fmt.chain_titles else 0
         # A wide left-hand side gets a row of its own, so the lines below can use the whole display.
-        lhs_alone = self.style is not None and visual_width(lhs) > 0.3 * self.fmt.display_width
+        lhs_alone = self.style is not None and (self.fmt.lhs_row or visual_width(lhs) > 0.3 * self.fmt.display_width)
         room = 2 if lhs_alone else visual_width(lhs)
         width = max(self.fmt.display_width - room - 0.8 * longest_title, 16)
         steps = []
@@ -264,7 +301,7 @@ class _Context:
                 "lines": partial(self.lines, step.expr, width),
                 "srepr": partial(self.srepr, step.expr),
                 "identities": partial(lambda ids: [self.show(i) for i in ids], step.identities),
-                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - IDENTITY_INDENT)
+                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - self.fmt.identity_indent)
                                                        for i in ids], step.identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
@@ -402,31 +439,90 @@ class Renderer:
         spec = get_format(fmt)
         if steps not in ("full", "brief"):
             raise UsageError(f"unknown steps level {steps!r} (choose from: full, brief)")
+        if template is not None:
+            return self._render_user_template(Path(template), derivation, spec, steps == "brief")
         if spec.code is not None:
             ctx = spec.code(derivation)
-        else:
-            # the built-in templates do not read srepr; the data formats and a user's own template may
-            wants_srepr = template is not None or spec.builder is not None
-            ctx = _Context(derivation, spec, steps == "brief", self._printed, wants_srepr).document()
-        if template is None and spec.builder is not None:
+        else:  # the built-in templates do not read srepr; the data formats do
+            ctx = _Context(derivation, spec, steps == "brief", self._printed, spec.builder is not None).document()
+        if spec.builder is not None:
             return spec.builder(ctx)
         try:
-            if template is None:
-                compiled = self._environment(spec.latex_syntax).get_template(spec.template)
-            else:
-                path = Path(template)
-                if not path.is_file():
-                    raise UsageError(f"template not found: {path}")
-                loader = jinja2.FileSystemLoader([str(path.parent), str(templates_directory())])
-                compiled = _environment(loader, spec.latex_syntax).get_template(path.name)
-            return compiled.render(**ctx)
-        except jinja2.TemplateNotFound as error:
-            raise UsageError(f"template not found: {error.name}") from None
+            return self._environment(spec.latex_syntax).get_template(spec.template).render(**ctx)
         except jinja2.UndefinedError as error:
             raise RenderError(f"template error: {error.message}") from None
         except jinja2.TemplateSyntaxError as error:
             raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
                               f"{error.message}") from None
+
+    def _render_user_template(self, path: Path, derivation: Derivation, spec: Format, brief: bool) -> str:
+        """A user's template, in the sandbox, with the document's context in every format (a code format
+        adds its function as ``code``). Any failure is one line naming the file and the line."""
+        source = _read_template(path)
+        ctx = _Context(derivation, spec, brief, self._printed, with_srepr=True).document()
+        if spec.code is not None:
+            ctx["code"] = spec.code(derivation)
+        # A LaTeX format reads the TeX-safe delimiters, unless the template uses only Jinja's usual ones.
+        tex_safe = spec.latex_syntax and (_uses_tex_safe_delimiters(source) or not _uses_jinja_delimiters(source))
+        loader = jinja2.FileSystemLoader([str(path.parent), str(templates_directory())])
+        env = _with_filters(TemplateSandbox(**_options(loader, tex_safe)))
+        try:
+            return env.get_template(path.name).render(**ctx)
+        except DerivationError:
+            raise
+        except jinja2.TemplateSyntaxError as error:
+            where = _template_name(error.filename, path)
+            raise RenderError(f"template syntax error in {where} line {error.lineno}: {error.message}") from None
+        except jinja2.TemplateNotFound as error:
+            raise RenderError(f"template error in {path}: it includes {error.name!r}, which is not found") from None
+        except (Exception, RecursionError) as error:
+            raise RenderError(_runtime_error(error, path)) from None
+
+
+def _read_template(path: Path) -> str:
+    """The template's text; a missing, unreadable or non-UTF-8 file is a :class:`UsageError`."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"template not found: {path}") from None
+    except OSError as error:
+        raise UsageError(f"cannot read the template {path}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise UsageError(f"template {path} line {line} is not UTF-8 text "
+                         f"(byte 0x{data[error.start]:02x}); save it as UTF-8") from None
+
+
+def _template_name(filename: str | None, path: Path) -> str:
+    """How an error names a template file: the user's template as given, another one by its path."""
+    if filename is None:
+        return str(path)
+    try:
+        if Path(filename).resolve() == path.resolve():
+            return str(path)
+    except OSError:
+        pass
+    return filename
+
+
+def _runtime_error(error: BaseException, path: Path) -> str:
+    """One line for an error raised while a template ran: the file and line (from Jinja's rewritten traceback
+    frames, which carry the template's own file and line numbers) and what went wrong."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.name in ("template", "top-level template code") or frame.name.startswith("block ")]
+    where = f"{_template_name(frames[-1].filename, path)} line {frames[-1].lineno}" if frames else str(path)
+    if isinstance(error, SecurityError):
+        what = f"not allowed in a template: {error}"
+    elif isinstance(error, jinja2.UndefinedError):
+        what = error.message or str(error)
+    elif isinstance(error, RecursionError):
+        what = "recursion too deep (a macro that calls itself without end?)"
+    else:
+        what = f"{type(error).__name__}: {error}"
+    what = " ".join(str(what).split())  # one line
+    return f"template error in {where}: {what}"
 
 
 def render(derivation: Derivation, fmt: str = "markdown", *, template: str | Path | None = None,

@@ -15,6 +15,7 @@ from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
 from .errors import UsageError
 from .nodes import KL, Density
+from .parse import RESERVED_NAMES
 from .printing import PrintStyle
 
 #: Roles whose symbol names ``--notation role=name`` may change.
@@ -72,11 +73,15 @@ def parse_notation(items: Iterable[str]) -> Notation:
     """
     names: dict[str, str] = {}
     log, expectation = "log", "mathbb"
+    given: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise UsageError(f"notation {item!r} is not of the form key=value (e.g. mu=m)")
+        if key in given:
+            raise UsageError(f"notation {key} is given twice ({key}={given[key]} and {key}={value}): give it once")
+        given[key] = value
         if key == "log":
             if value not in _LOGS:
                 raise UsageError(f"notation log={value!r}: choose log or ln")
@@ -89,10 +94,13 @@ def parse_notation(items: Iterable[str]) -> Notation:
             letters = [v.strip() for v in value.split(",")]
             if len(letters) != 2 or not all(_NAME.match(v) for v in letters) or letters[0] == letters[1]:
                 raise UsageError(f"notation letters={value!r}: give two different names, e.g. letters=p,q")
+            for role, letter in zip(("q", "p"), letters, strict=True):
+                _unreserved(role, letter, allowed=("p", "q"))
             names["q"], names["p"] = letters
         elif key in ROLES:
             if not _NAME.match(value):
                 raise UsageError(f"notation {key}={value!r}: a name is a letter followed by letters or digits")
+            _unreserved(key, value)
             names[key] = value
         else:
             raise UsageError(f"unknown notation key {key!r} (choose from: log, expectation, letters, "
@@ -101,6 +109,13 @@ def parse_notation(items: Iterable[str]) -> Notation:
     if len(set(effective)) != len(effective):
         raise UsageError("notation gives the same name to two roles")
     return Notation(MappingProxyType(names), log, expectation)
+
+
+def _unreserved(role: str, name: str, allowed: tuple[str, ...] = ()) -> None:
+    """Refuse a name the documents already use for something else (``mu=pi`` would print ``\\pi`` for a mean)."""
+    if name in RESERVED_NAMES and name != role and name not in allowed:
+        raise UsageError(f"notation {role}={name!r}: {name!r} would be read as {RESERVED_NAMES[name]} in the "
+                         "documents; choose another name")
 
 
 @dataclass(frozen=True)

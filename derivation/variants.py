@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +48,7 @@ from .errors import DerivationError, ParseError, UsageError
 from .forms import add, evaluated, is_negative_term, mul, sub
 from .nodes import KL, Density, Expectation
 from .numeric import number_at
-from .parse import DistSpec, parse_claim, parse_spec
+from .parse import DistSpec, ParsedClaim, parse_spec, read_claim
 from .rules.algebra import COLLECT_LIKE_TERMS
 from .rules.base import factors, rebuild, rewrite_or_refuse, terms
 from .rules.logs import without_reciprocal_logs
@@ -310,15 +310,25 @@ class Variant:
         For a univariate pair the dimension is 1, so a claim written with ``torch.sum(...)`` means its body.
         At a concrete dimension N a sum over the coordinates runs from 1 to N.
         """
+        return self.read_claim(text)[0]
+
+    def read_claim(self, text: str, literal_symbols: Mapping[int, Symbol] | None = None
+                   ) -> tuple[Expr, ParsedClaim, Dummy]:
+        """:meth:`parse_claim`, with the parse (its real domain and float literals, see
+        :func:`derivation.parse.read_claim`) and the index its sums and requirements use."""
         index = Dummy("j", integer=True, positive=True)
         try:
-            claim = parse_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim)
+            parsed = read_claim(text, self.symbols, vectors=self.vectors, index=index, dim=self.dim,
+                                literal_symbols=literal_symbols)
         except ParseError as error:
             raise ParseError(f"claim: {error.message}", error.position, error.text) from None
+        claim = parsed.expr
         if self.case == "univariate":
             claim = claim.replace(lambda e: isinstance(e, Sum), lambda e: Add(*(
                 e.function.xreplace({index: Integer(i)}) for i in range(1, self.dim + 1))))
-        return claim
+            parsed = replace(parsed, requirements=tuple(
+                replace(r, expr=r.expr.xreplace({index: Integer(1)})) for r in parsed.requirements))
+        return claim, parsed, index
 
     def closed_form_in_scales(self) -> Expr:
         """The result of the named plan (before the parameterisation), rules only, unchecked."""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from sympy import Symbol, exp, log, pi, sqrt
+from sympy import Indexed, Sum, Symbol, exp, log, pi, sqrt
 
 import cli
 from derivation import derive, render
@@ -140,3 +140,267 @@ def test_torch_export_is_differentiable(require_module):
     assert torch.allclose(mu.grad, mu.detach())  # d/dmu (mu**2 / 2) = mu
     assert torch.allclose(lv.grad, (torch.exp(lv.detach()) - 1) / 2)
     assert math.isfinite(float(function(mu, lv).sum().detach()))
+
+
+# -- every export on batches, against torch.distributions (issue 10, item 7) --------------------------------
+
+#: The named cases as the pairs of specs they derive (the test reads the laws from these, independently).
+NAMED = {
+    "univariate": ("Normal(mu1, sigma1)", "Normal(mu2, sigma2)"),
+    "standard": ("Normal(mu, sigma)", "Normal(0, 1)"),
+    "diagonal": ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)"),
+    "vae": ("DiagNormal(mu, logvar=logvar, dim=d)", "DiagNormal(0, 1, dim=d)"),
+    "full": ("MvNormal(mu1, cov=Sigma1, dim=k)", "MvNormal(mu2, cov=Sigma2, dim=k)"),
+}
+
+EXPORTS = [
+    *[((case,), {}) for case in NAMED],
+    (("diagonal",), {"dim": 4}),
+    (("diagonal",), {"dim": 1}),
+    (("diagonal",), {"route": "kingma"}),
+    (("diagonal",), {"route": "full", "dim": 2}),
+    ((), {"q": "DiagNormal(m, logvar=lv, dim=5)", "p": "DiagNormal(0, 1, dim=5)"}),
+    ((), {"q": "DiagNormal(m1, var=v1, dim=d)", "p": "DiagNormal(m2, s2, dim=d)"}),
+    ((), {"q": "DiagNormal(m, log_scale=ls, dim=3)", "p": "DiagNormal(1, precision=4, dim=3)"}),
+    ((), {"q": "MvNormal(m1, cov=S1, dim=k)", "p": "MvNormal(m2, cov=S2, dim=k)"}),
+    ((), {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"}),
+    ((), {"q": "MvNormal(0, cov=S, dim=3)", "p": "MvNormal(m, cov=1, dim=3)"}),
+    ((), {"q": "Normal(a, logvar=w)", "p": "Normal(b, var=v)"}),
+]
+
+BATCH = 4
+
+
+def _export_id(export) -> str:
+    args, options = export
+    return "-".join([*args, *(f"{k}={v}" for k, v in options.items())])
+
+
+def _specs(args, options):
+    from derivation.parse import parse_spec
+
+    q, p = NAMED[args[0]] if args else (options["q"], options["p"])
+    return parse_spec(q), parse_spec(p)
+
+
+def _draw_arguments(specs, n, rng):
+    """Batched random arguments, by name: vectors (B, n), matrices (B, n, n) SPD, numbers (B,)."""
+    from derivation.mvnumeric import random_spd
+
+    ranges = {"scale": (0.4, 2.0), "var": (0.3, 3.0), "precision": (0.3, 3.0), "logvar": (-1.5, 1.5),
+              "log_scale": (-0.8, 0.8)}
+    values = {}
+    for spec in specs:
+        vector = spec.family != "Normal"
+        for value, kind in ((spec.loc, "loc"), (spec.param, spec.param_kind)):
+            if not isinstance(value, Symbol):
+                continue
+            shape = (BATCH, n) if vector else (BATCH,)
+            if kind == "cov":
+                values[value.name] = np.stack([random_spd(rng, n) for _ in range(BATCH)])
+            else:
+                values[value.name] = rng.uniform(*ranges.get(kind, (-2.0, 2.0)), size=shape)
+    return values
+
+
+def _torch_law(spec, tensors, n, torch):
+    from torch.distributions import Independent, MultivariateNormal, Normal
+
+    vector = spec.family != "Normal"
+
+    def tensor(value):
+        if isinstance(value, Symbol):
+            return tensors[value.name]
+        return torch.full((BATCH, n) if vector else (BATCH,), float(value), dtype=torch.float64)
+
+    if spec.family == "MvNormal":
+        cov = tensors[spec.param.name] if isinstance(spec.param, Symbol) else \
+            float(spec.param) * torch.eye(n, dtype=torch.float64).expand(BATCH, n, n)
+        return MultivariateNormal(tensor(spec.loc), covariance_matrix=cov)
+    scale = {"scale": lambda t: t, "var": torch.sqrt, "logvar": lambda t: torch.exp(t / 2),
+             "log_scale": torch.exp, "precision": lambda t: 1 / torch.sqrt(t)}[spec.param_kind](tensor(spec.param))
+    law = Normal(tensor(spec.loc), scale)
+    return Independent(law, 1) if vector else law
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+@pytest.mark.parametrize("export", EXPORTS, ids=_export_id)
+def test_every_export_matches_torch_distributions_on_batches(export, fmt, require_module):
+    torch = require_module("torch")
+    from torch.distributions import kl_divergence
+
+    args, options = export
+    d = derive(*args, **options)
+    function = _load(render(d, fmt))[FUNCTION_NAME]
+    specs = _specs(args, options)
+    n = options.get("dim") or getattr(d.setting, "size", None) or 3
+    values = _draw_arguments(specs, n, np.random.default_rng(7))
+    tensors = {name: torch.tensor(value, dtype=torch.float64) for name, value in values.items()}
+    expected = kl_divergence(_torch_law(specs[0], tensors, n, torch), _torch_law(specs[1], tensors, n, torch))
+    assert expected.shape == (BATCH,)
+    got = function(**(tensors if fmt == "torch" else values))
+    got = got.detach().numpy() if fmt == "torch" else np.asarray(got)
+    assert got.shape == (BATCH,)
+    assert np.allclose(got, expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+def test_multivariate_export_takes_one_dimensional_means(fmt, require_module):
+    """The README's pair: 1-D means (k,) and (k, k) covariances give a number; batches give the batch shape."""
+    torch = require_module("torch")
+    from torch.distributions import MultivariateNormal, kl_divergence
+
+    function = _load(render(derive("full"), fmt))[FUNCTION_NAME]
+    m1, m2 = np.array([0.5, -1.0, 2.0]), np.array([0.0, 1.0, 1.5])
+    s1, s2 = np.diag([1.0, 2.0, 0.5]), np.array([[2.0, 0.3, 0.0], [0.3, 1.0, 0.1], [0.0, 0.1, 1.5]])
+    arrays = (m1, s1, m2, s2)
+    got = function(*(map(torch.tensor, arrays) if fmt == "torch" else arrays))
+    expected = kl_divergence(MultivariateNormal(torch.tensor(m1), torch.tensor(s1)),
+                             MultivariateNormal(torch.tensor(m2), torch.tensor(s2)))
+    assert float(got) == pytest.approx(float(expected), rel=1e-12)
+    # a batch of 2 against one prior: broadcast over the leading axes
+    batch = function(np.stack([m1, m2]), s1, m2, s2) if fmt == "python" else \
+        function(torch.tensor(np.stack([m1, m2])), torch.tensor(s1), torch.tensor(m2), torch.tensor(s2))
+    assert tuple(batch.shape) == (2,)
+    assert float(batch[0]) == pytest.approx(float(expected), rel=1e-12) and abs(float(batch[1])) > 0
+
+
+# -- the concrete-dimension export: the last axis is checked, floats are accepted (issue 10, item 7) --------
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+def test_dim_1_on_five_vectors_is_refused_with_a_clear_error(fmt, require_module):
+    """The probe: `derive diagonal --dim 1 -f python` on 5-vectors returned 0.5 where the KL is 2.5."""
+    module = np if fmt == "python" else require_module("torch")
+    function = _load(render(derive("diagonal", dim=1), fmt))[FUNCTION_NAME]
+    vector = (np.ones(5), np.ones(5)) if fmt == "python" else \
+        (module.ones(5, dtype=module.float64), module.ones(5, dtype=module.float64))
+    with pytest.raises(ValueError, match=r"^kl_divergence: mu has 5 coordinates on its last axis; expected 1, "
+                                         r"the dimension it was derived for$"):
+        function(*vector)
+    # the same vectors, one coordinate each (shape (5, 1)): a batch of five, KL 0.5 each
+    got = function(vector[0][:, None], vector[1][:, None])
+    assert np.allclose(np.asarray(got), 0.5)
+    # and at dim 5 the five coordinates add up to 2.5
+    assert float(_load(render(derive("diagonal", dim=5), fmt))[FUNCTION_NAME](*vector)) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+def test_arguments_that_disagree_on_the_dimension_are_refused(fmt):
+    function = _load(render(derive("vae"), fmt))[FUNCTION_NAME]
+    with pytest.raises(ValueError, match="logvar has 4 coordinates on its last axis; expected 3, as mu has"):
+        function(np.zeros(3), np.zeros(4)) if fmt == "python" else function(*(__import__("torch").zeros(k)
+                                                                                for k in (3, 4)))
+    full = _load(render(derive("full"), fmt))[FUNCTION_NAME]
+    with pytest.raises(ValueError, match=r"Sigma1 must be an? (array|tensor) of shape \(\.\.\., d, d\)"):
+        full(np.zeros(2), np.zeros(2), np.zeros(2), np.eye(2))
+
+
+def test_floats_are_accepted_where_the_docstring_says_so():
+    """A float is the same value in every coordinate: at d = 3, three times the univariate value."""
+    one = _load(render(derive("standard"), "python"))[FUNCTION_NAME](0.5, 1.5)
+    for options in ({"dim": 3}, {}):
+        function = _load(render(derive("diagonal", **options), "python"))[FUNCTION_NAME]
+        assert "A float is the same value in every coordinate." in function.__doc__
+        coordinates = 3 if options else 1  # no argument gives d: one coordinate
+        assert function(0.5, 1.5) == pytest.approx(coordinates * one, rel=1e-12)
+        assert function(0.5, np.full(3, 1.5)) == pytest.approx(3 * one, rel=1e-12)
+        assert function(np.array([0.5, 0.5, 0.5]), 1.5) == pytest.approx(3 * one, rel=1e-12)
+    # integers are fine too
+    function = _load(render(derive("diagonal", dim=2), "python"))[FUNCTION_NAME]
+    assert function([0, 1], [1, 1]) == pytest.approx(0.5)
+
+
+# -- exports at large dimension: array code over the coordinates (issue 10, item 6) --------------------------
+
+
+def _diagonal_kl(m, s):
+    """-1/2 sum_j (1 + log s_j^2 - m_j^2 - s_j^2), written out independently of the engine."""
+    return -0.5 * np.sum(1 + np.log(s**2) - m**2 - s**2, axis=-1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 1000, 10000])
+def test_concrete_dimension_exports_are_array_code_at_every_size(n):
+    d = derive("diagonal", dim=n)
+    source = render(d, "python")
+    assert len(source) < 5000  # the same short module at every N: no term written out
+    assert "return -1/2*np.sum(np.log(sigma**2) - mu**2 - sigma**2 + 1, axis=-1)" in source
+    assert f"mu, sigma, _ = _arrays({n}, " in source
+    function = _load(source)[FUNCTION_NAME]  # compiles and imports (N >= 1000 gave RecursionError)
+    rng = np.random.default_rng(n)
+    m, s = rng.normal(size=(3, n)), rng.uniform(0.4, 2.0, size=(3, n))
+    assert np.allclose(function(m, s), _diagonal_kl(m, s), rtol=1e-12)
+
+
+def test_concrete_dimension_torch_export_at_the_limit(require_module):
+    torch = require_module("torch")
+    source = render(derive("diagonal", dim=10000), "torch")
+    assert "return -1/2*torch.sum(torch.log(sigma**2) - mu**2 - sigma**2 + 1, dim=-1)" in source
+    function = _load(source)[FUNCTION_NAME]
+    m = torch.randn(2, 10000, dtype=torch.float64)
+    s = torch.rand(2, 10000, dtype=torch.float64) + 0.5
+    assert torch.allclose(function(m, s), torch.tensor(_diagonal_kl(m.numpy(), s.numpy())))
+
+
+@pytest.mark.parametrize("options", [{"dim": 1}, {"dim": 4}, {"dim": 50}, {"route": "kingma", "dim": 6},
+                                     {"route": "full", "dim": 3}])
+def test_the_folded_sum_writes_out_to_the_derived_result(options):
+    from derivation.codegen import folded
+    from derivation.families import Instantiation
+
+    d = derive("diagonal", **options)
+    out = folded(d.result, d.setting)
+    assert out.has(Sum) and not any(i.indices[0].is_Integer for i in out.atoms(Indexed))
+    assert Instantiation(d.setting.dim_symbol, options["dim"])(out) == d.result
+
+
+def test_custom_concrete_pair_folds_too():
+    from derivation.codegen import folded
+
+    d = derive(q="DiagNormal(m1, s1, dim=6)", p="DiagNormal(m2, var=v2, dim=6)")
+    source = render(d, "python")
+    assert source.count("np.sum(") == 1 and "[..., 0]" not in source
+    assert folded(d.result, d.setting).has(Sum)
+
+
+def test_a_fold_that_does_not_write_out_to_the_result_is_an_error(monkeypatch):
+    from derivation import codegen
+    from derivation.errors import DerivationError
+
+    d = derive("diagonal", dim=3)
+    monkeypatch.setattr(codegen._Fold, "_entry", lambda self, expr: expr.xreplace({Symbol("mu"): Symbol("mu")}) * 2)
+    with pytest.raises(DerivationError, match="does not write out to the derived result at d = 3"):
+        codegen.folded(d.result, d.setting)
+
+
+def test_cli_python_export_at_dim_10000_imports(tmp_path):
+    target = tmp_path / "kl.py"
+    assert cli.run(["derive", "diagonal", "--dim", "10000", "-f", "python", "-o", str(target)]) == 0
+    function = _load(target.read_text())[FUNCTION_NAME]
+    assert function(np.zeros(10000), np.ones(10000)) == 0
+
+
+# -- JSON at large dimension: srepr memoised by node, SymPy's text character for character -------------------
+
+
+@pytest.mark.parametrize("options", [{"case": "diagonal", "dim": 40}, {"case": "full"}, {"case": "dynamics"},
+                                     {"q": "DiagNormal(m, logvar=lv, dim=5)", "p": "DiagNormal(0, 1, dim=5)"},
+                                     {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"}])
+def test_json_srepr_is_sympys_srepr(options):
+    import json
+
+    from sympy import Derivative, Function, Integral, Matrix, srepr
+
+    from derivation.notebook import SharedRepr
+
+    options = dict(options)
+    d = derive(options.pop("case", None), **options)
+    document = json.loads(render(d, "json"))
+    assert [s["srepr"] for s in document["steps"]] == [srepr(s.expr, order="none") for s in d.steps]
+    assert document["result"]["srepr"] == srepr(d.result, order="none")
+    printer = SharedRepr()
+    f, x = Function("f"), Symbol("x")
+    lines = [*(s.expr for lm in d.lemmas() for s in lm.steps), *(i for s in d.steps for i in s.identities),
+             f(x) + Derivative(f(x), x), Integral(f(x), (x, 0, 1)), Matrix([[1, x], [x, 2]])]
+    for line in lines:
+        assert printer.doprint(line) == srepr(line, order="none")

@@ -105,7 +105,7 @@ def test_drawn_figures_show_exactly_that_data(plots):
 def test_labels_are_printed_from_the_engine(plots):
     text = labels(plots["terms"])
     assert text.x == r"standard deviation of $q$, $\sigma$"
-    assert r"\frac{1}{2} \left(\sigma^{2} - \log \sigma^{2} - 1\right)" in text.curves[0]
+    assert r"\frac{1}{2} (\sigma^{2} - \log \sigma^{2} - 1)" in text.curves[0]
     assert labels(plots["field"]).y.endswith(r"$\ell$")
 
 
@@ -136,7 +136,15 @@ def test_worker_writes_figures_and_stops_cleanly(dynamics, tmp_path):
     with FigureWorker() as worker:
         worker.write(dynamics, tmp_path, ["png"])
         paths = worker.wait()
+        assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []  # drawn, not yet in place
+        assert worker.commit() == paths
     assert sorted(p.name for p in paths) == ["dynamics-field.png", "dynamics-map.png", "dynamics-terms.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temporary left
+    (tmp_path / "sub").mkdir()
+    with FigureWorker() as worker:  # drawn but never committed (the document failed, or Ctrl-C): nothing stays
+        worker.write(dynamics, tmp_path / "sub", ["png"])
+        worker.wait()
+    assert list((tmp_path / "sub").iterdir()) == []
     with FigureWorker():
         pass  # never given work: stopped at once
 

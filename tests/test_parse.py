@@ -116,7 +116,7 @@ def test_spec_assumptions() -> None:
     ls = parse_spec("Normal(m, log_scale=ls)").param
     assert ls.is_real and ls.is_positive is None
     for kind in ("var", "precision"):
-        assert parse_spec(f"Normal(m, {kind}=p)").param.is_positive
+        assert parse_spec(f"Normal(m, {kind}=tau)").param.is_positive
     assert parse_spec("MvNormal(m, cov=S, dim=k)").param.is_positive
 
 
@@ -444,7 +444,7 @@ def test_syntax_detection() -> None:
         ("sum(x)", "this case has no vector parameters", 0),
         ("", "empty input", 0),
         ("   ", "empty input", 0),
-        ("x +", "invalid syntax", None),
+        ("x +", "invalid syntax: the formula ends too early", 3),
         ("x + )", "invalid syntax", 4),
         ("x\x00", "null byte", 1),
         ("x + \ud800", "invalid character", 4),
@@ -462,8 +462,8 @@ def test_claim_refusals(text: str, message: str, position: int | None) -> None:
     [
         ("mu + 1", "'mu' is a vector over the latent dimension; sum it, e.g. sum(...)", 0),
         ("x + logvar.exp()", "'logvar' is a vector over the latent dimension", 4),
-        ("sum(sum(mu))", "nested reduction", 4),
-        ("mu.sum().sum()", "nested reduction", 0),
+        ("sum(mu * sum(mu))", "nested reduction", 9),
+        ("(mu * mu.sum()).sum()", "nested reduction", 6),
         ("sum(mu, keepdim=True)", "keyword 'keepdim' is not allowed", 16),
         ("sum(mu, dim=x)", "dim= must be an integer", 12),
         ("sum(mu, x)", "the axis of sum() must be an integer", 8),
@@ -638,6 +638,24 @@ TOKENS = [
     "\\mathrm{logvar}",
     "\\operatorname",
     "\\boldsymbol",
+    "$",
+    "$$",
+    "\\mathrm{KL}(q\\|p) =",
+    "KL(q||p) =",
+    "\\(",
+    "\\]",
+    "μ",
+    "σ",
+    "λ",
+    "µ",
+    "lv",
+    "lambda x:",
+    "1/2",
+    "Normal(",
+    "DiagNormal(",
+    "torch.mean(",
+    ".sum(dim=1)",
+    ", dim=0)",
     "\\,",
     "\\quad",
     "\\",
@@ -700,3 +718,178 @@ def test_nothing_is_executed() -> None:
     for text in attempts:
         _all_parsers(text)
     assert not os.path.exists(SENTINEL)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Issue 10 item 9 and issue 9 item 11: names and syntax a user writes
+# ----------------------------------------------------------------------------------------------------
+
+from derivation.parse import RESERVED_NAMES, read_claim  # noqa: E402
+
+
+def test_lambda_is_a_name() -> None:
+    spec = parse_spec("Normal(mu, lambda)")
+    assert spec.param == Symbol("lambda", positive=True)
+    lam = Symbol("lambda", positive=True)
+    assert parse_claim("lambda**2 + log(lambda)", {"lambda": lam}) == lam**2 + log(lam)
+    assert parse_claim("0.5*lambda*2", {"lambda": lam}) == lam
+    err = refused(claim, "lambda x: x")  # a lambda expression is still refused
+    assert "lambda expressions are not allowed" in err.message
+    assert refused(parse_claim, "lambda + foo", {"lambda": lam}).position == 9  # positions unchanged
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Normal(0, 1/2)", Rational(1, 2)), ("Normal(-3/4, var=2/3)", Rational(2, 3)),
+    ("Normal(0, 2*0.25)", Rational(1, 2)),
+])
+def test_a_quotient_of_numbers_is_a_spec_value(text: str, value: Rational) -> None:
+    assert parse_spec(text).param == value
+
+
+def test_spec_value_division_by_zero() -> None:
+    err = refused(parse_spec, "Normal(0, 1/0)")
+    assert "division by zero" in err.message and err.position == 12
+
+
+@pytest.mark.parametrize("text", [
+    r"$\frac{1}{2}\mu^2$", r"$$\frac{1}{2}\mu^2$$", r"\(\frac{1}{2}\mu^2\)", r"\[ \frac{1}{2}\mu^2 \]",
+    r"\mathrm{KL}(q\|p) = \frac{1}{2}\mu^2", r"$\mathrm{KL}(q \| p) = \frac{1}{2}\mu^2$",
+    r"D_{\mathrm{KL}}(q \parallel p) = \frac{1}{2}\mu^2", r"\operatorname{KL}\left(q \| p\right) = \frac{1}{2}\mu^2",
+    r"KL(q(z) || p(z)) = \frac{1}{2}\mu^2", "$mu**2/2$".replace("mu**2/2", r"\mu^2/2"),
+])
+def test_latex_claim_in_math_mode_or_after_kl_equals(text: str) -> None:
+    assert claim(text) == mu**2 / 2
+
+
+def test_unwrapped_positions_point_into_the_original_text() -> None:
+    err = refused(claim, r"$\mu + \foo$")
+    assert err.position == 7 and "unknown LaTeX command" in err.message
+    err = refused(claim, r"\mathrm{KL}(q\|p) = ")
+    assert "empty formula" in err.message
+
+
+def test_the_specs_names_come_first_in_latex_letter_runs() -> None:
+    lv, l_, v_ = Symbol("lv", real=True), Symbol("l", real=True), Symbol("v", real=True)
+    assert parse_claim(r"e^{lv} - lv", {"lv": lv}) == exp(lv) - lv
+    assert parse_claim(r"\frac{lv}{2}", {"l": l_, "v": v_}) == l_ * v_ / 2  # no name lv: two letters
+    assert parse_claim(r"\frac{lv}{2}", {"l": l_, "v": v_, "lv": lv}) == lv / 2  # the name first
+    assert parse_claim(r"\frac{l v}{2}", {"l": l_, "v": v_, "lv": lv}) == l_ * v_ / 2  # a space separates
+    s1 = Symbol("s1", positive=True)
+    assert parse_claim(r"\log s1^2", {"s1": s1}) == log(s1**2)
+    assert vclaim(r"\sum_{j=1}^{d} mu_j") == Sum(MU_V[J], (J, 1, D))
+
+
+def test_an_incomplete_python_claim_has_a_position() -> None:
+    for text, position in (("mu +", 4), ("mu + sigma *", 12), ("(mu + ", 0)):  # the last: '(' never closed
+        err = refused(claim, text)
+        assert err.position == position, (text, err)
+
+
+def test_batch_idiom() -> None:
+    """torch.mean(x.sum(dim=1), dim=0): the inner sum over the latent coordinates, the outer mean over a batch;
+    for the one example a claim is about, that is the per-example sum."""
+    per_example = Sum(MU_V[J] ** 2, (J, 1, D))
+    assert vclaim("torch.mean((mu**2).sum(dim=1), dim=0)") == per_example
+    assert vclaim("torch.mean(torch.sum(mu**2, dim=1), dim=0)") == per_example
+    assert vclaim("torch.sum(mu.pow(2).sum(-1))") == per_example
+    assert vclaim("torch.mean(mu.pow(2).mean(dim=1), dim=0)") == per_example / D
+    err = refused(vclaim, "torch.mean(mu * mu.sum(dim=1), dim=0)")  # mu outside the inner sum: not the idiom
+    assert "nested reduction" in err.message
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Normal(μ, σ)", ("mu", "sigma")), ("Normal(µ, σ)", ("mu", "sigma")), ("Normal(μ1, logvar=λ)", ("mu1", "lambda")),
+    ("DiagNormal(μ, σ, dim=δ)", ("mu", "sigma")),
+])
+def test_greek_letters_in_specs_are_spelled_out(text: str, name: tuple[str, str]) -> None:
+    spec = parse_spec(text)
+    assert (spec.loc.name, spec.param.name) == name
+
+
+def test_greek_letters_in_claims() -> None:
+    assert parse_claim("μ**2 + σ", {"mu": mu, "sigma": sigma}) == mu**2 + sigma
+    assert parse_claim(r"\frac12 μ^2 + \log σ", {"mu": mu, "sigma": sigma}) == mu**2 / 2 + log(sigma)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Normal(é, s)", "cannot print"), ("Normal(m, s中)", "cannot print"),
+    ("Normal(pi, e)", "the constant pi"), ("Normal(0, e)", "Euler's number"), ("Normal(q, p)", "the first density q"),
+    ("Normal(0, p)", "the second density p"), ("Normal(π, 1)", "the constant pi"), ("Normal(log, 1)", "function log"),
+    ("DiagNormal(0, 1, dim=e)", "Euler's number"), ("Normal(μ, mu)", "used for both loc and scale"),
+])
+def test_names_a_document_cannot_print_unambiguously_are_refused(text: str, words: str) -> None:
+    err = refused(parse_spec, text)
+    assert words in err.message and err.position is not None
+
+
+def test_requirements_record_where_the_code_is_defined() -> None:
+    parsed = read_claim("np.sqrt(mu)**2 * mu + 0*log(x) + 1/y + (a)**0.5 + b**-1", SYMBOLS)
+    assert parsed.expr == mu**2 + 1 / y + sqrt(a) + 1 / b  # what SymPy made of it: 0*log(x) and sqrt(mu)**2 gone
+    found = {(r.expr, r.relation) for r in parsed.requirements}
+    assert found == {(mu, ">=0"), (x, ">0"), (y, "!=0"), (a, ">=0"), (b, "!=0")}
+    assert read_claim("exp(x) + 2**0.5 + log(2)", SYMBOLS).requirements == ()  # nothing to require of numbers
+    floats = read_claim("0.5*x + 1e-3 + 2", SYMBOLS).literals
+    assert [(f.text, f.value, f.pos) for f in floats] == [("0.5", Rational(1, 2), 0), ("1e-3", Rational(1, 1000), 8)]
+
+
+FUZZ_SPECS = st.lists(st.sampled_from(["Normal(", "DiagNormal(", "μ", "σ", "λ", "lambda", "pi", "e", "q", "p", "é",
+                                       "1/2", "0", "-", "/", ",", ")", " ", "dim=", "logvar=", "d", "3"]),
+                      max_size=14).map("".join)
+
+
+@FUZZ
+@given(FUZZ_SPECS)
+def test_fuzz_specs_with_names(text: str) -> None:
+    """Random specs built from names and Unicode letters: a DistSpec with printable names, or a ParseError."""
+    try:
+        spec = parse_spec(text)
+    except ParseError as err:
+        assert "\n" not in str(err)
+        return
+    for value in (spec.loc, spec.param, spec.dim):
+        if isinstance(value, Symbol):
+            assert value.name.isascii() and value.name not in RESERVED_NAMES
+
+
+@pytest.mark.parametrize("args", [
+    ["derive", "--q", "Normal(pi, e)", "--p", "Normal(0, 1)"],
+    ["derive", "--q", "Normal(q, p)", "--p", "Normal(0, 1)"],
+    ["derive", "standard", "--notation", "mu=pi"],
+    ["derive", "standard", "--notation", "sigma=e"],
+    ["derive", "--q", "Normal(é, s)", "--p", "Normal(0, 1)"],
+    ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim", "mu +"],
+])
+def test_clashing_or_unprintable_names_are_one_line_exit_2(args, capsys, tmp_path) -> None:
+    import cli
+
+    target = tmp_path / "out.tex"
+    code = cli.run([*args, "-o", str(target)] if args[0] == "derive" else args)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and not target.exists()
+    assert err.startswith("kl-derive: error: ") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_notation_letters_may_still_swap_p_and_q() -> None:
+    from derivation.setting import parse_notation
+
+    assert parse_notation(["letters=p,q"]).names == {"q": "p", "p": "q"}
+
+
+@pytest.mark.parametrize(("q", "p"), [("Normal(μ, σ)", "Normal(0, 1)"),
+                                      ("DiagNormal(μ, logvar=λ, dim=δ)", "DiagNormal(0, 1, dim=δ)")])
+def test_unicode_names_give_latex_that_pdflatex_compiles(q, p, tmp_path, require_tool) -> None:
+    import subprocess
+
+    from derivation import derive, render
+
+    tex = render(derive(q=q, p=p), "latex")
+    assert tex.isascii() and r"\mu" in tex
+    (tmp_path / "doc.tex").write_text(tex)
+    done = subprocess.run([require_tool("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_a_python_claim_after_kl_equals() -> None:
+    assert claim("KL(q||p) = 0.5*mu**2") == mu**2 / 2

@@ -34,15 +34,15 @@ def test_no_computer_algebra_artefacts(univariate, standard):
 def test_textbook_forms(univariate, standard):
     md = render(univariate, "markdown")
     assert r"\log \frac{\sigma_{2}}{\sigma_{1}}" in md
-    assert r"\frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}} - \frac{1}{2}" in md
-    assert r"- \frac{1}{2} \left(1 + \log \sigma^{2} - \mu^{2} - \sigma^{2}\right)" in render(standard, "markdown")
+    assert r"\frac{\sigma_{1}^{2} + (\mu_{1} - \mu_{2})^{2}}{2 \sigma_{2}^{2}} - \frac{1}{2}" in md
+    assert r"- \frac{1}{2} (1 + \log \sigma^{2} - \mu^{2} - \sigma^{2})" in render(standard, "markdown")
 
 
 def test_latex_has_stable_labels_and_macros(univariate):
     tex = render(univariate, "latex")
     for i in range(1, len(univariate.steps) + 1):
         assert rf"\label{{eq:univariate:step-{i}}}" in tex
-    assert r"\KL\left(q" in tex and r"\E_{q}" in tex
+    assert r"\KL(q" in tex and r"\E_{q}" in tex
     assert r"\providecommand{\KL}" in tex
 
 

@@ -1,0 +1,84 @@
+"""Filling Beamer frames: how tall a step is on a slide, which steps share a frame, where prose may break.
+
+Heights are estimates in TeX points for an 11pt Beamer frame (a display row, a row with a displayed
+fraction, a line of ``\\small`` text); :func:`frames` packs steps so that a frame's rows plus the tallest
+justification shown under them (one at a time, as the steps are revealed) stay within :data:`FRAME_ROOM`.
+The compile test (``tests/test_layout.py``) holds the estimates to pdflatex's verdict: no overfull box.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .printing import display_height, visual_width
+
+#: The room under a frame's title, in points (Beamer 11pt: ``\textheight`` 269pt less the title and margins).
+FRAME_ROOM = 200.0
+#: Characters of ``\small`` prose on a line of a frame (``\textwidth`` 307pt).
+CHARS_PER_LINE = 58
+#: Height of a line of ``\small`` prose, and the space around a display, in points.
+TEXT_LINE = 12.0
+DISPLAY_SKIP = 14.0
+
+
+def rows_height(lines: Sequence[str]) -> float:
+    """The height of display rows."""
+    return sum(display_height(line) for line in lines)
+
+
+def prose_height(text: str) -> float:
+    """The height of a paragraph of ``\\small`` prose with inline math."""
+    width = 0.0
+    for i, piece in enumerate(re.split(r"(?<!\\)\$", text)):
+        width += visual_width(piece) if i % 2 else len(piece)
+    return TEXT_LINE * max(1, math.ceil(width / CHARS_PER_LINE))
+
+
+def note_height(step: Mapping[str, Any]) -> float:
+    """The height of a step's justification under the rows: its name and text, then its identities."""
+    height = prose_height(f"{step['title']}. {step['justification']} Lemma 1.")
+    if step["identities"]:
+        height += DISPLAY_SKIP + sum(rows_height(lines) + 3 for lines in step["identity_lines"])
+    return height
+
+
+class Frame(list):
+    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks)."""
+
+    tall = False
+
+
+def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list[Frame]:
+    """Steps grouped for slides: each frame shows the previous frame's last step again, its own steps' rows,
+    and under them the tallest justification."""
+    groups: list[Frame] = []
+    rows = notes = 0.0
+    for step in steps:
+        own, note = rows_height(step["lines"]), note_height(step)
+        if groups and rows + own + max(notes, note) + DISPLAY_SKIP <= room:
+            groups[-1].append(step)
+            rows, notes = rows + own, max(notes, note)
+            continue
+        carried = rows_height(groups[-1][-1]["lines"]) if groups else rows_height(["x"])
+        groups.append(Frame([step]))
+        rows, notes = carried + own, note
+        groups[-1].tall = rows + notes + DISPLAY_SKIP > room
+    return groups
+
+
+def sentence_pages(text: str, lines: int = 11) -> list[str]:
+    """Prose cut into pieces of about ``lines`` lines of a frame, only between sentences (never inside inline
+    math)."""
+    masked = re.sub(r"\$[^$]*\$", lambda m: "x" * len(m.group(0)), text)
+    starts = [0] + [m.end() for m in re.finditer(r"[.!?)]\s+(?=[A-Z(])", masked)]
+    sentences = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    pages: list[str] = []
+    for sentence in sentences:
+        if pages and prose_height(pages[-1] + " " + sentence) <= lines * TEXT_LINE:
+            pages[-1] += " " + sentence
+        else:
+            pages.append(sentence)
+    return [p for p in pages if p]

@@ -1,0 +1,199 @@
+"""What the printed page shows is the verified formula, and it fits the page.
+
+The line breaker may only move line ends: joined back, a broken display is the unbroken print (only the
+sizes of its delimiters may differ). Every built LaTeX document compiles with no overfull box.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import Basic
+
+from derivation import CASES, derive
+from derivation.core import Derivation
+from derivation.figures import write_figures
+from derivation.printing import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
+from derivation.render import Renderer
+
+#: Every case, its routes and concrete dimensions, and custom pairs: each formula they print.
+VARIANTS = [(name, {}) for name in CASES] + [
+    ("diagonal", {"route": "full"}), ("diagonal", {"route": "kingma"}), ("diagonal", {"dim": 3}),
+    ("diagonal", {"dim": 100}),
+    (None, {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"}),
+    (None, {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=I, dim=k)"}),
+    (None, {"q": "Normal(mu, logvar=v)", "p": "Normal(1, 2)"}),
+]
+
+
+def _derivation(name, options) -> Derivation:
+    return derive(name, **options) if name else derive(**options)
+
+
+def _chains(d: Derivation) -> Iterator[Derivation]:
+    yield d
+    yield from d.lemmas()
+    for section in d.sections:
+        yield from section.derivations
+
+
+def formulas(d: Derivation) -> Iterator[Basic]:
+    """Every expression a document of ``d`` displays: steps, the identities they use, results."""
+    for chain in _chains(d):
+        yield chain.result
+        for step in chain.steps:
+            yield step.expr
+            yield from step.identities
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=lambda v: v[0] or "-".join(v[1].values()))
+def printed(request) -> list[tuple[Basic, str]]:
+    d = _derivation(*request.param)
+    seen: dict[Basic, str] = {}
+    for expr in formulas(d):
+        if expr not in seen:
+            seen[expr] = to_latex(expr, MACRO_STYLE)
+    return list(seen.items())
+
+
+@pytest.mark.parametrize("width", [12, 20, 30, 38, 42, 58])
+def test_broken_display_joined_back_is_the_unbroken_print(printed, width):
+    for expr, whole in printed:
+        lines = break_lines(expr, MACRO_STYLE, width, whole, strict=True)  # strict: a changing split raises
+        assert same_formula(lines, whole), (lines, whole)
+
+
+def test_the_vector_brackets_survive_a_narrow_width():
+    """The issue's examples: tr((x − μ₁)ᵀ Σ₁⁻¹ (x − μ₁)) and (μ₁ − μ₂)ᵀ Σ₂⁻¹ (μ₁ − μ₂) keep every bracket."""
+    d = derive("full")
+    shown = []
+    for expr in formulas(d):
+        for width in (12, 20, 30, 38):
+            shown.append(" ".join(break_lines(expr, MACRO_STYLE, width, strict=True)))
+    joined = "\n".join(shown)
+    assert r"\Sigma_{1}^{-1} x - \mu_{1}" not in joined
+    assert r"\Sigma_{2}^{-1} \mu_{1} - \mu_{2}" not in joined
+    assert r"\Sigma_{1}^{-1} (x - \mu_{1}) (x - \mu_{1})^{\top}" in joined
+    assert r"\Sigma_{2}^{-1} (\mu_{1} - \mu_{2})" in joined
+
+
+def test_same_formula_sees_a_dropped_bracket():
+    whole = r"\operatorname{tr}((x - \mu_{1})^{\top} \Sigma_{1}^{-1} (x - \mu_{1}))"
+    assert same_formula([r"\operatorname{tr}\bigl((x - \mu_{1})^{\top}", r"\Sigma_{1}^{-1} (x - \mu_{1})\bigr)"], whole)
+    assert not same_formula([r"\operatorname{tr}((x - \mu_{1})^{\top}", r"\Sigma_{1}^{-1} x - \mu_{1})"], whole)
+    assert formula_tokens(r"\left. a \right)") == ["a", ")"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=st.sampled_from(sorted(CASES)), width=st.floats(8, 90), index=st.integers(0, 10_000))
+def test_any_width_keeps_any_formula(case, width, index):
+    exprs = list(dict.fromkeys(formulas(_cached(case))))
+    expr = exprs[index % len(exprs)]
+    lines = break_lines(expr, MACRO_STYLE, width, strict=True)
+    assert same_formula(lines, to_latex(expr, MACRO_STYLE))
+
+
+_DERIVED: dict[str, Derivation] = {}
+
+
+def _cached(case: str) -> Derivation:
+    if case not in _DERIVED:
+        _DERIVED[case] = derive(case)
+    return _DERIVED[case]
+
+
+# -- every built LaTeX document compiles with no overfull box -----------------------------------------------
+LATEX_FORMATS = ("latex", "latex-fragment", "beamer")
+#: The issue's list: the default build, --dim 3, --dim 100, the other routes and three custom pairs.
+LAYOUT_DOCUMENTS = {
+    **{name: (name, {}) for name in CASES},
+    "diagonal-dim3": ("diagonal", {"dim": 3}),
+    "diagonal-dim100": ("diagonal", {"dim": 100}),
+    "diagonal-kingma": ("diagonal", {"route": "kingma"}),
+    "diagonal-full": ("diagonal", {"route": "full"}),
+    "pair-logvar": (None, {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"}),
+    "pair-diag": (None, {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"}),
+    "pair-mv": (None, {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=I, dim=k)"}),
+}
+
+
+def wrap_fragment(fragment: str, name: str) -> str:
+    """An article that \\inputs the fragment with exactly the packages its header names."""
+    packages = re.search(r"^% Packages needed in your preamble: (.*)$", fragment, re.M)
+    assert packages, "the fragment names the packages it needs"
+    return (f"\\documentclass{{article}}\n{packages.group(1)}\n"
+            f"\\begin{{document}}\n\\input{{{name}}}\n\\end{{document}}\n")
+
+
+def _pdflatex(directory: Path, name: str) -> tuple[int, str]:
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                          cwd=directory, capture_output=True, text=True, timeout=300)
+    return done.returncode, (directory / f"{name}.log").read_text(errors="replace")
+
+
+def compile_all(directory: Path, documents: dict[str, tuple[str | None, dict]]) -> dict[str, tuple[int, str]]:
+    """Render every document in every LaTeX format into ``directory`` and compile each once (two at a time)."""
+    renderer = Renderer()
+    names = []
+    for key, (case, options) in documents.items():
+        d = _derivation(case, options)
+        write_figures(d, directory, ["pdf"])
+        for fmt in LATEX_FORMATS:
+            tex = renderer.render(d, fmt)
+            name = f"{key}.{fmt}"
+            if fmt == "latex-fragment":
+                (directory / f"{name}.body.tex").write_text(tex)
+                tex = wrap_fragment(tex, f"{name}.body")
+            (directory / f"{name}.tex").write_text(tex)
+            names.append(name)
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(names, pool.map(lambda n: _pdflatex(directory, n), names), strict=True))
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory) -> dict[str, tuple[int, str]]:
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    return compile_all(tmp_path_factory.mktemp("layout"), LAYOUT_DOCUMENTS)
+
+
+@pytest.mark.parametrize("fmt", LATEX_FORMATS)
+@pytest.mark.parametrize("key", list(LAYOUT_DOCUMENTS))
+def test_no_overfull_box(compiled, key, fmt):
+    code, log = compiled[f"{key}.{fmt}"]
+    assert code == 0, log[-2000:]
+    overfull = [line for line in log.splitlines() if line.startswith(("Overfull \\hbox", "Overfull \\vbox"))]
+    assert not overfull, overfull
+
+
+def test_dim_10000_compiles_in_every_latex_format(tmp_path):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    results = compile_all(tmp_path, {"d10000": ("diagonal", {"dim": 10000})})
+    for name, (code, log) in results.items():
+        assert code == 0, (name, log[-2000:])
+        assert "TeX capacity exceeded" not in log
+
+
+def test_long_products_and_sums_are_elided_in_every_latex_format():
+    """At --dim 100, fragments and slides elide like the article: no line per factor (x_{50} never shown)."""
+    d = derive("diagonal", dim=100)
+    renderer = Renderer()
+    for fmt in LATEX_FORMATS:
+        tex = renderer.render(d, fmt)
+        assert r"\cdots" in tex
+        assert "_{50}" not in tex, fmt
+        assert max(len(line) for line in tex.splitlines()) < 1500
+
+
+def test_fragment_breaks_across_pages():
+    tex = Renderer().render(derive("full"), "latex-fragment")
+    assert r"\allowdisplaybreaks" in tex.split(r"\begingroup", 1)[1].split(r"\endgroup")[0]
