@@ -261,13 +261,16 @@ def _shapes_doc(kinds: dict[str, str], size: Any, dimension: str, array: str) ->
 def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
-    parameters = tuple(setting.parameters)
+    # Code keeps the names code uses (the vae's log-variance is "logvar" in code, \ell in the mathematics).
+    renamed = {b: IndexedBase(code, **b.assumptions0) for b in setting.parameters if isinstance(b, IndexedBase)
+               for math, code in getattr(setting, "code_names", {}).items() if str(b.label) == math}
+    parameters = tuple(renamed.get(s, s) for s in setting.parameters)
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
-    result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting)).xreplace(renamed)
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
     printer = ArrayCodePrinter(module)
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
