@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sympy import Determinant, MatrixSymbol, Rational, Symbol, log, sqrt
 
@@ -24,8 +26,13 @@ def standard_setting():
     return CASES["standard"].setting(Options())
 
 
+def plain(tex: str) -> str:
+    """``tex`` without bracket sizing (``\\left(`` and ``(`` read the same; the layout chooses between them)."""
+    return re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[()\[\]|.]|\\[{}|])", "", tex)
+
+
 def _tex(expr) -> str:
-    return to_latex(expr)
+    return plain(to_latex(expr))
 
 
 def test_log_normaliser_ratio_against_a_unit_scale_is_minus_log():
@@ -47,7 +54,7 @@ def test_log_variance_of_a_scale(standard_setting):
     """Before: log(1/sigma) -> -1/2 log sigma^2 by the ratio law. After: -log sigma -> -1/2 log sigma^2."""
     line = add(neg(log(sigma)), mul(HALF, add(square(sigma), square(mu))), Rational(-1, 2))
     out = LOG_VARIANCE(line, standard_setting)
-    assert _tex(out.expr) == (r"- \frac{1}{2} \log \sigma^{2} + \frac{1}{2} \left(\sigma^{2} + \mu^{2}\right)"
+    assert _tex(out.expr) == (r"- \frac{1}{2} \log \sigma^{2} + \frac{1}{2} (\sigma^{2} + \mu^{2})"
                               r" - \frac{1}{2}")
     assert [_tex(i) for i in out.identities] == [r"\log a = \frac{1}{2} \log a^{2}"]
     ratio = LOG_VARIANCE(log(frac(s2, s1)), standard_setting)
@@ -58,7 +65,7 @@ def test_vae_form_in_one_step(standard_setting):
     """Before: distribute, factor out to -1/2 (log s^2 - s^2 - mu^2 + 1), reorder. After: one step."""
     line = add(mul(Rational(-1, 2), log(square(sigma))), mul(HALF, add(square(sigma), square(mu))), Rational(-1, 2))
     out = VAE_FORM(line, standard_setting).expr
-    assert _tex(out) == r"- \frac{1}{2} \left(1 + \log \sigma^{2} - \mu^{2} - \sigma^{2}\right)"
+    assert _tex(out) == r"- \frac{1}{2} (1 + \log \sigma^{2} - \mu^{2} - \sigma^{2})"
     assert (evaluated(out) - evaluated(line)).expand() == 0
     with pytest.raises(RuleNotApplicable):
         VAE_FORM(out, standard_setting)
@@ -69,12 +76,12 @@ def test_collect_like_terms(standard_setting):
     s = Symbol("s", positive=True)
     line = add(log(s), mul(Rational(-1, 2), log(s)), frac(s, mul(2, square(s))), Rational(-1, 2))
     out = COLLECT_LIKE_TERMS(line, standard_setting).expr
-    assert _tex(out) == r"\frac{1}{2} \left(\log s + \frac{1}{s} - 1\right)"
+    assert _tex(out) == r"\frac{1}{2} (\log s + \frac{1}{s} - 1)"
     numbers = add(neg(log(2)), Rational(5, 2), Rational(-1, 2))
     assert _tex(COLLECT_LIKE_TERMS(numbers, standard_setting).expr) == r"2 - \log 2"
     d = Symbol("d", integer=True, positive=True)
     sign = mul(-1, d, add(Rational(-3, 2), log(2)))
-    assert _tex(COLLECT_LIKE_TERMS(sign, standard_setting).expr) == r"d \left(\frac{3}{2} - \log 2\right)"
+    assert _tex(COLLECT_LIKE_TERMS(sign, standard_setting).expr) == r"d (\frac{3}{2} - \log 2)"
 
 
 def test_collect_leaves_a_line_with_nothing_to_collect(standard_setting):
@@ -89,7 +96,7 @@ def test_reciprocal_logs_are_written_as_minus_log():
     """Before: 1/2 log(1/|S|), log(1/sqrt(t)), log((1/sqrt(u)) / (1/sqrt(t))). After: no log of a reciprocal."""
     S = MatrixSymbol("S", 3, 3)
     out, used = without_reciprocal_logs(mul(HALF, log(frac(1, Determinant(S)))))
-    assert _tex(out) == r"- \frac{1}{2} \log \left|S\right|" and len(used) == 2
+    assert _tex(out) == r"- \frac{1}{2} \log |S|" and len(used) == 2
     t, u = Symbol("t", positive=True), Symbol("u", positive=True)
     out, _ = without_reciprocal_logs(neg(log(1 / sqrt(t))))
     assert r"\frac{1}{" not in _tex(out) and evaluated(out) == evaluated(log(sqrt(t)))
@@ -104,8 +111,8 @@ def test_identity_step_drops_a_subtracted_zero_mean_and_the_unit_determinant():
 
     d = derive(q="MvNormal(0, cov=1, dim=3)", p="MvNormal(m, cov=S, dim=3)")
     assert [s.rule for s in d.steps] == ["full-covariance-result", "identity-matrix"]
-    markdown = render(d, "markdown")
+    markdown = plain(render(d, "markdown"))
     result = markdown.split("**Result.**")[1].split("$$")[1].strip()
-    assert result.endswith(r"\left(\operatorname{tr}\left(S^{-1}\right) + m^{\top} S^{-1} m - 3 "
-                           r"+ \log \left|S\right|\right)")
-    assert r"\left(- m\right)" not in markdown and r"\log\left(\left|S\right|\right)" not in markdown
+    assert result.endswith(r"(\operatorname{tr}(S^{-1}) + m^{\top} S^{-1} m - 3 "
+                           r"+ \log |S|)")
+    assert r"(- m)" not in markdown and r"\log(|S|)" not in markdown
