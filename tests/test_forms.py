@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_form_rules import plain
 
 from derivation import derive, render
 from derivation.printing import to_latex
-
-from test_form_rules import plain
 
 CASES = [("univariate", {}), ("standard", {}), ("dynamics", {}), ("full", {}), ("diagonal", {}),
          ("diagonal", {"route": "full"}), ("diagonal", {"route": "kingma"}), ("diagonal", {"dim": 3}),
