@@ -40,6 +40,9 @@ _SYMBOLS = {
 }
 _WORD_COMMANDS = {"mathrm", "operatorname", "text", "mathit"}
 _FUNCTIONS = {"log", "ln", "exp"}
+#: What ends the argument of a function written without brackets (as the LaTeX reader takes it).
+_RUN_ENDS = {"log", "ln", "exp", "sum", "prod", "int", "KL", "E", "lim", "cdots", "cdot", "times", "geq", "leq",
+             "in", "sim", "succ", "to", "middle", "\\"}
 
 
 # -- LaTeX as a tree -------------------------------------------------------------------------------------------
@@ -115,9 +118,9 @@ def _script(text: str, table: dict[str, str], mark: str) -> str:
     """A super- or subscript: Unicode glyphs if it has them, else ``^x`` for one token or ``^{...}``."""
     if text in (r"\top", TRANSPOSE):
         return TRANSPOSE
-    if table and text and all(c in table for c in text) and text not in ("+", "-"):
+    if table and text and all(c in table for c in text):
         return "".join(table[c] for c in text)
-    if _single_token(text):
+    if _single_token(text) and not (mark == "^" and any(c in SCRIPT_GLYPHS for c in text)):  # e^{ℓⱼ}
         return mark + text
     return f"{mark}{{{text}}}"
 
@@ -185,7 +188,6 @@ class _Renderer:
     def run(self) -> str:
         out = ""
         spaced = False
-        previous_function = False
         while self.i < len(self.nodes):
             node = self.nodes[self.i]
             if node[0] == "space":
@@ -203,9 +205,8 @@ class _Renderer:
                     table = {}
                 out += _script(self.argument(), table, mark)
                 continue
-            piece = self.piece(node, previous_function)
-            out = _join(out, piece, spaced and not (previous_function and piece.startswith("(")))
-            previous_function = node[0] == "cmd" and node[1] in _FUNCTIONS
+            piece = self.function(node) if node[0] == "cmd" and node[1] in _FUNCTIONS else self.piece(node)
+            out = _join(out, piece, spaced)
             spaced = False
         return out
 
@@ -215,7 +216,45 @@ class _Renderer:
             rest = rest[1:]
         return bool(rest) and rest[0] == ("char", "d")
 
-    def piece(self, node, after_function: bool) -> str:
+    def function(self, node) -> str:
+        """``log x``: the argument is what the LaTeX reader takes, a bracket or the run of factors up to the next
+        sign, relation or function; in brackets unless it is one factor (``log σ²``, ``log(9/16 σ)``)."""
+        self.i += 1
+        name = _SYMBOLS[node[1]]
+        if self.i < len(self.nodes) and self.nodes[self.i] == ("char", "^"):  # log²(x)
+            self.i += 1
+            name += _script(self.argument(), SUPERSCRIPTS, "^")
+        start = self.i
+        while start < len(self.nodes) and self.nodes[start][0] == "space":
+            start += 1
+        end, depth = start, 0
+        bracketed = self.nodes[start:start + 1] in ([("cmd", "left")], [("char", "(")], [("char", "[")])
+        while end < len(self.nodes):
+            kind, value = self.nodes[end][0], self.nodes[end][1] if len(self.nodes[end]) > 1 else ""
+            opens = (kind == "cmd" and value == "left") or (kind == "char" and value in "([")
+            closes = (kind == "cmd" and value == "right") or (kind == "char" and value in ")]")
+            if opens:
+                depth += 1
+            elif closes:
+                if depth == 0:
+                    break
+                depth -= 1
+                if depth == 0 and bracketed:  # a bracketed argument: that bracket
+                    end += 2 if kind == "cmd" else 1
+                    break
+            elif depth == 0 and ((kind in ("char", "space") and value in "+-=<>,;/&") or
+                                 (kind == "cmd" and value in _RUN_ENDS)):
+                break
+            end += 1
+        while end > start and self.nodes[end - 1][0] == "space":
+            end -= 1
+        argument = render(self.nodes[start:end])
+        self.i = end
+        if bracketed and _balanced_whole(argument):
+            return name + argument if argument[0] == "(" else f"{name} {argument}"
+        return f"{name} {argument}" if _atomic(argument) else f"{name}({argument})"
+
+    def piece(self, node) -> str:
         kind = node[0]
         self.i += 1
         if kind == "char":
@@ -234,6 +273,9 @@ class _Renderer:
         name = node[1]
         if name == "frac":
             top, bottom = self.argument(), self.argument()
+            ordinary = re.fullmatch(r"d[⁰¹²³⁴⁵⁶⁷⁸⁹]*", top) is not None and bottom.startswith("d ")
+            if ordinary:  # d/dt, d²/dt²: an ordinary derivative (its operand follows)
+                return f"{top}/{bottom.replace('d ', 'd')}"
             derivative = top.startswith("∂")
             if derivative:  # ∂f/∂x, with f bracketed unless it is one factor: ∂(∑ⱼ tⱼ)/∂x
                 order, inner = re.match(r"∂([⁰¹²³⁴⁵⁶⁷⁸⁹]*)\s*(.*)", top).groups()
@@ -242,8 +284,7 @@ class _Renderer:
                 top = f"({top})"
             if not (derivative and "+" not in bottom) and not _atomic(bottom):
                 bottom = f"({bottom})"
-            text = f"{top}/{bottom}"
-            return f"({text})" if after_function else text
+            return f"{top}/{bottom}"
         if name == "sqrt":
             return f"√({self.argument()})"
         if name in ("left", "right", "middle"):
@@ -316,6 +357,7 @@ _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": 
 
 def _as_latex(text: str) -> str:
     """Text notation as the LaTeX the reader's tokenizer reads (code excepted)."""
+    text = re.sub(r"(?<![A-Za-z])d([⁰¹²³⁴⁵⁶⁷⁸⁹]*)/d(?=\S)", r"∂\1/∂", text)  # d/dt reads as ∂/∂t: the same derivative
     out: list[str] = []
     i = 0
     while i < len(text):

@@ -274,11 +274,18 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_log(self, expr: log, exp: str | None = None) -> str:
         (arg,) = expr.args
         head = self.style.log if exp is None else rf"{self.style.log}^{{{exp}}}"
-        if _is_simple_log_argument(arg):
-            return rf"{head} {self._print(arg)}"
-        if _fraction_parts(arg) is not None and not (len(arg.args) > 1 and all(_is_fraction(a) for a in arg.args)):
-            return rf"{head} {self._print(arg)}"
-        return head + self.paren(self._print(arg))
+        if getattr(self, "_bracket_log", False):
+            self._bracket_log = False
+            return head + self.paren(self._print(arg))
+        text = self._print(arg)
+        # without brackets only an argument that cannot be read as more or less: no function inside it
+        bare = not re.search(r"\\(?:log|ln|exp|sum|prod|KL|E|int)(?![A-Za-z])", text)
+        if bare and _is_simple_log_argument(arg):
+            return rf"{head} {text}"
+        if bare and _fraction_parts(arg) is not None and \
+                not (len(arg.args) > 1 and all(_is_fraction(a) for a in arg.args)):
+            return rf"{head} {text}"
+        return head + self.paren(text)
 
     # -- exponentials ---------------------------------------------------------------------------
     def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
@@ -308,9 +315,9 @@ class TextbookLatexPrinter(LatexPrinter):
         prefix = "- " if sign < 0 else ""
         p, q = coefficient.p, coefficient.q
         den_factors = ([Rational(q)] if q != 1 else []) + denominator
-        if not den_factors:
-            body = self._product(([Rational(p)] if p != 1 else []) + numerator)
-            return prefix + body
+        if not den_factors:  # a lone sum after a minus sign keeps its brackets; a product of numbers may be 1
+            body = self._product(([Rational(p)] if p != 1 else []) + numerator, bracket_single_add=bool(prefix))
+            return prefix + (body or "1")
         if not denominator:  # a purely numeric denominator: \frac{p}{q} times the rest
             if p == 1 and numerator and numerator[0].is_Symbol:  # a count such as k/2 reads as one fraction
                 head, numerator = rf"\frac{{{self._print(numerator[0])}}}{{{q}}}", numerator[1:]
@@ -334,8 +341,11 @@ class TextbookLatexPrinter(LatexPrinter):
         if elided:
             shown = [shown[0], shown[1], shown[-1]]
         texts = []
-        for factor in shown:
+        for i, factor in enumerate(shown):
+            # a logarithm with more factors after it brackets its argument: \log(a) b, not \log a b
+            self._bracket_log = i < len(shown) - 1 and isinstance(factor.args[0] if factor.is_Pow else factor, log)
             text = self._print(factor)
+            self._bracket_log = False
             if factor.is_Add and (len(factors) > 1 or bracket_single_add):
                 text = self.paren(text)
             texts.append(text)

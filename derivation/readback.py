@@ -376,6 +376,7 @@ class Lexicon:
                 if _key(toks[i:i + len(key)]) == key:
                     out.append(_Tok("name", str(id(self.entries[key])), tok.pos))
                     out[-1].denotes = self.entries[key]  # type: ignore[attr-defined]
+                    out[-1].source = key  # type: ignore[attr-defined]
                     i += len(key)
                     break
             else:
@@ -485,6 +486,18 @@ class _ReadBuilder(_Builder):
         return Pow(base, exponent)
 
 
+_D = (("letter", "d"),)
+
+
+def _is_differential(tok: _Tok) -> str:
+    """``partial`` for ``\\partial``, ``d`` for the letter d (also when a symbol d is in the lexicon), else ''."""
+    if tok.kind == "cmd" and tok.value == "partial":
+        return "partial"
+    if (tok.kind == "letter" and tok.value == "d") or (tok.kind == "name" and getattr(tok, "source", None) == _D):
+        return "d"
+    return ""
+
+
 def _as_quadform(product: MatrixExpr) -> Basic:
     """``u^T A v`` (a 1 x 1 product from a transposed vector to a vector) as the scalar it prints."""
     if not isinstance(product, MatMul):
@@ -508,7 +521,7 @@ class _Reader(_LatexParser):
 
     def __init__(self, toks: list[_Tok]):
         super().__init__(toks, None, _ReadBuilder())  # type: ignore[arg-type]
-        self.indices: list[Symbol] = []
+        self.open_bars = 0  # |...| being read: a bar closes it rather than opening another
 
     # -- entry: a statement or an expression -------------------------------------------------------------
     def statement(self) -> Basic:
@@ -529,11 +542,15 @@ class _Reader(_LatexParser):
             result = PositiveDefinite(left)
         elif relation in _RELATIONS:
             right = self.expr()
-            if relation == "=" and self.is_op(self.peek(), ","):
-                self.next()
-                self.expect_cmd("ldots")
-                self.expect_op(",", "','")
-                result = IndexRange(left, self.expr())
+            if relation == "=" and self.is_op(self.peek(), ","):  # j = 1, ..., d or j = 1, 2, 3
+                last = right
+                while self.is_op(self.peek(), ","):
+                    self.next()
+                    last = self.expr() if not (self.peek().kind == "cmd" and self.peek().value == "ldots") \
+                        else self.next() and LDOTS
+                if right != 1 or last == LDOTS:
+                    raise ParseError("an index range must run from 1 to its last value", tok.pos)
+                result = IndexRange(left, last)
             else:
                 result = _RELATIONS[relation](left, right, evaluate=False)
         else:
@@ -550,7 +567,7 @@ class _Reader(_LatexParser):
 
     # -- atoms -------------------------------------------------------------------------------------------
     def starts_factor(self, tok: _Tok) -> bool:
-        if tok.kind in ("name", "code"):
+        if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
         if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "int", "prod", "tr", "diag", "lim", "cdots",
                                                "infty"):
@@ -633,8 +650,7 @@ class _Reader(_LatexParser):
             entries = [canonical(a) for a in self.arguments(None)]
             indices = [i.indices[-1] for i in entries[-1].atoms(Indexed)] or [Symbol("k")]
             return MatOp("diag", indices[0], indices[0], *entries)
-        if name == "frac" and self.is_op(self.peek(), "{") and self.toks[self.i + 1].kind == "cmd" \
-                and self.toks[self.i + 1].value == "partial":
+        if name == "frac" and self.is_op(self.peek(), "{") and self.derivative_ahead():
             return self.derivative(tok)
         if name == "lim":
             return self.limit(tok)
@@ -722,9 +738,27 @@ class _Reader(_LatexParser):
         body = self.term()
         return kind(body, (index, low, high))
 
+    def derivative_ahead(self) -> bool:
+        """After ``\\frac``: ``{\\partial ...}{\\partial ...}`` or ``{d ...}{d ...}`` (not ``\\frac{d}{2}``)."""
+        top = self.toks[self.i + 1]
+        if _is_differential(top) != "d":
+            return _is_differential(top) == "partial"
+        j, depth = self.i + 1, 1
+        while depth:  # the token after the numerator's closing brace
+            j += 1
+            depth += {"{": 1, "}": -1}.get(self.toks[j].value, 0) if self.toks[j].kind == "op" else 0
+            if self.toks[j].kind == "end":
+                return False
+        return self.is_op(self.toks[j + 1], "{") and _is_differential(self.toks[j + 2]) == "d"
+
+    def differential(self) -> None:
+        tok = self.next()
+        if not _is_differential(tok):
+            raise ParseError(f"expected a differential, found {tok.value!r}", tok.pos)
+
     def derivative(self, tok: _Tok) -> Basic:
         self.expect_op("{", "'{'")
-        self.expect_cmd("partial")
+        self.differential()
         order = 1
         if self.is_op(self.peek(), "^"):
             self.next()
@@ -734,7 +768,7 @@ class _Reader(_LatexParser):
         self.expect_op("{", "'{'")
         variables: list[tuple[Basic, int]] = []
         while not self.is_op(self.peek(), "}"):
-            self.expect_cmd("partial")
+            self.differential()
             variable = self.atom()
             if isinstance(variable, _NameRef):
                 variable = self.resolve(variable, None, False)
@@ -751,6 +785,10 @@ class _Reader(_LatexParser):
         return Derivative(inner, *reversed(variables), evaluate=False)
 
     def function(self, fname: str, tok: _Tok) -> Basic:
+        if self.is_op(self.peek(), "^"):  # \log^{2} x: a power of the function's value
+            self.next()
+            exponent = self.arg()
+            return self.b.power(self.function(fname, tok), exponent, tok.pos)
         if self.is_op(self.peek(), "|"):  # the text format: log |Σ|
             return self.b.apply(fname, self.atom(), tok.pos)
         return super().function(fname, tok)
@@ -825,7 +863,7 @@ class _Reader(_LatexParser):
     def resolve(self, ref: _NameRef, sub: str | None, has_power: bool) -> Basic:
         if sub is None and ref.name == "pi":
             return sympy.pi
-        if sub is None and ref.name == "e" and has_power:
+        if sub is None and ref.name == "e":  # a name the lexicon does not know: Euler's number
             return E
         shown = ref.name if sub is None else f"{ref.name}_{sub}"
         raise ParseError(f"unknown name '{shown}'", ref.pos)
@@ -854,7 +892,11 @@ class _Reader(_LatexParser):
 
     def bracketed(self, opening: str, tok: _Tok) -> Basic:
         """What follows an opening bracket: a determinant or absolute value, ``[f]_{x = a}``, or a bracket."""
-        value = self.expr()
+        self.open_bars += opening == "|"
+        try:
+            value = self.expr()
+        finally:
+            self.open_bars -= opening == "|"
         closing = {"(": ")", "[": "]", "|": "|"}[opening]
         self.expect_right(closing)
         if opening == "|":

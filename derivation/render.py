@@ -510,7 +510,11 @@ class Renderer:
             ctx["code"] = spec.code(derivation)
         # A LaTeX format reads the TeX-safe delimiters, unless the template uses only Jinja's usual ones.
         tex_safe = spec.latex_syntax and (_uses_tex_safe_delimiters(source) or not _uses_jinja_delimiters(source))
-        loader = jinja2.FileSystemLoader([str(path.parent), str(templates_directory())])
+        # The file is read once (above); what it includes comes from its directory or the built-in templates.
+        loader = jinja2.ChoiceLoader([
+            jinja2.FunctionLoader(lambda name: (source, str(path), lambda: True) if name == path.name else None),
+            jinja2.FileSystemLoader([str(path.parent), str(templates_directory())]),
+        ])
         env = _with_filters(TemplateSandbox(**_options(loader, tex_safe)))
         try:
             return env.get_template(path.name).render(**ctx)
