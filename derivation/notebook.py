@@ -86,8 +86,7 @@ def derive_call(options: dict[str, Any]) -> str:
 
 def _step_markdown(step: dict[str, Any], lhs: str) -> str:
     used = "".join(f" ${identity}$" for identity in step["identities"])
-    lemmas = f" (Lemma {', '.join(map(str, step['lemmas']))}.)" if step["lemmas"] else ""
-    return (f"**{step['number']}. {step['title']}.** {step['justification']}{used}{lemmas}\n\n"
+    return (f"**{step['number']}. {step['title']}.** {step['cited']}{used}\n\n"
             f"$$\n{lhs} = {step['latex']}\n$$")
 
 
