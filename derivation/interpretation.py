@@ -13,6 +13,7 @@ The prose and figures around this material, and the section builders, are in ``s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 
 from sympy import (
@@ -76,7 +77,10 @@ DIFFERENTIATE: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES, MULTIPL
 #: The same without the final tidying (keeps a factored form such as 1/2 (e^l - 1)).
 DIFFERENTIATE_KEEP_FACTOR: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES)
 #: Regroup the closed form for two Gaussians into a mean-gap term and a variance-ratio term.
-REGROUP_GENERAL: tuple[Rule, ...] = (LOG_VARIANCE, SPLIT_FRACTION, SPLIT_MEAN_VARIANCE, COMBINE_LOGS)
+#: Log-variances for two arbitrary Gaussians: no encoder in sight, so only what the step does.
+LOG_VARIANCES_GENERAL = replace(LOG_VARIANCE, justification="Write the logarithms of the standard deviations with "
+                                "the logarithms of the variances.")
+REGROUP_GENERAL: tuple[Rule, ...] = (LOG_VARIANCES_GENERAL, SPLIT_FRACTION, SPLIT_MEAN_VARIANCE, COMBINE_LOGS)
 
 #: Dimensions for which the per-coordinate gradient of a d-dimensional sum is checked (every coordinate).
 CHECKED_DIMENSIONS = (1, 2, 3)
@@ -359,7 +363,9 @@ class Interpretation:
         t, f = self.t, self.f
         return (
             sign_fact(Ge(self.mean_term, 0, evaluate=False), "the mean term is a square"),
-            sign_fact(Gt(self.f_second.result, 0, evaluate=False), "the curvature of {f}: {f} is strictly convex"),
+            Fact(Eq(Derivative(f(t), (t, 2)), self.f_second.result, evaluate=False),
+                 "the curvature of {f}, positive for every positive {t}: {f} is strictly convex",
+                 sign_fact(Gt(self.f_second.result, 0, evaluate=False)).check),
             Fact(Eq(Subs(Derivative(f(t), t), t, self.t_star), 0),
                  "the slope vanishes at {t_star}, and only there: its derivative, the curvature, is positive, so "
                  "the slope is increasing",

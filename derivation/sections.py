@@ -127,13 +127,18 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
     values = {**_values(it), "d": c["d"], "j": c["j"], "k": c["k"]}
     h = it.hessian
     chain_factor = next(i for s in it.grad_ell.steps if s.rule == ELEMENTARY_DERIVATIVES.key for i in s.identities)
+    in_ell = it.in_logvar.start  # K(mu, sigma) at sigma = e^(ell/2): the prose names what the displays name
     values.update(
         f_at_min=Eq(it.f(it.t_star), evaluated(it.f_expr.subs(it.t, it.t_star)), evaluate=False),
-        sigma_curvature_eq=Eq(Derivative(it.kl, (it.sigma, 2)), it.sigma_curvature.result, evaluate=False),
-        ell_curvature=Eq(Derivative(it.kl, (it.ell, 2)), h[1, 1], evaluate=False),
+        grad_mu_eq=Eq(it.grad_mu.start, it.grad_mu.result, evaluate=False),
+        grad_sigma_eq=Eq(it.grad_sigma.start, it.grad_sigma.result, evaluate=False),
+        grad_ell_eq=Eq(it.grad_ell.start, it.grad_ell.result, evaluate=False),
+        sigma_curvature_eq=Eq(Derivative(it.named, (it.sigma, 2)), it.sigma_curvature.result, evaluate=False),
+        ell_curvature=Eq(Derivative(in_ell, (it.ell, 2)), h[1, 1], evaluate=False),
         dsigma_dell=chain_factor,
-        beta_grad_mu_eq=Eq(Derivative(values["beta_kl"], it.mu), it.grad_mu_beta.result, evaluate=False),
-        beta_grad_ell_eq=Eq(Derivative(values["beta_kl"], it.ell), it.grad_ell_beta.result, evaluate=False),
+        beta_kl=it.grad_mu_beta.start.args[0],
+        beta_grad_mu_eq=Eq(it.grad_mu_beta.start, it.grad_mu_beta.result, evaluate=False),
+        beta_grad_ell_eq=Eq(it.grad_ell_beta.start, it.grad_ell_beta.result, evaluate=False),
         **it.limits,
     )
     terms_text = (
@@ -220,7 +225,7 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "first order at {ratio_star}; in the ratio itself the slope falls without bound as the ratio shrinks, "
         "{limit_ratio_zero}, and levels off as it grows, {limit_ratio_inf}.\n\n"
         "The divergence is not symmetric. For {q_example} and {p_example}, swapping the two arguments changes "
-        "the value: {asymmetry_eq}, about {asymmetry_value}. Here the {q} narrower than {p} costs less than "
+        "the value: {asymmetry_eq}, about {asymmetry_value}. Here a {q} narrower than {p} costs less than "
         "the other way round: the direction that the VAE regulariser uses, with the encoder's Gaussian first, "
         "penalises mass where the other density has little more than it penalises leaving part of the other "
         "density uncovered."

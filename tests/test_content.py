@@ -40,3 +40,29 @@ def test_lemma_three_cites_lemma_two_by_number():
     lemma3 = _notebook_text("univariate").split("Lemma 3 (Second moment about another point)")[1]
     assert "(Lemma 2)" in lemma3 and "(Lemma 1)" in lemma3
     assert "(Lemma 1). Used:" in rendered("standard", "markdown")
+
+
+def test_kingma_one_sum_states_only_what_it_does_and_lemma_titles_differ():
+    """Item 5: "...; the dimension is a sum of ones" (no d left) -> only the merge; "The cross term" (Lemma 5)
+    no longer clashes with "the cross term vanishes" (Lemma 4) -> "The cross-entropy term"."""
+    d = derive("diagonal", route="kingma")
+    merge = next(s for s in d.steps if s.rule == "merge-sums")
+    assert "sum of ones" not in merge.justification
+    titles = [lm.title for lm in d.lemmas()]
+    assert "The cross term" not in titles and "The cross-entropy term" in titles
+
+
+def test_wording_of_the_interpretation():
+    """Item 8: "1/t² > 0 — the curvature of f" -> "f''(t) = 1/t² — the curvature of f, positive ...";
+    no encoder in the two-Gaussians section; "Here a q narrower"; one notation (K) in dynamics prose."""
+    standard = rendered("standard", "markdown")
+    assert r"- $\frac{d^{2}}{d t^{2}} f(t) = \frac{1}{t^{2}}$ — the curvature of $f$, positive" in standard
+    dynamics = rendered("dynamics", "markdown")
+    two = dynamics.split("## Two Gaussians")[1]
+    assert "encoder outputs" not in two and "Log-variances" in two
+    assert "Here a $q$ narrower than $p$ costs less" in two
+    gradients = dynamics.split("## Gradients")[1].split("**The closed form")[0].split("**")[0]
+    assert r"\partial \operatorname{KL}" not in gradients
+    assert r"\frac{\partial K(\mu, \sigma)}{\partial \mu} = \mu" in gradients
+    weighted = dynamics.split("## Weighting")[1].split("**")[0]
+    assert r"\operatorname{KL}" not in weighted and r"$\beta K(\mu, \sigma)$" in weighted

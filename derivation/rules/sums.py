@@ -460,7 +460,7 @@ CANCEL_OPPOSITES = Rule(
 MERGE_SUMS = Rule(
     "merge-sums",
     "One sum",
-    "The sums run over the same coordinates, so they merge into one; the dimension is a sum of ones.",
+    "The sums run over the same coordinates, so they merge into one.",
     _merge_sums,
 )
 
@@ -535,7 +535,7 @@ def _integral_of_log(which: str):
             own = inside == q
             if (which == "q") != own or not _diagonal(inside):
                 return None
-            title = "The negative entropy of q" if own else "The cross term"
+            title = "The negative entropy of q" if own else "The cross-entropy term"
             return derive_chain("negative-entropy" if own else "cross-entropy", title, e,
                                 negative_entropy if own else cross, setting)
 
@@ -553,7 +553,7 @@ NEGATIVE_ENTROPY = Rule(
 
 CROSS_TERM = Rule(
     "cross-term",
-    "Cross term",
+    "Cross-entropy term",
     "The integral of q times the log-density of p, computed in the lemma below.",
     _integral_of_log("p"),
 )
