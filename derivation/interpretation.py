@@ -64,10 +64,11 @@ from .rules.calculus import (
 from .rules.terms import (
     COLLECT,
     COMBINE_LOGS,
+    PUT_VALUES_IN,
     SPLIT_FRACTION,
     SPLIT_MEAN_VARIANCE,
     SUM_TERM_BY_TERM,
-    closed_form_rule,
+    closed_form_at_rule,
 )
 from .setting import Setting
 from .verify import Checker, is_zero
@@ -450,7 +451,7 @@ class Interpretation:
         x = setting.x
         q0, p0 = Density(setting.q.name, x, 0, 1), Density(setting.p.name, x, 0, 2)
         counter = self.derive("asymmetry", "Asymmetry", sub(KL(q0, p0), KL(p0, q0)),
-                              (closed_form_rule(general), COLLECT), setting, Checker(()))
+                              (closed_form_at_rule(general), PUT_VALUES_IN, COLLECT), setting, Checker(()))
         return {
             "general": general, "regrouped": regrouped, "gap": gap, "ratio": ratio, "difference": difference,
             "variance_ratio": variance_ratio, "in_gap_ratio": in_gap_ratio, "same_f": same_f,

@@ -66,3 +66,15 @@ def test_wording_of_the_interpretation():
     assert r"\frac{\partial K(\mu, \sigma)}{\partial \mu} = \mu" in gradients
     weighted = dynamics.split("## Weighting")[1].split("**")[0]
     assert r"\operatorname{KL}" not in weighted and r"$\beta K(\mu, \sigma)$" in weighted
+
+
+def test_asymmetry_shows_the_substitution():
+    """Item 2: the chain began with the numbers (log 2 - 3/8) - (3/2 - log 2) -> it first shows the general closed
+    form at sigma_1 = 1, sigma_2 = 2 (and swapped), then puts the values in."""
+    dynamics = rendered("dynamics", "markdown")
+    chain = dynamics.split("**Asymmetry.**")[1].split(r"\end{aligned}")[0]
+    lines = [line for line in chain.splitlines() if line.lstrip().startswith(("&", r"\operatorname"))]
+    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 1, \mu_{2} = 0, \sigma_{2} = 2}" in lines[0]
+    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 2, \mu_{2} = 0, \sigma_{2} = 1}" in chain
+    assert r"\left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right)" not in lines[0]
+    assert r"&= \left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right) && \text{Substitute}" in chain

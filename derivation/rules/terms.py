@@ -5,7 +5,7 @@ Each rule builds its display form deliberately; the checker compares it with the
 
 from __future__ import annotations
 
-from sympy import Add, Eq, Expr, Sum, Symbol, log
+from sympy import Add, Eq, Expr, Subs, Sum, Symbol, log
 
 from ..core import Derivation, Rewrite, Rule
 from ..errors import RuleNotApplicable
@@ -113,23 +113,36 @@ def _collect(expr: Expr, setting: Setting) -> Expr:
     return out
 
 
-def closed_form_rule(general: Derivation) -> Rule:
-    """A rule replacing each ``KL(a || b)`` by the closed form ``general`` derived for ``KL(q || p)``, at a's and b's
-    parameters (``general.setting`` names q's and p's means and standard deviations)."""
+def closed_form_at_rule(general: Derivation) -> Rule:
+    """A rule replacing each ``KL(a || b)`` by ``[R]_{mu1 = .., sigma1 = .., mu2 = .., sigma2 = ..}``: the closed
+    form ``R`` derived for ``KL(q || p)``, with a's and b's parameters still to be put in (shown, not yet done)."""
     q, p = general.setting.q, general.setting.p
+    variables = (q.mean, q.std, p.mean, p.std)
 
     def apply(expr: Expr, setting: Setting) -> Rewrite:
         def match(e: Expr) -> Expr | None:
             if not isinstance(e, KL):
                 return None
-            table = {q.mean: e.q.mean, q.std: e.q.std, p.mean: e.p.mean, p.std: e.p.std}
-            return _numbers_last(evaluated(general.result).subs(table))
+            return Subs(general.result, variables, (e.q.mean, e.q.std, e.p.mean, e.p.std))
 
         out = rewrite_or_refuse(expr, match, "KL divergence between Gaussians")
         return Rewrite(out, (Eq(general.start, general.result, evaluate=False),), (general,))
 
-    return Rule("closed-form", "Closed form", "Use the closed form for two Gaussians.", apply)
+    return Rule("closed-form-at", "Closed form", "Use the closed form for two Gaussians at their parameters.", apply)
 
+
+def _put_values_in(expr: Expr, setting: Setting) -> Expr:
+    """``[R]_{a = 1, b = 2} -> R(1, 2)``, each substituted closed form evaluated, its number last."""
+    return rewrite_or_refuse(expr, lambda e: _numbers_last(evaluated(e.doit())) if isinstance(e, Subs) else None,
+                             "a substitution")
+
+
+PUT_VALUES_IN = Rule(
+    "put-values-in",
+    "Substitute",
+    "Put the parameters' values in.",
+    _put_values_in,
+)
 
 SPLIT_FRACTION = Rule(
     "split-fraction",
