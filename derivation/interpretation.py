@@ -433,8 +433,10 @@ class Interpretation:
         setting = general.setting
         gap, ratio = Symbol("delta", real=True), Symbol("r", positive=True)
         checker = Checker((*setting.parameters, gap, ratio))
-        regrouped = self.derive("general-regrouped", "Mean gap and variance ratio", general.result, REGROUP_GENERAL,
-                                setting, checker)
+        closed = use_derived(general, "Closed form", "The closed form for two Gaussians, derived in the univariate "
+                             "document.", cite=False)
+        regrouped = self.derive("general-regrouped", "Mean gap and variance ratio", general.start,
+                                (closed, *REGROUP_GENERAL), setting, checker)
         mean_term, variance_term = terms(regrouped.result)
         difference = next(f.args[0] for f in factors(mean_term) if f.is_Pow and f.args[1] == 2)
         bracket = next(f for f in factors(variance_term) if f.is_Add)

@@ -78,3 +78,16 @@ def test_asymmetry_shows_the_substitution():
     assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 2, \mu_{2} = 0, \sigma_{2} = 1}" in chain
     assert r"\left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right)" not in lines[0]
     assert r"&= \left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right) && \text{Substitute}" in chain
+
+
+def test_mean_gap_chain_starts_with_what_it_computes():
+    """Item 7: "Mean gap and variance ratio" began with a bare expression -> KL(q || p) = (closed form) = ...;
+    the first step's identity is not repeated beside the line that shows it."""
+    dynamics = rendered("dynamics", "markdown")
+    chain = dynamics.split("**Mean gap and variance ratio.**")[1].split(r"\end{aligned}")[0]
+    first = next(line for line in chain.splitlines() if "&=" in line)
+    assert first.startswith(r"\operatorname{KL}(q \,\|\, p) &= \log \frac{\sigma_{2}}{\sigma_{1}}")
+    assert first.endswith(r"&& \text{Closed form} \\")
+    d = derive("dynamics")
+    regrouped = next(c for s in d.sections for c in s.derivations if c.title == "Mean gap and variance ratio")
+    assert regrouped.steps[0].identities == ()

@@ -240,11 +240,14 @@ def _unfold(expr: Expr, setting: Setting) -> Rewrite:
     return Rewrite(out, tuple(dict.fromkeys(used)))
 
 
-def use_derived(lemma: Derivation, title: str, justification: str) -> Rule:
-    """A rule that replaces ``lemma.start`` by ``lemma.result`` (a result derived earlier), citing the lemma."""
+def use_derived(lemma: Derivation, title: str, justification: str, cite: bool = True) -> Rule:
+    """A rule that replaces ``lemma.start`` by ``lemma.result`` (a result derived earlier), citing the lemma;
+    with ``cite=False`` the line itself is the identity (a chain that starts from it), so nothing is repeated."""
 
     def apply(expr: Expr, setting: Setting) -> Rewrite:
         out = rewrite_or_refuse(expr, lambda e: lemma.result if e == lemma.start else None, lemma.title.lower())
+        if not cite:
+            return Rewrite(out)
         return Rewrite(out, (Eq(lemma.start, lemma.result, evaluate=False),), (lemma,))
 
     return Rule("use-derived-result", title, justification, apply)
