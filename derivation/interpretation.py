@@ -53,12 +53,14 @@ from .rules import LOG_VARIANCE
 from .rules.base import factors, rewrite_nodes, terms
 from .rules.calculus import (
     CHAIN_RULE,
+    DEFINE_NAMED,
     ELEMENTARY_DERIVATIVES,
     LOG_OF_EXP,
     MULTIPLY_OUT,
     SUBSTITUTE,
     TERM_BY_TERM,
     UNFOLD,
+    UNFOLD_DEFINED,
     use_derived,
 )
 from .rules.terms import (
@@ -213,17 +215,17 @@ class Interpretation:
     @cached_property
     def k_definition(self) -> Derivation:
         """``K(mu, sigma) = 1/2 mu^2 + 1/2 (sigma^2 - log sigma^2 - 1)``: the name the gradient lines use, defined."""
-        return self.derive("k-definition", "The closed form as a function", self.named, (UNFOLD,))
+        return self.derive("k-definition", "The closed form as a function", self.named, (DEFINE_NAMED,))
 
     @cached_property
     def grad_mu(self) -> Derivation:
         return self.derive("gradient-mu", "Gradient in the mean", Derivative(self.named, self.mu),
-                           (UNFOLD, *DIFFERENTIATE))
+                           (UNFOLD_DEFINED, *DIFFERENTIATE))
 
     @cached_property
     def grad_sigma(self) -> Derivation:
         return self.derive("gradient-sigma", "Gradient in the standard deviation", Derivative(self.named, self.sigma),
-                           (UNFOLD, *DIFFERENTIATE))
+                           (UNFOLD_DEFINED, *DIFFERENTIATE))
 
     @property
     def sigma_of_ell(self) -> Expr:
@@ -232,7 +234,8 @@ class Interpretation:
 
     @cached_property
     def in_logvar(self) -> Derivation:
-        return self.derive("in-logvar", "In the log-variance", self.at_logvar, (UNFOLD, SUBSTITUTE, LOG_OF_EXP))
+        return self.derive("in-logvar", "In the log-variance", self.at_logvar,
+                           (UNFOLD_DEFINED, SUBSTITUTE, LOG_OF_EXP))
 
     @property
     def at_logvar(self) -> Expr:

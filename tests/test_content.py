@@ -91,3 +91,25 @@ def test_mean_gap_chain_starts_with_what_it_computes():
     d = derive("dynamics")
     regrouped = next(c for s in d.sections for c in s.derivations if c.title == "Mean gap and variance ratio")
     assert regrouped.steps[0].identities == ()
+
+
+def test_the_named_closed_form_is_displayed_once():
+    """Item 4: "Write out. K(mu, sigma) = ..." displayed four times -> defined once, cited after that; the
+    one-line definition does not repeat its own line as its justification."""
+    d = derive("dynamics")
+    chains = {c.title: c for s in d.sections for c in s.derivations}
+    first_steps = [c.steps[0] for c in chains.values() if c.steps and c.steps[0].title in ("Write out", "Definition")]
+    assert len(first_steps) == 4
+    assert all(step.identities == () for step in first_steps)
+    assert chains["The closed form as a function"].steps[0].title == "Definition"
+    tex = rendered("dynamics", "latex")
+    assert tex.count(r"\textbf{Write out.} Write out the closed form as defined above.") == 3
+
+
+def test_vae_diagonal_step_does_not_repeat_equation_one():
+    """Item 4: vae step 1 "Diagonal" displayed the same formula as equation (1) beneath it -> cites Lemma 5 only."""
+    step = derive("vae").steps[0]
+    assert step.rule == "diagonal-result" and step.identities == () and step.lemmas
+    tex = rendered("vae", "latex")
+    justification = tex.split(r"\textbf{Diagonal.}")[1].split(r"\begin{align}")[0]
+    assert r"Lemma~\ref{lemma:vae:5}" in justification and r"\displaystyle" not in justification

@@ -260,6 +260,29 @@ UNFOLD = Rule(
     _unfold,
 )
 
+
+def _unfold_defined(expr: Expr, setting: Setting) -> Rewrite:
+    """``K(mu, sigma) -> 1/2 mu**2 + ...`` where the document has displayed the definition once already: the
+    step cites it and does not print it again."""
+    return Rewrite(_unfold(expr, setting).expr)
+
+
+#: The named closed form written out, its definition displayed once (at its first use) and cited after that.
+UNFOLD_DEFINED = Rule(
+    "write-out",
+    "Write out",
+    "Write out the closed form as defined above.",
+    _unfold_defined,
+)
+
+#: The first display of a named closed form: the line is the definition, so it is not repeated beside it.
+DEFINE_NAMED = Rule(
+    "write-out",
+    "Definition",
+    "The closed form derived above, as a function of the mean and the standard deviation.",
+    _unfold_defined,
+)
+
 TERM_BY_TERM = Rule(
     "differentiate-term-by-term",
     "Term by term",
@@ -304,5 +327,16 @@ LOG_OF_EXP = Rule(
     _log_of_exp,
 )
 
-__all__ = ["CHAIN_RULE", "ELEMENTARY_DERIVATIVES", "LOG_OF_EXP", "MULTIPLY_OUT", "SUBSTITUTE",
-           "TERM_BY_TERM", "UNFOLD", "elementary_derivative", "use_derived"]
+__all__ = [
+    "CHAIN_RULE",
+    "DEFINE_NAMED",
+    "ELEMENTARY_DERIVATIVES",
+    "LOG_OF_EXP",
+    "MULTIPLY_OUT",
+    "SUBSTITUTE",
+    "TERM_BY_TERM",
+    "UNFOLD",
+    "UNFOLD_DEFINED",
+    "elementary_derivative",
+    "use_derived",
+]

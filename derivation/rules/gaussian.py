@@ -115,7 +115,8 @@ def central_moment_lemma(density: Density, order: int, setting: Setting) -> Deri
 def replace_by_lemmas(expr: Expr, lemma_for: Callable[[Expr], Derivation | None], what: str) -> Rewrite:
     """Replace each sub-expression for which ``lemma_for`` derives a lemma by that lemma's result.
 
-    The lemmas are attached to the step (each once) and their statements are the identities it used.
+    The lemmas are attached to the step (each once) and their statements are the identities it used (except a
+    lemma whose statement is the step itself).
     """
     lemmas: dict[Expr, Derivation] = {}
 
@@ -131,7 +132,8 @@ def replace_by_lemmas(expr: Expr, lemma_for: Callable[[Expr], Derivation | None]
     if not lemmas:
         raise RuleNotApplicable(f"no {what} in the expression")
     used = tuple({id(lemma): lemma for lemma in lemmas.values()}.values())
-    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in used), used)
+    # a lemma that replaces the whole line is the step itself: cited, not displayed a second time beside it
+    return Rewrite(out, tuple(Eq(lm.start, lm.result, evaluate=False) for lm in used if lm.start != expr), used)
 
 
 def _replace_central_moment(order: int):
