@@ -256,18 +256,31 @@ class Interpretation:
         return self.derive("gradient-logvar-direct", "Gradient in the log-variance, directly",
                            Derivative(self.in_logvar.result, self.ell), DIFFERENTIATE_KEEP_FACTOR)
 
-    def second(self, key: str, first: Expr, x: Symbol) -> Expr:
-        """A second derivative: the derivative of an already derived first derivative (checked, not shown)."""
-        return self.derive(key, "Second derivative", Derivative(first, x), DIFFERENTIATE).result
+    @cached_property
+    def second_derivatives(self) -> dict[str, Derivation]:
+        """The second derivatives in (mu, l), each the derivative of a derived first derivative, checked."""
+        d_mu = self.derive("gradient-mu-in-logvar", "Gradient in the mean", Derivative(self.in_logvar.result, self.mu),
+                           DIFFERENTIATE).result
+        d_ell = self.grad_ell_direct.result
+        entries = (("h-mu-mu", "Second derivative in the mean", d_mu, self.mu),
+                   ("h-mu-logvar", "Mixed second derivative", d_mu, self.ell),
+                   ("h-logvar-mu", "Mixed second derivative, in the other order", d_ell, self.mu),
+                   ("h-logvar-logvar", "Second derivative in the log-variance", d_ell, self.ell))
+        return {key: self.derive(key, title, Derivative(first, x), DIFFERENTIATE) for key, title, first, x in entries}
+
+    @property
+    def shown_second_derivatives(self) -> tuple[Derivation, ...]:
+        """The second derivatives displayed before the Hessian (the mixed one once: the two orders agree)."""
+        h = self.second_derivatives
+        if not is_zero(evaluated(h["h-mu-logvar"].result) - evaluated(h["h-logvar-mu"].result)):
+            raise StepRejected(f"{self.derivation.name}: the mixed second derivatives differ")
+        return h["h-mu-mu"], h["h-logvar-logvar"], h["h-mu-logvar"], self.sigma_curvature
 
     @cached_property
     def hessian(self) -> Matrix:
         """The Hessian of the divergence in (mu, l), each entry differentiated by the rules and checked."""
-        d_mu = self.derive("gradient-mu-in-logvar", "Gradient in the mean", Derivative(self.in_logvar.result, self.mu),
-                           DIFFERENTIATE).result
-        d_ell = self.grad_ell_direct.result
-        return Matrix([[self.second("h-mu-mu", d_mu, self.mu), self.second("h-mu-logvar", d_mu, self.ell)],
-                       [self.second("h-logvar-mu", d_ell, self.mu), self.second("h-logvar-logvar", d_ell, self.ell)]])
+        h = {key: d.result for key, d in self.second_derivatives.items()}
+        return Matrix([[h["h-mu-mu"], h["h-mu-logvar"]], [h["h-logvar-mu"], h["h-logvar-logvar"]]])
 
     @cached_property
     def hessian_display(self) -> Derivation:

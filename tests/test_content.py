@@ -113,3 +113,42 @@ def test_vae_diagonal_step_does_not_repeat_equation_one():
     tex = rendered("vae", "latex")
     justification = tex.split(r"\textbf{Diagonal.}")[1].split(r"\begin{align}")[0]
     assert r"Lemma~\ref{lemma:vae:5}" in justification and r"\displaystyle" not in justification
+
+
+@pytest.mark.parametrize(("name", "options", "chain", "number"), [
+    ("diagonal", {}, None, 6), ("vae", {}, "KL divergence of a diagonal Gaussian from the standard normal", 6),
+    ("diagonal", {"dim": 3}, None, 6), ("diagonal", {"route": "kingma"}, "The negative entropy of q", 5),
+])
+def test_swapping_expectation_and_sum_shows_that_identity(name, options, chain, number):
+    """Item 3: a Linearity step that swaps E and a sum displayed E[a + b g] = a + b E[g] -> E[Sum_j g_j] =
+    Sum_j E[g_j] (at a concrete dimension, written out)."""
+    from derivation.printing import to_latex
+
+    d = derive(name, **options)
+    c = d if chain is None else next(lm for lm in d.lemmas() if lm.title == chain)
+    step = c.steps[number - 1]
+    assert step.rule == "linearity-of-expectation"
+    shown = [to_latex(i) for i in step.identities]
+    if options.get("dim") == 3:
+        assert shown[0] == r"\E_{q}[g_{1} + g_{2} + g_{3}] = \E_{q}[g_{1}] + \E_{q}[g_{2}] + \E_{q}[g_{3}]"
+    else:
+        assert shown[0] == r"\E_{q}\left[\sum_{j=1}^{d} g_{j}\right] = \sum_{j=1}^{d} \E_{q}[g_{j}]"
+    assert (len(shown) == 2) == (chain == "The negative entropy of q")  # kingma also pulls constants out
+
+
+def test_the_hessian_entries_are_derived_before_the_hessian():
+    """Item 1: "Collect the second derivatives derived above" with none derived -> each second derivative (in the
+    mean, in the log-variance, mixed) and the curvature in sigma is a checked display before H(mu, l)."""
+    d = derive("dynamics")
+    gradients = next(s for s in d.sections if s.key == "gradients")
+    titles = [c.title for c in gradients.derivations]
+    hessian = titles.index("Hessian in the mean and the log-variance")
+    for title in ("Second derivative in the mean", "Second derivative in the log-variance",
+                  "Mixed second derivative", "Curvature in the standard deviation"):
+        assert titles.index(title) < hessian
+    shown = {c.title: c.result for c in gradients.derivations}
+    h = gradients.derivations[hessian].result
+    assert (h[0, 0], h[1, 1], h[0, 1], h[1, 0]) == (shown["Second derivative in the mean"],
+                                                    shown["Second derivative in the log-variance"],
+                                                    shown["Mixed second derivative"], shown["Mixed second derivative"])
+    assert all(check.ok for c in gradients.derivations for check in c.checks)

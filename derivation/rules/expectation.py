@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Function, Sum, Symbol
+from sympy import Eq, Expr, Function, IndexedBase, Sum, Symbol
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
 from ..core import Rewrite, Rule
@@ -55,6 +55,31 @@ def pull_out_matrix_constants(e: MatExpectation) -> Expr | None:
     return None if result == e else result
 
 
+def _swapped_sums(expr: Expr, out: Expr, setting: Setting) -> tuple[tuple[Eq, ...], bool] | None:
+    """When the step takes an expectation of a sum over the coordinates (``E[Sum_j g_j]``, or the written-out sum at
+    a concrete dimension) apart: the identity ``E[Sum_j g_j] = Sum_j E[g_j]``, and whether that is all it does."""
+    index, dim = getattr(setting, "index", None), getattr(setting, "dim", None)
+    if index is None or dim is None:
+        return None
+    plain, found, density = True, False, None
+    for e in expr.atoms(Expectation):
+        body, density = e.args[0], e.density
+        if isinstance(body, Sum):
+            found = True
+            plain = plain and Sum(Expectation(body.function, density), *body.limits) in out.atoms(Sum)
+        elif body.is_Add and dim.is_Integer and len(body.args) == int(dim):
+            found = True
+            plain = plain and all(Expectation(t, density) in out.atoms(Expectation) for t in body.args)
+        else:
+            plain = False
+    if not found:
+        return None
+    g = IndexedBase("g")
+    identity = Eq(Expectation(Sum(g[index], (index, 1, dim)), density),
+                  Sum(Expectation(g[index], density), (index, 1, dim)), evaluate=False)
+    return (identity,), plain
+
+
 def _linearity(expr: Expr, setting: Setting) -> Rewrite:
     """``E[a + b g(x)] -> a + b E[g(x)]`` for constants a, b (applied to every expectation in the line).
 
@@ -71,11 +96,16 @@ def _linearity(expr: Expr, setting: Setting) -> Rewrite:
     out = rewrite_or_refuse(expr, match, "expectation of a sum or of a scaled term")
     scalar = next(iter(out.atoms(Expectation)), None)
     matrix = next(iter(out.atoms(MatExpectation)), None)
-    identities = ()
+    identities: tuple[Eq, ...] = ()
+    swapped = _swapped_sums(expr, out, setting)
+    if swapped is not None:
+        identities, plain = swapped
+        if plain:  # the step only swaps the expectation and the sum: that is the identity it uses
+            return Rewrite(out, identities)
     if scalar is not None:
         g = Function("g")(scalar.density.variable)
-        identities = (Eq(Expectation(add(_A, mul(_B, g)), scalar.density),
-                         add(_A, mul(_B, Expectation(g, scalar.density))), evaluate=False),)
+        identities += (Eq(Expectation(add(_A, mul(_B, g)), scalar.density),
+                          add(_A, mul(_B, Expectation(g, scalar.density))), evaluate=False),)
     elif matrix is not None:
         n = matrix.shape[0]
         a, b, c = (MatrixSymbol(name, n, n) for name in "ABC")
