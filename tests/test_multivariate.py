@@ -222,7 +222,7 @@ def test_kingma_route_derives_both_integrals(diagonal):
     negative_entropy = -d * log(2 * pi) / 2 - Sum(1 + log(sigma[j] ** 2), (j, 1, d)) / 2
     cross = -d * log(2 * pi) / 2 - Sum(mu[j] ** 2 + sigma[j] ** 2, (j, 1, d)) / 2
     assert simplify(evaluated(results["The negative entropy of q"]) - negative_entropy) == 0
-    assert simplify(evaluated(results["The cross term"]) - cross) == 0
+    assert simplify(evaluated(results["The cross-entropy term"]) - cross) == 0
 
 
 @pytest.mark.parametrize("route", ROUTES)
