@@ -96,6 +96,8 @@ class CustomSetting(Setting):
     definitions: tuple[tuple[Symbol, Expr], ...] = ()
     user_parameters: tuple[Symbol, ...] = ()
     slots: tuple[ScaleSlot, ...] = ()
+    #: Scales given as numbers other than 1 (``Normal(1, 2)``), stated so the reader sees 2 is the scale.
+    stated_scales: tuple[tuple[Symbol, Expr], ...] = ()
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
@@ -109,7 +111,7 @@ class CustomSetting(Setting):
         """``q = N(a, e^w)``, ``p = ...`` in the user's parameters, then each fresh scale's definition."""
         laws = tuple(Eq(Symbol(d.name), Density("", d.variable, d.mean, self.in_user_terms(d.std)), evaluate=False)
                      for d in (self.q, self.p))
-        return laws + tuple(Eq(s, value, evaluate=False) for s, value in self.definitions)
+        return laws + tuple(Eq(s, value, evaluate=False) for s, value in (*self.stated_scales, *self.definitions))
 
     # -- what a variant asks of its setting (the vector settings of ``mvvariants`` answer the same) --------
     def definition_of(self, node: Basic) -> Expr | None:
@@ -220,7 +222,13 @@ def _evaluate(expr: Expr, setting: Setting) -> Rewrite:
         return value
 
     out = rewrite_or_refuse(expr, match, "power, logarithm or product to evaluate")
-    return Rewrite(add(*terms(out)), tuple(Eq(old, new, evaluate=False) for old, new in used.items()))
+    return Rewrite(_constants_last(out), tuple(Eq(old, new, evaluate=False) for old, new in used.items()))
+
+
+def _constants_last(expr: Expr) -> Expr:
+    """The terms of ``expr`` with those in the parameters first (positive ones leading) and the constants
+    together at the end (``1/8 (e^v + (m - 1)^2) - v/2 + log 2 - 1/2``)."""
+    return add(*sorted(terms(expr), key=lambda t: (not t.free_symbols, bool(t.free_symbols) and is_negative_term(t))))
 
 
 PARAMETERISATION = Rule(
@@ -412,11 +420,14 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     names = {s.name for s in (*_spec_symbols(q), *_spec_symbols(p))}
     notation = Notation(MappingProxyType({role: _unused(c, names) for role, c in _INTERNAL_NAMES.items()}))
     shared = q.param_kind == p.param_kind and q.param == p.param
-    scales, definitions, slots = [], [], []
+    scales, definitions, slots, stated = [], [], [], []
     for role, spec in (("q", q), ("p", p)):
         to_scale = SCALE_OF[spec.param_kind]
         if not isinstance(spec.param, Symbol):  # a number: its scale is a number too
             scales.append(evaluated(to_scale(spec.param)))
+            if spec.param_kind == "scale" and scales[-1] != 1:
+                stated.append((Symbol(_unused((f"sigma_{role}", f"varsigma_{role}", f"s_{role}"), names),
+                                      positive=True), scales[-1]))
             continue
         if spec.param_kind == "scale":
             scales.append(spec.param)
@@ -434,7 +445,7 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     base = gaussian_pair(notation, q.loc, scales[0], p.loc, scales[1])
     parameters = tuple(dict.fromkeys(s for spec in (q, p) for s in _spec_symbols(spec)))
     setting = CustomSetting(q=base.q, p=base.p, z=base.z, notation=notation, definitions=tuple(definitions),
-                            user_parameters=parameters, slots=tuple(slots))
+                            user_parameters=parameters, slots=tuple(slots), stated_scales=tuple(stated))
     case = CASES["univariate"]
     return Variant(
         case.name, setting, case.plan(Options()), (q, p), _univariate,

@@ -152,3 +152,17 @@ def test_the_hessian_entries_are_derived_before_the_hessian():
                                                     shown["Second derivative in the log-variance"],
                                                     shown["Mixed second derivative"], shown["Mixed second derivative"])
     assert all(check.ok for c in gradients.derivations for check in c.checks)
+
+
+def test_custom_pair_collects_constants_and_states_a_numeric_scale():
+    """Item 9: "log 2 - v/2 + 1/8 (e^v + (m - 1)^2) - 1/2" -> the constants together at the end; the Setting
+    of Normal(1, 2) states sigma_p = 2 beside p = N(1, 4) (2 is the scale)."""
+    from derivation.printing import to_latex
+
+    d = derive(q="Normal(m, logvar=v)", p="Normal(1, 2)")
+    assert to_latex(d.result) == r"\frac{1}{8} (e^{v} + (m - 1)^{2}) - \frac{v}{2} + \log 2 - \frac{1}{2}"
+    statements = [to_latex(s) for s in d.setting.statements()]
+    assert statements[:3] == [r"q = \mathcal{N}(m, e^{v})", r"p = \mathcal{N}(1, 4)", r"\sigma_{p} = 2"]
+    assert r"\sigma_{q} = 2" not in statements
+    unit = derive(q="Normal(m, s)", p="Normal(0, 1)")
+    assert len(unit.setting.statements()) == 2  # a unit scale needs no word
