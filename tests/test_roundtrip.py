@@ -146,6 +146,43 @@ def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     assert not unaccounted, unaccounted[:3]
 
 
+_ENVIRONMENT = re.compile(r"\\begin\{(align\*?|gather\*?|equation\*?)\}(.*?)\\end\{\1\}", re.S)
+
+
+def _latex_formulas(document: str) -> list[str]:
+    """The formulas of a LaTeX article: each display row (continuation rows joined back; titles, labels and
+    alignment marks removed) and each inline ``$...$``."""
+    body = document.split(r"\begin{document}", 1)[-1]
+    formulas: list[str] = []
+    for environment in _ENVIRONMENT.finditer(body):
+        text = re.sub(r"\\(?:begin|end)\{split\}", "", environment.group(2))
+        text = re.sub(r"\\begin\{matrix\}.*?\\end\{matrix\}",
+                      lambda m: m.group(0).replace("&", "\0").replace("\\\\", "\1"), text, flags=re.S)
+        rows: list[str] = []
+        for row in re.split(r"\\\\\s*(?:\n|$)", text):
+            row = re.sub(r"&&\s*\\text\{[^{}]*\}|\\label\{[^{}]*\}|\\nonumber|\\notag", "", row)
+            row = row.replace("&", "").replace("\0", "&").replace("\1", "\\\\").strip()
+            if row.startswith(r"\quad") and rows:
+                rows[-1] = join_lines([rows[-1], row[len(r"\quad"):].strip()])
+            elif row:
+                rows.append(row)
+        formulas += rows
+    return formulas + re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", _ENVIRONMENT.sub("", body), re.S)
+
+
+@pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2"])
+def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
+    """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
+    article is made of printed formulas that the round trip checked."""
+    with recording() as printed:
+        document = Renderer().render(_derivation(config), "latex")
+    pieces = {e.text if isinstance(e.text, str) else join_lines(list(e.text)) for e in printed}
+    formulas = _latex_formulas(document)
+    assert formulas
+    unaccounted = [f for f in formulas if not _made_of(f, pieces)]
+    assert not unaccounted, unaccounted[:3]
+
+
 @pytest.mark.parametrize("config", ["univariate", "full", "diagonal-kingma", "pair-diag"])
 def test_the_json_prints_each_step_next_to_its_own_expression(config):
     """The JSON holds each step's LaTeX next to its ``srepr``: the LaTeX reads back as that step's expression."""
