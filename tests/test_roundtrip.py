@@ -283,7 +283,8 @@ def test_any_display_form_reads_back_in_latex_and_in_text(expr):
 def test_what_the_property_test_found_in_the_latex_printer():
     """``-(-3/4 - μ)`` was printed ``- - 3/4 - μ``; ``-(2 · 1/2)`` as ``-``; ``log(σ/4)² e^{2μ}`` as
     ``\\log^{2} \\frac{\\sigma}{4} e^{2 \\mu}`` (the exponential read as part of the logarithm's argument); and
-    ``log(σ a² log²(σ))`` with the inner logarithm outside the outer one's unbracketed argument."""
+    ``log(σ a² log²(σ))`` with the inner logarithm outside the outer one's unbracketed argument; and a negative
+    denominator ``-(1/(-μ))/2`` as ``- 1/(2 - μ)``."""
     assert to_latex(neg(add(Rational(-3, 4), neg(_mu)))) in (r"- \left(- \frac{3}{4} - \mu\right)",
                                                                r"- (- \frac{3}{4} - \mu)")
     assert to_latex(fmul(-1, 2, Rational(1, 2))) == "- 1"
@@ -291,6 +292,7 @@ def test_what_the_property_test_found_in_the_latex_printer():
     assert to_latex(fmul(log(sigma ** 2), _mu)) == r"\log(\sigma^{2}) \mu"
     inner = log(fmul(sigma, _a ** 2, log(sigma) ** 2))
     assert to_latex(inner) == r"\log(\sigma a^{2} \log^{2} \sigma)"
+    assert to_latex(neg(frac(frac(1, neg(_mu)), 2))) == r"\frac{1}{2 \mu}"  # was - \frac{1}{2 - \mu}
 
 
 # -- the text format -----------------------------------------------------------------------------------------
