@@ -95,8 +95,16 @@ Value = Any  # an mpmath number, or None where the expression is undefined
 # ----------------------------------------------------------------------------------------------------
 
 
+#: A vector longer than this is shown by its first and last entries in a verdict's text (all of them in JSON).
+SHOWN_ENTRIES = 8
+
+
 def _shown(value: float | tuple[float, ...]) -> str:
     if isinstance(value, tuple):
+        if len(value) > SHOWN_ENTRIES:
+            head, tail = value[:SHOWN_ENTRIES - 2], value[-2:]
+            return ("[" + ", ".join(f"{v:.6g}" for v in head) + ", ..., " + ", ".join(f"{v:.6g}" for v in tail)
+                    + f"] ({len(value)} entries; all of them with --json)")
         return "[" + ", ".join(f"{v:.6g}" for v in value) + "]"
     return f"{value:.6g}"
 
@@ -533,8 +541,12 @@ def _factor_words(c: Rational) -> str:
 
 def _as_rational(value: Any) -> Rational | None:
     """A simple fraction equal to ``value`` to 12 digits, if there is one."""
-    guess = Fraction(float(value)).limit_denominator(1000)
-    return Rational(guess.numerator, guess.denominator) if abs(float(value) - float(guess)) < 1e-12 else None
+    v = float(value)
+    if v == 0:
+        return Rational(0)
+    guess = Fraction(v).limit_denominator(1000)
+    return Rational(guess.numerator, guess.denominator) if guess and abs(v - float(guess)) <= 1e-12 * abs(v) \
+        else None
 
 
 def _proportional(claim_values: list[Value], base: list[Value], factors: list[Value]) -> bool:
@@ -581,6 +593,8 @@ def _diagnosis(claim_values: list[Value], candidates: list[Relative], points: li
             c = _as_rational(ratios[0])
             if c is not None and c != 1:
                 return prefix + _factor_words(c)
+            if c is None and not close(ratios[0], 1, 1e-12):
+                return prefix + f"a constant factor: it is {float(ratios[0]):.10g} times the right value"
         if not index:
             offsets = [c - b for c, b in zip(claim_values, base, strict=True)]
             size = max(abs(o) for o in offsets)
@@ -700,6 +714,8 @@ def _proved(requirement: Requirement, index: Symbol) -> bool:
     e = _scalar(requirement.expr, index)[0]
     if {">0": e.is_positive, ">=0": e.is_nonnegative, "!=0": e.is_nonzero}[requirement.relation]:
         return True
+    if requirement.relation == ">=0" and (tame(e) or _degree(e) <= MAX_DEGREE) and is_zero(e):  # root of 0
+        return True
     return _univariate(requirement, index)[0]
 
 
@@ -790,6 +806,25 @@ def _pick(choices: tuple[Fraction, ...], k: int, rng: random.Random) -> Any:
     return mpmath.mpf(value.numerator) / value.denominator
 
 
+#: Polynomials up to this degree (bounded without expanding them) are expanded in the domain's proofs.
+MAX_DEGREE = 64
+
+
+def _degree(e: Expr) -> float:
+    """An upper bound of the degree of ``e`` as a polynomial (infinite if it is not one), without expanding."""
+    if e.is_Symbol:
+        return 1
+    if e.is_number:
+        return 0
+    if isinstance(e, Add):
+        return max(_degree(a) for a in e.args)
+    if isinstance(e, Mul):
+        return sum(_degree(a) for a in e.args)
+    if isinstance(e, Pow) and e.exp.is_Integer and e.exp >= 0:
+        return int(e.exp) * _degree(e.base)
+    return float("inf")
+
+
 def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Basic, Expr] | None]:
     """For a requirement on a polynomial in one parameter (or one vector's entries; degree 4 at most): whether it
     holds on the parameter's whole domain, and if not, ``(parameter, a value where it fails)`` (a vector then has
@@ -797,7 +832,7 @@ def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Ba
     from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
 
     e, vectors = _scalar(requirement.expr, index)
-    if len(e.free_symbols) != 1 or e.has(Indexed, Sum):
+    if len(e.free_symbols) != 1 or e.has(Indexed, Sum) or _degree(e) > MAX_DEGREE:
         return False, None
     (symbol,) = e.free_symbols
     parameter = vectors.get(symbol, symbol)
@@ -843,6 +878,10 @@ def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters
 # ----------------------------------------------------------------------------------------------------
 
 
+#: Claims with more float literals than this are not searched for a double-precision reading.
+MAX_LITERALS = 8
+
+
 def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, truth: Expr
                     ) -> tuple[str, Expr] | None:
     """``(literal, exact)`` when reading one float literal of a code claim as the exact number ``exact`` (whose
@@ -851,7 +890,7 @@ def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, tru
     The claim is linear in the literal ``t``: ``claim(t) = claim(c) + a (t - c)``, so the reading is
     ``c - (claim(c) - KL) / a``; it must be a number (free of the parameters).
     """
-    if parsed.syntax != "python" or not tame(claim):
+    if parsed.syntax != "python" or not tame(claim) or len(parsed.literals) > MAX_LITERALS:
         return None
     difference = claim - truth
     for literal in parsed.literals:
@@ -979,17 +1018,18 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         if reading is None:
             return None
         literal, exact = reading
+        gap = float(Rational(literal.replace("_", "")) - exact)
         return Verdict(True, f"the float literal {literal} is {sstr(exact)} rounded to double precision (they differ "
-                       f"by {float(Rational(literal.replace('_', '')) - exact):.2g}), and with {sstr(exact)} in its "
-                       f"place the claim reduces to KL(q || p) symbolically; {method}", claim=claimed, kl=truth,
-                       points=len(points), precision="double precision")
+                       f"by {gap:.2g}), and with {sstr(exact)} in its place the claim reduces to KL(q || p) "
+                       f"symbolically; as written, its decimals read exactly, it is not KL(q || p) ({method})",
+                       claim=claimed, kl=truth, points=len(points), precision="double precision")
 
     wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
         worst = max(wrong, key=lambda i: _distance(claim_values[i], truth_values[i]))
         method = (f"numeric: the claim and KL(q || p) differ at {len(wrong)} of {len(points)} random points (30 "
                   "digits)")
-        if reasons[worst] is None:
+        if not any(reasons):
             double = at_double_precision(method)
             if double is not None:
                 return double

@@ -5,6 +5,12 @@ Nothing is typed: the function body is the derivation's result printed by :class
 ``torch``, and whose purely numeric parts stay in ``math``), and the docstring states the
 derivation's identity, printed by SymPy's ``sstr``. The templates (``python.py.j2``, ``torch.py.j2``)
 only lay the pieces out.
+
+Vectors and matrices are taken batched: a vector as an array of shape ``(..., d)`` (a float: the same value in
+every coordinate), a covariance as ``(..., k, k)``; the generated ``_arrays`` checks the dimension (against the
+derivation's N when it is concrete) and raises ``ValueError`` naming the argument. A result written out at a
+concrete dimension is folded back into a sum over the coordinates (:func:`folded`, checked against the
+written-out result), so the code is ``np.sum(..., axis=-1)`` at every N, not N terms.
 """
 
 from __future__ import annotations

@@ -39,6 +39,20 @@ DPI = 100
 GRID = 121
 ARROWS = 17
 WIDTH, HEIGHT = 6.4, 4.4
+#: Computer Modern for text and mathtext (matplotlib ships it), as in the LaTeX documents the figures sit in;
+#: sizes that stay legible when the figure is scaled to 0.8 of the text width.
+FONTS = {
+    "font.family": "serif",
+    "font.serif": ["cmr10", "Latin Modern Roman", "DejaVu Serif"],
+    "mathtext.fontset": "cm",
+    "axes.formatter.use_mathtext": True,  # cmr10 has no Unicode minus: tick labels are set as mathtext
+    "axes.unicode_minus": False,
+    "font.size": 11,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+}
+LEGEND_SIZE, TITLE_SIZE = 10.5, 12
 #: Contour lines of maps (in the plotted quantity); also marked on the colour bar.
 CONTOUR_LEVELS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
 
@@ -194,6 +208,7 @@ def _new_figure(colour_bar: bool = False):
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams.update(FONTS)
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(WIDTH, HEIGHT))
@@ -216,7 +231,7 @@ def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> Non
         ax.plot([mx], [my], marker="*", markersize=14, color="#d62728", markeredgecolor="white",
                 linestyle="none", label=plot.mark_label)
     if data["marks"] and plot.mark_label:
-        ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        ax.legend(loc="upper right", fontsize=LEGEND_SIZE, framealpha=0.9)
 
 
 def draw(plot: Plot, text: Labels | None = None):
@@ -233,7 +248,7 @@ def draw(plot: Plot, text: Labels | None = None):
         ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
         ax.set_xlim(plot.x.low, plot.x.high)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", fontsize=8, framealpha=0.95)
+        ax.legend(loc="upper center", fontsize=LEGEND_SIZE, framealpha=0.95)
     else:
         _colour_map(fig, ax, plot, data)
         if isinstance(plot, FieldPlot):
@@ -244,7 +259,7 @@ def draw(plot: Plot, text: Labels | None = None):
                       angles="xy", scale_units="width", scale=ARROWS * 1.15, width=0.004)
     ax.set_xlabel(text.x)
     ax.set_ylabel(text.y)
-    ax.set_title(text.title, fontsize=10)
+    ax.set_title(text.title, fontsize=TITLE_SIZE)
     return fig
 
 
@@ -367,7 +382,7 @@ def _warm_up() -> None:
                                                                   linewidths=[0.5])
     ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
     ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
-    ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=8)
+    ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
     fig.savefig(io.BytesIO(), format="png", dpi=10)
 
 

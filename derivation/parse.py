@@ -1244,7 +1244,7 @@ class _LatexParser:
         claim's names (``lv`` is the parameter ``lv`` when there is one, else ``l`` times ``v``)."""
         run, end, j = tok.value, tok.pos + 1, self.i
         best: tuple[str, int] | None = None
-        while self.toks[j].kind in ("letter", "num") and self.toks[j].pos == end:
+        while self.names is not None and self.toks[j].kind in ("letter", "num") and self.toks[j].pos == end:
             run += self.toks[j].value
             end += len(self.toks[j].value)
             j += 1

@@ -8,6 +8,7 @@ collides with TeX braces. Data formats (``ipynb``, ``json``) are built from the 
 
 from __future__ import annotations
 
+import re
 import string
 import textwrap
 import traceback
@@ -53,6 +54,8 @@ class Format:
     lhs_row: bool = False
     #: Room taken from a display line by the indentation of a justification's identities.
     identity_indent: float = 6
+    #: Whether lemmas are cited by ``\\ref`` to their labels (``lemma:<case>:<n>``) rather than by number.
+    cross_references: bool = False
     figure_format: str = "png"
     builder: Callable[[dict[str, Any]], str] | None = None
     #: For the code formats: builds the template's context from the derivation (instead of the document's).
@@ -88,9 +91,10 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
         Format("markdown", ".md", "Markdown with $$ display math (GitHub, Jupyter, Pandoc)",
                "markdown.md.j2", PLAIN_STYLE, False),
         Format("latex", ".tex", "standalone LaTeX article (pdflatex)", "latex.tex.j2", MACRO_STYLE, True,
-               figure_format="pdf"),
+               figure_format="pdf", chain_titles=False, cross_references=True),
         Format("latex-fragment", ".fragment.tex", "align blocks and text to \\input into notes",
-               "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf"),
+               "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf", chain_titles=False,
+               cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
                display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
                identity_indent=2),
@@ -137,6 +141,18 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(c, c) for c in str(text))
 
 
+#: A lone letter in prose that names a density, a dimension, a variable or an index ("under q", "in k
+#: dimensions", "the variable z"): set as math, as the formulas set it. English one-letter words (a, I, A)
+#: are not among them.
+_MATH_LETTER = re.compile(r"(?<!\d )(?<![\w$\\{}'’-])([qpkdxzjNft](?:\([a-z]\))?)(?![\w}$'’(-])")
+
+
+def tex_prose(text: str) -> str:
+    """Prose made safe for LaTeX text mode, with its lone math letters set as math (``in $k$ dimensions``)."""
+    text = re.sub(r"\b(\d+) x (\d+)\b", r"$\1 \\times \2$", tex_escape(text))  # a 1 x 1 matrix
+    return _MATH_LETTER.sub(r"$\1$", text)
+
+
 _TEX_SAFE_DELIMITERS = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                             variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
 
@@ -151,6 +167,7 @@ def _options(loader: jinja2.BaseLoader, latex_syntax: bool) -> dict[str, Any]:
 
 def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["tex"] = tex_escape
+    env.filters["prose"] = tex_prose
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages
     return env
@@ -232,7 +249,7 @@ class _Context:
         self.fmt = fmt
         notation = getattr(derivation.setting, "notation", None)
         self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
-        self.escape = tex_escape if fmt.latex_syntax else str
+        self.escape = tex_prose if fmt.latex_syntax else str
         self.brief = brief
         self.lemmas = [] if brief else list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
@@ -305,9 +322,12 @@ class _Context:
                                                        for i in ids], step.identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
+                "cited": partial(self.cite, step.justification,
+                                 [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
+                                  if (lm.start, lm.result) in self.numbers]),
                 "label": f"{label_prefix}-{index + 1}",
                 "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
-            }, deferred=("latex", "lines", "srepr", "identities", "identity_lines")))
+            }, deferred=("latex", "lines", "srepr", "identities", "identity_lines", "cited")))
         statement = self.show(Eq(d.start, d.result, evaluate=False))
         return {
             "name": d.name,
@@ -315,11 +335,36 @@ class _Context:
             "lhs": lhs,
             "lhs_alone": lhs_alone,
             "statement": statement,
-            "statement_inline": self.style is None or visual_width(statement) <= INLINE_SHARE * self.fmt.display_width,
+            # inline after the lemma's heading only when heading and statement share one line
+            "statement_inline": self.style is None or (visual_width(statement) <= INLINE_SHARE * self.fmt.display_width
+                                                       and visual_width(statement) + 0.6 * len(d.title) + 8
+                                                       <= self.fmt.display_width),
             "result": self.show(d.result),
             "result_lines": self.lines(d.result, max(self.fmt.display_width - visual_width(lhs) - 6, 20)),
             "steps": steps,
         }
+
+    def lemma_label(self, number: int) -> str:
+        """The label a LaTeX document gives lemma ``number``."""
+        return f"lemma:{self.derivation.name}:{number}"
+
+    def cite(self, justification: str, numbers: list[int]) -> str:
+        """A step's justification (escaped for the format) citing the lemmas it uses where it says "lemma
+        below", else at its end: ``Lemma~\\ref{lemma:full:1}`` in LaTeX documents, ``Lemma 1`` elsewhere."""
+        text = self.escape(justification)
+        if not numbers or self.brief:
+            return text
+        if self.fmt.cross_references:
+            refs = [rf"\ref{{{self.lemma_label(n)}}}" for n in numbers]
+        else:
+            refs = [str(n) for n in numbers]
+        space = "~" if self.fmt.latex_syntax else " "
+        cited = ("Lemmas" if len(refs) > 1 else "Lemma") + space + " and ".join(refs)
+        for phrase in ("the lemma below", "lemma below"):
+            if phrase in text:
+                return text.replace(phrase, cited, 1)
+        stop = "." if text.endswith(".") else ""
+        return f"{text.removesuffix('.')} ({cited}){stop}"
 
     def prose(self, text: str, values) -> str:
         """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]`` (for the
@@ -397,6 +442,7 @@ class _Context:
             "statement": main["statement"],
             "lemmas": [
                 {"number": self.numbers[(lm.start, lm.result)],
+                 "label": self.lemma_label(self.numbers[(lm.start, lm.result)]),
                  **self.chain(lm, f"eq:{d.name}:lemma-{self.numbers[(lm.start, lm.result)]}:step")}
                 for lm in self.lemmas
             ],
@@ -464,7 +510,11 @@ class Renderer:
             ctx["code"] = spec.code(derivation)
         # A LaTeX format reads the TeX-safe delimiters, unless the template uses only Jinja's usual ones.
         tex_safe = spec.latex_syntax and (_uses_tex_safe_delimiters(source) or not _uses_jinja_delimiters(source))
-        loader = jinja2.FileSystemLoader([str(path.parent), str(templates_directory())])
+        # The file is read once (above); what it includes comes from its directory or the built-in templates.
+        loader = jinja2.ChoiceLoader([
+            jinja2.FunctionLoader(lambda name: (source, str(path), lambda: True) if name == path.name else None),
+            jinja2.FileSystemLoader([str(path.parent), str(templates_directory())]),
+        ])
         env = _with_filters(TemplateSandbox(**_options(loader, tex_safe)))
         try:
             return env.get_template(path.name).render(**ctx)

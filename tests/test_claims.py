@@ -348,7 +348,10 @@ def test_code_undefined_for_negative_mu_does_not_hold(claim):
 @pytest.mark.parametrize(("claim", "where"), [
     ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2)", 0.0),   # only at mu = 0: no random point finds it
     ("0.5*(mu**2 + exp(lv) - lv - 1) * mu / mu", 0.0),
-    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.sqrt(mu + 10)", -10.0),
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.sqrt(mu + 10)", -10.0),   # from the exact solution of mu + 10 < 0
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.log((mu**2+2*mu+1)**5 - (mu+1)**10)", 2.5),  # the log of 0
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*mu**(1/3)", 0.0),   # NumPy: a negative number to the power 1/3 is NaN
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 0*mu**lv", 0.0),
 ])
 def test_a_point_where_the_code_is_undefined_is_searched_for(claim, where):
     verdict = verify(*VAE, claim)
@@ -362,6 +365,9 @@ def test_a_point_where_the_code_is_undefined_is_searched_for(claim, where):
     "0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2 + 1)",
     "0.5*(mu**2 + exp(lv) - lv - 1) + 0*log(mu**2 - mu + 1)",  # positive, but only a proof on R shows it
     "0.5*(mu**2 + exp(lv) - np.log(np.exp(lv)) - 1)",
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*sqrt((mu**2+2*mu+1)**5 - (mu+1)**10)",  # the root of what is 0
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*np.log((mu**2+2*mu+1)**5 - (mu+1)**10 + 1)",  # the log of 1
+    "0.5*(mu**2 + exp(lv) - lv - 1) + 0*2**lv",
 ])
 def test_code_defined_everywhere_still_holds(claim):
     verdict = verify(*VAE, claim)
@@ -419,6 +425,16 @@ def test_a_relative_error_of_1e_14_is_not_the_constant_0():
     assert "claim - KL(q || p) = " in verdict.counterexample.describe()  # the values agree in 10 digits
 
 
+@pytest.mark.parametrize(("claim", "words"), [
+    ("1e-14 * 0.5*(mu**2 + exp(lv) - lv - 1)", "it is 1e-14 times the right value"),
+    ("0.7 * 0.5*(mu**2 + exp(lv) - lv - 1)", "it is 7/10 times the right value"),
+    ("0.5*(mu**2 + exp(lv) - lv - 1) + 1e-14", "by the constant 1e-14"),
+])
+def test_factors_and_offsets_are_named_with_their_value(claim, words):
+    verdict = verify(*VAE, claim)
+    assert verdict.holds is False and words in verdict.diagnosis, verdict.describe()
+
+
 def test_an_error_of_1e_25_exp_lv_is_not_undecided():
     verdict = verify(*VAE, "0.5*(mu**2 + exp(lv) - lv - 1) + 1e-25*exp(lv)")
     assert verdict.holds is False and verdict.exit_code == 1, verdict.describe()
@@ -473,3 +489,22 @@ def test_an_incomplete_claim_names_its_position():
     with pytest.raises(ParseError) as info:
         verify(*VAE, "mu +")
     assert info.value.position == 4 and "(at position 4)" in str(info.value)
+
+
+def test_a_long_counterexample_vector_is_abbreviated_in_text_not_in_json():
+    pair = ("DiagNormal(mu, logvar=lv, dim=20)", "DiagNormal(0, 1, dim=20)")
+    verdict = verify(*pair, "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp()) + 0*torch.sum(torch.log(mu))")
+    assert verdict.holds is False and verdict.counterexample.claim == "undefined"
+    assert "(20 entries; all of them with --json)" in verdict.describe()
+    assert len(verdict.as_dict()["counterexample"]["point"]["mu"]) == 20
+
+
+def test_cli_verify_over_the_reals_and_at_double_precision(capsys):
+    """The probe's invocations: kl-derive verify ... --claim '...'."""
+    args = ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim"]
+    assert cli.run([*args, "-0.5*(1 + lv - np.sqrt(mu)**2 * mu - np.exp(lv))"]) == 1
+    out, _ = capsys.readouterr()
+    assert out.startswith("does not hold") and "claim = undefined" in out and "square root of mu" in out
+    assert cli.run(["verify", "--q", CONSTANT[0], "--p", CONSTANT[1], "--claim", "1.3068528194400547", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "holds to double precision" and data["precision"] == "double precision"

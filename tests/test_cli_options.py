@@ -94,17 +94,17 @@ sys.exit(cli.run(sys.argv[1:]))
 def test_build_without_matplotlib_never_refers_to_missing_figures(tmp_path):
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-c", _WITHOUT_MATPLOTLIB, "build", "--out", str(out), "--cases",
-                           "dynamics,univariate", "--formats", "markdown,latex"],
+                           "dynamics,univariate", "--formats", "markdown,latex,beamer"],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "kl-derive: failed: dynamics figures: the figures need matplotlib (a dependency of kl-derive), which is not "
         "installed: pip install matplotlib"]
     assert "--no-figures" not in done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["dynamics.md", "dynamics.tex", "index.md", "univariate.md",
-                                                    "univariate.tex"]
+    assert sorted(p.name for p in out.iterdir()) == ["dynamics.md", "dynamics.slides.tex", "dynamics.tex", "index.md",
+                                                    "univariate.md", "univariate.slides.tex", "univariate.tex"]
     assert ".png" not in (out / "dynamics.md").read_text()
-    assert "includegraphics" not in (out / "dynamics.tex").read_text()
+    assert "includegraphics" not in (out / "dynamics.tex").read_text() + (out / "dynamics.slides.tex").read_text()
 
 
 def test_derive_without_matplotlib_writes_nothing(tmp_path):

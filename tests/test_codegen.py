@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sympy import Indexed, Sum, Symbol, exp, log, pi, sqrt
 
 import cli
@@ -404,3 +406,40 @@ def test_json_srepr_is_sympys_srepr(options):
              f(x) + Derivative(f(x), x), Integral(f(x), (x, 0, 1)), Matrix([[1, x], [x, 2]])]
     for line in lines:
         assert printer.doprint(line) == srepr(line, order="none")
+
+
+# -- properties: any batch shape, any dimension ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def diagonal_exports():
+    """The NumPy export of the diagonal case at general d and at d = 1, ..., 6."""
+    return {n: _load(render(derive("diagonal", **({"dim": n} if n else {})), "python"))[FUNCTION_NAME]
+            for n in (None, 1, 2, 3, 4, 5, 6)}
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(st.integers(1, 3), max_size=2), n=st.integers(1, 6), concrete=st.booleans(),
+       seed=st.integers(0, 2**16), wrong=st.integers(1, 7))
+def test_diagonal_export_on_any_batch(diagonal_exports, batch, n, concrete, seed, wrong):
+    rng = np.random.default_rng(seed)
+    m, s = rng.normal(size=(*batch, n)), rng.uniform(0.4, 2.0, size=(*batch, n))
+    function = diagonal_exports[n if concrete else None]
+    got = function(m, s)
+    assert np.shape(got) == tuple(batch)
+    assert np.allclose(got, _diagonal_kl(m, s), rtol=1e-12)
+    if concrete and wrong != n:  # another length on the last axis: refused, naming the argument
+        with pytest.raises(ValueError, match=f"mu has {wrong} coordinates on its last axis; expected {n}"):
+            function(rng.normal(size=(*batch, wrong)), s)
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 40), route=st.sampled_from(["paper", "kingma", "full"]))
+def test_fold_writes_out_to_the_result_at_any_dimension(n, route):
+    from derivation.codegen import folded
+    from derivation.families import Instantiation
+
+    d = derive("diagonal", dim=n, route=route)
+    out = folded(d.result, d.setting)
+    assert not any(i.indices[0].is_Integer for i in out.atoms(Indexed))
+    assert Instantiation(d.setting.dim_symbol, n)(out) == d.result

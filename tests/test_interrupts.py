@@ -58,7 +58,7 @@ def _check_clean(code: int, err: str, directory: Path, documents: dict[str, tupl
             assert set(needed) <= names, (suffix, sorted(names))
 
 
-BUILD_DOCUMENTS = {".png": ("dynamics.md",), ".pdf": ("dynamics.tex", "dynamics.fragment.tex")}
+BUILD_DOCUMENTS = {".png": ("dynamics.md",), ".pdf": ("dynamics.tex", "dynamics.fragment.tex", "dynamics.slides.tex")}
 
 
 @pytest.mark.parametrize(("moment", "group"), [

@@ -793,6 +793,9 @@ def test_batch_idiom() -> None:
     assert vclaim("torch.mean(torch.sum(mu**2, dim=1), dim=0)") == per_example
     assert vclaim("torch.sum(mu.pow(2).sum(-1))") == per_example
     assert vclaim("torch.mean(mu.pow(2).mean(dim=1), dim=0)") == per_example / D
+    xs = IndexedBase("x", real=True)
+    batch = parse_claim("torch.mean(x.sum(dim=1), dim=0)", {}, vectors={"x": xs}, index=J, dim=D)
+    assert batch == Sum(xs[J], (J, 1, D))
     err = refused(vclaim, "torch.mean(mu * mu.sum(dim=1), dim=0)")  # mu outside the inner sum: not the idiom
     assert "nested reduction" in err.message
 
@@ -893,3 +896,13 @@ def test_unicode_names_give_latex_that_pdflatex_compiles(q, p, tmp_path, require
 
 def test_a_python_claim_after_kl_equals() -> None:
     assert claim("KL(q||p) = 0.5*mu**2") == mu**2 / 2
+
+
+@FUZZ
+@given(st.from_regex(r"[a-df-z][a-z0-9]{1,3}", fullmatch=True), st.booleans())
+def test_property_a_spec_name_reads_whole_in_latex(name: str, also_letters: bool) -> None:
+    """A run of letters that is one of the names reads as that name, even when its letters are names too."""
+    symbols = {name: Symbol(name, real=True)}
+    if also_letters:
+        symbols.update({ch: Symbol(ch, real=True) for ch in name if ch.isalpha()})
+    assert parse_claim(rf"\frac{{{name}}}{{2}} + 1", symbols) == symbols[name] / 2 + 1

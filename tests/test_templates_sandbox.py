@@ -184,7 +184,7 @@ FILTERS = ["length", "list", "join", "upper", "string", "first", "last", "tex", 
            "map(attribute='__class__')", "format('%s')", "int", "sum", "sort", "reverse", "pprint", "tojson",
            "selectattr('__class__')"]
 LITERALS = ["1", "0", "-1", "10**2", "'__class__'", "'os'", "'touch /tmp/kl-derive-sandbox'", "()", "[]", "{}",
-            "''", "'%s'"]
+            "''", "'%s'", "'{0.__class__.__mro__}'", "'{0.__init__.__globals__}'"]
 
 
 def _expressions() -> st.SearchStrategy[str]:
@@ -239,3 +239,13 @@ def test_random_templates_never_leave_the_sandbox(body, fmt, tmp_path):
         _audit["watching"] = False
     assert _audit["seen"] == []
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("payload", ["{{ '{0.__class__.__mro__}'.format(title) }}",
+                                     "{{ '{0.__init__.__globals__}'.format(cycler) }}",
+                                     "{{ '{x.__class__}'.format_map(dict(x=title)) }}"])
+def test_str_format_is_sandboxed_too(payload, tmp_path, capsys):
+    template = tmp_path / "f.j2"
+    template.write_text(payload + "\n")
+    line = one_line_exit_2(*run(["derive", "univariate", "--template", str(template)], capsys))
+    assert f"{template} line 1" in line and "unsafe" in line

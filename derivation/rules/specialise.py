@@ -78,8 +78,11 @@ def _simplify_identities(expr: Expr, setting) -> Rewrite:
         if isinstance(e, MatMul) and any(isinstance(f, Identity) for f in e.args):
             used.setdefault("product", Eq(MatMul(Identity(_n), _A), _A, evaluate=False))
             return mmul(*e.args)
-        if isinstance(e, MatAdd) and any(isinstance(t, ZeroMatrix) for t in e.args):
-            return madd(*e.args)
+        if e.is_Pow and e.args[0] == 1:  # 1 / |I| once |I| = 1: nothing left to divide by
+            return Integer(1)
+        if isinstance(e, MatAdd) and any(_is_zero_vector(t) for t in e.args):
+            kept = [t for t in e.args if not _is_zero_vector(t)]
+            return madd(*kept) if kept else e
         if isinstance(e, QuadForm) and isinstance(e.matrix, Identity):
             return e
         return e
