@@ -100,9 +100,16 @@ def test_every_printed_formula_reads_back_as_its_expression(config, fmt, rendere
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
 
 
+#: Notation in prose, not a formula: a single name (``$q$``, ``$k$``) or a size (``$1 \times 1$``).
+_NOTATION = re.compile(r"\\?[A-Za-z]+|\d+ \\times \d+")
+
+
 def _made_of(segment: str, pieces: set[str]) -> bool:
-    """Whether ``segment`` is printed formulas joined by `` = `` (a chain's first line, or a line ``= ...``)."""
+    """Whether ``segment`` is printed formulas joined by `` = `` (a chain's first line, or a line ``= ...``), or
+    notation in prose."""
     segment = segment.strip()
+    if _NOTATION.fullmatch(segment):
+        return True
     if segment.startswith("= "):
         segment = segment[2:]
     if segment in pieces:
@@ -155,7 +162,9 @@ def _latex_formulas(document: str) -> list[str]:
     body = document.split(r"\begin{document}", 1)[-1]
     formulas: list[str] = []
     for environment in _ENVIRONMENT.finditer(body):
-        text = re.sub(r"\\(?:begin|end)\{split\}", "", environment.group(2))
+        text, prose = _without_intertext(environment.group(2))
+        formulas += _inline(prose)
+        text = re.sub(r"\\(?:begin|end)\{split\}", "", text)
         text = re.sub(r"\\begin\{matrix\}.*?\\end\{matrix\}",
                       lambda m: m.group(0).replace("&", "\0").replace("\\\\", "\1"), text, flags=re.S)
         rows: list[str] = []
@@ -167,7 +176,28 @@ def _latex_formulas(document: str) -> list[str]:
             elif row:
                 rows.append(row)
         formulas += rows
-    return formulas + re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", _ENVIRONMENT.sub("", body), re.S)
+    return formulas + _inline(_ENVIRONMENT.sub("", body))
+
+
+def _inline(text: str) -> list[str]:
+    return [f.replace(r"\displaystyle", "").strip() for f in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text, re.S)]
+
+
+def _without_intertext(text: str) -> tuple[str, str]:
+    """``text`` without its ``\\intertext{...}`` groups, and those groups (prose between display rows)."""
+    kept, prose, at = [], [], 0
+    for match in re.finditer(r"\\intertext\{", text):
+        if match.start() < at:
+            continue
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(text[end], 0) if text[end - 1] != "\\" else 0
+            end += 1
+        kept.append(text[at:match.start()])
+        prose.append(text[match.end():end - 1])
+        at = end
+    kept.append(text[at:])
+    return "".join(kept), "\n".join(prose)
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2"])
