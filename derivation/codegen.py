@@ -16,6 +16,7 @@ written-out result), so the code is ``np.sum(..., axis=-1)`` at every N, not N t
 from __future__ import annotations
 
 import builtins
+import keyword
 from typing import Any
 
 from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Pow, S, Sum, Symbol, exp, log, sstr
@@ -277,6 +278,9 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
     renames = dict(getattr(setting, "code_names", {}))
+    # a Python keyword is not a parameter name: SymPy's code printer writes ``lambda`` as ``lambda_``
+    renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
+                    if keyword.iskeyword(str(s.name)) and str(s.name) not in renames})
     parameters = tuple(_renamed(s, renames) for s in setting.parameters)
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sympy import (
     Add,
@@ -504,6 +505,7 @@ _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
+@lru_cache(maxsize=8192)
 def visual_width(tex: str) -> float:
     """A rough width of typeset LaTeX in character units (fractions stack, scripts are small)."""
     width, i = 0.0, 0
@@ -668,6 +670,7 @@ _SIZED = re.compile(r"\\(?:bigl|Bigl|biggl|Biggl|left)(?![A-Za-z])(?!\.)")
 _TALL = re.compile(r"\\(?:frac|sum|prod|int|begin|binom)(?![A-Za-z])")
 
 
+@lru_cache(maxsize=8192)
 def _height(tex: str) -> int:
     """How tall a delimiter around ``tex`` must be: 2 for a displayed fraction or big operator, 1 for
     nested brackets, 0 for a flat line (scripts do not count: they are set small)."""

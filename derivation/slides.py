@@ -29,12 +29,17 @@ def rows_height(lines: Sequence[str]) -> float:
     return sum(display_height(line) for line in lines)
 
 
-def prose_height(text: str) -> float:
-    """The height of a paragraph of ``\\small`` prose with inline math."""
+def prose_width(text: str) -> float:
+    """The width of prose with inline math, in characters."""
     width = 0.0
     for i, piece in enumerate(re.split(r"(?<!\\)\$", text)):
         width += visual_width(piece) if i % 2 else len(piece)
-    return TEXT_LINE * max(1, math.ceil(width / CHARS_PER_LINE))
+    return width
+
+
+def prose_height(text: str) -> float:
+    """The height of a paragraph of ``\\small`` prose with inline math."""
+    return TEXT_LINE * max(1, math.ceil(prose_width(text) / CHARS_PER_LINE))
 
 
 def note_height(step: Mapping[str, Any]) -> float:
@@ -76,9 +81,13 @@ def sentence_pages(text: str, lines: int = 11) -> list[str]:
     starts = [0] + [m.end() for m in re.finditer(r"[.!?)]\s+(?=[A-Z(])", masked)]
     sentences = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
     pages: list[str] = []
+    used = 0.0  # characters on the last page
     for sentence in sentences:
-        if pages and prose_height(pages[-1] + " " + sentence) <= lines * TEXT_LINE:
+        width = prose_width(sentence) + 1
+        if pages and math.ceil((used + width) / CHARS_PER_LINE) <= lines:
             pages[-1] += " " + sentence
+            used += width
         else:
             pages.append(sentence)
+            used = width
     return [p for p in pages if p]

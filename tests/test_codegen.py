@@ -311,6 +311,9 @@ def test_floats_are_accepted_where_the_docstring_says_so():
     # integers are fine too
     function = _load(render(derive("diagonal", dim=2), "python"))[FUNCTION_NAME]
     assert function([0, 1], [1, 1]) == pytest.approx(0.5)
+    # a float mean of a full-covariance pair: the same value in every coordinate (k from the covariances)
+    full = _load(render(derive("full"), "python"))[FUNCTION_NAME]
+    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu1 - mu2|^2 / 2 with mu1 = (1, 1, 1)
 
 
 # -- exports at large dimension: array code over the coordinates (issue 10, item 6) --------------------------
@@ -443,3 +446,15 @@ def test_fold_writes_out_to_the_result_at_any_dimension(n, route):
     out = folded(d.result, d.setting)
     assert not any(i.indices[0].is_Integer for i in out.atoms(Indexed))
     assert Instantiation(d.setting.dim_symbol, n)(out) == d.result
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+@pytest.mark.parametrize(("q", "p"), [("Normal(lambda, 1)", "Normal(0, 1)"),
+                                      ("DiagNormal(lambda, 1, dim=3)", "DiagNormal(0, 1, dim=3)")])
+def test_a_keyword_named_parameter_is_a_valid_argument(q, p, fmt, require_module):
+    """A spec may name a parameter ``lambda``; the exported function calls it ``lambda_`` (signature and body)."""
+    if fmt == "torch":
+        require_module("torch")
+    function = _load(render(derive(q=q, p=p), fmt))[FUNCTION_NAME]
+    value = function(lambda_=[2.0, 2.0, 2.0] if "Diag" in q else 2.0)
+    assert float(value) == pytest.approx(6.0 if "Diag" in q else 2.0)
