@@ -713,7 +713,8 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
         delimiters.insert(0, ("(", ")"))
     # the first line follows the head; the lines after it start at the display's indentation
     first_room = max(width - visual_width(head) - 1 - len(delimiters), 12)
-    room = max(width - 2 - len(delimiters), first_room)
+    # continuation lines inside a bracket are set a \\qquad further in (see :func:`continued`)
+    room = max(width - 2 - (2 if delimiters else 0) - len(delimiters), first_room)
     lines: list[str] = []
     joinable = False  # whether the last line may take more parts
     for lead, item, inner_bracket in parts:
@@ -750,6 +751,24 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
     if strict:
         raise AssertionError(f"split changes the formula: {out} from {unbroken}")
     return [unbroken]
+
+
+_SPLIT_OPEN = re.compile(r"\\(?:bigl|Bigl|biggl|Biggl)(?![A-Za-z])")
+_SPLIT_CLOSE = re.compile(r"\\(?:bigr|Bigr|biggr|Biggr)(?![A-Za-z])")
+#: The indentation of a continuation line: one quad after a top-level break, a further qquad when the line
+#: continues a bracket opened on an earlier line, so the reader sees it is still inside the bracket.
+CONTINUE, CONTINUE_INSIDE = r"\quad ", r"\quad\qquad "
+
+
+def continued(lines: list[str]) -> list[str]:
+    """Display lines with their continuation indentation: the first line as it is, each later line after
+    ``\\quad`` (a break between top-level terms) or ``\\quad\\qquad`` (a break inside a bracket that an
+    earlier line opened: only split brackets are sized ``\\bigl``/``\\bigr``..., so counting those tells)."""
+    out, depth = [], 0
+    for index, line in enumerate(lines):
+        out.append(line if index == 0 else (CONTINUE_INSIDE if depth > 0 else CONTINUE) + line)
+        depth += len(_SPLIT_OPEN.findall(line)) - len(_SPLIT_CLOSE.findall(line))
+    return out
 
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")

@@ -26,7 +26,7 @@ from sympy import Eq
 
 from .core import Derivation, Section
 from .errors import DerivationError, RenderError, UsageError
-from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
+from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
 from .slides import frames, sentence_pages
 
 
@@ -170,6 +170,7 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["prose"] = tex_prose
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages
+    env.filters["continued"] = continued
     return env
 
 
