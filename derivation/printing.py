@@ -111,6 +111,10 @@ class TextbookLatexPrinter(LatexPrinter):
         ``\\left`` gap or oversized bracket), ``\\left``/``\\right`` around a fraction or big operator."""
         if _height(text) == 2:
             return rf"\left{opening}{text}\right{closing}"
+        rank = _nesting_rank(text)
+        if rank > 0:
+            left, right = _SIZES[min(rank, len(_SIZES) - 1)]
+            return f"{left}{opening}{text}{right}{closing}"
         return opening + text + closing
 
     def _add_parens(self, s: str) -> str:
@@ -671,6 +675,21 @@ def _height(tex: str) -> int:
     if _TALL.search(flat):
         return 2
     return 1 if re.search(r"[()\[\]|]", flat) else 0
+
+
+_APPLIED = re.compile(r"(?<=[A-Za-z])\((?:\\[A-Za-z]+|\w)\)")
+
+
+@lru_cache(maxsize=8192)
+def _nesting_rank(tex: str) -> int:
+    """The size rank a bracket around ``tex`` needs to be larger than every bracket inside it: 0 (plain)
+    around no bracket, 1 (``\\bigl``) around plain ones, one more than the largest sized one inside
+    (``\\operatorname{tr}\\Bigl(\\Sigma^{-1} \\bigl(\\Sigma + (\\mu - m)(\\mu - m)^{\\top}\\bigr)\\Bigr)``)."""
+    flat = _APPLIED.sub("", _strip_scripts(tex))  # q(x), g(x): a function applied to a symbol is no bracket
+    sized = [_SIZE_RANK[m] for m in _SIZED.findall(flat)]
+    if sized:
+        return max(sized) + 1
+    return 1 if re.search(r"(?<!\\)[(\[]", flat) else 0
 
 
 def display_height(tex: str) -> float:

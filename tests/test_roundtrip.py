@@ -126,8 +126,8 @@ def _formulas(segment: str) -> list[str]:
                   flags=re.S)  # a matrix keeps its column marks
     for row in re.split(r"\\\\\s*\n", body):
         row = re.sub(r"&&\s*\\text\{[^{}]*\}", "", row).replace("&", "").replace("\0", "&").strip()
-        if row.startswith(r"\quad") and rows:
-            rows[-1] = join_lines([rows[-1], row[len(r"\quad"):].strip()])
+        if row.startswith(r"\quad") and rows:  # a continuation line (\quad, or \quad\qquad inside a bracket)
+            rows[-1] = join_lines([rows[-1], row.removeprefix(r"\quad").removeprefix(r"\qquad").strip()])
         elif row:
             rows.append(row)
     return rows
