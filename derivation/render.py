@@ -27,7 +27,7 @@ from sympy import Eq
 from .core import Derivation, Section
 from .errors import DerivationError, RenderError, UsageError
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
-from .slides import frames, sentence_pages
+from .slides import fact_frames, frame_title, frames, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,8 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages
     env.filters["continued"] = continued
+    env.filters["fact_frames"] = fact_frames
+    env.globals["frame_title"] = frame_title
     return env
 
 

@@ -74,6 +74,43 @@ def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list
     return groups
 
 
+#: Space between two items of a list, in points.
+ITEM_SKIP = 3.0
+#: Characters of a frame title (Beamer's \\Large) before it wraps onto a second line.
+TITLE_CHARS = 50
+
+
+def fact_frames(facts: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list[list[Mapping[str, Any]]]:
+    """Checked facts packed into as few frames as their estimated heights allow (a bullet: its formula,
+    taller with a fraction, and its prose), rather than a fixed few per frame that leaves most of it blank."""
+    pages: list[list[Mapping[str, Any]]] = []
+    used = 0.0
+    for fact in facts:
+        text = f"${fact['latex']}$ --- {fact['text']}" if fact["text"] else f"${fact['latex']}$"
+        height = prose_height(text) + ITEM_SKIP + (display_height(fact["latex"]) - 17.0) / 4
+        if pages and used + height <= room - DISPLAY_SKIP:
+            pages[-1].append(fact)
+            used += height
+        else:
+            pages.append([fact])
+            used = height
+    return pages
+
+
+def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alone: str = "") -> str:
+    """A frame's title with ``tail`` (``: checked facts``) and its place in a run of frames, ``(2/3)``; a title
+    too long to take those on one line keeps only its head (the part before a colon), or else gives way to
+    ``alone`` (``Checked facts``), so the counter never wraps onto a line of its own."""
+    counter = f" ({number}/{count})" if count > 1 else ""
+    tail += counter
+    if tail and prose_width(title) + len(tail) > TITLE_CHARS:
+        if ":" in title:
+            title = title.split(":", 1)[0]
+        elif alone:
+            return alone + counter
+    return title + tail
+
+
 def sentence_pages(text: str, lines: int = 11) -> list[str]:
     """Prose cut into pieces of about ``lines`` lines of a frame, only between sentences (never inside inline
     math)."""

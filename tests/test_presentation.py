@@ -61,3 +61,29 @@ def test_an_outer_bracket_holding_brackets_is_a_size_larger():
             r"(\mu_{1} - \mu_{2})^{\top}\bigr)\Bigr)") in tex
     assert r"\E_{q}[\log q(x) - \log p(x)]" in tex
     assert r"\log(2 \pi \sigma_{1}^{2})" in render(derive("univariate"), "latex")
+
+
+def _frame_titles(tex: str) -> list[str]:
+    return re.findall(r"\\begin\{frame\}(?:\[[^]]*\])?\{(.*)\}$", tex, re.M)
+
+
+def test_checked_facts_are_packed_into_few_frames():
+    """standard.slides had three frames of two or three bullets each (¾ blank): now one frame holds them."""
+    titles = _frame_titles(render(derive("standard"), "beamer"))
+    assert [t for t in titles if "facts" in t] == ["Interpretation: checked facts"]
+
+
+def test_frame_titles_with_a_counter_fit_on_one_line():
+    """dynamics "Two Gaussians: mean gap, variance ratio, asymmetry (1 of 2)" wrapped its counter onto a second
+    line: a long title keeps its head before the colon, and the counter is short."""
+    from derivation.slides import TITLE_CHARS, frame_title, prose_width
+
+    title = "Two Gaussians: mean gap, variance ratio, asymmetry"
+    assert frame_title(title, 1, 2) == "Two Gaussians (1/2)"
+    assert frame_title(title) == title
+    assert frame_title("Derivation", 3, 9) == "Derivation (3/9)"
+    assert frame_title("Never negative, and zero only at the prior", 1, 1, ": checked facts",
+                       "Checked facts") == "Checked facts"
+    for title in _frame_titles(render(derive("dynamics"), "beamer")):
+        if re.search(r"\(\d+/\d+\)$|checked facts$", title):
+            assert prose_width(title) <= TITLE_CHARS, title
