@@ -87,3 +87,33 @@ def test_frame_titles_with_a_counter_fit_on_one_line():
     for title in _frame_titles(render(derive("dynamics"), "beamer")):
         if re.search(r"\(\d+/\d+\)$|checked facts$", title):
             assert prose_width(title) <= TITLE_CHARS, title
+
+
+def test_fragment_names_its_figures_and_lets_notes_in_another_folder_find_them(tmp_path):
+    """dynamics.fragment.tex \\input from another folder found none of its figures: its header names them and a
+    \\kldfigurepath prefix (empty by default) says where they are."""
+    import shutil
+    import subprocess
+
+    from derivation.figures import write_figures
+
+    d = derive("dynamics")
+    fragment = render(d, "latex-fragment")
+    head = fragment[:fragment.index(r"\begingroup")]
+    assert "% Figures: dynamics-terms.pdf, dynamics-map.pdf, dynamics-field.pdf" in head
+    assert r"\providecommand{\kldfigurepath}{}" in head
+    assert fragment.count(r"{\kldfigurepath dynamics-") == 3
+    assert r"\kldfigurepath" not in render(d, "latex")
+    if shutil.which("pdflatex") is None:
+        return
+    built, notes = tmp_path / "built", tmp_path / "notes"
+    built.mkdir()
+    notes.mkdir()
+    write_figures(d, built, formats=("pdf",))
+    (built / "dynamics.fragment.tex").write_text(fragment)
+    (notes / "notes.tex").write_text("\\documentclass{article}\\usepackage{amsmath,amssymb,graphicx}\n"
+                                     "\\newcommand{\\kldfigurepath}{../built/}\n\\begin{document}\n"
+                                     "\\input{../built/dynamics.fragment.tex}\n\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "notes.tex"], cwd=notes,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "not found" not in run.stdout, run.stdout[-2000:]
