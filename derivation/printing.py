@@ -249,6 +249,11 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
         return self._normal_law(expr)
 
+    def _print_Integral(self, expr) -> str:
+        """``\\int_{-\\infty}^{\\infty}``: the limits beside the sign, as textbooks set them (SymPy writes
+        ``\\int\\limits``, which stacks them above and below)."""
+        return super()._print_Integral(expr).replace(r"\int\limits", r"\int")
+
     def _print_SpaceIntegral(self, expr: SpaceIntegral) -> str:
         space = r"\mathbb{R}" if expr.dim == 1 else rf"\mathbb{{R}}^{{{self._print(expr.dim)}}}"
         return rf"\int_{{{space}}} {self._print(expr.function)}\, d{self._print(expr.variable)}"

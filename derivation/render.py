@@ -147,9 +147,17 @@ def tex_escape(text: str) -> str:
 _MATH_LETTER = re.compile(r"(?<!\d )(?<![\w$\\{}'’-])([qpkdxzjNft](?:\([a-z]\))?)(?![\w}$'’(-])")
 
 
+_LETTER_LOG_LETTER = re.compile(r"(?<![\w$\\])([qp]) log ([qp])(?![\w$])")
+#: Names of the PyTorch code's arguments where prose mentions them ("over the vectors mu and logvar"): set as
+#: code, as the listing sets them.
+_CODE_NAMES = re.compile(r"(?<=\bvectors )(mu)(?= and logvar\b)|(?<=\bmu and )(logvar)(?=\b)")
+
+
 def tex_prose(text: str) -> str:
     """Prose made safe for LaTeX text mode, with its lone math letters set as math (``in $k$ dimensions``)."""
     text = re.sub(r"\b(\d+) x (\d+)\b", r"$\1 \\times \2$", tex_escape(text))  # a 1 x 1 matrix
+    text = _LETTER_LOG_LETTER.sub(r"$\1 \\log \2$", text)  # "q log q": one formula, not $q$ log $q$
+    text = _CODE_NAMES.sub(lambda m: rf"\texttt{{{m.group(0)}}}", text)
     return _MATH_LETTER.sub(r"$\1$", text)
 
 

@@ -117,3 +117,18 @@ def test_fragment_names_its_figures_and_lets_notes_in_another_folder_find_them(t
     run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "notes.tex"], cwd=notes,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "not found" not in run.stdout, run.stdout[-2000:]
+
+
+def test_integral_limits_sit_beside_the_sign():
+    tex = render(derive("diagonal"), "latex")
+    assert r"\int_{-\infty}^{\infty} q_{j}(x_{j})" in tex
+    assert r"\limits" not in tex
+
+
+def test_prose_sets_q_log_q_as_one_formula_and_code_names_as_code():
+    from derivation.render import tex_prose
+
+    assert tex_prose("the integral of q log q minus the integral of q log p.") == \
+        r"the integral of $q \log q$ minus the integral of $q \log p$."
+    assert r"over the vectors \texttt{mu} and \texttt{logvar} the encoder" in render(derive("vae"), "latex")
+    assert "$q$ log $q$" not in render(derive("diagonal", route="kingma"), "beamer")
