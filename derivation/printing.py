@@ -374,7 +374,8 @@ class TextbookLatexPrinter(LatexPrinter):
         """Always a partial derivative (the engine differentiates functions of several parameters).
 
         A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
-        sum or product follows the operator in brackets, a fraction or an evaluation at a point without.
+        sum or product follows the operator in brackets, a fraction, a big operator (``\\sum``) or an
+        evaluation at a point without (a tall numerator would wreck an inline formula's line).
         """
         inner = expr.expr
         differentials = {x for x, _ in expr.variable_count}
@@ -392,7 +393,10 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"\frac{{{top}}}{{{variables}}} " + self.paren(self._print(inner), "[", "]")
         if isinstance(inner, Subs) or (inner.is_Pow and inner.args[1].is_negative):
             return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
-        return rf"\frac{{{top} {self._print(inner)}}}{{{variables}}}"
+        printed = self._print(inner)
+        if isinstance(inner, Sum | Product) or _height(printed) == 2:  # a tall function is no numerator
+            return rf"\frac{{{top}}}{{{variables}}} {printed}"
+        return rf"\frac{{{top} {printed}}}{{{variables}}}"
 
     def _print_Subs(self, expr: Subs) -> str:
         """``[f]_{x = a}``: the expression evaluated at the point (brackets make its extent plain)."""

@@ -132,3 +132,11 @@ def test_prose_sets_q_log_q_as_one_formula_and_code_names_as_code():
         r"the integral of $q \log q$ minus the integral of $q \log p$."
     assert r"over the vectors \texttt{mu} and \texttt{logvar} the encoder" in render(derive("vae"), "latex")
     assert "$q$ log $q$" not in render(derive("diagonal", route="kingma"), "beamer")
+
+
+def test_the_derivative_of_a_sum_is_written_as_an_operator_before_it():
+    """vae interpretation: ∂Σⱼ(½μⱼ² + …)/∂μₖ as one inline fraction was huge and collided with the next line:
+    the operator ∂/∂μₖ stands before the sum."""
+    tex = render(derive("vae"), "latex")
+    assert r"\frac{\partial}{\partial \mu_{k}} \sum_{j=1}^{d}" in tex
+    assert r"\frac{\partial \sum" not in tex
