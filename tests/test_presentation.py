@@ -140,3 +140,18 @@ def test_the_derivative_of_a_sum_is_written_as_an_operator_before_it():
     tex = render(derive("vae"), "latex")
     assert r"\frac{\partial}{\partial \mu_{k}} \sum_{j=1}^{d}" in tex
     assert r"\frac{\partial \sum" not in tex
+
+
+def test_slide_figures_are_drawn_legible():
+    """dynamics.slides figures had ~5pt tick labels: figures are drawn smaller for the same font sizes (so
+    both the article's 0.8 text width and a frame's 0.7 text height keep labels legible), and a long title
+    wraps rather than running off the figure."""
+    from derivation.figures import FONTS, HEIGHT, TITLE_CHARS, wrap_title
+
+    slide_scale = 0.7 * 269 / (HEIGHT * 72)  # a frame's \textheight is 269pt
+    assert FONTS["xtick.labelsize"] * slide_scale >= 7
+    title = "Gradient descent on the divergence (arrows: direction of the negative gradient)"
+    lines = wrap_title(title).split("\n")
+    assert len(lines) == 2 and all(len(line) <= TITLE_CHARS for line in lines) and " ".join(lines) == title
+    assert wrap_title("$a + b$ and " * 8).count("$") == 16 and all(
+        line.count("$") % 2 == 0 for line in wrap_title("$a + b$ and " * 8).split("\n"))
