@@ -487,10 +487,17 @@ def _split_product(expr: Mul) -> tuple[int, Rational, list[Expr], list[Expr]]:
         elif factor.is_Pow and factor.args[1].is_Number and factor.args[1].is_negative:
             base, exponent = factor.args
             inverse = base if exponent == -1 else Pow(base, -exponent)
-            if inverse.is_Rational:
-                coefficient /= inverse
-            else:
-                denominator.append(inverse)
+            # a product in the denominator is flattened: its numbers join the coefficient (and the sign)
+            parts = list(Mul.make_args(inverse)) if inverse.is_Mul and exponent == -1 else [inverse]
+            while parts:
+                part = parts.pop(0)
+                if part.is_Mul:
+                    parts[0:0] = list(part.args)
+                elif part.is_Rational:
+                    sign = -sign if part.is_negative else sign
+                    coefficient /= abs(part)
+                else:
+                    denominator.append(part)
         else:
             numerator.append(factor)
     return sign, coefficient, numerator, denominator
