@@ -52,7 +52,8 @@ class Format:
     #: left-hand side always has a row of its own (slides: the lines below use the frame's whole width).
     chain_titles: bool = True
     lhs_row: bool = False
-    #: Room taken from a display line by the indentation of a justification's identities.
+    #: Room taken from a display line by the indentation of a justification's identities (negative: given, as on
+    #: slides, where identities are set in the justification's \\small type and a line holds more).
     identity_indent: float = 6
     #: Whether lemmas are cited by ``\\ref`` to their labels (``lemma:<case>:<n>``) rather than by number.
     cross_references: bool = False
@@ -97,7 +98,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
                display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
-               identity_indent=2),
+               identity_indent=-4),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
         Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,

@@ -155,3 +155,11 @@ def test_slide_figures_are_drawn_legible():
     assert len(lines) == 2 and all(len(line) <= TITLE_CHARS for line in lines) and " ".join(lines) == title
     assert wrap_title("$a + b$ and " * 8).count("$") == 16 and all(
         line.count("$") % 2 == 0 for line in wrap_title("$a + b$ and " * 8).split("\n"))
+
+
+def test_kingma_slides_split_rule_on_one_line():
+    """The "Split" rule's identity fits a frame's width in \\small type: it is not broken."""
+    tex = render(derive("diagonal", route="kingma"), "beamer")
+    note = tex[tex.index(r"\textbf{Split.}"):]
+    note = note[:note.index(r"\end{gather*}")]
+    assert r"\begin{split}" not in note
