@@ -51,9 +51,11 @@ def note_height(step: Mapping[str, Any]) -> float:
 
 
 class Frame(list):
-    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks)."""
+    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks);
+    ``carry`` whether it repeats the last step of the frame before (else it opens with the left-hand side)."""
 
     tall = False
+    carry = True
 
 
 def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list[Frame]:
@@ -67,8 +69,12 @@ def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list
             groups[-1].append(step)
             rows, notes = rows + own, max(notes, note)
             continue
-        carried = rows_height(groups[-1][-1]["lines"]) if groups else rows_height(["x"])
+        opening = rows_height(["x"])  # the left-hand side's row
+        carried = rows_height(groups[-1][-1]["lines"]) if groups else opening
         groups.append(Frame([step]))
+        if carried + own + note + DISPLAY_SKIP > room and carried > opening:
+            # rather than shrink the frame, show the left-hand side instead of the previous step again
+            groups[-1].carry, carried = False, opening
         rows, notes = carried + own, note
         groups[-1].tall = rows + notes + DISPLAY_SKIP > room
     return groups

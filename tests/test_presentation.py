@@ -163,3 +163,17 @@ def test_kingma_slides_split_rule_on_one_line():
     note = tex[tex.index(r"\textbf{Split.}"):]
     note = note[:note.index(r"\end{gather*}")]
     assert r"\begin{split}" not in note
+
+
+def test_a_tall_step_opens_its_frame_with_the_left_hand_side_rather_than_shrink():
+    """full "Derivation (3 of 9)" was shrunk by 10% to fit the previous step repeated above its own: such a
+    frame opens with the left-hand side instead (five shrunk frames in full.slides became one)."""
+    from derivation.slides import Frame, frames
+
+    step = {"lines": ["x"] * 6, "title": "T", "justification": "J.", "identities": [], "identity_lines": []}
+    groups = frames([step, step, step])
+    assert all(isinstance(g, Frame) for g in groups) and not any(g.tall for g in groups)
+    assert [g.carry for g in groups] == [True, False, False]
+    tex = render(derive("full"), "beamer")
+    assert tex.count(",shrink]") <= 1
+    assert r"\begin{frame}[t,shrink]{Derivation (3/" not in tex
