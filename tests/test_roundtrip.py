@@ -171,8 +171,8 @@ def _latex_formulas(document: str) -> list[str]:
         for row in re.split(r"\\\\\s*(?:\n|$)", text):
             row = re.sub(r"&&\s*\\text\{[^{}]*\}|\\label\{[^{}]*\}|\\nonumber|\\notag", "", row)
             row = row.replace("&", "").replace("\0", "&").replace("\1", "\\\\").strip()
-            if row.startswith(r"\quad") and rows:
-                rows[-1] = join_lines([rows[-1], row[len(r"\quad"):].strip()])
+            if row.startswith(r"\quad") and rows:  # a continuation (\quad; \quad\qquad inside a bracket)
+                rows[-1] = join_lines([rows[-1], re.sub(r"^(?:\\q?quad\s*)+", "", row)])
             elif row:
                 rows.append(row)
         formulas += rows
