@@ -177,3 +177,12 @@ def test_a_tall_step_opens_its_frame_with_the_left_hand_side_rather_than_shrink(
     tex = render(derive("full"), "beamer")
     assert tex.count(",shrink]") <= 1
     assert r"\begin{frame}[t,shrink]{Derivation (3/" not in tex
+
+
+def test_a_lemma_proof_opening_with_its_left_hand_side_stays_with_its_first_note():
+    """full.fragment: "Proof." ended a page, then the left-hand side ended the next with its justification
+    overleaf; a run-in "Lemmas" heading was left alone at a page's foot."""
+    fragment = render(derive("full"), "latex-fragment")
+    assert "\\noindent\\emph{Proof.}\\par\\nopagebreak\n\\begin{align*}\n& " in fragment
+    assert re.search(r"\n& [^\n]*\\\\\*\n\\noalign\{\\xdef\\kldpostdisplaypenalty", fragment)
+    assert r"\paragraph{Lemmas}\mbox{}\par\nopagebreak" in fragment
