@@ -168,7 +168,8 @@ def _latex_formulas(document: str) -> list[str]:
         text = re.sub(r"\\begin\{matrix\}.*?\\end\{matrix\}",
                       lambda m: m.group(0).replace("&", "\0").replace("\\\\", "\1"), text, flags=re.S)
         rows: list[str] = []
-        for row in re.split(r"\\\\\s*(?:\n|$)", text):
+        text = re.sub(r"^\\noalign\{.*\}$", "", text, flags=re.M)  # a penalty kept or restored between rows
+        for row in re.split(r"\\\\\*?\s*(?:\n|$)", text):
             row = re.sub(r"&&\s*\\text\{[^{}]*\}|\\label\{[^{}]*\}|\\nonumber|\\notag", "", row)
             row = row.replace("&", "").replace("\0", "&").replace("\1", "\\\\").strip()
             if row.startswith(r"\quad") and rows:  # a continuation (\quad; \quad\qquad inside a bracket)
