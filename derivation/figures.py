@@ -15,6 +15,7 @@ import contextlib
 import gc
 import os
 import pickle
+import re
 import secrets
 import signal
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,7 @@ DPI = 100
 #: Grid points per axis for maps and curves (fields use fewer arrows).
 GRID = 121
 ARROWS = 17
-WIDTH, HEIGHT = 6.4, 4.4
+WIDTH, HEIGHT = 5.0, 3.5
 #: Computer Modern for text and mathtext (matplotlib ships it), as in the LaTeX documents the figures sit in;
 #: sizes that stay legible when the figure is scaled to 0.8 of the text width.
 FONTS = {
@@ -212,7 +213,7 @@ def _new_figure(colour_bar: bool = False):
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(WIDTH, HEIGHT))
-    fig.subplots_adjust(left=0.11, right=0.9 if colour_bar else 0.97, bottom=0.12, top=0.91)
+    fig.subplots_adjust(left=0.13, right=0.87 if colour_bar else 0.97, bottom=0.145, top=0.9)
     return fig
 
 
@@ -259,8 +260,27 @@ def draw(plot: Plot, text: Labels | None = None):
                       angles="xy", scale_units="width", scale=ARROWS * 1.15, width=0.004)
     ax.set_xlabel(text.x)
     ax.set_ylabel(text.y)
-    ax.set_title(text.title, fontsize=TITLE_SIZE)
+    title = wrap_title(text.title)
+    ax.set_title(title, fontsize=TITLE_SIZE)
+    if "\n" in title:  # room above the axes for the second line
+        fig.subplots_adjust(top=0.85)
     return fig
+
+
+#: Characters of a figure's title on one line at :data:`TITLE_SIZE` across the figure's width.
+TITLE_CHARS = 58
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """``title`` on as few lines of at most ``width`` characters as it needs, broken only at spaces outside
+    mathtext (``$...$``)."""
+    lines: list[str] = []
+    for word in re.split(r" (?=(?:[^$]*\$[^$]*\$)*[^$]*$)", title):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _save(fig, path: Path, fmt: str) -> None:

@@ -94,6 +94,11 @@ def _is_letter(c: str) -> bool:
     return c.isalpha() and c not in SUPERSCRIPTS.values() and c not in SUBSCRIPTS.values() and c != TRANSPOSE
 
 
+#: Commands that size the delimiter after them (nothing to print in text: the delimiter is printed as it is).
+_OPENERS = frozenset(("left", "bigl", "Bigl", "biggl", "Biggl"))
+_CLOSERS = frozenset(("right", "bigr", "Bigr", "biggr", "Biggr"))
+
+
 def _join(left: str, right: str, spaced: bool) -> str:
     """Two pieces side by side. The space the LaTeX printer puts between factors is dropped before a Greek
     letter (``2πσ²``) and between a number and a one-letter name (``2x``); kept where letters would run
@@ -228,11 +233,13 @@ class _Renderer:
         while start < len(self.nodes) and self.nodes[start][0] == "space":
             start += 1
         end, depth = start, 0
-        bracketed = self.nodes[start:start + 1] in ([("cmd", "left")], [("char", "(")], [("char", "[")])
+        bracketed = bool(self.nodes[start:start + 1]) and (
+            (self.nodes[start][0] == "cmd" and self.nodes[start][1] in _OPENERS)
+            or self.nodes[start] in (("char", "("), ("char", "[")))
         while end < len(self.nodes):
             kind, value = self.nodes[end][0], self.nodes[end][1] if len(self.nodes[end]) > 1 else ""
-            opens = (kind == "cmd" and value == "left") or (kind == "char" and value in "([")
-            closes = (kind == "cmd" and value == "right") or (kind == "char" and value in ")]")
+            opens = (kind == "cmd" and value in _OPENERS) or (kind == "char" and value in "([")
+            closes = (kind == "cmd" and value in _CLOSERS) or (kind == "char" and value in ")]")
             if opens:
                 depth += 1
             elif closes:
@@ -287,7 +294,7 @@ class _Renderer:
             return f"{top}/{bottom}"
         if name == "sqrt":
             return f"√({self.argument()})"
-        if name in ("left", "right", "middle"):
+        if name in _OPENERS or name in _CLOSERS or name == "middle":
             delimiter = self.take()
             if delimiter[0] == "cmd" and delimiter[1] == "|":
                 return "‖"

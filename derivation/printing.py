@@ -111,6 +111,10 @@ class TextbookLatexPrinter(LatexPrinter):
         ``\\left`` gap or oversized bracket), ``\\left``/``\\right`` around a fraction or big operator."""
         if _height(text) == 2:
             return rf"\left{opening}{text}\right{closing}"
+        rank = _nesting_rank(text)
+        if rank > 0:
+            left, right = _SIZES[min(rank, len(_SIZES) - 1)]
+            return f"{left}{opening}{text}{right}{closing}"
         return opening + text + closing
 
     def _add_parens(self, s: str) -> str:
@@ -245,6 +249,11 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
         return self._normal_law(expr)
 
+    def _print_Integral(self, expr) -> str:
+        """``\\int_{-\\infty}^{\\infty}``: the limits beside the sign, as textbooks set them (SymPy writes
+        ``\\int\\limits``, which stacks them above and below)."""
+        return super()._print_Integral(expr).replace(r"\int\limits", r"\int")
+
     def _print_SpaceIntegral(self, expr: SpaceIntegral) -> str:
         space = r"\mathbb{R}" if expr.dim == 1 else rf"\mathbb{{R}}^{{{self._print(expr.dim)}}}"
         return rf"\int_{{{space}}} {self._print(expr.function)}\, d{self._print(expr.variable)}"
@@ -365,7 +374,8 @@ class TextbookLatexPrinter(LatexPrinter):
         """Always a partial derivative (the engine differentiates functions of several parameters).
 
         A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
-        sum or product follows the operator in brackets, a fraction or an evaluation at a point without.
+        sum or product follows the operator in brackets, a fraction, a big operator (``\\sum``) or an
+        evaluation at a point without (a tall numerator would wreck an inline formula's line).
         """
         inner = expr.expr
         differentials = {x for x, _ in expr.variable_count}
@@ -383,7 +393,10 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"\frac{{{top}}}{{{variables}}} " + self.paren(self._print(inner), "[", "]")
         if isinstance(inner, Subs) or (inner.is_Pow and inner.args[1].is_negative):
             return rf"\frac{{{top}}}{{{variables}}} {self._print(inner)}"
-        return rf"\frac{{{top} {self._print(inner)}}}{{{variables}}}"
+        printed = self._print(inner)
+        if isinstance(inner, Sum | Product) or _height(printed) == 2:  # a tall function is no numerator
+            return rf"\frac{{{top}}}{{{variables}}} {printed}"
+        return rf"\frac{{{top} {printed}}}{{{variables}}}"
 
     def _print_Subs(self, expr: Subs) -> str:
         """``[f]_{x = a}``: the expression evaluated at the point (brackets make its extent plain)."""
@@ -680,6 +693,21 @@ def _height(tex: str) -> int:
     return 1 if re.search(r"[()\[\]|]", flat) else 0
 
 
+_APPLIED = re.compile(r"(?<=[A-Za-z])\((?:\\[A-Za-z]+|\w)\)")
+
+
+@lru_cache(maxsize=8192)
+def _nesting_rank(tex: str) -> int:
+    """The size rank a bracket around ``tex`` needs to be larger than every bracket inside it: 0 (plain)
+    around no bracket, 1 (``\\bigl``) around plain ones, one more than the largest sized one inside
+    (``\\operatorname{tr}\\Bigl(\\Sigma^{-1} \\bigl(\\Sigma + (\\mu - m)(\\mu - m)^{\\top}\\bigr)\\Bigr)``)."""
+    flat = _APPLIED.sub("", _strip_scripts(tex))  # q(x), g(x): a function applied to a symbol is no bracket
+    sized = [_SIZE_RANK[m] for m in _SIZED.findall(flat)]
+    if sized:
+        return max(sized) + 1
+    return 1 if re.search(r"(?<!\\)[(\[]", flat) else 0
+
+
 def display_height(tex: str) -> float:
     """A rough height in points of a display row at 11pt: taller with a displayed fraction or big operator."""
     return 30.0 if _height(tex) == 2 else 17.0
@@ -720,7 +748,8 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
         delimiters.insert(0, ("(", ")"))
     # the first line follows the head; the lines after it start at the display's indentation
     first_room = max(width - visual_width(head) - 1 - len(delimiters), 12)
-    room = max(width - 2 - len(delimiters), first_room)
+    # continuation lines inside a bracket are set a \\qquad further in (see :func:`continued`)
+    room = max(width - 2 - (2 if delimiters else 0) - len(delimiters), first_room)
     lines: list[str] = []
     joinable = False  # whether the last line may take more parts
     for lead, item, inner_bracket in parts:
@@ -757,6 +786,24 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
     if strict:
         raise AssertionError(f"split changes the formula: {out} from {unbroken}")
     return [unbroken]
+
+
+_SPLIT_OPEN = re.compile(r"\\(?:bigl|Bigl|biggl|Biggl)(?![A-Za-z])")
+_SPLIT_CLOSE = re.compile(r"\\(?:bigr|Bigr|biggr|Biggr)(?![A-Za-z])")
+#: The indentation of a continuation line: one quad after a top-level break, a further qquad when the line
+#: continues a bracket opened on an earlier line, so the reader sees it is still inside the bracket.
+CONTINUE, CONTINUE_INSIDE = r"\quad ", r"\quad\qquad "
+
+
+def continued(lines: list[str]) -> list[str]:
+    """Display lines with their continuation indentation: the first line as it is, each later line after
+    ``\\quad`` (a break between top-level terms) or ``\\quad\\qquad`` (a break inside a bracket that an
+    earlier line opened: only split brackets are sized ``\\bigl``/``\\bigr``..., so counting those tells)."""
+    out, depth = [], 0
+    for index, line in enumerate(lines):
+        out.append(line if index == 0 else (CONTINUE_INSIDE if depth > 0 else CONTINUE) + line)
+        depth += len(_SPLIT_OPEN.findall(line)) - len(_SPLIT_CLOSE.findall(line))
+    return out
 
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")

@@ -26,8 +26,8 @@ from sympy import Eq
 
 from .core import Derivation, Section
 from .errors import DerivationError, RenderError, UsageError
-from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, to_latex, visual_width
-from .slides import frames, sentence_pages
+from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
+from .slides import fact_frames, frame_title, frames, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Format:
     #: left-hand side always has a row of its own (slides: the lines below use the frame's whole width).
     chain_titles: bool = True
     lhs_row: bool = False
-    #: Room taken from a display line by the indentation of a justification's identities.
+    #: Room taken from a display line by the indentation of a justification's identities (negative: given, as on
+    #: slides, where identities are set in the justification's \\small type and a line holds more).
     identity_indent: float = 6
     #: Whether lemmas are cited by ``\\ref`` to their labels (``lemma:<case>:<n>``) rather than by number.
     cross_references: bool = False
@@ -97,7 +98,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
                display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
-               identity_indent=2),
+               identity_indent=-4),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
         Format("json", ".json", "machine-readable steps, LaTeX, srepr and checks", None, PLAIN_STYLE, False,
@@ -147,9 +148,17 @@ def tex_escape(text: str) -> str:
 _MATH_LETTER = re.compile(r"(?<!\d )(?<![\w$\\{}'’-])([qpkdxzjNft](?:\([a-z]\))?)(?![\w}$'’(-])")
 
 
+_LETTER_LOG_LETTER = re.compile(r"(?<![\w$\\])([qp]) log ([qp])(?![\w$])")
+#: Names of the PyTorch code's arguments where prose mentions them ("over the vectors mu and logvar"): set as
+#: code, as the listing sets them.
+_CODE_NAMES = re.compile(r"(?<=\bvectors )(mu)(?= and logvar\b)|(?<=\bmu and )(logvar)(?=\b)")
+
+
 def tex_prose(text: str) -> str:
     """Prose made safe for LaTeX text mode, with its lone math letters set as math (``in $k$ dimensions``)."""
     text = re.sub(r"\b(\d+) x (\d+)\b", r"$\1 \\times \2$", tex_escape(text))  # a 1 x 1 matrix
+    text = _LETTER_LOG_LETTER.sub(r"$\1 \\log \2$", text)  # "q log q": one formula, not $q$ log $q$
+    text = _CODE_NAMES.sub(lambda m: rf"\texttt{{{m.group(0)}}}", text)
     return _MATH_LETTER.sub(r"$\1$", text)
 
 
@@ -170,6 +179,9 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["prose"] = tex_prose
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages
+    env.filters["continued"] = continued
+    env.filters["fact_frames"] = fact_frames
+    env.globals["frame_title"] = frame_title
     return env
 
 

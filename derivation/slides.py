@@ -51,9 +51,11 @@ def note_height(step: Mapping[str, Any]) -> float:
 
 
 class Frame(list):
-    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks)."""
+    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks);
+    ``carry`` whether it repeats the last step of the frame before (else it opens with the left-hand side)."""
 
     tall = False
+    carry = True
 
 
 def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list[Frame]:
@@ -67,11 +69,52 @@ def frames(steps: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list
             groups[-1].append(step)
             rows, notes = rows + own, max(notes, note)
             continue
-        carried = rows_height(groups[-1][-1]["lines"]) if groups else rows_height(["x"])
+        opening = rows_height(["x"])  # the left-hand side's row
+        carried = rows_height(groups[-1][-1]["lines"]) if groups else opening
         groups.append(Frame([step]))
+        if carried + own + note + DISPLAY_SKIP > room and carried > opening:
+            # rather than shrink the frame, show the left-hand side instead of the previous step again
+            groups[-1].carry, carried = False, opening
         rows, notes = carried + own, note
         groups[-1].tall = rows + notes + DISPLAY_SKIP > room
     return groups
+
+
+#: Space between two items of a list, in points.
+ITEM_SKIP = 3.0
+#: Characters of a frame title (Beamer's \\Large) before it wraps onto a second line.
+TITLE_CHARS = 50
+
+
+def fact_frames(facts: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) -> list[list[Mapping[str, Any]]]:
+    """Checked facts packed into as few frames as their estimated heights allow (a bullet: its formula,
+    taller with a fraction, and its prose), rather than a fixed few per frame that leaves most of it blank."""
+    pages: list[list[Mapping[str, Any]]] = []
+    used = 0.0
+    for fact in facts:
+        text = f"${fact['latex']}$ --- {fact['text']}" if fact["text"] else f"${fact['latex']}$"
+        height = prose_height(text) + ITEM_SKIP + (display_height(fact["latex"]) - 17.0) / 4
+        if pages and used + height <= room - DISPLAY_SKIP:
+            pages[-1].append(fact)
+            used += height
+        else:
+            pages.append([fact])
+            used = height
+    return pages
+
+
+def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alone: str = "") -> str:
+    """A frame's title with ``tail`` (``: checked facts``) and its place in a run of frames, ``(2/3)``; a title
+    too long to take those on one line keeps only its head (the part before a colon), or else gives way to
+    ``alone`` (``Checked facts``), so the counter never wraps onto a line of its own."""
+    counter = f" ({number}/{count})" if count > 1 else ""
+    tail += counter
+    if tail and prose_width(title) + len(tail) > TITLE_CHARS:
+        if ":" in title:
+            title = title.split(":", 1)[0]
+        elif alone:
+            return alone + counter
+    return title + tail
 
 
 def sentence_pages(text: str, lines: int = 11) -> list[str]:

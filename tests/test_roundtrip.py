@@ -133,8 +133,8 @@ def _formulas(segment: str) -> list[str]:
                   flags=re.S)  # a matrix keeps its column marks
     for row in re.split(r"\\\\\s*\n", body):
         row = re.sub(r"&&\s*\\text\{[^{}]*\}", "", row).replace("&", "").replace("\0", "&").strip()
-        if row.startswith(r"\quad") and rows:
-            rows[-1] = join_lines([rows[-1], row[len(r"\quad"):].strip()])
+        if row.startswith(r"\quad") and rows:  # a continuation line (\quad, or \quad\qquad inside a bracket)
+            rows[-1] = join_lines([rows[-1], row.removeprefix(r"\quad").removeprefix(r"\qquad").strip()])
         elif row:
             rows.append(row)
     return rows
@@ -168,11 +168,12 @@ def _latex_formulas(document: str) -> list[str]:
         text = re.sub(r"\\begin\{matrix\}.*?\\end\{matrix\}",
                       lambda m: m.group(0).replace("&", "\0").replace("\\\\", "\1"), text, flags=re.S)
         rows: list[str] = []
-        for row in re.split(r"\\\\\s*(?:\n|$)", text):
+        text = re.sub(r"^\\noalign\{.*\}$", "", text, flags=re.M)  # a penalty kept or restored between rows
+        for row in re.split(r"\\\\\*?\s*(?:\n|$)", text):
             row = re.sub(r"&&\s*\\text\{[^{}]*\}|\\label\{[^{}]*\}|\\nonumber|\\notag", "", row)
             row = row.replace("&", "").replace("\0", "&").replace("\1", "\\\\").strip()
-            if row.startswith(r"\quad") and rows:
-                rows[-1] = join_lines([rows[-1], row[len(r"\quad"):].strip()])
+            if row.startswith(r"\quad") and rows:  # a continuation (\quad; \quad\qquad inside a bracket)
+                rows[-1] = join_lines([rows[-1], re.sub(r"^(?:\\q?quad\s*)+", "", row)])
             elif row:
                 rows.append(row)
         formulas += rows
