@@ -210,6 +210,18 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
                     raise SecurityError(f"a repetition longer than the sandbox's limit ({self.MAX_REPEAT})")
         return super().call_binop(context, operator, left, right)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """A private name (``x.__code__``) is refused before the object is even asked for it."""
+        if attribute.startswith("_"):
+            raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe.")
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """``x["__code__"]`` is ``x.__code__`` in Jinja: refused the same way."""
+        if isinstance(argument, str) and argument.startswith("_"):
+            return self.getattr(obj, argument)
+        return super().getitem(obj, argument)
+
 
 def _uses_tex_safe_delimiters(source: str) -> bool:
     return any(source.find(opening) >= 0 for opening in ("((*", "(((", "((="))

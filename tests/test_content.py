@@ -160,7 +160,8 @@ def test_custom_pair_collects_constants_and_states_a_numeric_scale():
     from derivation.printing import to_latex
 
     d = derive(q="Normal(m, logvar=v)", p="Normal(1, 2)")
-    assert to_latex(d.result) == r"\frac{1}{8} (e^{v} + (m - 1)^{2}) - \frac{v}{2} + \log 2 - \frac{1}{2}"
+    assert to_latex(d.result) == (r"\frac{1}{8} \bigl(e^{v} + (m - 1)^{2}\bigr) - \frac{v}{2} + \log 2"
+                                  r" - \frac{1}{2}")
     statements = [to_latex(s) for s in d.setting.statements()]
     assert statements[:3] == [r"q = \mathcal{N}(m, e^{v})", r"p = \mathcal{N}(1, 4)", r"\sigma_{p} = 2"]
     assert r"\sigma_{q} = 2" not in statements

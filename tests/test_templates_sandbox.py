@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import cli
@@ -221,6 +221,8 @@ def _derivation():
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(body="{{ range.__code__ }}", fmt="markdown")  # found by this test: refused before the attribute is read
+@example(body="{{ cycler['__init__'] }}", fmt="latex")
 @given(body=st.lists(_statements(_expressions()), min_size=1, max_size=4).map("\n".join),
        fmt=st.sampled_from(["markdown", "latex", "text", "python"]))
 def test_random_templates_never_leave_the_sandbox(body, fmt, tmp_path):
