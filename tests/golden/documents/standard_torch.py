@@ -1,0 +1,16 @@
+"""KL divergence to the standard normal prior (the VAE regulariser): the closed form derived by kl-derive, as a PyTorch function."""
+
+import torch
+
+
+def kl_divergence(mu, sigma):
+    """KL divergence to the standard normal prior (the VAE regulariser).
+
+    q = N(mu, sigma**2), p = N(0, 1); mu real, sigma > 0.
+    Derived step by step and checked by kl-derive (11 of 11 steps verified):
+
+        KL(q || p) = mu**2/2 + sigma**2/2 - log(sigma**2)/2 - 1/2
+
+    Arguments are tensors (broadcast elementwise; differentiable).
+    """
+    return (1/2)*mu**2 + (1/2)*sigma**2 - 1/2*torch.log(sigma**2) - 1/2

@@ -1,0 +1,64 @@
+"""Golden outputs: every document the engine writes today, byte for byte.
+
+A refactor of the engine must not change a document. ``tests/test_golden.py`` renders the configurations
+below and compares each with the file written here. Rewrite the files with ``python tests/golden/make.py``
+only when a change to a document is intended, and commit them in a commit of their own that says why.
+
+Figures are left out (their bytes depend on matplotlib's version); every other format is kept.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DOCUMENTS = HERE / "documents"
+sys.path.insert(0, str(HERE.parent.parent))
+
+from derivation import CASES, derive, render  # noqa: E402
+
+#: Every format a derivation is rendered in (figures apart), with the file suffix ``kl-derive build`` uses.
+SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
+            "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
+
+#: Five custom pairs: univariate parameterisations, numbers, a diagonal pair and a full-covariance pair.
+PAIRS = {
+    "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
+    "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
+    "pair-numbers": ("Normal(1, 2)", "Normal(0, 1)"),
+    "pair-diagonal": ("DiagNormal(m, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)"),
+    "pair-full": ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
+}
+
+
+def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, arguments of :func:`derivation.derive`) for each golden document set."""
+    for case in CASES:
+        yield case, {"case": case}
+    yield "diagonal-dim3", {"case": "diagonal", "dim": 3}
+    yield "diagonal-kingma", {"case": "diagonal", "route": "kingma"}
+    yield "diagonal-full", {"case": "diagonal", "route": "full"}
+    for name, (q, p) in PAIRS.items():
+        yield name, {"q": q, "p": p}
+
+
+def documents(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(suffix, text) of every format of one configuration."""
+    derivation = derive(**arguments)
+    for fmt, suffix in SUFFIXES.items():
+        yield suffix, render(derivation, fmt)
+
+
+def main() -> None:
+    DOCUMENTS.mkdir(exist_ok=True)
+    for name, arguments in configurations():
+        for suffix, text in documents(arguments):
+            (DOCUMENTS / f"{name}{suffix}").write_text(text, encoding="utf-8")
+        print(name)
+
+
+if __name__ == "__main__":
+    main()
