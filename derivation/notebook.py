@@ -132,8 +132,10 @@ def json_document(ctx: dict[str, Any]) -> str:
     """The derivation for tools: case, assumptions, and per step the rule, prose, LaTeX, srepr and check."""
 
     def steps(chain_steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{key: s[key] for key in ("number", "rule", "title", "justification", "latex", "srepr",
-                                          "identities", "lemmas", "label", "check")} for s in chain_steps]
+        # the justification as the documents print it: citing its lemmas by number ("Lemma 2"), never "below"
+        return [{key: s["cited" if key == "justification" else key]
+                 for key in ("number", "rule", "title", "justification", "latex", "srepr", "identities", "lemmas",
+                             "label", "check")} for s in chain_steps]
 
     document = {
         "kl_derive": ctx["version"],

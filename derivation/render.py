@@ -376,7 +376,9 @@ class _Context:
         """A step's justification (escaped for the format) citing the lemmas it uses where it says "lemma
         below", else at its end: ``Lemma~\\ref{lemma:full:1}`` in LaTeX documents, ``Lemma 1`` elsewhere."""
         text = self.escape(justification)
-        if not numbers or self.brief:
+        if self.brief:  # the lemmas are not shown: nothing is "below"
+            return text.replace(" (lemma below)", "").replace("the lemma below", "a lemma (not shown in brief)")
+        if not numbers:
             return text
         if self.fmt.cross_references:
             refs = [rf"\ref{{{self.lemma_label(n)}}}" for n in numbers]

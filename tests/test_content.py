@@ -167,3 +167,13 @@ def test_custom_pair_collects_constants_and_states_a_numeric_scale():
     assert r"\sigma_{q} = 2" not in statements
     unit = derive(q="Normal(m, s)", p="Normal(0, 1)")
     assert len(unit.setting.statements()) == 2  # a unit scale needs no word
+
+
+@pytest.mark.parametrize("case", ["univariate", "standard", "full", "diagonal", "vae"])
+def test_no_justification_points_below_where_no_lemma_follows(case):
+    """JSON justifications cite "Lemma N" as the documents do; --steps brief, which shows no lemma, says "lemma below"
+    nowhere (before: "(lemma below)" in both)."""
+    document = json.loads(Renderer().render(derive(case), "json"))
+    assert not [s for s in document["steps"] if "below" in s["justification"]]
+    brief = Renderer().render(derive(case), "markdown", steps="brief")
+    assert "lemma below" not in brief
