@@ -14,6 +14,7 @@ backticks. The text reads back (``readback.read_text``) as the expression it was
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sympy import Basic
 
@@ -341,11 +342,12 @@ def latex_to_text(tex: str) -> str:
     return render(_parse(tex.replace("&", r"\amp "))[0]).strip()
 
 
-def to_text(expr: Basic, width: int | None = None) -> str:
-    """The Unicode text of a display form (``width`` is accepted for compatibility; lines are not broken)."""
+def to_text(expr: Basic, width: int | None = None, style: Any = None) -> str:
+    """The Unicode text of a display form, translated from its LaTeX in ``style`` (the notation's, e.g.
+    ``log=ln``; the default macro style if None). ``width`` is accepted for compatibility; lines are not broken."""
     from .printing import MACRO_STYLE, to_latex
 
-    return latex_to_text(to_latex(expr, MACRO_STYLE))
+    return latex_to_text(to_latex(expr, MACRO_STYLE if style is None else style))
 
 
 # -- reading the notation back ----------------------------------------------------------------------------------

@@ -274,6 +274,8 @@ class _Context:
         notation = getattr(derivation.setting, "notation", None)
         self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
         self.escape = tex_prose if fmt.latex_syntax else str
+        #: the LaTeX style the text format translates from: the notation's (log=ln, expectation=E)
+        self.text_style = notation.style(MACRO_STYLE) if notation else None
         self.brief = brief
         self.lemmas = [] if brief else list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
@@ -286,7 +288,7 @@ class _Context:
             if self.style is None:
                 from .pretty import to_text
 
-                self.printed[key] = to_text(expr)
+                self.printed[key] = to_text(expr, style=self.text_style)
             elif not self.style.use_macros:
                 # The same formula with its macros spelled out: printed once for both kinds of document.
                 with_macros = replace(self.style, use_macros=True)

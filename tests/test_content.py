@@ -177,3 +177,11 @@ def test_no_justification_points_below_where_no_lemma_follows(case):
     assert not [s for s in document["steps"] if "below" in s["justification"]]
     brief = Renderer().render(derive(case), "markdown", steps="brief")
     assert "lemma below" not in brief
+
+
+def test_the_text_format_follows_the_notation():
+    """Before: the text format printed log and 𝔼 whatever --notation said; now log=ln gives ln in text too."""
+    from derivation.setting import parse_notation
+
+    text = Renderer().render(derive("standard", notation=parse_notation(["log=ln"])), "text")
+    assert " ln " in text and not re.search(r"\blog(?=[ (][^a-z])", text)  # formulas: log σ², log(2π…)
