@@ -272,10 +272,11 @@ class _Context:
         self.broken: dict[tuple[Any, PrintStyle, float], list[str]] = self.printed.setdefault("lines", {})
         self.fmt = fmt
         notation = getattr(derivation.setting, "notation", None)
-        self.style = None if fmt.style is None else (notation.style(fmt.style) if notation else fmt.style)
+        styled = notation.style if notation else (lambda base: base)  # log=ln, expectation=E
+        self.style = None if fmt.style is None else styled(fmt.style)
         self.escape = tex_prose if fmt.latex_syntax else str
-        #: the LaTeX style the text format translates from: the notation's (log=ln, expectation=E)
-        self.text_style = notation.style(MACRO_STYLE) if notation else None
+        #: the LaTeX style the text format translates from (the notation's)
+        self.text_style = styled(MACRO_STYLE)
         self.brief = brief
         self.lemmas = [] if brief else list(derivation.lemmas())
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
@@ -283,7 +284,8 @@ class _Context:
 
     def show(self, expr) -> str:
         """The formula as this format prints it: LaTeX, or Unicode text for the terminal (memoised)."""
-        key = (expr, self.style)
+        # text is memoised apart from LaTeX printed in the same style
+        key = (expr, self.style) if self.style is not None else (expr, "text", self.text_style)
         if key not in self.printed:
             if self.style is None:
                 from .pretty import to_text

@@ -185,3 +185,13 @@ def test_the_text_format_follows_the_notation():
 
     text = Renderer().render(derive("standard", notation=parse_notation(["log=ln"])), "text")
     assert " ln " in text and not re.search(r"\blog(?=[ (][^a-z])", text)  # formulas: log σ², log(2π…)
+
+
+def test_text_memo_keeps_notations_apart():
+    """One renderer (a build shares its printed formulas) renders log and ln texts of the same expressions apart."""
+    from derivation.setting import parse_notation
+
+    renderer = Renderer()
+    plain = renderer.render(derive("standard"), "text")
+    with_ln = renderer.render(derive("standard", notation=parse_notation(["log=ln"])), "text")
+    assert re.search(r"\blog(?=[ (][^a-z])", plain) and not re.search(r"\blog(?=[ (][^a-z])", with_ln)
