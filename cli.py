@@ -27,11 +27,11 @@ if __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "") =
 import click  # noqa: E402
 
 from derivation import CASES, FORMATS, __version__, verify  # noqa: E402
-from derivation.build import build  # noqa: E402
-from derivation.cases import describe_setting  # noqa: E402
-from derivation.document import write_document  # noqa: E402
-from derivation.errors import DerivationError, StepRejected  # noqa: E402
-from derivation.setting import parse_notation  # noqa: E402
+from derivation.cases.catalogue import describe_setting  # noqa: E402
+from derivation.core.errors import DerivationError, StepRejected  # noqa: E402
+from derivation.output.build import build  # noqa: E402
+from derivation.output.document import write_document  # noqa: E402
+from derivation.settings.univariate import parse_notation  # noqa: E402
 
 EXIT_USAGE = 2
 #: The shell's code for a command stopped by Ctrl-C (128 + SIGINT).

@@ -7,15 +7,15 @@
 >>> derive(q="Normal(a, logvar=w)", p="Normal(0, 1)")   # any pair of Gaussians, in its own symbols
 >>> verify(q="Normal(a, logvar=w)", p="Normal(0, 1)", claim="-0.5*(1 + w - a**2 - exp(w))").holds
 
-``derivation.verify`` is the function; the step checker lives in the module ``derivation.verify``
+``derivation.check.checker`` is the function; the step checker lives in the module ``derivation.check.checker``
 (``from derivation.verify import Checker``).
 """
 
 from .api import derive, verify  # after .api has loaded the module derivation.verify: the name is the function
-from .cases import CASES
-from .core import Check, Derivation, Rule, Step
-from .errors import DerivationError
-from .render import FORMATS, render
+from .cases.catalogue import CASES
+from .core.engine import Check, Derivation, Rule, Step
+from .core.errors import DerivationError
+from .output.render import FORMATS, render
 
 __version__ = "0.1.0"
 

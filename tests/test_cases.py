@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sympy import Rational, Symbol, exp, lambdify, log, pi, simplify, sqrt
 
 from derivation import CASES, derive
-from derivation.nodes import KL
-from derivation.setting import Notation
+from derivation.nodes.scalar import KL
+from derivation.settings.univariate import Notation
 
 mu1, mu2 = Symbol("mu1", real=True), Symbol("mu2", real=True)
 s1, s2 = Symbol("sigma1", positive=True), Symbol("sigma2", positive=True)

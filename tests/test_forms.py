@@ -10,7 +10,7 @@ import pytest
 from test_form_rules import plain
 
 from derivation import derive, render
-from derivation.printing import to_latex
+from derivation.printing.latex import to_latex
 
 CASES = [("univariate", {}), ("standard", {}), ("dynamics", {}), ("full", {}), ("diagonal", {}),
          ("diagonal", {"route": "full"}), ("diagonal", {"route": "kingma"}), ("diagonal", {"dim": 3}),

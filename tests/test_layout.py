@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from sympy import Basic
 
 from derivation import CASES, derive
-from derivation.core import Derivation
-from derivation.figures import write_figures
-from derivation.printing import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
-from derivation.render import Renderer
+from derivation.core.engine import Derivation
+from derivation.output.figures import write_figures
+from derivation.output.render import Renderer
+from derivation.printing.latex import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
 
 #: Every case, its routes and concrete dimensions, and custom pairs: each formula they print.
 VARIANTS = [(name, {}) for name in CASES] + [
@@ -203,7 +203,7 @@ def test_fragment_breaks_across_pages():
 @pytest.mark.parametrize("case", ["full", "diagonal", "vae"])
 def test_every_broken_display_in_a_document_joins_back_to_its_print(case, fmt):
     """What the templates lay out: each step's lines, each identity's lines and the result's lines."""
-    from derivation.render import context
+    from derivation.output.render import context
 
     ctx = context(derive(case), fmt)
     chains = [ctx, *ctx["lemmas"], *(c for s in ctx["sections"] for c in s["derivations"])]

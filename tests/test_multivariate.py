@@ -30,18 +30,18 @@ from sympy import (
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
 from derivation import CASES, derive, render
-from derivation.core import Rewrite
-from derivation.errors import StepRejected, UsageError
-from derivation.families import Instantiation, _indexed, index_family
-from derivation.forms import evaluated
+from derivation.cases.multivariate import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, VAE_PLAN
+from derivation.check.vector_numeric import MvEvaluator, random_spd
+from derivation.core.engine import Rewrite
+from derivation.core.errors import StepRejected, UsageError
+from derivation.core.forms import evaluated
 from derivation.laws import NormalLaw
-from derivation.mvcases import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, VAE_PLAN
-from derivation.mvnodes import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
-from derivation.mvnumeric import MvEvaluator, random_spd
-from derivation.mvsetting import DiagonalSetting, FullSetting
-from derivation.printing import PLAIN_STYLE, to_latex
+from derivation.nodes.families import Instantiation, _indexed, index_family
+from derivation.nodes.vector import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
+from derivation.printing.latex import PLAIN_STYLE, to_latex
 from derivation.rules import matrix, specialise, sums
-from derivation.setting import Notation
+from derivation.settings.multivariate import DiagonalSetting, FullSetting
+from derivation.settings.univariate import Notation
 
 ROUTES = ("paper", "full", "kingma")
 d, j = (Symbol(n, integer=True, positive=True) for n in "dj")
@@ -148,7 +148,7 @@ def test_a_trace_trick_without_the_mean_term_is_rejected():
 
 def _back_to_scalar_without_mean_term(expr, setting):
     """The last step of the shifted trace-trick lemma, dropping the mean term instead of rotating it."""
-    from derivation.forms import add
+    from derivation.core.forms import add
     from derivation.rules.base import terms
 
     kept = [t for t in terms(expr) if not t.has(matrix.Transpose)]
@@ -353,7 +353,7 @@ def test_printing_of_vectors_and_matrices():
     k = Symbol("k", integer=True, positive=True)
     x, m = MatrixSymbol("x", k, 1), MatrixSymbol("mu1", k, 1)
     s = MatrixSymbol("Sigma1", k, k)
-    from derivation.mvnodes import inv, msub
+    from derivation.nodes.vector import inv, msub
 
     form = QuadForm(msub(x, m), inv(s), msub(x, m))
     assert to_latex(form) == r"(x - \mu_{1})^{\top} \Sigma_{1}^{-1} (x - \mu_{1})"
@@ -395,7 +395,7 @@ def test_numeric_witness_on_a_known_moment():
     """E_q[x^T A x] = tr(A S) + m^T A m, by the evaluator's quadrature, against NumPy."""
     k = Symbol("k", integer=True, positive=True)
     x, m, s, a = MatrixSymbol("x", k, 1), MatrixSymbol("m", k, 1), MatrixSymbol("S", k, k), MatrixSymbol("A", k, k)
-    from derivation.nodes import Expectation
+    from derivation.nodes.scalar import Expectation
 
     line = Expectation(QuadForm(x, a, x), MvDensity("q", x, m, s))
     rng = np.random.default_rng(7)

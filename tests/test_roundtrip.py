@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from sympy import Abs, Add, Eq, Integer, Mul, Rational, Symbol, exp, log, nan, oo, pi, zoo
 
 from derivation import derive, render
-from derivation.cases import CASES
-from derivation.forms import add, evaluated, frac, neg, square, sub
-from derivation.forms import mul as fmul
-from derivation.pretty import to_text
-from derivation.printing import MACRO_STYLE, PLAIN_STYLE, to_latex
-from derivation.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
-from derivation.render import Renderer
-from derivation.setting import parse_notation
+from derivation.cases.catalogue import CASES
+from derivation.core.forms import add, evaluated, frac, neg, square, sub
+from derivation.core.forms import mul as fmul
+from derivation.output.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
+from derivation.output.render import Renderer
+from derivation.printing.latex import MACRO_STYLE, PLAIN_STYLE, to_latex
+from derivation.printing.text import to_text
+from derivation.settings.univariate import parse_notation
 
 FORMATS = ("latex", "latex-fragment", "beamer", "markdown", "ipynb", "json", "text")
 
@@ -354,7 +354,7 @@ def test_text_reads_back():
 @pytest.mark.parametrize("fmt", ["markdown", "latex", "text"])
 def test_a_printer_that_drops_a_bracket_fails_the_round_trip(monkeypatch, fmt):
     """The sums inside a sum lose their brackets: ``a - (b + c)`` printed ``a - b + c``."""
-    import derivation.printing as printing
+    import derivation.printing.latex as printing
 
     original = printing._signed_terms
 
@@ -373,7 +373,7 @@ def test_a_printer_that_drops_a_bracket_fails_the_round_trip(monkeypatch, fmt):
 
 def test_a_matrix_printer_that_drops_a_bracket_fails_the_round_trip(monkeypatch):
     """``(x - μ)ᵀ Σ⁻¹ (x - μ)`` printed ``(x - μ)ᵀ Σ⁻¹ x - μ`` (what issue 9 found in the slides)."""
-    from derivation.printing import TextbookLatexPrinter
+    from derivation.printing.latex import TextbookLatexPrinter
 
     full = derive("full")
     monkeypatch.setattr(TextbookLatexPrinter, "_bracketed", lambda self, expr: self._print(expr))

@@ -9,7 +9,7 @@ from typing import ClassVar
 import mpmath
 from sympy import Basic, Expr, Interval, S, Symbol, exp, log
 
-from ..forms import as_expr, sub
+from ..core.forms import as_expr, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sympy import Abs, Expr, Symbol, exp, log
 
-from ..forms import frac, mul, neg, sub
+from ..core.forms import frac, mul, neg, sub
 from .base import Law
 
 

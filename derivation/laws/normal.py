@@ -9,7 +9,7 @@ from functools import cache
 import mpmath
 from sympy import Expr, Symbol, exp, log, pi, sqrt
 
-from ..forms import HALF, frac, mul, neg, square, sub
+from ..core.forms import HALF, frac, mul, neg, square, sub
 from .base import Integrand, Law, Number
 
 DIGITS = 30

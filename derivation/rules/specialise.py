@@ -10,13 +10,13 @@ from __future__ import annotations
 from sympy import Basic, Eq, Expr, Indexed, IndexedBase, Integer, Product, S, Sum, Symbol, exp, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
-from ..code import torch_code
-from ..core import Derivation, Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..families import coordinate_sum
-from ..forms import add, evaluated, square
-from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
-from ..nodes import KL
+from ..core.engine import Derivation, Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, square
+from ..nodes.families import coordinate_sum
+from ..nodes.scalar import KL
+from ..nodes.vector import CodeLine, Diag, QuadForm, Vec, madd, mmul
+from ..printing.torch_line import torch_code
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
 from .logs import without_reciprocal_logs
@@ -31,8 +31,8 @@ def _diagonal_pair(e: Basic, setting) -> bool:
 
 def full_covariance_lemma(setting) -> Derivation:
     """The full-covariance derivation, checked in its own setting (same notation)."""
-    from ..mvcases import FULL_PLAN
-    from ..mvsetting import FullSetting
+    from ..cases.multivariate import FULL_PLAN
+    from ..settings.multivariate import FullSetting
 
     general = FullSetting(setting.notation)
     return general.checker().derive("full", "KL divergence between two Gaussians with full covariance",
@@ -225,7 +225,7 @@ DIAGONAL_DETERMINANT = Rule(
 
 def diagonal_lemma(setting) -> Derivation:
     """The diagonal derivation (the paper's route), checked, in this setting."""
-    from ..mvcases import DIAGONAL_PLAN
+    from ..cases.multivariate import DIAGONAL_PLAN
 
     return setting.checker().derive("diagonal", "KL divergence of a diagonal Gaussian from the standard normal",
                                     setting.start(), DIAGONAL_PLAN, setting)

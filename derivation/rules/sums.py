@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from sympy import Eq, Expr, Function, Indexed, IndexedBase, Integral, Product, S, Sum, Symbol, log
 
-from ..core import Derivation, Rewrite, Rule, derive_chain
-from ..errors import RuleNotApplicable
-from ..families import coordinate_product, coordinate_sum
-from ..forms import add, evaluated, frac, mul, neg
-from ..mvnodes import MvDensity, SpaceIntegral, Vec
-from ..nodes import KL, Density, Expectation
-from ..setting import Setting
+from ..core.engine import Derivation, Rewrite, Rule, derive_chain
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, frac, mul, neg
+from ..nodes.families import coordinate_product, coordinate_sum
+from ..nodes.scalar import KL, Density, Expectation
+from ..nodes.vector import MvDensity, SpaceIntegral, Vec
+from ..settings.univariate import Setting
 from .algebra import _numeric_coefficient, vae_rank
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
@@ -32,7 +32,7 @@ def _diagonal(density: Expr) -> bool:
 
 
 def _marginal(density: MvDensity, index: Expr):
-    from ..mvsetting import marginal
+    from ..settings.multivariate import marginal
 
     return marginal(density, index)
 
@@ -177,7 +177,7 @@ def _kl_of_coordinates(expr: Expr, setting) -> Rewrite:
 
 def univariate_lemma(divergence: KL, setting) -> Derivation:
     """The univariate derivation of ``KL(q_j || p_j)``, reused for one coordinate (the paper's argument)."""
-    from ..cases import STANDARD_PLAN, UNIVARIATE_PLAN
+    from ..cases.catalogue import STANDARD_PLAN, UNIVARIATE_PLAN
 
     q, p = divergence.q, divergence.p
     standard = p.mean == 0 and p.std == 1

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sympy import Add, Eq, Expr, Subs, Sum, Symbol, log
 
-from ..core import Derivation, Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
-from ..nodes import KL
-from ..setting import Setting
+from ..core.engine import Derivation, Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
+from ..nodes.scalar import KL
+from ..settings.univariate import Setting
 from .algebra import _numeric_coefficient, flat_terms
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 

@@ -1,0 +1,49 @@
+"""One document written to a destination, with its figures next to it: what ``kl-derive derive`` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..api import derive
+from ..cases.catalogue import CASES
+from ..core import interrupts
+from ..settings.univariate import Notation
+from .files import real_target, write_text
+from .render import get_format, render
+
+
+def figure_directory(output: str) -> Path | None:
+    """Where figures go: next to the file a document is written to (a symbolic link's target, since the
+    document refers to its figures by relative names); nowhere for a stream or a device."""
+    target = real_target(output)
+    return None if target is None else target.parent
+
+
+def write_document(output: str, fmt: str, *, case: str | None = None, q: str | None = None, p: str | None = None,
+                   notation: Notation | None = None, template: str | None = None, steps: str = "full",
+                   figures: bool = True, dim: int | str | None = None, route: str | None = None) -> None:
+    """Derive (every step checked), render and write one document; its figures, if it has any, beside it.
+
+    Figures are drawn by a worker process that imports matplotlib while the derivation runs, and moved into
+    place together with the document. A document written to stdout or a device, or with ``figures=False``,
+    refers to no figure files.
+    """
+    spec = get_format(fmt)  # an unknown format fails before any work
+    directory = figure_directory(output) if figures else None
+    drawn = directory is not None and case in CASES and CASES[case].figures
+    if not drawn:
+        from .figures import without_figures
+
+        derivation = without_figures(derive(case, q=q, p=p, notation=notation, dim=dim, route=route))
+        write_text(render(derivation, fmt, template=template, steps=steps), output)
+        return
+    from .figures import FigureWorker
+
+    with FigureWorker() as worker:  # starts importing matplotlib while the derivation runs
+        derivation = derive(case, q=q, p=p, notation=notation, dim=dim, route=route)
+        worker.write(derivation, directory, (spec.figure_format,))
+        text = render(derivation, fmt, template=template, steps=steps)
+        worker.wait()  # a figure that cannot be drawn: an error, and no document referring to it
+        with interrupts.blocked():  # the document and its figures, or (Ctrl-C before this) neither
+            write_text(text, output)
+            worker.commit()
