@@ -5,19 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from .cases.catalogue import CASES, Options
-from .check.checker import Checker  # noqa: F401  (loads the module derivation.verify before __init__ binds verify())
+from .claims.decide import Verdict
+from .claims.decide import verify as decide
 from .core.engine import Derivation
 from .core.errors import UsageError
+from .core.limits import MAX_DIM
+from .pairs.routes import derive_variant
 from .settings.univariate import Notation
 
-#: The largest dimension a derivation is written out at (its cost grows linearly with it).
-MAX_DIM = 10_000
-
-if TYPE_CHECKING:
-    from .claims.decide import Verdict
 
 def dimension(value: int | str | None) -> int | None:
     """``value`` as a positive whole number (a Python int, or its decimal text as given on a command line).
@@ -67,8 +64,6 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
         if notation is not None and notation.names:
             raise UsageError(f"a custom pair takes its names from the specs: rename {next(iter(notation.names))!r} "
                              "there (with specs, notation takes only log=... and expectation=...)")
-        from .pairs.univariate import derive_variant
-
         derivation = derive_variant(q, p)
         recipe: dict[str, object] = {"q": q, "p": p}
         if notation is not None and notation.as_dict():
@@ -101,6 +96,4 @@ def verify(q: str, p: str, claim: str) -> Verdict:
     recognised slip, ``diagnosis``) or None (undecided in the time budget). Invalid input raises
     :class:`~derivation.errors.ParseError`. See :mod:`derivation.claims.decide`.
     """
-    from .claims.decide import verify as decide  # loaded on first use: deriving a case does not need it
-
     return decide(q, p, claim)

@@ -18,7 +18,7 @@ from derivation import verify
 from derivation.claims import decide as claims
 from derivation.claims.decide import Relative, diagnose, sample, tame, value_at, values
 from derivation.core.errors import ParseError, UsageError
-from derivation.pairs.univariate import variant
+from derivation.pairs.routes import variant
 
 VAE = ("Normal(mu, logvar=lv)", "Normal(0, 1)")
 STD = ("Normal(mu, sigma)", "Normal(0, 1)")

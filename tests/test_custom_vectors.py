@@ -19,7 +19,8 @@ from derivation.core.errors import StepRejected, UsageError
 from derivation.core.forms import evaluated
 from derivation.interpret.parse import parse_spec
 from derivation.output.codegen import FUNCTION_NAME
-from derivation.pairs.univariate import PARAMETERISATION, variant
+from derivation.pairs.routes import variant
+from derivation.pairs.univariate import PARAMETERISATION
 from derivation.rules.base import rewrite_or_refuse
 
 # -- the oracle: per-coordinate closed form in NumPy, scales from the spec by hand --------------------------

@@ -209,7 +209,7 @@ def test_a_failed_derivation_writes_no_figures_and_stops_the_worker(tmp_path, ca
     def failing(case, **options):
         raise StepRejected("dynamics: step 3 (broken) does not follow from the line before")
 
-    from derivation.output import document
+    from derivation import document
 
     monkeypatch.setattr(document, "derive", failing)
     code, out, err = run(["derive", "dynamics", "-o", str(tmp_path / "d.md")], capsys)

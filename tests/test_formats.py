@@ -12,8 +12,8 @@ import pytest
 
 import cli
 from derivation import CASES, FORMATS, derive, render
+from derivation.build import build
 from derivation.core.errors import RenderError, UsageError
-from derivation.output.build import build
 from derivation.settings.univariate import parse_notation
 
 
@@ -163,7 +163,7 @@ def test_bad_notation_and_steps_are_usage_errors(derived):
 
 
 def test_build_reports_a_failing_document_and_keeps_the_others(tmp_path, monkeypatch):
-    from derivation.output import build as build_module
+    from derivation import build as build_module
 
     original = build_module.Renderer.render
 

@@ -30,7 +30,7 @@ from sympy import (
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
 from derivation import CASES, derive, render
-from derivation.cases.multivariate import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, VAE_PLAN
+from derivation.cases.multivariate import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, UNIVARIATE_RESULT, VAE_PLAN
 from derivation.check.vector_numeric import MvEvaluator, random_spd
 from derivation.core.engine import Rewrite
 from derivation.core.errors import StepRejected, UsageError
@@ -259,12 +259,12 @@ def test_broken_univariate_result_is_rejected():
     setting = DiagonalSetting()
 
     def wrong_sign(expr, setting):
-        out = sums.UNIVARIATE_RESULT.apply(expr, setting)
+        out = UNIVARIATE_RESULT.apply(expr, setting)
         return Rewrite(out.expr.replace(lambda e: e == Rational(-1, 2), lambda e: Rational(1, 2)), out.identities,
                        out.lemmas)
 
-    broken = replace(sums.UNIVARIATE_RESULT, key="broken-univariate", apply=wrong_sign)
-    plan = tuple(broken if r is sums.UNIVARIATE_RESULT else r for r in DIAGONAL_PLAN)
+    broken = replace(UNIVARIATE_RESULT, key="broken-univariate", apply=wrong_sign)
+    plan = tuple(broken if r is UNIVARIATE_RESULT else r for r in DIAGONAL_PLAN)
     with pytest.raises(StepRejected, match="broken-univariate"):
         setting.checker().derive("diagonal", "Diagonal", setting.start(), plan, setting)
 

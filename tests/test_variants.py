@@ -17,7 +17,8 @@ from derivation.core.engine import Rewrite
 from derivation.core.errors import ParseError, StepRejected, UsageError
 from derivation.core.forms import evaluated
 from derivation.interpret.parse import parse_spec
-from derivation.pairs.univariate import EVALUATE, PARAMETERISATION, DefinitionsChecker, variant
+from derivation.pairs.routes import variant
+from derivation.pairs.univariate import EVALUATE, PARAMETERISATION, DefinitionsChecker
 from derivation.rules.base import rewrite_or_refuse
 
 # -- an oracle independent of the engine: the KL integral by adaptive quadrature, scales from the spec by hand --

@@ -12,22 +12,22 @@ from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, Section
 from ..core.errors import UsageError
 from ..rules import (
-    CANCEL_AND_COLLECT,
-    COMBINE_LOG_DENSITIES,
     DISTRIBUTE,
-    GAUSSIAN_LOG_DENSITY,
-    INTEGRAL_AS_EXPECTATION,
-    KL_DEFINITION,
-    LINEARITY,
-    LOG_OF_RATIO,
     LOG_VARIANCE,
-    SECOND_MOMENT,
-    SHIFTED_SECOND_MOMENT,
-    VAE_FORM,
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
 from ..settings.univariate import Notation, Setting, gaussian_pair
+from .multivariate import (
+    CODE_PLAN,
+    DIAGONAL_ROUTES,
+    FULL_ROUTES,
+    VAE_ROUTES,
+    diagonal_setting,
+    full_setting,
+    vae_setting,
+)
 from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
+from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
 
 @dataclass(frozen=True)
@@ -81,55 +81,6 @@ class Case:
         return self.plans[options.route]
 
 
-UNIVARIATE_PLAN: tuple[Rule, ...] = (
-    KL_DEFINITION,
-    INTEGRAL_AS_EXPECTATION,
-    LOG_OF_RATIO,
-    GAUSSIAN_LOG_DENSITY,
-    COMBINE_LOG_DENSITIES,
-    LINEARITY,
-    SECOND_MOMENT,
-    CANCEL_AND_COLLECT,
-    SHIFTED_SECOND_MOMENT,
-)
-
-#: The univariate plan, then the rewrites that give the form VAE code implements.
-STANDARD_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, VAE_FORM)
-
-
-class _Deferred(Mapping):
-    """A route table of ``mvcases``, imported when first used: the univariate cases start as fast as before."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def _table(self) -> Mapping[str, tuple[Rule, ...]]:
-        from . import multivariate as mvcases
-
-        return getattr(mvcases, self._name)
-
-    def __getitem__(self, route: str) -> tuple[Rule, ...]:
-        return self._table()[route]
-
-    def __iter__(self):
-        return iter(self._table())
-
-    def __len__(self) -> int:
-        return len(self._table())
-
-
-def _deferred_setting(name: str) -> Callable[[Options], Setting]:
-    """A setting builder of ``mvcases``, imported when first called."""
-
-    def build(options: Options):
-        from . import multivariate as mvcases
-
-        return getattr(mvcases, name)(options)
-
-    build.__name__ = name
-    return build
-
-
 #: The univariate plan against the standard normal, then the split into a mean term and a variance term.
 DYNAMICS_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, SPLIT_MEAN_VARIANCE)
 
@@ -160,8 +111,6 @@ def code_listing(derivation: Derivation) -> Section:
     The line is printed from the result by ``code.torch_code`` (rule ``in-code``) and checked like a step:
     the whitelist parser reads it back and it must equal the result, else :class:`StepRejected`.
     """
-    from .multivariate import CODE_PLAN
-
     setting = derivation.setting
     chain = setting.checker().derive("vae-code", "In code", derivation.result, CODE_PLAN, setting)
     line = chain.result
@@ -238,8 +187,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "and covariance matrices. After the log-densities, the only tool is the trace trick for the expected "
             "quadratic form, derived as a lemma each time it is used. Every line follows from the one before by "
             "the rule named beside it, and every line has been checked.",
-            _deferred_setting("full_setting"),
-            _Deferred("FULL_ROUTES"),
+            full_setting,
+            FULL_ROUTES,
         ),
         Case(
             "diagonal",
@@ -249,8 +198,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the standard normal. With diagonal covariance the densities factorise over the coordinates, so the "
             "divergence is a sum of univariate divergences, each given by the univariate result. Every line "
             "follows from the one before by the rule named beside it, and every line has been checked.",
-            _deferred_setting("diagonal_setting"),
-            _Deferred("DIAGONAL_ROUTES"),
+            diagonal_setting,
+            DIAGONAL_ROUTES,
             takes_dim=True,
             route_descriptions=MappingProxyType({
                 "full": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
@@ -279,8 +228,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "of the diagonal Gaussian from the standard normal prior, derived in the lemma, and rewrite it step by "
             "step in those outputs; the result is what VAE code computes, and the line of code that does so "
             "follows it. Every line has been checked, the code by parsing it back.",
-            _deferred_setting("vae_setting"),
-            _Deferred("VAE_ROUTES"),
+            vae_setting,
+            VAE_ROUTES,
             sections=_vae_sections,
         ),
     )

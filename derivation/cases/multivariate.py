@@ -1,6 +1,6 @@
 """Plans and settings of the multivariate cases (``full``, ``diagonal`` with its routes, ``vae``).
 
-``cases.py`` turns them into :class:`~derivation.cases.Case` entries; each plan is a tuple of rules,
+``catalogue.py`` turns them into :class:`~derivation.cases.catalogue.Case` entries; each plan is a tuple of rules,
 shared with the univariate cases wherever the argument is the same (definition, log of a ratio,
 log-densities, linearity, the univariate result itself).
 """
@@ -23,14 +23,14 @@ from ..rules import (
 from ..rules.matrix import FACTOR_COMMON, FLIP_SIGN, SHIFTED_TRACE_TRICK, TEXTBOOK_ORDER, TRACE_OF_IDENTITY, TRACE_TRICK
 from ..rules.specialise import (
     DIAGONAL_DETERMINANT,
-    DIAGONAL_RESULT,
     DIAGONAL_TRACE,
-    FULL_RESULT,
     IN_CODE,
     LOG_VARIANCE,
     SIMPLIFY_IDENTITIES,
     SQUARED_NORM,
     VARIANCE_FROM_LOG_VARIANCE,
+    diagonal_result,
+    full_result,
 )
 from ..rules.sums import (
     CANCEL_OPPOSITES,
@@ -44,16 +44,22 @@ from ..rules.sums import (
     NEGATIVE_ENTROPY,
     PRODUCT_OF_RATIOS,
     SPLIT_INTEGRAL,
-    UNIVARIATE_RESULT,
     VAE_ORDER_IN_SUM,
+    univariate_result,
 )
 from ..settings.multivariate import DiagonalSetting, FullSetting
+from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
 #: Two Gaussians with full covariance: log-densities, linearity, the trace trick twice (lemmas), tidy.
 FULL_PLAN: tuple[Rule, ...] = (
     KL_DEFINITION, INTEGRAL_AS_EXPECTATION, LOG_OF_RATIO, GAUSSIAN_LOG_DENSITY, COMBINE_LOG_DENSITIES, LINEARITY,
     TRACE_TRICK, SHIFTED_TRACE_TRICK, TRACE_OF_IDENTITY, DISTRIBUTE, FACTOR_COMMON, TEXTBOOK_ORDER, FLIP_SIGN,
 )
+
+#: The full-covariance result as a rule citing its derivation (by :data:`FULL_PLAN`) as a lemma.
+FULL_RESULT = full_result(FULL_PLAN)
+#: Each coordinate's divergence by the univariate result, derived as a lemma by the univariate plans.
+UNIVARIATE_RESULT = univariate_result(STANDARD_PLAN, UNIVARIATE_PLAN)
 
 FULL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"trace": FULL_PLAN})
 
@@ -81,6 +87,9 @@ DIAGONAL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
     "full": SPECIALISED_PLAN,
     "kingma": KINGMA_PLAN,
 })
+
+#: The diagonal result as a rule citing its derivation (the paper's route) as a lemma.
+DIAGONAL_RESULT = diagonal_result(DIAGONAL_PLAN)
 
 #: The diagonal result in the log-variance parameterisation (the line VAE code computes, see :data:`CODE_PLAN`).
 VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE)

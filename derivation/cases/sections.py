@@ -17,8 +17,8 @@ from sympy import Basic, Derivative, Eq, Float, Ge, Lt, Rational, S, Symbol, log
 
 from ..core.engine import Derivation, Figure, Section
 from ..core.forms import HALF, evaluated, mul, neg
+from ..core.plots import Axis, Curve, CurvesPlot, FieldPlot, MapPlot
 from ..nodes.scalar import Density
-from ..output.figures import Axis, Curve, CurvesPlot, FieldPlot, MapPlot
 from ..rules.calculus import ELEMENTARY_DERIVATIVES
 from .interpretation import Interpretation, sign_fact
 

@@ -19,16 +19,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from sympy import Basic, Dummy, Expr, Integral, Product, Sum
-from sympy.matrices.expressions import Determinant, MatrixExpr, Trace
+from sympy import Basic, Dummy, Expr, ImmutableMatrix, Integral, Product, Sum, eye, zeros
+from sympy.matrices.expressions import (
+    Determinant,
+    Identity,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    Trace,
+    Transpose,
+    ZeroMatrix,
+)
 
 from ..core.engine import Check, Derivation, Rule, Step
 from ..core.errors import DerivationError
 from ..core.forms import evaluated
 from ..nodes.families import Instantiation
 from ..nodes.scalar import KL, Expectation
-from ..nodes.vector import CodeLine, MatExpectation, MvDensity, QuadForm, SpaceIntegral
+from ..nodes.vector import CodeLine, Diag, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from .checker import Checker, is_zero, symbolic_reason
+from .vector_numeric import EvaluationError, MvEvaluator, code_meaning
 
 _INTEGRALS = (KL, Expectation, Integral, SpaceIntegral, MatExpectation)
 _OPAQUE = (Trace, Determinant, QuadForm)
@@ -78,11 +89,6 @@ def _explicit(expr: Basic) -> Basic | None:
     """``expr`` with every matrix written entry by entry (traces, determinants and quadratic forms worked
     out), when all its matrices have explicit entries (coordinate vectors, diagonal matrices, identities
     of a concrete size up to :data:`EXPLICIT_UP_TO`); None otherwise."""
-    from sympy import ImmutableMatrix, eye, zeros
-    from sympy.matrices.expressions import Identity, Inverse, MatAdd, MatMul, Transpose, ZeroMatrix
-
-    from ..nodes.vector import Diag, Vec
-
     def size(n: Basic) -> int | None:
         return int(n) if n.is_Integer and n <= EXPLICIT_UP_TO else None
 
@@ -148,8 +154,6 @@ def _skeleton(expr: Basic, sums: list[Basic]) -> Basic:
 def symbolic_reason_mv(before: Expr, after: Expr) -> str | None:
     """How ``before == after`` follows symbolically, or None when these cheap normal forms cannot tell."""
     if isinstance(after, CodeLine):
-        from .vector_numeric import code_meaning
-
         meaning = code_meaning(after)
         if is_zero(evaluated(before) - evaluated(meaning)):
             return "the code parses back to the line before"
@@ -188,8 +192,6 @@ class MvChecker(Checker):
     """
 
     def __init__(self, points: Sequence[Point], where: str, definitions: Definitions | None = None):
-        from .vector_numeric import MvEvaluator  # NumPy is imported only when a multivariate case is checked
-
         self.evaluator = MvEvaluator(points, where)
         self.definitions = definitions
         self._verified: dict = {}  # as in Checker: lemmas met more than once are verified once
@@ -197,7 +199,6 @@ class MvChecker(Checker):
     def check(self, index: int, before: Expr, after: Expr) -> Check:
         import numpy as np
 
-        from .vector_numeric import EvaluationError
 
         try:
             a, b = (self.definitions(before), self.definitions(after)) if self.definitions else (before, after)

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-import numpy as np
 from sympy import (
     Abs,
     Add,
@@ -51,8 +50,12 @@ from sympy.matrices.expressions import (
     ZeroMatrix,
 )
 
+from ..core.lazy import LazyModule
+from ..interpret.parse import parse_claim
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import CodeLine, Diag, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+
+np = LazyModule("numpy")
 
 Point = dict[Basic, Any]
 
@@ -351,8 +354,6 @@ def _preorder(node: Basic):
 
 def code_meaning(line: CodeLine) -> Basic:
     """What the code of ``line`` means, read back by the whitelist parser (never trusted as printed)."""
-    from ..interpret.parse import parse_claim
-
     sums = [s for s in _preorder(line.expr) if isinstance(s, Sum)]
     index, dim = (sums[0].limits[0][0], sums[0].limits[0][2]) if sums else (None, None)
     code_names = line.names

@@ -51,14 +51,19 @@ from sympy import (
     Dummy,
     E,
     Expr,
+    FiniteSet,
     Indexed,
     IndexedBase,
     Integer,
+    Interval,
     Mul,
+    Poly,
     Pow,
     Rational,
+    S,
     Sum,
     Symbol,
+    Union,
     cancel,
     exp,
     expand,
@@ -66,8 +71,10 @@ from sympy import (
     factor,
     lambdify,
     log,
+    oo,
     pi,
     simplify,
+    solveset,
     sstr,
 )
 
@@ -77,8 +84,10 @@ from ..core.bounded import Failed, TimedOut, run_bounded
 from ..core.errors import StepRejected, UsageError
 from ..core.forms import evaluated
 from ..interpret.parse import ParsedClaim, Requirement
+from ..laws.normal import KIND_NAMES, SCALE_OF
 from ..nodes.scalar import KL, Density
-from ..pairs.univariate import KIND_NAMES, SCALE_OF, Variant, entrywise, variant
+from ..pairs.routes import variant
+from ..pairs.univariate import Variant, entrywise
 
 #: Random points the claim is compared at.
 POINTS = 6
@@ -829,8 +838,6 @@ def _univariate(requirement: Requirement, index: Symbol) -> tuple[bool, tuple[Ba
     """For a requirement on a polynomial in one parameter (or one vector's entries; degree 4 at most): whether it
     holds on the parameter's whole domain, and if not, ``(parameter, a value where it fails)`` (a vector then has
     that value in every coordinate). ``(False, None)`` for anything else."""
-    from sympy import FiniteSet, Interval, Poly, S, Union, oo, solveset
-
     e, vectors = _scalar(requirement.expr, index)
     if len(e.free_symbols) != 1 or e.has(Indexed, Sum) or _degree(e) > MAX_DEGREE:
         return False, None

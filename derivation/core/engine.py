@@ -10,14 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sympy import Basic, Expr
 
 from .errors import RuleNotApplicable
 
-if TYPE_CHECKING:
-    from ..settings.univariate import Setting
+
+class Setting(Protocol):
+    """What the engine asks of a setting (``derivation.settings``): the first line and the notation.
+
+    Rules read more of their own settings (the densities, the symbols); the engine only passes it along.
+    """
+
+    notation: Any
+
+    def start(self) -> Expr: ...
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,8 @@ class Derivation:
 
     ``sections`` hold further material a document shows after the chain (each with its own checks);
     ``options`` records how :func:`derivation.derive` was called (case, notation, dim, route), so a
-    notebook can rebuild it.
+    notebook can rebuild it. Pure data: ``render`` and Jupyter's ``_repr_latex_`` are given to it by the
+    package (``derivation/__init__.py``), from the output layer above.
     """
 
     name: str
@@ -159,17 +168,6 @@ class Derivation:
                     if key not in seen:
                         seen.add(key)
                         yield inner
-
-    def render(self, fmt: str = "markdown", **options: Any) -> str:
-        """The derivation as a document (see :func:`derivation.output.render.render`)."""
-        from ..output.render import render
-
-        return render(self, fmt, **options)
-
-    def _repr_latex_(self) -> str:
-        from ..output.render import render
-
-        return render(self, "latex-display")
 
 
 #: Called after each rule fires: ``(index, line before, new step) -> (step, check)``; raises on a wrong step.

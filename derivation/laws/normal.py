@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from types import MappingProxyType
 
 import mpmath
 from sympy import Expr, Symbol, exp, log, pi, sqrt
@@ -14,6 +15,25 @@ from .base import Integrand, Law, Number
 
 DIGITS = 30
 HERMITE_NODES = 24
+
+
+#: The scale (standard deviation) of a Gaussian in each parameterisation of ``parse_spec``.
+SCALE_OF: Mapping[str, Callable[[Expr], Expr]] = MappingProxyType({
+    "scale": lambda t: t,
+    "var": sqrt,
+    "logvar": lambda t: exp(t / 2),
+    "log_scale": exp,
+    "precision": lambda t: 1 / sqrt(t),
+})
+
+#: What each parameterisation calls its parameter (for messages and diagnoses).
+KIND_NAMES: Mapping[str, str] = MappingProxyType({
+    "scale": "standard deviation",
+    "var": "variance",
+    "logvar": "log-variance",
+    "log_scale": "log-standard-deviation",
+    "precision": "precision",
+})
 
 
 class NormalLaw(Law):

@@ -24,6 +24,7 @@ from sympy.matrices.expressions import (
     MatAdd,
     MatMul,
     MatrixExpr,
+    Transpose,
     ZeroMatrix,
 )
 
@@ -169,8 +170,6 @@ class QuadForm(Expr):
 
     def as_matrix(self) -> MatrixExpr:
         """The 1x1 matrix product ``u.T * A * v`` (identities dropped)."""
-        from sympy.matrices.expressions import Transpose
-
         return mmul(Transpose(self.left), self.matrix, self.right)
 
     def doit(self, **hints) -> Expr:

@@ -26,6 +26,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..core.engine import Derivation
 from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
+from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
 from ..nodes.vector import CodeLine, MvDensity, QuadForm
 
@@ -160,11 +161,13 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DI
 
 
 def _law(setting: Any, density: Any) -> str:
-    """``N(a, exp(w))``: a density in the user's parameters (fresh scales substituted where defined)."""
+    """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted)."""
     in_user_terms = getattr(setting, "in_user_terms", evaluated)
     if isinstance(density, MvDensity):
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
-    return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
+    if isinstance(density.law, NormalLaw):
+        return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
+    return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
 
 
 def _domain(symbol: Basic) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import os
 import pickle
 import re
@@ -21,18 +22,17 @@ import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sympy import Basic, Expr, Symbol, exp, lambdify, log
 
 from ..core import interrupts
+from ..core.engine import Derivation, Figure
 from ..core.errors import UsageError
 from ..core.forms import evaluated
+from ..core.plots import Axis, Curve, CurvesPlot, FieldPlot, MapPlot, Plot  # noqa: F401 (re-exported)
 from ..printing.latex import PLAIN_STYLE, to_latex
 from .files import move_into_place
-
-if TYPE_CHECKING:
-    from ..core.engine import Derivation, Figure
 
 #: Pixels per inch of PNG figures; vector formats ignore it.
 DPI = 100
@@ -56,71 +56,6 @@ FONTS = {
 LEGEND_SIZE, TITLE_SIZE = 10.5, 12
 #: Contour lines of maps (in the plotted quantity); also marked on the colour bar.
 CONTOUR_LEVELS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One plotted parameter: its symbol, its range and a few words saying what it is."""
-
-    symbol: Symbol
-    low: float
-    high: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One curve of a :class:`CurvesPlot`: an expression of the axis symbol, with other symbols held ``fixed``.
-
-    The legend shows ``label`` and, if ``formula``, the expression itself.
-    """
-
-    expr: Expr
-    label: str
-    fixed: tuple[tuple[Symbol, Basic], ...] = ()
-    style: str = "-"
-    formula: bool = True
-
-
-@dataclass(frozen=True)
-class MapPlot:
-    """A function of two parameters as a colour map with contour lines; ``marks`` are points to mark."""
-
-    expr: Expr
-    x: Axis
-    y: Axis
-    quantity: str
-    title: str
-    marks: tuple[tuple[tuple[Symbol, Basic], ...], ...] = ()
-    mark_label: str = ""
-
-
-@dataclass(frozen=True)
-class CurvesPlot:
-    """Curves over one axis, on one set of axes."""
-
-    x: Axis
-    curves: tuple[Curve, ...]
-    quantity: str
-    title: str
-
-
-@dataclass(frozen=True)
-class FieldPlot:
-    """A vector field (e.g. the negative gradient) drawn as arrows over the colour map of ``background``."""
-
-    background: Expr
-    field: tuple[Expr, Expr]
-    x: Axis
-    y: Axis
-    quantity: str
-    arrows: str
-    title: str
-    marks: tuple[tuple[tuple[Symbol, Basic], ...], ...] = ()
-    mark_label: str = ""
-
-
-Plot = MapPlot | CurvesPlot | FieldPlot
 
 
 @dataclass(frozen=True)
@@ -388,8 +323,6 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 def _warm_up() -> None:
     """Draw a tiny figure of every kind once, so that modules, fonts and the mathtext parser are loaded
     (in the worker, before the derivation is done) rather than in each figure process."""
-    import io
-
     import numpy
 
     x, y = Symbol("x", positive=True), Symbol("y", real=True)

@@ -79,6 +79,7 @@ from sympy.matrices.expressions import (
 )
 from sympy.sets.contains import Contains
 
+from ..check.checker import is_zero
 from ..core.errors import ParseError
 from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
@@ -97,7 +98,8 @@ from ..nodes.vector import (
     Vec,
 )
 from ..printing.latex import ELIDE_AFTER, MACRO_STYLE, PrintStyle, TextbookLatexPrinter, _is_fraction, _split_product
-from ..printing.text import untt
+from ..printing.text import GREEK_LETTERS, SUBSCRIPTS, SUPERSCRIPTS, THIN, TRANSPOSE, to_text, untt
+from .render import _Context
 
 __all__ = ["Mismatch", "check_printed", "join_lines", "read_latex", "read_text", "recording", "same"]
 
@@ -436,7 +438,6 @@ def lexicon(expr: Basic, style: PrintStyle = MACRO_STYLE, translate=None) -> Lex
 def _shown(printer: TextbookLatexPrinter, node: Basic, translate) -> str:
     if translate is None:
         return printer.doprint(node)
-    from ..printing.text import to_text
 
     return to_text(node)
 
@@ -973,8 +974,6 @@ def _opaque(a: Basic, b: Basic) -> tuple[Basic, Basic, dict]:
 
 def same(read: Basic, expected: Basic, points: int = 3) -> bool:
     """Whether a formula read back equals the expression it was printed from (see the module docstring)."""
-    from ..check.checker import is_zero
-
     a = canonical(read)
     if a == canonical(expected, elide=False):  # every run written out in full
         return True
@@ -1026,7 +1025,6 @@ def check_printed(text: str | list[str], expected: Basic, style: PrintStyle | No
 
 def read_text(text: str, expected: Basic) -> Basic:
     """The expression that the Unicode text ``text`` denotes (see ``pretty.py``)."""
-    from ..printing.text import text_tokens
 
     toks = lexicon(expected, MACRO_STYLE, translate=text_tokens).replace(text_tokens(text))
     return _Reader(toks).statement()
@@ -1049,8 +1047,6 @@ class Printed:
 @contextmanager
 def recording() -> Iterator[list[Printed]]:
     """Within this block, every formula a render prints (each ``show`` and each broken ``lines``) is recorded."""
-    from .render import _Context
-
     ledger: list[Printed] = []
     show, lines = _Context.show, _Context.lines
 
@@ -1069,3 +1065,93 @@ def recording() -> Iterator[list[Printed]]:
         yield ledger
     finally:
         _Context.show, _Context.lines = show, lines
+
+
+# -- reading the notation back ----------------------------------------------------------------------------------
+
+_GREEK_COMMANDS = {v: k for k, v in GREEK_LETTERS.items()}
+_UNSUPER = {v: k for k, v in SUPERSCRIPTS.items()}
+_UNSUB = {v: k for k, v in SUBSCRIPTS.items()}
+_UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty", "~": r"\sim", "∈": r"\in",
+              "≻": r"\succ", "≥": r"\geq", "≤": r"\leq", "→": r"\to", "⋯": r"\cdots", "…": r"\ldots",
+              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
+_MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
+_WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
+_HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
+          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_")}
+
+
+def _as_latex(text: str) -> str:
+    """Text notation as the LaTeX the reader's tokenizer reads (code excepted)."""
+    text = re.sub(r"(?<![A-Za-z])d([⁰¹²³⁴⁵⁶⁷⁸⁹]*)/d(?=\S)", r"∂\1/∂", text)  # d/dt reads as ∂/∂t: the same derivative
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        matrix = next((m for m in _MATRIX if text.startswith(m, i)), None)
+        if matrix is not None:
+            out.append(_MATRIX[matrix])
+            i += len(matrix)
+        elif c == THIN and text[i + 1:i + 2] == "d":
+            out.append(r"\, d")
+            i += 2
+        elif c in _UNSUPER or c == TRANSPOSE:
+            j = i
+            while j < len(text) and (text[j] in _UNSUPER or text[j] == TRANSPOSE):
+                j += 1
+            run = text[i:j]
+            if run == TRANSPOSE:
+                out.append(r"^{\top}")
+            elif run in ("⁺", "⁻"):
+                out.append("^" + _UNSUPER[run])
+            else:
+                out.append("^{" + "".join(_UNSUPER[c] for c in run) + "}")
+            i = j
+        elif c in _UNSUB:
+            j = i
+            while j < len(text) and text[j] in _UNSUB:
+                j += 1
+            out.append("_{" + "".join(_UNSUB[c] for c in text[i:j]) + "}")
+            i = j
+        elif c in _GREEK_COMMANDS:
+            out.append("\\" + _GREEK_COMMANDS[c] + " ")
+            i += 1
+        elif c in _UNSYMBOLS:
+            out.append(_UNSYMBOLS[c] + " ")
+            i += 1
+        elif c.isascii() and c.isalpha():
+            j = i
+            while j < len(text) and text[j].isascii() and text[j].isalpha():
+                j += 1
+            word = text[i:j]
+            follower = text[j:j + 1]
+            if word in _WORDS:
+                out.append(_WORDS[word] + " ")
+            elif word in _HEADS and follower == _HEADS[word][1]:
+                out.append(_HEADS[word][0] + " ")
+            elif len(word) > 1:
+                out.append(rf"\mathrm{{{word}}}")
+            else:
+                out.append(word)
+            i = j
+        elif c == ",":
+            out.append(",")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def text_tokens(text: str) -> list[_Tok]:
+    """The tokens of the LaTeX reader (``readback.tokens``) for Unicode ``text``; code between backticks is
+    one code token."""
+    out: list[_Tok] = []
+    for k, part in enumerate(text.split("`")):
+        if k % 2:
+            out.append(_Tok("code", part, 0))
+        elif part.strip():
+            out.extend(t for t in tokens(_as_latex(part)) if t.kind != "end")
+    out.append(_Tok("end", "", len(text)))
+    return out
+

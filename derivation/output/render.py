@@ -26,7 +26,11 @@ from sympy import Eq
 
 from ..core.engine import Derivation, Section
 from ..core.errors import DerivationError, RenderError, UsageError
+from ..core.version import __version__
 from ..printing.latex import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
+from ..printing.text import to_text
+from .codegen import code_context
+from .notebook import SharedRepr, json_document, notebook
 from .slides import fact_frames, frame_title, frames, sentence_pages
 
 
@@ -67,22 +71,16 @@ def _code(module: str) -> Callable[[Derivation], dict[str, Any]]:
     """The context of a code format: the result as a function over ``module`` arrays (see ``codegen.py``)."""
 
     def build(derivation: Derivation) -> dict[str, Any]:
-        from .codegen import code_context
-
         return code_context(derivation, module)
 
     return build
 
 
 def _notebook(ctx: dict[str, Any]) -> str:
-    from .notebook import notebook
-
     return notebook(ctx)
 
 
 def _json(ctx: dict[str, Any]) -> str:
-    from .notebook import json_document
-
     return json_document(ctx)
 
 
@@ -288,8 +286,6 @@ class _Context:
         key = (expr, self.style) if self.style is not None else (expr, "text", self.text_style)
         if key not in self.printed:
             if self.style is None:
-                from ..printing.text import to_text
-
                 self.printed[key] = to_text(expr, style=self.text_style)
             elif not self.style.use_macros:
                 # The same formula with its macros spelled out: printed once for both kinds of document.
@@ -311,8 +307,6 @@ class _Context:
         if not self.with_srepr:
             return ""
         if self._repr is None:
-            from .notebook import SharedRepr
-
             self._repr = SharedRepr()
         return self._repr.doprint(expr)
 
@@ -441,7 +435,6 @@ class _Context:
                 "caption": self.prose(figure.caption, section.values)}
 
     def document(self) -> dict[str, Any]:
-        from .. import __version__
 
         d = self.derivation
         setting = d.setting

@@ -9,7 +9,8 @@ two more verified steps finish it in the user's symbols: :data:`PARAMETERISATION
 fresh scale by its definition, and :data:`EVALUATE` evaluates what that produced (``(e^{w/2})^2 =
 e^w``, ``log e^{-w/2} = -w/2``, ``2 * 3 = 6``).
 
-Which named case's plan a pair uses is decided by :data:`ROUTES` (families of q and p -> builder).
+Which named case's plan a pair uses is decided by :data:`derivation.pairs.routes.ROUTES` (families of q and p
+-> builder).
 Two ``DiagNormal`` specs use the ``diagonal`` case's plan over vectors, two ``MvNormal`` specs the
 ``full`` case's plan (see :mod:`derivation.pairs.vectors`); a ``DiagNormal`` against an ``MvNormal`` is
 refused with a :class:`UsageError` saying how to write the pair.
@@ -39,40 +40,23 @@ from sympy import (
     exp,
     expand_log,
     log,
-    sqrt,
 )
 
 from ..cases.catalogue import CASES, Options
 from ..check.checker import PROBES, Checker, symbolic_reason
 from ..check.numeric import number_at
 from ..core.engine import Check, Derivation, Rewrite, Rule, derive_chain
-from ..core.errors import DerivationError, ParseError, UsageError
+from ..core.errors import DerivationError, ParseError
 from ..core.forms import add, evaluated, is_negative_term, mul, sub
 from ..interpret.parse import DistSpec, ParsedClaim, parse_spec, read_claim
 from ..laws import NormalLaw
+from ..laws.normal import SCALE_OF
 from ..nodes.scalar import KL, Density, Expectation
+from ..nodes.vector import MatExpectation, SpaceIntegral
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.base import factors, rebuild, rewrite_or_refuse, terms
 from ..rules.logs import without_reciprocal_logs
 from ..settings.univariate import Notation, Setting, gaussian_pair
-
-#: The scale (standard deviation) of a Gaussian in each parameterisation of ``parse_spec``.
-SCALE_OF: Mapping[str, Callable[[Expr], Expr]] = MappingProxyType({
-    "scale": lambda t: t,
-    "var": sqrt,
-    "logvar": lambda t: exp(t / 2),
-    "log_scale": exp,
-    "precision": lambda t: 1 / sqrt(t),
-})
-
-#: What each parameterisation calls its parameter (for messages and diagnoses).
-KIND_NAMES: Mapping[str, str] = MappingProxyType({
-    "scale": "standard deviation",
-    "var": "variance",
-    "logvar": "log-variance",
-    "log_scale": "log-standard-deviation",
-    "precision": "precision",
-})
 
 _INTERNAL_NAMES = {"x": ("x", "y", "t", "u", "xi", "eta"), "z": ("z", "zeta", "epsilon", "nu", "omega")}
 
@@ -365,8 +349,6 @@ class Variant:
 
 def _closed(result: Expr) -> Expr:
     """``result``, which must be a closed form (no KL, expectation or integral left)."""
-    from ..nodes.vector import MatExpectation, SpaceIntegral
-
     if result.has(KL, Expectation, Integral, SpaceIntegral, MatExpectation):
         raise DerivationError("the plan did not reach a closed form for this pair of densities")
     return result
@@ -462,105 +444,5 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     )
 
 
-def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
-    """Two ``DiagNormal`` specs: the ``diagonal`` case's plan (the paper's route) in scale vectors, then the
-    parameterisation; at general d, written out at a concrete one (see :mod:`derivation.pairs.vectors`)."""
-    from ..cases.multivariate import DIAGONAL_PLAN
-    from ..rules.sums import SUM_OF_CONSTANT
-    from .vectors import diagonal_pair
-
-    setting = diagonal_pair(q, p)
-    fresh = bool(setting.fresh)
-    return Variant(
-        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE,
-                                                                  COLLECT_LIKE_TERMS),
-        title="KL divergence between two Gaussians with diagonal covariance",
-        description=(
-            "We derive the Kullback-Leibler divergence between the two Gaussian densities with diagonal covariance "
-            "below, in the parameters they were given in, by the same plan as for a diagonal Gaussian against the "
-            "standard normal: the densities factorise over the coordinates, so the divergence is a sum of "
-            "univariate divergences, each given by the univariate result"
-            + (", which the last steps then write in the given parameters." if fresh else ".")
-            + " Every line follows from the one before by the rule named beside it, and every line has been "
-            "checked."
-        ),
-        dim=q.dim,  # type: ignore[arg-type]
-        vectors=MappingProxyType({v.name: v for v in setting.vectors}),
-    )
-
-
-def _full(q: DistSpec, p: DistSpec) -> Variant:
-    """Two ``MvNormal`` specs: the ``full`` case's plan (the trace trick), in the user's names."""
-    from ..cases.multivariate import FULL_PLAN
-    from .vectors import SPECIALISED_FULL_PLAN, full_pair
-
-    case = CASES["full"]
-    setting = full_pair(q, p)
-    if setting.general:
-        return Variant("full", setting, FULL_PLAN, (q, p), _full, finish=(), title=case.title,
-                       description=case.description, dim=q.dim)  # type: ignore[arg-type]
-    return Variant(
-        "full", setting, SPECIALISED_FULL_PLAN, (q, p), _full, finish=(), title=case.title,
-        description="We derive the Kullback-Leibler divergence between the two Gaussians below by specialising the "
-                    "result for two Gaussians with arbitrary means and covariance matrices, derived in the lemma by "
-                    "the trace trick; the identity and the zero vector then drop out. Every line follows from the "
-                    "one before by the rule named beside it, and every line has been checked.",
-        dim=q.dim)  # type: ignore[arg-type]
-
-
-def _mixed(q: DistSpec, p: DistSpec) -> Variant:
-    raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
-                     "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
-
-
-#: Families of (q, p) -> the builder of their variant (each uses the plan of a named case).
-ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = MappingProxyType({
-    ("Normal", "Normal"): _univariate,
-    ("DiagNormal", "DiagNormal"): _diagonal,
-    ("DiagNormal", "MvNormal"): _mixed,
-    ("MvNormal", "DiagNormal"): _mixed,
-    ("MvNormal", "MvNormal"): _full,
-})
-
-
-def variant(q: str, p: str) -> Variant:
-    """The variant for spec strings ``q`` and ``p``: parsed, checked for matching dimensions, routed.
-
-    Raises :class:`ParseError` (a :class:`UsageError`) for a bad spec or mismatched dimensions and
-    :class:`UsageError` for a pair that is not supported.
-    """
-    q_spec, p_spec = _parse("q", q), _parse("p", p)
-    if _dim(q_spec) != _dim(p_spec):
-        named = [str(d) for d in (_dim(q_spec), _dim(p_spec)) if isinstance(d, Symbol)]
-        why = f" (the dimension {named[0]} is any size, so it cannot be matched with a number)" \
-            if len(named) == 1 else ""
-        raise ParseError(f"p: dimension mismatch: q has dimension {_dim(q_spec)} but p has dimension "
-                         f"{_dim(p_spec)}{why}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
-    from ..api import MAX_DIM
-
-    if isinstance(q_spec.dim, int) and q_spec.dim > MAX_DIM:
-        raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
-    route = ROUTES.get((q_spec.family, p_spec.family))
-    if route is None:
-        raise UsageError(f"{q_spec.family} against {p_spec.family} is not supported (give both as the same "
-                         "kind of Gaussian)")
-    replacements = _unify(q_spec, p_spec)
-    if replacements:
-        q_spec, p_spec = (_replace_symbols(s, replacements) for s in (q_spec, p_spec))
-    return route(q_spec, p_spec)
-
-
-def _replace_symbols(spec: DistSpec, replacements: Mapping[Symbol, Symbol]) -> DistSpec:
-    def swap(v):
-        return replacements.get(v, v) if isinstance(v, Symbol) else v
-
-    return DistSpec(spec.family, swap(spec.loc), spec.param_kind, swap(spec.param), swap(spec.dim), spec.text)
-
-
-def derive_variant(q: str, p: str) -> Derivation:
-    """KL(q || p) for two spec strings, derived step by step and checked (see :func:`variant`)."""
-    return variant(q, p).derive()
-
-
-__all__ = ["EVALUATE", "KIND_NAMES", "PARAMETERISATION", "ROUTES", "SCALE_OF", "CustomSetting",
-           "DefinitionsChecker", "ScaleSlot", "Variant", "derive_variant", "entrywise", "variant"]
+__all__ = ["EVALUATE", "PARAMETERISATION", "CustomSetting",
+           "DefinitionsChecker", "ScaleSlot", "Variant", "entrywise"]

@@ -27,16 +27,20 @@ from typing import Any
 from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, Sum, Symbol, lambdify
 from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
 
+from ..cases.multivariate import FULL_RESULT
+from ..check.vector_checker import MvChecker, write_out
+from ..check.vector_numeric import MvEvaluator, random_spd
 from ..core.engine import Derivation, Rule, derive_chain
 from ..core.errors import UsageError
 from ..core.forms import evaluated, square
 from ..interpret.parse import DistSpec
+from ..laws.normal import SCALE_OF
 from ..nodes.families import Instantiation
 from ..nodes.scalar import KL
 from ..nodes.vector import Diag, IndexRange, InSpace, MvDensity, PositiveDefinite, Vec
 from ..rules.matrix import FLIP_SIGN
-from ..rules.specialise import FULL_RESULT, SIMPLIFY_IDENTITIES, TRIVIAL_TERMS
-from ..settings.multivariate import TwoDensities
+from ..rules.specialise import SIMPLIFY_IDENTITIES, TRIVIAL_TERMS
+from ..settings.multivariate import TwoDensities, marginal
 from ..settings.univariate import Notation
 from .univariate import entrywise
 
@@ -148,8 +152,6 @@ class DiagonalPair(TwoDensities):
     @cached_property
     def fresh(self) -> dict[IndexedBase, Callable[[Basic], Expr]]:
         """Each fresh scale vector -> its entry at an index, in the user's vector."""
-        from .univariate import SCALE_OF
-
         return {s.symbol: (lambda i, s=s: SCALE_OF[s.kind](s.param[i])) for s in self.scale_slots
                 if s.kind != "scale"}
 
@@ -268,15 +270,11 @@ class DiagonalPair(TwoDensities):
         return points
 
     def checker(self):
-        from ..check.vector_checker import MvChecker
-
         where = "d = 2 and 3" if self.size is None else f"d = {self.size}"
         return MvChecker(self.sample(), f"{where}, expectations by Gauss-Hermite quadrature", self.in_user_terms)
 
     def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
         """The plan applied at general d, every step checked; written out at the concrete dimension, if any."""
-        from ..check.vector_checker import write_out
-
         general = self.general()
         checker = general.checker()
         derivation = derive_chain(name, title, general.start(), plan, general, description,
@@ -299,9 +297,6 @@ class DiagonalPair(TwoDensities):
         """KL(q || p) by quadrature at claim points (vectors as lists of numbers): over R^d for d <= 3, else as
         the sum over the coordinates of the one-dimensional divergences (the densities factorise); None above
         :data:`WITNESS_UP_TO` coordinates (the witness would cost more than the claim's whole time budget)."""
-        from ..check.vector_numeric import MvEvaluator
-        from ..settings.multivariate import marginal
-
         general = self.general()
         out: list[float | None] = []
         for point in points:
@@ -341,7 +336,6 @@ def diagonal_pair(q: DistSpec, p: DistSpec) -> DiagonalPair:
     means = (as_vector(q.loc, "loc"), as_vector(p.loc, "loc"))
     params = (as_vector(q.param, q.param_kind), as_vector(p.param, p.param_kind))
     shared = q.param_kind == p.param_kind and q.param == p.param
-    from .univariate import SCALE_OF
 
     scales: list[Any] = []
     slots: list[VectorScale] = []
@@ -432,7 +426,6 @@ class FullPair(TwoDensities):
         """Points with k = 2, 3, 2, 3, ... (or the concrete size): random means, random SPD covariances."""
         import numpy as np
 
-        from ..check.vector_numeric import random_spd
 
         rng = np.random.default_rng(seed)
         points = []
@@ -446,8 +439,6 @@ class FullPair(TwoDensities):
         return points
 
     def checker(self):
-        from ..check.vector_checker import MvChecker
-
         where = "k = 2 and 3" if self.size is None else f"k = {self.size}"
         return MvChecker(self.sample(), f"{where}, random symmetric positive-definite covariances, expectations "
                                         "by Gauss-Hermite quadrature")

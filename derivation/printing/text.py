@@ -8,7 +8,8 @@ fractions with a slash (``(x - μ)²/(2σ²)``: a numerator or denominator that 
 bracketed), ``KL(q ‖ p)``, ``E_q[...]``, ``N(μ, σ²)``, matrices as ``[[a, b], [c, d]]`` and code between
 backticks. The text reads back (``readback.read_text``) as the expression it was printed from.
 
-:func:`text_tokens` is the inverse of the notation: it turns the text back into the LaTeX reader's tokens.
+:func:`derivation.output.readback.text_tokens` is the inverse of the notation: it turns the text back into the
+LaTeX reader's tokens.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 from sympy import Basic
 
-from ..interpret.parse import GREEK, _Tok
+from ..interpret.parse import GREEK
+from .latex import MACRO_STYLE, to_latex
 
 GREEK_LETTERS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η",
@@ -345,100 +347,7 @@ def latex_to_text(tex: str) -> str:
 def to_text(expr: Basic, width: int | None = None, style: Any = None) -> str:
     """The Unicode text of a display form, translated from its LaTeX in ``style`` (the notation's, e.g.
     ``log=ln``; the default macro style if None). ``width`` is accepted for compatibility; lines are not broken."""
-    from .latex import MACRO_STYLE, to_latex
-
     return latex_to_text(to_latex(expr, MACRO_STYLE if style is None else style))
 
 
-# -- reading the notation back ----------------------------------------------------------------------------------
-
-_GREEK_COMMANDS = {v: k for k, v in GREEK_LETTERS.items()}
-_UNSUPER = {v: k for k, v in SUPERSCRIPTS.items()}
-_UNSUB = {v: k for k, v in SUBSCRIPTS.items()}
-_UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty", "~": r"\sim", "∈": r"\in",
-              "≻": r"\succ", "≥": r"\geq", "≤": r"\leq", "→": r"\to", "⋯": r"\cdots", "…": r"\ldots",
-              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
-_MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
-_WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
-_HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
-          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_")}
-
-
-def _as_latex(text: str) -> str:
-    """Text notation as the LaTeX the reader's tokenizer reads (code excepted)."""
-    text = re.sub(r"(?<![A-Za-z])d([⁰¹²³⁴⁵⁶⁷⁸⁹]*)/d(?=\S)", r"∂\1/∂", text)  # d/dt reads as ∂/∂t: the same derivative
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        matrix = next((m for m in _MATRIX if text.startswith(m, i)), None)
-        if matrix is not None:
-            out.append(_MATRIX[matrix])
-            i += len(matrix)
-        elif c == THIN and text[i + 1:i + 2] == "d":
-            out.append(r"\, d")
-            i += 2
-        elif c in _UNSUPER or c == TRANSPOSE:
-            j = i
-            while j < len(text) and (text[j] in _UNSUPER or text[j] == TRANSPOSE):
-                j += 1
-            run = text[i:j]
-            if run == TRANSPOSE:
-                out.append(r"^{\top}")
-            elif run in ("⁺", "⁻"):
-                out.append("^" + _UNSUPER[run])
-            else:
-                out.append("^{" + "".join(_UNSUPER[c] for c in run) + "}")
-            i = j
-        elif c in _UNSUB:
-            j = i
-            while j < len(text) and text[j] in _UNSUB:
-                j += 1
-            out.append("_{" + "".join(_UNSUB[c] for c in text[i:j]) + "}")
-            i = j
-        elif c in _GREEK_COMMANDS:
-            out.append("\\" + _GREEK_COMMANDS[c] + " ")
-            i += 1
-        elif c in _UNSYMBOLS:
-            out.append(_UNSYMBOLS[c] + " ")
-            i += 1
-        elif c.isascii() and c.isalpha():
-            j = i
-            while j < len(text) and text[j].isascii() and text[j].isalpha():
-                j += 1
-            word = text[i:j]
-            follower = text[j:j + 1]
-            if word in _WORDS:
-                out.append(_WORDS[word] + " ")
-            elif word in _HEADS and follower == _HEADS[word][1]:
-                out.append(_HEADS[word][0] + " ")
-            elif len(word) > 1:
-                out.append(rf"\mathrm{{{word}}}")
-            else:
-                out.append(word)
-            i = j
-        elif c == ",":
-            out.append(",")
-            i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
-def text_tokens(text: str) -> list[_Tok]:
-    """The tokens of the LaTeX reader (``readback.tokens``) for Unicode ``text``; code between backticks is
-    one code token."""
-    from ..output.readback import tokens
-
-    out: list[_Tok] = []
-    for k, part in enumerate(text.split("`")):
-        if k % 2:
-            out.append(_Tok("code", part, 0))
-        elif part.strip():
-            out.extend(t for t in tokens(_as_latex(part)) if t.kind != "end")
-    out.append(_Tok("end", "", len(text)))
-    return out
-
-
-__all__ = ["GREEK", "latex_to_text", "text_tokens", "to_text"]
+__all__ = ["GREEK", "latex_to_text", "to_text"]

@@ -17,10 +17,13 @@ from ..core.forms import add, evaluated, frac, mul, neg
 from ..nodes.families import coordinate_product, coordinate_sum
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import MvDensity, SpaceIntegral, Vec
+from ..settings.multivariate import marginal
 from ..settings.univariate import Setting
-from .algebra import _numeric_coefficient, vae_rank
+from .algebra import CANCEL_AND_COLLECT, DISTRIBUTE, _numeric_coefficient, vae_rank
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
-from .gaussian import replace_by_lemmas
+from .definition import INTEGRAL_AS_EXPECTATION
+from .expectation import LINEARITY
+from .gaussian import GAUSSIAN_LOG_DENSITY, SECOND_MOMENT, SHIFTED_SECOND_MOMENT, replace_by_lemmas
 
 _a, _b = IndexedBase("a", positive=True), IndexedBase("b", positive=True)
 _p, _r = Symbol("a", positive=True), Symbol("b", positive=True)
@@ -32,8 +35,6 @@ def _diagonal(density: Expr) -> bool:
 
 
 def _marginal(density: MvDensity, index: Expr):
-    from ..settings.multivariate import marginal
-
     return marginal(density, index)
 
 
@@ -175,29 +176,35 @@ def _kl_of_coordinates(expr: Expr, setting) -> Rewrite:
     return Rewrite(out, (used[0],))
 
 
-def univariate_lemma(divergence: KL, setting) -> Derivation:
-    """The univariate derivation of ``KL(q_j || p_j)``, reused for one coordinate (the paper's argument)."""
-    from ..cases.catalogue import STANDARD_PLAN, UNIVARIATE_PLAN
+def univariate_result(standard_plan: tuple[Rule, ...], general_plan: tuple[Rule, ...]) -> Rule:
+    """The rule ``KL(q_j || p_j) -> (closed form)`` for univariate coordinate densities, each derived as a lemma
+    by ``general_plan`` (by ``standard_plan`` against the standard normal): the paper's argument. The case that
+    uses the rule gives it the univariate plans (rules know no plans)."""
 
-    q, p = divergence.q, divergence.p
-    standard = p.mean == 0 and p.std == 1
-    coordinate = Setting(q, p, setting.z, setting.notation)
-    title = "The univariate result for one coordinate" if not standard else \
-        "The univariate result for one coordinate (a Gaussian against the standard normal)"
-    # Coordinates with numeric or equal parameters (a unit scale, a shared mean) need fewer steps.
-    return derive_chain("univariate-result", title, divergence, STANDARD_PLAN if standard else UNIVARIATE_PLAN,
-                        coordinate, skip_unfit=True)
+    def lemma(divergence: KL, setting) -> Derivation:
+        q, p = divergence.q, divergence.p
+        standard = p.mean == 0 and p.std == 1
+        coordinate = Setting(q, p, setting.z, setting.notation)
+        title = "The univariate result for one coordinate" if not standard else \
+            "The univariate result for one coordinate (a Gaussian against the standard normal)"
+        # Coordinates with numeric or equal parameters (a unit scale, a shared mean) need fewer steps.
+        return derive_chain("univariate-result", title, divergence, standard_plan if standard else general_plan,
+                            coordinate, skip_unfit=True)
 
+    def apply(expr: Expr, setting) -> Rewrite:
+        def lemma_for(e: Expr) -> Derivation | None:
+            if isinstance(e, KL) and isinstance(e.q, Density) and isinstance(e.p, Density):
+                return lemma(e, setting)
+            return None
 
-def _univariate_result(expr: Expr, setting) -> Rewrite:
-    """``KL(q_j || p_j) -> (closed form)`` for univariate coordinate densities, by the univariate lemma."""
+        return replace_by_lemmas(expr, lemma_for, "divergence between univariate densities")
 
-    def lemma_for(e: Expr) -> Derivation | None:
-        if isinstance(e, KL) and isinstance(e.q, Density) and isinstance(e.p, Density):
-            return univariate_lemma(e, setting)
-        return None
-
-    return replace_by_lemmas(expr, lemma_for, "divergence between univariate densities")
+    return Rule(
+        "univariate-result",
+        "Univariate result",
+        "Each term is the univariate result, derived for one coordinate in the lemma below.",
+        apply,
+    )
 
 
 # -- sums ----------------------------------------------------------------------------------------------------
@@ -421,13 +428,6 @@ KL_OF_COORDINATES = Rule(
     _kl_of_coordinates,
 )
 
-UNIVARIATE_RESULT = Rule(
-    "univariate-result",
-    "Univariate result",
-    "Each term is the univariate result, derived for one coordinate in the lemma below.",
-    _univariate_result,
-)
-
 CONSTANT_OUT_OF_SUM = Rule(
     "constant-out-of-sum",
     "Constant factor",
@@ -507,11 +507,6 @@ def in_summands(rule: Rule) -> Rule:
 
 
 def _entropy_plans():
-    from .algebra import CANCEL_AND_COLLECT, DISTRIBUTE
-    from .definition import INTEGRAL_AS_EXPECTATION
-    from .expectation import LINEARITY
-    from .gaussian import GAUSSIAN_LOG_DENSITY, SECOND_MOMENT, SHIFTED_SECOND_MOMENT
-
     head = (INTEGRAL_AS_EXPECTATION, FACTORISE, LOG_OF_PRODUCT, GAUSSIAN_LOG_DENSITY, LINEARITY, MARGINALISE)
     negative_entropy = (*head, SECOND_MOMENT, in_summands(CANCEL_AND_COLLECT), LOG_OF_PRODUCT,
                         in_summands(DISTRIBUTE), SPLIT_OFF_CONSTANTS)
@@ -559,9 +554,22 @@ CROSS_TERM = Rule(
 )
 
 __all__ = [
-    "CANCEL_OPPOSITES", "CONSTANT_OUT_OF_SUM", "CROSS_TERM", "FACTORISE", "KL_OF_COORDINATES", "LOG_OF_PRODUCT",
-    "MARGINALISE", "MERGE_SUMS", "NEGATIVE_ENTROPY", "PRODUCT_OF_RATIOS", "SPLIT_INTEGRAL", "SPLIT_OFF_CONSTANTS",
-    "SUM_OF_CONSTANT", "UNIVARIATE_RESULT", "VAE_ORDER_IN_SUM", "in_summands",
+    "CANCEL_OPPOSITES",
+    "CONSTANT_OUT_OF_SUM",
+    "CROSS_TERM",
+    "FACTORISE",
+    "KL_OF_COORDINATES",
+    "LOG_OF_PRODUCT",
+    "MARGINALISE",
+    "MERGE_SUMS",
+    "NEGATIVE_ENTROPY",
+    "PRODUCT_OF_RATIOS",
+    "SPLIT_INTEGRAL",
+    "SPLIT_OFF_CONSTANTS",
+    "SUM_OF_CONSTANT",
+    "VAE_ORDER_IN_SUM",
+    "in_summands",
+    "univariate_result",
 ]
 
 

@@ -15,8 +15,10 @@ from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol,
 from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
 
 from ..check.vector_checker import MvChecker, Point, WrittenOutChecker
+from ..check.vector_numeric import random_spd
 from ..core.forms import HALF, evaluated, mul, square
 from ..laws import NormalLaw
+from ..nodes.families import Instantiation
 from ..nodes.scalar import KL
 from ..nodes.vector import Diag, IndexRange, InSpace, Marginal, MvDensity, PositiveDefinite, Vec
 from .univariate import Notation, Setting
@@ -86,7 +88,6 @@ class FullSetting(TwoDensities):
         """Points with k = 2, 3, 2, 3, ...: random means in [-2, 2]^k, random SPD covariances."""
         import numpy as np
 
-        from ..check.vector_numeric import random_spd
 
         rng = np.random.default_rng(seed)
         points = []
@@ -236,7 +237,6 @@ class DiagonalSetting:
                            self.definitions if self.log_variance else None)
         if self.size is None:
             return direct
-        from ..nodes.families import Instantiation
 
         general = self.general().checker()
         return WrittenOutChecker(general, direct if self.size <= DIRECT_CHECK_UP_TO else None,

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
+from ..check.checker import Checker
 from ..core.errors import UsageError
 from ..interpret.parse import RESERVED_NAMES
 from ..laws import NormalLaw
@@ -148,8 +149,6 @@ class Setting:
 
     def checker(self):
         """The checker for derivations in this setting (random points drawn over ``parameters``)."""
-        from ..check.checker import Checker
-
         return Checker(self.parameters)
 
     @property
