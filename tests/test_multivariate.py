@@ -39,7 +39,7 @@ from derivation.laws import NormalLaw
 from derivation.nodes.families import Instantiation, _indexed, index_family
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
 from derivation.printing.latex import PLAIN_STYLE, to_latex
-from derivation.rules import matrix, specialise, sums
+from derivation.rules import kingma, matrix, specialise
 from derivation.settings.multivariate import DiagonalSetting, FullSetting
 from derivation.settings.univariate import Notation
 
@@ -273,12 +273,12 @@ def test_broken_concrete_route_is_rejected_directly():
     setting = DiagonalSetting(size=2)
 
     def forget_cross_term(expr, setting):
-        out = sums.CROSS_TERM.apply(expr, setting)
+        out = kingma.CROSS_TERM.apply(expr, setting)
         return Rewrite(out.expr.replace(lambda e: isinstance(e, Sum) and e.function.has(mu[j]),
                                         lambda e: Sum(sigma[j] ** 2, *e.limits)), out.identities, out.lemmas)
 
-    broken = replace(sums.CROSS_TERM, key="broken-cross", apply=forget_cross_term)
-    plan = tuple(broken if r is sums.CROSS_TERM else r for r in KINGMA_PLAN)
+    broken = replace(kingma.CROSS_TERM, key="broken-cross", apply=forget_cross_term)
+    plan = tuple(broken if r is kingma.CROSS_TERM else r for r in KINGMA_PLAN)
     with pytest.raises(StepRejected, match="broken-cross"):
         setting.checker().derive("diagonal", "Diagonal", setting.start(), plan, setting)
 

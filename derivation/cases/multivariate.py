@@ -20,33 +20,28 @@ from ..rules import (
     LINEARITY,
     LOG_OF_RATIO,
 )
+from ..rules.coordinates import (
+    FACTORISE,
+    KL_OF_COORDINATES,
+    LOG_OF_PRODUCT,
+    MARGINALISE,
+    PRODUCT_OF_RATIOS,
+    univariate_result,
+)
+from ..rules.kingma import CROSS_TERM, NEGATIVE_ENTROPY
 from ..rules.matrix import FACTOR_COMMON, FLIP_SIGN, SHIFTED_TRACE_TRICK, TEXTBOOK_ORDER, TRACE_OF_IDENTITY, TRACE_TRICK
 from ..rules.specialise import (
     DIAGONAL_DETERMINANT,
     DIAGONAL_TRACE,
     IN_CODE,
-    LOG_VARIANCE,
+    LOG_VARIANCE_OUTPUT,
     SIMPLIFY_IDENTITIES,
     SQUARED_NORM,
     VARIANCE_FROM_LOG_VARIANCE,
     diagonal_result,
     full_result,
 )
-from ..rules.sums import (
-    CANCEL_OPPOSITES,
-    CONSTANT_OUT_OF_SUM,
-    CROSS_TERM,
-    FACTORISE,
-    KL_OF_COORDINATES,
-    LOG_OF_PRODUCT,
-    MARGINALISE,
-    MERGE_SUMS,
-    NEGATIVE_ENTROPY,
-    PRODUCT_OF_RATIOS,
-    SPLIT_INTEGRAL,
-    VAE_ORDER_IN_SUM,
-    univariate_result,
-)
+from ..rules.sums import CANCEL_OPPOSITES, CONSTANT_OUT_OF_SUM, MERGE_SUMS, SPLIT_INTEGRAL, VAE_ORDER_IN_SUM
 from ..settings.multivariate import DiagonalSetting, FullSetting
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
@@ -92,7 +87,7 @@ DIAGONAL_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({
 DIAGONAL_RESULT = diagonal_result(DIAGONAL_PLAN)
 
 #: The diagonal result in the log-variance parameterisation (the line VAE code computes, see :data:`CODE_PLAN`).
-VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE, VARIANCE_FROM_LOG_VARIANCE)
+VAE_PLAN: tuple[Rule, ...] = (DIAGONAL_RESULT, LOG_VARIANCE_OUTPUT, VARIANCE_FROM_LOG_VARIANCE)
 
 #: The vae result as one line of PyTorch, parsed back and checked: shown as a listing after the result.
 CODE_PLAN: tuple[Rule, ...] = (IN_CODE,)

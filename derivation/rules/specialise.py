@@ -291,7 +291,7 @@ def diagonal_result(diagonal_plan: tuple[Rule, ...]) -> Rule:
         _diagonal_result(diagonal_plan),
     )
 
-LOG_VARIANCE = Rule(
+LOG_VARIANCE_OUTPUT = Rule(
     "log-variance-output",
     "Log-variance",
     "An encoder outputs the log-variance of each coordinate rather than its standard deviation.",
@@ -316,7 +316,7 @@ __all__ = [
     "DIAGONAL_DETERMINANT",
     "DIAGONAL_TRACE",
     "IN_CODE",
-    "LOG_VARIANCE",
+    "LOG_VARIANCE_OUTPUT",
     "SIMPLIFY_IDENTITIES",
     "SQUARED_NORM",
     "TRIVIAL_TERMS",
