@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
@@ -54,6 +55,14 @@ class NormalLaw(Law):
     def var(self) -> Expr:
         """The variance ``std**2`` (a display square)."""
         return square(self.std)
+
+    @property
+    def variance(self) -> Expr:
+        return self.var
+
+    def sample(self, values: Sequence[float], rng: random.Random) -> float:
+        mean, std = values
+        return rng.gauss(float(mean), float(std))
 
     def pdf(self, variable: Symbol) -> Expr:
         return exp(-((variable - self.mean) ** 2) / (2 * self.std**2)) / sqrt(2 * pi * self.std**2)
