@@ -381,3 +381,12 @@ def test_a_matrix_printer_that_drops_a_bracket_fails_the_round_trip(monkeypatch)
     _count, failures = _mismatches(full, "markdown", Renderer())
     _verdicts.clear()
     assert failures and any("reads back as" in f or "cannot read back" in f for f in failures)
+
+
+def test_a_number_inverted_in_a_denominator_keeps_its_sign():
+    """Found by the property above: mu / (mu / (-3/4)) printed its denominator as a difference."""
+    inner = frac(_mu, Rational(-3, 4))
+    expr = neg(frac(_mu, inner))
+    assert to_latex(expr) == r"\frac{3 \mu}{4 \mu}"
+    check_printed(to_latex(expr), expr, MACRO_STYLE)
+    check_printed(to_text(expr), expr, None)

@@ -502,6 +502,8 @@ def _split_product(expr: Mul) -> tuple[int, Rational, list[Expr], list[Expr]]:
                 part = parts.pop(0)
                 if part.is_Mul:
                     parts[0:0] = list(part.args)
+                elif part.is_Pow and part.args[0].is_Rational and part.args[1].is_Integer:
+                    parts.insert(0, Rational(part.args[0]) ** int(part.args[1]))  # 1/(-3/4)**-1 is -3/4: a number
                 elif part.is_Rational:
                     sign = -sign if part.is_negative else sign
                     coefficient /= abs(part)
