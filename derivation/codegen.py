@@ -72,7 +72,7 @@ class ArrayCodePrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=False)
 
     # -- vectors and matrices (the multivariate cases) ------------------------------------------------
-    #: Code for the dimension symbols (``k -> mu1.shape[0]``), set from the setting by :func:`code_context`.
+    #: Code for the dimension symbols (``d -> mu_q.shape[0]``), set from the setting by :func:`code_context`.
     dimensions: dict[Basic, str]
     #: The index of the sum being printed: its indexed symbols print as whole vectors.
     summing: Basic | None = None

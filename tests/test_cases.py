@@ -12,8 +12,8 @@ from derivation import CASES, derive
 from derivation.nodes import KL
 from derivation.setting import Notation
 
-mu1, mu2 = Symbol("mu1", real=True), Symbol("mu2", real=True)
-s1, s2 = Symbol("sigma1", positive=True), Symbol("sigma2", positive=True)
+mu1, mu2 = Symbol("mu_q", real=True), Symbol("mu_p", real=True)
+s1, s2 = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
 mu, s = Symbol("mu", real=True), Symbol("sigma", positive=True)
 
 UNIVARIATE_CLOSED_FORM = log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2)

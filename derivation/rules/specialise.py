@@ -40,8 +40,8 @@ def full_covariance_lemma(setting) -> Derivation:
 
 
 def _full_result(expr: Expr, setting) -> Rewrite:
-    """``KL(q || p) -> 1/2 (tr(S2^-1 S1) + (m2 - m1)^T S2^-1 (m2 - m1) - k + log(|S2| / |S1|))`` with
-    ``m1 = mu, S1 = diag(sigma**2), m2 = 0, S2 = I, k = d``: the full-covariance result (lemma), specialised."""
+    """``KL(q || p) -> 1/2 (tr(S_p^-1 S_q) + (m_p - m_q)^T S_p^-1 (m_p - m_q) - d + log(|S_p| / |S_q|))`` with
+    ``m_q = mu, S_q = diag(sigma**2), m_p = 0, S_p = I``: the full-covariance result (lemma), specialised."""
     lemmas: list[Derivation] = []
     used: list[Eq] = []
 
