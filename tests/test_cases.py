@@ -92,9 +92,9 @@ def test_notation_reaches_every_line():
     d = derive("univariate", notation=Notation({"mu": "m", "sigma": "s", "x": "y"}))
     text = d.render("markdown")
     assert r"\mu" not in text and r"\sigma" not in text
-    assert "m_{1}" in text and "s_{2}" in text and "(y)" in text
-    m1_, s1_ = Symbol("m1", real=True), Symbol("s1", positive=True)
-    m2_, s2_ = Symbol("m2", real=True), Symbol("s2", positive=True)
+    assert "m_{q}" in text and "s_{p}" in text and "(y)" in text
+    m1_, s1_ = Symbol("m_q", real=True), Symbol("s_q", positive=True)
+    m2_, s2_ = Symbol("m_p", real=True), Symbol("s_p", positive=True)
     expected = log(s2_ / s1_) + (s1_**2 + (m1_ - m2_) ** 2) / (2 * s2_**2) - Rational(1, 2)
     assert simplify(d.result - expected) == 0
 
