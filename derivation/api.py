@@ -19,7 +19,7 @@ from .settings.univariate import Notation
 def dimension(value: int | str | None) -> int | None:
     """``value`` as a positive whole number (a Python int, or its decimal text as given on a command line).
 
-    Raises :class:`~derivation.errors.UsageError` for anything else, and above :data:`MAX_DIM`.
+    Raises :class:`~derivation.core.errors.UsageError` for anything else, and above :data:`MAX_DIM`.
     """
     if value is None:
         return None
@@ -51,8 +51,8 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
 
     ``dim`` is a positive integer (for the cases that take one, every term is then written out);
     ``route`` names one of the case's routes (the first is the default). Raises
-    :class:`~derivation.errors.UsageError` for an unknown case, a bad spec, dimension or route, or
-    options that do not apply, and :class:`~derivation.errors.StepRejected` if a rule produced a wrong line.
+    :class:`~derivation.core.errors.UsageError` for an unknown case, a bad spec, dimension or route, or
+    options that do not apply, and :class:`~derivation.core.errors.StepRejected` if a rule produced a wrong line.
     """
     if q is not None or p is not None:
         if case is not None:
@@ -94,6 +94,6 @@ def verify(q: str, p: str, claim: str) -> Verdict:
     ``q`` and ``p`` are spec strings, ``claim`` a formula in Python, NumPy, PyTorch or LaTeX syntax over
     their symbols. ``verdict.holds`` is True (proved), False (with ``counterexample`` and, when the claim is a
     recognised slip, ``diagnosis``) or None (undecided in the time budget). Invalid input raises
-    :class:`~derivation.errors.ParseError`. See :mod:`derivation.claims.decide`.
+    :class:`~derivation.core.errors.ParseError`. See :mod:`derivation.claims.decide`.
     """
     return decide(q, p, claim)

@@ -148,11 +148,11 @@ def test_torch_export_is_differentiable(require_module):
 
 #: The named cases as the pairs of specs they derive (the test reads the laws from these, independently).
 NAMED = {
-    "univariate": ("Normal(mu1, sigma1)", "Normal(mu2, sigma2)"),
+    "univariate": ("Normal(mu_q, sigma_q)", "Normal(mu_p, sigma_p)"),
     "standard": ("Normal(mu, sigma)", "Normal(0, 1)"),
     "diagonal": ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)"),
     "vae": ("DiagNormal(mu, logvar=logvar, dim=d)", "DiagNormal(0, 1, dim=d)"),
-    "full": ("MvNormal(mu1, cov=Sigma1, dim=k)", "MvNormal(mu2, cov=Sigma2, dim=k)"),
+    "full": ("MvNormal(mu_q, cov=Sigma_q, dim=d)", "MvNormal(mu_p, cov=Sigma_p, dim=d)"),
 }
 
 EXPORTS = [
@@ -294,7 +294,7 @@ def test_arguments_that_disagree_on_the_dimension_are_refused(fmt):
         function(np.zeros(3), np.zeros(4)) if fmt == "python" else function(*(__import__("torch").zeros(k)
                                                                                 for k in (3, 4)))
     full = _load(render(derive("full"), fmt))[FUNCTION_NAME]
-    with pytest.raises(ValueError, match=r"Sigma1 must be an? (array|tensor) of shape \(\.\.\., d, d\)"):
+    with pytest.raises(ValueError, match=r"Sigma_q must be an? (array|tensor) of shape \(\.\.\., d, d\)"):
         full(np.zeros(2), np.zeros(2), np.zeros(2), np.eye(2))
 
 
@@ -311,9 +311,9 @@ def test_floats_are_accepted_where_the_docstring_says_so():
     # integers are fine too
     function = _load(render(derive("diagonal", dim=2), "python"))[FUNCTION_NAME]
     assert function([0, 1], [1, 1]) == pytest.approx(0.5)
-    # a float mean of a full-covariance pair: the same value in every coordinate (k from the covariances)
+    # a float mean of a full-covariance pair: the same value in every coordinate (d from the covariances)
     full = _load(render(derive("full"), "python"))[FUNCTION_NAME]
-    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu1 - mu2|^2 / 2 with mu1 = (1, 1, 1)
+    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu_q - mu_p|^2 / 2 with mu_q = (1, 1, 1)
 
 
 # -- exports at large dimension: array code over the coordinates (issue 10, item 6) --------------------------

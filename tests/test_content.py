@@ -74,8 +74,8 @@ def test_asymmetry_shows_the_substitution():
     dynamics = rendered("dynamics", "markdown")
     chain = dynamics.split("**Asymmetry.**")[1].split(r"\end{aligned}")[0]
     lines = [line for line in chain.splitlines() if line.lstrip().startswith(("&", r"\operatorname"))]
-    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 1, \mu_{2} = 0, \sigma_{2} = 2}" in lines[0]
-    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 2, \mu_{2} = 0, \sigma_{2} = 1}" in chain
+    assert r"\right]_{\mu_{q} = 0, \sigma_{q} = 1, \mu_{p} = 0, \sigma_{p} = 2}" in lines[0]
+    assert r"\right]_{\mu_{q} = 0, \sigma_{q} = 2, \mu_{p} = 0, \sigma_{p} = 1}" in chain
     assert r"\left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right)" not in lines[0]
     assert r"&= \left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right) && \text{Substitute}" in chain
 
@@ -86,7 +86,7 @@ def test_mean_gap_chain_starts_with_what_it_computes():
     dynamics = rendered("dynamics", "markdown")
     chain = dynamics.split("**Mean gap and variance ratio.**")[1].split(r"\end{aligned}")[0]
     first = next(line for line in chain.splitlines() if "&=" in line)
-    assert first.startswith(r"\operatorname{KL}(q \,\|\, p) &= \log \frac{\sigma_{2}}{\sigma_{1}}")
+    assert first.startswith(r"\operatorname{KL}(q \,\|\, p) &= \log \frac{\sigma_{p}}{\sigma_{q}}")
     assert first.endswith(r"&& \text{Closed form} \\")
     d = derive("dynamics")
     regrouped = next(c for s in d.sections for c in s.derivations if c.title == "Mean gap and variance ratio")

@@ -34,8 +34,8 @@ from derivation.printing.latex import to_latex
 
 mu, s = Symbol("mu", real=True), Symbol("sigma", positive=True)
 ell, t, beta = Symbol("ell", real=True), Symbol("t", positive=True), Symbol("beta", positive=True)
-mu1, mu2 = Symbol("mu1", real=True), Symbol("mu2", real=True)
-s1, s2 = Symbol("sigma1", positive=True), Symbol("sigma2", positive=True)
+mu1, mu2 = Symbol("mu_q", real=True), Symbol("mu_p", real=True)
+s1, s2 = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
 delta, r = Symbol("delta", real=True), Symbol("r", positive=True)
 
 #: The textbook closed form, typed here only as an oracle.

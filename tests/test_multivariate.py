@@ -116,14 +116,14 @@ def test_full_result_matches_numpy(full, seed):
 
 def test_full_result_reads_as_the_textbook_form(full):
     tex = to_latex(full.result, PLAIN_STYLE)
-    assert tex == (r"\frac{1}{2} \left(\operatorname{tr}(\Sigma_{2}^{-1} \Sigma_{1}) + (\mu_{2} - "
-                   r"\mu_{1})^{\top} \Sigma_{2}^{-1} (\mu_{2} - \mu_{1}) - k + \log \frac{|"
-                   r"\Sigma_{2}|}{|\Sigma_{1}|}\right)")
+    assert tex == (r"\frac{1}{2} \left(\operatorname{tr}(\Sigma_{p}^{-1} \Sigma_{q}) + (\mu_{p} - "
+                   r"\mu_{q})^{\top} \Sigma_{p}^{-1} (\mu_{p} - \mu_{q}) - d + \log \frac{|"
+                   r"\Sigma_{p}|}{|\Sigma_{q}|}\right)")
 
 
-def test_matrix_steps_are_checked_numerically_at_k_2_and_3(full):
+def test_matrix_steps_are_checked_numerically_at_d_2_and_3(full):
     numeric = [c for c in full.checks if c.method == "numeric"]
-    assert numeric and all("k = 2 and 3" in c.detail for c in numeric)
+    assert numeric and all("d = 2 and 3" in c.detail for c in numeric)
     assert any(c.method == "symbolic" for c in full.checks)  # scalar algebra over traces is proved
 
 
@@ -341,7 +341,7 @@ def test_dimension_given_as_text_is_accepted():
 def test_notation_reaches_the_multivariate_lines():
     text = derive("full", notation=Notation({"mu": "m", "Sigma": "S", "k": "n"})).render("markdown")
     assert r"\mu" not in text and r"\Sigma" not in text
-    assert "m_{1}" in text and "S_{2}" in text and r"\mathbb{R}^{n}" in text
+    assert "m_{q}" in text and "S_{p}" in text and r"\mathbb{R}^{n}" in text
     text = derive("diagonal", notation=Notation({"sigma": "s", "j": "i"})).render("latex")
     assert r"\sigma" not in text and r"s_{i}^{2}" in text and r"\sum_{i=1}^{d}" in text
 

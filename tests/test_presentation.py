@@ -51,16 +51,16 @@ def test_a_justification_stays_with_its_line_and_a_lemma_heading_with_its_proof(
 
 
 def test_an_outer_bracket_holding_brackets_is_a_size_larger():
-    """full (8)–(9): ½\\bigl(tr(Σ₂⁻¹Σ₁) + (μ₁−μ₂)ᵀ…\\bigr);
-    Lemma 3: tr\\Bigl(Σ₂⁻¹\\bigl(Σ₁ + (μ₁−μ₂)(μ₁−μ₂)ᵀ\\bigr)\\Bigr);
+    """full (8)–(9): ½\\bigl(tr(Σ_p⁻¹Σ_q) + (μ_q−μ_p)ᵀ…\\bigr);
+    Lemma 3: tr\\Bigl(Σ_p⁻¹\\bigl(Σ_q + (μ_q−μ_p)(μ_q−μ_p)ᵀ\\bigr)\\Bigr);
     a function applied to a symbol (q(x)) is no bracket: 𝔼_q[log q(x) − log p(x)] stays plain."""
     tex = render(derive("full"), "latex")
-    assert (r"\frac{1}{2} \bigl(\operatorname{tr}(\Sigma_{2}^{-1} \Sigma_{1}) + (\mu_{1} - \mu_{2})^{\top} "
-            r"\Sigma_{2}^{-1} (\mu_{1} - \mu_{2})\bigr)") in tex
-    assert (r"\operatorname{tr}\Bigl(\Sigma_{2}^{-1} \bigl(\Sigma_{1} + (\mu_{1} - \mu_{2}) "
-            r"(\mu_{1} - \mu_{2})^{\top}\bigr)\Bigr)") in tex
+    assert (r"\frac{1}{2} \bigl(\operatorname{tr}(\Sigma_{p}^{-1} \Sigma_{q}) + (\mu_{q} - \mu_{p})^{\top} "
+            r"\Sigma_{p}^{-1} (\mu_{q} - \mu_{p})\bigr)") in tex
+    assert (r"\operatorname{tr}\Bigl(\Sigma_{p}^{-1} \bigl(\Sigma_{q} + (\mu_{q} - \mu_{p}) "
+            r"(\mu_{q} - \mu_{p})^{\top}\bigr)\Bigr)") in tex
     assert r"\E_{q}[\log q(x) - \log p(x)]" in tex
-    assert r"\log(2 \pi \sigma_{1}^{2})" in render(derive("univariate"), "latex")
+    assert r"\log(2 \pi \sigma_{q}^{2})" in render(derive("univariate"), "latex")
 
 
 def _frame_titles(tex: str) -> list[str]:

@@ -33,8 +33,8 @@ def test_no_computer_algebra_artefacts(univariate, standard):
 
 def test_textbook_forms(univariate, standard):
     md = render(univariate, "markdown")
-    assert r"\log \frac{\sigma_{2}}{\sigma_{1}}" in md
-    assert r"\frac{\sigma_{1}^{2} + (\mu_{1} - \mu_{2})^{2}}{2 \sigma_{2}^{2}} - \frac{1}{2}" in md
+    assert r"\log \frac{\sigma_{p}}{\sigma_{q}}" in md
+    assert r"\frac{\sigma_{q}^{2} + (\mu_{q} - \mu_{p})^{2}}{2 \sigma_{p}^{2}} - \frac{1}{2}" in md
     assert r"- \frac{1}{2} (1 + \log \sigma^{2} - \mu^{2} - \sigma^{2})" in render(standard, "markdown")
 
 

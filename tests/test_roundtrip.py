@@ -36,6 +36,9 @@ CONFIGS: dict[str, dict] = {
     "diagonal-dim100": {"case": "diagonal", "dim": 100},
     "standard-notation": {"case": "standard", "notation": ("mu=m", "sigma=s", "log=ln", "expectation=E",
                                                            "letters=p,q", "x=y")},
+    # parameters subscripted by their density's letter, the letters renamed (mu_a, Sigma_p)
+    "univariate-letters": {"case": "univariate", "notation": ("letters=a,b", "mu=m")},
+    "full-letters": {"case": "full", "notation": ("letters=p,q", "k=n")},
     "pair-logvar": {"q": "Normal(a, logvar=w)", "p": "Normal(0, 1)"},
     "pair-var": {"q": "Normal(m1, var=v1)", "p": "Normal(2, var=3)"},
     "pair-diag": {"q": "DiagNormal(mu, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
@@ -258,13 +261,13 @@ def test_a_dropped_bracket_reads_as_another_expression():
 
 
 def test_the_issue_9_dropped_brackets_are_caught(renderer):
-    """``(μ₁ − μ₂)ᵀ Σ₂⁻¹ μ₁ − μ₂`` is not the quadratic form it was printed from."""
+    """``(μ_q − μ_p)ᵀ Σ_p⁻¹ μ_q − μ_p`` is not the quadratic form it was printed from."""
     full = _derivation("full")
     with recording() as printed:
         renderer.render(full, "markdown")
-    bracketed = re.compile(r"\\Sigma_\{2\}\^\{-1\} (?:\\left\(|\()\\mu_\{1\} - \\mu_\{2\}(?:\\right\)|\))$")
+    bracketed = re.compile(r"\\Sigma_\{p\}\^\{-1\} (?:\\left\(|\()\\mu_\{q\} - \\mu_\{p\}(?:\\right\)|\))$")
     form = next(e for e in printed if isinstance(e.text, str) and bracketed.search(e.text))
-    dropped = bracketed.sub(lambda _: r"\\Sigma_{2}^{-1} \\mu_{1} - \\mu_{2}", form.text)
+    dropped = bracketed.sub(lambda _: r"\\Sigma_{p}^{-1} \\mu_{q} - \\mu_{p}", form.text)
     assert dropped != form.text
     check_printed(form.text, form.expr, form.style)
     with pytest.raises(Mismatch):

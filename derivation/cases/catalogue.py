@@ -87,7 +87,8 @@ DYNAMICS_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, S
 
 def _two_gaussians(options: Options) -> Setting:
     n = options.notation
-    return gaussian_pair(n, n.real("mu", 1), n.positive("sigma", 1), n.real("mu", 2), n.positive("sigma", 2))
+    return gaussian_pair(n, n.real("mu", of="q"), n.positive("sigma", of="q"), n.real("mu", of="p"),
+                         n.positive("sigma", of="p"))
 
 
 def _against_standard_prior(options: Options) -> Setting:
@@ -182,8 +183,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
         Case(
             "full",
             "KL divergence between two multivariate Gaussians",
-            "two Gaussians in k dimensions with full covariance, by the trace trick",
-            "We derive the Kullback-Leibler divergence between two Gaussians in k dimensions with arbitrary means "
+            "two Gaussians in d dimensions with full covariance, by the trace trick",
+            "We derive the Kullback-Leibler divergence between two Gaussians in d dimensions with arbitrary means "
             "and covariance matrices. After the log-densities, the only tool is the trace trick for the expected "
             "quadratic form, derived as a lemma each time it is used. Every line follows from the one before by "
             "the rule named beside it, and every line has been checked.",

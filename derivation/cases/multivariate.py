@@ -64,7 +64,7 @@ DIAGONAL_PLAN: tuple[Rule, ...] = (
     KL_OF_COORDINATES, UNIVARIATE_RESULT, CONSTANT_OUT_OF_SUM,
 )
 
-#: The full-covariance result, specialised to Sigma1 = diag(sigma**2), Sigma2 = I, mu2 = 0.
+#: The full-covariance result, specialised to Sigma_q = diag(sigma**2), Sigma_p = I, mu_p = 0.
 SPECIALISED_PLAN: tuple[Rule, ...] = (
     FULL_RESULT, SIMPLIFY_IDENTITIES, FLIP_SIGN, DIAGONAL_TRACE, SQUARED_NORM, DIAGONAL_DETERMINANT, LOG_OF_PRODUCT,
     MERGE_SUMS, VAE_ORDER_IN_SUM,

@@ -1,7 +1,7 @@
 """The interpretation sections: prose around the engine's derived material, and the figures.
 
 Every formula in the prose is a ``{name}`` placeholder filled from the results that
-:class:`~derivation.interpretation.Interpretation` derived and checked; the figures plot those same
+:class:`~derivation.cases.interpretation.Interpretation` derived and checked; the figures plot those same
 expressions. Builders (``Case.sections``): :func:`interpretation_sections` (one compact "Interpretation"
 section, for the ``standard`` document), :func:`coordinate_interpretation_sections` (the same per
 coordinate of a d-dimensional diagonal Gaussian, for the ``vae`` document) and :func:`dynamics_sections`

@@ -1,6 +1,6 @@
 """Checking lines over vectors and matrices, and derivations written out at a concrete dimension.
 
-:class:`MvChecker` is the :class:`~derivation.verify.Checker` for these settings. It first tries to
+:class:`MvChecker` is the :class:`~derivation.check.checker.Checker` for these settings. It first tries to
 show a step symbolically, with cheap normal forms only: lines free of matrices go to the univariate
 checker's own rules; traces, determinants and quadratic forms are otherwise treated as opaque
 real numbers (determinants positive), so scalar algebra over them is proved; two lines that differ
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from sympy import Basic, Dummy, Expr, ImmutableMatrix, Integral, Product, Sum, eye, zeros
+from sympy import Basic, Dummy, Eq, Expr, ImmutableMatrix, Integral, Product, Sum, eye, zeros
 from sympy.matrices.expressions import (
     Determinant,
     Identity,
@@ -241,9 +241,12 @@ def write_out(general: Derivation, instantiation: Instantiation, setting, checke
         expr = instantiation(step.expr)
         if expr == before:
             continue
-        lemmas = tuple(write_out(lm, instantiation, lm.setting, checker) for lm in step.lemmas)
-        new = Step(step.rule, step.title, step.justification, expr,
-                   tuple(instantiation(i) for i in step.identities), lemmas)
+        lemmas = tuple(lm if _for_every_dimension(lm) else write_out(lm, instantiation, lm.setting, checker)
+                       for lm in step.lemmas)
+        identities = tuple(instantiation(i) for i in step.identities)
+        if any(_for_every_dimension(lm) for lm in step.lemmas) and step.expr.has(instantiation.dim):
+            identities += (Eq(instantiation.dim, size, evaluate=False),)  # the general lemma's d, put in
+        new = Step(step.rule, step.title, step.justification, expr, identities, lemmas)
         if checker is not None:
             new, verdict = checker.check_step(len(steps), before, new, general.title)
         else:
@@ -254,6 +257,12 @@ def write_out(general: Derivation, instantiation: Instantiation, setting, checke
         before = expr
     return Derivation(general.name, general.title, setting, instantiation(general.start), tuple(steps),
                       tuple(checks), general.description, general.sections)
+
+
+def _for_every_dimension(lemma: Derivation) -> bool:
+    """Whether ``lemma`` is a result for every dimension d (the full-covariance result): cited at d = N it stays
+    general, and the citing step says ``d = N``."""
+    return getattr(lemma.setting, "for_every_dimension", False)
 
 
 def _free_of_dimension(derivation: Derivation, instantiation: Instantiation) -> bool:

@@ -7,7 +7,7 @@ witness checks that closed form against the definition itself, by quadrature, at
 
 The claim means what its code computes over the real numbers. SymPy's arithmetic is complex-valued
 (``sqrt(mu)**2`` is ``mu``, ``0*log(mu)`` is 0), so the parser records where the code is defined (a
-:class:`~derivation.parse.Requirement` per logarithm, root, non-integer power and division, before SymPy
+:class:`~derivation.interpret.parse.Requirement` per logarithm, root, non-integer power and division, before SymPy
 simplifies them away); the claim's value is *undefined* wherever one fails.
 
 The decision, cheapest first:
@@ -491,7 +491,7 @@ class Relative:
 
 
 def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
-    """A table for :func:`~derivation.mvvariants.entrywise`: each slot's scale (a symbol, or a vector entry by
+    """A table for :func:`~derivation.pairs.vectors.entrywise`: each slot's scale (a symbol, or a vector entry by
     entry) read from its parameter as the given kind of parameter."""
     return {slot.symbol: (lambda i, slot=slot, kind=kind: SCALE_OF[kind](slot.param if i is None else slot.param[i]))
             for slot, kind in choice}
@@ -975,7 +975,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
 
     ``q`` and ``p`` are spec strings (``Normal(a, logvar=w)``); ``claim`` is a formula in Python,
     NumPy, PyTorch or LaTeX syntax over the specs' symbol names. Returns a :class:`Verdict`.
-    Raises :class:`~derivation.errors.ParseError` (a ``UsageError``) for invalid input, naming the
+    Raises :class:`~derivation.core.errors.ParseError` (a ``UsageError``) for invalid input, naming the
     string (``q:``, ``p:``, ``claim:``) and the position of the problem.
 
     The claim means what its code computes over the real numbers: where a logarithm, square root,

@@ -4,7 +4,7 @@ Nothing in a user string is ever executed. Python-syntax input is parsed with
 ``ast.parse(text, mode="eval")`` and walked against a strict whitelist that builds SymPy objects
 directly; LaTeX input goes through a small tokenizer and recursive-descent parser of our own. Every
 refusal, and every unexpected failure underneath (syntax errors, null bytes, deep nesting, numbers
-that would take too long to build), surfaces as :class:`~derivation.errors.ParseError` with a
+that would take too long to build), surfaces as :class:`~derivation.core.errors.ParseError` with a
 one-line message and, where known, the 0-based character position of the problem.
 
 Specs (:func:`parse_spec`) are Python calls such as ``Normal(mu, sigma)``, ``Normal(m, logvar=lv)``,

@@ -267,7 +267,7 @@ def _det(matrix: MatrixExpr) -> Expr:
 class Marginal(Density):
     """The j-th coordinate density ``q_j(x_j) = N(x_j; m_j, s_j**2)`` of a diagonal Gaussian ``q``.
 
-    A univariate :class:`~derivation.nodes.Density` (every univariate rule applies to it) whose name
+    A univariate :class:`~derivation.nodes.scalar.Density` (every univariate rule applies to it) whose name
     carries the coordinate index as an argument, so that substituting ``j = 3`` gives ``q_3(x_3)``.
     """
 

@@ -73,7 +73,7 @@ class ArrayCodePrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=False)
 
     # -- vectors and matrices (the multivariate cases) ------------------------------------------------
-    #: Code for the dimension symbols (``k -> mu1.shape[0]``), set from the setting by :func:`code_context`.
+    #: Code for the dimension symbols (``d -> mu_q.shape[0]``), set from the setting by :func:`code_context`.
     dimensions: dict[Basic, str]
     #: The index of the sum being printed: its indexed symbols print as whole vectors.
     summing: Basic | None = None
@@ -190,7 +190,7 @@ class _Fold:
     """Folds each run ``t_1 + t_2 + ... + t_N`` of one term per coordinate (the k-th term is the first with
     coordinate index 1 replaced by k) of a line written out at d = N back into ``Sum_{j=1}^{N} t_j``.
 
-    The inverse of :class:`~derivation.families.Instantiation` on such runs; at N = 1 the smallest piece
+    The inverse of :class:`~derivation.nodes.families.Instantiation` on such runs; at N = 1 the smallest piece
     that carries the coordinate index becomes a sum of one term. Pieces are rebuilt without evaluation,
     so that writing the folded line out again gives the line itself, node for node.
     """

@@ -1,6 +1,6 @@
 """Figures: what to plot is data computed by the engine; drawing it is matplotlib's job, done here.
 
-A :class:`~derivation.core.Figure` carries a plot specification (:class:`MapPlot`, :class:`CurvesPlot`,
+A :class:`~derivation.core.engine.Figure` carries a plot specification (:class:`MapPlot`, :class:`CurvesPlot`,
 :class:`FieldPlot`) whose expressions are the engine's own results. :func:`figure_data` evaluates them
 on a grid with ``lambdify`` (never a separately typed formula); :func:`draw` lays the data out;
 :func:`write_figures` writes every figure of a derivation next to its document.
@@ -307,7 +307,7 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
     """Draw every figure of ``derivation`` and write ``<directory>/<stem>.<format>`` for each format.
 
     Documents refer to figures by stem: Markdown to ``.png``, LaTeX to ``.pdf``. Returns the paths
-    written (none for a derivation without figures). Raises :class:`~derivation.errors.UsageError`
+    written (none for a derivation without figures). Raises :class:`~derivation.core.errors.UsageError`
     if the directory cannot be written or matplotlib is missing.
     """
     work = jobs(derivation)

@@ -99,7 +99,7 @@ def notebook(ctx: dict[str, Any]) -> str:
                                        f"**Setting.** {setting}, with {assumptions}."))
     imports = "from derivation import derive, render\n"
     if ctx["options"].get("notation"):
-        imports += "from derivation.setting import parse_notation\n"
+        imports += "from derivation.settings.univariate import parse_notation\n"
     cells.append(_code(len(cells), f"{imports}\nd = {derive_call(ctx['options'])}  # every step is checked as it is "
                                    f"made\nassert d.verified\n[step.rule for step in d.steps]"))
     for i, step in enumerate(ctx["steps"]):

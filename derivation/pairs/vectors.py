@@ -6,8 +6,8 @@ coordinate. A pair of such specs becomes a :class:`DiagonalPair` setting: q and 
 diagonal covariance over x in R^d, in standard deviations (the user's vector when the spec gives a
 scale; otherwise a fresh vector such as ``sigma`` with ``sigma_j = exp(lv_j / 2)``). The ``diagonal``
 case's plan (the paper's route: factorise, one univariate divergence per coordinate, the univariate
-result as a lemma) derives the closed form at general d; the variants' :data:`~derivation.variants.
-PARAMETERISATION` and :data:`~derivation.variants.EVALUATE` steps then write it in the user's vectors.
+result as a lemma) derives the closed form at general d; the variants' :data:`~derivation.pairs.univariate.
+PARAMETERISATION` and :data:`~derivation.pairs.univariate.EVALUATE` steps then write it in the user's vectors.
 At a concrete dimension (``dim=8``) the derivation is made at general d and written out
 (:func:`derivation.check.vector_checker.write_out`), as the ``diagonal`` case does for ``--dim``.
 
@@ -59,7 +59,6 @@ INTERNAL_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "z": ("z", "zeta", "epsilon", "nu", "omega"),
     "j": ("j", "i", "l", "n", "r"),
     "d": ("d", "n", "D", "N", "K"),
-    "k": ("k", "n", "K", "N", "D"),
 })
 #: Names tried for a fresh scale vector of q, of p, and of both when they share one parameter.
 FRESH_SCALES: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -316,7 +315,7 @@ class DiagonalPair(TwoDensities):
 def diagonal_pair(q: DistSpec, p: DistSpec) -> DiagonalPair:
     """The setting of two ``DiagNormal`` specs (already checked to have the same dimension)."""
     taken = _names_of(q, p)
-    names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role != "k"}
+    names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items()}
     if isinstance(q.dim, Symbol):
         names["d"] = q.dim.name
     notation = Notation(MappingProxyType(names))
@@ -423,7 +422,7 @@ class FullPair(TwoDensities):
         return expr
 
     def sample(self, count: int = PROBES, seed: int = SEED) -> list[dict]:
-        """Points with k = 2, 3, 2, 3, ... (or the concrete size): random means, random SPD covariances."""
+        """Points with d = 2, 3, 2, 3, ... (or the concrete size): random means, random SPD covariances."""
         import numpy as np
 
 
@@ -439,7 +438,7 @@ class FullPair(TwoDensities):
         return points
 
     def checker(self):
-        where = "k = 2 and 3" if self.size is None else f"k = {self.size}"
+        where = f"{self.dim_symbol} = " + ("2 and 3" if self.size is None else f"{self.size}")
         return MvChecker(self.sample(), f"{where}, random symmetric positive-definite covariances, expectations "
                                         "by Gauss-Hermite quadrature")
 
@@ -469,11 +468,11 @@ def full_pair(q: DistSpec, p: DistSpec) -> FullPair:
         if not isinstance(spec.param, Symbol) and spec.param != 1:
             raise UsageError(f"{role}: an MvNormal covariance is a name or 1 for the identity (got {spec.param})")
     taken = _names_of(q, p)
-    names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role in ("x", "k")}
+    names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items() if role in ("x", "d")}
     if isinstance(q.dim, Symbol):  # the user's dimension (lemmas in the general setting use it too)
-        names["k"] = q.dim.name
+        names["d"] = q.dim.name
     size = q.dim if isinstance(q.dim, int) else None
-    dim_symbol = q.dim if isinstance(q.dim, Symbol) else Symbol(names["k"], integer=True, positive=True)
+    dim_symbol = q.dim if isinstance(q.dim, Symbol) else Symbol(names["d"], integer=True, positive=True)
     return FullPair(Notation(MappingProxyType(names)), dim_symbol, size, (q.loc, p.loc), (q.param, p.param))
 
 

@@ -31,6 +31,10 @@ GREEK_LETTERS = {
 }
 SUPERSCRIPTS = dict(zip("0123456789+-=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾", strict=True))
 SUBSCRIPTS = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", strict=True))
+#: The subscripts printed as glyphs: numbers and the index letters (``σ₁``, ``μⱼ``). Any other letter, such as a
+#: density's letter on its parameters, keeps the underscore (``μ_q``, ``μ_p``: Unicode has no subscript q, and
+#: the two densities' parameters should look alike); every glyph above is still read back.
+PRINTED_SUBSCRIPTS = {c: g for c, g in SUBSCRIPTS.items() if not c.isalpha() or c in "ijklmn"}
 TRANSPOSE = "ᵀ"
 SCRIPT_GLYPHS = frozenset(SUPERSCRIPTS.values()) | frozenset(SUBSCRIPTS.values()) | {TRANSPOSE}
 #: Marks the differential of an integral (``∫ f(x) dx``): a thin space before the d.
@@ -208,7 +212,7 @@ class _Renderer:
                 continue
             if node[0] == "char" and node[1] in "^_":
                 self.i += 1
-                table, mark = (SUPERSCRIPTS, "^") if node[1] == "^" else (SUBSCRIPTS, "_")
+                table, mark = (SUPERSCRIPTS, "^") if node[1] == "^" else (PRINTED_SUBSCRIPTS, "_")
                 if out.endswith("E") and mark == "_":  # the density of an expectation: E_p, not Eₚ
                     table = {}
                 out += _script(self.argument(), table, mark)

@@ -31,8 +31,8 @@ def _diagonal_pair(e: Basic, setting) -> bool:
 
 
 def _full_result(full_plan: tuple[Rule, ...]):
-    """``KL(q || p) -> 1/2 (tr(S2^-1 S1) + (m2 - m1)^T S2^-1 (m2 - m1) - k + log(|S2| / |S1|))`` with
-    ``m1 = mu, S1 = diag(sigma**2), m2 = 0, S2 = I, k = d``: the full-covariance result (a lemma derived by
+    """``KL(q || p) -> 1/2 (tr(S_p^-1 S_q) + (m_p - m_q)^T S_p^-1 (m_p - m_q) - d + log(|S_p| / |S_q|))`` with
+    ``m_q = mu, S_q = diag(sigma**2), m_p = 0, S_p = I``: the full-covariance result (a lemma derived by
     ``full_plan`` in its own setting, same notation), specialised."""
 
     def apply(expr: Expr, setting) -> Rewrite:

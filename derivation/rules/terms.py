@@ -114,7 +114,7 @@ def _collect(expr: Expr, setting: Setting) -> Expr:
 
 
 def closed_form_at_rule(general: Derivation) -> Rule:
-    """A rule replacing each ``KL(a || b)`` by ``[R]_{mu1 = .., sigma1 = .., mu2 = .., sigma2 = ..}``: the closed
+    """A rule replacing each ``KL(a || b)`` by ``[R]_{mu_q = .., sigma_q = .., mu_p = .., sigma_p = ..}``: the closed
     form ``R`` derived for ``KL(q || p)``, with a's and b's parameters still to be put in (shown, not yet done)."""
     q, p = general.setting.q, general.setting.p
     variables = (q.mean, q.std, p.mean, p.std)

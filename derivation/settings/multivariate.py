@@ -1,7 +1,7 @@
-"""Settings over vectors: two full-covariance Gaussians in k dimensions, and a diagonal Gaussian against
+"""Settings over vectors: two full-covariance Gaussians in d dimensions, and a diagonal Gaussian against
 the standard normal in d dimensions (d symbolic, or a concrete N with every coordinate written out).
 
-Like :class:`~derivation.setting.Setting` they name their densities ``q`` and ``p``, state themselves
+Like :class:`~derivation.settings.univariate.Setting` they name their densities ``q`` and ``p``, state themselves
 for the document (``statements``, ``assumptions``), and give the checker that suits them
 (``checker``), with random points drawn to match their assumptions (``sample``).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import ClassVar
 
 from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol, exp, sqrt
 from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
@@ -55,22 +56,24 @@ class TwoDensities:
 
 @dataclass(frozen=True)
 class FullSetting(TwoDensities):
-    """q = N(mu1, Sigma1) and p = N(mu2, Sigma2) over x in R^k, k symbolic."""
+    """q = N(mu_q, Sigma_q) and p = N(mu_p, Sigma_p) over x in R^d, d symbolic."""
 
     notation: Notation = field(default_factory=Notation)
+    #: A result for every dimension d: a case written out at d = N cites it as it is (see ``mvverify.write_out``).
+    for_every_dimension: ClassVar[bool] = True
 
     @cached_property
     def dim(self) -> Symbol:
-        return _dimension(self.notation, "k")
+        return _dimension(self.notation, "d")
 
     @cached_property
     def x(self) -> MatrixSymbol:
         return MatrixSymbol(self.notation.name("x"), self.dim, 1)
 
     def _density(self, role: int) -> MvDensity:
-        n, k, index = self.notation, self.dim, role + 1
-        return MvDensity(n.name("q" if role == 0 else "p"), self.x, MatrixSymbol(n.name("mu", index), k, 1),
-                         MatrixSymbol(n.name("Sigma", index), k, k))
+        n, d, letter = self.notation, self.dim, ("q", "p")[role]
+        return MvDensity(n.name(letter), self.x, MatrixSymbol(n.name("mu", of=letter), d, 1),
+                         MatrixSymbol(n.name("Sigma", of=letter), d, d))
 
     def assumptions(self) -> tuple[Basic, ...]:
         return (InSpace(self.q.mean, self.dim), InSpace(self.p.mean, self.dim),
@@ -85,7 +88,7 @@ class FullSetting(TwoDensities):
         return {self.dim: f"{self.q.mean.name}.shape[0]"}
 
     def sample(self, count: int = PROBES, seed: int = SEED) -> list[Point]:
-        """Points with k = 2, 3, 2, 3, ...: random means in [-2, 2]^k, random SPD covariances."""
+        """Points with d = 2, 3, 2, 3, ...: random means in [-2, 2]^d, random SPD covariances."""
         import numpy as np
 
 
@@ -101,7 +104,7 @@ class FullSetting(TwoDensities):
         return points
 
     def checker(self) -> MvChecker:
-        return MvChecker(self.sample(), "k = 2 and 3, random symmetric positive-definite covariances, "
+        return MvChecker(self.sample(), f"{self.dim} = 2 and 3, random symmetric positive-definite covariances, "
                                         "expectations by Gauss-Hermite quadrature")
 
 

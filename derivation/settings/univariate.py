@@ -24,6 +24,11 @@ from ..printing.latex import PrintStyle
 ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t"})
 #: Roles whose default symbol is not the role's own name: one log-variance symbol, ``\ell``, in every document.
 _DEFAULT_NAMES = {"logvar": "ell"}
+#: Keys that name another role: ``k`` (the full case's dimension before it became d, as every document now
+#: writes it) is accepted as ``d``.
+_ALIASES = {"k": "d"}
+#: The densities' roles, whose letters subscript their parameters (``mu_q``, ``Sigma_p``).
+DENSITIES = ("q", "p")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _LOGS = {"log": r"\log", "ln": r"\ln"}
 _EXPECTATIONS = {"mathbb": r"\mathbb{E}", "E": r"\mathrm{E}"}
@@ -41,17 +46,30 @@ class Notation:
     log: str = "log"
     expectation: str = "mathbb"
 
-    def name(self, role: str, index: int | str | None = None) -> str:
-        base = self.names.get(role, _DEFAULT_NAMES.get(role, role))
+    def name(self, role: str, index: int | str | None = None, *, of: str | None = None) -> str:
+        """The symbol name of ``role``: with a coordinate ``index`` appended (``sigma`` 1 -> ``sigma1``), or, for
+        a parameter ``of`` a density (``"q"`` or ``"p"``), subscripted by that density's letter
+        (``mu`` of q -> ``mu_q``, printed \\mu_{q}; ``mu_p`` after ``letters=p,q``)."""
+        role = _ALIASES.get(role, role)
+        base = self.names.get(role) or self._alias_of(role) or _DEFAULT_NAMES.get(role, role)
+        if of is not None:
+            if of not in DENSITIES:
+                raise ValueError(f"a parameter belongs to density q or p, not {of!r}")
+            return f"{base}_{self.name(of)}"
         return base if index is None else f"{base}{index}"
 
-    def real(self, role: str, index: int | str | None = None) -> Symbol:
-        """A real symbol, e.g. a mean."""
-        return Symbol(self.name(role, index), real=True)
+    def _alias_of(self, role: str) -> str | None:
+        """A name given under a key that aliases ``role`` (``Notation({"k": "n"})`` names the dimension)."""
+        return next((self.names[key] for key, target in _ALIASES.items() if target == role and key in self.names),
+                    None)
 
-    def positive(self, role: str, index: int | str | None = None) -> Symbol:
+    def real(self, role: str, index: int | str | None = None, *, of: str | None = None) -> Symbol:
+        """A real symbol, e.g. a mean."""
+        return Symbol(self.name(role, index, of=of), real=True)
+
+    def positive(self, role: str, index: int | str | None = None, *, of: str | None = None) -> Symbol:
         """A positive symbol, e.g. a standard deviation."""
-        return Symbol(self.name(role, index), positive=True)
+        return Symbol(self.name(role, index, of=of), positive=True)
 
     def style(self, base: PrintStyle) -> PrintStyle:
         """``base`` with this notation's logarithm and expectation symbols."""
@@ -75,15 +93,17 @@ def parse_notation(items: Iterable[str]) -> Notation:
     """
     names: dict[str, str] = {}
     log, expectation = "log", "mathbb"
-    given: dict[str, str] = {}
+    given: dict[str, tuple[str, str]] = {}  # role -> (key as spelled, value)
     for item in items:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
             raise UsageError(f"notation {item!r} is not of the form key=value (e.g. mu=m)")
+        spelled, key = key, _ALIASES.get(key, key)
         if key in given:
-            raise UsageError(f"notation {key} is given twice ({key}={given[key]} and {key}={value}): give it once")
-        given[key] = value
+            first, earlier = given[key]
+            raise UsageError(f"notation {key} is given twice ({first}={earlier} and {spelled}={value}): give it once")
+        given[key] = (spelled, value)
         if key == "log":
             if value not in _LOGS:
                 raise UsageError(f"notation log={value!r}: choose log or ln")
@@ -107,7 +127,7 @@ def parse_notation(items: Iterable[str]) -> Notation:
         else:
             raise UsageError(f"unknown notation key {key!r} (choose from: log, expectation, letters, "
                              f"{', '.join(sorted(ROLES))})")
-    effective = [names.get(role, role) for role in ROLES]
+    effective = [names.get(role, role) for role in ROLES - _ALIASES.keys()]
     if len(set(effective)) != len(effective):
         raise UsageError("notation gives the same name to two roles")
     return Notation(MappingProxyType(names), log, expectation)
@@ -138,12 +158,12 @@ class Setting:
         return KL(self.q, self.p)
 
     def statements(self) -> tuple[Basic, ...]:
-        """What the document's "Setting" paragraph states, e.g. ``q = N(mu1, sigma1**2)``."""
+        """What the document's "Setting" paragraph states, e.g. ``q = N(mu_q, sigma_q**2)``."""
         return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False)
                      for d in (self.q, self.p))
 
     def assumptions(self) -> tuple[Basic, ...]:
-        """The assumptions on the parameters, as printable relations (``sigma1 > 0``, ``mu1 in R``)."""
+        """The assumptions on the parameters, as printable relations (``sigma_q > 0``, ``mu_q in R``)."""
         return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
                      for s in self.parameters)
 
