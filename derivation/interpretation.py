@@ -57,9 +57,9 @@ from .rules.calculus import (
     ELEMENTARY_DERIVATIVES,
     LOG_OF_EXP,
     MULTIPLY_OUT,
+    SECOND_DERIVATIVES,
     SUBSTITUTE,
     TERM_BY_TERM,
-    UNFOLD,
     UNFOLD_DEFINED,
     use_derived,
 )
@@ -291,12 +291,11 @@ class Interpretation:
         """
         matrix = ImmutableMatrix(self.hessian)
         named = Named("H", matrix, (self.mu, self.ell))
-        rewrite = UNFOLD(named, self.setting)
+        rewrite = SECOND_DERIVATIVES(named, self.setting)
         shown = rewrite.expr
         if not all(is_zero(evaluated(a) - evaluated(b)) for a, b in zip(named.definition, shown, strict=True)):
             raise StepRejected(f"{self.derivation.name}:hessian: the matrix shown is not the Hessian derived")
-        step = Step(UNFOLD.key, "Second derivatives", "Collect the second derivatives derived above into the Hessian.",
-                    shown)
+        step = Step(SECOND_DERIVATIVES.key, SECOND_DERIVATIVES.title, SECOND_DERIVATIVES.justification, shown)
         check = Check(1, True, "symbolic", "the entries are the second derivatives derived above, entry by entry")
         return Derivation(f"{self.derivation.name}:hessian", "Hessian in the mean and the log-variance", self.setting,
                           named, (step,), (check,))
@@ -450,7 +449,7 @@ class Interpretation:
         gap, ratio = Symbol("delta", real=True), Symbol("r", positive=True)
         checker = Checker((*setting.parameters, gap, ratio))
         closed = use_derived(general, "Closed form", "The closed form for two Gaussians, derived in the univariate "
-                             "document.", cite=False)
+                             "document.", cite=False, key="use-closed-form")
         regrouped = self.derive("general-regrouped", "Mean gap and variance ratio", general.start,
                                 (closed, *REGROUP_GENERAL), setting, checker)
         mean_term, variance_term = terms(regrouped.result)
