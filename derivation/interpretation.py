@@ -80,9 +80,11 @@ DIFFERENTIATE: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES, MULTIPL
 #: The same without the final tidying (keeps a factored form such as 1/2 (e^l - 1)).
 DIFFERENTIATE_KEEP_FACTOR: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES)
 #: Regroup the closed form for two Gaussians into a mean-gap term and a variance-ratio term.
-#: Log-variances for two arbitrary Gaussians: no encoder in sight, so only what the step does.
-LOG_VARIANCES_GENERAL = replace(LOG_VARIANCE, justification="Write the logarithms of the standard deviations with "
-                                "the logarithms of the variances.")
+#: Log-variances for two arbitrary Gaussians: no encoder in sight, so only what the step does (its own key: a key
+#: names one title and one justification).
+LOG_VARIANCES_GENERAL = replace(LOG_VARIANCE, key="log-variance-general",
+                                justification="Write the logarithms of the standard deviations with the logarithms "
+                                "of the variances.")
 REGROUP_GENERAL: tuple[Rule, ...] = (LOG_VARIANCES_GENERAL, SPLIT_FRACTION, SPLIT_MEAN_VARIANCE, COMBINE_LOGS)
 
 #: Dimensions for which the per-coordinate gradient of a d-dimensional sum is checked (every coordinate).
