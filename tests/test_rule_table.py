@@ -56,6 +56,7 @@ import derivation
 from derivation import derive
 from derivation.core import Derivation, Rule
 from derivation.forms import add, frac, mul, neg, sub
+from derivation.laws import NormalLaw
 from derivation.mvnodes import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.nodes import KL, Density, Expectation, Named
 from derivation.rules.calculus import use_derived
@@ -133,15 +134,15 @@ M_Sigma1 = MatrixSymbol("Sigma1", k, k)
 M_Sigma2 = MatrixSymbol("Sigma2", k, k)
 M_S = MatrixSymbol("S", k, k)
 v_m = MatrixSymbol("m", k, 1)
-q_x_mu_sigma = Density("q", x, mu, sigma)
-q_x_0_1 = Density("q", x, 0, 1)
-p_x_0_2 = Density("p", x, 0, 2)
-p_xj_0_1 = Marginal("p", Indexed(b_x, j), 0, 1, j)
-q_xj_mj_sigmaj = Marginal("q", Indexed(b_x, j), Indexed(b_m, j), Indexed(b_sigma, j), j)
-N_z_0_1 = Density("", z, 0, 1)
-q_xj_muj_sigmaj = Marginal("q", Indexed(b_x, j), Indexed(b_mu, j), Indexed(b_sigma, j), j)
-q_x_mu1_sigma1 = Density("q", x, mu1, sigma1)
-p_x_mu2_sigma2 = Density("p", x, mu2, sigma2)
+q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
+q_x_0_1 = Density("q", x, NormalLaw(0, 1))
+p_x_0_2 = Density("p", x, NormalLaw(0, 2))
+p_xj_0_1_j = Marginal("p", Indexed(b_x, j), NormalLaw(0, 1), j)
+q_xj_mj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_m, j), Indexed(b_sigma, j)), j)
+N_z_0_1 = Density("", z, NormalLaw(0, 1))
+q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
+q_x_mu1_sigma1 = Density("q", x, NormalLaw(mu1, sigma1))
+p_x_mu2_sigma2 = Density("p", x, NormalLaw(mu2, sigma2))
 q_x_mu1_Sigma1 = MvDensity("q", v_x, v_mu1, M_Sigma1)
 q_x_mu_diag = MvDensity("q", Vec(b_x, d), Vec(b_mu, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
 p_x_0_I = MvDensity("p", Vec(b_x, d), ZeroMatrix(d, 1), Identity(d))
@@ -395,7 +396,7 @@ ROWS = [
     Row(
         "gaussian-log-density",
         "diagonal",  # from diagonal-kingma > step4:cross-term:lemma0, step 4
-        Expectation(Sum(log(p_xj_0_1), Tuple(j, 1, d)), q_x_mu_diag),
+        Expectation(Sum(log(p_xj_0_1_j), Tuple(j, 1, d)), q_x_mu_diag),
         Expectation(
             Sum(sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(Indexed(b_x, j) ** 2, 2)), Tuple(j, 1, d)), q_x_mu_diag
         ),
@@ -935,13 +936,13 @@ ROWS = [
         "factorise",
         "diagonal",  # from diagonal-kingma > step4:cross-term:lemma0, step 2
         Expectation(log(p_x_0_I), q_x_mu_diag),
-        Expectation(log(Product(p_xj_0_1, Tuple(j, 1, d))), q_x_mu_diag),
+        Expectation(log(Product(p_xj_0_1_j, Tuple(j, 1, d))), q_x_mu_diag),
     ),
     Row(
         "kl-of-coordinates",
         "pair-diagonal",  # from pair-diagonal, step 8
-        Sum(Expectation(log(frac(q_xj_mj_sigmaj, p_xj_0_1)), q_xj_mj_sigmaj), Tuple(j, 1, d)),
-        Sum(KL(q_xj_mj_sigmaj, p_xj_0_1), Tuple(j, 1, d)),
+        Sum(Expectation(log(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j)), q_xj_mj_sigmaj_j), Tuple(j, 1, d)),
+        Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
     ),
     Row(
         "log-of-product",
@@ -965,7 +966,7 @@ ROWS = [
         Sum(
             add(
                 mul(Rational(-1, 2), log(mul(2, pi))),
-                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj)),
+                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j)),
             ),
             Tuple(j, 1, d),
         ),
@@ -1003,8 +1004,10 @@ ROWS = [
     Row(
         "product-of-ratios",
         "pair-diagonal",  # from pair-diagonal, step 4
-        Expectation(log(frac(Product(q_xj_mj_sigmaj, Tuple(j, 1, d)), Product(p_xj_0_1, Tuple(j, 1, d)))), q_x_m_diag),
-        Expectation(log(Product(frac(q_xj_mj_sigmaj, p_xj_0_1), Tuple(j, 1, d))), q_x_m_diag),
+        Expectation(
+            log(frac(Product(q_xj_mj_sigmaj_j, Tuple(j, 1, d)), Product(p_xj_0_1_j, Tuple(j, 1, d)))), q_x_m_diag
+        ),
+        Expectation(log(Product(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d))), q_x_m_diag),
     ),
     Row(
         "split-integral",
@@ -1040,7 +1043,7 @@ ROWS = [
     Row(
         "univariate-result",
         "pair-diagonal",  # from pair-diagonal, step 9
-        Sum(KL(q_xj_mj_sigmaj, p_xj_0_1), Tuple(j, 1, d)),
+        Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
         Sum(
             mul(
                 Rational(-1, 2),
