@@ -31,6 +31,7 @@ from sympy import (
     ImmutableMatrix,
     Indexed,
     IndexedBase,
+    Integral,
     Inverse,
     MatAdd,
     MatMul,
@@ -48,6 +49,7 @@ from sympy import (
     ZeroMatrix,
     exp,
     log,
+    oo,
     pi,
     simplify,
 )
@@ -109,9 +111,9 @@ def setting(name: str):
 x = Symbol("x", real=True)
 mu = Symbol("mu", real=True)
 sigma = Symbol("sigma", positive=True)
+j = Symbol("j", positive=True, integer=True)
 k = Symbol("k", positive=True, integer=True)
 d = Symbol("d", positive=True, integer=True)
-j = Symbol("j", positive=True, integer=True)
 ell = Symbol("ell", real=True)
 sigma2 = Symbol("sigma2", positive=True)
 sigma1 = Symbol("sigma1", positive=True)
@@ -119,33 +121,38 @@ mu1 = Symbol("mu1", real=True)
 mu2 = Symbol("mu2", real=True)
 m = Symbol("m", real=True)
 t = Symbol("t", positive=True)
-z = Symbol("z", real=True)
 lv = Symbol("lv", real=True)
-b_sigma = IndexedBase(sigma)
-b_mu = IndexedBase(mu)
-b_m = IndexedBase(m)
+z = Symbol("z", real=True)
+sigma_q = Symbol("sigma_q", positive=True)
+v = Symbol("v", real=True)
 b_x = IndexedBase(x)
-b_ell = IndexedBase(ell)
+b_mu = IndexedBase(mu)
+b_sigma = IndexedBase(sigma)
+b_m = IndexedBase(m)
 b_lv = IndexedBase(lv)
+b_ell = IndexedBase(ell)
 v_x = MatrixSymbol("x", k, 1)
 v_mu2 = MatrixSymbol("mu2", k, 1)
 v_mu1 = MatrixSymbol("mu1", k, 1)
 M_Sigma1 = MatrixSymbol("Sigma1", k, k)
 M_Sigma2 = MatrixSymbol("Sigma2", k, k)
-M_S = MatrixSymbol("S", k, k)
 v_m = MatrixSymbol("m", k, 1)
+M_S = MatrixSymbol("S", k, k)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
+q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_0_1 = Density("q", x, NormalLaw(0, 1))
 p_x_0_2 = Density("p", x, NormalLaw(0, 2))
 p_xj_0_1_j = Marginal("p", Indexed(b_x, j), NormalLaw(0, 1), j)
+p_x_0_1 = Density("p", x, NormalLaw(0, 1))
 q_xj_mj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_m, j), Indexed(b_sigma, j)), j)
 N_z_0_1 = Density("", z, NormalLaw(0, 1))
-q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_mu1_sigma1 = Density("q", x, NormalLaw(mu1, sigma1))
 p_x_mu2_sigma2 = Density("p", x, NormalLaw(mu2, sigma2))
 q_x_mu1_Sigma1 = MvDensity("q", v_x, v_mu1, M_Sigma1)
 q_x_mu_diag = MvDensity("q", Vec(b_x, d), Vec(b_mu, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
 p_x_0_I = MvDensity("p", Vec(b_x, d), ZeroMatrix(d, 1), Identity(d))
+q_x_m_S = MvDensity("q", v_x, v_m, M_S)
+p_x_0_I_2 = MvDensity("p", v_x, ZeroMatrix(k, 1), Identity(k))
 p_x_mu2_Sigma2 = MvDensity("p", v_x, v_mu2, M_Sigma2)
 q_x_m_diag = MvDensity("q", Vec(b_x, d), Vec(b_m, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
 
@@ -161,9 +168,10 @@ class Row(NamedTuple):
 
 ROWS = [
     # -- derivation/interpretation.py ---------------------------------------------------------------------------
+    # from dynamics > section two-gaussians, step 2
     Row(
         "log-variance-general",
-        "univariate",  # from dynamics > section:two-gaussians:0, step 2
+        "univariate",
         add(
             log(frac(sigma2, sigma1)),
             mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
@@ -176,9 +184,10 @@ ROWS = [
         ),
     ),
     # -- derivation/rules/algebra.py ----------------------------------------------------------------------------
+    # from standard, step 8
     Row(
         "cancel-and-collect",
-        "standard",  # from standard, step 8
+        "standard",
         add(
             neg(log(sigma)),
             mul(-1, Pow(mul(2, sigma**2), -1, evaluate=False), sigma**2),
@@ -186,15 +195,12 @@ ROWS = [
         ),
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
     ),
-    Row(
-        "collect-like-terms",
-        "pair-numbers",  # from pair-numbers, step 11
-        add(neg(log(2)), Rational(5, 2), Rational(-1, 2)),
-        sub(2, log(2)),
-    ),
+    # from pair-numbers, step 11
+    Row("collect-like-terms", "pair-numbers", add(neg(log(2)), Rational(5, 2), Rational(-1, 2)), sub(2, log(2))),
+    # from dynamics, step 11
     Row(
         "distribute",
-        "standard",  # from dynamics, step 11
+        "standard",
         add(
             mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
         ),
@@ -205,18 +211,42 @@ ROWS = [
             Rational(-1, 2),
         ),
     ),
+    # from full, step 10
+    Row(
+        "distribute",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), k),
+            mul(
+                Rational(1, 2),
+                add(
+                    Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                    QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                ),
+            ),
+        ),
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), k),
+            mul(Rational(1, 2), Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1))),
+            mul(Rational(1, 2), QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)))),
+        ),
+    ),
+    # from standard, step 11
     Row(
         "vae-form",
-        "standard",  # from standard, step 11
+        "standard",
         add(
             mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
         ),
         mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2))),
     ),
     # -- derivation/rules/calculus.py ---------------------------------------------------------------------------
+    # from dynamics > section gradients, step 1
     Row(
         "chain-rule",
-        "standard",  # from dynamics > section:gradients:4, step 1
+        "standard",
         Derivative(
             Subs(
                 Named(
@@ -245,9 +275,10 @@ ROWS = [
             Derivative(exp(mul(Rational(1, 2), ell)), Tuple(ell, 1)),
         ),
     ),
+    # from dynamics > section gradients, step 1
     Row(
         "define-named",
-        "standard",  # from dynamics > section:gradients:0, step 1
+        "standard",
         Named(
             "K",
             add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
@@ -255,39 +286,35 @@ ROWS = [
         ),
         add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
     ),
+    # from dynamics > section minimum, step 1
     Row(
         "differentiate-term-by-term",
-        "standard",  # from dynamics > section:minimum:1, step 1
+        "standard",
         Derivative(sub(1, 1 / t), Tuple(t, 1)),
         neg(Derivative(1 / t, Tuple(t, 1))),
     ),
-    Row(
-        "elementary-derivatives",
-        "standard",  # from dynamics > section:gradients:7, step 1
-        Derivative(mul(Rational(1, 2), mul(2, mu)), Tuple(ell, 1)),
-        S(0),
-    ),
+    # from dynamics > section gradients, step 1
+    Row("elementary-derivatives", "standard", Derivative(mul(Rational(1, 2), mul(2, mu)), Tuple(ell, 1)), S(0)),
+    # from dynamics > section gradients, step 3
     Row(
         "log-of-exp",
-        "standard",  # from dynamics > section:gradients:3, step 3
+        "standard",
         add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(exp(ell), neg(log(exp(ell), evaluate=False)), -1))),
         add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(exp(ell), neg(ell), -1))),
     ),
-    Row(
-        "multiply-out",
-        "standard",  # from dynamics > section:gradients:8, step 3
-        add(1, mul(-1, neg(sigma**-2))),
-        add(1, sigma**-2),
-    ),
+    # from dynamics > section gradients, step 3
+    Row("multiply-out", "standard", add(1, mul(-1, neg(sigma**-2))), add(1, sigma**-2)),
+    # from dynamics > section gradients, step 1
     Row(
         "second-derivatives",
-        "standard",  # from dynamics > section:gradients:9, step 1
+        "standard",
         Named("H", ImmutableMatrix([[mul(Rational(1, 2), 2), 0], [0, mul(Rational(1, 2), exp(ell))]]), Tuple(mu, ell)),
         ImmutableMatrix([[mul(Rational(1, 2), 2), S(0)], [S(0), mul(Rational(1, 2), exp(ell))]]),
     ),
+    # from dynamics > section gradients, step 4
     Row(
         "substitute",
-        "standard",  # from dynamics > section:gradients:4, step 4
+        "standard",
         mul(
             Subs(sub(sigma, 1 / sigma), Tuple(sigma), Tuple(exp(mul(Rational(1, 2), ell)))),
             mul(Rational(1, 2), exp(mul(Rational(1, 2), ell))),
@@ -297,9 +324,10 @@ ROWS = [
             mul(Rational(1, 2), exp(mul(Rational(1, 2), ell))),
         ),
     ),
+    # from dynamics > section two-gaussians, step 1
     Row(
         "use-closed-form",
-        "univariate",  # from dynamics > section:two-gaussians:0, step 1
+        "univariate",
         KL(q_x_mu1_sigma1, p_x_mu2_sigma2),
         add(
             log(frac(sigma2, sigma1)),
@@ -307,9 +335,10 @@ ROWS = [
             Rational(-1, 2),
         ),
     ),
+    # made here: the derivations use it with lemmas of the dynamics document
     Row(
         "use-derived-result",
-        "univariate",  # made here: the derivations use it with lemmas of the dynamics document
+        "univariate",
         KL(q_x_mu1_sigma1, p_x_mu2_sigma2),
         add(
             log(frac(sigma2, sigma1)),
@@ -317,9 +346,10 @@ ROWS = [
             Rational(-1, 2),
         ),
     ),
+    # made here: the rule without a derivation of its own (title: Write out)
     Row(
         "write-out",
-        "standard",  # made here: the rule without a derivation of its own (title: Write out)
+        "standard",
         Named(
             "K",
             add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
@@ -327,9 +357,10 @@ ROWS = [
         ),
         add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
     ),
+    # from dynamics > section gradients, step 1
     Row(
         "write-out-as-defined",
-        "standard",  # from dynamics > section:gradients:1, step 1
+        "standard",
         Derivative(
             Named(
                 "K",
@@ -343,35 +374,100 @@ ROWS = [
         ),
     ),
     # -- derivation/rules/definition.py -------------------------------------------------------------------------
+    # from diagonal-kingma > lemma of negative-entropy, step 1
     Row(
         "integral-as-expectation",
-        "diagonal",  # from diagonal-kingma > step3:negative-entropy:lemma0, step 1
+        "diagonal",
         SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
         Expectation(log(q_x_mu_diag), q_x_mu_diag),
     ),
+    # from full, step 2
+    Row(
+        "integral-as-expectation",
+        "full",
+        SpaceIntegral(mul(q_x_mu1_Sigma1, log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2))), v_x),
+        Expectation(log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+    ),
+    # from standard, step 2
+    Row(
+        "integral-as-expectation",
+        "standard",
+        Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
+        Expectation(log(frac(q_x_mu_sigma, p_x_0_1)), q_x_mu_sigma),
+    ),
+    # from full, step 1
     Row(
         "kl-definition",
-        "full",  # from full, step 1
+        "full",
         KL(q_x_mu1_Sigma1, p_x_mu2_Sigma2),
         SpaceIntegral(mul(q_x_mu1_Sigma1, log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2))), v_x),
     ),
+    # from diagonal, step 1
+    Row(
+        "kl-definition",
+        "diagonal",
+        KL(q_x_mu_diag, p_x_0_I),
+        SpaceIntegral(mul(q_x_mu_diag, log(frac(q_x_mu_diag, p_x_0_I))), Vec(b_x, d)),
+    ),
+    # from standard, step 1
+    Row(
+        "kl-definition",
+        "standard",
+        KL(q_x_mu_sigma, p_x_0_1),
+        Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
+    ),
     # -- derivation/rules/expectation.py ------------------------------------------------------------------------
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 2
+    Row(
+        "linearity-of-expectation", "standard", Expectation(mul(sigma, z), N_z_0_1), mul(sigma, Expectation(z, N_z_0_1))
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 2
     Row(
         "linearity-of-expectation",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0 > step3:first-central-moment:lemma0, step 2
-        Expectation(mul(sigma, z), N_z_0_1),
-        mul(sigma, Expectation(z, N_z_0_1)),
+        "diagonal",
+        Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
+        mul(Indexed(b_sigma, j), Expectation(z, N_z_0_1)),
+    ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 3
+    Row(
+        "linearity-of-expectation",
+        "full",
+        MatExpectation(
+            add(
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+        MatAdd(
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
+            mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+        ),
     ),
     # -- derivation/rules/gaussian.py ---------------------------------------------------------------------------
+    # from standard > lemma of shifted-second-moment, step 1
     Row(
         "add-and-subtract-mean",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0, step 1
+        "standard",
         Expectation(x**2, q_x_mu_sigma),
         Expectation((add(sub(x, mu), mu)) ** 2, q_x_mu_sigma),
     ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 1
+    Row(
+        "add-and-subtract-mean",
+        "diagonal",
+        Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j),
+        Expectation((add(sub(Indexed(b_x, j), Indexed(b_mu, j)), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+    ),
+    # from standard, step 5
     Row(
         "combine-log-densities",
-        "standard",  # from standard, step 5
+        "standard",
         Expectation(
             sub(
                 sub(mul(Rational(-1, 2), log(mul(2, pi, sigma**2))), frac((sub(x, mu)) ** 2, mul(2, sigma**2))),
@@ -381,69 +477,219 @@ ROWS = [
         ),
         Expectation(add(neg(log(sigma)), neg(frac((sub(x, mu)) ** 2, mul(2, sigma**2))), frac(x**2, 2)), q_x_mu_sigma),
     ),
+    # from full, step 5
+    Row(
+        "combine-log-densities",
+        "full",
+        Expectation(
+            sub(
+                add(
+                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))),
+                    ),
+                ),
+                add(
+                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))),
+                    ),
+                ),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+        Expectation(
+            add(
+                mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+                mul(Rational(-1, 2), QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
+                mul(Rational(1, 2), QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 2
     Row(
         "expand-square",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0, step 2
+        "standard",
         Expectation((add(sub(x, mu), mu)) ** 2, q_x_mu_sigma),
         Expectation(add((sub(x, mu)) ** 2, mul(2, mu, sub(x, mu)), mu**2), q_x_mu_sigma),
     ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 2
+    Row(
+        "expand-square",
+        "diagonal",
+        Expectation((add(sub(Indexed(b_x, j), Indexed(b_mu, j)), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+        Expectation(
+            add(
+                (sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2,
+                mul(2, Indexed(b_mu, j), sub(Indexed(b_x, j), Indexed(b_mu, j))),
+                Indexed(b_mu, j) ** 2,
+            ),
+            q_xj_muj_sigmaj_j,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 4
     Row(
         "first-central-moment",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0, step 4
+        "standard",
         add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mul(2, mu, Expectation(sub(x, mu), q_x_mu_sigma)), mu**2),
         add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mu**2),
     ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 4
+    Row(
+        "first-central-moment",
+        "diagonal",
+        add(
+            Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+            mul(2, Indexed(b_mu, j), Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j)),
+            Indexed(b_mu, j) ** 2,
+        ),
+        add(Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j), Indexed(b_mu, j) ** 2),
+    ),
+    # from diagonal-kingma > lemma of cross-term, step 4
     Row(
         "gaussian-log-density",
-        "diagonal",  # from diagonal-kingma > step4:cross-term:lemma0, step 4
+        "diagonal",
         Expectation(Sum(log(p_xj_0_1_j), Tuple(j, 1, d)), q_x_mu_diag),
         Expectation(
             Sum(sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(Indexed(b_x, j) ** 2, 2)), Tuple(j, 1, d)), q_x_mu_diag
         ),
     ),
+    # from full, step 4
+    Row(
+        "gaussian-log-density",
+        "full",
+        Expectation(sub(log(q_x_mu1_Sigma1), log(p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+        Expectation(
+            sub(
+                add(
+                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))),
+                    ),
+                ),
+                add(
+                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))),
+                    ),
+                ),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from standard, step 4
+    Row(
+        "gaussian-log-density",
+        "standard",
+        Expectation(sub(log(q_x_mu_sigma), log(p_x_0_1)), q_x_mu_sigma),
+        Expectation(
+            sub(
+                sub(mul(Rational(-1, 2), log(mul(2, pi, sigma**2))), frac((sub(x, mu)) ** 2, mul(2, sigma**2))),
+                sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(x**2, 2)),
+            ),
+            q_x_mu_sigma,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 5
     Row(
         "gaussian-second-moment",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0, step 5
+        "standard",
         add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mu**2),
         add(sigma**2, mu**2),
     ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 5
+    Row(
+        "gaussian-second-moment",
+        "diagonal",
+        add(Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j), Indexed(b_mu, j) ** 2),
+        add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2),
+    ),
+    # from standard, step 9
     Row(
         "shifted-second-moment",
-        "standard",  # from standard, step 9
+        "standard",
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)),
     ),
+    # from diagonal-kingma > lemma of cross-term, step 7
     Row(
-        "standard-normal-moments",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0 > step3:first-central-moment:lemma0, step 3
-        mul(sigma, Expectation(z, N_z_0_1)),
-        S(0),
+        "shifted-second-moment",
+        "diagonal",
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j)),
+            ),
+            Tuple(j, 1, d),
+        ),
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2)),
+            ),
+            Tuple(j, 1, d),
+        ),
     ),
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 3
+    Row("standard-normal-moments", "standard", mul(sigma, Expectation(z, N_z_0_1)), S(0)),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 3
+    Row("standard-normal-moments", "diagonal", mul(Indexed(b_sigma, j), Expectation(z, N_z_0_1)), S(0)),
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 1
+    Row("standardise", "standard", Expectation(sub(x, mu), q_x_mu_sigma), Expectation(mul(sigma, z), N_z_0_1)),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 1
     Row(
         "standardise",
-        "standard",  # from standard > step8:shifted-second-moment:lemma0 > step3:first-central-moment:lemma0, step 1
-        Expectation(sub(x, mu), q_x_mu_sigma),
-        Expectation(mul(sigma, z), N_z_0_1),
+        "diagonal",
+        Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j),
+        Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
     ),
     # -- derivation/rules/logs.py -------------------------------------------------------------------------------
+    # from full, step 3
     Row(
         "log-of-ratio",
-        "full",  # from full, step 3
+        "full",
         Expectation(log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
         Expectation(sub(log(q_x_mu1_Sigma1), log(p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
     ),
+    # from diagonal-kingma, step 2
+    Row(
+        "log-of-ratio",
+        "diagonal",
+        SpaceIntegral(mul(q_x_mu_diag, log(frac(q_x_mu_diag, p_x_0_I))), Vec(b_x, d)),
+        SpaceIntegral(mul(q_x_mu_diag, sub(log(q_x_mu_diag), log(p_x_0_I))), Vec(b_x, d)),
+    ),
+    # from standard, step 3
+    Row(
+        "log-of-ratio",
+        "standard",
+        Expectation(log(frac(q_x_mu_sigma, p_x_0_1)), q_x_mu_sigma),
+        Expectation(sub(log(q_x_mu_sigma), log(p_x_0_1)), q_x_mu_sigma),
+    ),
+    # from standard, step 10
     Row(
         "log-variance",
-        "standard",  # from standard, step 10
+        "standard",
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)),
         add(
             mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
         ),
     ),
     # -- derivation/rules/matrix.py -----------------------------------------------------------------------------
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 1
     Row(
         "add-and-subtract-mean-vector",
-        "full",  # from full > step7:shifted-trace-trick:lemma0 > step3:shifted-covariance:lemma0, step 1
+        "full",
         MatExpectation(mul(MatAdd(v_x, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu2)))), q_x_mu1_Sigma1),
         MatExpectation(
             mul(
@@ -453,9 +699,10 @@ ROWS = [
             q_x_mu1_Sigma1,
         ),
     ),
+    # from full > lemma of trace-trick, step 4
     Row(
         "covariance",
-        "full",  # from full > step6:trace-trick:lemma0, step 4
+        "full",
         Trace(
             mul(
                 Inverse(M_Sigma1, -1),
@@ -464,9 +711,10 @@ ROWS = [
         ),
         Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1)),
     ),
+    # from full > lemma of trace-trick, step 2
     Row(
         "cyclic-trace",
-        "full",  # from full > step6:trace-trick:lemma0, step 2
+        "full",
         Expectation(
             Trace(mul(Transpose(MatAdd(v_x, neg(v_mu1))), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
             q_x_mu1_Sigma1,
@@ -476,9 +724,10 @@ ROWS = [
             q_x_mu1_Sigma1,
         ),
     ),
+    # from full > lemma of shifted-trace-trick, step 5
     Row(
         "distribute-trace",
-        "full",  # from full > step7:shifted-trace-trick:lemma0, step 5
+        "full",
         Trace(
             mul(
                 Inverse(M_Sigma2, -1),
@@ -490,9 +739,10 @@ ROWS = [
             Trace(mul(Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
         ),
     ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 2
     Row(
         "expand-outer-product",
-        "full",  # from full > step7:shifted-trace-trick:lemma0 > step3:shifted-covariance:lemma0, step 2
+        "full",
         MatExpectation(
             mul(
                 MatAdd(MatAdd(v_x, neg(v_mu1)), MatAdd(v_mu1, neg(v_mu2))),
@@ -510,9 +760,10 @@ ROWS = [
             q_x_mu1_Sigma1,
         ),
     ),
+    # from full > lemma of trace-trick, step 3
     Row(
         "expectation-through-trace",
-        "full",  # from full > step6:trace-trick:lemma0, step 3
+        "full",
         Expectation(
             Trace(mul(Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1))))),
             q_x_mu1_Sigma1,
@@ -524,9 +775,10 @@ ROWS = [
             )
         ),
     ),
+    # from full, step 11
     Row(
         "factor-common",
-        "full",  # from full, step 11
+        "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
             mul(Rational(-1, 2), k),
@@ -543,18 +795,20 @@ ROWS = [
             ),
         ),
     ),
+    # from full > lemma of trace-trick, step 1
     Row(
         "scalar-as-trace",
-        "full",  # from full > step6:trace-trick:lemma0, step 1
+        "full",
         Expectation(QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1),
         Expectation(
             Trace(mul(Transpose(MatAdd(v_x, neg(v_mu1))), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
             q_x_mu1_Sigma1,
         ),
     ),
+    # from full > lemma of shifted-trace-trick, step 4
     Row(
         "shifted-covariance",
-        "full",  # from full > step7:shifted-trace-trick:lemma0, step 4
+        "full",
         Trace(
             mul(
                 Inverse(M_Sigma2, -1),
@@ -568,9 +822,10 @@ ROWS = [
             )
         ),
     ),
+    # from full, step 8
     Row(
         "shifted-trace-trick",
-        "full",  # from full, step 8
+        "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
             mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
@@ -593,18 +848,43 @@ ROWS = [
             ),
         ),
     ),
+    # from pair-full, step 3
     Row(
         "symmetric-quadratic-form",
-        "pair-full",  # from pair-full, step 3
+        "pair-full",
         mul(
             Rational(1, 2),
             add(Trace(M_S), QuadForm(neg(v_m), Identity(k), neg(v_m)), neg(k), neg(log(Determinant(M_S)))),
         ),
         mul(Rational(1, 2), add(Trace(M_S), QuadForm(v_m, Identity(k), v_m), neg(k), neg(log(Determinant(M_S))))),
     ),
+    # from diagonal-full, step 3
+    Row(
+        "symmetric-quadratic-form",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(neg(Vec(b_mu, d)), Identity(d), neg(Vec(b_mu, d))),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(Vec(b_mu, d), Identity(d), Vec(b_mu, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # from full, step 12
     Row(
         "textbook-order",
-        "full",  # from full, step 12
+        "full",
         mul(
             Rational(1, 2),
             add(
@@ -624,9 +904,10 @@ ROWS = [
             ),
         ),
     ),
+    # from full, step 9
     Row(
         "trace-of-identity",
-        "full",  # from full, step 9
+        "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
             mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
@@ -650,9 +931,10 @@ ROWS = [
             ),
         ),
     ),
+    # from full > lemma of shifted-trace-trick, step 6
     Row(
         "trace-to-quadratic-form",
-        "full",  # from full > step7:shifted-trace-trick:lemma0, step 6
+        "full",
         add(
             Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
             Trace(mul(Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
@@ -662,9 +944,10 @@ ROWS = [
             QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
         ),
     ),
+    # from full, step 7
     Row(
         "trace-trick",
-        "full",  # from full, step 7
+        "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
             mul(
@@ -691,9 +974,10 @@ ROWS = [
             ),
         ),
     ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 4
     Row(
         "zero-mean-deviation",
-        "full",  # from full > step7:shifted-trace-trick:lemma0 > step3:shifted-covariance:lemma0, step 4
+        "full",
         MatAdd(
             MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
             mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
@@ -706,9 +990,10 @@ ROWS = [
         ),
     ),
     # -- derivation/rules/specialise.py -------------------------------------------------------------------------
+    # from diagonal-full, step 6
     Row(
         "determinant-of-diagonal",
-        "diagonal",  # from diagonal-full, step 6
+        "diagonal",
         mul(
             Rational(1, 2),
             add(
@@ -728,9 +1013,10 @@ ROWS = [
             ),
         ),
     ),
+    # from vae, step 1
     Row(
         "diagonal-result",
-        "vae",  # from vae, step 1
+        "vae",
         KL(q_x_mu_diag, p_x_0_I),
         mul(
             Rational(-1, 2),
@@ -740,9 +1026,10 @@ ROWS = [
             ),
         ),
     ),
+    # from diagonal-full, step 1
     Row(
         "full-covariance-result",
-        "diagonal",  # from diagonal-full, step 1
+        "diagonal",
         KL(q_x_mu_diag, p_x_0_I),
         mul(
             Rational(1, 2),
@@ -758,9 +1045,27 @@ ROWS = [
             ),
         ),
     ),
+    # from pair-full, step 1
+    Row(
+        "full-covariance-result",
+        "pair-full",
+        KL(q_x_m_S, p_x_0_I_2),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(k), -1), M_S)),
+                QuadForm(
+                    MatAdd(ZeroMatrix(k, 1), neg(v_m)), Inverse(Identity(k), -1), MatAdd(ZeroMatrix(k, 1), neg(v_m))
+                ),
+                neg(k),
+                log(mul(1 / (Determinant(M_S)), Determinant(Identity(k)))),
+            ),
+        ),
+    ),
+    # from pair-full, step 2
     Row(
         "identity-matrix",
-        "pair-full",  # from pair-full, step 2
+        "pair-full",
         mul(
             Rational(1, 2),
             add(
@@ -777,9 +1082,37 @@ ROWS = [
             add(Trace(M_S), QuadForm(neg(v_m), Identity(k), neg(v_m)), neg(k), neg(log(Determinant(M_S)))),
         ),
     ),
+    # from diagonal-full, step 2
+    Row(
+        "identity-matrix",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(d), -1), Diag(Indexed(b_sigma, j) ** 2, j, d))),
+                QuadForm(
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                    Inverse(Identity(d), -1),
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                ),
+                neg(d),
+                log(mul(1 / (Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d))), Determinant(Identity(d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(neg(Vec(b_mu, d)), Identity(d), neg(Vec(b_mu, d))),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # the vae result, as the code section shows it (a chain of its own, not stored)
     Row(
         "in-code",
-        "vae",  # the vae result, as the code section shows it (a chain of its own, not stored)
+        "vae",
         mul(
             Rational(-1, 2),
             Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(exp(Indexed(b_ell, j)))), Tuple(j, 1, d)),
@@ -793,9 +1126,10 @@ ROWS = [
             {"ell": "logvar"},
         ),
     ),
+    # from vae, step 2
     Row(
         "log-variance-output",
-        "vae",  # from vae, step 2
+        "vae",
         mul(
             Rational(-1, 2),
             Sum(
@@ -808,9 +1142,10 @@ ROWS = [
             Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d)),
         ),
     ),
+    # from diagonal-full, step 5
     Row(
         "squared-norm",
-        "diagonal",  # from diagonal-full, step 5
+        "diagonal",
         mul(
             Rational(1, 2),
             add(
@@ -830,9 +1165,10 @@ ROWS = [
             ),
         ),
     ),
+    # from diagonal-full, step 4
     Row(
         "trace-of-diagonal",
-        "diagonal",  # from diagonal-full, step 4
+        "diagonal",
         mul(
             Rational(1, 2),
             add(
@@ -852,9 +1188,10 @@ ROWS = [
             ),
         ),
     ),
+    # made here: the full pair of tests/golden/make.py has nothing trivial
     Row(
         "trivial-terms",
-        "full",  # made here: the full pair of tests/golden/make.py has nothing trivial
+        "full",
         add(
             mul(Rational(1, 2), Trace(Identity(k))),
             mul(Rational(-1, 2), k),
@@ -862,9 +1199,10 @@ ROWS = [
         ),
         mul(Rational(1, 2), log(Determinant(M_Sigma1))),
     ),
+    # from vae, step 3
     Row(
         "variance-from-log-variance",
-        "vae",  # from vae, step 3
+        "vae",
         mul(
             Rational(-1, 2),
             Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d)),
@@ -875,9 +1213,10 @@ ROWS = [
         ),
     ),
     # -- derivation/rules/sums.py -------------------------------------------------------------------------------
+    # from diagonal-kingma, step 6
     Row(
         "cancel-opposites",
-        "diagonal",  # from diagonal-kingma, step 6
+        "diagonal",
         sub(
             sub(
                 mul(Rational(-1, 2), d, log(mul(2, pi))),
@@ -893,9 +1232,10 @@ ROWS = [
             mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
         ),
     ),
+    # from pair-diagonal, step 10
     Row(
         "constant-out-of-sum",
-        "pair-diagonal",  # from pair-diagonal, step 10
+        "pair-diagonal",
         Sum(
             mul(
                 Rational(-1, 2),
@@ -911,9 +1251,10 @@ ROWS = [
             ),
         ),
     ),
+    # from diagonal-kingma, step 5
     Row(
         "cross-term",
-        "diagonal",  # from diagonal-kingma, step 5
+        "diagonal",
         sub(
             sub(
                 mul(Rational(-1, 2), d, log(mul(2, pi))),
@@ -932,30 +1273,34 @@ ROWS = [
             ),
         ),
     ),
+    # from diagonal-kingma > lemma of cross-term, step 2
     Row(
         "factorise",
-        "diagonal",  # from diagonal-kingma > step4:cross-term:lemma0, step 2
+        "diagonal",
         Expectation(log(p_x_0_I), q_x_mu_diag),
         Expectation(log(Product(p_xj_0_1_j, Tuple(j, 1, d))), q_x_mu_diag),
     ),
+    # from pair-diagonal, step 8
     Row(
         "kl-of-coordinates",
-        "pair-diagonal",  # from pair-diagonal, step 8
+        "pair-diagonal",
         Sum(Expectation(log(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j)), q_xj_mj_sigmaj_j), Tuple(j, 1, d)),
         Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
     ),
+    # from diagonal-kingma > lemma of negative-entropy, step 9
     Row(
         "log-of-product",
-        "diagonal",  # from diagonal-kingma > step3:negative-entropy:lemma0, step 9
+        "diagonal",
         Sum(sub(mul(Rational(-1, 2), log(mul(2, pi, Indexed(b_sigma, j) ** 2))), Rational(1, 2)), Tuple(j, 1, d)),
         Sum(
             sub(mul(Rational(-1, 2), add(log(mul(2, pi)), log(Indexed(b_sigma, j) ** 2))), Rational(1, 2)),
             Tuple(j, 1, d),
         ),
     ),
+    # from diagonal-kingma > lemma of cross-term, step 6
     Row(
         "marginal",
-        "diagonal",  # from diagonal-kingma > step4:cross-term:lemma0, step 6
+        "diagonal",
         Sum(
             add(
                 mul(Rational(-1, 2), log(mul(2, pi))),
@@ -971,9 +1316,10 @@ ROWS = [
             Tuple(j, 1, d),
         ),
     ),
+    # from diagonal-kingma, step 7
     Row(
         "merge-sums",
-        "diagonal",  # from diagonal-kingma, step 7
+        "diagonal",
         add(
             mul(Rational(-1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
             mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
@@ -986,9 +1332,10 @@ ROWS = [
             ),
         ),
     ),
+    # from diagonal-kingma, step 4
     Row(
         "negative-entropy",
-        "diagonal",  # from diagonal-kingma, step 4
+        "diagonal",
         sub(
             SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
             SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
@@ -1001,26 +1348,29 @@ ROWS = [
             SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
         ),
     ),
+    # from pair-diagonal, step 4
     Row(
         "product-of-ratios",
-        "pair-diagonal",  # from pair-diagonal, step 4
+        "pair-diagonal",
         Expectation(
             log(frac(Product(q_xj_mj_sigmaj_j, Tuple(j, 1, d)), Product(p_xj_0_1_j, Tuple(j, 1, d)))), q_x_m_diag
         ),
         Expectation(log(Product(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d))), q_x_m_diag),
     ),
+    # from diagonal-kingma, step 3
     Row(
         "split-integral",
-        "diagonal",  # from diagonal-kingma, step 3
+        "diagonal",
         SpaceIntegral(mul(q_x_mu_diag, sub(log(q_x_mu_diag), log(p_x_0_I))), Vec(b_x, d)),
         sub(
             SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
             SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
         ),
     ),
+    # from diagonal-kingma > lemma of negative-entropy, step 11
     Row(
         "split-off-constants",
-        "diagonal",  # from diagonal-kingma > step3:negative-entropy:lemma0, step 11
+        "diagonal",
         Sum(
             add(
                 mul(Rational(-1, 2), log(mul(2, pi))),
@@ -1034,15 +1384,17 @@ ROWS = [
             mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
         ),
     ),
+    # made here: the diagonal pairs skip it when no sum is constant
     Row(
         "sum-of-constant",
-        "diagonal",  # made here: the diagonal pairs skip it when no sum is constant
+        "diagonal",
         Sum(mul(Rational(1, 2), log(mul(2, pi))), Tuple(j, 1, d)),
         mul(d, mul(Rational(1, 2), log(mul(2, pi)))),
     ),
+    # from pair-diagonal, step 9
     Row(
         "univariate-result",
-        "pair-diagonal",  # from pair-diagonal, step 9
+        "pair-diagonal",
         Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
         Sum(
             mul(
@@ -1052,9 +1404,10 @@ ROWS = [
             Tuple(j, 1, d),
         ),
     ),
+    # from diagonal-kingma, step 8
     Row(
         "vae-order",
-        "diagonal",  # from diagonal-kingma, step 8
+        "diagonal",
         mul(
             Rational(-1, 2),
             Sum(
@@ -1071,9 +1424,10 @@ ROWS = [
         ),
     ),
     # -- derivation/rules/terms.py ------------------------------------------------------------------------------
+    # from dynamics > section two-gaussians, step 1
     Row(
         "closed-form-at",
-        "univariate",  # from dynamics > section:two-gaussians:3, step 1
+        "univariate",
         sub(KL(q_x_0_1, p_x_0_2), KL(p_x_0_2, q_x_0_1)),
         sub(
             Subs(
@@ -1096,15 +1450,17 @@ ROWS = [
             ),
         ),
     ),
+    # from dynamics > section two-gaussians, step 3
     Row(
         "collect",
-        "univariate",  # from dynamics > section:two-gaussians:3, step 3
+        "univariate",
         sub(sub(log(2), Rational(3, 8)), sub(Rational(3, 2), log(2))),
         sub(mul(2, log(2)), Rational(15, 8)),
     ),
+    # from dynamics > section two-gaussians, step 5
     Row(
         "combine-logs",
-        "univariate",  # from dynamics > section:two-gaussians:0, step 5
+        "univariate",
         add(
             frac((sub(mu1, mu2)) ** 2, mul(2, sigma2**2)),
             mul(Rational(1, 2), add(mul(sigma1**2, sigma2**-2), log(sigma2**2), neg(log(sigma1**2)), -1)),
@@ -1114,9 +1470,10 @@ ROWS = [
             mul(Rational(1, 2), add(mul(sigma1**2, sigma2**-2), neg(log(frac(sigma1**2, sigma2**2))), -1)),
         ),
     ),
+    # from dynamics > section two-gaussians, step 2
     Row(
         "put-values-in",
-        "univariate",  # from dynamics > section:two-gaussians:3, step 2
+        "univariate",
         sub(
             Subs(
                 add(
@@ -1139,9 +1496,10 @@ ROWS = [
         ),
         sub(sub(log(2), Rational(3, 8)), sub(Rational(3, 2), log(2))),
     ),
+    # from dynamics > section two-gaussians, step 3
     Row(
         "split-fraction",
-        "univariate",  # from dynamics > section:two-gaussians:0, step 3
+        "univariate",
         add(
             sub(mul(Rational(1, 2), log(sigma2**2)), mul(Rational(1, 2), log(sigma1**2))),
             mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
@@ -1155,15 +1513,17 @@ ROWS = [
             Rational(-1, 2),
         ),
     ),
+    # from standard > section interpretation, step 1
     Row(
         "split-mean-variance",
-        "standard",  # from standard > section:interpretation:0, step 1
+        "standard",
         mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2))),
         add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
     ),
+    # from dynamics > section terms, step 1
     Row(
         "sum-term-by-term",
-        "standard",  # from dynamics > section:terms:0, step 1
+        "standard",
         Sum(
             add(
                 mul(Rational(1, 2), Indexed(b_mu, j) ** 2),
@@ -1180,15 +1540,38 @@ ROWS = [
         ),
     ),
     # -- derivation/variants.py ---------------------------------------------------------------------------------
+    # from pair-numbers, step 10
     Row(
         "evaluate",
-        "pair-numbers",  # from pair-numbers, step 10
+        "pair-numbers",
         add(neg(log(2)), mul(Pow(2, -1, evaluate=False), add(4, 1)), Rational(-1, 2)),
         add(neg(log(2)), Rational(5, 2), Rational(-1, 2)),
     ),
+    # from pair-diagonal, step 12
+    Row(
+        "evaluate",
+        "pair-diagonal",
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(
+                    1,
+                    log(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                    neg(Indexed(b_m, j) ** 2),
+                    neg(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                ),
+                Tuple(j, 1, d),
+            ),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_lv, j), neg(Indexed(b_m, j) ** 2), neg(exp(Indexed(b_lv, j)))), Tuple(j, 1, d)),
+        ),
+    ),
+    # from pair-diagonal, step 11
     Row(
         "parameterisation",
-        "pair-diagonal",  # from pair-diagonal, step 11
+        "pair-diagonal",
         mul(
             Rational(-1, 2),
             Sum(
@@ -1207,6 +1590,17 @@ ROWS = [
                 ),
                 Tuple(j, 1, d),
             ),
+        ),
+    ),
+    # from pair-logvar, step 10
+    Row(
+        "parameterisation",
+        "pair-logvar",
+        add(neg(log(sigma_q)), mul(Pow(2, -1, evaluate=False), add(sigma_q**2, m**2)), Rational(-1, 2)),
+        add(
+            neg(log(exp(mul(Rational(1, 2), v)), evaluate=False)),
+            mul(Pow(2, -1, evaluate=False), add(Pow(exp(mul(Rational(1, 2), v)), 2, evaluate=False), m**2)),
+            Rational(-1, 2),
         ),
     ),
 ]
@@ -1301,8 +1695,3 @@ def test_rule_keys_are_unique():
             constant = module_rules()[key][0][1]
             assert (title, justification) == (constant.title, constant.justification), key
     assert {key: names for key, names in titles.items() if len(names) > 1} == {}
-
-
-def test_rows_are_grouped_one_key_per_row():
-    keys = [row.key for row in ROWS]
-    assert len(keys) == len(set(keys))
