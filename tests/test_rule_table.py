@@ -56,14 +56,14 @@ from sympy import (
 
 import derivation
 from derivation import derive
-from derivation.core import Derivation, Rule
-from derivation.forms import add, frac, mul, neg, sub
+from derivation.core.engine import Derivation, Rule
+from derivation.core.forms import add, frac, mul, neg, sub
 from derivation.laws import NormalLaw
-from derivation.mvnodes import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
-from derivation.nodes import KL, Density, Expectation, Named
+from derivation.nodes.scalar import KL, Density, Expectation, Named
+from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import use_derived
 from derivation.rules.terms import closed_form_at_rule
-from derivation.variants import CustomSetting, DefinitionsChecker
 
 #: The settings rows run in: named cases, and custom pairs (the specs of tests/golden/make.py).
 CONFIGURATIONS = {
@@ -115,10 +115,10 @@ j = Symbol("j", integer=True, positive=True)
 k = Symbol("k", integer=True, positive=True)
 d = Symbol("d", integer=True, positive=True)
 ell = Symbol("ell", real=True)
-sigma2 = Symbol("sigma2", positive=True)
-sigma1 = Symbol("sigma1", positive=True)
-mu1 = Symbol("mu1", real=True)
-mu2 = Symbol("mu2", real=True)
+sigma2 = Symbol("sigma_p", positive=True)
+sigma1 = Symbol("sigma_q", positive=True)
+mu1 = Symbol("mu_q", real=True)
+mu2 = Symbol("mu_p", real=True)
 m = Symbol("m", real=True)
 t = Symbol("t", positive=True)
 lv = Symbol("lv", real=True)
@@ -131,11 +131,12 @@ b_sigma = IndexedBase(sigma)
 b_m = IndexedBase(m)
 b_lv = IndexedBase(lv)
 b_ell = IndexedBase(ell)
-v_x = MatrixSymbol("x", k, 1)
-v_mu2 = MatrixSymbol("mu2", k, 1)
-v_mu1 = MatrixSymbol("mu1", k, 1)
-M_Sigma1 = MatrixSymbol("Sigma1", k, k)
-M_Sigma2 = MatrixSymbol("Sigma2", k, k)
+v_x = MatrixSymbol("x", d, 1)
+v_xk = MatrixSymbol("x", k, 1)
+v_mu2 = MatrixSymbol("mu_p", d, 1)
+v_mu1 = MatrixSymbol("mu_q", d, 1)
+M_Sigma1 = MatrixSymbol("Sigma_q", d, d)
+M_Sigma2 = MatrixSymbol("Sigma_p", d, d)
 v_m = MatrixSymbol("m", k, 1)
 M_S = MatrixSymbol("S", k, k)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
@@ -151,8 +152,8 @@ p_x_mu2_sigma2 = Density("p", x, NormalLaw(mu2, sigma2))
 q_x_mu1_Sigma1 = MvDensity("q", v_x, v_mu1, M_Sigma1)
 q_x_mu_diag = MvDensity("q", Vec(b_x, d), Vec(b_mu, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
 p_x_0_I = MvDensity("p", Vec(b_x, d), ZeroMatrix(d, 1), Identity(d))
-q_x_m_S = MvDensity("q", v_x, v_m, M_S)
-p_x_0_I_2 = MvDensity("p", v_x, ZeroMatrix(k, 1), Identity(k))
+q_x_m_S = MvDensity("q", v_xk, v_m, M_S)
+p_x_0_I_2 = MvDensity("p", v_xk, ZeroMatrix(k, 1), Identity(k))
 p_x_mu2_Sigma2 = MvDensity("p", v_x, v_mu2, M_Sigma2)
 q_x_m_diag = MvDensity("q", Vec(b_x, d), Vec(b_m, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
 
@@ -217,7 +218,7 @@ ROWS = [
         "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
-            mul(Rational(-1, 2), k),
+            mul(Rational(-1, 2), d),
             mul(
                 Rational(1, 2),
                 add(
@@ -228,7 +229,7 @@ ROWS = [
         ),
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
-            mul(Rational(-1, 2), k),
+            mul(Rational(-1, 2), d),
             mul(Rational(1, 2), Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1))),
             mul(Rational(1, 2), QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)))),
         ),
@@ -443,10 +444,10 @@ ROWS = [
             q_x_mu1_Sigma1,
         ),
         MatAdd(
-            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
-            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
-            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
             mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
+            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
         ),
     ),
     # -- derivation/rules/gaussian.py ---------------------------------------------------------------------------
@@ -484,7 +485,7 @@ ROWS = [
         Expectation(
             sub(
                 add(
-                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
                     mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
                     mul(
                         Rational(-1, 2),
@@ -492,7 +493,7 @@ ROWS = [
                     ),
                 ),
                 add(
-                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
                     mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
                     mul(
                         Rational(-1, 2),
@@ -567,7 +568,7 @@ ROWS = [
         Expectation(
             sub(
                 add(
-                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
                     mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
                     mul(
                         Rational(-1, 2),
@@ -575,7 +576,7 @@ ROWS = [
                     ),
                 ),
                 add(
-                    mul(neg(frac(k, 2)), log(mul(2, pi))),
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
                     mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
                     mul(
                         Rational(-1, 2),
@@ -751,7 +752,7 @@ ROWS = [
             q_x_mu1_Sigma1,
         ),
         MatExpectation(
-            add(
+            MatAdd(
                 mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))),
                 mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
                 mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu1)))),
@@ -781,7 +782,7 @@ ROWS = [
         "full",
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
-            mul(Rational(-1, 2), k),
+            mul(Rational(-1, 2), d),
             mul(Rational(1, 2), Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1))),
             mul(Rational(1, 2), QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)))),
         ),
@@ -789,7 +790,7 @@ ROWS = [
             Rational(1, 2),
             add(
                 log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
-                neg(k),
+                neg(d),
                 Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
                 QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
             ),
@@ -889,7 +890,7 @@ ROWS = [
             Rational(1, 2),
             add(
                 log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
-                neg(k),
+                neg(d),
                 Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
                 QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
             ),
@@ -899,7 +900,7 @@ ROWS = [
             add(
                 Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
                 QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
-                neg(k),
+                neg(d),
                 log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
             ),
         ),
@@ -921,7 +922,7 @@ ROWS = [
         ),
         add(
             mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
-            mul(Rational(-1, 2), k),
+            mul(Rational(-1, 2), d),
             mul(
                 Rational(1, 2),
                 add(
@@ -979,14 +980,14 @@ ROWS = [
         "zero-mean-deviation",
         "full",
         MatAdd(
-            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
-            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
-            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
             mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
+            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
         ),
         MatAdd(
-            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
             mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
         ),
     ),
     # -- derivation/rules/specialise.py -------------------------------------------------------------------------
@@ -1193,8 +1194,8 @@ ROWS = [
         "trivial-terms",
         "full",
         add(
-            mul(Rational(1, 2), Trace(Identity(k))),
-            mul(Rational(-1, 2), k),
+            mul(Rational(1, 2), Trace(Identity(d))),
+            mul(Rational(-1, 2), d),
             mul(Rational(1, 2), log(Determinant(M_Sigma1))),
         ),
         mul(Rational(1, 2), log(Determinant(M_Sigma1))),
