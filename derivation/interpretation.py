@@ -48,7 +48,7 @@ from .core import Check, Derivation, Fact, Rule, Step
 from .errors import DerivationError, RuleNotApplicable, StepRejected
 from .forms import HALF, evaluated, mul, sub
 from .nodes import KL, Density, Named
-from .printing import to_latex
+from .printing import reads_the_same, to_latex
 from .rules import LOG_VARIANCE
 from .rules.base import factors, rewrite_nodes, terms
 from .rules.calculus import (
@@ -165,7 +165,9 @@ class Interpretation:
                 out = rule(expr, setting).expr
             except RuleNotApplicable:
                 continue
-            if to_latex(out) == to_latex(expr):  # a line that reads as the one before is no step for a reader
+            if reads_the_same(to_latex(expr), to_latex(out)):  # a line that reads as the one before is no step:
+                if not plan:  # at the start, the chain starts from the plainer form
+                    start = expr = out
                 continue
             plan.append(rule)
             expr = out
@@ -173,7 +175,7 @@ class Interpretation:
 
     @cached_property
     def decomposition(self) -> Derivation:
-        return self.derive("decomposition", "Mean and variance terms", self.derivation.result, (SPLIT_MEAN_VARIANCE,))
+        return self.derive("decomposition", "The two terms", self.derivation.result, (SPLIT_MEAN_VARIANCE,))
 
     @property
     def closed_form(self) -> Expr:
@@ -297,7 +299,7 @@ class Interpretation:
             raise StepRejected(f"{self.derivation.name}:hessian: the matrix shown is not the Hessian derived")
         step = Step(UNFOLD.key, "Second derivatives", "Collect the second derivatives derived above into the Hessian.",
                     shown)
-        check = Check(1, True, "symbolic", "the entries are the second derivatives derived above, entry by entry")
+        check = Check(0, True, "symbolic", "the entries are the second derivatives derived above, entry by entry")
         return Derivation(f"{self.derivation.name}:hessian", "Hessian in the mean and the log-variance", self.setting,
                           named, (step,), (check,))
 

@@ -1,0 +1,99 @@
+"""What a reader meets line by line: every chain in every case is checked line by line, no step merely drops
+brackets, and no heading is followed by the same words (issue 9)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from derivation import derive
+from derivation.cases import CASES
+from derivation.core import Derivation
+from derivation.printing import reads_the_same, to_latex
+from derivation.render import render
+
+#: Every case and route, ``--dim 3``, and custom pairs.
+DOCUMENTS: dict[str, dict] = {
+    **{f"{name}-{route}": {"case": name, "route": route} for name, case in CASES.items() for route in case.plans},
+    "diagonal-dim3": {"case": "diagonal", "dim": 3},
+    "pair-logvar": {"q": "Normal(a, logvar=w)", "p": "Normal(0, 1)"},
+    "pair-diag": {"q": "DiagNormal(mu, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
+    "pair-mv": {"q": "MvNormal(a, cov=A, dim=n)", "p": "MvNormal(b, cov=B, dim=n)"},
+}
+
+_derived: dict[str, Derivation] = {}
+
+
+def document(key: str) -> Derivation:
+    if key not in _derived:
+        _derived[key] = derive(**DOCUMENTS[key])
+    return _derived[key]
+
+
+def chains(d: Derivation, seen: set[int] | None = None) -> Iterator[Derivation]:
+    """The derivation, its lemmas (and theirs) and the chains of its sections, each once."""
+    seen = set() if seen is None else seen
+    if id(d) in seen:
+        return
+    seen.add(id(d))
+    yield d
+    for step in d.steps:
+        for lemma in step.lemmas:
+            yield from chains(lemma, seen)
+    for section in d.sections or ():
+        for chain in section.derivations:
+            yield from chains(chain, seen)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+@pytest.mark.parametrize("key", DOCUMENTS)
+def test_every_line_of_every_chain_is_checked(key):
+    for chain in chains(document(key)):
+        assert len(chain.checks) == len(chain.steps), chain.name
+        assert all(check.ok for check in chain.checks), chain.name
+        assert [check.index for check in chain.checks] == list(range(len(chain.steps))), chain.name
+
+
+@pytest.mark.parametrize("key", DOCUMENTS)
+def test_no_step_only_drops_brackets(key):
+    """A step's printed form never equals the line before it modulo brackets, their sizes and spacing."""
+    for chain in chains(document(key)):
+        before = to_latex(chain.start)
+        for step in chain.steps:
+            after = to_latex(step.expr)
+            assert not reads_the_same(before, after), f"{chain.name}: {step.title}: {before!r} -> {after!r}"
+            before = after
+
+
+def test_dropping_brackets_is_not_a_step_in_the_dynamics_document():
+    tex = render(document("dynamics-definition"), "latex")
+    assert r"\frac{d}{d \mu} [\mu]" not in tex
+    assert r"\frac{d}{d \mu} \mu &= 1" in tex
+    assert not reads_the_same(r"\frac{d}{d \mu} [\mu]", r"\frac{d}{d \mu} \mu^{2}")
+    assert reads_the_same(r"\frac{d}{d \mu} [\mu]", r"\frac{d}{d \mu} \mu")
+
+
+@pytest.mark.parametrize("key", DOCUMENTS)
+def test_a_heading_is_never_followed_by_the_same_words(key):
+    """A chain's heading and its first step's name (set right after it in every format) never share their
+    opening words ("Mean and variance terms. Mean and variance.")."""
+    for chain in chains(document(key)):
+        if not chain.steps:
+            continue
+        heading, first = _words(chain.title), _words(chain.steps[0].title)
+        shared = min(len(heading), len(first))
+        assert heading[:shared] != first[:shared], f"{chain.name}: {chain.title!r} then {chain.steps[0].title!r}"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("fmt", ["latex", "latex-fragment", "beamer", "markdown", "text", "ipynb"])
+def test_no_heading_repeated_in_the_printed_documents(case, fmt):
+    text = render(document(f"{case}-{next(iter(CASES[case].plans))}"), fmt)
+    assert "Mean and variance terms" not in text
+    flat = re.sub(r"\\[A-Za-z]+|[{}*#\\]|\s+", " ", text)
+    assert not re.search(r"\b(\w+ \w+ \w+)\w* ?\. +\1\b", flat), re.search(r"\b(\w+ \w+ \w+)\w* ?\. +\1\b", flat)
