@@ -97,3 +97,41 @@ def test_no_heading_repeated_in_the_printed_documents(case, fmt):
     assert "Mean and variance terms" not in text
     flat = re.sub(r"\\[A-Za-z]+|[{}*#\\]|\s+", " ", text)
     assert not re.search(r"\b(\w+ \w+ \w+)\w* ?\. +\1\b", flat), re.search(r"\b(\w+ \w+ \w+)\w* ?\. +\1\b", flat)
+
+
+@pytest.mark.parametrize("case", ["vae", "dynamics"])
+def test_the_d_dimensional_chain_starts_from_the_divergence_and_every_line_is_checked(case):
+    """The "In d dimensions" chain starts from KL(q || p) and its first line is the factorisation, justified;
+    the factorisation and the closed form per coordinate are checked numerically at d = 2 and 3."""
+    (chain,) = [c for c in chains(document(f"{case}-{next(iter(CASES[case].plans))}")) if c.name.endswith(":sum")]
+    assert to_latex(chain.start) == r"\KL(q \,\|\, p)"
+    assert [s.title for s in chain.steps] == ["Factorise", "Closed form", "Sum term by term"]
+    assert to_latex(chain.steps[0].expr) == r"\sum_{j=1}^{d} \KL(q_{j} \,\|\, p_{j})"
+    assert all(step.justification for step in chain.steps)
+    assert [c.method for c in chain.checks] == ["numeric", "numeric", "symbolic"]
+    assert all("d = 2 and 3" in c.detail for c in chain.checks[:2])
+
+
+def test_the_checker_of_the_d_dimensional_chain_evaluates_indexed_sums():
+    """No KeyError on the index: sums over the coordinates (and the divergence over R^d) are evaluated at d = 2
+    and 3, and a wrong line is refused."""
+    from sympy import Rational, Sum, log
+
+    from derivation.interpretation import Interpretation
+    from derivation.mvsetting import marginal
+    from derivation.nodes import KL
+
+    it = Interpretation(derive("standard"))
+    diagonal, c = it.diagonal, it.coordinates
+    j, d, mu, sigma = c["j"], c["d"], c["mu"], c["sigma"]
+    checker = diagonal.checker()
+    squares = Sum(mu[j] ** 2, (j, 1, d))
+    assert checker.check(0, squares, Sum(mu[j] ** 2 + 1, (j, 1, d)) - d).ok
+    assert not checker.check(0, squares, Sum(mu[j] ** 2 + 1, (j, 1, d))).ok
+    per_coordinate = Sum(KL(marginal(diagonal.q, j), marginal(diagonal.p, j)), (j, 1, d))
+    assert checker.check(0, diagonal.start(), per_coordinate).ok
+    half = Rational(1, 2)
+    right = Sum(half * mu[j] ** 2 + half * (sigma[j] ** 2 - log(sigma[j] ** 2) - 1), (j, 1, d))
+    wrong = Sum(mu[j] ** 2 + half * (sigma[j] ** 2 - log(sigma[j] ** 2) - 1), (j, 1, d))
+    assert checker.check(1, per_coordinate, right).ok
+    assert not checker.check(1, per_coordinate, wrong).ok
