@@ -119,6 +119,15 @@ def limit_statement(expr: Expr, x: Symbol, point: Expr, direction: str = "+") ->
     return Eq(Limit(expr, x, point, direction), limit(evaluated(expr), x, point, direction), evaluate=False)
 
 
+def _without_echo(before: Expr, step: Step) -> Step:
+    """``step`` without the identity it uses when that identity reads as the step itself (``d/dmu mu = 1``
+    shown under the line ``d/dmu mu = 1``): a reader would see the same equation twice."""
+    shown = to_latex(Eq(before, step.expr, evaluate=False))
+    if step.identities and all(to_latex(identity) == shown for identity in step.identities):
+        return replace(step, identities=())
+    return step
+
+
 def zeros(expr: Expr, x: Symbol) -> list[Expr]:
     """The zeros of a rational function of ``x`` admitted by the assumptions on ``x`` (e.g. positive)."""
     found = roots(Poly(numer(together(evaluated(expr))), x))
@@ -170,7 +179,9 @@ class Interpretation:
                 continue
             plan.append(rule)
             expr = out
-        return (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
+        chain = (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
+        return replace(chain, steps=tuple(_without_echo(before, step) for before, step
+                                          in zip((chain.start, *(s.expr for s in chain.steps)), chain.steps)))
 
     @cached_property
     def decomposition(self) -> Derivation:

@@ -27,7 +27,7 @@ from sympy import Eq
 from .core import Derivation, Section
 from .errors import DerivationError, RenderError, UsageError
 from .printing import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
-from .slides import fact_frames, frame_title, frames, sentence_pages
+from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Format:
     ``builder`` from the context); ``style`` is the LaTeX printing style, or None for Unicode text;
     ``latex_syntax`` selects the LaTeX-safe Jinja delimiters; ``display_width`` bounds a display line
     (see :func:`derivation.printing.visual_width`).
-    ``figure_format`` is the image format its documents refer to (``derivation.figures.write_figures``).
+    ``figure_format`` is the image format its documents refer to (``derivation.figures.write_figures``; slides
+    refer to their own sans-serif PDFs, ``<stem>-slides.pdf``).
     """
 
     name: str
@@ -97,7 +98,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf", chain_titles=False,
                cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
+               display_width=44, figure_format="slides-pdf", chain_titles=False, lhs_row=True,
                identity_indent=-4),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
@@ -181,6 +182,7 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["sentence_pages"] = sentence_pages
     env.filters["continued"] = continued
     env.filters["fact_frames"] = fact_frames
+    env.filters["identity_rows"] = identity_rows
     env.globals["frame_title"] = frame_title
     return env
 

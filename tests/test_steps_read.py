@@ -135,3 +135,17 @@ def test_the_checker_of_the_d_dimensional_chain_evaluates_indexed_sums():
     wrong = Sum(mu[j] ** 2 + half * (sigma[j] ** 2 - log(sigma[j] ** 2) - 1), (j, 1, d))
     assert checker.check(1, per_coordinate, right).ok
     assert not checker.check(1, per_coordinate, wrong).ok
+
+
+@pytest.mark.parametrize("key", DOCUMENTS)
+def test_no_identity_repeats_its_own_step(key):
+    """A step never shows, as the identity it uses, the very equation its line states (``d/dmu mu = 1`` under
+    ``d/dmu mu = 1``)."""
+    from sympy import Eq
+
+    for chain in chains(document(key)):
+        before = chain.start
+        for step in chain.steps:
+            shown = to_latex(Eq(before, step.expr, evaluate=False))
+            assert all(to_latex(identity) != shown for identity in step.identities), (chain.name, shown)
+            before = step.expr
