@@ -180,8 +180,9 @@ class Interpretation:
             plan.append(rule)
             expr = out
         chain = (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
-        return replace(chain, steps=tuple(_without_echo(before, step) for before, step
-                                          in zip((chain.start, *(s.expr for s in chain.steps)), chain.steps)))
+        befores = (chain.start, *(s.expr for s in chain.steps[:-1]))
+        return replace(chain, steps=tuple(_without_echo(before, step)
+                                          for before, step in zip(befores, chain.steps, strict=True)))
 
     @cached_property
     def decomposition(self) -> Derivation:
