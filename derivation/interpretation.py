@@ -180,7 +180,7 @@ class Interpretation:
             plan.append(rule)
             expr = out
         chain = (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
-        befores = (chain.start, *(s.expr for s in chain.steps[:-1]))
+        befores = (chain.start, *(s.expr for s in chain.steps))[:len(chain.steps)]
         return replace(chain, steps=tuple(_without_echo(before, step)
                                           for before, step in zip(befores, chain.steps, strict=True)))
 
