@@ -38,7 +38,6 @@ def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
     """A line end between two overlays' notes set a space before every note but the first."""
     notes = slides.split(r"\only<")[1:]
     assert all(re.search(r"\n\}%\n", "\\only<" + note) for note in notes)
-    assert "\\end{align*}\n\\only<" not in slides
 
 
 def test_the_issue_frames_are_split_or_packed_not_shrunk():
