@@ -46,6 +46,7 @@ from sympy import (
 from .core import Check, Derivation, Fact, Rewrite, Rule, Step
 from .errors import DerivationError, RuleNotApplicable, StepRejected
 from .forms import HALF, evaluated, mul, sub
+from .laws import NormalLaw
 from .nodes import KL, Density, Named
 from .printing import reads_the_same, to_latex
 from .rules import LOG_VARIANCE
@@ -522,7 +523,7 @@ class Interpretation:
         by_ratio = self.derive("sensitivity-ratio", "Sensitivity to the variance ratio",
                                Derivative(in_gap_ratio, ratio), DIFFERENTIATE_KEEP_FACTOR, setting, checker)
         x = setting.x
-        q0, p0 = Density(setting.q.name, x, 0, 1), Density(setting.p.name, x, 0, 2)
+        q0, p0 = Density(setting.q.name, x, NormalLaw(0, 1)), Density(setting.p.name, x, NormalLaw(0, 2))
         counter = self.derive("asymmetry", "Asymmetry", sub(KL(q0, p0), KL(p0, q0)),
                               (closed_form_at_rule(general), PUT_VALUES_IN, COLLECT), setting, Checker(()))
         return {

@@ -28,6 +28,7 @@ from sympy.matrices.expressions import (
 )
 
 from .forms import HALF, add, as_expr, frac, mul, neg, sub
+from .laws import Law
 from .nodes import Density
 
 # -- matrix display forms ----------------------------------------------------------------------------
@@ -271,10 +272,9 @@ class Marginal(Density):
     carries the coordinate index as an argument, so that substituting ``j = 3`` gives ``q_3(x_3)``.
     """
 
-    def __new__(cls, name: str | Str, variable: Expr, mean: Expr | int, std: Expr | int,
-                index: Expr | int) -> Marginal:
+    def __new__(cls, name: str | Str, variable: Expr, law: Law, index: Expr | int) -> Marginal:
         name = name if isinstance(name, Str) else Str(name)
-        return Expr.__new__(cls, name, variable, as_expr(mean), as_expr(std), as_expr(index))
+        return Expr.__new__(cls, name, variable, law, as_expr(index))
 
     @property
     def family(self) -> str:
@@ -283,7 +283,7 @@ class Marginal(Density):
 
     @property
     def index(self) -> Expr:
-        return self.args[4]
+        return self.args[3]
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Symbol,
 from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
 
 from .forms import HALF, evaluated, mul, square
+from .laws import NormalLaw
 from .mvnodes import Diag, IndexRange, InSpace, Marginal, MvDensity, PositiveDefinite, Vec
 from .mvverify import MvChecker, Point, WrittenOutChecker
 from .nodes import KL
@@ -261,7 +262,7 @@ def marginal(density: MvDensity, index: Expr) -> Marginal:
         centre = _multiple_of(mean, OneMatrix)
     else:
         centre = mean.base[index]
-    return Marginal(density.name, variable.base[index], centre, std, index)
+    return Marginal(density.name, variable.base[index], NormalLaw(centre, std), index)
 
 
 def _multiple_of(matrix: Basic, kind: type) -> Expr | None:

@@ -6,25 +6,28 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, S, Tuple, exp, log, oo, pi, sqrt
+from sympy import Expr, Integral, S, Tuple, log
 from sympy.core.symbol import Str, Symbol
 
-from .forms import HALF, as_expr, frac, mul, neg, square, sub
+from .forms import frac, mul, neg
+from .laws import Law
 
 
 class Density(Expr):
-    """A named Gaussian density ``q(x) = N(x; mean, std**2)``.
+    """A named density ``q(x)`` of a law (``NormalLaw(mu, sigma)``, ``LaplaceLaw(mu, b)``, see ``derivation.laws``).
 
     Printed as its name applied to the variable (``q(x)``) until a rule substitutes the formula.
-    A density without a name (``name=""``) is printed through its parameters, e.g. ``N(0, 1)``.
+    A density without a name (``name=""``) is printed as its law, e.g. ``N(0, 1)``.
     """
 
     is_commutative = True
     is_extended_real = True
 
-    def __new__(cls, name: str | Str, variable: Symbol, mean: Expr | int, std: Expr | int) -> Density:
+    def __new__(cls, name: str | Str, variable: Symbol, law: Law) -> Density:
         name = name if isinstance(name, Str) else Str(name)
-        return Expr.__new__(cls, name, variable, as_expr(mean), as_expr(std))
+        if not isinstance(law, Law):
+            raise TypeError(f"a density's law is a derivation.laws.Law, got {type(law).__name__}")
+        return Expr.__new__(cls, name, variable, law)
 
     @property
     def name(self) -> str:
@@ -35,41 +38,47 @@ class Density(Expr):
         return self.args[1]
 
     @property
-    def mean(self) -> Expr:
+    def law(self) -> Law:
         return self.args[2]
 
     @property
+    def mean(self) -> Expr:
+        """A Gaussian density's mean (``law.mean``)."""
+        return self.law.mean
+
+    @property
     def std(self) -> Expr:
-        return self.args[3]
+        """A Gaussian density's standard deviation (``law.std``)."""
+        return self.law.std
 
     @property
     def var(self) -> Expr:
-        """The variance ``std**2``."""
-        return square(self.std)
+        """A Gaussian density's variance ``std**2``."""
+        return self.law.var
 
     @property
     def free_symbols(self) -> set:
-        return self.variable.free_symbols | self.mean.free_symbols | self.std.free_symbols
+        return self.variable.free_symbols | self.law.free_symbols
 
     def pdf(self) -> Expr:
-        """The explicit density ``exp(-(x - mean)**2 / (2 std**2)) / sqrt(2 pi std**2)``."""
-        x = self.variable
-        return exp(-((x - self.mean) ** 2) / (2 * self.std**2)) / sqrt(2 * pi * self.std**2)
+        """The explicit density, e.g. ``exp(-(x - mean)**2 / (2 std**2)) / sqrt(2 pi std**2)``."""
+        return self.law.pdf(self.variable)
 
     def log_pdf_form(self) -> Expr:
-        """``log N(x; m, s**2) = -1/2 log(2 pi s**2) - (x - m)**2 / (2 s**2)``, as a display form."""
-        return sub(self.log_normaliser(), self.energy())
+        """``log q(x) = log_normaliser - energy``, as a display form (for a Gaussian
+        ``-1/2 log(2 pi s**2) - (x - m)**2 / (2 s**2)``)."""
+        return self.law.log_pdf_form(self.variable)
 
     def log_normaliser(self) -> Expr:
-        """The part of the log-density free of x: ``-1/2 log(2 pi s**2)``."""
-        return mul(neg(HALF), log(mul(2, pi, self.var)))
+        """The part of the log-density free of x (``-1/2 log(2 pi s**2)`` for a Gaussian)."""
+        return self.law.log_normaliser()
 
     def energy(self) -> Expr:
-        """The part of minus the log-density that depends on x: ``(x - m)**2 / (2 s**2)``."""
-        return frac(square(sub(self.variable, self.mean)), mul(2, self.var))
+        """Minus the part of the log-density that depends on x (``(x - m)**2 / (2 s**2)`` for a Gaussian)."""
+        return self.law.energy(self.variable)
 
     def log_normaliser_ratio(self, other: Density) -> Expr:
-        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)``, combined.
+        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)`` for two Gaussians, combined.
 
         Written as a textbook would: ``-log s_self`` when ``s_other = 1`` (never ``log(1/s)``),
         ``log s_other`` when ``s_self = 1``, and nothing when the scales are equal (never ``log(s/s)``).
@@ -83,15 +92,15 @@ class Density(Expr):
         return log(frac(other.std, self.std))
 
     def integral(self, integrand: Expr) -> Integral:
-        """``Integral(integrand, (x, -oo, oo))``: an integral over the whole range of this density's variable."""
-        return Integral(integrand, (self.variable, -oo, oo))
+        """``Integral(integrand, (x, low, high))`` over the support of this density's law."""
+        return Integral(integrand, self.law.limits(self.variable))
 
     def doit(self, **hints) -> Expr:
         return self.pdf()
 
 
 class Expectation(Expr):
-    """``E_{x ~ density}[expr] = Integral(expr * density(x), (x, -oo, oo))``."""
+    """``E_{x ~ density}[expr] = Integral(expr * density(x), (x, support))``."""
 
     is_commutative = True
 
@@ -116,12 +125,11 @@ class Expectation(Expr):
         return self.density.integral(mul(self.density, self.expr))
 
     def doit(self, **hints) -> Expr:
-        x = self.density.variable
-        return Integral(self.expr.doit(**hints) * self.density.pdf(), (x, -oo, oo)).doit(**hints)
+        return self.density.integral(self.expr.doit(**hints) * self.density.pdf()).doit(**hints)
 
 
 class KL(Expr):
-    """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, -oo, oo))``.
+    """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, support of q))``.
 
     The integral is taken over the whole space of q's variable (``q.integral``), so the same node
     serves densities of one variable and of a vector (``mvnodes.MvDensity``).
@@ -151,7 +159,7 @@ class KL(Expr):
 
     def doit(self, **hints) -> Expr:
         q, p = self.q.pdf(), self.p.pdf()
-        return Integral(q * log(q / p), (self.q.variable, -oo, oo)).doit(**hints)
+        return self.q.integral(q * log(q / p)).doit(**hints)
 
 
 class Named(Expr):

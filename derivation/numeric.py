@@ -1,10 +1,10 @@
 """Numeric evaluation of derivation lines at parameter points, integrals by quadrature.
 
 Used by the checker as an independent witness: a line's value is computed without any of the
-rules, at random admissible points, with every expectation and integral over the real line done
-by Gauss-Hermite quadrature in 30-digit arithmetic, centred on the Gaussian density in the
-integrand (exact for polynomial times Gaussian integrands, which is what these lines hold).
-Integrals without a Gaussian to centre on fall back to ``mpmath.quad``.
+rules, at random admissible points, with every expectation and integral done by the quadrature of
+the law that weights it (``derivation.laws``): Gauss-Hermite in 30-digit arithmetic centred on a
+Gaussian (exact for polynomial times Gaussian integrands, which is what those lines hold), adaptive
+quadrature split at the kinks for the others. Integrals without a density fall back to ``mpmath.quad``.
 """
 
 from __future__ import annotations
@@ -12,57 +12,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from functools import cache
 
 import mpmath
-from sympy import Basic, Dummy, Expr, Float, Integral, Symbol, lambdify, oo
+from sympy import Abs, Basic, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
 
 from .forms import evaluated
+from .laws.base import quadrature
+from .laws.normal import DIGITS
 from .nodes import KL, Density, Expectation
 
-DIGITS = 30
-HERMITE_NODES = 24
 INTEGRAL_NODES = (KL, Expectation, Integral)
 
 Point = dict[Symbol, mpmath.mpf]
-
-
-@cache
-def hermite_rule(n: int = HERMITE_NODES) -> tuple[tuple[mpmath.mpf, mpmath.mpf], ...]:
-    """Nodes and weights of n-point Gauss-Hermite quadrature: ``int f(t) exp(-t**2) dt ~ sum w f(t)``.
-
-    Newton's method on the orthonormal Hermite recurrence, from the usual asymptotic first guesses.
-    """
-    with mpmath.workdps(DIGITS + 10):
-        roots: list[mpmath.mpf] = []
-        weights: list[mpmath.mpf] = []
-        quarter = mpmath.pi ** mpmath.mpf(-0.25)
-        z = mpmath.mpf(0)
-        for i in range((n + 1) // 2):
-            if i == 0:
-                z = mpmath.sqrt(2 * n + 1) - 1.85575 * (2 * n + 1) ** (-1 / 6)
-            elif i == 1:
-                z -= 1.14 * n**0.426 / z
-            elif i == 2:
-                z = 1.86 * z - 0.86 * roots[0]
-            elif i == 3:
-                z = 1.91 * z - 0.91 * roots[1]
-            else:
-                z = 2 * z - roots[i - 2]
-            for _ in range(100):
-                p1, p2 = quarter, mpmath.mpf(0)
-                for j in range(1, n + 1):
-                    p1, p2 = z * mpmath.sqrt(mpmath.mpf(2) / j) * p1 - mpmath.sqrt(mpmath.mpf(j - 1) / j) * p2, p1
-                derivative = mpmath.sqrt(2 * n) * p2
-                step = p1 / derivative
-                z -= step
-                if abs(step) < mpmath.mpf(10) ** (-(DIGITS + 5)):
-                    break
-            roots.append(z)
-            weights.append(2 / derivative**2)
-        pairs = list(zip(roots, weights, strict=True))
-        rule = pairs + [(-r, w) for r, w in pairs if r != 0]
-        return tuple(sorted(rule))
 
 
 def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744) -> list[Point]:
@@ -136,35 +97,50 @@ class Evaluator:
             for i, point in enumerate(self.points)
         ]
 
-    def values_of_integral(self, node: Expr, centre: Density | None = None) -> list[mpmath.mpf]:
-        """Quadrature of one KL, expectation or whole-line integral at each point.
-
-        The nodes are centred on the density that weights the integrand (q for KL(q || p)).
+    def values_of_integral(self, node: Expr, centre: Density | None = None) -> list:
+        """Quadrature of one KL, expectation or integral at each point, by the law of the density that weights
+        the integrand (q for KL(q || p)): Gauss-Hermite for a Gaussian, adaptive quadrature split at every kink
+        ``|x - a|`` of the integrand for the others.
         """
         if isinstance(node, KL):
             return self.values_of_integral(node.as_integral(), node.q)
         if isinstance(node, Expectation):
             node, centre = node.as_integral(), node.density
         (variable, low, high), = node.limits
-        if (low, high) != (-oo, oo):
-            raise NotImplementedError("only integrals over the whole real line are evaluated")
         densities = [centre] if centre is not None else (
             _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name))
         integrand = _with_pdfs(node.function)
         params = sorted(integrand.free_symbols - {variable}, key=str)
         function = _compiled([variable, *params], integrand, self.exact)
+        kinks = _kinks(integrand, variable)
+        law = densities[0].law if densities else None
+        if law is not None and (low, high) != (law.support.inf, law.support.sup):
+            law = None  # a part of the support: adaptive quadrature over the limits
         results = []
         for point in self.points:
             args = [point[s] for s in params]
-            if densities:
-                centre = tuple(self._number(v) for v in _density_centre(densities[0], point))
-                quadrature = _gauss_hermite if self.exact else _gauss_hermite_double
-                results.append(quadrature(lambda t, a=args: function(t, *a), *centre))
+            breakpoints = [self._number(number_at(k, point)) for k in kinks]
+            if law is not None:
+                values = [self._number(number_at(v, point)) for v in law.parameters]
+                results.append(law.integrate(lambda t, a=args: function(t, *a), values, self.exact, breakpoints))
             elif self.exact:
-                results.append(mpmath.quad(lambda t, a=args: function(t, *a), [-mpmath.inf, mpmath.inf]))
+                ends = [self._number(number_at(limit, point)) if limit.is_finite else float(limit)
+                        for limit in (low, high)]
+                results.append(quadrature(lambda t, a=args: function(t, *a), *ends, breakpoints))
             else:
-                raise ValueError("no Gaussian to centre the quadrature on: left to the exact evaluator")
+                raise ValueError("no density to integrate against: left to the exact evaluator")
         return results
+
+
+def _kinks(integrand: Expr, variable: Symbol) -> list[Expr]:
+    """The points ``a`` of every ``|x - a|`` (linear in x) in the integrand: where a quadrature splits."""
+    kinks = []
+    for node in integrand.atoms(Abs):
+        polynomial = Poly(node.args[0], variable) if node.args[0].is_polynomial(variable) else None
+        if polynomial is not None and polynomial.degree() == 1:
+            slope, offset = polynomial.all_coeffs()
+            kinks.append(-offset / slope)
+    return kinks
 
 
 def _weights(integrand: Expr) -> list[Density]:
@@ -183,32 +159,10 @@ def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     return lambdify(arguments, expr, modules="mpmath" if exact else "math", docstring_limit=0)
 
 
-def _density_centre(density: Density, point: Point) -> tuple[mpmath.mpf, mpmath.mpf]:
-    return number_at(density.mean, point), number_at(density.std, point)
-
-
 def number_at(expr: Expr, point: Point) -> mpmath.mpf:
     """The value of a closed-form expression at ``point``."""
     values = {s: Float(point[s], DIGITS) for s in expr.free_symbols}
     return mpmath.mpf(evaluated(expr).xreplace(values).evalf(DIGITS))
-
-
-def _gauss_hermite(function, mean: mpmath.mpf, std: mpmath.mpf) -> mpmath.mpf:
-    """``int function(x) dx`` with nodes ``x = mean + sqrt(2) std t``, for integrands ~ N(mean, std**2)."""
-    scale = mpmath.sqrt(2) * std
-    return scale * mpmath.fsum(w * mpmath.exp(t * t) * function(mean + scale * t) for t, w in hermite_rule())
-
-
-def _gauss_hermite_double(function, mean: float, std: float) -> float:
-    """:func:`_gauss_hermite` in double precision."""
-    scale = math.sqrt(2) * std
-    return scale * math.fsum(w * math.exp(t * t) * function(mean + scale * t) for t, w in hermite_rule_double())
-
-
-@cache
-def hermite_rule_double() -> tuple[tuple[float, float], ...]:
-    """:func:`hermite_rule` rounded to doubles."""
-    return tuple((float(t), float(w)) for t, w in hermite_rule())
 
 
 def close(a: mpmath.mpf, b: mpmath.mpf, tolerance: float = 1e-15) -> bool:

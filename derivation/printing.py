@@ -38,6 +38,7 @@ from sympy.printing.latex import LatexPrinter
 
 from .families import index_family
 from .forms import is_negative_term, mul, negate_term
+from .laws import LaplaceLaw, NormalLaw
 from .mvnodes import (
     CodeLine,
     Diag,
@@ -127,15 +128,23 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_Density(self, expr: Density) -> str:
         if expr.name:
             return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
-        return self._normal_law(expr)
+        return self._print(expr.law)
 
-    def _normal_law(self, density: Density) -> str:
-        return self.style.normal + self.paren(f"{self._print(density.mean)}, {self._print(density.var)}")
+    def _print_NormalLaw(self, law: NormalLaw) -> str:
+        return self._normal_law(law)
 
-    def _density_label(self, density: Density) -> str:
+    def _normal_law(self, law: NormalLaw | MvDensity) -> str:
+        """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
+        return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
+
+    def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
+        return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
+
+    def _density_label(self, density: Density | MvDensity) -> str:
         if density.name:
             return self._print(Symbol(density.name))
-        return rf"{self._print(density.variable)} \sim {self._normal_law(density)}"
+        law = self._print(density.law) if isinstance(density, Density) else self._normal_law(density)
+        return rf"{self._print(density.variable)} \sim {law}"
 
     def _print_Expectation(self, expr: Expectation) -> str:
         label = self._density_label(expr.density)

@@ -197,8 +197,8 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
     asymmetry = sign_fact(Lt(counter.result, 0, evaluate=False), "so the two directions differ")
     values_two = {
         **values,
-        "q_general": Eq(Symbol(gs.q.name), Density("", x, gs.q.mean, gs.q.std), evaluate=False),
-        "p_general": Eq(Symbol(gs.p.name), Density("", x, gs.p.mean, gs.p.std), evaluate=False),
+        "q_general": Eq(Symbol(gs.q.name), Density("", x, gs.q.law), evaluate=False),
+        "p_general": Eq(Symbol(gs.p.name), Density("", x, gs.p.law), evaluate=False),
         "gap_def": Eq(two["gap"], two["difference"], evaluate=False),
         "ratio_def": Eq(two["ratio"], two["variance_ratio"], evaluate=False),
         "kl_gap_ratio": Eq(general.start, two["in_gap_ratio"], evaluate=False),
@@ -206,8 +206,8 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "sens_gap": Eq(Derivative(general.start, two["gap"]), two["by_gap"].result, evaluate=False),
         "sens_ratio": Eq(Derivative(general.start, two["ratio"]), two["by_ratio"].result, evaluate=False),
         "ratio_star": Eq(two["ratio"], two["ratio_star"], evaluate=False),
-        "q_example": Eq(Symbol(two["q0"].name), Density("", x, two["q0"].mean, two["q0"].std), evaluate=False),
-        "p_example": Eq(Symbol(two["p0"].name), Density("", x, two["p0"].mean, two["p0"].std), evaluate=False),
+        "q_example": Eq(Symbol(two["q0"].name), Density("", x, two["q0"].law), evaluate=False),
+        "p_example": Eq(Symbol(two["p0"].name), Density("", x, two["p0"].law), evaluate=False),
         "asymmetry_eq": Eq(counter.start, counter.result, evaluate=False),
         "asymmetry_value": Float(evaluated(counter.result).evalf(3), 3),
         "p_var": gs.p.var,

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
 from .errors import UsageError
+from .laws import NormalLaw
 from .nodes import KL, Density
 from .parse import RESERVED_NAMES
 from .printing import PrintStyle
@@ -137,7 +138,7 @@ class Setting:
 
     def statements(self) -> tuple[Basic, ...]:
         """What the document's "Setting" paragraph states, e.g. ``q = N(mu1, sigma1**2)``."""
-        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.mean, d.std), evaluate=False)
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False)
                      for d in (self.q, self.p))
 
     def assumptions(self) -> tuple[Basic, ...]:
@@ -166,8 +167,8 @@ def gaussian_pair(notation: Notation, q_mean: Expr, q_std: Expr, p_mean: Expr, p
     """q = N(q_mean, q_std**2) and p = N(p_mean, p_std**2) over the notation's variable."""
     x = notation.real("x")
     return Setting(
-        q=Density(notation.name("q"), x, q_mean, q_std),
-        p=Density(notation.name("p"), x, p_mean, p_std),
+        q=Density(notation.name("q"), x, NormalLaw(q_mean, q_std)),
+        p=Density(notation.name("p"), x, NormalLaw(p_mean, p_std)),
         z=notation.real("z"),
         notation=notation,
     )

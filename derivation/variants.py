@@ -46,6 +46,7 @@ from .cases import CASES, Options
 from .core import Check, Derivation, Rewrite, Rule, derive_chain
 from .errors import DerivationError, ParseError, UsageError
 from .forms import add, evaluated, is_negative_term, mul, sub
+from .laws import NormalLaw
 from .nodes import KL, Density, Expectation
 from .numeric import number_at
 from .parse import DistSpec, ParsedClaim, parse_spec, read_claim
@@ -109,8 +110,8 @@ class CustomSetting(Setting):
 
     def statements(self) -> tuple[Basic, ...]:
         """``q = N(a, e^w)``, ``p = ...`` in the user's parameters, then each fresh scale's definition."""
-        laws = tuple(Eq(Symbol(d.name), Density("", d.variable, d.mean, self.in_user_terms(d.std)), evaluate=False)
-                     for d in (self.q, self.p))
+        laws = tuple(Eq(Symbol(d.name), Density("", d.variable, NormalLaw(d.mean, self.in_user_terms(d.std))),
+                        evaluate=False) for d in (self.q, self.p))
         return laws + tuple(Eq(s, value, evaluate=False) for s, value in (*self.stated_scales, *self.definitions))
 
     # -- what a variant asks of its setting (the vector settings of ``mvvariants`` answer the same) --------

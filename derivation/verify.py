@@ -2,7 +2,7 @@
 
 A step is first tried symbolically: closed forms by a short sequence of cheap normalisations of
 their difference (never ``simplify`` on a hot path), lines that are one integral (a KL, an
-expectation or a whole-line integral) by comparing their integrands. What SymPy cannot settle
+expectation or an integral) by comparing their integrands. What SymPy cannot settle
 that way is compared numerically at random admissible points, with integrals by quadrature
 (see ``numeric.py``). A step that fails raises :class:`StepRejected`: no wrong line is ever printed.
 """
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 
-from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, oo, powsimp
+from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, powsimp
 
 from .core import Check, Derivation, Rule, Step, derive_chain
 from .errors import StepRejected
@@ -41,10 +41,10 @@ def is_zero(expr: Expr) -> bool:
 
 
 def _as_integral(expr: Expr) -> Integral | None:
-    """The line as one integral over the real line, if it is one."""
+    """The line as one integral of one variable between limits, if it is one."""
     if isinstance(expr, KL | Expectation):
         expr = expr.as_integral()
-    if isinstance(expr, Integral) and len(expr.limits) == 1 and tuple(expr.limits[0][1:]) == (-oo, oo):
+    if isinstance(expr, Integral) and len(expr.limits) == 1 and len(expr.limits[0]) == 3:
         return expr
     return None
 
@@ -56,7 +56,7 @@ def _explicit(expr: Expr) -> Expr:
 def symbolic_reason(before: Expr, after: Expr) -> str | None:
     """How ``before == after`` follows symbolically, or None when these normal forms cannot tell."""
     a, b = _as_integral(before), _as_integral(after)
-    if a is not None and b is not None and a.limits[0][0] == b.limits[0][0]:
+    if a is not None and b is not None and a.limits == b.limits:
         if is_zero(_explicit(a.function) - _explicit(b.function)):
             return "the integrands are identical"
         return None

@@ -26,6 +26,7 @@ from derivation.cases import per_coordinate_interpretation
 from derivation.errors import DerivationError, StepRejected
 from derivation.forms import evaluated
 from derivation.interpretation import Interpretation, equal_fact, sign_fact, zeros
+from derivation.laws import NormalLaw
 from derivation.nodes import KL, Density, Named
 from derivation.numeric import Evaluator
 from derivation.printing import to_latex
@@ -213,7 +214,7 @@ def test_asymmetry_counterexample_agrees_with_independent_quadrature(two):
 def test_kl_quadrature_is_centred_on_the_weighting_density():
     """Regression: KL(q || p) with p much wider than q must be integrated around q (30-digit agreement)."""
     x = Symbol("x", real=True)
-    q, p = Density("q", x, 0, 1), Density("p", x, 0, 5)
+    q, p = Density("q", x, NormalLaw(0, 1)), Density("p", x, NormalLaw(0, 5))
     (value,) = Evaluator([{}]).values(KL(q, p))
     with mpmath.workdps(30):
         assert abs(value - (mpmath.log(5) + mpmath.mpf(1) / 50 - mpmath.mpf(1) / 2)) < mpmath.mpf(10) ** -25

@@ -10,6 +10,7 @@ from sympy import Determinant, MatrixSymbol, Rational, Symbol, log, sqrt
 from derivation.cases import CASES, Options
 from derivation.errors import RuleNotApplicable
 from derivation.forms import HALF, add, evaluated, frac, mul, neg, square
+from derivation.laws import NormalLaw
 from derivation.nodes import Density
 from derivation.printing import to_latex
 from derivation.rules import LOG_VARIANCE, VAE_FORM
@@ -37,16 +38,16 @@ def _tex(expr) -> str:
 
 def test_log_normaliser_ratio_against_a_unit_scale_is_minus_log():
     """Before: log(1/sigma). After: -log sigma."""
-    q, p = Density("q", x, mu, sigma), Density("p", x, 0, 1)
+    q, p = Density("q", x, NormalLaw(mu, sigma)), Density("p", x, NormalLaw(0, 1))
     assert _tex(q.log_normaliser_ratio(p)) == r"- \log \sigma"
     assert _tex(p.log_normaliser_ratio(q)) == r"\log \sigma"
-    general = Density("q", x, mu, s1).log_normaliser_ratio(Density("p", x, 0, s2))
+    general = Density("q", x, NormalLaw(mu, s1)).log_normaliser_ratio(Density("p", x, NormalLaw(0, s2)))
     assert _tex(general) == r"\log \frac{\sigma_{2}}{\sigma_{1}}"
 
 
 def test_log_normaliser_ratio_of_equal_scales_vanishes():
     """Before: log(s/s). After: nothing."""
-    q, p = Density("q", x, mu, sigma), Density("p", x, 0, sigma)
+    q, p = Density("q", x, NormalLaw(mu, sigma)), Density("p", x, NormalLaw(0, sigma))
     assert q.log_normaliser_ratio(p) == 0
 
 

@@ -34,6 +34,7 @@ from derivation.core import Rewrite
 from derivation.errors import StepRejected, UsageError
 from derivation.families import Instantiation, _indexed, index_family
 from derivation.forms import evaluated
+from derivation.laws import NormalLaw
 from derivation.mvcases import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, VAE_PLAN
 from derivation.mvnodes import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
 from derivation.mvnumeric import MvEvaluator, random_spd
@@ -362,7 +363,7 @@ def test_printing_of_vectors_and_matrices():
     assert to_latex(Indexed(logvar, j)) == r"\mathrm{logvar}_{j}"
     q = MvDensity("q", Vec(IndexedBase("x", real=True), d), Vec(mu, d), Diag(sigma[j] ** 2, j, d))
     assert to_latex(q) == "q(x)"
-    assert to_latex(Marginal("q", IndexedBase("x", real=True)[3], mu[3], sigma[3], 3)) == "q_{3}(x_{3})"
+    assert to_latex(Marginal("q", IndexedBase("x", real=True)[3], NormalLaw(mu[3], sigma[3]), 3)) == "q_{3}(x_{3})"
     p = MvDensity("", Vec(IndexedBase("x", real=True), d), ZeroMatrix(d, 1), Identity(d))
     assert to_latex(p) == r"\mathcal{N}(0, I)"
 

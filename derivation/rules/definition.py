@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, oo
+from sympy import Expr, Integral
 
 from ..core import Rule
 from ..mvnodes import DENSITIES, SpaceIntegral
-from ..nodes import KL, Expectation
+from ..nodes import KL, Density, Expectation
 from ..setting import Setting
 from .base import factors, rewrite_or_refuse
 
@@ -16,30 +16,31 @@ def _definition(expr: Expr, setting: Setting) -> Expr:
     return rewrite_or_refuse(expr, lambda e: e.as_integral() if isinstance(e, KL) else None, "KL divergence")
 
 
-def _whole_space(e: Expr) -> tuple[Expr, Expr] | None:
-    """``(variable, integrand)`` of an integral over the whole range of its variable (R, or R^k for a vector)."""
-    if isinstance(e, Integral) and len(e.limits) == 1 and tuple(e.limits[0][1:]) == (-oo, oo):
-        return e.limits[0][0], e.function
+def _whole_space(e: Expr) -> tuple[Expr, Expr, tuple | None] | None:
+    """``(variable, integrand, limits)`` of an integral of one variable (limits None for R^k of a vector)."""
+    if isinstance(e, Integral) and len(e.limits) == 1 and len(e.limits[0]) == 3:
+        return e.limits[0][0], e.function, tuple(e.limits[0])
     if isinstance(e, SpaceIntegral):
-        return e.variable, e.function
+        return e.variable, e.function, None
     return None
 
 
 def _as_expectation(expr: Expr, setting: Setting) -> Expr:
-    """``Integral(q(x) g(x), (x, -oo, oo)) -> E_q[g(x)]``: integrating against a density is an expectation.
-
-    The same for a vector x over R^k.
+    """``Integral(q(x) g(x), (x, support of q)) -> E_q[g(x)]``: integrating against a density over its whole
+    support is an expectation. The same for a vector x over R^k.
     """
 
     def match(e: Expr) -> Expr | None:
         found = _whole_space(e)
         if found is None:
             return None
-        variable, integrand = found
+        variable, integrand, limits = found
         parts = factors(integrand)
         density = parts[0]
         if not isinstance(density, DENSITIES) or density.variable != variable:
             return None
+        if limits is not None and (not isinstance(density, Density) or limits != density.law.limits(variable)):
+            return None  # over a part of the support: not an expectation
         rest = parts[1:]
         body = rest[0] if len(rest) == 1 else integrand.func(*rest, evaluate=False)
         return Expectation(body, density)

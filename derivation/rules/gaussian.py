@@ -9,6 +9,7 @@ from sympy import Eq, Expr, S, Symbol, expand, factorial2, log
 from ..core import Derivation, Rewrite, Rule, derive_chain
 from ..errors import RuleNotApplicable
 from ..forms import add, evaluated, mul, neg, square, sub
+from ..laws import NormalLaw
 from ..mvnodes import DENSITIES
 from ..nodes import Density, Expectation
 from ..setting import Setting
@@ -53,7 +54,7 @@ def _combine_log_densities(expr: Expr, setting: Setting) -> Rewrite:
 def _standardise(expr: Expr, setting: Setting) -> Rewrite:
     """``E_q[g(x)] -> E_z[g(m + s z)]`` with ``z ~ N(0, 1)``, for q = N(m, s**2)."""
     z = setting.z
-    standard = Density("", z, 0, 1)
+    standard = Density("", z, NormalLaw(0, 1))
     found: list[Density] = []
 
     def match(e: Expr) -> Expr | None:

@@ -66,7 +66,7 @@ def _factorise(expr: Expr, setting) -> Rewrite:
     for density in dict.fromkeys(replaced):
         m = _marginal(density, j)
         identities.append(Eq(density, coordinate_product(m, j, density.dim), evaluate=False))
-        identities.append(Eq(Symbol(m.name), Density("", m.variable, m.mean, m.std), evaluate=False))
+        identities.append(Eq(Symbol(m.name), Density("", m.variable, m.law), evaluate=False))
     return Rewrite(out, tuple(identities))
 
 

@@ -1,0 +1,13 @@
+"""Distribution families as data: each law knows its parameters, support, density and how it is integrated.
+
+A :class:`~derivation.laws.base.Law` is a SymPy object holding a family's parameters (in the spirit of
+``sympy.stats``' distributions, kept apart from the variable that follows them); one
+:class:`~derivation.nodes.Density` node names a density ``q(x)`` of any law. Adding a family means adding a
+law module here (and its rules under ``derivation/rules``), nothing else in the engine.
+"""
+
+from .base import Law
+from .laplace import LaplaceLaw
+from .normal import NormalLaw
+
+__all__ = ["LaplaceLaw", "Law", "NormalLaw"]

@@ -1,0 +1,90 @@
+"""The interface every law (distribution family) implements, and the quadratures the checker uses."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+import mpmath
+from sympy import Basic, Expr, Interval, S, Symbol, exp, log
+
+from ..forms import as_expr, sub
+
+Number = float | mpmath.mpf
+Integrand = Callable[[Number], Number]
+
+
+class Law(Basic):
+    """A distribution family with its parameters as SymPy expressions (``NormalLaw(mu, sigma)``).
+
+    A law supplies what the engine asks of a family: the density ``pdf(x)`` and its log split into a part
+    free of ``x`` (:meth:`log_normaliser`) and the rest (:meth:`energy`, so that
+    ``log pdf(x) = log_normaliser - energy(x)``), its support (the limits of every integral against it), the
+    moments it knows, and a quadrature for the checker's numeric witness. Printing is the printer's
+    ``_print_<Law>``; exports use :attr:`family` and :attr:`parameter_names` (torch's names).
+    """
+
+    #: The family's name in specs and in ``torch.distributions`` (``"Normal"``).
+    family: ClassVar[str]
+    #: The parameters' names in ``torch.distributions``, in order (``("loc", "scale")``).
+    parameter_names: ClassVar[tuple[str, ...]]
+    #: Where the density is positive: every integral against the law runs over it.
+    support: ClassVar[Interval] = S.Reals
+
+    def __new__(cls, *parameters: Expr | int) -> Law:
+        if len(parameters) != len(cls.parameter_names):
+            raise TypeError(f"{cls.family} takes {len(cls.parameter_names)} parameters, got {len(parameters)}")
+        return Basic.__new__(cls, *(as_expr(p) for p in parameters))
+
+    @property
+    def parameters(self) -> tuple[Expr, ...]:
+        return self.args
+
+    @property
+    def free_symbols(self) -> set:
+        return set().union(*(p.free_symbols for p in self.args))
+
+    def limits(self, variable: Symbol) -> tuple[Symbol, Expr, Expr]:
+        """``(x, low, high)``: the integration limits of an integral against this law."""
+        return variable, self.support.inf, self.support.sup
+
+    def pdf(self, variable: Symbol) -> Expr:
+        """The density at ``variable``, as one closed form (what the checker evaluates)."""
+        return exp(-self.energy(variable)) * exp(self.log_normaliser())
+
+    def log_normaliser(self) -> Expr:
+        """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""
+        raise NotImplementedError
+
+    def energy(self, variable: Symbol) -> Expr:
+        """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
+        raise NotImplementedError
+
+    def log_pdf_form(self, variable: Symbol) -> Expr:
+        """``log pdf(x) = log_normaliser - energy(x)``, as a display form."""
+        return sub(self.log_normaliser(), self.energy(variable))
+
+    def log_pdf(self, variable: Symbol) -> Expr:
+        """The log-density as an ordinary expression."""
+        return log(self.pdf(variable))
+
+    def integrate(self, function: Integrand, values: Sequence[Number], exact: bool,
+                  breakpoints: Sequence[Number] = ()) -> Number:
+        """``int function(x) dx`` over the support, for integrands that are this law's density times a
+        function of moderate growth; ``values`` are the parameters' numeric values.
+
+        The default is adaptive quadrature (``mpmath.quad``) split at ``breakpoints`` (where the integrand
+        has a kink); only the exact evaluator uses it (the double one defers by raising ``ValueError``).
+        """
+        if not exact:
+            raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
+        return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
+
+
+def quadrature(function: Integrand, low: float, high: float, breakpoints: Sequence[Number] = ()) -> mpmath.mpf:
+    """``int_low^high function(x) dx`` by mpmath's adaptive quadrature, split at the breakpoints inside."""
+    inside = sorted({mpmath.mpf(b) for b in breakpoints if low < b < high})
+    ends = [mpmath.mpf(low) if math.isfinite(low) else -mpmath.inf, *inside,
+            mpmath.mpf(high) if math.isfinite(high) else mpmath.inf]
+    return mpmath.quad(function, ends)

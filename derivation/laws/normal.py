@@ -1,0 +1,102 @@
+"""The univariate Gaussian ``N(mu, sigma**2)``, parameterised by its mean and standard deviation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import cache
+
+import mpmath
+from sympy import Expr, Symbol, exp, log, pi, sqrt
+
+from ..forms import HALF, frac, mul, neg, square, sub
+from .base import Integrand, Law, Number
+
+DIGITS = 30
+HERMITE_NODES = 24
+
+
+class NormalLaw(Law):
+    """``N(mean, std**2)``: density ``exp(-(x - mean)**2 / (2 std**2)) / sqrt(2 pi std**2)`` on the real line."""
+
+    family = "Normal"
+    parameter_names = ("loc", "scale")
+
+    @property
+    def mean(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def std(self) -> Expr:
+        return self.args[1]
+
+    @property
+    def var(self) -> Expr:
+        """The variance ``std**2`` (a display square)."""
+        return square(self.std)
+
+    def pdf(self, variable: Symbol) -> Expr:
+        return exp(-((variable - self.mean) ** 2) / (2 * self.std**2)) / sqrt(2 * pi * self.std**2)
+
+    def log_normaliser(self) -> Expr:
+        """``-1/2 log(2 pi std**2)``."""
+        return mul(neg(HALF), log(mul(2, pi, self.var)))
+
+    def energy(self, variable: Symbol) -> Expr:
+        """``(x - mean)**2 / (2 std**2)``."""
+        return frac(square(sub(variable, self.mean)), mul(2, self.var))
+
+    def integrate(self, function: Integrand, values: Sequence[Number], exact: bool,
+                  breakpoints: Sequence[Number] = ()) -> Number:
+        """Gauss-Hermite quadrature centred on this Gaussian: exact for a polynomial times a Gaussian
+        (what the Gaussian derivations' integrands are), in 30 digits or in double precision."""
+        mean, std = values
+        if exact:
+            scale = mpmath.sqrt(2) * std
+            return scale * mpmath.fsum(w * mpmath.exp(t * t) * function(mean + scale * t) for t, w in hermite_rule())
+        scale = math.sqrt(2) * std
+        return scale * math.fsum(w * math.exp(t * t) * function(mean + scale * t) for t, w in hermite_rule_double())
+
+
+@cache
+def hermite_rule(n: int = HERMITE_NODES) -> tuple[tuple[mpmath.mpf, mpmath.mpf], ...]:
+    """Nodes and weights of n-point Gauss-Hermite quadrature: ``int f(t) exp(-t**2) dt ~ sum w f(t)``.
+
+    Newton's method on the orthonormal Hermite recurrence, from the usual asymptotic first guesses.
+    """
+    with mpmath.workdps(DIGITS + 10):
+        roots: list[mpmath.mpf] = []
+        weights: list[mpmath.mpf] = []
+        quarter = mpmath.pi ** mpmath.mpf(-0.25)
+        z = mpmath.mpf(0)
+        for i in range((n + 1) // 2):
+            if i == 0:
+                z = mpmath.sqrt(2 * n + 1) - 1.85575 * (2 * n + 1) ** (-1 / 6)
+            elif i == 1:
+                z -= 1.14 * n**0.426 / z
+            elif i == 2:
+                z = 1.86 * z - 0.86 * roots[0]
+            elif i == 3:
+                z = 1.91 * z - 0.91 * roots[1]
+            else:
+                z = 2 * z - roots[i - 2]
+            for _ in range(100):
+                p1, p2 = quarter, mpmath.mpf(0)
+                for j in range(1, n + 1):
+                    p1, p2 = z * mpmath.sqrt(mpmath.mpf(2) / j) * p1 - mpmath.sqrt(mpmath.mpf(j - 1) / j) * p2, p1
+                derivative = mpmath.sqrt(2 * n) * p2
+                step = p1 / derivative
+                z -= step
+                if abs(step) < mpmath.mpf(10) ** (-(DIGITS + 5)):
+                    break
+            roots.append(z)
+            weights.append(2 / derivative**2)
+        pairs = list(zip(roots, weights, strict=True))
+        rule = pairs + [(-r, w) for r, w in pairs if r != 0]
+        return tuple(sorted(rule))
+
+
+@cache
+def hermite_rule_double() -> tuple[tuple[float, float], ...]:
+    """:func:`hermite_rule` rounded to doubles."""
+    return tuple((float(t), float(w)) for t, w in hermite_rule())
