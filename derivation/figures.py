@@ -252,13 +252,15 @@ def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> Non
         ax.legend(loc="upper right", fontsize=LEGEND_SIZE, framealpha=0.9)
 
 
-def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS):
+def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
+         data: dict[str, Any] | None = None):
     """The figure for ``plot`` as a matplotlib ``Figure`` (not yet written anywhere), its text in ``fonts``
-    (:data:`FONTS` for articles, :data:`SLIDE_FONTS` for slides)."""
+    (:data:`FONTS` for articles, :data:`SLIDE_FONTS` for slides); ``data`` is its :func:`figure_data` when
+    already computed (the two variants of a figure plot the same values)."""
     import numpy as np
 
     text = text or labels(plot)
-    data = figure_data(plot)
+    data = data if data is not None else figure_data(plot)
     fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot), fonts=fonts)
     ax = fig.add_subplot()
     if isinstance(plot, CurvesPlot):
@@ -375,10 +377,11 @@ def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str], to
     written = []
     for stem, plot, text in work:
         drawn: dict[bool, Any] = {}  # the figure in the articles' fonts and in the slides' (each drawn once)
+        data = figure_data(plot)
         for fmt in formats:
             slides = fmt == SLIDES_PDF
             if slides not in drawn:
-                drawn[slides] = draw(plot, text, SLIDE_FONTS if slides else FONTS)
+                drawn[slides] = draw(plot, text, SLIDE_FONTS if slides else FONTS, data)
             path = directory / figure_file(stem, fmt)
             try:
                 _save(drawn[slides], temporary(path, token), "pdf" if slides else fmt)
