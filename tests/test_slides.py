@@ -7,11 +7,10 @@ import re
 
 import pytest
 
-from derivation import derive
-from derivation.cases import CASES
-from derivation.figures import SLIDES_PDF, figure_file, write_figures
-from derivation.render import render
-from derivation.slides import identity_rows
+from derivation import CASES, derive
+from derivation.output.figures import SLIDES_PDF, figure_file, write_figures
+from derivation.output.render import render
+from derivation.output.slides import identity_rows
 
 #: Every case and route, --dim 3, and custom pairs.
 SLIDE_DOCUMENTS: dict[str, dict] = {

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from derivation import derive
-from derivation.cases import CASES
-from derivation.core import Derivation
-from derivation.printing import reads_the_same, to_latex
-from derivation.render import render
+from derivation import CASES, derive
+from derivation.core.engine import Derivation
+from derivation.output.render import render
+from derivation.printing.latex import reads_the_same, to_latex
 
 #: Every case and route, ``--dim 3``, and custom pairs.
 DOCUMENTS: dict[str, dict] = {
@@ -117,9 +116,9 @@ def test_the_checker_of_the_d_dimensional_chain_evaluates_indexed_sums():
     and 3, and a wrong line is refused."""
     from sympy import Rational, Sum, log
 
-    from derivation.interpretation import Interpretation
-    from derivation.mvsetting import marginal
-    from derivation.nodes import KL
+    from derivation.cases.interpretation import Interpretation
+    from derivation.nodes.scalar import KL
+    from derivation.settings.multivariate import marginal
 
     it = Interpretation(derive("standard"))
     diagonal, c = it.diagonal, it.coordinates
