@@ -519,8 +519,8 @@ def to_latex(expr: Basic, style: PrintStyle = MACRO_STYLE) -> str:
     return TextbookLatexPrinter(style).doprint(expr)
 
 
-__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "break_lines", "mul", "same_formula",
-           "to_latex"]
+__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "break_lines", "mul", "reads_the_same",
+           "same_formula", "to_latex"]
 
 
 # -- line breaking for display environments ---------------------------------------------------------
@@ -843,3 +843,15 @@ def formula_tokens(tex: str) -> list[str]:
 def same_formula(lines: list[str], whole: str) -> bool:
     """Whether display ``lines``, joined back, are the formula ``whole`` (only delimiter sizes may differ)."""
     return formula_tokens(" ".join(lines)) == formula_tokens(whole)
+
+
+_BRACKETS = frozenset({"(", ")", "[", "]", r"\{", r"\}", r"\lbrack", r"\rbrack", "{", "}"})
+
+
+def reads_the_same(before: str, after: str) -> bool:
+    """Whether two printed formulas differ only in brackets, their sizes and spacing (``d/dmu [mu]`` and
+    ``d/dmu mu``). For two lines of a chain (checked equal), one that does so makes no mathematical change
+    and is no step for a reader."""
+    def bare(tex: str) -> list[str]:
+        return [t for t in formula_tokens(tex) if t not in _BRACKETS and not t.isspace()]
+    return bare(before) == bare(after)
