@@ -37,7 +37,7 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import LaplaceLaw, NormalLaw
+from ..laws import BernoulliLaw, LaplaceLaw, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
@@ -136,6 +136,9 @@ class TextbookLatexPrinter(LatexPrinter):
     def _normal_law(self, law: NormalLaw | MvDensity) -> str:
         """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
         return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
+
+    def _print_BernoulliLaw(self, law: BernoulliLaw) -> str:
+        return r"\operatorname{Bernoulli}" + self.paren(self._print(law.probs))
 
     def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
         return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
