@@ -636,6 +636,13 @@ def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60,
 Split = tuple[str, str, list[tuple[str, "Basic | str", bool]], str]
 
 
+def _factors(expr: Basic) -> bool:
+    """Whether the parts of ``expr``'s split are the factors of a product (a matrix product, alone or in a
+    trace): a line never breaks between two factors, only inside a bracketed sum among them, so that every
+    continuation line starts with a binary ``+`` or ``-`` and no product is torn apart."""
+    return isinstance(expr, MatMul) or (isinstance(expr, Trace) and isinstance(expr.arg, MatMul))
+
+
 def _matmul_parts(expr: MatMul) -> list[tuple[str, Basic | str, bool]] | None:
     """The factors of a matrix product as :meth:`TextbookLatexPrinter._print_MatMul` prints them."""
     if expr.args and expr.args[0] == -1:
@@ -658,12 +665,6 @@ def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
     if isinstance(expr, Expectation | MatExpectation):
         return rf"{printer.style.expectation}_{{{printer._density_label(expr.density)}}}", "[", \
             [("", expr.expr, False)], "]"
-    if isinstance(expr, log) and expr.args[0].is_Mul and len(expr.args[0].args) > 1 and \
-            all(_is_fraction(f) for f in expr.args[0].args):
-        factors: list[Basic | str] = list(expr.args[0].args)
-        if len(factors) > ELIDE_AFTER and index_family(tuple(factors)):  # as _product elides it
-            factors = [factors[0], factors[1], r"\cdots", factors[-1]]
-        return printer.style.log, "(", [("", f, False) for f in factors], ")"
     if isinstance(expr, Trace):
         inner = _matmul_parts(expr.arg) if isinstance(expr.arg, MatMul) else \
             _signed_parts(expr.arg) if isinstance(expr.arg, MatAdd) else None
@@ -671,13 +672,6 @@ def _split(printer: TextbookLatexPrinter, expr: Basic) -> Split | None:
     if isinstance(expr, MatMul):
         parts = _matmul_parts(expr)
         return None if parts is None else ("", "", parts, "")
-    if isinstance(expr, QuadForm):
-        parts: list[tuple[str, Basic | str, bool]] = [
-            ("", rf"{printer._bracketed(expr.left)}^{{\top}}", False),
-            ("", printer._bracketed(expr.right), False)]
-        if not isinstance(expr.matrix, Identity):
-            parts.insert(1, ("", expr.matrix, False))
-        return "", "", parts, ""
     if isinstance(expr, CodeLine):  # break the code before its top-level + and - operators
         pieces = re.split(r" (?=[+-] )", expr.text)
         return "", "", [("", rf"\texttt{{{_tt_escape(p if i == 0 else ' ' + p)}}}", False)
@@ -766,6 +760,7 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
     room = max(width - 2 - (2 if delimiters else 0) - len(delimiters), first_room)
     lines: list[str] = []
     joinable = False  # whether the last line may take more parts
+    glued = _factors(expr)  # factors of a product: each part continues the line the one before it ends
     for lead, item, inner_bracket in parts:
         if isinstance(item, str):
             piece = [lead + item]
@@ -775,7 +770,10 @@ def _break(printer: TextbookLatexPrinter, expr: Basic, width: float, bracketed: 
             piece = _break(printer, item, (room if lines else first_room) - visual_width(lead), inner_bracket,
                            whole=shown, strict=strict)
             piece = [lead + piece[0], *piece[1:]]
-        if len(piece) == 1 and joinable and \
+        if glued and lines:
+            lines[-1] += " " + piece[0]
+            lines.extend(piece[1:])
+        elif len(piece) == 1 and joinable and \
                 visual_width(lines[-1] + piece[0]) <= (room if len(lines) > 1 else first_room):
             lines[-1] += " " + piece[0]
         else:

@@ -1,0 +1,159 @@
+"""The lecturer's review of the printed documents (items about templates, printer and line breaker): each
+defect asserted absent from every document that showed it.
+
+The documents read here are the golden files, which ``tests/test_golden.py`` holds byte for byte equal to what
+the engine renders today; the line breaker is also tested on every expression of the derivations directly.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from sympy import Eq
+
+from derivation import CASES, derive
+from derivation.printing.latex import MACRO_STYLE, break_lines
+
+DOCUMENTS = Path(__file__).resolve().parent / "golden" / "documents"
+MARKDOWN = sorted(DOCUMENTS.glob("*.md"))
+LATEX = sorted(p for p in DOCUMENTS.glob("*.tex"))  # articles, fragments and slides
+FRAGMENTS = sorted(DOCUMENTS.glob("*.fragment.tex"))
+TABLE_HEAD = "| Step | Rule | Check |"
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
+def test_every_document_kind_is_read():
+    assert len(MARKDOWN) >= 14 and len(FRAGMENTS) >= 14
+    assert {p.name.split(".", 1)[1] for p in LATEX} == {"tex", "fragment.tex", "slides.tex"}
+
+
+# --- item 1: the verification table renders in Markdown ------------------------------------------------------
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=_ids(MARKDOWN))
+def test_markdown_table_follows_a_blank_line(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = lines.index(TABLE_HEAD)
+    assert lines[index - 1] == "", f"{path.name}: {lines[index - 1]!r} runs into the table"
+    assert lines[index - 2].startswith("Every line above was checked equal to the line before it")
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=_ids(MARKDOWN))
+def test_pandoc_renders_the_verification_table(path, require_tool):
+    html = subprocess.run([require_tool("pandoc"), "-f", "gfm", "-t", "html", str(path)], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    assert "<table>" in html
+    assert "<th>Step</th>" in html.replace(' style="text-align: right;"', "")
+    assert "| Step | Rule | Check |" not in html
+
+
+# --- item 2: "Proof." is followed by a space ---------------------------------------------------------------
+
+@pytest.mark.parametrize("path", LATEX, ids=_ids(LATEX))
+def test_proof_is_followed_by_a_space_or_a_new_paragraph(path):
+    text = path.read_text(encoding="utf-8")
+    for match in re.finditer(r"Proof\.\}", text):
+        after = text[match.end():match.end() + 20]
+        assert after.startswith((r"\enspace", r"\par", " ", "\n")), f"{path.name}: Proof.}}{after}"
+
+
+def test_a_proof_that_runs_into_its_first_note_has_a_space():
+    text = (DOCUMENTS / "diagonal.tex").read_text(encoding="utf-8")
+    assert r"\noindent\emph{Proof.}\enspace{\noindent \small\textbf{Standardise.}" in text
+    assert r"\emph{Proof.}{" not in text
+
+
+# --- item 3: no line break inside a product; a continuation line's operator is binary ----------------------
+
+#: A display continuation line: after the row's alignment point (and \uncover), or a note's centred formula,
+#: the indentation a broken formula's later lines get.
+_CONTINUATION = re.compile(r"^\s*(?:&(?:\\uncover<\d+->\{)?|\$\\displaystyle )((?:\\q?quad\s*)+)(.*)$")
+
+
+def _continuations(path: Path) -> list[tuple[str, str]]:
+    """(start of line, rest after the indentation) of every indented display line of a LaTeX document."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _CONTINUATION.match(line)
+        if match:
+            out.append((line[:match.start(1)].strip(), match.group(2)))
+    return out
+
+
+@pytest.mark.parametrize("path", LATEX, ids=_ids(LATEX))
+def test_continuation_lines_start_with_a_binary_operator(path):
+    for opening, rest in _continuations(path):
+        if opening.startswith("$"):  # a formula of its own: nothing before the operator makes it binary
+            assert rest.startswith(("{} + ", "{} - ")), f"{path.name}: {opening} {rest}"
+        else:  # an align/split column: amsmath sets {} at the column's start, so + and - are binary
+            assert rest.startswith(("+ ", "- ", "= ", r"\texttt{ + ", r"\texttt{ - ")), f"{path.name}: {rest}"
+
+
+def test_the_full_trace_trick_keeps_the_quadratic_form_whole():
+    """Review item 3: full.fragment.tex step (8) broke ``(mu_q - mu_p)^T Sigma_p^{-1} (mu_q - mu_p)``."""
+    text = (DOCUMENTS / "full.fragment.tex").read_text(encoding="utf-8")
+    assert (r"$\displaystyle \quad {} + (\mu_{q} - \mu_{p})^{\top} \Sigma_{p}^{-1} (\mu_{q} - \mu_{p})$"
+            in text)
+    assert r"$\displaystyle \quad {} - \frac{1}{2} (x - \mu_{q})^{\top} \Sigma_{q}^{-1} (x - \mu_{q})$" in text
+    assert r"$\displaystyle \quad (\mu_{q} - \mu_{p})$" not in text
+    assert r"$\displaystyle \quad - " not in text and r"$\displaystyle \quad + " not in text
+
+
+def _expressions(derivation) -> list:
+    """Every expression a document of ``derivation`` displays: lines, identities, results, of the chain,
+    its lemmas and its sections' derivations."""
+    chains = [derivation, *derivation.lemmas(), *(d for s in derivation.sections for d in s.derivations)]
+    out = []
+    for chain in chains:
+        out.append(Eq(chain.start, chain.result, evaluate=False))
+        for step in chain.steps:
+            out.extend([step.expr, *step.identities])
+    return out
+
+
+@pytest.fixture(scope="module")
+def displayed() -> list:
+    arguments = [{"case": case} for case in CASES] + [{"case": "diagonal", "route": "full"},
+                                                      {"case": "diagonal", "route": "kingma"}]
+    seen: dict = {}
+    for kwargs in arguments:
+        for expr in _expressions(derive(**kwargs)):
+            seen.setdefault(expr, None)
+    return list(seen)
+
+
+@pytest.mark.parametrize("width", [16, 24, 38, 44, 60])
+def test_lines_break_only_between_terms(displayed, width):
+    """Every later line of a broken formula starts with the + or - of a sum (or continues code before one):
+    no break between two factors of a product, a quadratic form, a trace of a product."""
+    broken = 0
+    for expr in displayed:
+        lines = break_lines(expr, MACRO_STYLE, width, strict=True)
+        broken += len(lines) > 1
+        for line in lines[1:]:
+            assert line.startswith(("+ ", "- ", r"\texttt{ + ", r"\texttt{ - ")), (line, lines)
+    assert broken  # the widths do break formulas
+
+
+# --- item 5: run-in headings end with a full stop ------------------------------------------------------
+
+@pytest.mark.parametrize("path", FRAGMENTS, ids=_ids(FRAGMENTS))
+def test_fragment_run_in_headings_end_with_a_full_stop(path):
+    text = path.read_text(encoding="utf-8")
+    headings = re.findall(r"\\paragraph\{((?:[^{}]|\{[^{}]*\})*)\}", text)
+    assert headings
+    for heading in headings:
+        assert heading.endswith("."), f"{path.name}: \\paragraph{{{heading}}}"
+    assert r"\paragraph{Verification.}" in text and r"\paragraph{Derivation.}" in text
+
+
+def test_dynamics_fragment_section_headings_have_their_stop():
+    text = (DOCUMENTS / "dynamics.fragment.tex").read_text(encoding="utf-8")
+    for heading in ("Gradients: what the optimiser sees.", "Weighting the regulariser.",
+                    "Never negative, and zero only at the prior."):
+        assert rf"\paragraph{{{heading}}}" in text
