@@ -227,7 +227,7 @@ def dynamics_sections(derivation: Derivation, general: Derivation) -> tuple[Sect
         "The divergence is not symmetric. For {q_example} and {p_example}, swapping the two arguments changes "
         "the value: {asymmetry_eq}, about {asymmetry_value}. Here a {q} narrower than {p} costs less than "
         "the other way round: the direction that the VAE regulariser uses, with the encoder's Gaussian first, "
-        "penalises mass where the other density has little more than it penalises leaving part of the other "
+        "penalises mass where the other density has little, more than it penalises leaving part of the other "
         "density uncovered."
     )
     return (

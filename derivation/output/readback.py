@@ -828,7 +828,7 @@ class _Reader(_LatexParser):
         if isinstance(point, Pow) and point.args[1] in (Symbol("+"), Symbol("-")):
             point, direction = point.args[0], str(point.args[1])
         self.expect_op("}", "'}'")
-        (body,) = self.arguments(1)
+        body = self.term()  # a bracketed sum, or a product (printed without a bracket of its own)
         return Op("limit", canonical(body), variable, canonical(point), Str("" if point.is_infinite else direction))
 
     def power(self):

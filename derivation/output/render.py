@@ -161,6 +161,12 @@ def tex_prose(text: str) -> str:
     return _MATH_LETTER.sub(r"$\1$", text)
 
 
+def math_letters(text: str) -> str:
+    """Markdown prose with its lone math letters set as math, as :func:`tex_prose` sets them in LaTeX
+    (``**In $d$ dimensions.**``, ``## Slope of $f$``); nothing else changes."""
+    return _MATH_LETTER.sub(r"$\1$", text)
+
+
 _TEX_SAFE_DELIMITERS = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                             variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
 
@@ -176,6 +182,7 @@ def _options(loader: jinja2.BaseLoader, latex_syntax: bool) -> dict[str, Any]:
 def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["prose"] = tex_prose
+    env.filters["math_letters"] = math_letters
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages
     env.filters["continued"] = continued
@@ -392,6 +399,14 @@ class _Context:
         stop = "." if text.endswith(".") else ""
         return f"{text.removesuffix('.')} ({cited}){stop}"
 
+    def describe(self, text: str, steps: list) -> str:
+        """The description with "the lemma" it mentions cited by number ("derived in Lemma 5") when the chain
+        cites exactly one lemma: a document with several lemmas leaves no doubt which one is meant."""
+        numbers = sorted({n for step in steps for n in step["lemmas"]})
+        if self.brief or len(numbers) != 1:
+            return text
+        return text.replace("in the lemma", f"in Lemma {numbers[0]}")
+
     def prose(self, text: str, values) -> str:
         """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]`` (for the
         terminal, a two-dimensional Unicode formula is displayed on lines of its own instead)."""
@@ -450,7 +465,7 @@ class _Context:
         return {
             "case": d.name,
             "title": d.title,
-            "description": d.description,
+            "description": self.describe(d.description, main["steps"]),
             "format": self.fmt.name,
             "version": __version__,
             "brief": self.brief,

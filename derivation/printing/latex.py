@@ -22,6 +22,7 @@ from sympy import (
     Indexed,
     IndexedBase,
     Integral,
+    Limit,
     Mul,
     Pow,
     Product,
@@ -265,6 +266,15 @@ class TextbookLatexPrinter(LatexPrinter):
         """``\\int_{-\\infty}^{\\infty}``: the limits beside the sign, as textbooks set them (SymPy writes
         ``\\int\\limits``, which stacks them above and below)."""
         return super()._print_Integral(expr).replace(r"\int\limits", r"\int")
+
+    def _print_Limit(self, expr: Limit) -> str:
+        """``\\lim_{\\ell \\to -\\infty} \\frac{1}{2} (e^{\\ell} - 1)``: a limit of a product needs no bracket
+        around it (SymPy brackets every sum and product); a sum or a negative term keeps its bracket."""
+        body = expr.args[0]
+        if body.is_Mul and not is_negative_term(body):
+            head = super()._print_Limit(Limit(Symbol("x"), *expr.args[1:])).removesuffix(" x")
+            return f"{head} {self._print(body)}"
+        return super()._print_Limit(expr)
 
     def _print_SpaceIntegral(self, expr: SpaceIntegral) -> str:
         space = r"\mathbb{R}" if expr.dim == 1 else rf"\mathbb{{R}}^{{{self._print(expr.dim)}}}"

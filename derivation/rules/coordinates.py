@@ -181,7 +181,7 @@ def univariate_result(standard_plan: tuple[Rule, ...], general_plan: tuple[Rule,
         standard = p.mean == 0 and p.std == 1
         coordinate = Setting(q, p, setting.z, setting.notation)
         title = "The univariate result for one coordinate" if not standard else \
-            "The univariate result for one coordinate (a Gaussian against the standard normal)"
+            "The univariate result for one coordinate against the standard normal"
         # Coordinates with numeric or equal parameters (a unit scale, a shared mean) need fewer steps.
         return derive_chain("univariate-result", title, divergence, standard_plan if standard else general_plan,
                             coordinate, skip_unfit=True)
