@@ -46,7 +46,7 @@ def test_a_justification_stays_with_its_line_and_a_lemma_heading_with_its_proof(
     full = render(derive("full"), "latex")
     assert r"\[\postdisplaypenalty=10000" in full or "\\par\\nopagebreak" in full
     fragment = render(derive("full"), "latex-fragment")
-    derivation = fragment[fragment.index(r"\paragraph{Derivation}"):]
+    derivation = fragment[fragment.index(r"\paragraph{Derivation.}"):]
     assert derivation.split("\n", 2)[1].startswith(r"{\noindent \small\textbf{")
 
 
@@ -185,4 +185,4 @@ def test_a_lemma_proof_opening_with_its_left_hand_side_stays_with_its_first_note
     fragment = render(derive("full"), "latex-fragment")
     assert "\\noindent\\emph{Proof.}\\par\\nopagebreak\n\\begin{align*}\n& " in fragment
     assert re.search(r"\n& [^\n]*\\\\\*\n\\noalign\{\\xdef\\kldpostdisplaypenalty", fragment)
-    assert r"\paragraph{Lemmas}\mbox{}\par\nopagebreak" in fragment
+    assert r"\paragraph{Lemmas.}\mbox{}\par\nopagebreak" in fragment
