@@ -425,6 +425,16 @@ class TextbookLatexPrinter(LatexPrinter):
             tex = rf"e^{{{self._print(arg)}}}"
         return tex if exp is None else self.paren(tex) + f"^{{{exp}}}"
 
+    def _print_Abs(self, expr: Expr, exp: str | None = None) -> str:
+        """``|x - \\mu|`` with plain bars; ``\\bigl|t + |a|\\bigr|`` around bars (so the pairs read apart) and
+        ``\\left|...\\right|`` only around a fraction or big operator (SymPy writes ``\\left|{...}\\right|``)."""
+        text = self._print(expr.args[0])
+        if _height(text) < 2 and "|" in _strip_scripts(text) and not _SIZED.search(text):
+            tex = rf"\bigl|{text}\bigr|"
+        else:
+            tex = self.paren(text, "|", "|")
+        return tex if exp is None else self.paren(tex) + f"^{{{exp}}}"
+
     def _print_Pow(self, expr: Pow) -> str:
         _base, exponent = expr.args
         if exponent.is_Number and exponent.is_negative:
