@@ -10,7 +10,7 @@ import mpmath
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import Abs, Integer, Integral, Rational, Symbol, exp, lambdify, oo
+from sympy import Abs, Integer, Integral, Pow, Rational, Symbol, exp, lambdify, oo
 
 from derivation.core import Rule, derive_chain
 from derivation.errors import RuleNotApplicable, StepRejected
@@ -18,6 +18,7 @@ from derivation.forms import evaluated, mul, neg
 from derivation.laplace_case import LAPLACE_PLAN, derive_laplace
 from derivation.laplace_setting import laplace_pair, two_laplace
 from derivation.nodes import Expectation
+from derivation.pretty import to_text
 from derivation.printing import to_latex
 from derivation.rules.laplace import (
     ABSOLUTE_MOMENT_PLAN,
@@ -72,14 +73,14 @@ BEFORE_AFTER = [
      r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{- \frac{|t|}{b_{1}}}\, dt"),
     ("split-at-kinks",
      r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{- \frac{|t|}{b_{1}}}\, dt",
-     r"\frac{1}{2 b_{1}} \left(- \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \int_{0}^{\infty} t "
-     r"e^{- \frac{t}{b_{1}}}\, dt\right)"),
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} "
+     r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt"),
     ("integrate-exponential-pieces",
-     r"\frac{1}{2 b_{1}} \left(- \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \int_{0}^{\infty} t "
-     r"e^{- \frac{t}{b_{1}}}\, dt\right)",
-     r"\frac{b_{1}^{2} + b_{1}^{2}}{2 b_{1}}"),
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} "
+     r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt",
+     r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"),
     ("expand-and-collect",
-     r"\frac{b_{1}^{2} + b_{1}^{2}}{2 b_{1}}",
+     r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}",
      r"b_{1}"),
     ("cancel-and-collect",
      r"\log \frac{b_{2}}{b_{1}} - \frac{b_{1}}{b_{1}} + \frac{1}{b_{2}} \E_{q}[|x - \mu_{2}|]",
@@ -101,22 +102,22 @@ BEFORE_AFTER = [
     ("split-at-kinks",
      r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} \bigl|t + |\mu_{1} - \mu_{2}|\bigr| e^{- "
      r"\frac{|t|}{b_{1}}}\, dt",
-     r"\frac{1}{2 b_{1}} \left(- \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \int_{0}^{\infty} (t + |\mu_{1} - \mu_{2}|) e^{- \frac{t}{b_{1}}}\, "
-     r"dt\right)"),
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
+     r"e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - "
+     r"\mu_{2}|) e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - "
+     r"\mu_{2}|) e^{- \frac{t}{b_{1}}}\, dt"),
     ("integrate-exponential-pieces",
-     r"\frac{1}{2 b_{1}} \left(- \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \int_{0}^{\infty} (t + |\mu_{1} - \mu_{2}|) e^{- \frac{t}{b_{1}}}\, "
-     r"dt\right)",
-     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}} + (b_{1} |\mu_{1} - \mu_{2}| - "
-     r"b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}) + (b_{1}^{2} + b_{1} |\mu_{1} - "
-     r"\mu_{2}|)}{2 b_{1}}"),
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
+     r"e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - "
+     r"\mu_{2}|) e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - "
+     r"\mu_{2}|) e^{- \frac{t}{b_{1}}}\, dt",
+     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - "
+     r"\mu_{2}| - b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + "
+     r"\frac{b_{1}^{2} + b_{1} |\mu_{1} - \mu_{2}|}{2 b_{1}}"),
     ("expand-and-collect",
-     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}} + (b_{1} |\mu_{1} - \mu_{2}| - "
-     r"b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}) + (b_{1}^{2} + b_{1} |\mu_{1} - "
-     r"\mu_{2}|)}{2 b_{1}}",
+     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - "
+     r"\mu_{2}| - b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + "
+     r"\frac{b_{1}^{2} + b_{1} |\mu_{1} - \mu_{2}|}{2 b_{1}}",
      r"|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}"),
     ("divide-through",
      r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - "
@@ -235,6 +236,11 @@ def test_special_pairs_skip_the_steps_that_do_not_fit(parameters, steps, result)
     assert float(evaluated(derivation.result).subs(values)) == pytest.approx(_torch_kl(*numbers), rel=1e-12)
 
 
+def test_text_format_writes_absolute_values_without_extra_brackets():
+    assert to_text(SETTING.q.energy()) == "|x - μ₁|/b₁"
+    assert to_text(SETTING.q.log_pdf_form()) == "-log(2b₁) - |x - μ₁|/b₁"
+
+
 def test_distance_reads_as_a_textbook_writes_it():
     m = Symbol("m", real=True)
     assert to_latex(distance(MU1, MU2)) == r"|\mu_{1} - \mu_{2}|"
@@ -248,6 +254,10 @@ def test_split_at_kinks_on_its_own():
     out = SPLIT_AT_KINKS(line, SETTING).expr
     assert to_latex(out) == (r"- \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + "
                              r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt")
+    scaled = SPLIT_AT_KINKS(mul(Pow(2 * B1, -1, evaluate=False), line), SETTING).expr  # the constant goes to each piece
+    assert to_latex(scaled) == (r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + "
+                                r"\frac{1}{2 b_{1}} \int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt")
+    assert to_latex(INTEGRATE_PIECES(scaled, SETTING).expr) == r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"
     with pytest.raises(RuleNotApplicable):
         SPLIT_AT_KINKS(Integral(exp(-T / B1), (T, 0, oo)), SETTING)  # no absolute value: nothing to split
 

@@ -309,6 +309,18 @@ def _offset_display(arg: Expr, t: Symbol) -> Expr:
     return add(*rest)
 
 
+def _scaled_integral(e: Expr) -> tuple[Expr, list[Expr], Integral] | None:
+    """``(sign, constants, integral)`` when ``e`` is an integral of one variable, possibly times constants
+    (``-1/(2 b) Integral(...)``): the sign is the product of the numeric factors."""
+    parts = factors(e)
+    integrals = [f for f in parts if isinstance(f, Integral)]
+    if len(integrals) != 1 or len(integrals[0].limits) != 1 or len(integrals[0].limits[0]) != 3:
+        return None
+    sign = Mul(*[f for f in parts if f.is_Number])
+    constants = [f for f in parts if not f.is_Number and f is not integrals[0]]
+    return sign, constants, integrals[0]
+
+
 def _compare(a: Expr, b: Expr) -> int:
     difference_ = evaluated(a) - evaluated(b)
     if difference_ == 0:
@@ -325,11 +337,13 @@ def _split_at_kinks(expr: Expr, setting: PairSetting) -> Expr:
     absolute values in f, each ``|l(t)|`` written as ``l(t)`` or ``-l(t)`` on each piece."""
 
     def match(e: Expr) -> Expr | None:
-        if not (isinstance(e, Integral) and len(e.limits) == 1 and len(e.limits[0]) == 3):
+        found = _scaled_integral(e)
+        if found is None:
             return None
-        t, low, high = e.limits[0]
+        sign, constants, integral = found
+        t, low, high = integral.limits[0]
         kinks: dict[Expr, Expr] = {}
-        for node in e.function.atoms(Abs):
+        for node in integral.function.atoms(Abs):
             line = linear_in(node.args[0], t)
             if line is not None:
                 kinks[node] = -line[1] / line[0]
@@ -348,12 +362,12 @@ def _split_at_kinks(expr: Expr, setting: PairSetting) -> Expr:
                     return None
                 return node.args[0] if positive(node) else neg(node.args[0])
 
-            negated = [node for node in kinks if not positive(node) and not _inside_exp(node, e.function)]
-            piece = rewrite_nodes(e.function, lambda n: exp(evaluated(rewrite_nodes(n.args[0], signed)))
+            negated = [node for node in kinks if not positive(node) and not _inside_exp(node, integral.function)]
+            piece = rewrite_nodes(integral.function, lambda n: exp(evaluated(rewrite_nodes(n.args[0], signed)))
                                   if isinstance(n, exp) else None)
             piece = rewrite_nodes(piece, lambda n: n.args[0] if n in kinks else None)
-            integral = Integral(piece, (t, start, end))
-            pieces.append(neg(integral) if len(negated) % 2 else integral)
+            piece_sign = -sign if len(negated) % 2 else sign
+            pieces.append(mul(piece_sign, *constants, Integral(piece, (t, start, end))))
         return add(*pieces)
 
     return rewrite_or_refuse(expr, match, "integral of an absolute value")
@@ -399,12 +413,12 @@ def _integrate_pieces(expr: Expr, setting: PairSetting) -> Expr:
     infinite end)."""
 
     def match(e: Expr) -> Expr | None:
-        if isinstance(e, Integral):
-            return _piece_value(e)
-        if e.is_Mul and len(e.args) == 2 and e.args[0] == -1 and isinstance(e.args[1], Integral):
-            value = _piece_value(e.args[1])
-            return None if value is None else tidy(-evaluated(value))
-        return None
+        found = _scaled_integral(e)
+        value = None if found is None else _piece_value(found[2])
+        if value is None:
+            return None
+        sign, constants, _ = found
+        return mul(*constants, tidy(sign * evaluated(value)))
 
     return rewrite_or_refuse(expr, match, "integral of a linear function times an exponential")
 
