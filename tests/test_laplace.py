@@ -67,17 +67,17 @@ BEFORE_AFTER = [
      r"\log \frac{b_{2}}{b_{1}} - \frac{b_{1}}{b_{1}} + \frac{1}{b_{2}} \E_{q}[|x - \mu_{2}|]"),
     ("laplace-expectation-as-integral",
      r"\E_{q}[|x - \mu_{1}|]",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{1}| e^{- \frac{|x - \mu_{1}|}{b_{1}}}\, dx"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{1}| e^{-|x - \mu_{1}|/b_{1}}\, dx"),
     ("centre-at-location",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{1}| e^{- \frac{|x - \mu_{1}|}{b_{1}}}\, dx",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{- \frac{|t|}{b_{1}}}\, dt"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{1}| e^{-|x - \mu_{1}|/b_{1}}\, dx",
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{-|t|/b_{1}}\, dt"),
     ("split-at-kinks",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{- \frac{|t|}{b_{1}}}\, dt",
-     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} "
-     r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t| e^{-|t|/b_{1}}\, dt",
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} "
+     r"t e^{-t/b_{1}}\, dt"),
     ("integrate-exponential-pieces",
-     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} "
-     r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt",
+     r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} "
+     r"t e^{-t/b_{1}}\, dt",
      r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"),
     ("expand-and-collect",
      r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}",
@@ -87,43 +87,43 @@ BEFORE_AFTER = [
      r"\log \frac{b_{2}}{b_{1}} + \frac{1}{b_{2}} \E_{q}[|x - \mu_{2}|] - 1"),
     ("laplace-absolute-moment",
      r"\log \frac{b_{2}}{b_{1}} + \frac{1}{b_{2}} \E_{q}[|x - \mu_{2}|] - 1",
-     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - "
-     r"\mu_{2}|}{b_{1}}}}{b_{2}} - 1"),
+     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - "
+     r"\mu_{2}|/b_{1}}}{b_{2}} - 1"),
     ("laplace-expectation-as-integral",
      r"\E_{q}[|x - \mu_{2}|]",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{2}| e^{- \frac{|x - \mu_{1}|}{b_{1}}}\, dx"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{2}| e^{-|x - \mu_{1}|/b_{1}}\, dx"),
     ("centre-at-location",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{2}| e^{- \frac{|x - \mu_{1}|}{b_{1}}}\, dx",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t + \mu_{1} - \mu_{2}| e^{- \frac{|t|}{b_{1}}}\, dt"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |x - \mu_{2}| e^{-|x - \mu_{1}|/b_{1}}\, dx",
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t + \mu_{1} - \mu_{2}| e^{-|t|/b_{1}}\, dt"),
     ("reflect-symmetric-weight",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t + \mu_{1} - \mu_{2}| e^{- \frac{|t|}{b_{1}}}\, dt",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} \bigl|t + |\mu_{1} - \mu_{2}|\bigr| e^{- "
-     r"\frac{|t|}{b_{1}}}\, dt"),
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} |t + \mu_{1} - \mu_{2}| e^{-|t|/b_{1}}\, dt",
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} \bigl|t + |\mu_{1} - \mu_{2}|\bigr| e^{-|t|/b_{1}}\, "
+     r"dt"),
     ("split-at-kinks",
-     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} \bigl|t + |\mu_{1} - \mu_{2}|\bigr| e^{- "
-     r"\frac{|t|}{b_{1}}}\, dt",
+     r"\frac{1}{2 b_{1}} \int_{-\infty}^{\infty} \bigl|t + |\mu_{1} - \mu_{2}|\bigr| e^{-|t|/b_{1}}\, "
+     r"dt",
      r"- \frac{1}{2 b_{1}} \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - "
-     r"\mu_{2}|) e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - "
-     r"\mu_{2}|) e^{- \frac{t}{b_{1}}}\, dt"),
+     r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - \mu_{2}|) "
+     r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - \mu_{2}|) e^{-t/b_{1}}\, "
+     r"dt"),
     ("integrate-exponential-pieces",
      r"- \frac{1}{2 b_{1}} \int_{-\infty}^{- |\mu_{1} - \mu_{2}|} (t + |\mu_{1} - \mu_{2}|) "
-     r"e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - "
-     r"\mu_{2}|) e^{\frac{t}{b_{1}}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - "
-     r"\mu_{2}|) e^{- \frac{t}{b_{1}}}\, dt",
-     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - "
-     r"\mu_{2}| - b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + "
-     r"\frac{b_{1}^{2} + b_{1} |\mu_{1} - \mu_{2}|}{2 b_{1}}"),
+     r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - \mu_{2}|) "
+     r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - \mu_{2}|) e^{-t/b_{1}}\, "
+     r"dt",
+     r"\frac{b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - \mu_{2}| - "
+     r"b_{1}^{2} + b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1}^{2} + b_{1} "
+     r"|\mu_{1} - \mu_{2}|}{2 b_{1}}"),
     ("expand-and-collect",
-     r"\frac{b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - "
-     r"\mu_{2}| - b_{1}^{2} + b_{1}^{2} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}}{2 b_{1}} + "
-     r"\frac{b_{1}^{2} + b_{1} |\mu_{1} - \mu_{2}|}{2 b_{1}}",
-     r"|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}"),
+     r"\frac{b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - \mu_{2}| - "
+     r"b_{1}^{2} + b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1}^{2} + b_{1} "
+     r"|\mu_{1} - \mu_{2}|}{2 b_{1}}",
+     r"|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - \mu_{2}|/b_{1}}"),
     ("divide-through",
-     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - "
-     r"\mu_{2}|}{b_{1}}}}{b_{2}} - 1",
-     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}|}{b_{2}} + \frac{b_{1} e^{- \frac{|\mu_{1} "
-     r"- \mu_{2}|}{b_{1}}}}{b_{2}} - 1"),
+     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - "
+     r"\mu_{2}|/b_{1}}}{b_{2}} - 1",
+     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}|}{b_{2}} + \frac{b_{1} e^{-|\mu_{1} - "
+     r"\mu_{2}|/b_{1}}}{b_{2}} - 1"),
 ]
 
 
@@ -152,7 +152,7 @@ def test_the_chain_and_its_lemmas_are_checked(general):
     assert [lemma.title for lemma in lemmas] == ["Mean absolute deviation", "Mean distance from another point"]
     assert all(lemma.verified for lemma in lemmas)
     assert [to_latex(lemma.result) for lemma in lemmas] == [
-        r"b_{1}", r"|\mu_{1} - \mu_{2}| + b_{1} e^{- \frac{|\mu_{1} - \mu_{2}|}{b_{1}}}"]
+        r"b_{1}", r"|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - \mu_{2}|/b_{1}}"]
 
 
 def test_rule_keys_are_unique():
@@ -221,10 +221,10 @@ def test_equal_laws_give_zero():
     ((Symbol("m", real=True), Symbol("b", positive=True), Symbol("m", real=True), Symbol("c", positive=True)),
      8, r"\log \frac{c}{b} + \frac{b}{c} - 1"),
     ((Symbol("m", real=True), Symbol("b", positive=True), Symbol("n", real=True), Symbol("b", positive=True)),
-     10, r"\frac{|m - n|}{b} + e^{- \frac{|m - n|}{b}} - 1"),
+     10, r"\frac{|m - n|}{b} + e^{-|m - n|/b} - 1"),
     ((Symbol("m", real=True), Symbol("b", positive=True), Integer(0), Integer(1)),
-     9, r"- \log b + |m| + b e^{- \frac{|m|}{b}} - 1"),
-    ((Integer(1), Integer(2), Integer(0), Integer(1)), 10, r"- \log 2 + 2 e^{- \frac{1}{2}}"),
+     9, r"- \log b + |m| + b e^{-|m|/b} - 1"),
+    ((Integer(1), Integer(2), Integer(0), Integer(1)), 10, r"- \log 2 + 2 e^{-1/2}"),
 ])
 def test_special_pairs_skip_the_steps_that_do_not_fit(parameters, steps, result):
     derivation = derive_laplace(laplace_pair(Notation(), *parameters))
@@ -252,11 +252,11 @@ def test_distance_reads_as_a_textbook_writes_it():
 def test_split_at_kinks_on_its_own():
     line = Integral(mul(Abs(T), exp(neg(mul(Abs(T), B1 ** -1)))), (T, -oo, oo))
     out = SPLIT_AT_KINKS(line, SETTING).expr
-    assert to_latex(out) == (r"- \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + "
-                             r"\int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt")
+    assert to_latex(out) == (r"- \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + "
+                             r"\int_{0}^{\infty} t e^{-t/b_{1}}\, dt")
     scaled = SPLIT_AT_KINKS(mul(Pow(2 * B1, -1, evaluate=False), line), SETTING).expr  # the constant goes to each piece
-    assert to_latex(scaled) == (r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{\frac{t}{b_{1}}}\, dt + "
-                                r"\frac{1}{2 b_{1}} \int_{0}^{\infty} t e^{- \frac{t}{b_{1}}}\, dt")
+    assert to_latex(scaled) == (r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + "
+                                r"\frac{1}{2 b_{1}} \int_{0}^{\infty} t e^{-t/b_{1}}\, dt")
     assert to_latex(INTEGRATE_PIECES(scaled, SETTING).expr) == r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"
     with pytest.raises(RuleNotApplicable):
         SPLIT_AT_KINKS(Integral(exp(-T / B1), (T, 0, oo)), SETTING)  # no absolute value: nothing to split
@@ -266,7 +266,7 @@ def test_integrate_pieces_on_its_own():
     piece = Integral(mul(T, exp(-T / B1)), (T, 0, oo))
     assert to_latex(INTEGRATE_PIECES(piece, SETTING).expr) == r"b_{1}^{2}"
     finite = Integral(exp(T / B1), (T, -Rational(1), 0))
-    assert to_latex(INTEGRATE_PIECES(finite, SETTING).expr) == r"b_{1} - b_{1} e^{- \frac{1}{b_{1}}}"
+    assert to_latex(INTEGRATE_PIECES(finite, SETTING).expr) == r"b_{1} - b_{1} e^{-1/b_{1}}"
     with pytest.raises(RuleNotApplicable):
         INTEGRATE_PIECES(Integral(exp(T / B1), (T, 0, oo)), SETTING)  # diverges
 
