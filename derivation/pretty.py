@@ -362,7 +362,7 @@ _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty",
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
-          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_")}
+          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"), "Laplace": (r"\operatorname{Laplace}", "(")}
 
 
 def _as_latex(text: str) -> str:
