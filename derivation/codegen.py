@@ -27,6 +27,7 @@ from .core import Derivation
 from .errors import DerivationError, UsageError
 from .families import Instantiation, _rebuild, _signature, index_family
 from .forms import evaluated
+from .laws import NormalLaw
 from .mvnodes import CodeLine, MvDensity, QuadForm
 
 #: The function name of the emitted code.
@@ -164,6 +165,9 @@ def _law(setting: Any, density: Any) -> str:
     in_user_terms = getattr(setting, "in_user_terms", evaluated)
     if isinstance(density, MvDensity):
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
+    if not isinstance(density.law, NormalLaw):  # another family: its name and parameters (torch's order)
+        parameters = ", ".join(sstr(in_user_terms(v)) for v in density.law.parameters)
+        return f"{density.law.family}({parameters})"
     return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
 
 
