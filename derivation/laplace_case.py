@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .core import Derivation, Rule, derive_chain
+from .core import Derivation, Rule
 from .laplace_setting import LaplaceSetting
 from .rules import CANCEL_AND_COLLECT, INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from .rules.laplace import (
@@ -37,6 +37,4 @@ def derive_laplace(setting: LaplaceSetting, name: str = "laplace", title: str = 
                    description: str = DESCRIPTION) -> Derivation:
     """KL(q || p) for a Laplace pair, every step (and every lemma) checked as it is made; a rule that does not fit
     the pair (equal locations, a unit scale) is skipped."""
-    checker = setting.checker()
-    return derive_chain(name, title, setting.start(), LAPLACE_PLAN, setting, description,
-                        check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+    return setting.derive(name, title, LAPLACE_PLAN, description)

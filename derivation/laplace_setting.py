@@ -1,11 +1,19 @@
-"""A pair of Laplace densities ``q = Laplace(mu1, b1)`` and ``p = Laplace(mu2, b2)`` of one real variable."""
+"""A pair of Laplace densities ``q = Laplace(mu1, b1)`` and ``p = Laplace(mu2, b2)`` of one real variable.
+
+The setting answers what the engine asks of every pair (``start``, ``parameters``, ``statements``,
+``assumptions``, ``checker``) and what a user's pair is asked for (``user_parameters``, ``derive``, ``closed``;
+a Laplace pair is given in its own parameters, so there are no fresh scales to define or substitute).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
+from .core import Derivation, Rule, derive_chain
+from .forms import evaluated
 from .laws import LaplaceLaw
 from .nodes import KL, Density
 from .setting import Notation
@@ -42,6 +50,38 @@ class LaplaceSetting:
         """The checker for derivations in this setting (random points drawn over ``parameters``)."""
         return Checker(self.parameters)
 
+    # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
+    #: A Laplace pair is given in its own parameters: no fresh scale stands for another parameterisation.
+    slots: tuple = ()
+    definitions: tuple = ()
+
+    @property
+    def user_parameters(self) -> tuple[Symbol, ...]:
+        return self.parameters
+
+    def definition_of(self, node: Basic) -> Expr | None:
+        return None
+
+    def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
+        return ()
+
+    def in_user_terms(self, expr: Expr) -> Expr:
+        return evaluated(expr)
+
+    def instantiate(self, expr: Expr) -> Expr:
+        return expr
+
+    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
+        """The plan applied to ``start()``, every step checked as it is made; a rule that does not fit the pair
+        (equal locations, a unit scale) is skipped."""
+        checker = self.checker()
+        return derive_chain(name, title, self.start(), plan, self, description,
+                            check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+
+    def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
+        """The plan's result (rules only, unchecked)."""
+        return derive_chain("laplace", title, self.start(), plan, self, skip_unfit=True).result
+
     @property
     def parameters(self) -> tuple[Symbol, ...]:
         """The free parameters, in reading order (``mu1, b1, mu2, b2``)."""
@@ -62,6 +102,19 @@ def laplace_pair(notation: Notation, q_loc: Expr, q_scale: Expr, p_loc: Expr, p_
         t=notation.real("t"),
         notation=notation,
     )
+
+
+#: Names tried for the variable and for the centred variable of a user's pair, first unused wins.
+_INTERNAL_NAMES = {"x": ("x", "y", "u", "xi", "eta"), "t": ("t", "s", "u", "v", "tau")}
+
+
+def user_pair(q_loc: Expr, q_scale: Expr, p_loc: Expr, p_scale: Expr) -> LaplaceSetting:
+    """The pair of a user's specs, its variable and centred variable named apart from the user's symbols."""
+    taken = {s.name for value in (q_loc, q_scale, p_loc, p_scale) for s in value.free_symbols}
+    names: dict[str, str] = {}
+    for role, candidates in _INTERNAL_NAMES.items():
+        names[role] = next(c for c in candidates if c not in taken and c not in names.values())
+    return laplace_pair(Notation(MappingProxyType(names)), q_loc, q_scale, p_loc, p_scale)
 
 
 def two_laplace(notation: Notation | None = None) -> LaplaceSetting:

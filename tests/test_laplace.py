@@ -16,7 +16,7 @@ from derivation.core import Rule, derive_chain
 from derivation.errors import RuleNotApplicable, StepRejected
 from derivation.forms import evaluated, mul, neg
 from derivation.laplace_case import LAPLACE_PLAN, derive_laplace
-from derivation.laplace_setting import laplace_pair, two_laplace
+from derivation.laplace_setting import laplace_pair, two_laplace, user_pair
 from derivation.nodes import Expectation
 from derivation.pretty import to_text
 from derivation.printing import to_latex
@@ -330,3 +330,13 @@ def test_the_exports_compute_the_derived_result(general, fmt):
         value = float(kl(*values))
     assert value == pytest.approx(_value(general.result, values), rel=1e-13)
     assert value == pytest.approx(_torch_kl(*values), rel=1e-12)
+
+
+def test_a_users_pair_keeps_its_names_apart_from_the_variables():
+    x, t = Symbol("x", real=True), Symbol("t", positive=True)
+    setting = user_pair(x, t, Integer(0), Integer(1))
+    assert (setting.x.name, setting.t.name) == ("y", "s")
+    assert setting.user_parameters == (x, t)
+    derivation = derive_laplace(setting)
+    assert derivation.verified
+    assert to_latex(derivation.result) == r"- \log t + |x| + t e^{-|x|/t} - 1"
