@@ -79,9 +79,9 @@ BEFORE_AFTER = [
     ("integrate-exponential-pieces",
      r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} "
      r"t e^{-t/b_{1}}\, dt",
-     r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"),
+     r"\frac{1}{2} (b_{1} + b_{1})"),
     ("expand-and-collect",
-     r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}",
+     r"\frac{1}{2} (b_{1} + b_{1})",
      r"b_{1}"),
     ("cancel-and-collect",
      r"\log \frac{b_{2}}{b_{1}} - \frac{b_{1}}{b_{1}} + \frac{1}{b_{2}} \E_{q}[|x - \mu_{2}|]",
@@ -112,13 +112,11 @@ BEFORE_AFTER = [
      r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{- |\mu_{1} - \mu_{2}|}^{0} (t + |\mu_{1} - \mu_{2}|) "
      r"e^{t/b_{1}}\, dt + \frac{1}{2 b_{1}} \int_{0}^{\infty} (t + |\mu_{1} - \mu_{2}|) e^{-t/b_{1}}\, "
      r"dt",
-     r"\frac{b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - \mu_{2}| - "
-     r"b_{1}^{2} + b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1}^{2} + b_{1} "
-     r"|\mu_{1} - \mu_{2}|}{2 b_{1}}"),
+     r"\frac{1}{2} (b_{1} e^{-|\mu_{1} - \mu_{2}|/b_{1}} + |\mu_{1} - \mu_{2}| - b_{1} + b_{1} "
+     r"e^{-|\mu_{1} - \mu_{2}|/b_{1}} + b_{1} + |\mu_{1} - \mu_{2}|)"),
     ("expand-and-collect",
-     r"\frac{b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1} |\mu_{1} - \mu_{2}| - "
-     r"b_{1}^{2} + b_{1}^{2} e^{-|\mu_{1} - \mu_{2}|/b_{1}}}{2 b_{1}} + \frac{b_{1}^{2} + b_{1} "
-     r"|\mu_{1} - \mu_{2}|}{2 b_{1}}",
+     r"\frac{1}{2} (b_{1} e^{-|\mu_{1} - \mu_{2}|/b_{1}} + |\mu_{1} - \mu_{2}| - b_{1} + b_{1} "
+     r"e^{-|\mu_{1} - \mu_{2}|/b_{1}} + b_{1} + |\mu_{1} - \mu_{2}|)",
      r"|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - \mu_{2}|/b_{1}}"),
     ("divide-through",
      r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - "
@@ -258,7 +256,7 @@ def test_split_at_kinks_on_its_own():
     scaled = SPLIT_AT_KINKS(mul(Pow(2 * B1, -1, evaluate=False), line), SETTING).expr  # the constant goes to each piece
     assert to_latex(scaled) == (r"- \frac{1}{2 b_{1}} \int_{-\infty}^{0} t e^{t/b_{1}}\, dt + "
                                 r"\frac{1}{2 b_{1}} \int_{0}^{\infty} t e^{-t/b_{1}}\, dt")
-    assert to_latex(INTEGRATE_PIECES(scaled, SETTING).expr) == r"\frac{b_{1}^{2}}{2 b_{1}} + \frac{b_{1}^{2}}{2 b_{1}}"
+    assert to_latex(INTEGRATE_PIECES(scaled, SETTING).expr) == r"\frac{1}{2} (b_{1} + b_{1})"
     with pytest.raises(RuleNotApplicable):
         SPLIT_AT_KINKS(Integral(exp(-T / B1), (T, 0, oo)), SETTING)  # no absolute value: nothing to split
 

@@ -15,7 +15,24 @@ from functools import cmp_to_key
 from itertools import pairwise
 from typing import Protocol
 
-from sympy import Abs, Add, Eq, Expr, Integral, Mul, Poly, Pow, S, Symbol, exp, expand, fraction, log, oo
+from sympy import (
+    Abs,
+    Add,
+    Eq,
+    Expr,
+    Integral,
+    Mul,
+    Poly,
+    Pow,
+    S,
+    Symbol,
+    exp,
+    expand,
+    factor_terms,
+    fraction,
+    log,
+    oo,
+)
 
 from ..core import Derivation, Rewrite, Rule, derive_chain
 from ..errors import RuleNotApplicable
@@ -409,8 +426,26 @@ def _piece_value(e: Integral) -> Expr | None:
 
 
 def _integrate_pieces(expr: Expr, setting: PairSetting) -> Expr:
-    """Each ``Integral((alpha t + beta) exp(gamma t), (t, a, b))`` -> its value (by parts; ``exp`` vanishes at an
-    infinite end)."""
+    """Each ``c Integral((alpha t + beta) exp(gamma t), (t, a, b))`` -> its value times c (by parts; ``exp``
+    vanishes at an infinite end), and a numeric factor common to the values taken out of their sum:
+    ``1/(2 b) Integral(-t exp(t/b), (t, -oo, 0)) + 1/(2 b) Integral(t exp(-t/b), (t, 0, oo)) -> 1/2 (b + b)``."""
+    values = []
+    for term in terms(expr):
+        found = _scaled_integral(term)
+        value = None if found is None else _piece_value(found[2])
+        if value is None:
+            return _integrate_each(expr)
+        sign, constants, _ = found
+        values.append(factor_terms(expand(sign * evaluated(mul(*constants)) * evaluated(value), power_exp=False)))
+    coefficients = {value.as_coeff_Mul()[0] for value in values}
+    if len(coefficients) != 1:
+        return _integrate_each(expr)
+    common = coefficients.pop()
+    return mul(common, add(*[term for value in values for term in terms(tidy(value / common))]))
+
+
+def _integrate_each(expr: Expr) -> Expr:
+    """Each integrable piece of the line replaced by its value (times its constant factor)."""
 
     def match(e: Expr) -> Expr | None:
         found = _scaled_integral(e)
