@@ -350,6 +350,10 @@ class TextbookLatexPrinter(LatexPrinter):
             big = [f for f in numerator if f.has(*_BIG_NODES)]
             num = self._product(([Rational(p)] if p != 1 else []) + small) or "1"
             return prefix + rf"\frac{{{num}}}{{{den}}} {self._product(big, bracket_single_add=True)}"
+        if any(isinstance(f, exp) for f in numerator):  # \frac{b}{c} e^{-|m|/b}: the exponential beside the ratio
+            small = [f for f in numerator if not isinstance(f, exp)]
+            num = self._product(([Rational(p)] if p != 1 else []) + small) or "1"
+            return prefix + rf"\frac{{{num}}}{{{den}}} {self._product([f for f in numerator if isinstance(f, exp)])}"
         num = self._product(([Rational(p)] if p != 1 else []) + numerator) or "1"
         return prefix + rf"\frac{{{num}}}{{{den}}}"
 

@@ -121,8 +121,8 @@ BEFORE_AFTER = [
     ("divide-through",
      r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}| + b_{1} e^{-|\mu_{1} - "
      r"\mu_{2}|/b_{1}}}{b_{2}} - 1",
-     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}|}{b_{2}} + \frac{b_{1} e^{-|\mu_{1} - "
-     r"\mu_{2}|/b_{1}}}{b_{2}} - 1"),
+     r"\log \frac{b_{2}}{b_{1}} + \frac{|\mu_{1} - \mu_{2}|}{b_{2}} + \frac{b_{1}}{b_{2}} e^{-|\mu_{1} "
+     r"- \mu_{2}|/b_{1}} - 1"),
 ]
 
 
