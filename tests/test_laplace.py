@@ -14,7 +14,7 @@ from sympy import Abs, Integer, Integral, Pow, Rational, Symbol, exp, lambdify, 
 
 from derivation.core import Rule, derive_chain
 from derivation.errors import RuleNotApplicable, StepRejected
-from derivation.forms import evaluated, mul, neg
+from derivation.forms import evaluated, mul, neg, sub
 from derivation.laplace_case import LAPLACE_PLAN, derive_laplace
 from derivation.laplace_setting import laplace_pair, two_laplace, user_pair
 from derivation.nodes import Expectation
@@ -338,3 +338,20 @@ def test_a_users_pair_keeps_its_names_apart_from_the_variables():
     derivation = derive_laplace(setting)
     assert derivation.verified
     assert to_latex(derivation.result) == r"- \log t + |x| + t e^{-|x|/t} - 1"
+
+
+@settings(max_examples=25, deadline=None)
+@given(loc=st.fractions(-3, 3, max_denominator=4), scale=st.fractions(1, 3, max_denominator=4).filter(lambda s: s > 0),
+       point=st.fractions(-3, 3, max_denominator=4))
+def test_the_lemma_rules_integrate_any_numeric_pair_correctly(loc, scale, point):
+    """The lemma's rules alone (no checker) give E|x - point| under Laplace(loc, scale), as quadrature does."""
+    loc, scale, point = (Rational(v.numerator, v.denominator) for v in (loc, scale, point))
+    setting = laplace_pair(Notation(), loc, scale, Integer(0), Integer(1))
+    start = Expectation(Abs(sub(setting.x, point), evaluate=False), setting.q)
+    lemma = absolute_moment_lemma(start, setting)
+    assert not lemma.result.has(Integral, Expectation)
+    with mpmath.workdps(30):
+        m, b, a = (mpmath.mpf(v.p) / v.q for v in (loc, scale, point))
+        expected = mpmath.quad(lambda x: abs(x - a) * mpmath.exp(-abs(x - m) / b) / (2 * b),
+                               [-mpmath.inf, min(m, a), max(m, a), mpmath.inf])
+    assert float(evaluated(lemma.result)) == pytest.approx(float(expected), rel=1e-12, abs=1e-14)
