@@ -29,7 +29,8 @@ from derivation.rules.laplace import (
     REFLECT_SYMMETRIC_WEIGHT,
     SPLIT_AT_KINKS,
     absolute_moment_lemma,
-    distance,
+    difference,
+    magnitude,
 )
 from derivation.setting import Notation
 
@@ -240,12 +241,12 @@ def test_text_format_writes_absolute_values_without_extra_brackets():
     assert to_text(SETTING.q.log_pdf_form()) == "-log(2b₁) - |x - μ₁|/b₁"
 
 
-def test_distance_reads_as_a_textbook_writes_it():
+def test_distances_read_as_a_textbook_writes_them():
     m = Symbol("m", real=True)
-    assert to_latex(distance(MU1, MU2)) == r"|\mu_{1} - \mu_{2}|"
-    assert to_latex(distance(Integer(0), m)) == r"|m|"
-    assert distance(Integer(1), Integer(4)) == 3
-    assert distance(B1, Integer(0)) == B1
+    assert to_latex(magnitude(difference(MU1, MU2))) == r"|\mu_{1} - \mu_{2}|"
+    assert to_latex(magnitude(difference(Integer(0), m))) == r"|m|"
+    assert magnitude(difference(Integer(1), Integer(4))) == 3
+    assert magnitude(difference(B1, Integer(0))) == B1
 
 
 def test_split_at_kinks_on_its_own():

@@ -75,11 +75,6 @@ def magnitude(c: Expr) -> Expr:
     return Abs(c, evaluate=False)
 
 
-def distance(a: Expr, b: Expr) -> Expr:
-    """``|a - b|`` as a textbook writes it (``|mu1 - mu2|``, ``|m|`` against 0, a number for numbers)."""
-    return magnitude(difference(a, b))
-
-
 def log_scale_ratio(own: Expr, other: Expr) -> Expr:
     """``log(other / own)``: ``-log own`` when ``other = 1``, ``log other`` when ``own = 1``, nothing when equal."""
     if own == other:
