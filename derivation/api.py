@@ -5,24 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-from .cases import CASES, Options
-from .core import Derivation
-from .errors import UsageError
-from .setting import Notation
-from .verify import Checker  # noqa: F401  (loads the module derivation.verify before __init__ binds verify())
+from .cases.catalogue import CASES, Options
+from .claims.decide import Verdict
+from .claims.decide import verify as decide
+from .core.engine import Derivation
+from .core.errors import UsageError
+from .core.limits import MAX_DIM
+from .pairs.routes import derive_variant
+from .settings.univariate import Notation
 
-#: The largest dimension a derivation is written out at (its cost grows linearly with it).
-MAX_DIM = 10_000
-
-if TYPE_CHECKING:
-    from .claims import Verdict
 
 def dimension(value: int | str | None) -> int | None:
     """``value`` as a positive whole number (a Python int, or its decimal text as given on a command line).
 
-    Raises :class:`~derivation.errors.UsageError` for anything else, and above :data:`MAX_DIM`.
+    Raises :class:`~derivation.core.errors.UsageError` for anything else, and above :data:`MAX_DIM`.
     """
     if value is None:
         return None
@@ -50,12 +47,12 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
     """Derive ``case`` (or KL(q || p) for spec strings ``q`` and ``p``) step by step, checking each step.
 
     ``derive("univariate")`` derives a named case; ``derive(q="Normal(a, logvar=w)", p="Normal(0, 1)")``
-    derives a pair of specs (see :mod:`derivation.variants`) by the same rules, in the specs' symbols.
+    derives a pair of specs (see :mod:`derivation.pairs.univariate`) by the same rules, in the specs' symbols.
 
     ``dim`` is a positive integer (for the cases that take one, every term is then written out);
     ``route`` names one of the case's routes (the first is the default). Raises
-    :class:`~derivation.errors.UsageError` for an unknown case, a bad spec, dimension or route, or
-    options that do not apply, and :class:`~derivation.errors.StepRejected` if a rule produced a wrong line.
+    :class:`~derivation.core.errors.UsageError` for an unknown case, a bad spec, dimension or route, or
+    options that do not apply, and :class:`~derivation.core.errors.StepRejected` if a rule produced a wrong line.
     """
     if q is not None or p is not None:
         if case is not None:
@@ -67,8 +64,6 @@ def derive(case: str | None = None, *, q: str | None = None, p: str | None = Non
         if notation is not None and notation.names:
             raise UsageError(f"a custom pair takes its names from the specs: rename {next(iter(notation.names))!r} "
                              "there (with specs, notation takes only log=... and expectation=...)")
-        from .variants import derive_variant
-
         derivation = derive_variant(q, p)
         recipe: dict[str, object] = {"q": q, "p": p}
         if notation is not None and notation.as_dict():
@@ -99,8 +94,6 @@ def verify(q: str, p: str, claim: str) -> Verdict:
     ``q`` and ``p`` are spec strings, ``claim`` a formula in Python, NumPy, PyTorch or LaTeX syntax over
     their symbols. ``verdict.holds`` is True (proved), False (with ``counterexample`` and, when the claim is a
     recognised slip, ``diagnosis``) or None (undecided in the time budget). Invalid input raises
-    :class:`~derivation.errors.ParseError`. See :mod:`derivation.claims`.
+    :class:`~derivation.core.errors.ParseError`. See :mod:`derivation.claims.decide`.
     """
-    from .claims import verify as decide  # loaded on first use: deriving a case does not need it
-
     return decide(q, p, claim)

@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import interrupts
 from .api import derive
-from .cases import CASES
-from .core import Derivation
-from .errors import DerivationError, UsageError
-from .figures import FigureWorker, without_figures
-from .output import write_text
-from .render import FORMATS, Renderer, get_format
-from .verify import reusing_chains
+from .cases.catalogue import CASES
+from .check.checker import reusing_chains
+from .core import interrupts
+from .core.engine import Derivation
+from .core.errors import DerivationError, UsageError
+from .output.figures import FigureWorker, without_figures
+from .output.files import write_text
+from .output.render import FORMATS, Renderer, get_format
 
 
 @dataclass

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import interrupts
 from .api import derive
-from .cases import CASES
-from .output import real_target, write_text
-from .render import get_format, render
-from .setting import Notation
+from .cases.catalogue import CASES
+from .core import interrupts
+from .output.figures import FigureWorker, without_figures
+from .output.files import real_target, write_text
+from .output.render import get_format, render
+from .settings.univariate import Notation
 
 
 def figure_directory(output: str) -> Path | None:
@@ -32,12 +33,9 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
     directory = figure_directory(output) if figures else None
     drawn = directory is not None and case in CASES and CASES[case].figures
     if not drawn:
-        from .figures import without_figures
-
         derivation = without_figures(derive(case, q=q, p=p, notation=notation, dim=dim, route=route))
         write_text(render(derivation, fmt, template=template, steps=steps), output)
         return
-    from .figures import FigureWorker
 
     with FigureWorker() as worker:  # starts importing matplotlib while the derivation runs
         derivation = derive(case, q=q, p=p, notation=notation, dim=dim, route=route)

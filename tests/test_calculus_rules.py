@@ -8,10 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Derivative, Integer, Subs, Sum, Symbol, diff, exp, log, simplify
 
-from derivation.core import Rule
-from derivation.errors import RuleNotApplicable, StepRejected
-from derivation.forms import HALF, add, evaluated, frac, mul, neg
-from derivation.printing import to_latex
+from derivation.check.checker import Checker, symbolic_reason
+from derivation.core.engine import Rule
+from derivation.core.errors import RuleNotApplicable, StepRejected
+from derivation.core.forms import HALF, add, evaluated, frac, mul, neg
+from derivation.printing.latex import to_latex
 from derivation.rules.calculus import (
     CHAIN_RULE,
     ELEMENTARY_DERIVATIVES,
@@ -22,8 +23,7 @@ from derivation.rules.calculus import (
     elementary_derivative,
 )
 from derivation.rules.terms import COMBINE_LOGS, SPLIT_FRACTION, SPLIT_MEAN_VARIANCE, SUM_TERM_BY_TERM
-from derivation.setting import Notation, gaussian_pair
-from derivation.verify import Checker, symbolic_reason
+from derivation.settings.univariate import Notation, gaussian_pair
 
 x, a_, b_ = Symbol("x", positive=True), Symbol("a", real=True), Symbol("b", real=True)
 mu, s, ell = Symbol("mu", real=True), Symbol("sigma", positive=True), Symbol("ell", real=True)

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from sympy import Rational, Symbol, exp, lambdify, log, pi, simplify, sqrt
 
 from derivation import CASES, derive
-from derivation.nodes import KL
-from derivation.setting import Notation
+from derivation.nodes.scalar import KL
+from derivation.settings.univariate import Notation
 
-mu1, mu2 = Symbol("mu1", real=True), Symbol("mu2", real=True)
-s1, s2 = Symbol("sigma1", positive=True), Symbol("sigma2", positive=True)
+mu1, mu2 = Symbol("mu_q", real=True), Symbol("mu_p", real=True)
+s1, s2 = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
 mu, s = Symbol("mu", real=True), Symbol("sigma", positive=True)
 
 UNIVARIATE_CLOSED_FORM = log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - Rational(1, 2)
@@ -92,9 +92,9 @@ def test_notation_reaches_every_line():
     d = derive("univariate", notation=Notation({"mu": "m", "sigma": "s", "x": "y"}))
     text = d.render("markdown")
     assert r"\mu" not in text and r"\sigma" not in text
-    assert "m_{1}" in text and "s_{2}" in text and "(y)" in text
-    m1_, s1_ = Symbol("m1", real=True), Symbol("s1", positive=True)
-    m2_, s2_ = Symbol("m2", real=True), Symbol("s2", positive=True)
+    assert "m_{q}" in text and "s_{p}" in text and "(y)" in text
+    m1_, s1_ = Symbol("m_q", real=True), Symbol("s_q", positive=True)
+    m2_, s2_ = Symbol("m_p", real=True), Symbol("s_p", positive=True)
     expected = log(s2_ / s1_) + (s1_**2 + (m1_ - m2_) ** 2) / (2 * s2_**2) - Rational(1, 2)
     assert simplify(d.result - expected) == 0
 

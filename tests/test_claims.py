@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from sympy import Symbol
 
 import cli
-from derivation import claims, verify
-from derivation.claims import Relative, diagnose, sample, tame, value_at, values
-from derivation.errors import ParseError, UsageError
-from derivation.variants import variant
+from derivation import verify
+from derivation.claims import decide as claims
+from derivation.claims.decide import Relative, diagnose, sample, tame, value_at, values
+from derivation.core.errors import ParseError, UsageError
+from derivation.pairs.routes import variant
 
 VAE = ("Normal(mu, logvar=lv)", "Normal(0, 1)")
 STD = ("Normal(mu, sigma)", "Normal(0, 1)")

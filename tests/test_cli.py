@@ -142,3 +142,13 @@ def test_dimension_and_route_options(tmp_path, capsys):
     assert code == 0 and "Specialise the result for two Gaussians with full covariance" in out
     code, out, _ = run(["list"], capsys)
     assert all(name in out for name in ("full", "diagonal", "vae"))
+
+
+def test_a_reader_that_leaves_early_stops_the_command_quietly():
+    """`kl-derive derive ... | head -1`: the pipe closes before the document is written; no traceback, exit 141."""
+    command = [sys.executable, cli.__file__, "derive", "diagonal", "--dim", "300", "--format", "markdown"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first byte
+    error = process.stderr.read()
+    assert process.wait() == 141
+    assert error == b""

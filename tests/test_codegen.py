@@ -12,9 +12,9 @@ from sympy import Indexed, Sum, Symbol, exp, log, pi, sqrt
 
 import cli
 from derivation import derive, render
-from derivation.codegen import FUNCTION_NAME, ArrayCodePrinter
-from derivation.errors import UsageError
-from derivation.forms import evaluated
+from derivation.core.errors import UsageError
+from derivation.core.forms import evaluated
+from derivation.output.codegen import FUNCTION_NAME, ArrayCodePrinter
 
 PAIRS = [
     ("Normal(a, logvar=w)", "Normal(0, 1)"),
@@ -113,7 +113,7 @@ def test_torch_export_matches_torch_distributions(q, p, require_module):
     torch = require_module("torch")
     from torch.distributions import Normal, kl_divergence
 
-    from derivation.parse import parse_spec
+    from derivation.interpret.parse import parse_spec
 
     d = derive(q=q, p=p)
     function = _load(render(d, "torch"))[FUNCTION_NAME]
@@ -148,11 +148,11 @@ def test_torch_export_is_differentiable(require_module):
 
 #: The named cases as the pairs of specs they derive (the test reads the laws from these, independently).
 NAMED = {
-    "univariate": ("Normal(mu1, sigma1)", "Normal(mu2, sigma2)"),
+    "univariate": ("Normal(mu_q, sigma_q)", "Normal(mu_p, sigma_p)"),
     "standard": ("Normal(mu, sigma)", "Normal(0, 1)"),
     "diagonal": ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)"),
     "vae": ("DiagNormal(mu, logvar=logvar, dim=d)", "DiagNormal(0, 1, dim=d)"),
-    "full": ("MvNormal(mu1, cov=Sigma1, dim=k)", "MvNormal(mu2, cov=Sigma2, dim=k)"),
+    "full": ("MvNormal(mu_q, cov=Sigma_q, dim=d)", "MvNormal(mu_p, cov=Sigma_p, dim=d)"),
 }
 
 EXPORTS = [
@@ -179,7 +179,7 @@ def _export_id(export) -> str:
 
 
 def _specs(args, options):
-    from derivation.parse import parse_spec
+    from derivation.interpret.parse import parse_spec
 
     q, p = NAMED[args[0]] if args else (options["q"], options["p"])
     return parse_spec(q), parse_spec(p)
@@ -187,7 +187,7 @@ def _specs(args, options):
 
 def _draw_arguments(specs, n, rng):
     """Batched random arguments, by name: vectors (B, n), matrices (B, n, n) SPD, numbers (B,)."""
-    from derivation.mvnumeric import random_spd
+    from derivation.check.vector_numeric import random_spd
 
     ranges = {"scale": (0.4, 2.0), "var": (0.3, 3.0), "precision": (0.3, 3.0), "logvar": (-1.5, 1.5),
               "log_scale": (-0.8, 0.8)}
@@ -294,7 +294,7 @@ def test_arguments_that_disagree_on_the_dimension_are_refused(fmt):
         function(np.zeros(3), np.zeros(4)) if fmt == "python" else function(*(__import__("torch").zeros(k)
                                                                                 for k in (3, 4)))
     full = _load(render(derive("full"), fmt))[FUNCTION_NAME]
-    with pytest.raises(ValueError, match=r"Sigma1 must be an? (array|tensor) of shape \(\.\.\., d, d\)"):
+    with pytest.raises(ValueError, match=r"Sigma_q must be an? (array|tensor) of shape \(\.\.\., d, d\)"):
         full(np.zeros(2), np.zeros(2), np.zeros(2), np.eye(2))
 
 
@@ -311,9 +311,9 @@ def test_floats_are_accepted_where_the_docstring_says_so():
     # integers are fine too
     function = _load(render(derive("diagonal", dim=2), "python"))[FUNCTION_NAME]
     assert function([0, 1], [1, 1]) == pytest.approx(0.5)
-    # a float mean of a full-covariance pair: the same value in every coordinate (k from the covariances)
+    # a float mean of a full-covariance pair: the same value in every coordinate (d from the covariances)
     full = _load(render(derive("full"), "python"))[FUNCTION_NAME]
-    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu1 - mu2|^2 / 2 with mu1 = (1, 1, 1)
+    assert full(1.0, np.eye(3), 0.0, np.eye(3)) == pytest.approx(1.5)  # |mu_q - mu_p|^2 / 2 with mu_q = (1, 1, 1)
 
 
 # -- exports at large dimension: array code over the coordinates (issue 10, item 6) --------------------------
@@ -350,8 +350,8 @@ def test_concrete_dimension_torch_export_at_the_limit(require_module):
 @pytest.mark.parametrize("options", [{"dim": 1}, {"dim": 4}, {"dim": 50}, {"route": "kingma", "dim": 6},
                                      {"route": "full", "dim": 3}])
 def test_the_folded_sum_writes_out_to_the_derived_result(options):
-    from derivation.codegen import folded
-    from derivation.families import Instantiation
+    from derivation.nodes.families import Instantiation
+    from derivation.output.codegen import folded
 
     d = derive("diagonal", **options)
     out = folded(d.result, d.setting)
@@ -360,7 +360,7 @@ def test_the_folded_sum_writes_out_to_the_derived_result(options):
 
 
 def test_custom_concrete_pair_folds_too():
-    from derivation.codegen import folded
+    from derivation.output.codegen import folded
 
     d = derive(q="DiagNormal(m1, s1, dim=6)", p="DiagNormal(m2, var=v2, dim=6)")
     source = render(d, "python")
@@ -369,8 +369,8 @@ def test_custom_concrete_pair_folds_too():
 
 
 def test_a_fold_that_does_not_write_out_to_the_result_is_an_error(monkeypatch):
-    from derivation import codegen
-    from derivation.errors import DerivationError
+    from derivation.core.errors import DerivationError
+    from derivation.output import codegen
 
     d = derive("diagonal", dim=3)
     monkeypatch.setattr(codegen._Fold, "_entry", lambda self, expr: expr.xreplace({Symbol("mu"): Symbol("mu")}) * 2)
@@ -396,7 +396,7 @@ def test_json_srepr_is_sympys_srepr(options):
 
     from sympy import Derivative, Function, Integral, Matrix, srepr
 
-    from derivation.notebook import SharedRepr
+    from derivation.output.notebook import SharedRepr
 
     options = dict(options)
     d = derive(options.pop("case", None), **options)
@@ -439,8 +439,8 @@ def test_diagonal_export_on_any_batch(diagonal_exports, batch, n, concrete, seed
 @settings(max_examples=8, deadline=None)
 @given(n=st.integers(1, 40), route=st.sampled_from(["paper", "kingma", "full"]))
 def test_fold_writes_out_to_the_result_at_any_dimension(n, route):
-    from derivation.codegen import folded
-    from derivation.families import Instantiation
+    from derivation.nodes.families import Instantiation
+    from derivation.output.codegen import folded
 
     d = derive("diagonal", dim=n, route=route)
     out = folded(d.result, d.setting)

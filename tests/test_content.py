@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 
 from derivation import CASES, derive
-from derivation.render import Renderer
+from derivation.output.render import Renderer
 
 
 @cache
@@ -74,8 +74,8 @@ def test_asymmetry_shows_the_substitution():
     dynamics = rendered("dynamics", "markdown")
     chain = dynamics.split("**Asymmetry.**")[1].split(r"\end{aligned}")[0]
     lines = [line for line in chain.splitlines() if line.lstrip().startswith(("&", r"\operatorname"))]
-    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 1, \mu_{2} = 0, \sigma_{2} = 2}" in lines[0]
-    assert r"\right]_{\mu_{1} = 0, \sigma_{1} = 2, \mu_{2} = 0, \sigma_{2} = 1}" in chain
+    assert r"\right]_{\mu_{q} = 0, \sigma_{q} = 1, \mu_{p} = 0, \sigma_{p} = 2}" in lines[0]
+    assert r"\right]_{\mu_{q} = 0, \sigma_{q} = 2, \mu_{p} = 0, \sigma_{p} = 1}" in chain
     assert r"\left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right)" not in lines[0]
     assert r"&= \left(\log 2 - \frac{3}{8}\right) - \left(\frac{3}{2} - \log 2\right) && \text{Substitute}" in chain
 
@@ -86,7 +86,7 @@ def test_mean_gap_chain_starts_with_what_it_computes():
     dynamics = rendered("dynamics", "markdown")
     chain = dynamics.split("**Mean gap and variance ratio.**")[1].split(r"\end{aligned}")[0]
     first = next(line for line in chain.splitlines() if "&=" in line)
-    assert first.startswith(r"\operatorname{KL}(q \,\|\, p) &= \log \frac{\sigma_{2}}{\sigma_{1}}")
+    assert first.startswith(r"\operatorname{KL}(q \,\|\, p) &= \log \frac{\sigma_{p}}{\sigma_{q}}")
     assert first.endswith(r"&& \text{Closed form} \\")
     d = derive("dynamics")
     regrouped = next(c for s in d.sections for c in s.derivations if c.title == "Mean gap and variance ratio")
@@ -122,7 +122,7 @@ def test_vae_diagonal_step_does_not_repeat_equation_one():
 def test_swapping_expectation_and_sum_shows_that_identity(name, options, chain, number):
     """Item 3: a Linearity step that swaps E and a sum displayed E[a + b g] = a + b E[g] -> E[Sum_j g_j] =
     Sum_j E[g_j] (at a concrete dimension, written out)."""
-    from derivation.printing import to_latex
+    from derivation.printing.latex import to_latex
 
     d = derive(name, **options)
     c = d if chain is None else next(lm for lm in d.lemmas() if lm.title == chain)
@@ -157,7 +157,7 @@ def test_the_hessian_entries_are_derived_before_the_hessian():
 def test_custom_pair_collects_constants_and_states_a_numeric_scale():
     """Item 9: "log 2 - v/2 + 1/8 (e^v + (m - 1)^2) - 1/2" -> the constants together at the end; the Setting
     of Normal(1, 2) states sigma_p = 2 beside p = N(1, 4) (2 is the scale)."""
-    from derivation.printing import to_latex
+    from derivation.printing.latex import to_latex
 
     d = derive(q="Normal(m, logvar=v)", p="Normal(1, 2)")
     assert to_latex(d.result) == (r"\frac{1}{8} \bigl(e^{v} + (m - 1)^{2}\bigr) - \frac{v}{2} + \log 2"
@@ -181,7 +181,7 @@ def test_no_justification_points_below_where_no_lemma_follows(case):
 
 def test_the_text_format_follows_the_notation():
     """Before: the text format printed log and 𝔼 whatever --notation said; now log=ln gives ln in text too."""
-    from derivation.setting import parse_notation
+    from derivation.settings.univariate import parse_notation
 
     text = Renderer().render(derive("standard", notation=parse_notation(["log=ln"])), "text")
     assert " ln " in text and not re.search(r"\blog(?=[ (][^a-z])", text)  # formulas: log σ², log(2π…)
@@ -189,7 +189,7 @@ def test_the_text_format_follows_the_notation():
 
 def test_text_memo_keeps_notations_apart():
     """One renderer (a build shares its printed formulas) renders log and ln texts of the same expressions apart."""
-    from derivation.setting import parse_notation
+    from derivation.settings.univariate import parse_notation
 
     renderer = Renderer()
     plain = renderer.render(derive("standard"), "text")

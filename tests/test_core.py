@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sympy import Symbol, cos, sin
 
-from derivation.core import Rewrite, Rule, apply_plan, derive_chain
-from derivation.errors import RuleNotApplicable
+from derivation.core.engine import Rewrite, Rule, apply_plan, derive_chain
+from derivation.core.errors import RuleNotApplicable
 
 x = Symbol("x")
 

@@ -14,13 +14,14 @@ from sympy import Eq, ImmutableMatrix, Indexed, Integer, MatrixSymbol, Symbol, e
 
 import cli
 from derivation import derive, render, verify
-from derivation.codegen import FUNCTION_NAME
-from derivation.core import Rewrite
-from derivation.errors import StepRejected, UsageError
-from derivation.forms import evaluated
-from derivation.parse import parse_spec
+from derivation.core.engine import Rewrite
+from derivation.core.errors import StepRejected, UsageError
+from derivation.core.forms import evaluated
+from derivation.interpret.parse import parse_spec
+from derivation.output.codegen import FUNCTION_NAME
+from derivation.pairs.routes import variant
+from derivation.pairs.univariate import PARAMETERISATION
 from derivation.rules.base import rewrite_or_refuse
-from derivation.variants import PARAMETERISATION, variant
 
 # -- the oracle: per-coordinate closed form in NumPy, scales from the spec by hand --------------------------
 

@@ -22,20 +22,20 @@ from sympy import (
 )
 
 from derivation import derive, render
-from derivation.cases import per_coordinate_interpretation
-from derivation.errors import DerivationError, StepRejected
-from derivation.forms import evaluated
-from derivation.interpretation import Interpretation, equal_fact, sign_fact, zeros
+from derivation.cases.catalogue import per_coordinate_interpretation
+from derivation.cases.interpretation import Interpretation, equal_fact, sign_fact, zeros
+from derivation.cases.sections import interpretation_sections
+from derivation.check.numeric import Evaluator
+from derivation.core.errors import DerivationError, StepRejected
+from derivation.core.forms import evaluated
 from derivation.laws import NormalLaw
-from derivation.nodes import KL, Density, Named
-from derivation.numeric import Evaluator
-from derivation.printing import to_latex
-from derivation.sections import interpretation_sections
+from derivation.nodes.scalar import KL, Density, Named
+from derivation.printing.latex import to_latex
 
 mu, s = Symbol("mu", real=True), Symbol("sigma", positive=True)
 ell, t, beta = Symbol("ell", real=True), Symbol("t", positive=True), Symbol("beta", positive=True)
-mu1, mu2 = Symbol("mu1", real=True), Symbol("mu2", real=True)
-s1, s2 = Symbol("sigma1", positive=True), Symbol("sigma2", positive=True)
+mu1, mu2 = Symbol("mu_q", real=True), Symbol("mu_p", real=True)
+s1, s2 = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
 delta, r = Symbol("delta", real=True), Symbol("r", positive=True)
 
 #: The textbook closed form, typed here only as an oracle.
@@ -263,7 +263,7 @@ def test_dynamics_document_sections_and_prose_from_the_engine(dynamics):
 
 
 def test_notation_reaches_the_interpretation():
-    from derivation.setting import Notation
+    from derivation.settings.univariate import Notation
 
     d = derive("standard", notation=Notation({"mu": "m", "sigma": "s", "logvar": "lambda"}))
     md = render(d, "markdown")

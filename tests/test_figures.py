@@ -10,8 +10,9 @@ from sympy import Symbol, log
 
 import cli
 from derivation import derive, render
-from derivation.errors import UsageError
-from derivation.figures import (
+from derivation.core.errors import UsageError
+from derivation.core.forms import evaluated
+from derivation.output.figures import (
     CurvesPlot,
     FieldPlot,
     FigureWorker,
@@ -23,7 +24,6 @@ from derivation.figures import (
     without_figures,
     write_figures,
 )
-from derivation.forms import evaluated
 
 pytest.importorskip("matplotlib")
 
@@ -193,7 +193,7 @@ def test_cli_figure_errors_are_one_line_and_leave_no_document(tmp_path, capsys):
 
 
 def test_figures_are_drawn_from_the_derivation_in_the_chosen_notation(tmp_path):
-    from derivation.setting import Notation
+    from derivation.settings.univariate import Notation
 
     d = derive("dynamics", notation=Notation({"mu": "m", "sigma": "s"}))
     plot = next(f.plot for f in figures_of(d) if f.key == "map")
@@ -204,7 +204,7 @@ def test_figures_are_drawn_from_the_derivation_in_the_chosen_notation(tmp_path):
 
 
 def test_a_failed_derivation_writes_no_figures_and_stops_the_worker(tmp_path, capsys, monkeypatch):
-    from derivation.errors import StepRejected
+    from derivation.core.errors import StepRejected
 
     def failing(case, **options):
         raise StepRejected("dynamics: step 3 (broken) does not follow from the line before")

@@ -7,12 +7,12 @@ import re
 import pytest
 from sympy import Determinant, MatrixSymbol, Rational, Symbol, log, sqrt
 
-from derivation.cases import CASES, Options
-from derivation.errors import RuleNotApplicable
-from derivation.forms import HALF, add, evaluated, frac, mul, neg, square
+from derivation.cases.catalogue import CASES, Options
+from derivation.core.errors import RuleNotApplicable
+from derivation.core.forms import HALF, add, evaluated, frac, mul, neg, square
 from derivation.laws import NormalLaw
-from derivation.nodes import Density
-from derivation.printing import to_latex
+from derivation.nodes.scalar import Density
+from derivation.printing.latex import to_latex
 from derivation.rules import LOG_VARIANCE, VAE_FORM
 from derivation.rules.algebra import COLLECT_LIKE_TERMS
 from derivation.rules.logs import without_reciprocal_logs

@@ -13,8 +13,8 @@ import pytest
 import cli
 from derivation import CASES, FORMATS, derive, render
 from derivation.build import build
-from derivation.errors import RenderError, UsageError
-from derivation.setting import parse_notation
+from derivation.core.errors import RenderError, UsageError
+from derivation.settings.univariate import parse_notation
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_notation_reaches_every_format():
     for fmt in ("markdown", "latex", "latex-fragment", "beamer", "json"):
         text = render(d, fmt)
         assert r"\mu" not in text and r"\sigma" not in text and r"\log" not in text, fmt
-        assert r"\ln" in text and "m_{1}" in text
+        assert r"\ln" in text and "m_{p}" in text and "s_{q}" in text  # subscripts follow the letters
     assert r"\KL(p \,\|\, q)" in render(d, "latex")
 
 

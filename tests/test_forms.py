@@ -10,7 +10,7 @@ import pytest
 from test_form_rules import plain
 
 from derivation import derive, render
-from derivation.printing import to_latex
+from derivation.printing.latex import to_latex
 
 CASES = [("univariate", {}), ("standard", {}), ("dynamics", {}), ("full", {}), ("diagonal", {}),
          ("diagonal", {"route": "full"}), ("diagonal", {"route": "kingma"}), ("diagonal", {"dim": 3}),
@@ -57,7 +57,7 @@ def test_the_cancelling_term_is_not_carried(printed):
     """Before: -sigma^2/(2 sigma^2) stood in steps 7 and 8 and cancelled in step 9; now it cancels on the next line."""
     for label, fraction in (("standard {}", r"\frac{\sigma^{2}}{2 \sigma^{2}}"),
                             ("dynamics {}", r"\frac{\sigma^{2}}{2 \sigma^{2}}"),
-                            ("univariate {}", r"\frac{\sigma_{1}^{2}}{2 \sigma_{1}^{2}}")):
+                            ("univariate {}", r"\frac{\sigma_{q}^{2}}{2 \sigma_{q}^{2}}")):
         d = printed[label][0]
         carrying = [i for i, step in enumerate(d.steps) if fraction in plain(to_latex(step.expr))]
         assert len(carrying) == 1, label

@@ -12,15 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Abs, Integer, Integral, Pow, Rational, Symbol, exp, lambdify, oo
 
-from derivation.core import Rule, derive_chain
-from derivation.errors import RuleNotApplicable, StepRejected
-from derivation.forms import evaluated, mul, neg, sub
-from derivation.laplace_case import LAPLACE_PLAN, derive_laplace
-from derivation.laplace_setting import laplace_pair, two_laplace, user_pair
-from derivation.nodes import Expectation
-from derivation.pretty import to_text
-from derivation.printing import to_latex
-from derivation.render import render
+from derivation.cases.laplace import LAPLACE_PLAN, derive_laplace
+from derivation.core.engine import Rule, derive_chain
+from derivation.core.errors import RuleNotApplicable, StepRejected
+from derivation.core.forms import evaluated, mul, neg, sub
+from derivation.nodes.scalar import Expectation
+from derivation.output.render import render
+from derivation.printing.latex import to_latex
+from derivation.printing.text import to_text
 from derivation.rules.laplace import (
     ABSOLUTE_MOMENT_PLAN,
     COLLECT_TERMS,
@@ -32,7 +31,8 @@ from derivation.rules.laplace import (
     difference,
     magnitude,
 )
-from derivation.setting import Notation
+from derivation.settings.laplace import laplace_pair, two_laplace, user_pair
+from derivation.settings.univariate import Notation
 
 SETTING = two_laplace()
 MU1, B1, MU2, B2 = SETTING.parameters

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from derivation import CASES, derive, render
-from derivation.figures import write_figures
+from derivation.output.figures import write_figures
 
 
 def compile_latex(pdflatex: str, tex: str, directory: Path, name: str = "doc") -> str:

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from sympy import Basic
 
 from derivation import CASES, derive
-from derivation.core import Derivation
-from derivation.figures import write_figures
-from derivation.printing import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
-from derivation.render import Renderer
+from derivation.core.engine import Derivation
+from derivation.output.figures import write_figures
+from derivation.output.render import Renderer
+from derivation.printing.latex import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
 
 #: Every case, its routes and concrete dimensions, and custom pairs: each formula they print.
 VARIANTS = [(name, {}) for name in CASES] + [
@@ -72,23 +72,23 @@ def test_broken_display_joined_back_is_the_unbroken_print(printed, width):
 
 
 def test_the_vector_brackets_survive_a_narrow_width():
-    """The issue's examples: tr((x − μ₁)ᵀ Σ₁⁻¹ (x − μ₁)) and (μ₁ − μ₂)ᵀ Σ₂⁻¹ (μ₁ − μ₂) keep every bracket."""
+    """The issue's examples: tr((x − μ_q)ᵀ Σ_q⁻¹ (x − μ_q)) and (μ_q − μ_p)ᵀ Σ_p⁻¹ (μ_q − μ_p) keep every bracket."""
     d = derive("full")
     shown = []
     for expr in formulas(d):
         for width in (12, 20, 30, 38):
             shown.append(" ".join(break_lines(expr, MACRO_STYLE, width, strict=True)))
     joined = "\n".join(shown)
-    assert r"\Sigma_{1}^{-1} x - \mu_{1}" not in joined
-    assert r"\Sigma_{2}^{-1} \mu_{1} - \mu_{2}" not in joined
-    assert r"\Sigma_{1}^{-1} (x - \mu_{1}) (x - \mu_{1})^{\top}" in joined
-    assert r"\Sigma_{2}^{-1} (\mu_{1} - \mu_{2})" in joined
+    assert r"\Sigma_{q}^{-1} x - \mu_{q}" not in joined
+    assert r"\Sigma_{p}^{-1} \mu_{q} - \mu_{p}" not in joined
+    assert r"\Sigma_{q}^{-1} (x - \mu_{q}) (x - \mu_{q})^{\top}" in joined
+    assert r"\Sigma_{p}^{-1} (\mu_{q} - \mu_{p})" in joined
 
 
 def test_same_formula_sees_a_dropped_bracket():
-    whole = r"\operatorname{tr}((x - \mu_{1})^{\top} \Sigma_{1}^{-1} (x - \mu_{1}))"
-    assert same_formula([r"\operatorname{tr}\bigl((x - \mu_{1})^{\top}", r"\Sigma_{1}^{-1} (x - \mu_{1})\bigr)"], whole)
-    assert not same_formula([r"\operatorname{tr}((x - \mu_{1})^{\top}", r"\Sigma_{1}^{-1} x - \mu_{1})"], whole)
+    whole = r"\operatorname{tr}((x - \mu_{q})^{\top} \Sigma_{q}^{-1} (x - \mu_{q}))"
+    assert same_formula([r"\operatorname{tr}\bigl((x - \mu_{q})^{\top}", r"\Sigma_{q}^{-1} (x - \mu_{q})\bigr)"], whole)
+    assert not same_formula([r"\operatorname{tr}((x - \mu_{q})^{\top}", r"\Sigma_{q}^{-1} x - \mu_{q})"], whole)
     assert formula_tokens(r"\left. a \right)") == ["a", ")"]
 
 
@@ -203,7 +203,7 @@ def test_fragment_breaks_across_pages():
 @pytest.mark.parametrize("case", ["full", "diagonal", "vae"])
 def test_every_broken_display_in_a_document_joins_back_to_its_print(case, fmt):
     """What the templates lay out: each step's lines, each identity's lines and the result's lines."""
-    from derivation.render import context
+    from derivation.output.render import context
 
     ctx = context(derive(case), fmt)
     chains = [ctx, *ctx["lemmas"], *(c for s in ctx["sections"] for c in s["derivations"])]
@@ -230,8 +230,8 @@ def test_no_left_gap_or_oversized_brackets(documents):
     """Item 9: \\KL(q \\| p), \\mathcal{N}(\\mu, \\sigma^{2}) and \\log(2 \\pi \\sigma^{2}) take plain brackets."""
     tex = documents[("univariate", "latex")]
     assert r"\KL(q \,\|\, p)" in tex and r"\KL\left(" not in tex
-    assert r"\mathcal{N}(\mu_{1}, \sigma_{1}^{2})" in tex and r"\mathcal{N}\left(" not in tex
-    assert r"\log(2 \pi \sigma_{1}^{2})" in tex and r"\log\left(2" not in tex
+    assert r"\mathcal{N}(\mu_{q}, \sigma_{q}^{2})" in tex and r"\mathcal{N}\left(" not in tex
+    assert r"\log(2 \pi \sigma_{q}^{2})" in tex and r"\log\left(2" not in tex
     assert r"\left[\log \frac{q(x)}{p(x)}\right]" in tex  # a fraction inside still gets grown brackets
 
 
@@ -270,10 +270,10 @@ def test_article_justification_stands_with_its_step(documents):
 
 
 def test_prose_letters_are_math(documents):
-    """Item 9: "in $k$ dimensions", "under $q$"."""
-    assert "in $k$ dimensions" in documents[("full", "latex")]
+    """Item 9: "in $d$ dimensions" (the full case's k is d now, as everywhere), "under $q$"."""
+    assert "in $d$ dimensions" in documents[("full", "latex")]
     assert "under $q$" in documents[("dynamics", "latex")] or "of $q$" in documents[("dynamics", "latex")]
-    assert " in k dimensions" not in documents[("full", "beamer")]
+    assert " in d dimensions" not in documents[("full", "beamer")]
 
 
 def test_slides_show_every_identity_and_name_lemma_steps(documents):

@@ -30,18 +30,18 @@ from sympy import (
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
 from derivation import CASES, derive, render
-from derivation.core import Rewrite
-from derivation.errors import StepRejected, UsageError
-from derivation.families import Instantiation, _indexed, index_family
-from derivation.forms import evaluated
+from derivation.cases.multivariate import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, UNIVARIATE_RESULT, VAE_PLAN
+from derivation.check.vector_numeric import MvEvaluator, random_spd
+from derivation.core.engine import Rewrite
+from derivation.core.errors import StepRejected, UsageError
+from derivation.core.forms import evaluated
 from derivation.laws import NormalLaw
-from derivation.mvcases import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, VAE_PLAN
-from derivation.mvnodes import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
-from derivation.mvnumeric import MvEvaluator, random_spd
-from derivation.mvsetting import DiagonalSetting, FullSetting
-from derivation.printing import PLAIN_STYLE, to_latex
-from derivation.rules import matrix, specialise, sums
-from derivation.setting import Notation
+from derivation.nodes.families import Instantiation, _indexed, index_family
+from derivation.nodes.vector import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
+from derivation.printing.latex import PLAIN_STYLE, to_latex
+from derivation.rules import kingma, matrix, specialise
+from derivation.settings.multivariate import DiagonalSetting, FullSetting
+from derivation.settings.univariate import Notation
 
 ROUTES = ("paper", "full", "kingma")
 d, j = (Symbol(n, integer=True, positive=True) for n in "dj")
@@ -116,14 +116,14 @@ def test_full_result_matches_numpy(full, seed):
 
 def test_full_result_reads_as_the_textbook_form(full):
     tex = to_latex(full.result, PLAIN_STYLE)
-    assert tex == (r"\frac{1}{2} \left(\operatorname{tr}(\Sigma_{2}^{-1} \Sigma_{1}) + (\mu_{2} - "
-                   r"\mu_{1})^{\top} \Sigma_{2}^{-1} (\mu_{2} - \mu_{1}) - k + \log \frac{|"
-                   r"\Sigma_{2}|}{|\Sigma_{1}|}\right)")
+    assert tex == (r"\frac{1}{2} \left(\operatorname{tr}(\Sigma_{p}^{-1} \Sigma_{q}) + (\mu_{p} - "
+                   r"\mu_{q})^{\top} \Sigma_{p}^{-1} (\mu_{p} - \mu_{q}) - d + \log \frac{|"
+                   r"\Sigma_{p}|}{|\Sigma_{q}|}\right)")
 
 
-def test_matrix_steps_are_checked_numerically_at_k_2_and_3(full):
+def test_matrix_steps_are_checked_numerically_at_d_2_and_3(full):
     numeric = [c for c in full.checks if c.method == "numeric"]
-    assert numeric and all("k = 2 and 3" in c.detail for c in numeric)
+    assert numeric and all("d = 2 and 3" in c.detail for c in numeric)
     assert any(c.method == "symbolic" for c in full.checks)  # scalar algebra over traces is proved
 
 
@@ -148,7 +148,7 @@ def test_a_trace_trick_without_the_mean_term_is_rejected():
 
 def _back_to_scalar_without_mean_term(expr, setting):
     """The last step of the shifted trace-trick lemma, dropping the mean term instead of rotating it."""
-    from derivation.forms import add
+    from derivation.core.forms import add
     from derivation.rules.base import terms
 
     kept = [t for t in terms(expr) if not t.has(matrix.Transpose)]
@@ -259,12 +259,12 @@ def test_broken_univariate_result_is_rejected():
     setting = DiagonalSetting()
 
     def wrong_sign(expr, setting):
-        out = sums.UNIVARIATE_RESULT.apply(expr, setting)
+        out = UNIVARIATE_RESULT.apply(expr, setting)
         return Rewrite(out.expr.replace(lambda e: e == Rational(-1, 2), lambda e: Rational(1, 2)), out.identities,
                        out.lemmas)
 
-    broken = replace(sums.UNIVARIATE_RESULT, key="broken-univariate", apply=wrong_sign)
-    plan = tuple(broken if r is sums.UNIVARIATE_RESULT else r for r in DIAGONAL_PLAN)
+    broken = replace(UNIVARIATE_RESULT, key="broken-univariate", apply=wrong_sign)
+    plan = tuple(broken if r is UNIVARIATE_RESULT else r for r in DIAGONAL_PLAN)
     with pytest.raises(StepRejected, match="broken-univariate"):
         setting.checker().derive("diagonal", "Diagonal", setting.start(), plan, setting)
 
@@ -273,12 +273,12 @@ def test_broken_concrete_route_is_rejected_directly():
     setting = DiagonalSetting(size=2)
 
     def forget_cross_term(expr, setting):
-        out = sums.CROSS_TERM.apply(expr, setting)
+        out = kingma.CROSS_TERM.apply(expr, setting)
         return Rewrite(out.expr.replace(lambda e: isinstance(e, Sum) and e.function.has(mu[j]),
                                         lambda e: Sum(sigma[j] ** 2, *e.limits)), out.identities, out.lemmas)
 
-    broken = replace(sums.CROSS_TERM, key="broken-cross", apply=forget_cross_term)
-    plan = tuple(broken if r is sums.CROSS_TERM else r for r in KINGMA_PLAN)
+    broken = replace(kingma.CROSS_TERM, key="broken-cross", apply=forget_cross_term)
+    plan = tuple(broken if r is kingma.CROSS_TERM else r for r in KINGMA_PLAN)
     with pytest.raises(StepRejected, match="broken-cross"):
         setting.checker().derive("diagonal", "Diagonal", setting.start(), plan, setting)
 
@@ -341,7 +341,7 @@ def test_dimension_given_as_text_is_accepted():
 def test_notation_reaches_the_multivariate_lines():
     text = derive("full", notation=Notation({"mu": "m", "Sigma": "S", "k": "n"})).render("markdown")
     assert r"\mu" not in text and r"\Sigma" not in text
-    assert "m_{1}" in text and "S_{2}" in text and r"\mathbb{R}^{n}" in text
+    assert "m_{q}" in text and "S_{p}" in text and r"\mathbb{R}^{n}" in text
     text = derive("diagonal", notation=Notation({"sigma": "s", "j": "i"})).render("latex")
     assert r"\sigma" not in text and r"s_{i}^{2}" in text and r"\sum_{i=1}^{d}" in text
 
@@ -353,7 +353,7 @@ def test_printing_of_vectors_and_matrices():
     k = Symbol("k", integer=True, positive=True)
     x, m = MatrixSymbol("x", k, 1), MatrixSymbol("mu1", k, 1)
     s = MatrixSymbol("Sigma1", k, k)
-    from derivation.mvnodes import inv, msub
+    from derivation.nodes.vector import inv, msub
 
     form = QuadForm(msub(x, m), inv(s), msub(x, m))
     assert to_latex(form) == r"(x - \mu_{1})^{\top} \Sigma_{1}^{-1} (x - \mu_{1})"
@@ -395,7 +395,7 @@ def test_numeric_witness_on_a_known_moment():
     """E_q[x^T A x] = tr(A S) + m^T A m, by the evaluator's quadrature, against NumPy."""
     k = Symbol("k", integer=True, positive=True)
     x, m, s, a = MatrixSymbol("x", k, 1), MatrixSymbol("m", k, 1), MatrixSymbol("S", k, k), MatrixSymbol("A", k, k)
-    from derivation.nodes import Expectation
+    from derivation.nodes.scalar import Expectation
 
     line = Expectation(QuadForm(x, a, x), MvDensity("q", x, m, s))
     rng = np.random.default_rng(7)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import cli
-from derivation.errors import UsageError
-from derivation.output import real_target, stream_descriptor, write_text
+from derivation.core.errors import UsageError
+from derivation.output.files import real_target, stream_descriptor, write_text
 
 CLI = Path(__file__).resolve().parent.parent / "cli.py"
 ROOT = CLI.parent

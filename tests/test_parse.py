@@ -1,4 +1,4 @@
-"""Tests for ``derivation.parse``: specs, claims in both syntaxes, refusals, and fuzzing."""
+"""Tests for ``derivation.interpret.parse``: specs, claims in both syntaxes, refusals, and fuzzing."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, E, Expr, IndexedBase, Integer, Rational, Sum, Symbol, exp, log, pi, sqrt
 
-from derivation.errors import DerivationError, ParseError, UsageError
-from derivation.parse import GREEK, MAX_LENGTH, DistSpec, claim_syntax, parse_claim, parse_spec
+from derivation.core.errors import DerivationError, ParseError, UsageError
+from derivation.interpret.parse import GREEK, MAX_LENGTH, DistSpec, claim_syntax, parse_claim, parse_spec
 
 # ----------------------------------------------------------------------------------------------------
 # Fixtures (plain module-level objects: hypothesis dislikes function-scoped fixtures)
@@ -724,7 +724,7 @@ def test_nothing_is_executed() -> None:
 # Issue 10 item 9 and issue 9 item 11: names and syntax a user writes
 # ----------------------------------------------------------------------------------------------------
 
-from derivation.parse import RESERVED_NAMES, read_claim  # noqa: E402
+from derivation.interpret.parse import RESERVED_NAMES, read_claim  # noqa: E402
 
 
 def test_lambda_is_a_name() -> None:
@@ -873,7 +873,7 @@ def test_clashing_or_unprintable_names_are_one_line_exit_2(args, capsys, tmp_pat
 
 
 def test_notation_letters_may_still_swap_p_and_q() -> None:
-    from derivation.setting import parse_notation
+    from derivation.settings.univariate import parse_notation
 
     assert parse_notation(["letters=p,q"]).names == {"q": "p", "p": "q"}
 

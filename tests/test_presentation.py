@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from derivation import derive
-from derivation.printing import CONTINUE, CONTINUE_INSIDE, continued
-from derivation.render import render
+from derivation.output.render import render
+from derivation.printing.latex import CONTINUE, CONTINUE_INSIDE, continued
 
 
 def test_a_line_continuing_a_bracket_is_indented_further_than_a_top_level_break():
@@ -51,16 +51,16 @@ def test_a_justification_stays_with_its_line_and_a_lemma_heading_with_its_proof(
 
 
 def test_an_outer_bracket_holding_brackets_is_a_size_larger():
-    """full (8)–(9): ½\\bigl(tr(Σ₂⁻¹Σ₁) + (μ₁−μ₂)ᵀ…\\bigr);
-    Lemma 3: tr\\Bigl(Σ₂⁻¹\\bigl(Σ₁ + (μ₁−μ₂)(μ₁−μ₂)ᵀ\\bigr)\\Bigr);
+    """full (8)–(9): ½\\bigl(tr(Σ_p⁻¹Σ_q) + (μ_q−μ_p)ᵀ…\\bigr);
+    Lemma 3: tr\\Bigl(Σ_p⁻¹\\bigl(Σ_q + (μ_q−μ_p)(μ_q−μ_p)ᵀ\\bigr)\\Bigr);
     a function applied to a symbol (q(x)) is no bracket: 𝔼_q[log q(x) − log p(x)] stays plain."""
     tex = render(derive("full"), "latex")
-    assert (r"\frac{1}{2} \bigl(\operatorname{tr}(\Sigma_{2}^{-1} \Sigma_{1}) + (\mu_{1} - \mu_{2})^{\top} "
-            r"\Sigma_{2}^{-1} (\mu_{1} - \mu_{2})\bigr)") in tex
-    assert (r"\operatorname{tr}\Bigl(\Sigma_{2}^{-1} \bigl(\Sigma_{1} + (\mu_{1} - \mu_{2}) "
-            r"(\mu_{1} - \mu_{2})^{\top}\bigr)\Bigr)") in tex
+    assert (r"\frac{1}{2} \bigl(\operatorname{tr}(\Sigma_{p}^{-1} \Sigma_{q}) + (\mu_{q} - \mu_{p})^{\top} "
+            r"\Sigma_{p}^{-1} (\mu_{q} - \mu_{p})\bigr)") in tex
+    assert (r"\operatorname{tr}\Bigl(\Sigma_{p}^{-1} \bigl(\Sigma_{q} + (\mu_{q} - \mu_{p}) "
+            r"(\mu_{q} - \mu_{p})^{\top}\bigr)\Bigr)") in tex
     assert r"\E_{q}[\log q(x) - \log p(x)]" in tex
-    assert r"\log(2 \pi \sigma_{1}^{2})" in render(derive("univariate"), "latex")
+    assert r"\log(2 \pi \sigma_{q}^{2})" in render(derive("univariate"), "latex")
 
 
 def _frame_titles(tex: str) -> list[str]:
@@ -76,7 +76,7 @@ def test_checked_facts_are_packed_into_few_frames():
 def test_frame_titles_with_a_counter_fit_on_one_line():
     """dynamics "Two Gaussians: mean gap, variance ratio, asymmetry (1 of 2)" wrapped its counter onto a second
     line: a long title keeps its head before the colon, and the counter is short."""
-    from derivation.slides import TITLE_CHARS, frame_title, prose_width
+    from derivation.output.slides import TITLE_CHARS, frame_title, prose_width
 
     title = "Two Gaussians: mean gap, variance ratio, asymmetry"
     assert frame_title(title, 1, 2) == "Two Gaussians (1/2)"
@@ -95,7 +95,7 @@ def test_fragment_names_its_figures_and_lets_notes_in_another_folder_find_them(t
     import shutil
     import subprocess
 
-    from derivation.figures import write_figures
+    from derivation.output.figures import write_figures
 
     d = derive("dynamics")
     fragment = render(d, "latex-fragment")
@@ -126,7 +126,7 @@ def test_integral_limits_sit_beside_the_sign():
 
 
 def test_prose_sets_q_log_q_as_one_formula_and_code_names_as_code():
-    from derivation.render import tex_prose
+    from derivation.output.render import tex_prose
 
     assert tex_prose("the integral of q log q minus the integral of q log p.") == \
         r"the integral of $q \log q$ minus the integral of $q \log p$."
@@ -146,7 +146,7 @@ def test_slide_figures_are_drawn_legible():
     """dynamics.slides figures had ~5pt tick labels: figures are drawn smaller for the same font sizes (so
     both the article's 0.8 text width and a frame's 0.7 text height keep labels legible), and a long title
     wraps rather than running off the figure."""
-    from derivation.figures import FONTS, HEIGHT, TITLE_CHARS, wrap_title
+    from derivation.output.figures import FONTS, HEIGHT, TITLE_CHARS, wrap_title
 
     slide_scale = 0.7 * 269 / (HEIGHT * 72)  # a frame's \textheight is 269pt
     assert FONTS["xtick.labelsize"] * slide_scale >= 7
@@ -168,7 +168,7 @@ def test_kingma_slides_split_rule_on_one_line():
 def test_a_tall_step_opens_its_frame_with_the_left_hand_side_rather_than_shrink():
     """full "Derivation (3 of 9)" was shrunk by 10% to fit the previous step repeated above its own: such a
     frame opens with the left-hand side instead (five shrunk frames in full.slides became one)."""
-    from derivation.slides import Frame, frames
+    from derivation.output.slides import Frame, frames
 
     step = {"lines": ["x"] * 6, "title": "T", "justification": "J.", "identities": [], "identity_lines": []}
     groups = frames([step, step, step])

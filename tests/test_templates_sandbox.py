@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import cli
 from derivation import FORMATS, derive
-from derivation.errors import DerivationError
-from derivation.render import Renderer
+from derivation.core.errors import DerivationError
+from derivation.output.render import Renderer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from sympy import Eq, Rational, Symbol, exp
 
 from derivation import derive, render
-from derivation.core import Rewrite
-from derivation.errors import ParseError, StepRejected, UsageError
-from derivation.forms import evaluated
-from derivation.parse import parse_spec
+from derivation.core.engine import Rewrite
+from derivation.core.errors import ParseError, StepRejected, UsageError
+from derivation.core.forms import evaluated
+from derivation.interpret.parse import parse_spec
+from derivation.pairs.routes import variant
+from derivation.pairs.univariate import EVALUATE, PARAMETERISATION, DefinitionsChecker
 from derivation.rules.base import rewrite_or_refuse
-from derivation.variants import EVALUATE, PARAMETERISATION, DefinitionsChecker, variant
 
 # -- an oracle independent of the engine: the KL integral by adaptive quadrature, scales from the spec by hand --
 

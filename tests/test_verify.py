@@ -8,13 +8,13 @@ import pytest
 from sympy import Symbol, log
 
 from derivation import CASES
-from derivation.cases import Options
-from derivation.core import Rewrite, derive_chain
-from derivation.errors import StepRejected
-from derivation.nodes import KL, Expectation
+from derivation.cases.catalogue import Options
+from derivation.check.checker import Checker, is_zero, verify_derivation
+from derivation.core.engine import Rewrite, derive_chain
+from derivation.core.errors import StepRejected
+from derivation.nodes.scalar import KL, Expectation
 from derivation.rules import CANCEL_AND_COLLECT, SECOND_MOMENT
 from derivation.rules.base import rewrite_or_refuse
-from derivation.verify import Checker, is_zero, verify_derivation
 
 
 def _derive_with(plan_edit):

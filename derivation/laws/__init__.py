@@ -2,7 +2,7 @@
 
 A :class:`~derivation.laws.base.Law` is a SymPy object holding a family's parameters (in the spirit of
 ``sympy.stats``' distributions, kept apart from the variable that follows them); one
-:class:`~derivation.nodes.Density` node names a density ``q(x)`` of any law. Adding a family means adding a
+:class:`~derivation.nodes.scalar.Density` node names a density ``q(x)`` of any law. Adding a family means adding a
 law module here (and its rules under ``derivation/rules``), nothing else in the engine.
 """
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import mpmath
 from sympy import Basic, Expr, Interval, S, Symbol, exp, log
 
-from ..forms import as_expr, sub
+from ..core.forms import as_expr, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -68,6 +69,20 @@ class Law(Basic):
     def log_pdf(self, variable: Symbol) -> Expr:
         """The log-density as an ordinary expression."""
         return log(self.pdf(variable))
+
+    @property
+    def mean(self) -> Expr:
+        """The law's mean, as a closed form in its parameters."""
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> Expr:
+        """The law's variance, as a closed form in its parameters."""
+        raise NotImplementedError
+
+    def sample(self, values: Sequence[float], rng: random.Random) -> float:
+        """One draw at numeric parameter ``values`` (Monte Carlo witnesses and estimators use it)."""
+        raise NotImplementedError
 
     def integrate(self, function: Integrand, values: Sequence[Number], exact: bool,
                   breakpoints: Sequence[Number] = ()) -> Number:

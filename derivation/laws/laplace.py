@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
+
 from sympy import Abs, Expr, Symbol, exp, log
 
-from ..forms import frac, mul, neg, sub
+from ..core.forms import frac, mul, neg, sub
 from .base import Law
 
 
@@ -22,6 +25,19 @@ class LaplaceLaw(Law):
     @property
     def scale(self) -> Expr:
         return self.args[1]
+
+    @property
+    def mean(self) -> Expr:
+        return self.loc
+
+    @property
+    def variance(self) -> Expr:
+        return 2 * self.scale**2
+
+    def sample(self, values: Sequence[float], rng: random.Random) -> float:
+        """The difference of two exponential draws of mean ``scale``, shifted by ``loc``."""
+        loc, scale = (float(v) for v in values)
+        return loc + scale * (rng.expovariate(1.0) - rng.expovariate(1.0))
 
     def pdf(self, variable: Symbol) -> Expr:
         return exp(-Abs(variable - self.loc) / self.scale) / (2 * self.scale)

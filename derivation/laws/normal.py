@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from types import MappingProxyType
 
 import mpmath
 from sympy import Expr, Symbol, exp, log, pi, sqrt
 
-from ..forms import HALF, frac, mul, neg, square, sub
+from ..core.forms import HALF, frac, mul, neg, square, sub
 from .base import Integrand, Law, Number
 
 DIGITS = 30
 HERMITE_NODES = 24
+
+
+#: The scale (standard deviation) of a Gaussian in each parameterisation of ``parse_spec``.
+SCALE_OF: Mapping[str, Callable[[Expr], Expr]] = MappingProxyType({
+    "scale": lambda t: t,
+    "var": sqrt,
+    "logvar": lambda t: exp(t / 2),
+    "log_scale": exp,
+    "precision": lambda t: 1 / sqrt(t),
+})
+
+#: What each parameterisation calls its parameter (for messages and diagnoses).
+KIND_NAMES: Mapping[str, str] = MappingProxyType({
+    "scale": "standard deviation",
+    "var": "variance",
+    "logvar": "log-variance",
+    "log_scale": "log-standard-deviation",
+    "precision": "precision",
+})
 
 
 class NormalLaw(Law):
@@ -34,6 +55,14 @@ class NormalLaw(Law):
     def var(self) -> Expr:
         """The variance ``std**2`` (a display square)."""
         return square(self.std)
+
+    @property
+    def variance(self) -> Expr:
+        return self.var
+
+    def sample(self, values: Sequence[float], rng: random.Random) -> float:
+        mean, std = values
+        return rng.gauss(float(mean), float(std))
 
     def pdf(self, variable: Symbol) -> Expr:
         return exp(-((variable - self.mean) ** 2) / (2 * self.std**2)) / sqrt(2 * pi * self.std**2)

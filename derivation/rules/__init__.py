@@ -1,4 +1,4 @@
-"""The rules, grouped by topic. Each is a :class:`derivation.core.Rule` constant; plans name them."""
+"""The rules, grouped by topic. Each is a :class:`derivation.core.engine.Rule` constant; plans name them."""
 
 from .algebra import CANCEL_AND_COLLECT, DISTRIBUTE, VAE_FORM
 from .definition import INTEGRAL_AS_EXPECTATION, KL_DEFINITION

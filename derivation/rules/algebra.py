@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sympy import Add, Eq, Expr, Rational, S, log
 
-from ..core import Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, is_negative_term, mul, neg, negate_term
-from ..setting import Setting
+from ..core.engine import Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, is_negative_term, mul, neg, negate_term
+from ..settings.univariate import Setting
 from .base import factors, terms
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from sympy import Basic, Expr, Function
 
-from ..errors import RuleNotApplicable
-from ..forms import add, mul
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, mul
 
 Match = Callable[[Expr], "Expr | None"]
 

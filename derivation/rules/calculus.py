@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sympy import Derivative, Eq, Expr, Function, S, Subs, Symbol, exp, expand, log, preorder_traversal
 
-from ..core import Derivation, Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, frac, mul, neg
-from ..nodes import Named
-from ..setting import Setting
+from ..core.engine import Derivation, Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, frac, mul, neg
+from ..nodes.scalar import Named
+from ..settings.univariate import Setting
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 
 

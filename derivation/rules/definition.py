@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sympy import Expr, Integral
 
-from ..core import Rule
-from ..mvnodes import DENSITIES, SpaceIntegral
-from ..nodes import KL, Density, Expectation
-from ..setting import Setting
+from ..core.engine import Rule
+from ..nodes.scalar import KL, Density, Expectation
+from ..nodes.vector import DENSITIES, SpaceIntegral
+from ..settings.univariate import Setting
 from .base import factors, rewrite_or_refuse
 
 

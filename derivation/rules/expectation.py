@@ -5,11 +5,11 @@ from __future__ import annotations
 from sympy import Eq, Expr, Function, IndexedBase, Sum, Symbol
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
-from ..core import Rewrite, Rule
-from ..forms import add, mul
-from ..mvnodes import MatExpectation, depends_on, madd, mmul
-from ..nodes import Expectation
-from ..setting import Setting
+from ..core.engine import Rewrite, Rule
+from ..core.forms import add, mul
+from ..nodes.scalar import Expectation
+from ..nodes.vector import MatExpectation, depends_on, madd, mmul
+from ..settings.univariate import Setting
 from .base import factors, rewrite_or_refuse, terms
 
 _A, _B = Symbol("a", real=True), Symbol("b", real=True)

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from sympy import Eq, Expr, S, Symbol, expand, factorial2, log
 
-from ..core import Derivation, Rewrite, Rule, derive_chain
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, mul, neg, square, sub
+from ..core.engine import Derivation, Rewrite, Rule, derive_chain
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, mul, neg, square, sub
 from ..laws import NormalLaw
-from ..mvnodes import DENSITIES
-from ..nodes import Density, Expectation
-from ..setting import Setting
+from ..nodes.scalar import Density, Expectation
+from ..nodes.vector import DENSITIES
+from ..settings.univariate import Setting
 from .base import constants_first, rewrite_nodes, rewrite_or_refuse
 from .expectation import LINEARITY
 

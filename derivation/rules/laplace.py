@@ -34,11 +34,11 @@ from sympy import (
     oo,
 )
 
-from ..core import Derivation, Rewrite, Rule, derive_chain
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
+from ..core.engine import Derivation, Rewrite, Rule, derive_chain
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
 from ..laws import LaplaceLaw
-from ..nodes import Density, Expectation
+from ..nodes.scalar import Density, Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import GAUSSIAN_LOG_DENSITY, replace_by_lemmas
 

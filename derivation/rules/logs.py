@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sympy import Eq, Expr, Indexed, Pow, S, Symbol, log
 
-from ..core import Rewrite, Rule
-from ..forms import HALF, add, frac, mul, neg, square, sub
-from ..setting import Setting
+from ..core.engine import Rewrite, Rule
+from ..core.forms import HALF, add, frac, mul, neg, square, sub
+from ..settings.univariate import Setting
 from .base import factors, rewrite_nodes, rewrite_or_refuse
 
 _A, _B = Symbol("a", positive=True), Symbol("b", positive=True)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from sympy import Eq, Expr, Symbol, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 
-from ..core import Derivation, Rewrite, Rule, derive_chain
-from ..errors import RuleNotApplicable
-from ..forms import add, mul
-from ..mvnodes import MatExpectation, MvDensity, QuadForm, madd, mmul, mneg, msub
-from ..nodes import Expectation
+from ..core.engine import Derivation, Rewrite, Rule, derive_chain
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, mul
+from ..nodes.scalar import Expectation
+from ..nodes.vector import MatExpectation, MvDensity, QuadForm, madd, mmul, mneg, msub
 from .algebra import _factor_leading_coefficient, _numeric_coefficient
 from .base import rewrite_or_refuse, terms
+from .expectation import LINEARITY
 from .gaussian import replace_by_lemmas
 
 _n = Symbol("n", integer=True, positive=True)
@@ -231,8 +232,6 @@ COVARIANCE = Rule(
 
 
 def _shifted_second_moment_plan() -> tuple[Rule, ...]:
-    from .expectation import LINEARITY
-
     return (ADD_AND_SUBTRACT_MEAN, EXPAND_OUTER, LINEARITY, ZERO_MEAN_DEVIATION, COVARIANCE)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from sympy import Basic, Eq, Expr, Indexed, IndexedBase, Integer, Product, S, Sum, Symbol, exp, log
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, ZeroMatrix
 
-from ..code import torch_code
-from ..core import Derivation, Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..families import coordinate_sum
-from ..forms import add, evaluated, square
-from ..mvnodes import CodeLine, Diag, QuadForm, Vec, madd, mmul
-from ..nodes import KL
+from ..core.engine import Derivation, Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, square
+from ..nodes.families import coordinate_sum
+from ..nodes.scalar import KL
+from ..nodes.vector import CodeLine, Diag, QuadForm, Vec, madd, mmul
+from ..printing.torch_line import torch_code
+from ..settings.multivariate import FullSetting
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
 from .logs import without_reciprocal_logs
@@ -29,26 +30,26 @@ def _diagonal_pair(e: Basic, setting) -> bool:
     return isinstance(e, KL) and e == setting.start()
 
 
-def full_covariance_lemma(setting) -> Derivation:
-    """The full-covariance derivation, checked in its own setting (same notation)."""
-    from ..mvcases import FULL_PLAN
-    from ..mvsetting import FullSetting
+def _full_result(full_plan: tuple[Rule, ...]):
+    """``KL(q || p) -> 1/2 (tr(S_p^-1 S_q) + (m_p - m_q)^T S_p^-1 (m_p - m_q) - d + log(|S_p| / |S_q|))`` with
+    ``m_q = mu, S_q = diag(sigma**2), m_p = 0, S_p = I``: the full-covariance result (a lemma derived by
+    ``full_plan`` in its own setting, same notation), specialised."""
 
-    general = FullSetting(setting.notation)
-    return general.checker().derive("full", "KL divergence between two Gaussians with full covariance",
-                                    general.start(), FULL_PLAN, general)
+    def apply(expr: Expr, setting) -> Rewrite:
+        general = FullSetting(setting.notation)
+        return _specialised(expr, setting, general.checker().derive(
+            "full", "KL divergence between two Gaussians with full covariance", general.start(), full_plan, general))
+
+    return apply
 
 
-def _full_result(expr: Expr, setting) -> Rewrite:
-    """``KL(q || p) -> 1/2 (tr(S2^-1 S1) + (m2 - m1)^T S2^-1 (m2 - m1) - k + log(|S2| / |S1|))`` with
-    ``m1 = mu, S1 = diag(sigma**2), m2 = 0, S2 = I, k = d``: the full-covariance result (lemma), specialised."""
+def _specialised(expr: Expr, setting, lemma: Derivation) -> Rewrite:
     lemmas: list[Derivation] = []
     used: list[Eq] = []
 
     def match(e: Expr) -> Expr | None:
         if not _diagonal_pair(e, setting):
             return None
-        lemma = full_covariance_lemma(setting)
         general_q, general_p = lemma.start.q, lemma.start.p
         mapping = {general_q.mean: e.q.mean, general_q.cov: e.q.cov, general_p.mean: e.p.mean,
                    general_p.cov: e.p.cov, general_q.dim: e.q.dim}
@@ -175,12 +176,14 @@ def _trivial_terms(expr: Expr, setting) -> Rewrite:
     return Rewrite(out, tuple(used.values()))
 
 
-FULL_RESULT = Rule(
-    "full-covariance-result",
-    "General result",
-    "Specialise the result for two Gaussians with full covariance (lemma below) to this pair.",
-    _full_result,
-)
+def full_result(full_plan: tuple[Rule, ...]) -> Rule:
+    """The rule specialising the full-covariance result, derived by ``full_plan`` (given by the case)."""
+    return Rule(
+        "full-covariance-result",
+        "General result",
+        "Specialise the result for two Gaussians with full covariance (lemma below) to this pair.",
+        _full_result(full_plan),
+    )
 
 TRIVIAL_TERMS = Rule(
     "trivial-terms",
@@ -223,18 +226,19 @@ DIAGONAL_DETERMINANT = Rule(
 # -- the VAE parameterisation ------------------------------------------------------------------------------
 
 
-def diagonal_lemma(setting) -> Derivation:
-    """The diagonal derivation (the paper's route), checked, in this setting."""
-    from ..mvcases import DIAGONAL_PLAN
+def _diagonal_result(diagonal_plan: tuple[Rule, ...]):
+    """``KL(q || p) -> -1/2 Sum_j (1 + log sigma_j**2 - mu_j**2 - sigma_j**2)``: the diagonal result, a lemma
+    derived by ``diagonal_plan`` (the paper's route) in this setting."""
 
-    return setting.checker().derive("diagonal", "KL divergence of a diagonal Gaussian from the standard normal",
-                                    setting.start(), DIAGONAL_PLAN, setting)
+    def lemma(setting) -> Derivation:
+        return setting.checker().derive("diagonal", "KL divergence of a diagonal Gaussian from the standard normal",
+                                        setting.start(), diagonal_plan, setting)
 
+    def apply(expr: Expr, setting) -> Rewrite:
+        return replace_by_lemmas(expr, lambda e: lemma(setting) if _diagonal_pair(e, setting) else None,
+                                 "divergence of this setting's densities")
 
-def _diagonal_result(expr: Expr, setting) -> Rewrite:
-    """``KL(q || p) -> -1/2 Sum_j (1 + log sigma_j**2 - mu_j**2 - sigma_j**2)``: the diagonal result (lemma)."""
-    return replace_by_lemmas(expr, lambda e: diagonal_lemma(setting) if _diagonal_pair(e, setting) else None,
-                             "divergence of this setting's densities")
+    return apply
 
 
 def _is_variance(e: Basic, setting) -> bool:
@@ -278,14 +282,16 @@ def _in_code(expr: Expr, setting) -> Expr:
         raise RuleNotApplicable(str(error)) from None
 
 
-DIAGONAL_RESULT = Rule(
-    "diagonal-result",
-    "Diagonal",
-    "The divergence of a diagonal Gaussian from the standard normal, derived in the lemma below.",
-    _diagonal_result,
-)
+def diagonal_result(diagonal_plan: tuple[Rule, ...]) -> Rule:
+    """The rule citing the diagonal result, derived by ``diagonal_plan`` (given by the case)."""
+    return Rule(
+        "diagonal-result",
+        "Diagonal",
+        "The divergence of a diagonal Gaussian from the standard normal, derived in the lemma below.",
+        _diagonal_result(diagonal_plan),
+    )
 
-LOG_VARIANCE = Rule(
+LOG_VARIANCE_OUTPUT = Rule(
     "log-variance-output",
     "Log-variance",
     "An encoder outputs the log-variance of each coordinate rather than its standard deviation.",
@@ -307,7 +313,15 @@ IN_CODE = Rule(
 )
 
 __all__ = [
-    "DIAGONAL_DETERMINANT", "DIAGONAL_RESULT", "DIAGONAL_TRACE", "FULL_RESULT", "IN_CODE", "LOG_VARIANCE",
-    "SIMPLIFY_IDENTITIES", "SQUARED_NORM", "TRIVIAL_TERMS", "VARIANCE_FROM_LOG_VARIANCE",
+    "DIAGONAL_DETERMINANT",
+    "DIAGONAL_TRACE",
+    "IN_CODE",
+    "LOG_VARIANCE_OUTPUT",
+    "SIMPLIFY_IDENTITIES",
+    "SQUARED_NORM",
+    "TRIVIAL_TERMS",
+    "VARIANCE_FROM_LOG_VARIANCE",
+    "diagonal_result",
+    "full_result",
 ]
 

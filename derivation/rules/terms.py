@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sympy import Add, Eq, Expr, Subs, Sum, Symbol, log
 
-from ..core import Derivation, Rewrite, Rule
-from ..errors import RuleNotApplicable
-from ..forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
-from ..nodes import KL
-from ..setting import Setting
+from ..core.engine import Derivation, Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
+from ..nodes.scalar import KL
+from ..settings.univariate import Setting
 from .algebra import _numeric_coefficient, flat_terms
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 
@@ -114,7 +114,7 @@ def _collect(expr: Expr, setting: Setting) -> Expr:
 
 
 def closed_form_at_rule(general: Derivation) -> Rule:
-    """A rule replacing each ``KL(a || b)`` by ``[R]_{mu1 = .., sigma1 = .., mu2 = .., sigma2 = ..}``: the closed
+    """A rule replacing each ``KL(a || b)`` by ``[R]_{mu_q = .., sigma_q = .., mu_p = .., sigma_p = ..}``: the closed
     form ``R`` derived for ``KL(q || p)``, with a's and b's parameters still to be put in (shown, not yet done)."""
     q, p = general.setting.q, general.setting.p
     variables = (q.mean, q.std, p.mean, p.std)

@@ -3,18 +3,18 @@
 import numpy as np
 
 
-def kl_divergence(mu1, Sigma1, mu2, Sigma2):
+def kl_divergence(mu_q, Sigma_q, mu_p, Sigma_p):
     """KL divergence between two multivariate Gaussians.
 
-    q = N(mu1, Sigma1), p = N(mu2, Sigma2); mu1 a vector of length k, Sigma1 a symmetric positive-definite k x k matrix, mu2 a vector of length k, Sigma2 a symmetric positive-definite k x k matrix.
+    q = N(mu_q, Sigma_q), p = N(mu_p, Sigma_p); mu_q a vector of length d, Sigma_q a symmetric positive-definite d x d matrix, mu_p a vector of length d, Sigma_p a symmetric positive-definite d x d matrix.
     Derived step by step and checked by kl-derive (13 of 13 steps verified):
 
-        KL(q || p) = -k/2 + log(Determinant(Sigma2)/Determinant(Sigma1))/2 + (-mu1 + mu2).T*Sigma2**(-1)*(-mu1 + mu2)/2 + Trace(Sigma2**(-1)*Sigma1)/2
+        KL(q || p) = -d/2 + log(Determinant(Sigma_p)/Determinant(Sigma_q))/2 + (mu_p - mu_q).T*Sigma_p**(-1)*(mu_p - mu_q)/2 + Trace(Sigma_p**(-1)*Sigma_q)/2
 
-    Arguments: mu1, mu2: arrays of shape (..., k); Sigma1, Sigma2: arrays of shape (..., k, k); k is the same for every argument (checked). Leading axes are a batch (broadcast); the result has the batch shape. A float is the same value in every coordinate.
+    Arguments: mu_q, mu_p: arrays of shape (..., d); Sigma_q, Sigma_p: arrays of shape (..., d, d); d is the same for every argument (checked). Leading axes are a batch (broadcast); the result has the batch shape. A float is the same value in every coordinate.
     """
-    mu1, Sigma1, mu2, Sigma2, _dim = _arrays(None, mu1=(mu1, "column"), Sigma1=(Sigma1, "matrix"), mu2=(mu2, "column"), Sigma2=(Sigma2, "matrix"))
-    return -1/2*_dim + (1/2)*np.log(np.linalg.det(Sigma2)/np.linalg.det(Sigma1)) + (1/2)*(np.swapaxes(mu2 - (mu1), -1, -2) @ np.linalg.inv(Sigma2) @ (mu2 - (mu1)))[..., 0, 0] + (1/2)*np.trace(np.linalg.inv(Sigma2) @ Sigma1, axis1=-2, axis2=-1)
+    mu_q, Sigma_q, mu_p, Sigma_p, _dim = _arrays(None, mu_q=(mu_q, "column"), Sigma_q=(Sigma_q, "matrix"), mu_p=(mu_p, "column"), Sigma_p=(Sigma_p, "matrix"))
+    return -1/2*_dim + (1/2)*np.log(np.linalg.det(Sigma_p)/np.linalg.det(Sigma_q)) + (1/2)*(np.swapaxes(mu_p - (mu_q), -1, -2) @ np.linalg.inv(Sigma_p) @ (mu_p - (mu_q)))[..., 0, 0] + (1/2)*np.trace(np.linalg.inv(Sigma_p) @ Sigma_q, axis1=-2, axis2=-1)
 
 
 def _arrays(size, **arguments):

@@ -3,18 +3,18 @@
 import torch
 
 
-def kl_divergence(mu1, Sigma1, mu2, Sigma2):
+def kl_divergence(mu_q, Sigma_q, mu_p, Sigma_p):
     """KL divergence between two multivariate Gaussians.
 
-    q = N(mu1, Sigma1), p = N(mu2, Sigma2); mu1 a vector of length k, Sigma1 a symmetric positive-definite k x k matrix, mu2 a vector of length k, Sigma2 a symmetric positive-definite k x k matrix.
+    q = N(mu_q, Sigma_q), p = N(mu_p, Sigma_p); mu_q a vector of length d, Sigma_q a symmetric positive-definite d x d matrix, mu_p a vector of length d, Sigma_p a symmetric positive-definite d x d matrix.
     Derived step by step and checked by kl-derive (13 of 13 steps verified):
 
-        KL(q || p) = -k/2 + log(Determinant(Sigma2)/Determinant(Sigma1))/2 + (-mu1 + mu2).T*Sigma2**(-1)*(-mu1 + mu2)/2 + Trace(Sigma2**(-1)*Sigma1)/2
+        KL(q || p) = -d/2 + log(Determinant(Sigma_p)/Determinant(Sigma_q))/2 + (mu_p - mu_q).T*Sigma_p**(-1)*(mu_p - mu_q)/2 + Trace(Sigma_p**(-1)*Sigma_q)/2
 
-    Arguments: mu1, mu2: tensors of shape (..., k); Sigma1, Sigma2: tensors of shape (..., k, k); k is the same for every argument (checked). Leading axes are a batch (broadcast); the result has the batch shape. A float is the same value in every coordinate. Differentiable.
+    Arguments: mu_q, mu_p: tensors of shape (..., d); Sigma_q, Sigma_p: tensors of shape (..., d, d); d is the same for every argument (checked). Leading axes are a batch (broadcast); the result has the batch shape. A float is the same value in every coordinate. Differentiable.
     """
-    mu1, Sigma1, mu2, Sigma2, _dim = _arrays(None, mu1=(mu1, "column"), Sigma1=(Sigma1, "matrix"), mu2=(mu2, "column"), Sigma2=(Sigma2, "matrix"))
-    return -1/2*_dim + (1/2)*torch.log(torch.linalg.det(Sigma2)/torch.linalg.det(Sigma1)) + (1/2)*((mu2 - (mu1)).transpose(-1, -2) @ torch.linalg.inv(Sigma2) @ (mu2 - (mu1)))[..., 0, 0] + (1/2)*torch.diagonal(torch.linalg.inv(Sigma2) @ Sigma1, dim1=-2, dim2=-1).sum(-1)
+    mu_q, Sigma_q, mu_p, Sigma_p, _dim = _arrays(None, mu_q=(mu_q, "column"), Sigma_q=(Sigma_q, "matrix"), mu_p=(mu_p, "column"), Sigma_p=(Sigma_p, "matrix"))
+    return -1/2*_dim + (1/2)*torch.log(torch.linalg.det(Sigma_p)/torch.linalg.det(Sigma_q)) + (1/2)*((mu_p - (mu_q)).transpose(-1, -2) @ torch.linalg.inv(Sigma_p) @ (mu_p - (mu_q)))[..., 0, 0] + (1/2)*torch.diagonal(torch.linalg.inv(Sigma_p) @ Sigma_q, dim1=-2, dim2=-1).sum(-1)
 
 
 def _arrays(size, **arguments):

@@ -3,14 +3,14 @@
 import torch
 
 
-def kl_divergence(mu1, sigma1, mu2, sigma2):
+def kl_divergence(mu_q, sigma_q, mu_p, sigma_p):
     """KL divergence between two univariate Gaussians.
 
-    q = N(mu1, sigma1**2), p = N(mu2, sigma2**2); mu1 real, sigma1 > 0, mu2 real, sigma2 > 0.
+    q = N(mu_q, sigma_q**2), p = N(mu_p, sigma_p**2); mu_q real, sigma_q > 0, mu_p real, sigma_p > 0.
     Derived step by step and checked by kl-derive (9 of 9 steps verified):
 
-        KL(q || p) = log(sigma2/sigma1) - 1/2 + (sigma1**2 + (mu1 - mu2)**2)/(2*sigma2**2)
+        KL(q || p) = log(sigma_p/sigma_q) - 1/2 + (sigma_q**2 + (-mu_p + mu_q)**2)/(2*sigma_p**2)
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """
-    return torch.log(sigma2/sigma1) - 1/2 + (1/2)*(sigma1**2 + (mu1 - mu2)**2)/sigma2**2
+    return torch.log(sigma_p/sigma_q) - 1/2 + (1/2)*(sigma_q**2 + (-mu_p + mu_q)**2)/sigma_p**2

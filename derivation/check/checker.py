@@ -1,0 +1,173 @@
+"""The checker: every step of a derivation is shown equal to the line before it.
+
+A step is first tried symbolically: closed forms by a short sequence of cheap normalisations of
+their difference (never ``simplify`` on a hot path), lines that are one integral (a KL, an
+expectation or an integral) by comparing their integrands. What SymPy cannot settle
+that way is compared numerically at random admissible points, with integrals by quadrature
+(see ``numeric.py``). A step that fails raises :class:`StepRejected`: no wrong line is ever printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
+
+from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, powsimp
+
+from ..core.engine import Check, Derivation, Rule, Step, derive_chain
+from ..core.errors import StepRejected
+from ..core.forms import evaluated
+from ..nodes.scalar import KL, Density, Expectation
+from .numeric import INTEGRAL_NODES, Evaluator, close, sample_points
+
+PROBES = 3
+#: Relative agreement that double-precision values must reach for a numeric check to pass without 30 digits.
+DOUBLE_TOLERANCE = 1e-10
+
+_NORMALISATIONS: tuple[Callable[[Expr], Expr], ...] = (
+    lambda e: e,
+    expand,
+    lambda e: expand(expand_log(e)),
+    lambda e: cancel(expand(expand_log(powsimp(e)))),
+    lambda e: factor_terms(cancel(expand(expand_log(e, force=False)))),
+)
+
+
+def is_zero(expr: Expr) -> bool:
+    """Whether one of a few cheap normal forms of ``expr`` is literally 0 (a proof, not a guess)."""
+    return any(normalise(expr) == 0 for normalise in _NORMALISATIONS)
+
+
+def _as_integral(expr: Expr) -> Integral | None:
+    """The line as one integral of one variable between limits, if it is one."""
+    if isinstance(expr, KL | Expectation):
+        expr = expr.as_integral()
+    if isinstance(expr, Integral) and len(expr.limits) == 1 and len(expr.limits[0]) == 3:
+        return expr
+    return None
+
+
+def _explicit(expr: Expr) -> Expr:
+    return evaluated(expr).replace(lambda e: isinstance(e, Density), lambda e: e.pdf())
+
+
+def symbolic_reason(before: Expr, after: Expr) -> str | None:
+    """How ``before == after`` follows symbolically, or None when these normal forms cannot tell."""
+    a, b = _as_integral(before), _as_integral(after)
+    if a is not None and b is not None and a.limits == b.limits:
+        if is_zero(_explicit(a.function) - _explicit(b.function)):
+            return "the integrands are identical"
+        return None
+    closed_forms = not before.has(*INTEGRAL_NODES) and not after.has(*INTEGRAL_NODES)
+    if closed_forms and is_zero(_explicit(before) - _explicit(after)):
+        return "the difference simplifies to 0"
+    return None
+
+
+_CHAINS: ContextVar[dict | None] = ContextVar("kl_derive_chains", default=None)
+
+
+@contextmanager
+def reusing_chains() -> Iterator[None]:
+    """Within this block, a chain derived twice from the same start by the same plan is derived and
+    checked once (``kl-derive build``: the dynamics sections use the univariate chain, for instance)."""
+    token = _CHAINS.set({})
+    try:
+        yield
+    finally:
+        _CHAINS.reset(token)
+
+
+class Checker:
+    """Checks the steps of derivations over one set of random points (shared, so values are reused)."""
+
+    def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744):
+        self.evaluator = Evaluator(sample_points(symbols, probes, seed))
+        self._fast: Evaluator | None = None
+        self._verified: dict[tuple[Expr, tuple[Expr, ...]], Derivation] = {}  # lemmas met more than once
+
+    @property
+    def fast(self) -> Evaluator:
+        """The double-precision evaluator, at the same points (made on first use, after any subclass has
+        completed the points)."""
+        if self._fast is None:
+            self._fast = Evaluator(self.evaluator.points, exact=False)
+        return self._fast
+
+    def check(self, index: int, before: Expr, after: Expr) -> Check:
+        """Symbolically if the normal forms settle it; else numerically, first in double precision (which
+        can only accept), then, if that does not agree, in 30 digits (which decides)."""
+        reason = symbolic_reason(before, after)
+        if reason is not None:
+            return Check(index, True, "symbolic", reason)
+        count = len(self.evaluator.points)
+        try:
+            fast = zip(self.fast.values(before), self.fast.values(after), strict=True)
+            if all(close(a, b, DOUBLE_TOLERANCE) for a, b in fast):
+                return Check(index, True, "numeric", f"agree at {count} random points (quadrature, double precision)")
+        except (ArithmeticError, ValueError, TypeError):
+            pass  # overflow, a complex value or no Gaussian to centre on: the exact evaluator decides
+        left, right = self.evaluator.values(before), self.evaluator.values(after)
+        for point, a, b in zip(self.evaluator.points, left, right, strict=False):
+            if not close(a, b):
+                shown = ", ".join(f"{s} = {float(v):.6g}" for s, v in point.items())
+                return Check(index, False, "numeric", f"at {shown}: before {float(a):.12g}, after {float(b):.12g}")
+        return Check(index, True, "numeric", f"agree at {count} random points (quadrature, 30 digits)")
+
+    def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
+        """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""
+        lemmas = tuple(self.verify(lemma) for lemma in step.lemmas)
+        verdict = self.check(index, before, step.expr)
+        if not verdict.ok:
+            raise StepRejected(
+                f"{title}: step {index + 1} ({step.rule}) does not follow from the line before; {verdict.detail}"
+            )
+        return replace(step, lemmas=lemmas), verdict
+
+    def verify(self, derivation: Derivation) -> Derivation:
+        """``derivation`` with a check on every step (and on every lemma), or :class:`StepRejected`."""
+        if derivation.verified and all(lm.verified for s in derivation.steps for lm in s.lemmas):
+            return derivation
+        key = (derivation.start, tuple(step.expr for step in derivation.steps))
+        if key in self._verified:
+            return self._verified[key]
+        steps, checks = [], []
+        before = derivation.start
+        for index, step in enumerate(derivation.steps):
+            step, verdict = self.check_step(index, before, step, derivation.title)
+            steps.append(step)
+            checks.append(verdict)
+            before = step.expr
+        self._verified[key] = replace(derivation, steps=tuple(steps), checks=tuple(checks))
+        return self._verified[key]
+
+    def derive(self, name: str, title: str, start: Expr, plan: tuple[Rule, ...], setting,
+               description: str = "") -> Derivation:
+        """Apply ``plan`` to ``start``, checking each step as it is made (once per block of
+        :func:`reusing_chains` for the same start and plan)."""
+        chains = _CHAINS.get()
+        key = (start, tuple(rule.key for rule in plan), getattr(setting, "z", None))
+        if chains is not None and key in chains:
+            return replace(chains[key], name=name, title=title, description=description)
+        derivation = derive_chain(name, title, start, plan, setting, description,
+                                  check=lambda i, before, step: self.check_step(i, before, step, title))
+        if chains is not None:
+            chains[key] = derivation
+        return derivation
+
+
+def free_parameters(derivation: Derivation) -> set:
+    """Every free symbol of every line, lemmas included."""
+    symbols = set(derivation.start.free_symbols)
+    for step in derivation.steps:
+        symbols |= step.expr.free_symbols
+        for lemma in step.lemmas:
+            symbols |= free_parameters(lemma)
+    return symbols
+
+
+def verify_derivation(derivation: Derivation, probes: int = PROBES) -> Derivation:
+    """Check every step of an already built derivation; return it with its checks attached."""
+    return Checker(free_parameters(derivation), probes).verify(derivation)

@@ -1,0 +1,170 @@
+"""Numeric evaluation of derivation lines at parameter points, integrals by quadrature.
+
+Used by the checker as an independent witness: a line's value is computed without any of the
+rules, at random admissible points, with every expectation and integral done by the quadrature of
+the law that weights it (``derivation.laws``): Gauss-Hermite in 30-digit arithmetic centred on a
+Gaussian (exact for polynomial times Gaussian integrands, which is what those lines hold), adaptive
+quadrature split at the kinks for the others. Integrals without a density fall back to ``mpmath.quad``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+
+import mpmath
+from sympy import Abs, Basic, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
+
+from ..core.forms import evaluated
+from ..laws.base import quadrature
+from ..laws.normal import DIGITS
+from ..nodes.scalar import KL, Density, Expectation
+
+INTEGRAL_NODES = (KL, Expectation, Integral)
+
+Point = dict[Symbol, mpmath.mpf]
+
+
+def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744) -> list[Point]:
+    """``count`` random admissible points: positive symbols in [0.4, 2.5], real ones in [-2, 2]."""
+    rng = random.Random(seed)
+    ordered = sorted(set(symbols), key=str)
+    points = []
+    for _ in range(count):
+        point: Point = {}
+        for s in ordered:
+            if s.is_integer and s.is_positive:
+                point[s] = mpmath.mpf(rng.randint(1, 4))
+            elif s.is_positive:
+                point[s] = mpmath.mpf(rng.uniform(0.4, 2.5))
+            else:
+                point[s] = mpmath.mpf(rng.uniform(-2.0, 2.0))
+        points.append(point)
+    return points
+
+
+def _with_pdfs(expr: Expr) -> Expr:
+    """Named densities replaced by their formulas, display forms evaluated."""
+    return evaluated(expr).replace(lambda e: isinstance(e, Density), lambda e: e.pdf())
+
+
+def _outer_integrals(expr: Basic) -> list[Expr]:
+    """The integral-like nodes of ``expr`` that are not inside another one."""
+    if isinstance(expr, INTEGRAL_NODES):
+        return [expr]
+    found: list[Expr] = []
+    for arg in expr.args:
+        found.extend(n for n in _outer_integrals(arg) if n not in found)
+    return found
+
+
+class Evaluator:
+    """Values of expressions at fixed points; each expression is compiled once per evaluator.
+
+    ``exact`` evaluators work in :data:`DIGITS`-digit arithmetic (mpmath); the others in double
+    precision (the ``math`` module, about ten times faster), which the checker tries first. A double
+    evaluation that overflows or leaves the reals raises ``ArithmeticError``/``ValueError``/``TypeError``.
+    """
+
+    def __init__(self, points: Sequence[Point], exact: bool = True):
+        self.exact = exact
+        self.points = list(points) if exact else [{s: float(v) for s, v in p.items()} for p in points]
+        self._values: dict[Expr, list] = {}
+
+    def _number(self, value) -> mpmath.mpf | float:
+        return mpmath.mpf(value) if self.exact else float(value)
+
+    def values(self, expr: Expr) -> list:
+        """The value of ``expr`` at each point."""
+        if expr not in self._values:
+            if self.exact:
+                with mpmath.workdps(DIGITS):
+                    self._values[expr] = self._compute(expr)
+            else:
+                self._values[expr] = self._compute(expr)
+        return self._values[expr]
+
+    def _compute(self, expr: Expr) -> list:
+        integrals = _outer_integrals(expr)
+        dummies = [Dummy("I") for _ in integrals]
+        outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))
+        params = sorted(outer.free_symbols - set(dummies), key=str)
+        function = _compiled([*params, *dummies], outer, self.exact)
+        inner = [self.values_of_integral(node) for node in integrals]
+        return [
+            self._number(function(*(point[s] for s in params), *(values[i] for values in inner)))
+            for i, point in enumerate(self.points)
+        ]
+
+    def values_of_integral(self, node: Expr, centre: Density | None = None) -> list:
+        """Quadrature of one KL, expectation or integral at each point, by the law of the density that weights
+        the integrand (q for KL(q || p)): Gauss-Hermite for a Gaussian, adaptive quadrature split at every kink
+        ``|x - a|`` of the integrand for the others.
+        """
+        if isinstance(node, KL):
+            return self.values_of_integral(node.as_integral(), node.q)
+        if isinstance(node, Expectation):
+            node, centre = node.as_integral(), node.density
+        (variable, low, high), = node.limits
+        densities = [centre] if centre is not None else (
+            _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name))
+        integrand = _with_pdfs(node.function)
+        params = sorted(integrand.free_symbols - {variable}, key=str)
+        function = _compiled([variable, *params], integrand, self.exact)
+        kinks = _kinks(integrand, variable)
+        law = densities[0].law if densities else None
+        if law is not None and (low, high) != (law.support.inf, law.support.sup):
+            law = None  # a part of the support: adaptive quadrature over the limits
+        results = []
+        for point in self.points:
+            args = [point[s] for s in params]
+            breakpoints = [self._number(number_at(k, point)) for k in kinks]
+            if law is not None:
+                values = [self._number(number_at(v, point)) for v in law.parameters]
+                results.append(law.integrate(lambda t, a=args: function(t, *a), values, self.exact, breakpoints))
+            elif self.exact:
+                ends = [self._number(number_at(limit, point)) if limit.is_finite else float(limit)
+                        for limit in (low, high)]
+                results.append(quadrature(lambda t, a=args: function(t, *a), *ends, breakpoints))
+            else:
+                raise ValueError("no density to integrate against: left to the exact evaluator")
+        return results
+
+
+def _kinks(integrand: Expr, variable: Symbol) -> list[Expr]:
+    """The points ``a`` of every ``|x - a|`` (linear in x) in the integrand: where a quadrature splits."""
+    kinks = []
+    for node in integrand.atoms(Abs):
+        polynomial = Poly(node.args[0], variable) if node.args[0].is_polynomial(variable) else None
+        if polynomial is not None and polynomial.degree() == 1:
+            slope, offset = polynomial.all_coeffs()
+            kinks.append(-offset / slope)
+    return kinks
+
+
+def _weights(integrand: Expr) -> list[Density]:
+    """The densities the integrand is a multiple of (``q`` in ``q(x) log(q(x)/p(x))``): the ones to centre on."""
+    parts = integrand.args if integrand.is_Mul else (integrand,)
+    return [f for f in parts if isinstance(f, Density)]
+
+
+def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
+    """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
+    module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
+    module = mpmath if exact else math
+    clashing = {s: Dummy() for s in arguments if hasattr(module, s.name)}
+    if clashing:
+        expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
+    return lambdify(arguments, expr, modules="mpmath" if exact else "math", docstring_limit=0)
+
+
+def number_at(expr: Expr, point: Point) -> mpmath.mpf:
+    """The value of a closed-form expression at ``point``."""
+    values = {s: Float(point[s], DIGITS) for s in expr.free_symbols}
+    return mpmath.mpf(evaluated(expr).xreplace(values).evalf(DIGITS))
+
+
+def close(a: mpmath.mpf, b: mpmath.mpf, tolerance: float = 1e-15) -> bool:
+    """Equal to ``tolerance`` relative to the larger magnitude (absolute near zero)."""
+    return abs(a - b) <= tolerance * max(1, abs(a), abs(b))

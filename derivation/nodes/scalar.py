@@ -1,0 +1,196 @@
+"""Unevaluated SymPy nodes of the derivations: densities, expectations and the KL divergence.
+
+They stay symbolic (and print as a textbook writes them, see ``printing.py``) until a rule
+rewrites them; ``doit()`` gives their meaning as integrals, which the tests use as an oracle.
+"""
+
+from __future__ import annotations
+
+from sympy import Expr, Integral, S, Tuple, log
+from sympy.core.symbol import Str, Symbol
+
+from ..core.forms import frac, mul, neg
+from ..laws import Law
+
+
+class Density(Expr):
+    """A named density ``q(x)`` of a law (``NormalLaw(mu, sigma)``, ``LaplaceLaw(mu, b)``, see ``derivation.laws``).
+
+    Printed as its name applied to the variable (``q(x)``) until a rule substitutes the formula.
+    A density without a name (``name=""``) is printed as its law, e.g. ``N(0, 1)``.
+    """
+
+    is_commutative = True
+    is_extended_real = True
+
+    def __new__(cls, name: str | Str, variable: Symbol, law: Law) -> Density:
+        name = name if isinstance(name, Str) else Str(name)
+        if not isinstance(law, Law):
+            raise TypeError(f"a density's law is a derivation.laws.Law, got {type(law).__name__}")
+        return Expr.__new__(cls, name, variable, law)
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def variable(self) -> Symbol:
+        return self.args[1]
+
+    @property
+    def law(self) -> Law:
+        return self.args[2]
+
+    @property
+    def mean(self) -> Expr:
+        """A Gaussian density's mean (``law.mean``)."""
+        return self.law.mean
+
+    @property
+    def std(self) -> Expr:
+        """A Gaussian density's standard deviation (``law.std``)."""
+        return self.law.std
+
+    @property
+    def var(self) -> Expr:
+        """A Gaussian density's variance ``std**2``."""
+        return self.law.var
+
+    @property
+    def free_symbols(self) -> set:
+        return self.variable.free_symbols | self.law.free_symbols
+
+    def pdf(self) -> Expr:
+        """The explicit density, e.g. ``exp(-(x - mean)**2 / (2 std**2)) / sqrt(2 pi std**2)``."""
+        return self.law.pdf(self.variable)
+
+    def log_pdf_form(self) -> Expr:
+        """``log q(x) = log_normaliser - energy``, as a display form (for a Gaussian
+        ``-1/2 log(2 pi s**2) - (x - m)**2 / (2 s**2)``)."""
+        return self.law.log_pdf_form(self.variable)
+
+    def log_normaliser(self) -> Expr:
+        """The part of the log-density free of x (``-1/2 log(2 pi s**2)`` for a Gaussian)."""
+        return self.law.log_normaliser()
+
+    def energy(self) -> Expr:
+        """Minus the part of the log-density that depends on x (``(x - m)**2 / (2 s**2)`` for a Gaussian)."""
+        return self.law.energy(self.variable)
+
+    def log_normaliser_ratio(self, other: Density) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)`` for two Gaussians, combined.
+
+        Written as a textbook would: ``-log s_self`` when ``s_other = 1`` (never ``log(1/s)``),
+        ``log s_other`` when ``s_self = 1``, and nothing when the scales are equal (never ``log(s/s)``).
+        """
+        if other.std == self.std:
+            return S.Zero
+        if other.std == 1:
+            return neg(log(self.std))
+        if self.std == 1:
+            return log(other.std)
+        return log(frac(other.std, self.std))
+
+    def integral(self, integrand: Expr) -> Integral:
+        """``Integral(integrand, (x, low, high))`` over the support of this density's law."""
+        return Integral(integrand, self.law.limits(self.variable))
+
+    def doit(self, **hints) -> Expr:
+        return self.pdf()
+
+
+class Expectation(Expr):
+    """``E_{x ~ density}[expr] = Integral(expr * density(x), (x, support))``."""
+
+    is_commutative = True
+
+    def __new__(cls, expr: Expr, density: Density) -> Expectation:
+        return Expr.__new__(cls, expr, density)
+
+    @property
+    def expr(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def density(self) -> Density:
+        return self.args[1]
+
+    @property
+    def free_symbols(self) -> set:
+        bound = {self.density.variable}
+        return (self.expr.free_symbols - bound) | (self.density.free_symbols - bound)
+
+    def as_integral(self) -> Integral:
+        """The defining integral, with the density still a named node."""
+        return self.density.integral(mul(self.density, self.expr))
+
+    def doit(self, **hints) -> Expr:
+        return self.density.integral(self.expr.doit(**hints) * self.density.pdf()).doit(**hints)
+
+
+class KL(Expr):
+    """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, support of q))``.
+
+    The integral is taken over the whole space of q's variable (``q.integral``), so the same node
+    serves densities of one variable and of a vector (``mvnodes.MvDensity``).
+    """
+
+    is_commutative = True
+
+    def __new__(cls, q: Density, p: Density) -> KL:
+        return Expr.__new__(cls, q, p)
+
+    @property
+    def q(self) -> Density:
+        return self.args[0]
+
+    @property
+    def p(self) -> Density:
+        return self.args[1]
+
+    @property
+    def free_symbols(self) -> set:
+        bound = {self.q.variable}
+        return (self.q.free_symbols | self.p.free_symbols) - bound
+
+    def as_integral(self) -> Integral:
+        """The definition, with the densities still named nodes."""
+        return self.q.integral(mul(self.q, log(frac(self.q, self.p))))
+
+    def doit(self, **hints) -> Expr:
+        q, p = self.q.pdf(), self.p.pdf()
+        return self.q.integral(q * log(q / p)).doit(**hints)
+
+
+class Named(Expr):
+    """A derived closed form under a name, e.g. ``K(mu, sigma)`` for ``1/2 mu**2 + 1/2 (sigma**2 - ...)``.
+
+    Printed as the name applied to its arguments, so lines that use it stay short; compared and
+    evaluated (``forms.evaluated``, the checker) as the expression it stands for.
+    """
+
+    is_commutative = True
+    evaluates_to_definition = True
+
+    def __new__(cls, name: str | Str, definition: Expr, arguments) -> Named:
+        name = name if isinstance(name, Str) else Str(name)
+        return Expr.__new__(cls, name, definition, Tuple(*arguments))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def definition(self) -> Expr:
+        return self.args[1]
+
+    @property
+    def arguments(self) -> tuple[Expr, ...]:
+        return tuple(self.args[2])
+
+    @property
+    def free_symbols(self) -> set:
+        return self.definition.free_symbols
+
+    def doit(self, **hints) -> Expr:
+        return self.definition.doit(**hints) if hints.get("deep", True) else self.definition

@@ -1,0 +1,327 @@
+"""Export a derived closed form as code: a small NumPy or PyTorch function, printed from the SymPy result.
+
+Nothing is typed: the function body is the derivation's result printed by :class:`ArrayCodePrinter`
+(a SymPy ``PythonCodePrinter`` whose elementary functions go to the array module, ``np`` or
+``torch``, and whose purely numeric parts stay in ``math``), and the docstring states the
+derivation's identity, printed by SymPy's ``sstr``. The templates (``python.py.j2``, ``torch.py.j2``)
+only lay the pieces out.
+
+Vectors and matrices are taken batched: a vector as an array of shape ``(..., d)`` (a float: the same value in
+every coordinate), a covariance as ``(..., k, k)``; the generated ``_arrays`` checks the dimension (against the
+derivation's N when it is concrete) and raises ``ValueError`` naming the argument. A result written out at a
+concrete dimension is folded back into a sum over the coordinates (:func:`folded`, checked against the
+written-out result), so the code is ``np.sum(..., axis=-1)`` at every N, not N terms.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+from typing import Any
+
+from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Pow, S, Sum, Symbol, exp, log, sstr
+from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
+from sympy.printing.pycode import PythonCodePrinter
+
+from ..core.engine import Derivation
+from ..core.errors import DerivationError, UsageError
+from ..core.forms import evaluated
+from ..laws import NormalLaw
+from ..nodes.families import Instantiation, _rebuild, _signature, index_family
+from ..nodes.vector import CodeLine, MvDensity, QuadForm
+
+#: The function name of the emitted code.
+FUNCTION_NAME = "kl_divergence"
+
+
+class ArrayCodePrinter(PythonCodePrinter):
+    """Prints expressions as Python over arrays of ``module`` (``np`` or ``torch``).
+
+    ``exp``, ``log``, ``sqrt`` and ``abs`` of anything that depends on a parameter call the array
+    module; numeric constants (``log(2)``, ``sqrt(3)``, ``pi``) are computed with ``math``, which
+    works for both modules (``torch.log`` does not take a Python number). ``modules`` records what
+    the printed code uses, for the imports.
+    """
+
+    def __init__(self, module: str) -> None:
+        super().__init__({"fully_qualified_modules": True, "standard": "python3"})
+        self.module = module
+        self.modules: set[str] = set()
+
+    def _owner(self, expr: Basic) -> str:
+        owner = self.module if expr.free_symbols else "math"
+        self.modules.add(owner)
+        return owner
+
+    def _call(self, name: str, expr: Basic, arg: Basic) -> str:
+        return f"{self._owner(expr)}.{name}({self._print(arg)})"
+
+    def _print_exp(self, expr: exp) -> str:
+        return self._call("exp", expr, expr.args[0])
+
+    def _print_log(self, expr: log) -> str:
+        return self._call("log", expr, expr.args[0])
+
+    def _print_Abs(self, expr: Abs) -> str:
+        return self._call("abs", expr, expr.args[0]) if expr.free_symbols else f"abs({self._print(expr.args[0])})"
+
+    def _print_Pow(self, expr: Pow, rational: bool = False) -> str:
+        if expr.exp == S.Half:
+            return self._call("sqrt", expr, expr.base)
+        if expr.exp == -S.Half:
+            return f"1/{self._call('sqrt', expr, expr.base)}"
+        return super()._print_Pow(expr, rational=False)
+
+    # -- vectors and matrices (the multivariate cases) ------------------------------------------------
+    #: Code for the dimension symbols (``d -> mu_q.shape[0]``), set from the setting by :func:`code_context`.
+    dimensions: dict[Basic, str]
+    #: The index of the sum being printed: its indexed symbols print as whole vectors.
+    summing: Basic | None = None
+
+    def _print_Symbol(self, expr: Symbol) -> str:
+        dimension = getattr(self, "dimensions", {}).get(expr)
+        return dimension if dimension is not None else super()._print_Symbol(expr)
+
+    def _print_MatrixSymbol(self, expr: Basic) -> str:
+        return str(expr.name)
+
+    def _print_IndexedBase(self, expr: IndexedBase) -> str:
+        return str(expr.label)
+
+    def _print_Indexed(self, expr: Indexed) -> str:
+        (index,) = expr.indices
+        if index == self.summing:
+            return str(expr.base.label)
+        if index.is_Integer:
+            return f"{expr.base.label}[..., {int(index) - 1}]"
+        raise UsageError(f"no code for the entry {expr} outside a sum over its index")
+
+    def _print_Sum(self, expr: Sum) -> str:
+        (index, _, _), = expr.limits
+        outer, self.summing = self.summing, index
+        try:
+            body = self._print(expr.function)
+        finally:
+            self.summing = outer
+        self.modules.add(self.module)
+        axis = "dim" if self.module == "torch" else "axis"
+        return f"{self.module}.sum({body}, {axis}=-1)"
+
+    def _print_CodeLine(self, expr: CodeLine) -> str:
+        return self._print(expr.expr)
+
+    def _linalg(self, name: str, arg: Basic) -> str:
+        self.modules.add(self.module)
+        return f"{self.module}.linalg.{name}({self._print(arg)})"
+
+    def _print_Trace(self, expr: Trace) -> str:
+        self.modules.add(self.module)
+        if self.module == "torch":  # torch.trace takes one matrix: the diagonal of a batch, summed
+            return f"torch.diagonal({self._print(expr.arg)}, dim1=-2, dim2=-1).sum(-1)"
+        return f"np.trace({self._print(expr.arg)}, axis1=-2, axis2=-1)"
+
+    def _print_Determinant(self, expr: Determinant) -> str:
+        return self._linalg("det", expr.arg)
+
+    def _print_Inverse(self, expr: Inverse) -> str:
+        return self._linalg("inv", expr.arg)
+
+    def _print_Transpose(self, expr: Transpose) -> str:
+        if self.module == "torch":
+            return f"({self._print(expr.arg)}).transpose(-1, -2)"
+        self.modules.add(self.module)
+        return f"np.swapaxes({self._print(expr.arg)}, -1, -2)"
+
+    def _print_MatMul(self, expr: MatMul) -> str:
+        scalars = [self._print(f) for f in expr.args if not getattr(f, "is_Matrix", False)]
+        matrices = [self._print(f) if not isinstance(f, MatAdd) else f"({self._print(f)})"
+                    for f in expr.args if getattr(f, "is_Matrix", False)]
+        product = " @ ".join(matrices)
+        return f"{'*'.join(scalars)}*({product})" if scalars else product
+
+    def _print_MatAdd(self, expr: MatAdd) -> str:
+        return " + ".join(self._print(t) for t in expr.args).replace("+ -1*", "- ")
+
+    def _print_QuadForm(self, expr: QuadForm) -> str:
+        return f"({self._print(expr.as_matrix())})[..., 0, 0]"
+
+    def _print_Pi(self, expr: Basic) -> str:
+        self.modules.add("math")
+        return "math.pi"
+
+    def _print_Exp1(self, expr: Basic) -> str:
+        self.modules.add("math")
+        return "math.e"
+
+
+#: The generated module's own names besides the function: the argument checker and the dimension it returns.
+HELPER, DIMENSION = "_arrays", "_dim"
+
+_RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DIMENSION}) | frozenset(dir(builtins))
+
+
+def _law(setting: Any, density: Any) -> str:
+    """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted)."""
+    in_user_terms = getattr(setting, "in_user_terms", evaluated)
+    if isinstance(density, MvDensity):
+        return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
+    if isinstance(density.law, NormalLaw):
+        return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
+    return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
+
+
+def _domain(symbol: Basic) -> str:
+    if isinstance(symbol, MatrixSymbol):
+        rows, cols = symbol.shape
+        return f"{symbol.name} a vector of length {rows}" if cols == 1 else \
+            f"{symbol.name} a symmetric positive-definite {rows} x {cols} matrix"
+    if isinstance(symbol, IndexedBase):
+        kind = "positive" if symbol.is_positive else "real"
+        return f"{symbol.label} an array of {kind} entries (coordinates on the last axis)"
+    if symbol.is_integer and symbol.is_positive:
+        return f"{symbol} a positive integer"
+    return f"{symbol} > 0" if symbol.is_positive else f"{symbol} real"
+
+
+# -- a written-out result folded back into a sum over the coordinates -----------------------------------------
+
+
+class _Fold:
+    """Folds each run ``t_1 + t_2 + ... + t_N`` of one term per coordinate (the k-th term is the first with
+    coordinate index 1 replaced by k) of a line written out at d = N back into ``Sum_{j=1}^{N} t_j``.
+
+    The inverse of :class:`~derivation.nodes.families.Instantiation` on such runs; at N = 1 the smallest piece
+    that carries the coordinate index becomes a sum of one term. Pieces are rebuilt without evaluation,
+    so that writing the folded line out again gives the line itself, node for node.
+    """
+
+    def __init__(self, size: int, index: Symbol):
+        self.size, self.index = size, index
+
+    def __call__(self, expr: Basic) -> Basic:
+        if not expr.args:
+            return expr
+        carried = _signature(expr)[1]
+        if carried is None:
+            return expr
+        if self.size > 1 and expr.is_Add and len(expr.args) == self.size and \
+                _signature(expr.args[0])[1] == 1 and index_family(expr.args):
+            return Sum(self._entry(expr.args[0]), (self.index, 1, self.size))
+        if self.size == 1 and carried == 1 and not ((expr.is_Add or expr.is_Mul) and
+                                                    sum(_signature(a)[1] is not None for a in expr.args) == 1):
+            return Sum(self._entry(expr), (self.index, 1, 1))
+        args = tuple(self(a) for a in expr.args)
+        return expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else _rebuild(expr, args)
+
+    def _entry(self, expr: Basic) -> Basic:
+        """``expr`` with coordinate index 1 replaced by the summation index."""
+        if isinstance(expr, Indexed):
+            return _rebuild(expr, (expr.base, self.index)) if expr.indices == (1,) else expr
+        if not expr.args:
+            return expr
+        args = tuple(self._entry(a) for a in expr.args)
+        return expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else _rebuild(expr, args)
+
+
+def folded(result: Basic, setting: Any) -> Basic:
+    """``result`` (written out at the setting's concrete dimension N) with its runs of one term per coordinate
+    folded back into sums over j = 1, ..., N, checked: written out again, the folded line is ``result``.
+
+    Code over arrays sums the coordinates on an axis (``np.sum(..., axis=-1)``) instead of writing N terms
+    out: it imports and runs at every N. Without a concrete dimension, ``result`` itself.
+    """
+    size, index = getattr(setting, "size", None), getattr(setting, "index", None)
+    if size is None or index is None:
+        return result
+    fold = _Fold(size, index)
+    out = fold(result)
+    if out is not result and Instantiation(setting.dim_symbol, size)(out) != result:
+        raise DerivationError(f"the code over the coordinates does not write out to the derived result at d = {size}")
+    return out
+
+
+# -- the arguments: shapes and the docstring's account of them ------------------------------------------------
+
+
+def _kind(symbol: Basic) -> str | None:
+    """How the generated code takes a parameter: ``vector`` (coordinates on the last axis), ``column``
+    (a vector in matrix products), ``matrix`` (the last two axes), or None (a number, broadcast elementwise)."""
+    if isinstance(symbol, IndexedBase):
+        return "vector"
+    if isinstance(symbol, MatrixSymbol):
+        return "column" if symbol.shape[1] == 1 else "matrix"
+    return None
+
+
+def _shapes_doc(kinds: dict[str, str], size: Any, dimension: str, array: str) -> str:
+    """The docstring's sentence on the arguments' shapes (``dimension``: the name of the dimension)."""
+    d = str(size) if size is not None else dimension
+    groups = {"vector": [], "column": [], "matrix": []}
+    for name, kind in kinds.items():
+        groups[kind].append(name)
+    parts = [f"{', '.join(names)}: {array}s of shape (..., {d}{', ' + d if kind == 'matrix' else ''})"
+             for kind, names in groups.items() if names]
+    fixed = f"{dimension} = {size} (checked)" if size is not None else \
+        f"{dimension} is the same for every argument (checked)"
+    floats = " A float is the same value in every coordinate." if groups["vector"] or groups["column"] else ""
+    return (f"Arguments: {'; '.join(parts)}; {fixed}. Leading axes are a batch (broadcast); the result has "
+            f"the batch shape.{floats}")
+
+
+def _renamed(symbol: Basic, renames: dict[str, str]) -> Basic:
+    """``symbol`` under its name in code (the log-variance ``ell`` is ``logvar`` there), assumptions kept."""
+    if isinstance(symbol, IndexedBase) and str(symbol.label) in renames:
+        return IndexedBase(renames[str(symbol.label)], **symbol.assumptions0)
+    if isinstance(symbol, Symbol) and symbol.name in renames:
+        return Symbol(renames[symbol.name], **symbol.assumptions0)
+    return symbol
+
+
+def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
+    """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
+    setting = derivation.setting
+    renames = dict(getattr(setting, "code_names", {}))
+    # a Python keyword is not a parameter name: SymPy's code printer writes ``lambda`` as ``lambda_``
+    renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
+                    if keyword.iskeyword(str(s.name)) and str(s.name) not in renames})
+    parameters = tuple(_renamed(s, renames) for s in setting.parameters)
+    names = [str(s.name) for s in parameters]
+    clashes = [name for name in names if name in _RESERVED]
+    if clashes:
+        raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
+    shown = derivation.result
+    result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
+    kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
+    printer = ArrayCodePrinter(module)
+    dimensions = dict(getattr(setting, "code_dimensions", dict)())
+    printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
+    body = printer.doprint(result)
+    checked = sum(1 for c in derivation.checks if c.ok)
+    size = getattr(setting, "size", None)
+    array = "tensor" if module == "torch" else "array"
+    prologue = ""
+    if kinds:
+        targets = ", ".join([*kinds, DIMENSION if DIMENSION in body else "_"])
+        pairs = ", ".join(f'{name}=({name}, "{kind}")' for name, kind in kinds.items())
+        prologue = f"{targets} = {HELPER}({size}, {pairs})"
+    return {
+        "name": FUNCTION_NAME,
+        "arguments": ", ".join(names),
+        "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
+        "domains": [_domain(s) for s in parameters],
+        "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(result)}",
+        "title": derivation.title,
+        "steps": len(derivation.steps),
+        "checked": checked,
+        "verified": derivation.verified,
+        "body": body,
+        "prologue": prologue,
+        "helper": HELPER if kinds else None,
+        "shapes": _shapes_doc(kinds, size, str(next(iter(dimensions), "d")), array) if kinds else None,
+        "imports": sorted(printer.modules),
+        "module": module,
+    }
+
+
+__all__ = ["FUNCTION_NAME", "ArrayCodePrinter", "code_context", "folded"]

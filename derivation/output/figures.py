@@ -1,0 +1,500 @@
+"""Figures: what to plot is data computed by the engine; drawing it is matplotlib's job, done here.
+
+A :class:`~derivation.core.engine.Figure` carries a plot specification (:class:`MapPlot`, :class:`CurvesPlot`,
+:class:`FieldPlot`) whose expressions are the engine's own results. :func:`figure_data` evaluates them
+on a grid with ``lambdify`` (never a separately typed formula); :func:`draw` lays the data out;
+:func:`write_figures` writes every figure of a derivation next to its document.
+
+matplotlib is imported only when a figure is drawn (Agg backend, no display), so deriving and
+rendering documents never pays for it (it is a dependency of kl-derive).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+import os
+import pickle
+import re
+import secrets
+import signal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sympy import Basic, Expr, Symbol, exp, lambdify, log
+
+from ..core import interrupts
+from ..core.engine import Derivation, Figure
+from ..core.errors import UsageError
+from ..core.forms import evaluated
+from ..core.plots import Axis, Curve, CurvesPlot, FieldPlot, MapPlot, Plot  # noqa: F401 (re-exported)
+from ..printing.latex import PLAIN_STYLE, to_latex
+from .files import move_into_place
+
+#: Pixels per inch of PNG figures; vector formats ignore it.
+DPI = 100
+#: Grid points per axis for maps and curves (fields use fewer arrows).
+GRID = 121
+ARROWS = 17
+WIDTH, HEIGHT = 5.0, 3.5
+#: Computer Modern for text and mathtext (matplotlib ships it), as in the LaTeX documents the figures sit in;
+#: sizes that stay legible when the figure is scaled to 0.8 of the text width.
+FONTS = {
+    "font.family": "serif",
+    "font.serif": ["cmr10", "Latin Modern Roman", "DejaVu Serif"],
+    "mathtext.fontset": "cm",
+    "axes.formatter.use_mathtext": True,  # cmr10 has no Unicode minus: tick labels are set as mathtext
+    "axes.unicode_minus": False,
+    "font.size": 11,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+}
+LEGEND_SIZE, TITLE_SIZE = 10.5, 12
+#: Contour lines of maps (in the plotted quantity); also marked on the colour bar.
+CONTOUR_LEVELS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The words and formulas on a figure, printed from the engine's display forms (before any pickling)."""
+
+    title: str
+    x: str
+    y: str
+    curves: tuple[str, ...] = ()
+
+
+def _math(expr: Basic) -> str:
+    """An engine expression as matplotlib mathtext (the same printer as the documents)."""
+    return f"${to_latex(expr, PLAIN_STYLE)}$"
+
+
+def _axis_label(axis: Axis) -> str:
+    return f"{axis.label}, {_math(axis.symbol)}"
+
+
+def labels(plot: Plot) -> Labels:
+    """The labels of ``plot``: axis names with their symbols, legend entries with their formulas."""
+    if isinstance(plot, CurvesPlot):
+        entries = []
+        for curve in plot.curves:
+            fixed = ", ".join(f"${to_latex(s, PLAIN_STYLE)} = {to_latex(v, PLAIN_STYLE)}$" for s, v in curve.fixed)
+            shown = f"{curve.label}: {_math(curve.expr)}" if curve.formula else curve.label
+            entries.append(shown + (f" at {fixed}" if fixed else ""))
+        return Labels(plot.title, _axis_label(plot.x), plot.quantity, tuple(entries))
+    title = plot.title if isinstance(plot, MapPlot) else f"{plot.title} ({plot.arrows})"
+    return Labels(title, _axis_label(plot.x), _axis_label(plot.y))
+
+
+def _evaluate(exprs: Sequence[Expr], symbols: list[Symbol], arrays: Sequence[Any],
+              fixed: Sequence[tuple[tuple[Symbol, Basic], ...]] = ()) -> list[Any]:
+    """The engine expressions ``exprs`` (display forms allowed) at ``arrays``, compiled together by ``lambdify``.
+
+    ``fixed[i]`` holds the values of the other symbols of ``exprs[i]``.
+    """
+    import numpy as np
+
+    values = [evaluated(e).subs(dict(fixed[i] if i < len(fixed) else ())) for i, e in enumerate(exprs)]
+    missing = set().union(*(v.free_symbols for v in values)) - set(symbols)
+    if missing:
+        raise ValueError(f"the plotted expressions still depend on {sorted(map(str, missing))}")
+    compiled = lambdify(symbols, values, modules=[np])  # numpy's own namespace: no "from numpy import *"
+    shape = np.broadcast(*arrays).shape
+    return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in compiled(*arrays)]
+
+
+def _grid(x: Axis, y: Axis, points: int):
+    import numpy as np
+
+    return np.meshgrid(np.linspace(x.low, x.high, points), np.linspace(y.low, y.high, points))
+
+
+def figure_data(plot: Plot) -> dict[str, Any]:
+    """The numbers a figure shows, computed from the engine's expressions by ``lambdify``.
+
+    ``MapPlot``: X, Y, Z (grids) and marks; ``CurvesPlot``: x and one array per curve in ``curves``;
+    ``FieldPlot``: X, Y, Z for the background and U, V (the field at the arrow grid AX, AY).
+    """
+    import numpy as np
+
+    if isinstance(plot, CurvesPlot):
+        x = np.linspace(plot.x.low, plot.x.high, GRID)
+        curves = _evaluate([c.expr for c in plot.curves], [plot.x.symbol], [x], [c.fixed for c in plot.curves])
+        return {"x": x, "curves": curves}
+    symbols = [plot.x.symbol, plot.y.symbol]
+    X, Y = _grid(plot.x, plot.y, GRID)
+    at = [dict(mark) for mark in plot.marks]
+    data: dict[str, Any] = {"X": X, "Y": Y, "marks": [(float(m[plot.x.symbol]), float(m[plot.y.symbol])) for m in at]}
+    if isinstance(plot, MapPlot):
+        (data["Z"],) = _evaluate([plot.expr], symbols, [X, Y])
+        return data
+    AX, AY = _grid(plot.x, plot.y, ARROWS)
+    (data["Z"],) = _evaluate([plot.background], symbols, [X, Y])
+    data["AX"], data["AY"] = AX, AY
+    data["U"], data["V"] = _evaluate(list(plot.field), symbols, [AX, AY])
+    return data
+
+
+def _new_figure(colour_bar: bool = False):
+    """A matplotlib Figure on the Agg canvas (no pyplot, no display), with fixed margins (no layout engine)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(FONTS)
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(WIDTH, HEIGHT))
+    fig.subplots_adjust(left=0.13, right=0.87 if colour_bar else 0.97, bottom=0.145, top=0.9)
+    return fig
+
+
+def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> None:
+    import numpy as np
+
+    X, Y, Z = data["X"], data["Y"], data["Z"]
+    top = float(np.nanpercentile(Z, 97))
+    image = ax.imshow(Z, origin="lower", aspect="auto", cmap="viridis", vmin=0.0, vmax=top,
+                      extent=(X[0, 0], X[0, -1], Y[0, 0], Y[-1, 0]), interpolation="bilinear")
+    levels = [v for v in CONTOUR_LEVELS if v < top]
+    ax.contour(X, Y, Z, levels=levels, colors="white", linewidths=0.6, alpha=0.7)
+    bar = fig.colorbar(image, ax=ax, label=plot.quantity, extend="max", fraction=0.05, pad=0.02)
+    bar.add_lines(levels=levels, colors=["white"] * len(levels), linewidths=[0.6] * len(levels))
+    for mx, my in data["marks"]:
+        ax.plot([mx], [my], marker="*", markersize=14, color="#d62728", markeredgecolor="white",
+                linestyle="none", label=plot.mark_label)
+    if data["marks"] and plot.mark_label:
+        ax.legend(loc="upper right", fontsize=LEGEND_SIZE, framealpha=0.9)
+
+
+def draw(plot: Plot, text: Labels | None = None):
+    """The figure for ``plot`` as a matplotlib ``Figure`` (not yet written anywhere)."""
+    import numpy as np
+
+    text = text or labels(plot)
+    data = figure_data(plot)
+    fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot))
+    ax = fig.add_subplot()
+    if isinstance(plot, CurvesPlot):
+        for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
+            ax.plot(data["x"], values, curve.style, linewidth=1.8, label=label)
+        ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
+        ax.set_xlim(plot.x.low, plot.x.high)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper center", fontsize=LEGEND_SIZE, framealpha=0.95)
+    else:
+        _colour_map(fig, ax, plot, data)
+        if isinstance(plot, FieldPlot):
+            U, V = data["U"], data["V"]
+            length = np.hypot(U, V)
+            scale = np.divide(1.0, length, out=np.zeros_like(length), where=length > 0)
+            ax.quiver(data["AX"], data["AY"], U * scale, V * scale, color="white", pivot="mid",
+                      angles="xy", scale_units="width", scale=ARROWS * 1.15, width=0.004)
+    ax.set_xlabel(text.x)
+    ax.set_ylabel(text.y)
+    title = wrap_title(text.title)
+    ax.set_title(title, fontsize=TITLE_SIZE)
+    if "\n" in title:  # room above the axes for the second line
+        fig.subplots_adjust(top=0.85)
+    return fig
+
+
+#: Characters of a figure's title on one line at :data:`TITLE_SIZE` across the figure's width.
+TITLE_CHARS = 58
+
+
+def wrap_title(title: str, width: int = TITLE_CHARS) -> str:
+    """``title`` on as few lines of at most ``width`` characters as it needs, broken only at spaces outside
+    mathtext (``$...$``)."""
+    lines: list[str] = []
+    for word in re.split(r" (?=(?:[^$]*\$[^$]*\$)*[^$]*$)", title):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _save(fig, path: Path, fmt: str) -> None:
+    """Write ``fig`` to ``path`` (a temporary file: see :func:`temporary`), with reproducible metadata."""
+    options: dict[str, Any] = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 2}}
+    if fmt == "pdf":
+        options = {"metadata": {"Creator": None, "Producer": None, "CreationDate": None}}
+    fig.savefig(path, format=fmt, dpi=DPI, **options)
+
+
+def temporary(path: Path, token: str) -> Path:
+    """Where a figure bound for ``path`` is drawn first: a hidden file beside it, named by the writer's ``token``.
+    It is moved into place by :func:`commit` (after the document that refers to it) or removed by :func:`discard`."""
+    return path.parent / f".{path.name}.{token}.tmp"
+
+
+def commit(paths: Iterable[Path], token: str) -> list[Path]:
+    """Move each drawn figure into place (through a symbolic link to its target); the paths written."""
+    written = []
+    for path in paths:
+        move_into_place(temporary(path, token), path)
+        written.append(path)
+    return written
+
+
+def discard(paths: Iterable[Path], token: str) -> None:
+    """Remove the temporary files of figures that were not committed (an interrupt, a failure)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            temporary(path, token).unlink()
+
+
+def _new_token() -> str:
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def figures_of(derivation: Derivation) -> list[Figure]:
+    """Every figure the derivation's sections show (those with a plot), in document order."""
+    return [figure for section in derivation.sections for figure in section.figures if figure.plot is not None]
+
+
+def without_figures(derivation: Derivation) -> Derivation:
+    """The derivation with its figures left out (so a document refers to no figure files)."""
+    return replace(derivation, sections=tuple(replace(s, figures=()) for s in derivation.sections))
+
+
+#: One figure to write: its file stem, what to plot, and its labels (printed before the plot is pickled).
+Job = tuple[str, Plot, Labels]
+
+
+def jobs(derivation: Derivation) -> list[Job]:
+    return [(f.stem, f.plot, labels(f.plot)) for f in figures_of(derivation)]
+
+
+def _check_directory(directory: str | os.PathLike[str]) -> Path:
+    target = Path(directory)
+    if not target.is_dir():
+        raise UsageError(f"cannot write figures into {target}: not a directory")
+    return target
+
+
+def targets(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> list[Path]:
+    """The figure files that ``work`` writes into ``directory``, in order."""
+    return [directory / f"{stem}.{fmt}" for stem, _, _ in work for fmt in formats]
+
+
+def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> list[Path]:
+    """Draw every figure of ``work`` into its temporary file (see :func:`temporary`); the final paths."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("the figures need matplotlib (a dependency of kl-derive), which is not installed: "
+                         "pip install matplotlib") from None
+    written = []
+    for stem, plot, text in work:
+        fig = draw(plot, text)
+        for fmt in formats:
+            path = directory / f"{stem}.{fmt}"
+            try:
+                _save(fig, temporary(path, token), fmt)
+            except OSError as error:
+                raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+            written.append(path)
+    return written
+
+
+def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
+                  formats: Iterable[str] = ("png",)) -> list[Path]:
+    """Draw every figure of ``derivation`` and write ``<directory>/<stem>.<format>`` for each format.
+
+    Documents refer to figures by stem: Markdown to ``.png``, LaTeX to ``.pdf``. Returns the paths
+    written (none for a derivation without figures). Raises :class:`~derivation.core.errors.UsageError`
+    if the directory cannot be written or matplotlib is missing.
+    """
+    work = jobs(derivation)
+    if not work:
+        return []
+    target, token = _check_directory(directory), _new_token()
+    try:
+        return commit(_write_jobs(work, target, tuple(formats), token), token)
+    finally:
+        discard(targets(work, target, tuple(formats)), token)
+
+
+def _warm_up() -> None:
+    """Draw a tiny figure of every kind once, so that modules, fonts and the mathtext parser are loaded
+    (in the worker, before the derivation is done) rather than in each figure process."""
+    import numpy
+
+    x, y = Symbol("x", positive=True), Symbol("y", real=True)
+    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [0.0, 1.0]))[0]
+    fig = _new_figure(colour_bar=True)
+    ax = fig.add_subplot()
+    image = ax.imshow(values, origin="lower", aspect="auto", interpolation="bilinear")
+    ax.contour(values, levels=[values.mean()], colors="white")
+    fig.colorbar(image, ax=ax, label="z", extend="max").add_lines(levels=[values.mean()], colors=["white"],
+                                                                  linewidths=[0.5])
+    ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
+    ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
+    ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
+    fig.savefig(io.BytesIO(), format="png", dpi=10)
+
+
+def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
+    """``("ok", paths)`` or ``("error", one line)``: what a worker reports."""
+    try:
+        return "ok", [str(p) for p in _write_jobs(work, directory, formats, token)]
+    except UsageError as error:
+        return "error", str(error)
+    except Exception as error:  # reported to the parent as one line
+        return "error", f"could not draw the figures: {type(error).__name__}: {error}"
+
+
+#: The processes a figure worker has forked (each draws one figure); stopped with it.
+_children: list[int] = []
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in the worker (its parent was interrupted or is done): stop the figure processes and leave at
+    once, silently. The parent removes the temporary files afterwards, so none is left behind."""
+    for pid in _children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    os._exit(128 + signum)
+
+
+def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
+    """The first job here, every other one in a forked copy of this (warmed-up) process; outcomes combined."""
+    children = []
+    for job in work[1:]:
+        read, write = os.pipe()
+        with interrupts.blocked(signal.SIGTERM):  # a SIGTERM now would miss the child being forked
+            pid = os.fork()
+            if pid == 0:  # the copy: draw one figure, report, leave without running any exit handlers
+                try:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    _children.clear()
+                    os.close(read)
+                    with os.fdopen(write, "wb") as stream:
+                        pickle.dump(_outcome([job], directory, formats, token), stream)
+                finally:
+                    os._exit(0)
+            _children.append(pid)
+        os.close(write)
+        children.append((pid, read))
+    outcomes = [_outcome(work[:1], directory, formats, token)]
+    for pid, read in children:
+        with os.fdopen(read, "rb") as stream:
+            try:
+                outcomes.append(pickle.load(stream))
+            except EOFError:
+                outcomes.append(("error", "a figure process stopped before writing its figure"))
+        os.waitpid(pid, 0)
+        _children.remove(pid)
+    errors = [value for status, value in outcomes if status != "ok"]
+    if errors:
+        return "error", errors[0]
+    return "ok", [path for _, paths in outcomes for path in paths]
+
+
+def _serve(connection) -> None:
+    """The worker process: warm up, then write the figures it is sent (or stop on None).
+
+    Ctrl-C is left to the parent (which stops the worker with SIGTERM), so an interrupt prints nothing here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the parent's fork
+    gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
+    with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
+        _warm_up()
+    request = connection.recv()
+    if request is None:
+        return
+    work, directory, formats, token = request
+    connection.send(_write_in_parallel(work, Path(directory), formats, token))
+
+
+class FigureWorker:
+    """Draws a derivation's figures in a separate process started early, so that importing matplotlib
+    overlaps with deriving (the command line uses it; :func:`write_figures` is the plain synchronous way).
+
+    ::
+
+        with FigureWorker() as worker:        # the worker starts importing matplotlib now
+            derivation = derive("dynamics")
+            worker.write(derivation, directory, ["png"])
+            worker.wait()                     # UsageError if a figure could not be drawn
+            ...                               # write the document that refers to the figures
+            paths = worker.commit()           # the figures, moved into place
+
+    Figures are drawn into temporary files and moved into place by :meth:`commit`, after their document is
+    written: leaving the block without committing (an error, Ctrl-C) removes them, so no figure is left
+    without its document and no temporary file is left at all. Where processes cannot be forked, ``write``
+    draws in this process.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        self._process = None
+        self._connection = None
+        self._token = _new_token()
+        self._pending: list[Path] = []
+        self._drawn = False
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._connection, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child,), daemon=True)
+            # Objects that exist now are left out of garbage collection while the worker lives: a collection
+            # would write to every one of them and so copy every shared memory page into both processes.
+            gc.freeze()
+            with interrupts.blocked(signal.SIGINT, signal.SIGTERM):  # until the worker has its own handlers
+                self._process.start()
+            child.close()
+
+    def write(self, derivation: Derivation, directory: str | os.PathLike[str], formats: Iterable[str]) -> None:
+        """Hand the figures over (or, without a worker, draw them now)."""
+        work, target, formats = jobs(derivation), _check_directory(directory), tuple(formats)
+        self._pending = targets(work, target, formats)
+        if self._process is None:
+            _write_jobs(work, target, formats, self._token)
+            self._drawn = True
+            return
+        self._connection.send((work, str(target), formats, self._token))
+
+    def wait(self) -> list[Path]:
+        """The paths the figures will have once committed; raises :class:`UsageError` if drawing failed."""
+        if not self._drawn:
+            try:
+                status, value = self._connection.recv()
+            except EOFError:
+                raise UsageError("the figure worker stopped before writing the figures") from None
+            if status != "ok":
+                raise UsageError(value)
+            self._drawn = True
+        return list(self._pending)
+
+    def commit(self) -> list[Path]:
+        """Move the drawn figures into place (call it once their document is written); the paths written."""
+        self.wait()
+        written, self._pending = commit(self._pending, self._token), []
+        return written
+
+    def close(self) -> None:
+        """Stop the worker (at once if it is still drawing) and remove the figures not committed."""
+        with interrupts.blocked(signal.SIGINT):  # a second Ctrl-C must not cut the clean-up short
+            if self._process is not None:
+                if self._process.is_alive():
+                    self._process.terminate()
+                self._process.join()
+                self._connection.close()
+                self._process = None
+                gc.unfreeze()
+            discard(self._pending, self._token)
+            self._pending = []
+
+    def __enter__(self) -> FigureWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

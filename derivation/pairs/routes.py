@@ -1,0 +1,113 @@
+"""Which plan a pair of specs takes: the families of q and p decide (:data:`ROUTES`), each route a builder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from sympy import Symbol
+
+from ..cases.catalogue import CASES
+from ..cases.multivariate import DIAGONAL_PLAN, FULL_PLAN
+from ..core.engine import Derivation
+from ..core.errors import ParseError, UsageError
+from ..core.limits import MAX_DIM
+from ..interpret.parse import DistSpec
+from ..rules.algebra import COLLECT_LIKE_TERMS
+from ..rules.sums import SUM_OF_CONSTANT
+from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
+from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
+
+
+def _diagonal(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``DiagNormal`` specs: the ``diagonal`` case's plan (the paper's route) in scale vectors, then the
+    parameterisation; at general d, written out at a concrete one (see :mod:`derivation.pairs.vectors`)."""
+    setting = diagonal_pair(q, p)
+    fresh = bool(setting.fresh)
+    return Variant(
+        "diagonal", setting, DIAGONAL_PLAN, (q, p), _diagonal, finish=(SUM_OF_CONSTANT, PARAMETERISATION, EVALUATE,
+                                                                  COLLECT_LIKE_TERMS),
+        title="KL divergence between two Gaussians with diagonal covariance",
+        description=(
+            "We derive the Kullback-Leibler divergence between the two Gaussian densities with diagonal covariance "
+            "below, in the parameters they were given in, by the same plan as for a diagonal Gaussian against the "
+            "standard normal: the densities factorise over the coordinates, so the divergence is a sum of "
+            "univariate divergences, each given by the univariate result"
+            + (", which the last steps then write in the given parameters." if fresh else ".")
+            + " Every line follows from the one before by the rule named beside it, and every line has been "
+            "checked."
+        ),
+        dim=q.dim,  # type: ignore[arg-type]
+        vectors=MappingProxyType({v.name: v for v in setting.vectors}),
+    )
+
+
+def _full(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``MvNormal`` specs: the ``full`` case's plan (the trace trick), in the user's names."""
+    case = CASES["full"]
+    setting = full_pair(q, p)
+    if setting.general:
+        return Variant("full", setting, FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+                       description=case.description, dim=q.dim)  # type: ignore[arg-type]
+    return Variant(
+        "full", setting, SPECIALISED_FULL_PLAN, (q, p), _full, finish=(), title=case.title,
+        description="We derive the Kullback-Leibler divergence between the two Gaussians below by specialising the "
+                    "result for two Gaussians with arbitrary means and covariance matrices, derived in the lemma by "
+                    "the trace trick; the identity and the zero vector then drop out. Every line follows from the "
+                    "one before by the rule named beside it, and every line has been checked.",
+        dim=q.dim)  # type: ignore[arg-type]
+
+
+def _mixed(q: DistSpec, p: DistSpec) -> Variant:
+    raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
+                     "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
+
+
+#: Families of (q, p) -> the builder of their variant (each uses the plan of a named case).
+ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = MappingProxyType({
+    ("Normal", "Normal"): _univariate,
+    ("DiagNormal", "DiagNormal"): _diagonal,
+    ("DiagNormal", "MvNormal"): _mixed,
+    ("MvNormal", "DiagNormal"): _mixed,
+    ("MvNormal", "MvNormal"): _full,
+})
+
+
+def variant(q: str, p: str) -> Variant:
+    """The variant for spec strings ``q`` and ``p``: parsed, checked for matching dimensions, routed.
+
+    Raises :class:`ParseError` (a :class:`UsageError`) for a bad spec or mismatched dimensions and
+    :class:`UsageError` for a pair that is not supported.
+    """
+    q_spec, p_spec = _parse("q", q), _parse("p", p)
+    if _dim(q_spec) != _dim(p_spec):
+        named = [str(d) for d in (_dim(q_spec), _dim(p_spec)) if isinstance(d, Symbol)]
+        why = f" (the dimension {named[0]} is any size, so it cannot be matched with a number)" \
+            if len(named) == 1 else ""
+        raise ParseError(f"p: dimension mismatch: q has dimension {_dim(q_spec)} but p has dimension "
+                         f"{_dim(p_spec)}{why}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
+    if isinstance(q_spec.dim, int) and q_spec.dim > MAX_DIM:
+        raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
+    route = ROUTES.get((q_spec.family, p_spec.family))
+    if route is None:
+        raise UsageError(f"{q_spec.family} against {p_spec.family} is not supported (give both as the same "
+                         "kind of Gaussian)")
+    replacements = _unify(q_spec, p_spec)
+    if replacements:
+        q_spec, p_spec = (_replace_symbols(s, replacements) for s in (q_spec, p_spec))
+    return route(q_spec, p_spec)
+
+
+def _replace_symbols(spec: DistSpec, replacements: Mapping[Symbol, Symbol]) -> DistSpec:
+    def swap(v):
+        return replacements.get(v, v) if isinstance(v, Symbol) else v
+
+    return DistSpec(spec.family, swap(spec.loc), spec.param_kind, swap(spec.param), swap(spec.dim), spec.text)
+
+
+def derive_variant(q: str, p: str) -> Derivation:
+    """KL(q || p) for two spec strings, derived step by step and checked (see :func:`variant`)."""
+    return variant(q, p).derive()
+
+
+__all__ = ["ROUTES", "derive_variant", "variant"]

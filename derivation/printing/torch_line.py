@@ -1,0 +1,73 @@
+"""Printing a closed form as the line of PyTorch that computes it (e.g. the VAE's KL term).
+
+A sum over the coordinates ``Sum_j f(mu_j, logvar_j)`` becomes ``torch.sum(f(mu, logvar))`` with
+the vectors in place of their entries, written the way VAE code writes it (``mu.pow(2)``,
+``logvar.exp()``). Only what such lines need is supported; anything else raises ``ValueError``.
+The printed text is never trusted: the checker parses it back (``parse.parse_claim``) and compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sympy import Basic, Indexed, Mul, Rational, Sum, exp, log
+
+from ..core.forms import is_negative_term, negate_term
+
+
+def _number(value: Rational) -> str:
+    if value.q == 1:
+        return str(value.p)
+    decimal = float(value)
+    if Rational(repr(decimal)) != value:
+        return f"{value.p} / {value.q}"
+    return repr(decimal)
+
+
+def _code(expr: Basic, index, names: Mapping[str, str]) -> str:
+    if isinstance(expr, Indexed):
+        if expr.indices != (index,):
+            raise ValueError(f"{expr} is not an entry of the summed index")
+        return names.get(str(expr.base.label), str(expr.base.label))
+    if expr.is_Rational:
+        return _number(expr)
+    if expr.is_Add:
+        parts = []
+        for i, term in enumerate(expr.args):
+            negative = is_negative_term(term)
+            text = _code(negate_term(term) if negative else term, index, names)
+            parts.append(("- " if negative else "+ " if i else "") + text)
+        return " ".join(parts)
+    if expr.is_Pow and expr.args[1].is_Integer and expr.args[1] > 0:
+        return f"{_code(expr.args[0], index, names)}.pow({expr.args[1]})"
+    if isinstance(expr, exp | log):
+        return f"{_atom(expr.args[0], index, names)}.{type(expr).__name__}()"
+    if expr.is_Mul:
+        factors = list(expr.args)
+        coefficient = [f for f in factors if f.is_Rational]
+        rest = [f for f in factors if not f.is_Rational]
+        if len(coefficient) == 1 and len(rest) == 1:
+            return f"{_number(coefficient[0])} * {_atom(rest[0], index, names)}"
+    raise ValueError(f"no code form for {type(expr).__name__}")
+
+
+def _atom(expr: Basic, index, names: Mapping[str, str]) -> str:
+    text = _code(expr, index, names)
+    return f"({text})" if expr.is_Add else text
+
+
+def torch_code(expr: Basic, names: Mapping[str, str] | None = None) -> str:
+    """``c * torch.sum(...)`` for ``expr = c Sum_j (...)`` (or ``torch.sum(...)`` alone).
+
+    ``names`` maps a vector's name in the mathematics to its name in the code (``ell -> logvar``).
+    """
+    names = names or {}
+    if isinstance(expr, Sum):
+        coefficient, total = None, expr
+    elif isinstance(expr, Mul) and len(expr.args) == 2 and expr.args[0].is_Rational and isinstance(expr.args[1], Sum):
+        coefficient, total = expr.args
+    else:
+        raise ValueError("expected a (multiple of a) sum over the coordinates")
+    (index, _, _), = total.limits
+    body = f"torch.sum({_code(total.function, index, names)})"
+    return body if coefficient is None else f"{_number(coefficient)} * {body}"

@@ -1,0 +1,61 @@
+"""Laws as data: each law's density integrates to one over its support, and its mean, variance and sampler agree
+with the density (mpmath quadrature, 30 digits; a large sample)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+import mpmath
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import Float, Rational, Symbol, lambdify
+
+from derivation.laws import LaplaceLaw, NormalLaw
+
+x = Symbol("x", real=True)
+LAWS = [NormalLaw, LaplaceLaw]
+
+
+def _exact(expr) -> mpmath.mpf:
+    return mpmath.mpf(str(expr.evalf(40)))
+
+
+def _moment(law, power: int, centre: mpmath.mpf = 0) -> mpmath.mpf:
+    density = lambdify(x, law.pdf(x), "mpmath")
+    values = [_exact(v) for v in law.parameters]
+    return law.integrate(lambda t: (t - centre) ** power * density(t), values, exact=True, breakpoints=values[:1])
+
+
+@pytest.mark.parametrize("family", LAWS, ids=lambda f: f.family)
+@settings(max_examples=8, deadline=None)
+@given(loc=st.floats(-3, 3), scale=st.floats(0.2, 4))
+def test_density_mean_and_variance_by_quadrature(family, loc, scale):
+    law = family(Rational(loc), Rational(scale))
+    with mpmath.workdps(30):
+        assert abs(_moment(law, 0) - 1) < 1e-20
+        mean = _moment(law, 1)
+        assert abs(mean - _exact(law.mean)) < 1e-20 * max(1, abs(mean))
+        assert abs(_moment(law, 2, mean) - _exact(law.variance)) < 1e-18 * _exact(law.variance)
+
+
+@pytest.mark.parametrize("family", LAWS, ids=lambda f: f.family)
+def test_the_sampler_draws_from_the_law(family):
+    law = family(Float(1.5), Float(0.7))
+    rng = random.Random(2604)
+    draws = [law.sample((1.5, 0.7), rng) for _ in range(40_000)]
+    assert abs(statistics.fmean(draws) - float(law.mean)) < 0.02
+    assert abs(statistics.variance(draws) / float(law.variance) - 1) < 0.03
+
+
+def test_log_density_is_normaliser_minus_energy():
+    mu, b = Symbol("mu", real=True), Symbol("b", positive=True)
+    for law in (NormalLaw(mu, b), LaplaceLaw(mu, b)):
+        point = {x: 0.3, mu: -0.4, b: 1.7}
+        assert abs(float(law.log_pdf_form(x).subs(point)) - float(law.log_pdf(x).subs(point))) < 1e-12
+
+
+def test_a_laws_parameters_are_counted():
+    with pytest.raises(TypeError, match="Laplace takes 2 parameters"):
+        LaplaceLaw(1)
