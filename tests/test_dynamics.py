@@ -86,7 +86,7 @@ def test_every_section_chain_is_verified_step_by_step(dynamics):
 def test_derivative_chains_use_the_named_rules(dynamics):
     found = chains(dynamics)
     assert [s.rule for s in found["gradient-sigma"].steps] == [
-        "write-out", "differentiate-term-by-term", "elementary-derivatives", "multiply-out"]
+        "write-out-as-defined", "differentiate-term-by-term", "elementary-derivatives", "multiply-out"]
     assert [s.rule for s in found["gradient-logvar"].steps] == [
         "chain-rule", "elementary-derivatives", "use-derived-result", "substitute", "multiply-out"]
     assert found["gradient-logvar"].steps[2].lemmas == (found["gradient-sigma"],)

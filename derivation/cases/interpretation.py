@@ -59,9 +59,9 @@ from ..rules.calculus import (
     ELEMENTARY_DERIVATIVES,
     LOG_OF_EXP,
     MULTIPLY_OUT,
+    SECOND_DERIVATIVES,
     SUBSTITUTE,
     TERM_BY_TERM,
-    UNFOLD,
     UNFOLD_DEFINED,
     use_derived,
 )
@@ -81,9 +81,11 @@ DIFFERENTIATE: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES, MULTIPL
 #: The same without the final tidying (keeps a factored form such as 1/2 (e^l - 1)).
 DIFFERENTIATE_KEEP_FACTOR: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES)
 #: Regroup the closed form for two Gaussians into a mean-gap term and a variance-ratio term.
-#: Log-variances for two arbitrary Gaussians: no encoder in sight, so only what the step does.
-LOG_VARIANCES_GENERAL = replace(LOG_VARIANCE, justification="Write the logarithms of the standard deviations with "
-                                "the logarithms of the variances.")
+#: Log-variances for two arbitrary Gaussians: no encoder in sight, so only what the step does (its own key: a key
+#: names one title and one justification).
+LOG_VARIANCES_GENERAL = replace(LOG_VARIANCE, key="log-variance-general",
+                                justification="Write the logarithms of the standard deviations with the logarithms "
+                                "of the variances.")
 REGROUP_GENERAL: tuple[Rule, ...] = (LOG_VARIANCES_GENERAL, SPLIT_FRACTION, SPLIT_MEAN_VARIANCE, COMBINE_LOGS)
 
 #: Dimensions for which the per-coordinate gradient of a d-dimensional sum is checked (every coordinate).
@@ -292,12 +294,11 @@ class Interpretation:
         """
         matrix = ImmutableMatrix(self.hessian)
         named = Named("H", matrix, (self.mu, self.ell))
-        rewrite = UNFOLD(named, self.setting)
+        rewrite = SECOND_DERIVATIVES(named, self.setting)
         shown = rewrite.expr
         if not all(is_zero(evaluated(a) - evaluated(b)) for a, b in zip(named.definition, shown, strict=True)):
             raise StepRejected(f"{self.derivation.name}:hessian: the matrix shown is not the Hessian derived")
-        step = Step(UNFOLD.key, "Second derivatives", "Collect the second derivatives derived above into the Hessian.",
-                    shown)
+        step = Step(SECOND_DERIVATIVES.key, SECOND_DERIVATIVES.title, SECOND_DERIVATIVES.justification, shown)
         check = Check(1, True, "symbolic", "the entries are the second derivatives derived above, entry by entry")
         return Derivation(f"{self.derivation.name}:hessian", "Hessian in the mean and the log-variance", self.setting,
                           named, (step,), (check,))
@@ -451,7 +452,7 @@ class Interpretation:
         gap, ratio = Symbol("delta", real=True), Symbol("r", positive=True)
         checker = Checker((*setting.parameters, gap, ratio))
         closed = use_derived(general, "Closed form", "The closed form for two Gaussians, derived in the univariate "
-                             "document.", cite=False)
+                             "document.", cite=False, key="use-closed-form")
         regrouped = self.derive("general-regrouped", "Mean gap and variance ratio", general.start,
                                 (closed, *REGROUP_GENERAL), setting, checker)
         mean_term, variance_term = terms(regrouped.result)

@@ -240,9 +240,13 @@ def _unfold(expr: Expr, setting: Setting) -> Rewrite:
     return Rewrite(out, tuple(dict.fromkeys(used)))
 
 
-def use_derived(lemma: Derivation, title: str, justification: str, cite: bool = True) -> Rule:
+def use_derived(lemma: Derivation, title: str, justification: str, cite: bool = True,
+                key: str = "use-derived-result") -> Rule:
     """A rule that replaces ``lemma.start`` by ``lemma.result`` (a result derived earlier), citing the lemma;
-    with ``cite=False`` the line itself is the identity (a chain that starts from it), so nothing is repeated."""
+    with ``cite=False`` the line itself is the identity (a chain that starts from it), so nothing is repeated.
+
+    ``key`` names the rule; rules made with different titles need different keys (a key means one rule).
+    """
 
     def apply(expr: Expr, setting: Setting) -> Rewrite:
         out = rewrite_or_refuse(expr, lambda e: lemma.result if e == lemma.start else None, lemma.title.lower())
@@ -250,7 +254,7 @@ def use_derived(lemma: Derivation, title: str, justification: str, cite: bool = 
             return Rewrite(out)
         return Rewrite(out, (Eq(lemma.start, lemma.result, evaluate=False),), (lemma,))
 
-    return Rule("use-derived-result", title, justification, apply)
+    return Rule(key, title, justification, apply)
 
 
 UNFOLD = Rule(
@@ -269,7 +273,7 @@ def _unfold_defined(expr: Expr, setting: Setting) -> Rewrite:
 
 #: The named closed form written out, its definition displayed once (at its first use) and cited after that.
 UNFOLD_DEFINED = Rule(
-    "write-out",
+    "write-out-as-defined",
     "Write out",
     "Write out the closed form as defined above.",
     _unfold_defined,
@@ -277,10 +281,18 @@ UNFOLD_DEFINED = Rule(
 
 #: The first display of a named closed form: the line is the definition, so it is not repeated beside it.
 DEFINE_NAMED = Rule(
-    "write-out",
+    "define-named",
     "Definition",
     "The closed form derived above, as a function of the mean and the standard deviation.",
     _unfold_defined,
+)
+
+#: A matrix of second derivatives (a named Hessian) written out entry by entry.
+SECOND_DERIVATIVES = Rule(
+    "second-derivatives",
+    "Second derivatives",
+    "Collect the second derivatives derived above into the Hessian.",
+    _unfold,
 )
 
 TERM_BY_TERM = Rule(
@@ -333,6 +345,7 @@ __all__ = [
     "ELEMENTARY_DERIVATIVES",
     "LOG_OF_EXP",
     "MULTIPLY_OUT",
+    "SECOND_DERIVATIVES",
     "SUBSTITUTE",
     "TERM_BY_TERM",
     "UNFOLD",

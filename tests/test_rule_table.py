@@ -1,0 +1,1698 @@
+"""Before -> after, rule by rule: the table of what each rule of the engine writes.
+
+As SymPy's ``manualintegrate`` tests assert the rule tree for an integrand, each row of :data:`ROWS` names a rule
+by its key, the setting it runs in (a case's symbols, or a custom pair's: :data:`CONFIGURATIONS`), the line
+before, and the line the rule must write. Both lines are SymPy expressions built here with the display-form
+helpers (``add``, ``mul``, ``neg``, ``sub``, ``frac`` keep the order and grouping a document prints), so the rule's
+output is compared with ``==``: the same tree, not merely the same value. A comment on each row says which
+derivation the pair of lines comes from. Rows are grouped by the module that defines the rule.
+
+Four tests: each row's rule writes its ``after`` (:func:`test_rule_rewrites_before_to_after`); each row is an
+identity, checked by the checker the derivations use (:func:`test_each_row_is_an_identity`); the table names every
+rule the engine has, module-level constants and every key the derivations record, lemmas and sections included
+(:func:`test_table_covers_every_rule`, so a new rule without a row fails); and a key means one rule
+(:func:`test_rule_keys_are_unique`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from functools import cache
+from typing import NamedTuple
+
+import pytest
+from sympy import (
+    Basic,
+    Derivative,
+    Determinant,
+    Identity,
+    ImmutableMatrix,
+    Indexed,
+    IndexedBase,
+    Integral,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    Pow,
+    Product,
+    Rational,
+    S,
+    Subs,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    Tuple,
+    ZeroMatrix,
+    exp,
+    log,
+    oo,
+    pi,
+    simplify,
+)
+
+import derivation
+from derivation import derive
+from derivation.core.engine import Derivation, Rule
+from derivation.core.forms import add, frac, mul, neg, sub
+from derivation.laws import NormalLaw
+from derivation.nodes.scalar import KL, Density, Expectation, Named
+from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
+from derivation.rules.calculus import use_derived
+from derivation.rules.terms import closed_form_at_rule
+
+#: The settings rows run in: named cases, and custom pairs (the specs of tests/golden/make.py).
+CONFIGURATIONS = {
+    "univariate": {"case": "univariate"},
+    "standard": {"case": "standard"},
+    "full": {"case": "full"},
+    "diagonal": {"case": "diagonal"},
+    "vae": {"case": "vae"},
+    "pair-numbers": {"q": "Normal(1, 2)", "p": "Normal(0, 1)"},
+    "pair-logvar": {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"},
+    "pair-diagonal": {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
+    "pair-full": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
+}
+
+#: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
+DERIVED = (
+    {"case": "univariate"},
+    {"case": "standard"},
+    {"case": "dynamics"},
+    {"case": "full"},
+    {"case": "diagonal"},
+    {"case": "vae"},
+    {"case": "diagonal", "dim": 3},
+    {"case": "diagonal", "route": "kingma"},
+    {"case": "diagonal", "route": "full"},
+    *(
+        {"q": q, "p": p}
+        for q, p in (
+            ("Normal(m, logvar=v)", "Normal(0, 1)"),
+            ("Normal(m, precision=t)", "Normal(1, precision=u)"),
+            ("Normal(1, 2)", "Normal(0, 1)"),
+            ("DiagNormal(m, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)"),
+            ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
+        )
+    ),
+)
+
+
+@cache
+def setting(name: str):
+    return derive(**CONFIGURATIONS[name]).setting
+
+
+# -- the symbols and densities the rows are written in --------------------------------------------------------
+x = Symbol("x", real=True)
+mu = Symbol("mu", real=True)
+sigma = Symbol("sigma", positive=True)
+j = Symbol("j", integer=True, positive=True)
+k = Symbol("k", integer=True, positive=True)
+d = Symbol("d", integer=True, positive=True)
+ell = Symbol("ell", real=True)
+sigma2 = Symbol("sigma_p", positive=True)
+sigma1 = Symbol("sigma_q", positive=True)
+mu1 = Symbol("mu_q", real=True)
+mu2 = Symbol("mu_p", real=True)
+m = Symbol("m", real=True)
+t = Symbol("t", positive=True)
+lv = Symbol("lv", real=True)
+z = Symbol("z", real=True)
+sigma_q = Symbol("sigma_q", positive=True)
+v = Symbol("v", real=True)
+b_x = IndexedBase(x)
+b_mu = IndexedBase(mu)
+b_sigma = IndexedBase(sigma)
+b_m = IndexedBase(m)
+b_lv = IndexedBase(lv)
+b_ell = IndexedBase(ell)
+v_x = MatrixSymbol("x", d, 1)
+v_xk = MatrixSymbol("x", k, 1)
+v_mu2 = MatrixSymbol("mu_p", d, 1)
+v_mu1 = MatrixSymbol("mu_q", d, 1)
+M_Sigma1 = MatrixSymbol("Sigma_q", d, d)
+M_Sigma2 = MatrixSymbol("Sigma_p", d, d)
+v_m = MatrixSymbol("m", k, 1)
+M_S = MatrixSymbol("S", k, k)
+q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
+q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
+q_x_0_1 = Density("q", x, NormalLaw(0, 1))
+p_x_0_2 = Density("p", x, NormalLaw(0, 2))
+p_xj_0_1_j = Marginal("p", Indexed(b_x, j), NormalLaw(0, 1), j)
+p_x_0_1 = Density("p", x, NormalLaw(0, 1))
+q_xj_mj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_m, j), Indexed(b_sigma, j)), j)
+N_z_0_1 = Density("", z, NormalLaw(0, 1))
+q_x_mu1_sigma1 = Density("q", x, NormalLaw(mu1, sigma1))
+p_x_mu2_sigma2 = Density("p", x, NormalLaw(mu2, sigma2))
+q_x_mu1_Sigma1 = MvDensity("q", v_x, v_mu1, M_Sigma1)
+q_x_mu_diag = MvDensity("q", Vec(b_x, d), Vec(b_mu, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
+p_x_0_I = MvDensity("p", Vec(b_x, d), ZeroMatrix(d, 1), Identity(d))
+q_x_m_S = MvDensity("q", v_xk, v_m, M_S)
+p_x_0_I_2 = MvDensity("p", v_xk, ZeroMatrix(k, 1), Identity(k))
+p_x_mu2_Sigma2 = MvDensity("p", v_x, v_mu2, M_Sigma2)
+q_x_m_diag = MvDensity("q", Vec(b_x, d), Vec(b_m, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
+
+
+class Row(NamedTuple):
+    """Rule ``key`` in setting ``setting`` rewrites ``before`` to ``after``."""
+
+    key: str
+    setting: str
+    before: Basic
+    after: Basic
+
+
+ROWS = [
+    # -- derivation/interpretation.py ---------------------------------------------------------------------------
+    # from dynamics > section two-gaussians, step 2
+    Row(
+        "log-variance-general",
+        "univariate",
+        add(
+            log(frac(sigma2, sigma1)),
+            mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+            Rational(-1, 2),
+        ),
+        add(
+            sub(mul(Rational(1, 2), log(sigma2**2)), mul(Rational(1, 2), log(sigma1**2))),
+            mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+            Rational(-1, 2),
+        ),
+    ),
+    # -- derivation/rules/algebra.py ----------------------------------------------------------------------------
+    # from standard, step 8
+    Row(
+        "cancel-and-collect",
+        "standard",
+        add(
+            neg(log(sigma)),
+            mul(-1, Pow(mul(2, sigma**2), -1, evaluate=False), sigma**2),
+            mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)),
+        ),
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
+    ),
+    # from pair-numbers, step 11
+    Row("collect-like-terms", "pair-numbers", add(neg(log(2)), Rational(5, 2), Rational(-1, 2)), sub(2, log(2))),
+    # from dynamics, step 11
+    Row(
+        "distribute",
+        "standard",
+        add(
+            mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
+        ),
+        add(
+            mul(Rational(-1, 2), log(sigma**2)),
+            mul(Rational(1, 2), sigma**2),
+            mul(Rational(1, 2), mu**2),
+            Rational(-1, 2),
+        ),
+    ),
+    # from full, step 10
+    Row(
+        "distribute",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), d),
+            mul(
+                Rational(1, 2),
+                add(
+                    Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                    QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                ),
+            ),
+        ),
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), d),
+            mul(Rational(1, 2), Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1))),
+            mul(Rational(1, 2), QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)))),
+        ),
+    ),
+    # from standard, step 11
+    Row(
+        "vae-form",
+        "standard",
+        add(
+            mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
+        ),
+        mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2))),
+    ),
+    # -- derivation/rules/calculus.py ---------------------------------------------------------------------------
+    # from dynamics > section gradients, step 1
+    Row(
+        "chain-rule",
+        "standard",
+        Derivative(
+            Subs(
+                Named(
+                    "K",
+                    add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+                    Tuple(mu, sigma),
+                ),
+                Tuple(sigma),
+                Tuple(exp(mul(Rational(1, 2), ell))),
+            ),
+            Tuple(ell, 1),
+        ),
+        mul(
+            Subs(
+                Derivative(
+                    Named(
+                        "K",
+                        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+                        Tuple(mu, sigma),
+                    ),
+                    Tuple(sigma, 1),
+                ),
+                Tuple(sigma),
+                Tuple(exp(mul(Rational(1, 2), ell))),
+            ),
+            Derivative(exp(mul(Rational(1, 2), ell)), Tuple(ell, 1)),
+        ),
+    ),
+    # from dynamics > section gradients, step 1
+    Row(
+        "define-named",
+        "standard",
+        Named(
+            "K",
+            add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+            Tuple(mu, sigma),
+        ),
+        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+    ),
+    # from dynamics > section minimum, step 1
+    Row(
+        "differentiate-term-by-term",
+        "standard",
+        Derivative(sub(1, 1 / t), Tuple(t, 1)),
+        neg(Derivative(1 / t, Tuple(t, 1))),
+    ),
+    # from dynamics > section gradients, step 1
+    Row("elementary-derivatives", "standard", Derivative(mul(Rational(1, 2), mul(2, mu)), Tuple(ell, 1)), S(0)),
+    # from dynamics > section gradients, step 3
+    Row(
+        "log-of-exp",
+        "standard",
+        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(exp(ell), neg(log(exp(ell), evaluate=False)), -1))),
+        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(exp(ell), neg(ell), -1))),
+    ),
+    # from dynamics > section gradients, step 3
+    Row("multiply-out", "standard", add(1, mul(-1, neg(sigma**-2))), add(1, sigma**-2)),
+    # from dynamics > section gradients, step 1
+    Row(
+        "second-derivatives",
+        "standard",
+        Named("H", ImmutableMatrix([[mul(Rational(1, 2), 2), 0], [0, mul(Rational(1, 2), exp(ell))]]), Tuple(mu, ell)),
+        ImmutableMatrix([[mul(Rational(1, 2), 2), S(0)], [S(0), mul(Rational(1, 2), exp(ell))]]),
+    ),
+    # from dynamics > section gradients, step 4
+    Row(
+        "substitute",
+        "standard",
+        mul(
+            Subs(sub(sigma, 1 / sigma), Tuple(sigma), Tuple(exp(mul(Rational(1, 2), ell)))),
+            mul(Rational(1, 2), exp(mul(Rational(1, 2), ell))),
+        ),
+        mul(
+            sub(exp(mul(Rational(1, 2), ell)), exp(mul(Rational(-1, 2), ell))),
+            mul(Rational(1, 2), exp(mul(Rational(1, 2), ell))),
+        ),
+    ),
+    # from dynamics > section two-gaussians, step 1
+    Row(
+        "use-closed-form",
+        "univariate",
+        KL(q_x_mu1_sigma1, p_x_mu2_sigma2),
+        add(
+            log(frac(sigma2, sigma1)),
+            mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+            Rational(-1, 2),
+        ),
+    ),
+    # made here: the derivations use it with lemmas of the dynamics document
+    Row(
+        "use-derived-result",
+        "univariate",
+        KL(q_x_mu1_sigma1, p_x_mu2_sigma2),
+        add(
+            log(frac(sigma2, sigma1)),
+            mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+            Rational(-1, 2),
+        ),
+    ),
+    # made here: the rule without a derivation of its own (title: Write out)
+    Row(
+        "write-out",
+        "standard",
+        Named(
+            "K",
+            add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+            Tuple(mu, sigma),
+        ),
+        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+    ),
+    # from dynamics > section gradients, step 1
+    Row(
+        "write-out-as-defined",
+        "standard",
+        Derivative(
+            Named(
+                "K",
+                add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+                Tuple(mu, sigma),
+            ),
+            Tuple(mu, 1),
+        ),
+        Derivative(
+            add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))), Tuple(mu, 1)
+        ),
+    ),
+    # -- derivation/rules/definition.py -------------------------------------------------------------------------
+    # from diagonal-kingma > lemma of negative-entropy, step 1
+    Row(
+        "integral-as-expectation",
+        "diagonal",
+        SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
+        Expectation(log(q_x_mu_diag), q_x_mu_diag),
+    ),
+    # from full, step 2
+    Row(
+        "integral-as-expectation",
+        "full",
+        SpaceIntegral(mul(q_x_mu1_Sigma1, log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2))), v_x),
+        Expectation(log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+    ),
+    # from standard, step 2
+    Row(
+        "integral-as-expectation",
+        "standard",
+        Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
+        Expectation(log(frac(q_x_mu_sigma, p_x_0_1)), q_x_mu_sigma),
+    ),
+    # from full, step 1
+    Row(
+        "kl-definition",
+        "full",
+        KL(q_x_mu1_Sigma1, p_x_mu2_Sigma2),
+        SpaceIntegral(mul(q_x_mu1_Sigma1, log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2))), v_x),
+    ),
+    # from diagonal, step 1
+    Row(
+        "kl-definition",
+        "diagonal",
+        KL(q_x_mu_diag, p_x_0_I),
+        SpaceIntegral(mul(q_x_mu_diag, log(frac(q_x_mu_diag, p_x_0_I))), Vec(b_x, d)),
+    ),
+    # from standard, step 1
+    Row(
+        "kl-definition",
+        "standard",
+        KL(q_x_mu_sigma, p_x_0_1),
+        Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
+    ),
+    # -- derivation/rules/expectation.py ------------------------------------------------------------------------
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 2
+    Row(
+        "linearity-of-expectation", "standard", Expectation(mul(sigma, z), N_z_0_1), mul(sigma, Expectation(z, N_z_0_1))
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 2
+    Row(
+        "linearity-of-expectation",
+        "diagonal",
+        Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
+        mul(Indexed(b_sigma, j), Expectation(z, N_z_0_1)),
+    ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 3
+    Row(
+        "linearity-of-expectation",
+        "full",
+        MatExpectation(
+            add(
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+        MatAdd(
+            mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
+            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+        ),
+    ),
+    # -- derivation/rules/gaussian.py ---------------------------------------------------------------------------
+    # from standard > lemma of shifted-second-moment, step 1
+    Row(
+        "add-and-subtract-mean",
+        "standard",
+        Expectation(x**2, q_x_mu_sigma),
+        Expectation((add(sub(x, mu), mu)) ** 2, q_x_mu_sigma),
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 1
+    Row(
+        "add-and-subtract-mean",
+        "diagonal",
+        Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j),
+        Expectation((add(sub(Indexed(b_x, j), Indexed(b_mu, j)), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+    ),
+    # from standard, step 5
+    Row(
+        "combine-log-densities",
+        "standard",
+        Expectation(
+            sub(
+                sub(mul(Rational(-1, 2), log(mul(2, pi, sigma**2))), frac((sub(x, mu)) ** 2, mul(2, sigma**2))),
+                sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(x**2, 2)),
+            ),
+            q_x_mu_sigma,
+        ),
+        Expectation(add(neg(log(sigma)), neg(frac((sub(x, mu)) ** 2, mul(2, sigma**2))), frac(x**2, 2)), q_x_mu_sigma),
+    ),
+    # from full, step 5
+    Row(
+        "combine-log-densities",
+        "full",
+        Expectation(
+            sub(
+                add(
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))),
+                    ),
+                ),
+                add(
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))),
+                    ),
+                ),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+        Expectation(
+            add(
+                mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+                mul(Rational(-1, 2), QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
+                mul(Rational(1, 2), QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 2
+    Row(
+        "expand-square",
+        "standard",
+        Expectation((add(sub(x, mu), mu)) ** 2, q_x_mu_sigma),
+        Expectation(add((sub(x, mu)) ** 2, mul(2, mu, sub(x, mu)), mu**2), q_x_mu_sigma),
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 2
+    Row(
+        "expand-square",
+        "diagonal",
+        Expectation((add(sub(Indexed(b_x, j), Indexed(b_mu, j)), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+        Expectation(
+            add(
+                (sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2,
+                mul(2, Indexed(b_mu, j), sub(Indexed(b_x, j), Indexed(b_mu, j))),
+                Indexed(b_mu, j) ** 2,
+            ),
+            q_xj_muj_sigmaj_j,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 4
+    Row(
+        "first-central-moment",
+        "standard",
+        add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mul(2, mu, Expectation(sub(x, mu), q_x_mu_sigma)), mu**2),
+        add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mu**2),
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 4
+    Row(
+        "first-central-moment",
+        "diagonal",
+        add(
+            Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j),
+            mul(2, Indexed(b_mu, j), Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j)),
+            Indexed(b_mu, j) ** 2,
+        ),
+        add(Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j), Indexed(b_mu, j) ** 2),
+    ),
+    # from diagonal-kingma > lemma of cross-term, step 4
+    Row(
+        "gaussian-log-density",
+        "diagonal",
+        Expectation(Sum(log(p_xj_0_1_j), Tuple(j, 1, d)), q_x_mu_diag),
+        Expectation(
+            Sum(sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(Indexed(b_x, j) ** 2, 2)), Tuple(j, 1, d)), q_x_mu_diag
+        ),
+    ),
+    # from full, step 4
+    Row(
+        "gaussian-log-density",
+        "full",
+        Expectation(sub(log(q_x_mu1_Sigma1), log(p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+        Expectation(
+            sub(
+                add(
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma1))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))),
+                    ),
+                ),
+                add(
+                    mul(neg(frac(d, 2)), log(mul(2, pi))),
+                    mul(Rational(-1, 2), log(Determinant(M_Sigma2))),
+                    mul(
+                        Rational(-1, 2),
+                        QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))),
+                    ),
+                ),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from standard, step 4
+    Row(
+        "gaussian-log-density",
+        "standard",
+        Expectation(sub(log(q_x_mu_sigma), log(p_x_0_1)), q_x_mu_sigma),
+        Expectation(
+            sub(
+                sub(mul(Rational(-1, 2), log(mul(2, pi, sigma**2))), frac((sub(x, mu)) ** 2, mul(2, sigma**2))),
+                sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(x**2, 2)),
+            ),
+            q_x_mu_sigma,
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment, step 5
+    Row(
+        "gaussian-second-moment",
+        "standard",
+        add(Expectation((sub(x, mu)) ** 2, q_x_mu_sigma), mu**2),
+        add(sigma**2, mu**2),
+    ),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment, step 5
+    Row(
+        "gaussian-second-moment",
+        "diagonal",
+        add(Expectation((sub(Indexed(b_x, j), Indexed(b_mu, j))) ** 2, q_xj_muj_sigmaj_j), Indexed(b_mu, j) ** 2),
+        add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2),
+    ),
+    # from standard, step 9
+    Row(
+        "shifted-second-moment",
+        "standard",
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)),
+    ),
+    # from diagonal-kingma > lemma of cross-term, step 7
+    Row(
+        "shifted-second-moment",
+        "diagonal",
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j)),
+            ),
+            Tuple(j, 1, d),
+        ),
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2)),
+            ),
+            Tuple(j, 1, d),
+        ),
+    ),
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 3
+    Row("standard-normal-moments", "standard", mul(sigma, Expectation(z, N_z_0_1)), S(0)),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 3
+    Row("standard-normal-moments", "diagonal", mul(Indexed(b_sigma, j), Expectation(z, N_z_0_1)), S(0)),
+    # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 1
+    Row("standardise", "standard", Expectation(sub(x, mu), q_x_mu_sigma), Expectation(mul(sigma, z), N_z_0_1)),
+    # from diagonal-kingma > lemma of cross-term > lemma of shifted-second-moment > lemma of
+    #   first-central-moment, step 1
+    Row(
+        "standardise",
+        "diagonal",
+        Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j),
+        Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
+    ),
+    # -- derivation/rules/logs.py -------------------------------------------------------------------------------
+    # from full, step 3
+    Row(
+        "log-of-ratio",
+        "full",
+        Expectation(log(frac(q_x_mu1_Sigma1, p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+        Expectation(sub(log(q_x_mu1_Sigma1), log(p_x_mu2_Sigma2)), q_x_mu1_Sigma1),
+    ),
+    # from diagonal-kingma, step 2
+    Row(
+        "log-of-ratio",
+        "diagonal",
+        SpaceIntegral(mul(q_x_mu_diag, log(frac(q_x_mu_diag, p_x_0_I))), Vec(b_x, d)),
+        SpaceIntegral(mul(q_x_mu_diag, sub(log(q_x_mu_diag), log(p_x_0_I))), Vec(b_x, d)),
+    ),
+    # from standard, step 3
+    Row(
+        "log-of-ratio",
+        "standard",
+        Expectation(log(frac(q_x_mu_sigma, p_x_0_1)), q_x_mu_sigma),
+        Expectation(sub(log(q_x_mu_sigma), log(p_x_0_1)), q_x_mu_sigma),
+    ),
+    # from standard, step 10
+    Row(
+        "log-variance",
+        "standard",
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)),
+        add(
+            mul(Rational(-1, 2), log(sigma**2)), mul(Pow(2, -1, evaluate=False), add(sigma**2, mu**2)), Rational(-1, 2)
+        ),
+    ),
+    # -- derivation/rules/matrix.py -----------------------------------------------------------------------------
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 1
+    Row(
+        "add-and-subtract-mean-vector",
+        "full",
+        MatExpectation(mul(MatAdd(v_x, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu2)))), q_x_mu1_Sigma1),
+        MatExpectation(
+            mul(
+                MatAdd(MatAdd(v_x, neg(v_mu1)), MatAdd(v_mu1, neg(v_mu2))),
+                Transpose(MatAdd(MatAdd(v_x, neg(v_mu1)), MatAdd(v_mu1, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from full > lemma of trace-trick, step 4
+    Row(
+        "covariance",
+        "full",
+        Trace(
+            mul(
+                Inverse(M_Sigma1, -1),
+                MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+            )
+        ),
+        Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1)),
+    ),
+    # from full > lemma of trace-trick, step 2
+    Row(
+        "cyclic-trace",
+        "full",
+        Expectation(
+            Trace(mul(Transpose(MatAdd(v_x, neg(v_mu1))), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
+            q_x_mu1_Sigma1,
+        ),
+        Expectation(
+            Trace(mul(Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1))))),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from full > lemma of shifted-trace-trick, step 5
+    Row(
+        "distribute-trace",
+        "full",
+        Trace(
+            mul(
+                Inverse(M_Sigma2, -1),
+                MatAdd(M_Sigma1, mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
+            )
+        ),
+        add(
+            Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+            Trace(mul(Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
+        ),
+    ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 2
+    Row(
+        "expand-outer-product",
+        "full",
+        MatExpectation(
+            mul(
+                MatAdd(MatAdd(v_x, neg(v_mu1)), MatAdd(v_mu1, neg(v_mu2))),
+                Transpose(MatAdd(MatAdd(v_x, neg(v_mu1)), MatAdd(v_mu1, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+        MatExpectation(
+            MatAdd(
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu1)))),
+                mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            ),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from full > lemma of trace-trick, step 3
+    Row(
+        "expectation-through-trace",
+        "full",
+        Expectation(
+            Trace(mul(Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1))))),
+            q_x_mu1_Sigma1,
+        ),
+        Trace(
+            mul(
+                Inverse(M_Sigma1, -1),
+                MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+            )
+        ),
+    ),
+    # from full, step 11
+    Row(
+        "factor-common",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), d),
+            mul(Rational(1, 2), Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1))),
+            mul(Rational(1, 2), QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)))),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
+                neg(d),
+                Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+            ),
+        ),
+    ),
+    # from full > lemma of trace-trick, step 1
+    Row(
+        "scalar-as-trace",
+        "full",
+        Expectation(QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1),
+        Expectation(
+            Trace(mul(Transpose(MatAdd(v_x, neg(v_mu1))), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1)))),
+            q_x_mu1_Sigma1,
+        ),
+    ),
+    # from full > lemma of shifted-trace-trick, step 4
+    Row(
+        "shifted-covariance",
+        "full",
+        Trace(
+            mul(
+                Inverse(M_Sigma2, -1),
+                MatExpectation(mul(MatAdd(v_x, neg(v_mu2)), Transpose(MatAdd(v_x, neg(v_mu2)))), q_x_mu1_Sigma1),
+            )
+        ),
+        Trace(
+            mul(
+                Inverse(M_Sigma2, -1),
+                MatAdd(M_Sigma1, mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
+            )
+        ),
+    ),
+    # from full, step 8
+    Row(
+        "shifted-trace-trick",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
+            mul(
+                Rational(1, 2),
+                Expectation(
+                    QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))), q_x_mu1_Sigma1
+                ),
+            ),
+        ),
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
+            mul(
+                Rational(1, 2),
+                add(
+                    Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                    QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                ),
+            ),
+        ),
+    ),
+    # from pair-full, step 3
+    Row(
+        "symmetric-quadratic-form",
+        "pair-full",
+        mul(
+            Rational(1, 2),
+            add(Trace(M_S), QuadForm(neg(v_m), Identity(k), neg(v_m)), neg(k), neg(log(Determinant(M_S)))),
+        ),
+        mul(Rational(1, 2), add(Trace(M_S), QuadForm(v_m, Identity(k), v_m), neg(k), neg(log(Determinant(M_S))))),
+    ),
+    # from diagonal-full, step 3
+    Row(
+        "symmetric-quadratic-form",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(neg(Vec(b_mu, d)), Identity(d), neg(Vec(b_mu, d))),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(Vec(b_mu, d), Identity(d), Vec(b_mu, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # from full, step 12
+    Row(
+        "textbook-order",
+        "full",
+        mul(
+            Rational(1, 2),
+            add(
+                log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
+                neg(d),
+                Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                neg(d),
+                log(mul(1 / (Determinant(M_Sigma1)), Determinant(M_Sigma2))),
+            ),
+        ),
+    ),
+    # from full, step 9
+    Row(
+        "trace-of-identity",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
+            mul(
+                Rational(1, 2),
+                add(
+                    Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                    QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                ),
+            ),
+        ),
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), d),
+            mul(
+                Rational(1, 2),
+                add(
+                    Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+                    QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+                ),
+            ),
+        ),
+    ),
+    # from full > lemma of shifted-trace-trick, step 6
+    Row(
+        "trace-to-quadratic-form",
+        "full",
+        add(
+            Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+            Trace(mul(Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2))))),
+        ),
+        add(
+            Trace(mul(Inverse(M_Sigma2, -1), M_Sigma1)),
+            QuadForm(MatAdd(v_mu1, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_mu1, neg(v_mu2))),
+        ),
+    ),
+    # from full, step 7
+    Row(
+        "trace-trick",
+        "full",
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(
+                Rational(-1, 2),
+                Expectation(
+                    QuadForm(MatAdd(v_x, neg(v_mu1)), Inverse(M_Sigma1, -1), MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1
+                ),
+            ),
+            mul(
+                Rational(1, 2),
+                Expectation(
+                    QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))), q_x_mu1_Sigma1
+                ),
+            ),
+        ),
+        add(
+            mul(Rational(1, 2), log(frac(Determinant(M_Sigma2), Determinant(M_Sigma1)))),
+            mul(Rational(-1, 2), Trace(MatMul(Inverse(M_Sigma1, -1), M_Sigma1))),
+            mul(
+                Rational(1, 2),
+                Expectation(
+                    QuadForm(MatAdd(v_x, neg(v_mu2)), Inverse(M_Sigma2, -1), MatAdd(v_x, neg(v_mu2))), q_x_mu1_Sigma1
+                ),
+            ),
+        ),
+    ),
+    # from full > lemma of shifted-trace-trick > lemma of shifted-covariance, step 4
+    Row(
+        "zero-mean-deviation",
+        "full",
+        MatAdd(
+            mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            mul(MatAdd(v_mu1, neg(v_mu2)), MatExpectation(Transpose(MatAdd(v_x, neg(v_mu1))), q_x_mu1_Sigma1)),
+            mul(MatExpectation(MatAdd(v_x, neg(v_mu1)), q_x_mu1_Sigma1), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+        ),
+        MatAdd(
+            mul(MatAdd(v_mu1, neg(v_mu2)), Transpose(MatAdd(v_mu1, neg(v_mu2)))),
+            MatExpectation(mul(MatAdd(v_x, neg(v_mu1)), Transpose(MatAdd(v_x, neg(v_mu1)))), q_x_mu1_Sigma1),
+        ),
+    ),
+    # -- derivation/rules/specialise.py -------------------------------------------------------------------------
+    # from diagonal-full, step 6
+    Row(
+        "determinant-of-diagonal",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                Sum(Indexed(b_mu, j) ** 2, Tuple(j, 1, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                Sum(Indexed(b_mu, j) ** 2, Tuple(j, 1, d)),
+                neg(d),
+                neg(log(Product(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)))),
+            ),
+        ),
+    ),
+    # from vae, step 1
+    Row(
+        "diagonal-result",
+        "vae",
+        KL(q_x_mu_diag, p_x_0_I),
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # from diagonal-full, step 1
+    Row(
+        "full-covariance-result",
+        "diagonal",
+        KL(q_x_mu_diag, p_x_0_I),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(d), -1), Diag(Indexed(b_sigma, j) ** 2, j, d))),
+                QuadForm(
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                    Inverse(Identity(d), -1),
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                ),
+                neg(d),
+                log(mul(1 / (Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d))), Determinant(Identity(d)))),
+            ),
+        ),
+    ),
+    # from pair-full, step 1
+    Row(
+        "full-covariance-result",
+        "pair-full",
+        KL(q_x_m_S, p_x_0_I_2),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(k), -1), M_S)),
+                QuadForm(
+                    MatAdd(ZeroMatrix(k, 1), neg(v_m)), Inverse(Identity(k), -1), MatAdd(ZeroMatrix(k, 1), neg(v_m))
+                ),
+                neg(k),
+                log(mul(1 / (Determinant(M_S)), Determinant(Identity(k)))),
+            ),
+        ),
+    ),
+    # from pair-full, step 2
+    Row(
+        "identity-matrix",
+        "pair-full",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(k), -1), M_S)),
+                QuadForm(
+                    MatAdd(ZeroMatrix(k, 1), neg(v_m)), Inverse(Identity(k), -1), MatAdd(ZeroMatrix(k, 1), neg(v_m))
+                ),
+                neg(k),
+                log(mul(1 / (Determinant(M_S)), Determinant(Identity(k)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(Trace(M_S), QuadForm(neg(v_m), Identity(k), neg(v_m)), neg(k), neg(log(Determinant(M_S)))),
+        ),
+    ),
+    # from diagonal-full, step 2
+    Row(
+        "identity-matrix",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(mul(Inverse(Identity(d), -1), Diag(Indexed(b_sigma, j) ** 2, j, d))),
+                QuadForm(
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                    Inverse(Identity(d), -1),
+                    MatAdd(ZeroMatrix(d, 1), neg(Vec(b_mu, d))),
+                ),
+                neg(d),
+                log(mul(1 / (Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d))), Determinant(Identity(d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(neg(Vec(b_mu, d)), Identity(d), neg(Vec(b_mu, d))),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # the vae result, as the code section shows it (a chain of its own, not stored)
+    Row(
+        "in-code",
+        "vae",
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(exp(Indexed(b_ell, j)))), Tuple(j, 1, d)),
+        ),
+        CodeLine(
+            mul(
+                Rational(-1, 2),
+                Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(exp(Indexed(b_ell, j)))), Tuple(j, 1, d)),
+            ),
+            "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())",
+            {"ell": "logvar"},
+        ),
+    ),
+    # from vae, step 2
+    Row(
+        "log-variance-output",
+        "vae",
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d)),
+        ),
+    ),
+    # from diagonal-full, step 5
+    Row(
+        "squared-norm",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                QuadForm(Vec(b_mu, d), Identity(d), Vec(b_mu, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                Sum(Indexed(b_mu, j) ** 2, Tuple(j, 1, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # from diagonal-full, step 4
+    Row(
+        "trace-of-diagonal",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Trace(Diag(Indexed(b_sigma, j) ** 2, j, d)),
+                QuadForm(Vec(b_mu, d), Identity(d), Vec(b_mu, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                QuadForm(Vec(b_mu, d), Identity(d), Vec(b_mu, d)),
+                neg(d),
+                neg(log(Determinant(Diag(Indexed(b_sigma, j) ** 2, j, d)))),
+            ),
+        ),
+    ),
+    # made here: the full pair of tests/golden/make.py has nothing trivial
+    Row(
+        "trivial-terms",
+        "full",
+        add(
+            mul(Rational(1, 2), Trace(Identity(d))),
+            mul(Rational(-1, 2), d),
+            mul(Rational(1, 2), log(Determinant(M_Sigma1))),
+        ),
+        mul(Rational(1, 2), log(Determinant(M_Sigma1))),
+    ),
+    # from vae, step 3
+    Row(
+        "variance-from-log-variance",
+        "vae",
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d)),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_ell, j), neg(Indexed(b_mu, j) ** 2), neg(exp(Indexed(b_ell, j)))), Tuple(j, 1, d)),
+        ),
+    ),
+    # -- derivation/rules/sums.py -------------------------------------------------------------------------------
+    # from diagonal-kingma, step 6
+    Row(
+        "cancel-opposites",
+        "diagonal",
+        sub(
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            ),
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
+            ),
+        ),
+        add(
+            mul(Rational(-1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
+        ),
+    ),
+    # from pair-diagonal, step 10
+    Row(
+        "constant-out-of-sum",
+        "pair-diagonal",
+        Sum(
+            mul(
+                Rational(-1, 2),
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_m, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+            ),
+            Tuple(j, 1, d),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_m, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # from diagonal-kingma, step 5
+    Row(
+        "cross-term",
+        "diagonal",
+        sub(
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            ),
+            SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
+        ),
+        sub(
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            ),
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
+            ),
+        ),
+    ),
+    # from diagonal-kingma > lemma of cross-term, step 2
+    Row(
+        "factorise",
+        "diagonal",
+        Expectation(log(p_x_0_I), q_x_mu_diag),
+        Expectation(log(Product(p_xj_0_1_j, Tuple(j, 1, d))), q_x_mu_diag),
+    ),
+    # from pair-diagonal, step 8
+    Row(
+        "kl-of-coordinates",
+        "pair-diagonal",
+        Sum(Expectation(log(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j)), q_xj_mj_sigmaj_j), Tuple(j, 1, d)),
+        Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
+    ),
+    # from diagonal-kingma > lemma of negative-entropy, step 9
+    Row(
+        "log-of-product",
+        "diagonal",
+        Sum(sub(mul(Rational(-1, 2), log(mul(2, pi, Indexed(b_sigma, j) ** 2))), Rational(1, 2)), Tuple(j, 1, d)),
+        Sum(
+            sub(mul(Rational(-1, 2), add(log(mul(2, pi)), log(Indexed(b_sigma, j) ** 2))), Rational(1, 2)),
+            Tuple(j, 1, d),
+        ),
+    ),
+    # from diagonal-kingma > lemma of cross-term, step 6
+    Row(
+        "marginal",
+        "diagonal",
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_x_mu_diag)),
+            ),
+            Tuple(j, 1, d),
+        ),
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(-1, Pow(2, -1, evaluate=False), Expectation(Indexed(b_x, j) ** 2, q_xj_muj_sigmaj_j)),
+            ),
+            Tuple(j, 1, d),
+        ),
+    ),
+    # from diagonal-kingma, step 7
+    Row(
+        "merge-sums",
+        "diagonal",
+        add(
+            mul(Rational(-1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            mul(Rational(1, 2), Sum(add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2), Tuple(j, 1, d))),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_sigma, j) ** 2), neg(Indexed(b_mu, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # from diagonal-kingma, step 4
+    Row(
+        "negative-entropy",
+        "diagonal",
+        sub(
+            SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
+            SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
+        ),
+        sub(
+            sub(
+                mul(Rational(-1, 2), d, log(mul(2, pi))),
+                mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+            ),
+            SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
+        ),
+    ),
+    # from pair-diagonal, step 4
+    Row(
+        "product-of-ratios",
+        "pair-diagonal",
+        Expectation(
+            log(frac(Product(q_xj_mj_sigmaj_j, Tuple(j, 1, d)), Product(p_xj_0_1_j, Tuple(j, 1, d)))), q_x_m_diag
+        ),
+        Expectation(log(Product(frac(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d))), q_x_m_diag),
+    ),
+    # from diagonal-kingma, step 3
+    Row(
+        "split-integral",
+        "diagonal",
+        SpaceIntegral(mul(q_x_mu_diag, sub(log(q_x_mu_diag), log(p_x_0_I))), Vec(b_x, d)),
+        sub(
+            SpaceIntegral(mul(q_x_mu_diag, log(q_x_mu_diag)), Vec(b_x, d)),
+            SpaceIntegral(mul(q_x_mu_diag, log(p_x_0_I)), Vec(b_x, d)),
+        ),
+    ),
+    # from diagonal-kingma > lemma of negative-entropy, step 11
+    Row(
+        "split-off-constants",
+        "diagonal",
+        Sum(
+            add(
+                mul(Rational(-1, 2), log(mul(2, pi))),
+                mul(Rational(-1, 2), log(Indexed(b_sigma, j) ** 2)),
+                Rational(-1, 2),
+            ),
+            Tuple(j, 1, d),
+        ),
+        sub(
+            mul(Rational(-1, 2), d, log(mul(2, pi))),
+            mul(Rational(1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
+        ),
+    ),
+    # made here: the diagonal pairs skip it when no sum is constant
+    Row(
+        "sum-of-constant",
+        "diagonal",
+        Sum(mul(Rational(1, 2), log(mul(2, pi))), Tuple(j, 1, d)),
+        mul(d, mul(Rational(1, 2), log(mul(2, pi)))),
+    ),
+    # from pair-diagonal, step 9
+    Row(
+        "univariate-result",
+        "pair-diagonal",
+        Sum(KL(q_xj_mj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
+        Sum(
+            mul(
+                Rational(-1, 2),
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_m, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+            ),
+            Tuple(j, 1, d),
+        ),
+    ),
+    # from diagonal-kingma, step 8
+    Row(
+        "vae-order",
+        "diagonal",
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_sigma, j) ** 2), neg(Indexed(b_mu, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_mu, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # -- derivation/rules/terms.py ------------------------------------------------------------------------------
+    # from dynamics > section two-gaussians, step 1
+    Row(
+        "closed-form-at",
+        "univariate",
+        sub(KL(q_x_0_1, p_x_0_2), KL(p_x_0_2, q_x_0_1)),
+        sub(
+            Subs(
+                add(
+                    log(frac(sigma2, sigma1)),
+                    mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+                    Rational(-1, 2),
+                ),
+                Tuple(mu1, sigma1, mu2, sigma2),
+                Tuple(0, 1, 0, 2),
+            ),
+            Subs(
+                add(
+                    log(frac(sigma2, sigma1)),
+                    mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+                    Rational(-1, 2),
+                ),
+                Tuple(mu1, sigma1, mu2, sigma2),
+                Tuple(0, 2, 0, 1),
+            ),
+        ),
+    ),
+    # from dynamics > section two-gaussians, step 3
+    Row(
+        "collect",
+        "univariate",
+        sub(sub(log(2), Rational(3, 8)), sub(Rational(3, 2), log(2))),
+        sub(mul(2, log(2)), Rational(15, 8)),
+    ),
+    # from dynamics > section two-gaussians, step 5
+    Row(
+        "combine-logs",
+        "univariate",
+        add(
+            frac((sub(mu1, mu2)) ** 2, mul(2, sigma2**2)),
+            mul(Rational(1, 2), add(mul(sigma1**2, sigma2**-2), log(sigma2**2), neg(log(sigma1**2)), -1)),
+        ),
+        add(
+            frac((sub(mu1, mu2)) ** 2, mul(2, sigma2**2)),
+            mul(Rational(1, 2), add(mul(sigma1**2, sigma2**-2), neg(log(frac(sigma1**2, sigma2**2))), -1)),
+        ),
+    ),
+    # from dynamics > section two-gaussians, step 2
+    Row(
+        "put-values-in",
+        "univariate",
+        sub(
+            Subs(
+                add(
+                    log(frac(sigma2, sigma1)),
+                    mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+                    Rational(-1, 2),
+                ),
+                Tuple(mu1, sigma1, mu2, sigma2),
+                Tuple(0, 1, 0, 2),
+            ),
+            Subs(
+                add(
+                    log(frac(sigma2, sigma1)),
+                    mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+                    Rational(-1, 2),
+                ),
+                Tuple(mu1, sigma1, mu2, sigma2),
+                Tuple(0, 2, 0, 1),
+            ),
+        ),
+        sub(sub(log(2), Rational(3, 8)), sub(Rational(3, 2), log(2))),
+    ),
+    # from dynamics > section two-gaussians, step 3
+    Row(
+        "split-fraction",
+        "univariate",
+        add(
+            sub(mul(Rational(1, 2), log(sigma2**2)), mul(Rational(1, 2), log(sigma1**2))),
+            mul(Pow(mul(2, sigma2**2), -1, evaluate=False), add(sigma1**2, (sub(mu1, mu2)) ** 2)),
+            Rational(-1, 2),
+        ),
+        add(
+            mul(Rational(1, 2), log(sigma2**2)),
+            mul(Rational(-1, 2), log(sigma1**2)),
+            frac(sigma1**2, mul(2, sigma2**2)),
+            frac((sub(mu1, mu2)) ** 2, mul(2, sigma2**2)),
+            Rational(-1, 2),
+        ),
+    ),
+    # from standard > section interpretation, step 1
+    Row(
+        "split-mean-variance",
+        "standard",
+        mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2))),
+        add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+    ),
+    # from dynamics > section terms, step 1
+    Row(
+        "sum-term-by-term",
+        "standard",
+        Sum(
+            add(
+                mul(Rational(1, 2), Indexed(b_mu, j) ** 2),
+                mul(Rational(1, 2), add(Indexed(b_sigma, j) ** 2, neg(log(Indexed(b_sigma, j) ** 2)), -1)),
+            ),
+            Tuple(j, 1, d),
+        ),
+        add(
+            mul(Rational(1, 2), Sum(Indexed(b_mu, j) ** 2, Tuple(j, 1, d))),
+            mul(
+                Rational(1, 2),
+                Sum(add(Indexed(b_sigma, j) ** 2, neg(log(Indexed(b_sigma, j) ** 2)), -1), Tuple(j, 1, d)),
+            ),
+        ),
+    ),
+    # -- derivation/variants.py ---------------------------------------------------------------------------------
+    # from pair-numbers, step 10
+    Row(
+        "evaluate",
+        "pair-numbers",
+        add(neg(log(2)), mul(Pow(2, -1, evaluate=False), add(4, 1)), Rational(-1, 2)),
+        add(neg(log(2)), Rational(5, 2), Rational(-1, 2)),
+    ),
+    # from pair-diagonal, step 12
+    Row(
+        "evaluate",
+        "pair-diagonal",
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(
+                    1,
+                    log(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                    neg(Indexed(b_m, j) ** 2),
+                    neg(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                ),
+                Tuple(j, 1, d),
+            ),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(add(1, Indexed(b_lv, j), neg(Indexed(b_m, j) ** 2), neg(exp(Indexed(b_lv, j)))), Tuple(j, 1, d)),
+        ),
+    ),
+    # from pair-diagonal, step 11
+    Row(
+        "parameterisation",
+        "pair-diagonal",
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(1, log(Indexed(b_sigma, j) ** 2), neg(Indexed(b_m, j) ** 2), neg(Indexed(b_sigma, j) ** 2)),
+                Tuple(j, 1, d),
+            ),
+        ),
+        mul(
+            Rational(-1, 2),
+            Sum(
+                add(
+                    1,
+                    log(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                    neg(Indexed(b_m, j) ** 2),
+                    neg(Pow(exp(mul(Rational(1, 2), Indexed(b_lv, j))), 2, evaluate=False)),
+                ),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # from pair-logvar, step 10
+    Row(
+        "parameterisation",
+        "pair-logvar",
+        add(neg(log(sigma_q)), mul(Pow(2, -1, evaluate=False), add(sigma_q**2, m**2)), Rational(-1, 2)),
+        add(
+            neg(log(exp(mul(Rational(1, 2), v)), evaluate=False)),
+            mul(Pow(2, -1, evaluate=False), add(Pow(exp(mul(Rational(1, 2), v)), 2, evaluate=False), m**2)),
+            Rational(-1, 2),
+        ),
+    ),
+]
+
+
+# -- the rules ------------------------------------------------------------------------------------------------
+@cache
+def module_rules() -> dict[str, list[tuple[str, Rule]]]:
+    """Every :class:`Rule` bound to a name in a module of the package: key -> [(module.NAME, rule)]."""
+    found: dict[str, list[tuple[str, Rule]]] = {}
+    for info in pkgutil.walk_packages(derivation.__path__, "derivation."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, Rule):
+                found.setdefault(value.key, []).append((f"{info.name}.{name}", value))
+    return found
+
+
+@cache
+def factory_rules() -> dict[str, Rule]:
+    """The rules made by functions (from a derived result), made here from the univariate closed form."""
+    general = derive("univariate")
+    made = (
+        use_derived(general, "Known gradient", "Use the result derived above."),
+        use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
+        closed_form_at_rule(general),
+    )
+    return {rule.key: rule for rule in made}
+
+
+def rule(key: str) -> Rule:
+    if key in factory_rules():
+        return factory_rules()[key]
+    return module_rules()[key][0][1]
+
+
+def chains(d: Derivation) -> Iterator[Derivation]:
+    """``d``, its lemmas and its sections' derivations, recursively."""
+    yield d
+    for step in d.steps:
+        for lemma in step.lemmas:
+            yield from chains(lemma)
+    for section in d.sections:
+        for inner in section.derivations:
+            yield from chains(inner)
+
+
+@cache
+def derived_steps() -> tuple[tuple[str, str, str], ...]:
+    """(key, title, justification) of every step of every derivation in :data:`DERIVED`."""
+    return tuple(
+        (step.rule, step.title, step.justification)
+        for arguments in DERIVED
+        for chain in chains(derive(**arguments))
+        for step in chain.steps
+    )
+
+
+# -- the tests ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("row", ROWS, ids=[row.key for row in ROWS])
+def test_rule_rewrites_before_to_after(row):
+    assert rule(row.key)(row.before, setting(row.setting)).expr == row.after
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.key for row in ROWS])
+def test_each_row_is_an_identity(row):
+    where = setting(row.setting)
+    if isinstance(row.before, Named) and row.before.definition.is_Matrix:  # a name for a matrix, entry by entry
+        assert all(simplify(a - b) == 0 for a, b in zip(row.before.definition, row.after, strict=True))
+        return
+    if isinstance(where, CustomSetting) and where.definitions:  # a pair's fresh scales, at their defined values
+        checker = DefinitionsChecker(where.user_parameters, where.definitions)
+    else:
+        checker = where.checker()
+    verdict = checker.check(0, row.before, row.after)
+    assert verdict.ok, verdict.detail
+
+
+def test_table_covers_every_rule():
+    derived = {key for key, _, _ in derived_steps()}
+    assert {row.key for row in ROWS} == set(module_rules()) | derived
+
+
+def test_rule_keys_are_unique():
+    for key, named in module_rules().items():
+        meanings = {(r.title, r.justification, r.apply) for _, r in named}
+        assert len(meanings) == 1, f"{key!r} names different rules: {', '.join(where for where, _ in named)}"
+    titles: dict[str, set[str]] = {}
+    for key, title, justification in derived_steps():
+        titles.setdefault(key, set()).add(title)
+        if key in module_rules():
+            constant = module_rules()[key][0][1]
+            assert (title, justification) == (constant.title, constant.justification), key
+    assert {key: names for key, names in titles.items() if len(names) > 1} == {}
