@@ -42,7 +42,8 @@ def list_cases() -> None:
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
 
 
-_SPEC_HELP = "e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)'"
+_SPEC_HELP = ("e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)', "
+              "'Laplace(m, b)'")
 
 
 @main.command("derive")
