@@ -244,8 +244,10 @@ def _x_log_x(x: float) -> float:
 
 
 def _old_normal_laplace(m1: float, s1: float, m2: float, b2: float) -> float:
-    """The Normal-Laplace KL without the location gap (its value when the locations are equal)."""
-    return -math.log(s1 / b2) + math.sqrt(2 / math.pi) * s1 / b2 - 0.5 * (1 + math.log(0.5 * math.pi))
+    """The Normal-Laplace KL of torch's first KL registry (2018): no location term at all, so it is the value
+    at equal locations, ``log(b2 / s1) + sqrt(2 / pi) s1 / b2 - (1 + log(pi / 2)) / 2``, wherever they are."""
+    ratio = s1 / b2
+    return 0.5 * math.log(2 / math.pi) - 0.5 - math.log(ratio) + math.sqrt(2 / math.pi) * ratio
 
 
 def _old_gumbel_normal(m1: float, b1: float, m2: float, s2: float) -> float:
@@ -271,19 +273,19 @@ CONCENTRATION = Kind("concentration", _log_uniform(-0.5, 1), (_constant(1.0),))
 #: The historic buggy formulas (issue 12): the audit must flag each of them.
 FIXTURES: tuple[Fixture, ...] = (
     Fixture("Normal-Laplace ignoring the location gap", "Normal(m1, s1)", "Laplace(m2, b2)",
-            "torch.distributions.kl._kl_normal_laplace as first proposed (pytorch PR #68807)",
+            "torch _kl_normal_laplace of 2018 (PR #4638: its test at this point failed; replaced by PR #68807)",
             (Parameter("m1", LOC), Parameter("s1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
             _old_normal_laplace,
             lambda v: ref.kl_quadrature(ref.normal(v["m1"], v["s1"]), ref.laplace(v["m2"], v["b2"])),
             {"m1": -1.0, "s1": 2.0, "m2": -3.0, "b2": 4.0}, 0.3663),
     Fixture("Gumbel-Normal with pi r / 12 for pi^2 r^2 / 12", "Gumbel(m1, b1)", "Normal(m2, s2)",
-            "an old torch.distributions.kl._kl_gumbel_normal",
+            "an old torch _kl_gumbel_normal (the point: a Gumbel-Normal test of PR #4638)",
             (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
             _old_gumbel_normal,
             lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])),
-            {"m1": 0.0, "b1": 1.0, "m2": -1.0, "s2": 2.0}, 0.4767),
+            {"m1": -1.0, "b1": 2.0, "m2": -3.0, "s2": 4.0}, 0.4767),
     Fixture("Uniform-Beta with x log x NaN at 0", "Uniform(low, high)", "Beta(a, b)",
-            "torch.distributions.kl._kl_uniform_beta with _x_log_x(x) = x * x.log()",
+            "torch _kl_uniform_beta with its old _x_log_x(x) = x * x.log()",
             (Parameter("low", UNIT_LOW), Parameter("high", UNIT_HIGH)),
             (Parameter("a", CONCENTRATION), Parameter("b", CONCENTRATION)),
             _old_uniform_beta,
