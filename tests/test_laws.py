@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Float, Rational, Symbol, lambdify
 
-from derivation.laws import LaplaceLaw, NormalLaw
+from derivation.laws import BernoulliLaw, LaplaceLaw, NormalLaw
 
 x = Symbol("x", real=True)
 LAWS = [NormalLaw, LaplaceLaw]
@@ -59,3 +59,16 @@ def test_log_density_is_normaliser_minus_energy():
 def test_a_laws_parameters_are_counted():
     with pytest.raises(TypeError, match="Laplace takes 2 parameters"):
         LaplaceLaw(1)
+
+
+def test_a_discrete_law_sums_to_one_with_its_mean_and_variance():
+    law = BernoulliLaw(Rational(3, 10))
+    k = Symbol("k", integer=True, nonnegative=True)
+    mass = lambdify(k, law.pdf(k), "mpmath")
+    values = [_exact(law.probs)]
+    assert law.integrate(mass, values, exact=True) == 1
+    assert abs(law.integrate(lambda t: t * mass(t), values, exact=True) - _exact(law.mean)) < 1e-25
+    assert abs(law.integrate(lambda t: (t - 0.3) ** 2 * mass(t), values, exact=True) - _exact(law.variance)) < 1e-15
+    rng = random.Random(7)
+    draws = [law.sample((0.3,), rng) for _ in range(20_000)]
+    assert set(draws) == {0.0, 1.0} and abs(statistics.fmean(draws) - 0.3) < 0.015

@@ -145,7 +145,7 @@ def compile_all(directory: Path, documents: dict[str, tuple[str | None, dict]]) 
     names = []
     for key, (case, options) in documents.items():
         d = _derivation(case, options)
-        write_figures(d, directory, ["pdf"])
+        write_figures(d, directory, ["pdf", "slides-pdf"])
         for fmt in LATEX_FORMATS:
             tex = renderer.render(d, fmt)
             name = f"{key}.{fmt}"

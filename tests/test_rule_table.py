@@ -56,9 +56,10 @@ from sympy import (
 
 import derivation
 from derivation import derive
+from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import add, frac, mul, neg, sub
-from derivation.laws import NormalLaw
+from derivation.laws import BernoulliLaw, NormalLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -102,8 +103,17 @@ DERIVED = (
 )
 
 
+class _BernoulliPair:
+    """Two Bernoulli laws (no case derives them yet): the setting of the discrete rules' rows."""
+
+    def checker(self) -> Checker:
+        return Checker([b_p, b_r], ranges={**q_bern.law.ranges(), **p_bern.law.ranges()})
+
+
 @cache
 def setting(name: str):
+    if name == "bernoulli":
+        return _BernoulliPair()
     return derive(**CONFIGURATIONS[name]).setting
 
 
@@ -139,6 +149,9 @@ M_Sigma1 = MatrixSymbol("Sigma_q", d, d)
 M_Sigma2 = MatrixSymbol("Sigma_p", d, d)
 v_m = MatrixSymbol("m", k, 1)
 M_S = MatrixSymbol("S", k, k)
+x_int = Symbol("x", integer=True, nonnegative=True)
+b_p, b_r = Symbol("p", positive=True), Symbol("r", positive=True)
+q_bern, p_bern = Density("q", x_int, BernoulliLaw(b_p)), Density("p", x_int, BernoulliLaw(b_r))
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_0_1 = Density("q", x, NormalLaw(0, 1))
@@ -416,6 +429,14 @@ ROWS = [
         "standard",
         KL(q_x_mu_sigma, p_x_0_1),
         Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
+    ),
+    # -- derivation/rules/discrete.py --------------------------------------------------------------------------
+    # from tests/test_discrete.py (two Bernoulli laws), step 3
+    Row(
+        "finite-support-expectation",
+        "bernoulli",
+        Expectation(log(frac(q_bern, p_bern)), q_bern),
+        add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
     ),
     # -- derivation/rules/expectation.py ------------------------------------------------------------------------
     # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 2

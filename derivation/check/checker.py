@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 
-from sympy import Expr, Integral, cancel, expand, expand_log, factor_terms, powsimp
+from sympy import Expr, Integral, Sum, cancel, expand, expand_log, factor_terms, powsimp
 
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
@@ -40,11 +40,15 @@ def is_zero(expr: Expr) -> bool:
     return any(normalise(expr) == 0 for normalise in _NORMALISATIONS)
 
 
-def _as_integral(expr: Expr) -> Integral | None:
-    """The line as one integral of one variable between limits, if it is one."""
+def _as_integral(expr: Expr) -> Integral | Sum | None:
+    """The line as one integral of one variable between limits (or one sum against a discrete law's mass
+    function), if it is one."""
     if isinstance(expr, KL | Expectation):
         expr = expr.as_integral()
     if isinstance(expr, Integral) and len(expr.limits) == 1 and len(expr.limits[0]) == 3:
+        return expr
+    if isinstance(expr, Sum) and len(expr.limits) == 1 and any(
+            d.law.discrete and d.variable == expr.limits[0][0] for d in expr.function.atoms(Density)):
         return expr
     return None
 
@@ -83,8 +87,8 @@ def reusing_chains() -> Iterator[None]:
 class Checker:
     """Checks the steps of derivations over one set of random points (shared, so values are reused)."""
 
-    def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744):
-        self.evaluator = Evaluator(sample_points(symbols, probes, seed))
+    def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744, ranges=None):
+        self.evaluator = Evaluator(sample_points(symbols, probes, seed, ranges))
         self._fast: Evaluator | None = None
         self._verified: dict[tuple[Expr, tuple[Expr, ...]], Derivation] = {}  # lemmas met more than once
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import mpmath
 from sympy import Abs, Basic, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
@@ -26,15 +26,20 @@ INTEGRAL_NODES = (KL, Expectation, Integral)
 Point = dict[Symbol, mpmath.mpf]
 
 
-def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744) -> list[Point]:
-    """``count`` random admissible points: positive symbols in [0.4, 2.5], real ones in [-2, 2]."""
+def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744,
+                  ranges: Mapping[Symbol, tuple[float, float]] | None = None) -> list[Point]:
+    """``count`` random admissible points: positive symbols in [0.4, 2.5], real ones in [-2, 2], a symbol given a
+    range (a probability, say) uniformly in it."""
     rng = random.Random(seed)
     ordered = sorted(set(symbols), key=str)
+    ranges = ranges or {}
     points = []
     for _ in range(count):
         point: Point = {}
         for s in ordered:
-            if s.is_integer and s.is_positive:
+            if s in ranges:
+                point[s] = mpmath.mpf(rng.uniform(*ranges[s]))
+            elif s.is_integer and s.is_positive:
                 point[s] = mpmath.mpf(rng.randint(1, 4))
             elif s.is_positive:
                 point[s] = mpmath.mpf(rng.uniform(0.4, 2.5))

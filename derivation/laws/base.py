@@ -30,8 +30,12 @@ class Law(Basic):
     family: ClassVar[str]
     #: The parameters' names in ``torch.distributions``, in order (``("loc", "scale")``).
     parameter_names: ClassVar[tuple[str, ...]]
-    #: Where the density is positive: every integral against the law runs over it.
+    #: Where the density is positive: every integral against the law runs over it (a sum for a discrete law).
     support: ClassVar[Interval] = S.Reals
+    #: Where the checker draws each parameter, when its symbol's assumptions say too little (None: by them).
+    parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
+    #: A law of an integer variable: its "integrals" are sums over the integers of the support.
+    discrete: ClassVar[bool] = False
 
     def __new__(cls, *parameters: Expr | int) -> Law:
         if len(parameters) != len(cls.parameter_names):
@@ -45,6 +49,13 @@ class Law(Basic):
     @property
     def free_symbols(self) -> set:
         return set().union(*(p.free_symbols for p in self.args))
+
+    def ranges(self) -> dict[Symbol, tuple[float, float]]:
+        """Where the checker draws the symbols that are this law's parameters (see :attr:`parameter_ranges`)."""
+        if self.parameter_ranges is None:
+            return {}
+        return {p: span for p, span in zip(self.args, self.parameter_ranges, strict=True)
+                if span is not None and isinstance(p, Symbol)}
 
     def limits(self, variable: Symbol) -> tuple[Symbol, Expr, Expr]:
         """``(x, low, high)``: the integration limits of an integral against this law."""
@@ -86,12 +97,14 @@ class Law(Basic):
 
     def integrate(self, function: Integrand, values: Sequence[Number], exact: bool,
                   breakpoints: Sequence[Number] = ()) -> Number:
-        """``int function(x) dx`` over the support, for integrands that are this law's density times a
-        function of moderate growth; ``values`` are the parameters' numeric values.
+        """``int function(x) dx`` over the support (``sum function(k)`` for a discrete law), for integrands that
+        are this law's density times a function of moderate growth; ``values`` are the parameters' numeric values.
 
         The default is adaptive quadrature (``mpmath.quad``) split at ``breakpoints`` (where the integrand
         has a kink); only the exact evaluator uses it (the double one defers by raising ``ValueError``).
         """
+        if self.discrete:
+            return exact_sum(function, self.support, exact)
         if not exact:
             raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
@@ -103,3 +116,14 @@ def quadrature(function: Integrand, low: float, high: float, breakpoints: Sequen
     ends = [mpmath.mpf(low) if math.isfinite(low) else -mpmath.inf, *inside,
             mpmath.mpf(high) if math.isfinite(high) else mpmath.inf]
     return mpmath.quad(function, ends)
+
+
+def exact_sum(function: Integrand, support, exact: bool) -> Number:
+    """``sum function(k)`` over the integers of a finite support (an infinite one by mpmath's ``nsum``)."""
+    low, high = support.inf, support.sup
+    if high.is_finite:
+        terms = (function(mpmath.mpf(k) if exact else float(k)) for k in range(int(low), int(high) + 1))
+        return mpmath.fsum(terms) if exact else math.fsum(terms)
+    if not exact:
+        raise ValueError("an infinite series is left to the exact evaluator")
+    return mpmath.nsum(function, [int(low), mpmath.inf])

@@ -6,7 +6,7 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, S, Tuple, log
+from sympy import Expr, Integral, S, Sum, Tuple, log
 from sympy.core.symbol import Str, Symbol
 
 from ..core.forms import frac, mul, neg
@@ -91,8 +91,11 @@ class Density(Expr):
             return log(other.std)
         return log(frac(other.std, self.std))
 
-    def integral(self, integrand: Expr) -> Integral:
-        """``Integral(integrand, (x, low, high))`` over the support of this density's law."""
+    def integral(self, integrand: Expr) -> Integral | Sum:
+        """``Integral(integrand, (x, low, high))`` over the support of this density's law; for a discrete law
+        the sum ``Sum(integrand, (x, low, high))`` over the integers of its support."""
+        if self.law.discrete:
+            return Sum(integrand, self.law.limits(self.variable))
         return Integral(integrand, self.law.limits(self.variable))
 
     def doit(self, **hints) -> Expr:

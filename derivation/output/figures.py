@@ -54,6 +54,23 @@ FONTS = {
     "ytick.labelsize": 10,
 }
 LEGEND_SIZE, TITLE_SIZE = 10.5, 12
+#: The figures of slides: sans-serif like Beamer's default text (Computer Modern Sans, which matplotlib ships)
+#: and sans-serif formulas (STIX Sans: Computer Modern Sans has no minus sign or Greek letters for mathtext;
+#: tick labels are plain text, with a hyphen for the minus sign for the same reason).
+SLIDE_FONTS = {
+    **FONTS,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["cmss10", "DejaVu Sans"],
+    "mathtext.fontset": "stixsans",
+    "axes.formatter.use_mathtext": False,
+}
+#: The figure format of slides: a PDF drawn with :data:`SLIDE_FONTS`, written as ``<stem>-slides.pdf``.
+SLIDES_PDF = "slides-pdf"
+
+
+def figure_file(stem: str, fmt: str) -> str:
+    """The file name of figure ``stem`` in ``fmt`` (``png``, ``pdf``, or :data:`SLIDES_PDF`)."""
+    return f"{stem}-slides.pdf" if fmt == SLIDES_PDF else f"{stem}.{fmt}"
 #: Contour lines of maps (in the plotted quantity); also marked on the colour bar.
 CONTOUR_LEVELS = (0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
 
@@ -139,12 +156,12 @@ def figure_data(plot: Plot) -> dict[str, Any]:
     return data
 
 
-def _new_figure(colour_bar: bool = False):
+def _new_figure(colour_bar: bool = False, fonts: dict[str, Any] = FONTS):
     """A matplotlib Figure on the Agg canvas (no pyplot, no display), with fixed margins (no layout engine)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams.update(FONTS)
+    matplotlib.rcParams.update(fonts)
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(WIDTH, HEIGHT))
@@ -170,13 +187,16 @@ def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> Non
         ax.legend(loc="upper right", fontsize=LEGEND_SIZE, framealpha=0.9)
 
 
-def draw(plot: Plot, text: Labels | None = None):
-    """The figure for ``plot`` as a matplotlib ``Figure`` (not yet written anywhere)."""
+def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
+         data: dict[str, Any] | None = None):
+    """The figure for ``plot`` as a matplotlib ``Figure`` (not yet written anywhere), its text in ``fonts``
+    (:data:`FONTS` for articles, :data:`SLIDE_FONTS` for slides); ``data`` is its :func:`figure_data` when
+    already computed (the two variants of a figure plot the same values)."""
     import numpy as np
 
     text = text or labels(plot)
-    data = figure_data(plot)
-    fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot))
+    data = data if data is not None else figure_data(plot)
+    fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot), fonts=fonts)
     ax = fig.add_subplot()
     if isinstance(plot, CurvesPlot):
         for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
@@ -279,7 +299,7 @@ def _check_directory(directory: str | os.PathLike[str]) -> Path:
 
 def targets(work: Sequence[Job], directory: Path, formats: Sequence[str]) -> list[Path]:
     """The figure files that ``work`` writes into ``directory``, in order."""
-    return [directory / f"{stem}.{fmt}" for stem, _, _ in work for fmt in formats]
+    return [directory / figure_file(stem, fmt) for stem, _, _ in work for fmt in formats]
 
 
 def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> list[Path]:
@@ -291,11 +311,15 @@ def _write_jobs(work: Sequence[Job], directory: Path, formats: Sequence[str], to
                          "pip install matplotlib") from None
     written = []
     for stem, plot, text in work:
-        fig = draw(plot, text)
+        drawn: dict[bool, Any] = {}  # the figure in the articles' fonts and in the slides' (each drawn once)
+        data = figure_data(plot)
         for fmt in formats:
-            path = directory / f"{stem}.{fmt}"
+            slides = fmt == SLIDES_PDF
+            if slides not in drawn:
+                drawn[slides] = draw(plot, text, SLIDE_FONTS if slides else FONTS, data)
+            path = directory / figure_file(stem, fmt)
             try:
-                _save(fig, temporary(path, token), fmt)
+                _save(drawn[slides], temporary(path, token), "pdf" if slides else fmt)
             except OSError as error:
                 raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
             written.append(path)

@@ -31,7 +31,7 @@ from ..printing.latex import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, 
 from ..printing.text import to_text
 from .codegen import code_context
 from .notebook import SharedRepr, json_document, notebook
-from .slides import fact_frames, frame_title, frames, sentence_pages
+from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,8 @@ class Format:
     ``builder`` from the context); ``style`` is the LaTeX printing style, or None for Unicode text;
     ``latex_syntax`` selects the LaTeX-safe Jinja delimiters; ``display_width`` bounds a display line
     (see :func:`derivation.printing.latex.visual_width`).
-    ``figure_format`` is the image format its documents refer to (``derivation.output.figures.write_figures``).
+    ``figure_format`` is the image format its documents refer to (``derivation.output.figures.write_figures``;
+    slides refer to their own sans-serif PDFs, ``<stem>-slides.pdf``).
     """
 
     name: str
@@ -95,7 +96,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf", chain_titles=False,
                cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=44, figure_format="pdf", chain_titles=False, lhs_row=True,
+               display_width=44, figure_format="slides-pdf", chain_titles=False, lhs_row=True,
                identity_indent=-4),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
@@ -179,6 +180,7 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["sentence_pages"] = sentence_pages
     env.filters["continued"] = continued
     env.filters["fact_frames"] = fact_frames
+    env.filters["identity_rows"] = identity_rows
     env.globals["frame_title"] = frame_title
     return env
 

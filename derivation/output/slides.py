@@ -42,16 +42,42 @@ def prose_height(text: str) -> float:
     return TEXT_LINE * max(1, math.ceil(prose_width(text) / CHARS_PER_LINE))
 
 
+#: Widest row of identities under a frame's lines, in the display width's characters (Beamer: 44, plus the
+#: room the identities' \\small type gives).
+IDENTITY_ROW = 46.0
+#: The space between two identities that share a row (``\qquad``), in characters.
+IDENTITY_GAP = 4.0
+
+
+def identity_rows(step: Mapping[str, Any]) -> list[list[str]]:
+    """A step's identities as the rows of its note: an identity broken into lines keeps its lines; identities
+    of one line each share a row (``\\qquad`` apart) while they fit side by side, so that a step using several
+    short identities (a factorisation: four densities) does not stack them down the frame."""
+    rows: list[list[str]] = []
+    used = 0.0
+    for lines in step["identity_lines"]:
+        width = visual_width(lines[0]) if len(lines) == 1 else IDENTITY_ROW
+        shared = rows and len(rows[-1]) == 1 and used and used + IDENTITY_GAP + width <= IDENTITY_ROW
+        if shared:
+            rows[-1] = [rows[-1][0] + r" \qquad " + lines[0]]
+            used += IDENTITY_GAP + width
+        else:
+            rows.append(list(lines))
+            used = width if len(lines) == 1 else 0.0
+    return rows
+
+
 def note_height(step: Mapping[str, Any]) -> float:
     """The height of a step's justification under the rows: its name and text, then its identities."""
     height = prose_height(f"{step['title']}. {step['justification']} Lemma 1.")
     if step["identities"]:
-        height += DISPLAY_SKIP + sum(rows_height(lines) + 3 for lines in step["identity_lines"])
+        height += DISPLAY_SKIP + sum(rows_height(lines) + 3 for lines in identity_rows(step))
     return height
 
 
 class Frame(list):
-    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (the frame shrinks);
+    """The steps of one frame; ``tall`` when even alone they are estimated not to fit (nothing is shrunk: the
+    estimate errs on the tall side, and the compile test holds the frame to pdflatex's verdict);
     ``carry`` whether it repeats the last step of the frame before (else it opens with the left-hand side)."""
 
     tall = False

@@ -37,7 +37,7 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import LaplaceLaw, NormalLaw
+from ..laws import BernoulliLaw, LaplaceLaw, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
@@ -136,6 +136,9 @@ class TextbookLatexPrinter(LatexPrinter):
     def _normal_law(self, law: NormalLaw | MvDensity) -> str:
         """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
         return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
+
+    def _print_BernoulliLaw(self, law: BernoulliLaw) -> str:
+        return r"\operatorname{Bernoulli}" + self.paren(self._print(law.probs))
 
     def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
         return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
@@ -519,8 +522,8 @@ def to_latex(expr: Basic, style: PrintStyle = MACRO_STYLE) -> str:
     return TextbookLatexPrinter(style).doprint(expr)
 
 
-__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "break_lines", "mul", "same_formula",
-           "to_latex"]
+__all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "break_lines", "mul", "reads_the_same",
+           "same_formula", "to_latex"]
 
 
 # -- line breaking for display environments ---------------------------------------------------------
@@ -843,3 +846,15 @@ def formula_tokens(tex: str) -> list[str]:
 def same_formula(lines: list[str], whole: str) -> bool:
     """Whether display ``lines``, joined back, are the formula ``whole`` (only delimiter sizes may differ)."""
     return formula_tokens(" ".join(lines)) == formula_tokens(whole)
+
+
+_BRACKETS = frozenset({"(", ")", "[", "]", r"\{", r"\}", r"\lbrack", r"\rbrack", "{", "}"})
+
+
+def reads_the_same(before: str, after: str) -> bool:
+    """Whether two printed formulas differ only in brackets, their sizes and spacing (``d/dmu [mu]`` and
+    ``d/dmu mu``). For two lines of a chain (checked equal), one that does so makes no mathematical change
+    and is no step for a reader."""
+    def bare(tex: str) -> list[str]:
+        return [t for t in formula_tokens(tex) if t not in _BRACKETS and not t.isspace()]
+    return bare(before) == bare(after)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Expr, Integral
+from sympy import Expr, Integral, Sum
 
 from ..core.engine import Rule
 from ..nodes.scalar import KL, Density, Expectation
@@ -17,8 +17,9 @@ def _definition(expr: Expr, setting: Setting) -> Expr:
 
 
 def _whole_space(e: Expr) -> tuple[Expr, Expr, tuple | None] | None:
-    """``(variable, integrand, limits)`` of an integral of one variable (limits None for R^k of a vector)."""
-    if isinstance(e, Integral) and len(e.limits) == 1 and len(e.limits[0]) == 3:
+    """``(variable, integrand, limits)`` of an integral (or a sum, for a discrete law) of one variable (limits
+    None for R^k of a vector)."""
+    if isinstance(e, Integral | Sum) and len(e.limits) == 1 and len(e.limits[0]) == 3:
         return e.limits[0][0], e.function, tuple(e.limits[0])
     if isinstance(e, SpaceIntegral):
         return e.variable, e.function, None
@@ -27,7 +28,8 @@ def _whole_space(e: Expr) -> tuple[Expr, Expr, tuple | None] | None:
 
 def _as_expectation(expr: Expr, setting: Setting) -> Expr:
     """``Integral(q(x) g(x), (x, support of q)) -> E_q[g(x)]``: integrating against a density over its whole
-    support is an expectation. The same for a vector x over R^k.
+    support is an expectation (summing against a mass function, for a discrete law). The same for a vector x
+    over R^k.
     """
 
     def match(e: Expr) -> Expr | None:
@@ -39,8 +41,9 @@ def _as_expectation(expr: Expr, setting: Setting) -> Expr:
         density = parts[0]
         if not isinstance(density, DENSITIES) or density.variable != variable:
             return None
-        if limits is not None and (not isinstance(density, Density) or limits != density.law.limits(variable)):
-            return None  # over a part of the support: not an expectation
+        if limits is not None and (not isinstance(density, Density) or limits != density.law.limits(variable)
+                                   or isinstance(e, Sum) != density.law.discrete):
+            return None  # over a part of the support (or a sum against a density): not an expectation
         rest = parts[1:]
         body = rest[0] if len(rest) == 1 else integrand.func(*rest, evaluate=False)
         return Expectation(body, density)

@@ -223,7 +223,7 @@ ADD_AND_SUBTRACT = Rule(
 EXPAND_SQUARE = Rule(
     "expand-square",
     "Expand the square",
-    "Expand the square of a sum.",
+    "The square of a sum of two terms is the sum of their squares and twice their product.",
     _expand_square,
 )
 

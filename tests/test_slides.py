@@ -1,0 +1,72 @@
+"""Slides are never shrunk (frames split by estimated height instead), their notes start flush under the lines,
+identities share rows, and their figures are set in sans-serif like Beamer's text (issue 9, item 3 and 9)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from derivation import CASES, derive
+from derivation.output.figures import SLIDES_PDF, figure_file, write_figures
+from derivation.output.render import render
+from derivation.output.slides import identity_rows
+
+#: Every case and route, --dim 3, and custom pairs.
+SLIDE_DOCUMENTS: dict[str, dict] = {
+    **{f"{name}-{route}": {"case": name, "route": route} for name, case in CASES.items() for route in case.plans},
+    "diagonal-dim3": {"case": "diagonal", "dim": 3},
+    "pair-logvar": {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"},
+    "pair-diag": {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"},
+    "pair-mv": {"q": "MvNormal(a, cov=A, dim=n)", "p": "MvNormal(b, cov=B, dim=n)"},
+}
+
+
+@pytest.fixture(scope="module", params=list(SLIDE_DOCUMENTS))
+def slides(request) -> str:
+    return render(derive(**SLIDE_DOCUMENTS[request.param]), "beamer")
+
+
+def test_no_frame_is_shrunk(slides):
+    assert "shrink" not in re.findall(r"\\begin\{frame\}\[([^\]]*)\]", slides).__str__()
+    for shrinking in (r"\resizebox", r"\scalebox", r"\tiny", "squeeze"):
+        assert shrinking not in slides, shrinking
+
+
+def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
+    """A line end between two overlays' notes set a space before every note but the first."""
+    notes = slides.split(r"\only<")[1:]
+    assert all(re.search(r"\n\}%\n", "\\only<" + note) for note in notes)
+
+
+def test_the_issue_frames_are_split_or_packed_not_shrunk():
+    vae = render(derive("vae"), "beamer")
+    lemma5 = vae[vae.index("{Lemma 5 (2/"):]
+    lemma5 = lemma5[:lemma5.index(r"\end{frame}")]
+    assert r"q(x) = \prod_{j=1}^{d} q_{j}(x_{j}) \qquad q_{j} = \mathcal{N}(\mu_{j}, \sigma_{j}^{2}) \\" in lemma5
+    diagonal = render(derive("diagonal"), "beamer")
+    assert "[t,shrink]" not in diagonal and "[t,shrink]" not in vae
+
+
+def test_identities_share_a_row_only_when_they_fit():
+    short = {"identity_lines": [["a = b"], ["c = d"], [r"e = \frac{f}{g}"]]}
+    assert identity_rows(short) == [[r"a = b \qquad c = d \qquad e = \frac{f}{g}"]]
+    wide = {"identity_lines": [["x" * 30], ["y" * 30], ["z", "+ w"]]}
+    assert identity_rows(wide) == [["x" * 30], ["y" * 30], ["z", "+ w"]]
+
+
+def test_slides_refer_to_their_own_sans_serif_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    d = derive("dynamics")
+    slides, article = render(d, "beamer"), render(d, "latex")
+    assert slides.count("-slides.pdf}") == 3 and "-slides.pdf" not in article
+    written = write_figures(d, tmp_path, ["pdf", SLIDES_PDF])
+    names = sorted(p.name for p in written)
+    assert names == sorted(figure_file(f"dynamics-{k}", fmt) for k in ("terms", "map", "field")
+                           for fmt in ("pdf", SLIDES_PDF))
+    for path in written:
+        fonts = set(re.findall(rb"/BaseFont /[A-Z]{6}\+(\w+)", path.read_bytes()))
+        if path.name.endswith("-slides.pdf"):
+            assert b"Cmss10" in fonts and b"Cmr10" not in fonts, fonts
+        else:
+            assert b"Cmr10" in fonts and b"Cmss10" not in fonts, fonts
