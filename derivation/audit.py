@@ -1,11 +1,11 @@
 """``kl-derive audit``: every closed form derived here, and torch's, against an independent quadrature reference.
 
 For each pair in :data:`PAIRS` the audit draws parameter values (edges first: equal distributions, tiny and
-huge scales, far-apart locations, ill-conditioned covariances; then random ones), computes the reference
-``KL(q || p)`` from the densities alone by mpmath quadrature (:mod:`derivation.laws.kl_reference`), and compares
-with it every candidate: the closed form kl-derive derives (its ``-f python`` export, evaluated in float64) and
-``torch.distributions.kl_divergence`` (float64) when torch is installed. The historic buggy formulas in
-:data:`FIXTURES` are audited the same way: each must be flagged.
+huge scales, far-apart locations, ill-conditioned covariances, probabilities near 0 and 1; then random ones),
+computes the reference ``KL(q || p)`` from the densities alone by mpmath quadrature
+(:mod:`derivation.laws.kl_reference`), and compares with it every candidate: the closed form kl-derive derives
+(its ``-f python`` export, evaluated in float64) and ``torch.distributions.kl_divergence`` (float64) when torch
+is installed. The historic buggy formulas in :data:`FIXTURES` are audited the same way: each must be flagged.
 
 A candidate agrees at a point when ``|value - reference| / max(|reference|, 1)`` (a relative error, absolute
 below 1: a float64 closed form keeps absolute, not relative, precision when the divergence is near 0) is at most
@@ -81,6 +81,7 @@ LOC = Kind("location", _uniform(-5, 5), (_constant(1e3), _constant(-1e3)))
 SCALE = Kind("scale", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
 VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
 LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
+PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
 COV = Kind("covariance", _spd(-1, 1), (_spd(-12, -11), _spd(11, 12), _spd(-3, 3)))
 
 
@@ -224,6 +225,13 @@ def _pair_laplace() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.laplace(v["m1"], v["b1"]), ref.laplace(v["m2"], v["b2"])))
 
 
+def _pair_bernoulli() -> AuditPair:
+    return AuditPair(
+        "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
+        lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Bernoulli(probs=t["p2"])),
+        lambda v: ref.kl_finite([1 - v["p1"], v["p1"]], [1 - v["p2"], v["p2"]]))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -235,6 +243,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_full(2),
     _pair_full(3),
     _pair_laplace(),
+    _pair_bernoulli(),
 )
 
 
@@ -507,7 +516,7 @@ def markdown(report: AuditReport) -> str:
              f"Reference: the KL integral of the two densities by mpmath quadrature ({ref.DIGITS} digits). "
              f"A value agrees when its error, relative and absolute below 1, is at most {report.tolerance:g}. "
              f"{report.samples} points per pair (seed {report.seed}), edges first: equal distributions, tiny and "
-             "huge scales, far-apart locations, ill-conditioned covariances.", ""]
+             "huge scales, far-apart locations, ill-conditioned covariances, probabilities near 0 and 1.", ""]
     lines.append(f"torch {report.torch_version}: torch.distributions.kl_divergence in float64 is audited too."
                  if report.torch_version else
                  "torch is not installed: only kl-derive's closed forms were audited.")

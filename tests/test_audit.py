@@ -153,9 +153,28 @@ def test_every_derived_pair_and_torch_agree(report):
         assert row.worst_error < 1e-12
 
 
-def test_laplace_is_audited_exactly_when_it_is_derived(report):
+@pytest.mark.parametrize("family", ["Laplace", "Bernoulli"])
+def test_a_family_is_audited_exactly_when_it_is_derived(report, family):
     audited = {row.pair for row in report.rows}
-    assert ("Laplace" in audited) == (("Laplace", "Laplace") in ROUTES)
+    assert (family in audited) == ((family, family) in ROUTES)
+
+
+def test_bernoulli_reference_and_torch_agree_at_probabilities_near_0_and_1():
+    torch = pytest.importorskip("torch")
+    pair = next(p for p in PAIRS if p.name == "Bernoulli")
+    points = audit_module._points(pair.q_parameters, pair.p_parameters, 40, audit_module.np.random.default_rng(1),
+                                  equal=True)
+    assert {1e-12, 1 - 1e-12} <= {point["p1"] for point in points}
+    references = [pair.reference({k: audit_module._mp(v) for k, v in point.items()}) for point in points]
+    row = audit_module.compare(audit_module.Row(pair.name, pair.q, pair.p, "torch"),
+                               audit_module._torch_values(torch, pair, points), references, points, 1e-9)
+    assert row.ok, row
+
+
+def test_finite_reference():
+    assert ref.kl_finite([0.3, 0.7], [0.6, 0.4]) == pytest.approx(0.3 * math.log(0.5) + 0.7 * math.log(1.75), 1e-15)
+    assert float(ref.kl_finite([0, 1], [0.5, 0.5])) == pytest.approx(math.log(2), 1e-15)
+    assert ref.kl_finite([0.5, 0.5], [0, 1]) == mpmath.inf
 
 
 def test_edges_come_first():

@@ -189,3 +189,17 @@ def mv_normal_kl(m1: Sequence[Real], s1: Sequence[Sequence[Real]], m2: Sequence[
         shift = vectors.T * (inverse * (mpmath.matrix(m1) - mpmath.matrix(m2)))
         pairs = [(normal(shift[i], mpmath.sqrt(eigenvalues[i])), normal(0, 1)) for i in range(len(eigenvalues))]
     return kl_sum(pairs)
+
+
+def kl_finite(q: Sequence[Real], p: Sequence[Real]) -> mpf:
+    """KL of two laws on the same finite set, from their masses: ``sum_k q_k (log q_k - log p_k)``, a term with
+    ``q_k = 0`` being 0 (``x log x -> 0``) and one with ``q_k > 0 = p_k`` making the divergence infinite."""
+    with mpmath.workdps(DIGITS):
+        total = []
+        for a, b in zip(_mp(*q), _mp(*p), strict=True):
+            if a == 0:
+                continue
+            if b == 0:
+                return mpmath.inf
+            total.append(a * (mpmath.log(a) - mpmath.log(b)))
+        return +mpmath.fsum(total)
