@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 import mpmath
@@ -31,6 +32,7 @@ from .laws import kl_reference as ref
 from .output.render import render
 
 np = LazyModule("numpy")
+special = LazyModule("scipy.special")
 
 #: Default agreement tolerance (relative error, absolute below 1).
 TOLERANCE = 1e-6
@@ -136,6 +138,9 @@ class AuditPair:
     torch: Callable[[Any, Mapping[str, Any]], tuple[Any, Any]]
     #: ``values (mpf or lists of mpf) -> KL(q || p)`` from the densities by quadrature.
     reference: Callable[[Mapping[str, Any]], mpmath.mpf]
+    #: ``(scipy.special, arrays by name) -> KL values``, where SciPy has the quantity (a discrete pair's
+    #: ``rel_entr``); SciPy has no KL of continuous distributions.
+    scipy: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,8 @@ def _pair_bernoulli() -> AuditPair:
     return AuditPair(
         "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
         lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Bernoulli(probs=t["p2"])),
-        lambda v: ref.kl_finite([1 - v["p1"], v["p1"]], [1 - v["p2"], v["p2"]]))
+        lambda v: ref.kl_finite([1 - v["p1"], v["p1"]], [1 - v["p2"], v["p2"]]),
+        scipy=lambda special, a: special.rel_entr(a["p1"], a["p2"]) + special.rel_entr(1 - a["p1"], 1 - a["p2"]))
 
 
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
@@ -393,6 +399,14 @@ def _torch() -> Any:
     return torch
 
 
+def _scipy_version() -> str | None:
+    """SciPy's version, or None when it is not installed (SciPy is optional: not a dependency of kl-derive)."""
+    try:
+        return metadata.version("scipy")
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _derived(pair: AuditPair) -> Callable[..., Any]:
     """kl-derive's closed form for the pair as its ``-f python`` export (our own code, printed from the
     derivation's result; no user input reaches it)."""
@@ -416,6 +430,10 @@ class AuditReport:
     samples: int
     seed: int
     torch_version: str | None
+    #: SciPy's version when an audited pair has a SciPy form and SciPy is installed.
+    scipy_version: str | None = None
+    #: How many audited pairs have a SciPy form (SciPy has the quantity for discrete pairs only).
+    scipy_pairs: int = 0
     rows: list[Row] = field(default_factory=list)
     fixtures: list[Row] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -444,6 +462,7 @@ class AuditReport:
             "error": "|value - reference| / max(|reference|, 1)",
             "reference": f"KL integral by mpmath quadrature, {ref.DIGITS} digits",
             "torch": self.torch_version,
+            "scipy": self.scipy_version,
             "pairs": [r.as_dict() for r in self.rows],
             "fixtures": [r.as_dict() | {"flagged": not r.ok} for r in self.fixtures],
             "skipped": [{"pair": name, "reason": reason} for name, reason in self.skipped],
@@ -484,6 +503,13 @@ def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
         if torch is not None:
             report.rows.append(compare(Row(pair.name, pair.q, pair.p, "torch"), _torch_values(torch, pair, points),
                                        references, points, tolerance))
+        if pair.scipy is not None:
+            report.scipy_pairs += 1
+            report.scipy_version = _scipy_version()
+            if report.scipy_version is not None:
+                values = np.asarray(pair.scipy(special, _batched(points)), dtype=float).tolist()
+                report.rows.append(compare(Row(pair.name, pair.q, pair.p, "scipy"), values, references, points,
+                                           tolerance))
     for fixture in fixtures:
         count = min(samples, FIXTURE_SAMPLES)
         points = [dict(fixture.point), *_points(fixture.q_parameters, fixture.p_parameters, count - 1, rng,
@@ -511,7 +537,8 @@ def _point_text(point: Values) -> str:
 
 
 def markdown(report: AuditReport) -> str:
-    """The report as Markdown: a table of pairs, a table of fixtures, one line on torch, a verdict."""
+    """The report as Markdown: a table of pairs, a table of fixtures, one line each on torch and SciPy, a
+    verdict."""
     lines = ["# kl-derive audit", "",
              f"Reference: the KL integral of the two densities by mpmath quadrature ({ref.DIGITS} digits). "
              f"A value agrees when its error, relative and absolute below 1, is at most {report.tolerance:g}. "
@@ -520,6 +547,7 @@ def markdown(report: AuditReport) -> str:
     lines.append(f"torch {report.torch_version}: torch.distributions.kl_divergence in float64 is audited too."
                  if report.torch_version else
                  "torch is not installed: only kl-derive's closed forms were audited.")
+    lines.append(_scipy_line(report))
     lines += ["", "## Pairs", "",
               "| pair | q | p | closed form | samples | agreed | NaN/inf | worst error | worst at |",
               "|---|---|---|---|---:|---:|---:|---:|---|"]
@@ -534,6 +562,14 @@ def markdown(report: AuditReport) -> str:
               for r in report.fixtures]
     lines += ["", _verdict(report), ""]
     return "\n".join(lines)
+
+
+def _scipy_line(report: AuditReport) -> str:
+    if not report.scipy_pairs:
+        return "SciPy has no KL of the continuous pairs audited here: not compared."
+    if report.scipy_version is None:
+        return "SciPy is not installed: the discrete pairs were not compared with it."
+    return f"SciPy {report.scipy_version}: scipy.special.rel_entr is audited too, for the discrete pairs."
 
 
 def _verdict(report: AuditReport) -> str:

@@ -171,6 +171,44 @@ def test_bernoulli_reference_and_torch_agree_at_probabilities_near_0_and_1():
     assert row.ok, row
 
 
+def test_scipy_is_audited_where_it_has_the_quantity(monkeypatch):
+    pytest.importorskip("scipy")
+    pair = next(p for p in PAIRS if p.name == "Bernoulli")
+
+    def bernoulli(p1, p2):  # the textbook form, standing in for the derivation until a Bernoulli spec is derived
+        np = audit_module.np
+        return p1 * np.log(p1 / p2) + (1 - p1) * np.log((1 - p1) / (1 - p2))
+
+    derived = audit_module._derived
+    monkeypatch.setattr(audit_module, "_derived", lambda pair: bernoulli if pair.name == "Bernoulli" else derived(pair))
+    result = audit(samples=12, pairs=(pair, PAIRS[0]), fixtures=())
+    assert [(r.pair, r.candidate) for r in result.rows][:3] == [("Bernoulli", "kl-derive"), ("Bernoulli", "torch"),
+                                                                ("Bernoulli", "scipy")]
+    assert result.ok and result.scipy_pairs == 1 and result.scipy_version
+    assert f"SciPy {result.scipy_version}: scipy.special.rel_entr is audited too" in markdown(result)
+    monkeypatch.setattr(audit_module, "_scipy_version", lambda: None)
+    result = audit(samples=2, pairs=(pair,), fixtures=())
+    assert "scipy" not in [r.candidate for r in result.rows]
+    assert "SciPy is not installed: the discrete pairs were not compared with it." in markdown(result)
+
+
+def test_no_scipy_line_for_continuous_pairs(report):
+    assert report.scipy_version is None or report.scipy_pairs
+    if not report.scipy_pairs:
+        assert "SciPy has no KL of the continuous pairs audited here: not compared." in markdown(report)
+
+
+def test_a_wrong_derived_closed_form_is_flagged(monkeypatch):
+    def wrong(m1, x1, m2, x2):  # the -1/2 dropped
+        return audit_module.np.log(x2 / x1) + (x1**2 + (m1 - m2) ** 2) / (2 * x2**2)
+
+    monkeypatch.setattr(audit_module, "_derived", lambda pair: wrong)
+    result = audit(samples=5, pairs=PAIRS[:1], fixtures=())
+    derived = next(r for r in result.rows if r.candidate == "kl-derive")
+    assert derived.agreed < derived.samples and derived.worst_error == pytest.approx(0.5) and result.exit_code == 1
+    assert next(r for r in result.rows if r.candidate == "torch").ok
+
+
 def test_finite_reference():
     assert ref.kl_finite([0.3, 0.7], [0.6, 0.4]) == pytest.approx(0.3 * math.log(0.5) + 0.7 * math.log(1.75), 1e-15)
     assert float(ref.kl_finite([0, 1], [0.5, 0.5])) == pytest.approx(math.log(2), 1e-15)
@@ -236,8 +274,8 @@ def test_without_torch_the_audit_says_so_in_one_line(monkeypatch):
 
 def test_json_schema(report):
     data = json.loads(audit_module.as_json(report))
-    assert set(data) == {"tolerance", "samples", "seed", "error", "reference", "torch", "pairs", "fixtures",
-                         "skipped", "ok"}
+    assert set(data) == {"tolerance", "samples", "seed", "error", "reference", "torch", "scipy", "pairs",
+                         "fixtures", "skipped", "ok"}
     assert data["ok"] is True and data["samples"] == 16 and data["seed"] == 3 and data["tolerance"] == 1e-6
     row_keys = {"pair", "q", "p", "candidate", "samples", "agreed", "nonfinite_disagreements",
                 "worst_relative_error", "worst_point", "worst_value", "worst_reference"}
