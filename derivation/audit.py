@@ -547,7 +547,7 @@ def markdown(report: AuditReport) -> str:
     lines.append(f"torch {report.torch_version}: torch.distributions.kl_divergence in float64 is audited too."
                  if report.torch_version else
                  "torch is not installed: only kl-derive's closed forms were audited.")
-    lines.append(_scipy_line(report))
+    lines += ["", _scipy_line(report)]
     lines += ["", "## Pairs", "",
               "| pair | q | p | closed form | samples | agreed | NaN/inf | worst error | worst at |",
               "|---|---|---|---|---:|---:|---:|---:|---|"]
