@@ -56,6 +56,7 @@ from sympy import (
 
 import derivation
 from derivation import derive
+from derivation.cases.interpretation import Interpretation
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import add, frac, mul, neg, sub
@@ -181,6 +182,26 @@ class Row(NamedTuple):
 
 
 ROWS = [
+    # -- derivation/cases/interpretation.py: the d-dimensional chain of the dynamics document ------------------
+    # from dynamics > In d dimensions, steps 1 and 2
+    Row(
+        "sum-over-coordinates",
+        "diagonal",
+        KL(q_x_mu_diag, p_x_0_I),
+        Sum(KL(q_xj_muj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
+    ),
+    Row(
+        "closed-form-per-coordinate",
+        "diagonal",
+        Sum(KL(q_xj_muj_sigmaj_j, p_xj_0_1_j), Tuple(j, 1, d)),
+        Sum(
+            add(
+                mul(Rational(1, 2), Indexed(b_mu, j) ** 2),
+                mul(Rational(1, 2), add(Indexed(b_sigma, j) ** 2, neg(log(Indexed(b_sigma, j) ** 2)), -1)),
+            ),
+            Tuple(j, 1, d),
+        ),
+    ),
     # -- derivation/interpretation.py ---------------------------------------------------------------------------
     # from dynamics > section two-gaussians, step 2
     Row(
@@ -1649,6 +1670,7 @@ def factory_rules() -> dict[str, Rule]:
         use_derived(general, "Known gradient", "Use the result derived above."),
         use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
         closed_form_at_rule(general),
+        *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
     )
     return {rule.key: rule for rule in made}
 

@@ -361,10 +361,8 @@ class Interpretation:
         return Sum(self.per_coordinate(self.closed_form, c["j"]), (c["j"], 1, c["d"]))
 
     @cached_property
-    def sum_split(self) -> Derivation:
-        """``KL(q || p) = sum_j KL(q_j || p_j) = sum_j (mean term + variance term) = ...`` for the d-dimensional
-        diagonal Gaussian: the factorisation (the diagonal case's argument), then the closed form above for each
-        coordinate, then the sum term by term; each line checked at d = 2 and 3 (quadrature over R^d)."""
+    def sum_plan(self) -> tuple[Rule, ...]:
+        """The rules of :attr:`sum_split`: factorise over the coordinates, the closed form per coordinate, sum."""
         diagonal, c = self.diagonal, self.coordinates
         j = c["j"]
 
@@ -397,7 +395,15 @@ class Interpretation:
                  "term and its variance term, for one coordinate.", per_coordinate),
             SUM_TERM_BY_TERM,
         )
-        return self.derive("sum", "In d dimensions", diagonal.start(), plan, diagonal, diagonal.checker())
+        return plan
+
+    @cached_property
+    def sum_split(self) -> Derivation:
+        """``KL(q || p) = sum_j KL(q_j || p_j) = sum_j (mean term + variance term) = ...`` for the d-dimensional
+        diagonal Gaussian: the factorisation (the diagonal case's argument), then the closed form above for each
+        coordinate, then the sum term by term; each line checked at d = 2 and 3 (quadrature over R^d)."""
+        diagonal = self.diagonal
+        return self.derive("sum", "In d dimensions", diagonal.start(), self.sum_plan, diagonal, diagonal.checker())
 
     def coordinate_gradient_fact(self, weight: Expr, summand: Expr, gradient: Expr, x: Symbol, text: str) -> Fact:
         """``d/dx_k (weight sum_j summand_j) = gradient_k`` over d coordinates, checked for each small d and every k.
