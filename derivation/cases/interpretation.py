@@ -171,18 +171,21 @@ class Interpretation:
                setting: Setting | None = None, checker: Checker | None = None) -> Derivation:
         """Apply those of ``rules`` that fit, in order, each step checked as it is made."""
         setting = setting or self.setting
-        plan, expr = [], start
+        plan, expr, shown = [], start, to_latex(start)
         for rule in rules:
             try:
-                out = rule(expr, setting).expr
+                rewrite = rule(expr, setting)
             except RuleNotApplicable:
                 continue
-            if reads_the_same(to_latex(expr), to_latex(out)):  # a line that reads as the one before is no step:
+            printed = to_latex(rewrite.expr)
+            if reads_the_same(shown, printed):  # a line that reads as the one before is no step:
                 if not plan:  # at the start, the chain starts from the plainer form
-                    start = expr = out
+                    start = expr = rewrite.expr
+                    shown = printed
                 continue
-            plan.append(rule)
-            expr = out
+            # the rule has fired: the checked chain replays its rewrite rather than computing it again
+            plan.append(replace(rule, apply=lambda e, s, done=rewrite: done))
+            expr, shown = rewrite.expr, printed
         chain = (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
         befores = (chain.start, *(s.expr for s in chain.steps))[:len(chain.steps)]
         return replace(chain, steps=tuple(_without_echo(before, step)
@@ -361,10 +364,8 @@ class Interpretation:
         return Sum(self.per_coordinate(self.closed_form, c["j"]), (c["j"], 1, c["d"]))
 
     @cached_property
-    def sum_split(self) -> Derivation:
-        """``KL(q || p) = sum_j KL(q_j || p_j) = sum_j (mean term + variance term) = ...`` for the d-dimensional
-        diagonal Gaussian: the factorisation (the diagonal case's argument), then the closed form above for each
-        coordinate, then the sum term by term; each line checked at d = 2 and 3 (quadrature over R^d)."""
+    def sum_plan(self) -> tuple[Rule, ...]:
+        """The rules of :attr:`sum_split`: factorise over the coordinates, the closed form per coordinate, sum."""
         diagonal, c = self.diagonal, self.coordinates
         j = c["j"]
 
@@ -397,7 +398,15 @@ class Interpretation:
                  "term and its variance term, for one coordinate.", per_coordinate),
             SUM_TERM_BY_TERM,
         )
-        return self.derive("sum", "In d dimensions", diagonal.start(), plan, diagonal, diagonal.checker())
+        return plan
+
+    @cached_property
+    def sum_split(self) -> Derivation:
+        """``KL(q || p) = sum_j KL(q_j || p_j) = sum_j (mean term + variance term) = ...`` for the d-dimensional
+        diagonal Gaussian: the factorisation (the diagonal case's argument), then the closed form above for each
+        coordinate, then the sum term by term; each line checked at d = 2 and 3 (quadrature over R^d)."""
+        diagonal = self.diagonal
+        return self.derive("sum", "In d dimensions", diagonal.start(), self.sum_plan, diagonal, diagonal.checker())
 
     def coordinate_gradient_fact(self, weight: Expr, summand: Expr, gradient: Expr, x: Symbol, text: str) -> Fact:
         """``d/dx_k (weight sum_j summand_j) = gradient_k`` over d coordinates, checked for each small d and every k.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from ..core import interrupts
@@ -98,15 +98,19 @@ def _replace(target: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    with interrupts.blocked():  # Ctrl-C waits until the file is in place: never a temporary file left behind
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # Ctrl-C waits until the file is in place. The temporary file's name is chosen before it exists, so that an
+    # interrupt delivered anyway (to another thread of the process, which the mask does not cover) at any point
+    # after its creation still removes it: never a temporary file left behind.
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    with interrupts.blocked():
         try:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
             os.chmod(temporary, mode)
             os.replace(temporary, target)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
 
 
