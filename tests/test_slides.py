@@ -33,6 +33,28 @@ def test_no_frame_is_shrunk(slides):
         assert shrinking not in slides, shrinking
 
 
+def test_every_lemma_frame_names_its_lemma(slides):
+    """Review item 4: full slides read "Lemma 3 (1/2)", diagonal and vae "Lemma 4 (k/6)": a lemma's frames lost
+    its name when the title was too long to take the counter. Every lemma frame reads "Lemma n: Name", the
+    counter tied to the name's last word so that it never stands on a line of its own."""
+    titles = re.findall(r"^\\begin\{frame\}\[t\]\{(Lemma \d+.*)\}$", slides, re.M)
+    assert titles or "Lemma" not in slides
+    for title in titles:
+        assert re.fullmatch(r"Lemma \d+: \S.*?(~\(\d+/\d+\))?", title), title
+        assert " (" not in title[-7:], title
+
+
+def test_a_long_lemma_name_with_a_counter_keeps_its_name_and_wraps():
+    from derivation.output.slides import FRAME_ROOM, frame_title, title_room
+
+    title = "Lemma 3: Expected quadratic form about another point"
+    assert frame_title(title, 1, 2, wrap=True) == title + "~(1/2)"
+    assert frame_title(title, wrap=True) == title
+    assert title_room(title) < FRAME_ROOM == title_room("Lemma 1: Second central moment")
+    slides = render(derive("full"), "beamer")
+    assert r"\begin{frame}[t]{Lemma 3: Expected quadratic form about another point~(1/2)}" in slides
+
+
 def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
     """A line end between two overlays' notes set a space before every note but the first."""
     notes = slides.split(r"\only<")[1:]
@@ -41,7 +63,7 @@ def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
 
 def test_the_issue_frames_are_split_or_packed_not_shrunk():
     vae = render(derive("vae"), "beamer")
-    lemma5 = vae[vae.index("{Lemma 5 (2/"):]
+    lemma5 = vae[vae.index("standard normal~(2/"):]
     lemma5 = lemma5[:lemma5.index(r"\end{frame}")]
     assert r"q(x) = \prod_{j=1}^{d} q_{j}(x_{j}) \qquad q_{j} = \mathcal{N}(\mu_{j}, \sigma_{j}^{2}) \\" in lemma5
     diagonal = render(derive("diagonal"), "beamer")
