@@ -142,8 +142,8 @@ def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alo
     ``alone`` (``Checked facts``), so the counter never wraps onto a line of its own. With ``wrap`` (a chain's
     frames: ``Lemma 4: <its name>``) the title keeps its whole name and may wrap, the counter tied to the last
     word by a non-breaking space; :func:`title_room` gives such frames the room a second title line leaves."""
-    if wrap:
-        return title + tail + (f"~({number}/{count})" if count > 1 else "")
+    if wrap and count > 1 and prose_width(title + tail) + COUNTER_CHARS > TITLE_CHARS:
+        return f"{title}{tail}~({number}/{count})"
     counter = f" ({number}/{count})" if count > 1 else ""
     tail += counter
     if tail and prose_width(title) + len(tail) > TITLE_CHARS:
