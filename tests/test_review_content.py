@@ -107,3 +107,61 @@ def test_a_plain_merge_of_sums_only_merges():
     text = render(derive("diagonal", route="full"), "markdown")
     assert "The sums run over the same coordinates, so they merge into one. Used:" in text
     assert "comes out in front" not in text
+
+
+# -- item 12: distinct rules in one chain have distinct names ------------------------------------------------
+#: Every configuration of the golden documents (tests/golden/make.py).
+CONFIGURATIONS = (
+    *({"case": case} for case in ("univariate", "standard", "dynamics", "full", "diagonal", "vae")),
+    {"case": "diagonal", "dim": 3},
+    {"case": "diagonal", "route": "kingma"},
+    {"case": "diagonal", "route": "full"},
+    {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"},
+    {"q": "Normal(m, precision=t)", "p": "Normal(1, precision=u)"},
+    {"q": "Normal(1, 2)", "p": "Normal(0, 1)"},
+    {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
+    {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
+)
+
+
+def _chains(d):
+    yield d
+    for step in d.steps:
+        for lemma in step.lemmas:
+            yield from _chains(lemma)
+    for section in d.sections:
+        for inner in section.derivations:
+            yield from _chains(inner)
+
+
+@pytest.mark.parametrize("arguments", CONFIGURATIONS, ids=lambda a: "-".join(map(str, a.values())))
+def test_a_step_title_names_one_rule_within_a_chain(arguments):
+    """Review item 12: diagonal used "Definition." for step 1 and step 8, full "Trace trick." for steps 7 and 8.
+    Within one chain a title names one rule (a rule applied twice keeps its name)."""
+    for chain in _chains(derive(**arguments)):
+        rules: dict[str, set[str]] = {}
+        for step in chain.steps:
+            rules.setdefault(step.title, set()).add(step.rule)
+        assert all(len(keys) == 1 for keys in rules.values()), (chain.name, rules)
+
+
+def test_the_reviewed_steps_have_their_own_names():
+    diagonal = render(derive("diagonal"), "markdown")
+    assert "**1. Definition.**" in diagonal
+    assert "**8. Coordinate divergences.** Each term is the KL divergence" in diagonal
+    full = render(derive("full"), "markdown")
+    assert "**7. Trace trick.**" in full and "**8. Shifted trace trick.** About another point" in full
+    full_slides = render(derive("full"), "beamer")
+    assert r"\textbf{Shifted trace trick.}" in full_slides
+
+
+# -- item 15: the Kingma step is named as the lemma it cites --------------------------------------------------
+@pytest.mark.parametrize("fmt", KINGMA_FORMATS)
+def test_kingma_negative_entropy_step_is_named_as_its_lemma(kingma, fmt):
+    """Review item 15: the step "Entropy term" cited Lemma 2, "The negative entropy of q"."""
+    text = kingma[fmt]
+    assert "Entropy term" not in text
+    q = r"\$?q\$?"
+    assert re.search(rf"Negative entropy\W{{1,6}}The integral of {q} times its own log-density is the negative entropy "
+                     rf"of {q}, computed in Lemma", text), fmt
+    assert re.search(rf"The negative entropy of {q}", text)
