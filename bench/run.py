@@ -7,7 +7,8 @@
 
 The floor is ``python -c "import sympy, jinja2, click"``; each target's median wall time is divided
 by the floor's median measured in the same run (runs are interleaved, so machine noise hits both).
-This is a measurement, not a test: it prints a table and exits 1 if a ratio exceeds its target.
+This is a measurement, not a test: it prints a table and exits 1 if a ratio exceeds its target (or, for the
+targets in ``SECONDS``, the median time exceeds its limit in seconds).
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
     "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
+    # every pair at the default 100 points, against the quadrature reference (and torch when installed)
+    "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }
+
+#: Targets whose limit is in seconds of wall time (CPU time with --cpu), as their issue states it, not a ratio.
+SECONDS: dict[str, float] = {"audit": 60.0}
 
 #: ``--dim 10000`` (the limit) in every format: the cost grows linearly with N, and the code formats stay
 #: short modules (the sum over the coordinates is folded back, not written out). Limits: measured, with margin.
@@ -103,9 +109,14 @@ def main() -> int:
         wall, cpu = (statistics.median(t[i] for t in times[name]) for i in (0, 1))
         ratio, cpu_ratio = wall / floor_wall, cpu / floor_cpu
         limit, issue = TARGETS[name][1], TARGETS[name][2]
-        over = (cpu_ratio if args.cpu else ratio) > limit
+        if name in SECONDS:
+            over = (cpu if args.cpu else wall) > SECONDS[name]
+            shown = f"{SECONDS[name]:.0f} s"
+        else:
+            over = (cpu_ratio if args.cpu else ratio) > limit
+            shown = f"{limit:.1f}"
         failed |= over
-        print(f"{name:<30} {wall:>9.3f} {ratio:>7.2f} {cpu:>7.3f} {cpu_ratio:>9.2f} {limit:>7.1f}  {issue}"
+        print(f"{name:<30} {wall:>9.3f} {ratio:>7.2f} {cpu:>7.3f} {cpu_ratio:>9.2f} {shown:>7}  {issue}"
               f"{'  OVER' if over else ''}")
     return 1 if failed else 0
 

@@ -45,6 +45,8 @@ CONFIGS: dict[str, dict] = {
     "pair-diag8": {"q": "DiagNormal(m1, s1, dim=8)", "p": "DiagNormal(m2, var=v2, dim=8)"},
     "pair-mv": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
     "pair-mv2": {"q": "MvNormal(m1, cov=S1, dim=k)", "p": "MvNormal(m2, cov=S2, dim=k)"},
+    "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
+    "pair-laplace-numbers": {"q": "Laplace(loc=m, scale=b)", "p": "Laplace(0, 1)"},
 }
 
 _derived: dict[str, object] = {}

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import pytest
 from sympy import (
+    Abs,
     Basic,
     Derivative,
     Determinant,
@@ -60,7 +61,7 @@ from derivation.cases.interpretation import Interpretation
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import add, frac, mul, neg, sub
-from derivation.laws import BernoulliLaw, NormalLaw
+from derivation.laws import BernoulliLaw, LaplaceLaw, NormalLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -78,6 +79,7 @@ CONFIGURATIONS = {
     "pair-logvar": {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"},
     "pair-diagonal": {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
     "pair-full": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
+    "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -99,6 +101,8 @@ DERIVED = (
             ("Normal(1, 2)", "Normal(0, 1)"),
             ("DiagNormal(m, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)"),
             ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
+            ("Laplace(m, b)", "Laplace(n, c)"),
+            ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
         )
     ),
 )
@@ -173,6 +177,13 @@ q_x_m_S = MvDensity("q", v_xk, v_m, M_S)
 p_x_0_I_2 = MvDensity("p", v_xk, ZeroMatrix(k, 1), Identity(k))
 p_x_mu2_Sigma2 = MvDensity("p", v_x, v_mu2, M_Sigma2)
 q_x_m_diag = MvDensity("q", Vec(b_x, d), Vec(b_m, d), Diag(Indexed(b_sigma, j) ** 2, j, d))
+
+b_l = Symbol("b", positive=True)
+c_l = Symbol("c", positive=True)
+n_l = Symbol("n", real=True)
+t_l = Symbol("t", real=True)
+q_laplace = Density("q", x, LaplaceLaw(m, b_l))
+p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 
 
 class Row(NamedTuple):
@@ -723,6 +734,168 @@ ROWS = [
         "diagonal",
         Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j),
         Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
+    ),
+    # -- derivation/rules/laplace.py ----------------------------------------------------------------------------
+    # from pair-laplace, step 4
+    Row(
+        "laplace-log-density",
+        "pair-laplace",
+        Expectation(sub(log(q_laplace), log(p_laplace)), q_laplace),
+        Expectation(
+            sub(
+                sub(neg(log(mul(2, b_l))), frac(Abs(sub(x, m), evaluate=False), b_l)),
+                sub(neg(log(mul(2, c_l))), frac(Abs(sub(x, n_l), evaluate=False), c_l)),
+            ),
+            q_laplace,
+        ),
+    ),
+    # from pair-laplace, step 5
+    Row(
+        "combine-laplace-log-densities",
+        "pair-laplace",
+        Expectation(
+            sub(
+                sub(neg(log(mul(2, b_l))), frac(Abs(sub(x, m), evaluate=False), b_l)),
+                sub(neg(log(mul(2, c_l))), frac(Abs(sub(x, n_l), evaluate=False), c_l)),
+            ),
+            q_laplace,
+        ),
+        Expectation(
+            add(
+                log(frac(c_l, b_l)),
+                neg(frac(Abs(sub(x, m), evaluate=False), b_l)),
+                frac(Abs(sub(x, n_l), evaluate=False), c_l),
+            ),
+            q_laplace,
+        ),
+    ),
+    # from pair-laplace, step 7
+    Row(
+        "laplace-absolute-deviation",
+        "pair-laplace",
+        add(
+            log(frac(c_l, b_l)),
+            mul(S(-1), Pow(b_l, S(-1), evaluate=False), Expectation(Abs(sub(x, m), evaluate=False), q_laplace)),
+            mul(Pow(c_l, S(-1), evaluate=False), Expectation(Abs(sub(x, n_l), evaluate=False), q_laplace)),
+        ),
+        add(
+            log(frac(c_l, b_l)),
+            mul(S(-1), Pow(b_l, S(-1), evaluate=False), b_l),
+            mul(Pow(c_l, S(-1), evaluate=False), Expectation(Abs(sub(x, n_l), evaluate=False), q_laplace)),
+        ),
+    ),
+    # from pair-laplace > lemma Mean absolute deviation, step 1
+    Row(
+        "laplace-expectation-as-integral",
+        "pair-laplace",
+        Expectation(Abs(sub(x, m), evaluate=False), q_laplace),
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(
+                mul(Abs(sub(x, m), evaluate=False), exp(neg(frac(Abs(sub(x, m), evaluate=False), b_l)))), (x, -oo, oo)
+            ),
+        ),
+    ),
+    # from pair-laplace > lemma Mean absolute deviation, step 2
+    Row(
+        "centre-at-location",
+        "pair-laplace",
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(
+                mul(Abs(sub(x, m), evaluate=False), exp(neg(frac(Abs(sub(x, m), evaluate=False), b_l)))), (x, -oo, oo)
+            ),
+        ),
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(mul(Abs(t_l), exp(neg(frac(Abs(t_l), b_l)))), (t_l, -oo, oo)),
+        ),
+    ),
+    # from pair-laplace > lemma Mean absolute deviation, step 3
+    Row(
+        "split-at-kinks",
+        "pair-laplace",
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(mul(Abs(t_l), exp(neg(frac(Abs(t_l), b_l)))), (t_l, -oo, oo)),
+        ),
+        add(
+            mul(S(-1), Pow(mul(2, b_l), S(-1), evaluate=False), Integral(mul(t_l, exp(frac(t_l, b_l))), (t_l, -oo, 0))),
+            mul(
+                Pow(mul(2, b_l), S(-1), evaluate=False),
+                Integral(mul(t_l, exp(mul(S(-1), t_l, Pow(b_l, S(-1), evaluate=False)))), (t_l, 0, oo)),
+            ),
+        ),
+    ),
+    # from pair-laplace > lemma Mean absolute deviation, step 4
+    Row(
+        "integrate-exponential-pieces",
+        "pair-laplace",
+        add(
+            mul(S(-1), Pow(mul(2, b_l), S(-1), evaluate=False), Integral(mul(t_l, exp(frac(t_l, b_l))), (t_l, -oo, 0))),
+            mul(
+                Pow(mul(2, b_l), S(-1), evaluate=False),
+                Integral(mul(t_l, exp(mul(S(-1), t_l, Pow(b_l, S(-1), evaluate=False)))), (t_l, 0, oo)),
+            ),
+        ),
+        mul(Rational(1, 2), add(b_l, b_l)),
+    ),
+    # from pair-laplace > lemma Mean absolute deviation, step 5
+    Row(
+        "expand-and-collect",
+        "pair-laplace",
+        mul(Rational(1, 2), add(b_l, b_l)),
+        b_l,
+    ),
+    # from pair-laplace, step 9
+    Row(
+        "laplace-absolute-moment",
+        "pair-laplace",
+        add(
+            log(frac(c_l, b_l)),
+            mul(Pow(c_l, S(-1), evaluate=False), Expectation(Abs(sub(x, n_l), evaluate=False), q_laplace)),
+            S(-1),
+        ),
+        add(
+            log(frac(c_l, b_l)),
+            mul(
+                Pow(c_l, S(-1), evaluate=False),
+                add(Abs(sub(m, n_l)), mul(b_l, exp(mul(S(-1), Pow(b_l, S(-1), evaluate=False), Abs(sub(m, n_l)))))),
+            ),
+            S(-1),
+        ),
+    ),
+    # from pair-laplace > lemma Mean distance from another point, step 3
+    Row(
+        "reflect-symmetric-weight",
+        "pair-laplace",
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(mul(Abs(add(t_l, m, neg(n_l))), exp(neg(frac(Abs(t_l), b_l)))), (t_l, -oo, oo)),
+        ),
+        mul(
+            Pow(mul(2, b_l), S(-1), evaluate=False),
+            Integral(mul(Abs(add(t_l, Abs(sub(m, n_l)))), exp(neg(frac(Abs(t_l), b_l)))), (t_l, -oo, oo)),
+        ),
+    ),
+    # from pair-laplace, step 10
+    Row(
+        "divide-through",
+        "pair-laplace",
+        add(
+            log(frac(c_l, b_l)),
+            mul(
+                Pow(c_l, S(-1), evaluate=False),
+                add(Abs(sub(m, n_l)), mul(b_l, exp(mul(S(-1), Pow(b_l, S(-1), evaluate=False), Abs(sub(m, n_l)))))),
+            ),
+            S(-1),
+        ),
+        add(
+            log(frac(c_l, b_l)),
+            frac(Abs(sub(m, n_l)), c_l),
+            mul(frac(b_l, c_l), exp(mul(S(-1), Pow(b_l, S(-1), evaluate=False), Abs(sub(m, n_l))))),
+            S(-1),
+        ),
     ),
     # -- derivation/rules/logs.py -------------------------------------------------------------------------------
     # from full, step 3

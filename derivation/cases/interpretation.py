@@ -173,18 +173,21 @@ class Interpretation:
                setting: Setting | None = None, checker: Checker | None = None) -> Derivation:
         """Apply those of ``rules`` that fit, in order, each step checked as it is made."""
         setting = setting or self.setting
-        plan, expr = [], start
+        plan, expr, shown = [], start, to_latex(start)
         for rule in rules:
             try:
-                out = rule(expr, setting).expr
+                rewrite = rule(expr, setting)
             except RuleNotApplicable:
                 continue
-            if reads_the_same(to_latex(expr), to_latex(out)):  # a line that reads as the one before is no step:
+            printed = to_latex(rewrite.expr)
+            if reads_the_same(shown, printed):  # a line that reads as the one before is no step:
                 if not plan:  # at the start, the chain starts from the plainer form
-                    start = expr = out
+                    start = expr = rewrite.expr
+                    shown = printed
                 continue
-            plan.append(rule)
-            expr = out
+            # the rule has fired: the checked chain replays its rewrite rather than computing it again
+            plan.append(replace(rule, apply=lambda e, s, done=rewrite: done))
+            expr, shown = rewrite.expr, printed
         chain = (checker or self.checker).derive(f"{self.derivation.name}:{key}", title, start, tuple(plan), setting)
         befores = (chain.start, *(s.expr for s in chain.steps))[:len(chain.steps)]
         return replace(chain, steps=tuple(_without_echo(before, step)

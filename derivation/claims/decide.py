@@ -498,7 +498,10 @@ def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
 
 
 def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
-    """The truth with parameters read in another parameterisation, and with the log term halved or doubled."""
+    """The truth with parameters read in another parameterisation, and with the log term halved or doubled
+    (slips with Gaussian scales; a Laplace pair has no other parameterisation)."""
+    if v.case == "laplace":
+        return []
     s = v.setting
     own = _scales([(slot, slot.kind) for slot in s.slots])
     found: list[Relative] = []

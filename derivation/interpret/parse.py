@@ -185,7 +185,7 @@ FUNCTIONS: tuple[str, ...] = (
 )
 """Function names a Python-syntax claim may call."""
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal")
+_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
@@ -220,8 +220,9 @@ class DistSpec:
 
 def parse_spec(text: str) -> DistSpec:
     """Parse a spec: ``Normal(LOC, SCALE)``, ``Normal(LOC, var=V)`` (or ``scale=``, ``logvar=``,
-    ``log_scale=``, ``precision=``), ``DiagNormal(LOC, SCALE-or-keyword, dim=D)`` or
-    ``MvNormal(LOC, cov=SIGMA, dim=K)``. ``loc=`` may also be given as a keyword.
+    ``log_scale=``, ``precision=``), ``DiagNormal(LOC, SCALE-or-keyword, dim=D)``,
+    ``MvNormal(LOC, cov=SIGMA, dim=K)`` or ``Laplace(LOC, SCALE)``. ``loc=`` (and ``scale=``) may also be given
+    as keywords.
 
     Raises :class:`ParseError` for anything else.
     """
@@ -1557,7 +1558,7 @@ class _SpecParser:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
         if family not in _FAMILIES:
             raise ParseError(
-                f"unknown family '{family}' (expected Normal, DiagNormal or MvNormal)", self.pos(node.func)
+                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal or Laplace)", self.pos(node.func)
             )
         for arg in node.args:
             if isinstance(arg, ast.Starred):
@@ -1568,7 +1569,7 @@ class _SpecParser:
                 raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
             if kw.arg in keywords:
                 raise ParseError(f"keyword '{kw.arg}' given twice", self.pos(kw.value))
-            allowed = ("loc", "dim", "cov", *_SCALAR_KINDS)
+            allowed = ("loc", "scale") if family == "Laplace" else ("loc", "dim", "cov", *_SCALAR_KINDS)
             if kw.arg not in allowed:
                 raise ParseError(f"unknown keyword '{kw.arg}' for {family}", self.pos(kw.value))
             keywords[kw.arg] = kw
@@ -1604,6 +1605,8 @@ class _SpecParser:
         if not params:
             if family == "MvNormal":
                 raise ParseError("MvNormal needs cov=...", self.pos(node))
+            if family == "Laplace":
+                raise ParseError("Laplace needs a scale: a second argument or scale=", self.pos(node))
             raise ParseError(
                 f"{family} needs a scale: a second argument or one of scale=, var=, logvar=, log_scale=, "
                 "precision=",
@@ -1623,8 +1626,8 @@ class _SpecParser:
         # dim
         dim: int | Symbol | None = None
         dim_kw = keywords.get("dim")
-        if family == "Normal":
-            if dim_kw is not None:
+        if family in ("Normal", "Laplace"):
+            if dim_kw is not None:  # (a Laplace spec refuses dim= above, as an unknown keyword)
                 raise ParseError("Normal takes no dim (did you mean DiagNormal?)", self.pos(dim_kw.value))
         else:
             if dim_kw is None:

@@ -48,4 +48,4 @@ class LaplaceLaw(Law):
 
     def energy(self, variable: Symbol) -> Expr:
         """``|x - mu| / b``."""
-        return frac(Abs(sub(variable, self.loc)), self.scale)
+        return frac(Abs(sub(variable, self.loc), evaluate=False), self.scale)

@@ -8,8 +8,8 @@ term makes the two differ.
 
 What the reader understands, beyond the claims grammar of ``parse.py``: ``\KL(q \| p)`` and ``\E_{q}[...]``
 (also spelled out as ``\operatorname{KL}`` and ``\mathbb{E}``), densities ``q(x)`` and
-``\mathcal{N}(\mu, \sigma^{2})``, ``x \sim \mathcal{N}(...)`` labels, integrals ``\int ... dx`` over the
-real line or ``\mathbb{R}^{k}``, sums and products ``\sum_{j=1}^{d}``, elided runs
+``\mathcal{N}(\mu, \sigma^{2})`` and ``\operatorname{Laplace}(\mu, b)``, ``x \sim \mathcal{N}(...)`` labels, integrals
+``\int_{a}^{b} ... dx`` and over ``\mathbb{R}^{k}``, sums and products ``\sum_{j=1}^{d}``, elided runs
 ``t_1 + t_2 + \cdots + t_N``, traces, ``\operatorname{diag}``, transposes, inverses, determinants
 ``\left|A\right|``, partial derivatives, evaluations ``[f]_{x = a}``, limits, matrices, code in
 ``\texttt``, and the relations of statements (``=``, ``>``, ``\geq``, ``\in \mathbb{R}^{k}``, ``\succ 0``,
@@ -83,6 +83,7 @@ from ..check.checker import is_zero
 from ..core.errors import ParseError
 from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
+from ..laws import LaplaceLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
@@ -151,6 +152,8 @@ def _label(density: Basic) -> Basic:
 
 
 def _law(density: Basic) -> Op:
+    if isinstance(density, Density) and isinstance(density.law, LaplaceLaw):
+        return Op("Laplace", canonical(density.law.loc), canonical(density.law.scale))
     spread = density.cov if isinstance(density, MvDensity) else density.var
     mean = S.Zero if isinstance(density.mean, ZeroMatrix) else density.mean  # printed 0
     return Op("N", canonical(mean), canonical(spread))
@@ -283,10 +286,11 @@ def _canonical(expr: Basic) -> Basic:
 
 _SPECIAL = re.compile(
     r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
-    r"\\operatorname\{(?:tr|diag)\}|\\mathbb\{R\}|"
+    r"\\operatorname\{(?:tr|diag|Laplace)\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
+                  r"\operatorname{Laplace}": "Laplace",
                   "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
 
 
@@ -570,8 +574,8 @@ class _Reader(_LatexParser):
     def starts_factor(self, tok: _Tok) -> bool:
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
-        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "int", "prod", "tr", "diag", "lim", "cdots",
-                                               "infty"):
+        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "Laplace", "int", "prod", "tr", "diag", "lim",
+                                               "cdots", "infty"):
             return True
         return super().starts_factor(tok)
 
@@ -638,6 +642,9 @@ class _Reader(_LatexParser):
         if name == "Normal":
             mean, spread = self.arguments(2)
             return Op("N", mean, spread)
+        if name == "Laplace":
+            loc, scale = self.arguments(2)
+            return Op("Laplace", loc, scale)
         if name == "int":
             return self.integral(tok)
         if name == "prod":
@@ -697,8 +704,8 @@ class _Reader(_LatexParser):
         variable = self.power()
         self.expect_cmd("sim")
         law = self.atom()
-        if not (isinstance(law, Op) and law.head == "N"):
-            raise ParseError("expected a normal law after '\\sim'", tok.pos)
+        if not (isinstance(law, Op) and law.head in ("N", "Laplace")):
+            raise ParseError("expected a law after '\\sim'", tok.pos)
         return Op("sim", canonical(variable), law)
 
     def integral(self, tok: _Tok) -> Basic:
@@ -718,13 +725,11 @@ class _Reader(_LatexParser):
             low = self.arg()
             self.expect_op("^", "'^'")
             high = self.arg()
-            if (low, high) != (-oo, oo):
-                raise ParseError("an integral over something other than the real line", tok.pos)
         body = self.expr()
         self.expect_cmd("differential")
         variable = self.power()
         if whole_line:
-            return Integral(body, (variable, -oo, oo))
+            return Integral(body, (variable, low, high))
         return Op("spaceintegral", canonical(body), canonical(variable), dim)
 
     def big(self, tok: _Tok, kind: type) -> Basic:
@@ -1078,7 +1083,7 @@ _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty",
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
-          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_")}
+          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"), "Laplace": (r"\operatorname{Laplace}", "(")}
 
 
 def _as_latex(text: str) -> str:

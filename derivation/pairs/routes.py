@@ -8,6 +8,9 @@ from types import MappingProxyType
 from sympy import Symbol
 
 from ..cases.catalogue import CASES
+from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
+from ..cases.laplace import LAPLACE_PLAN
+from ..cases.laplace import TITLE as LAPLACE_TITLE
 from ..cases.multivariate import DIAGONAL_PLAN, FULL_PLAN
 from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
@@ -15,6 +18,7 @@ from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
+from ..settings.laplace import user_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
 from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
 
@@ -58,6 +62,13 @@ def _full(q: DistSpec, p: DistSpec) -> Variant:
         dim=q.dim)  # type: ignore[arg-type]
 
 
+def _laplace(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``Laplace`` specs: the Laplace plan, from the definition (the absolute values split at their kinks)."""
+    setting = user_pair(q.loc, q.param, p.loc, p.param)
+    return Variant("laplace", setting, LAPLACE_PLAN, (q, p), _laplace, finish=(), title=LAPLACE_TITLE,
+                   description=LAPLACE_DESCRIPTION)
+
+
 def _mixed(q: DistSpec, p: DistSpec) -> Variant:
     raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
                      "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
@@ -70,6 +81,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("DiagNormal", "MvNormal"): _mixed,
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
+    ("Laplace", "Laplace"): _laplace,
 })
 
 
@@ -80,6 +92,8 @@ def variant(q: str, p: str) -> Variant:
     :class:`UsageError` for a pair that is not supported.
     """
     q_spec, p_spec = _parse("q", q), _parse("p", p)
+    if "Laplace" in (q_spec.family, p_spec.family) and q_spec.family != p_spec.family:
+        _mixed_families(q_spec, p_spec)
     if _dim(q_spec) != _dim(p_spec):
         named = [str(d) for d in (_dim(q_spec), _dim(p_spec)) if isinstance(d, Symbol)]
         why = f" (the dimension {named[0]} is any size, so it cannot be matched with a number)" \
@@ -90,12 +104,16 @@ def variant(q: str, p: str) -> Variant:
         raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
     route = ROUTES.get((q_spec.family, p_spec.family))
     if route is None:
-        raise UsageError(f"{q_spec.family} against {p_spec.family} is not supported (give both as the same "
-                         "kind of Gaussian)")
+        _mixed_families(q_spec, p_spec)
     replacements = _unify(q_spec, p_spec)
     if replacements:
         q_spec, p_spec = (_replace_symbols(s, replacements) for s in (q_spec, p_spec))
     return route(q_spec, p_spec)
+
+
+def _mixed_families(q: DistSpec, p: DistSpec) -> None:
+    raise UsageError(f"{q.family} against {p.family} is not supported (give both of the same family: Laplace "
+                     "with Laplace, or Gaussians of the same kind)")
 
 
 def _replace_symbols(spec: DistSpec, replacements: Mapping[Symbol, Symbol]) -> DistSpec:

@@ -355,7 +355,7 @@ def _closed(result: Expr) -> Expr:
 
 
 def _dim(spec: DistSpec) -> int | Symbol:
-    return 1 if spec.family == "Normal" else spec.dim  # type: ignore[return-value]
+    return 1 if spec.dim is None else spec.dim  # Normal and Laplace: one variable
 
 
 def _position_of(text: str, word: str) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sympy import (
+    Abs,
     Add,
     Basic,
     Derivative,
@@ -352,6 +353,10 @@ class TextbookLatexPrinter(LatexPrinter):
             big = [f for f in numerator if f.has(*_BIG_NODES)]
             num = self._product(([Rational(p)] if p != 1 else []) + small) or "1"
             return prefix + rf"\frac{{{num}}}{{{den}}} {self._product(big, bracket_single_add=True)}"
+        if any(isinstance(f, exp) for f in numerator):  # \frac{b}{c} e^{-|m|/b}: the exponential beside the ratio
+            small = [f for f in numerator if not isinstance(f, exp)]
+            num = self._product(([Rational(p)] if p != 1 else []) + small) or "1"
+            return prefix + rf"\frac{{{num}}}{{{den}}} {self._product([f for f in numerator if isinstance(f, exp)])}"
         num = self._product(([Rational(p)] if p != 1 else []) + numerator) or "1"
         return prefix + rf"\frac{{{num}}}{{{den}}}"
 
@@ -424,8 +429,34 @@ class TextbookLatexPrinter(LatexPrinter):
             sign = "-" if coefficient < 0 else ""
             numerator = self._print(rest) if abs(coefficient.p) == 1 else f"{abs(coefficient.p)} {self._print(rest)}"
             tex = rf"e^{{{sign}{numerator}/{coefficient.q}}}"
+        elif (slashed := self._slashed_exponent(arg)) is not None:
+            tex = rf"e^{{{slashed}}}"
         else:
             tex = rf"e^{{{self._print(arg)}}}"
+        return tex if exp is None else self.paren(tex) + f"^{{{exp}}}"
+
+    def _slashed_exponent(self, arg: Expr) -> str | None:
+        """``-|x - \\mu|/b`` and ``t/b``: an exponent that is a symbol or an absolute value over one symbol is
+        written with a slash (a ``\\frac`` in an exponent is set too small to read), else None."""
+        if arg.is_Rational and arg.q != 1:
+            return f"{'-' if arg < 0 else ''}{abs(arg.p)}/{arg.q}"
+        if not arg.is_Mul:
+            return None
+        sign, coefficient, numerator, denominator = _split_product(arg)
+        if (coefficient.q != 1 or len(numerator) > 1 or len(denominator) != 1 or not denominator[0].is_Symbol
+                or (numerator and (coefficient != 1 or not isinstance(numerator[0], Abs | Symbol)))):
+            return None
+        top = self._print(numerator[0]) if numerator else str(coefficient.p)
+        return f"{'-' if sign < 0 else ''}{top}/{self._print(denominator[0])}"
+
+    def _print_Abs(self, expr: Expr, exp: str | None = None) -> str:
+        """``|x - \\mu|`` with plain bars; ``\\bigl|t + |a|\\bigr|`` around bars (so the pairs read apart) and
+        ``\\left|...\\right|`` only around a fraction or big operator (SymPy writes ``\\left|{...}\\right|``)."""
+        text = self._print(expr.args[0])
+        if _height(text) < 2 and "|" in _strip_scripts(text) and not _SIZED.search(text):
+            tex = rf"\bigl|{text}\bigr|"
+        else:
+            tex = self.paren(text, "|", "|")
         return tex if exp is None else self.paren(tex) + f"^{{{exp}}}"
 
     def _print_Pow(self, expr: Pow) -> str:

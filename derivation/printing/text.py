@@ -294,7 +294,8 @@ class _Renderer:
             if derivative:  # ∂f/∂x, with f bracketed unless it is one factor: ∂(∑ⱼ tⱼ)/∂x
                 order, inner = re.match(r"∂([⁰¹²³⁴⁵⁶⁷⁸⁹]*)\s*(.*)", top).groups()
                 top = f"∂{order}{inner if not inner or _atomic(inner) else f'({inner})'}"
-            if not derivative and (" " in _top_level(top).strip() or re.search(r"[+\-/]", _top_level(top)[1:])):
+            if not derivative and not _atomic(top) and (" " in _top_level(top).strip()
+                                                         or re.search(r"[+\-/]", _top_level(top)[1:])):
                 top = f"({top})"
             if not (derivative and "+" not in bottom) and not _atomic(bottom):
                 bottom = f"({bottom})"

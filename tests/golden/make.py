@@ -24,13 +24,15 @@ from derivation import CASES, derive, render  # noqa: E402
 SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
             "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
-#: Five custom pairs: univariate parameterisations, numbers, a diagonal pair and a full-covariance pair.
+#: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair and two Laplace pairs.
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
     "pair-numbers": ("Normal(1, 2)", "Normal(0, 1)"),
     "pair-diagonal": ("DiagNormal(m, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)"),
     "pair-full": ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
+    "pair-laplace": ("Laplace(m, b)", "Laplace(n, c)"),
+    "pair-laplace-numbers": ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
 }
 
 

@@ -1,0 +1,589 @@
+"""``kl-derive audit``: every closed form derived here, and torch's, against an independent quadrature reference.
+
+For each pair in :data:`PAIRS` the audit draws parameter values (edges first: equal distributions, tiny and
+huge scales, far-apart locations, ill-conditioned covariances, probabilities near 0 and 1; then random ones),
+computes the reference ``KL(q || p)`` from the densities alone by mpmath quadrature
+(:mod:`derivation.laws.kl_reference`), and compares with it every candidate: the closed form kl-derive derives
+(its ``-f python`` export, evaluated in float64) and ``torch.distributions.kl_divergence`` (float64) when torch
+is installed. The historic buggy formulas in :data:`FIXTURES` are audited the same way: each must be flagged.
+
+A candidate agrees at a point when ``|value - reference| / max(|reference|, 1)`` (a relative error, absolute
+below 1: a float64 closed form keeps absolute, not relative, precision when the divergence is near 0) is at most
+the tolerance; a NaN or an infinity where the reference is finite (or the reverse) is a disagreement of its own.
+Adding a pair is one :class:`AuditPair` entry: the two specs, the parameters' kinds (which know their random
+values and edges), torch's two distributions, and the reference densities.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import mpmath
+
+from .api import derive
+from .core.errors import UsageError
+from .core.lazy import LazyModule
+from .laws import kl_reference as ref
+from .output.render import render
+
+np = LazyModule("numpy")
+special = LazyModule("scipy.special")
+
+#: Default agreement tolerance (relative error, absolute below 1).
+TOLERANCE = 1e-6
+#: Default number of parameter points per pair (edges included); fixtures take at most :data:`FIXTURE_SAMPLES`.
+SAMPLES = 100
+FIXTURE_SAMPLES = 24
+#: The most points per pair a run may ask for (the reference costs about 10 ms a coordinate).
+MAX_SAMPLES = 10_000
+
+Values = dict[str, Any]
+
+
+# -- parameters: random values and edges ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    """What a parameter is: how to draw a random value (a float, or an array of ``shape``) and its edges."""
+
+    name: str
+    draw: Callable[[Any, tuple[int, ...]], Any]
+    edges: tuple[Callable[[Any, tuple[int, ...]], Any], ...]
+
+
+def _constant(value: float) -> Callable[[Any, tuple[int, ...]], Any]:
+    return lambda rng, shape: np.full(shape, value) if shape else value
+
+
+def _uniform(low: float, high: float) -> Callable[[Any, tuple[int, ...]], Any]:
+    return lambda rng, shape: rng.uniform(low, high, shape) if shape else float(rng.uniform(low, high))
+
+
+def _log_uniform(low: float, high: float) -> Callable[[Any, tuple[int, ...]], Any]:
+    return lambda rng, shape: 10.0 ** rng.uniform(low, high, shape) if shape else float(10.0 ** rng.uniform(low, high))
+
+
+def _spd(eigen_low: float, eigen_high: float) -> Callable[[Any, tuple[int, ...]], Any]:
+    """A random symmetric positive-definite matrix with eigenvalues ``10**U(eigen_low, eigen_high)``, rotated."""
+    def draw(rng: Any, shape: tuple[int, ...]) -> Any:
+        size = shape[0]
+        rotation, _ = np.linalg.qr(rng.standard_normal((size, size)))
+        eigenvalues = 10.0 ** rng.uniform(eigen_low, eigen_high, size)
+        matrix = rotation @ np.diag(eigenvalues) @ rotation.T
+        return (matrix + matrix.T) / 2
+    return draw
+
+
+LOC = Kind("location", _uniform(-5, 5), (_constant(1e3), _constant(-1e3)))
+SCALE = Kind("scale", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
+VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
+LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
+PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
+COV = Kind("covariance", _spd(-1, 1), (_spd(-12, -11), _spd(11, 12), _spd(-3, 3)))
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of q or p: its name (the spec's symbol), kind and shape (``()`` for a number)."""
+
+    name: str
+    kind: Kind
+    shape: tuple[int, ...] = ()
+
+
+def _points(q: Sequence[Parameter], p: Sequence[Parameter], count: int, rng: Any, equal: bool) -> list[Values]:
+    """``count`` parameter points: edges first (q = p when ``equal``; each parameter at each of its edges; all of
+    q at its first edges against all of p at its last, and the reverse), then random points."""
+    parameters = [*q, *p]
+
+    def random_point() -> Values:
+        return {a.name: a.kind.draw(rng, a.shape) for a in parameters}
+
+    scenarios: list[Callable[[Values], None]] = []
+    if equal:
+        scenarios.append(lambda v: v.update({b.name: v[a.name] for a, b in zip(q, p, strict=True)}))
+    for a in parameters:
+        for edge in a.kind.edges:
+            scenarios.append(lambda v, a=a, edge=edge: v.update({a.name: edge(rng, a.shape)}))
+    for first, last in ((q, p), (p, q)):
+        scenarios.append(lambda v, first=first, last=last: v.update(
+            {a.name: a.kind.edges[0](rng, a.shape) for a in first} | {a.name: a.kind.edges[-1](rng, a.shape)
+                                                                     for a in last}))
+    points = []
+    for index in range(count):
+        point = random_point()
+        if index < len(scenarios):
+            scenarios[index](point)
+        points.append(point)
+    return points
+
+
+# -- pairs and fixtures ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditPair:
+    """A pair derived here: its specs, parameters, torch's two distributions and the reference at a point."""
+
+    name: str
+    q: str
+    p: str
+    q_parameters: tuple[Parameter, ...]
+    p_parameters: tuple[Parameter, ...]
+    #: ``(torch.distributions, tensors by name) -> (q, p)`` (batched: a leading axis of samples).
+    torch: Callable[[Any, Mapping[str, Any]], tuple[Any, Any]]
+    #: ``values (mpf or lists of mpf) -> KL(q || p)`` from the densities by quadrature.
+    reference: Callable[[Mapping[str, Any]], mpmath.mpf]
+    #: ``(scipy.special, arrays by name) -> KL values``, where SciPy has the quantity (a discrete pair's
+    #: ``rel_entr``); SciPy has no KL of continuous distributions.
+    scipy: Callable[[Any, Mapping[str, Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A historic buggy closed form (a plain Python function of one point), audited like a pair: it must be
+    flagged. ``point`` is where the bug was reported, ``reported`` the wrong value given there."""
+
+    name: str
+    q: str
+    p: str
+    source: str
+    q_parameters: tuple[Parameter, ...]
+    p_parameters: tuple[Parameter, ...]
+    formula: Callable[..., float]
+    reference: Callable[[Mapping[str, Any]], mpmath.mpf]
+    point: Mapping[str, float]
+    reported: float
+
+
+def _scale_of_logvar(value: Any) -> Any:
+    return mpmath.exp(value / 2)
+
+
+def _coordinates(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _normal_pair(q_scale: Callable[[Any], Any], p_scale: Callable[[Any], Any]) -> Callable[[Mapping[str, Any]],
+                                                                                          mpmath.mpf]:
+    """The reference for two (product) Gaussians with parameters ``m1, x1, m2, x2``: ``x`` to a scale by the
+    given maps; coordinates of vectors summed (KL of product densities is the sum over the coordinates)."""
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        m1, x1, m2, x2 = (_coordinates(v[name]) for name in ("m1", "x1", "m2", "x2"))
+        return ref.kl_sum([(ref.normal(a, q_scale(b)), ref.normal(c, p_scale(d)))
+                           for a, b, c, d in zip(m1, x1, m2, x2, strict=True)])
+    return reference
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sqrt(value: Any) -> Any:
+    return mpmath.sqrt(value)
+
+
+def _pair_normal(name: str, keyword: str, kind: Kind, scale: Callable[[Any], Any],
+                 torch_scale: Callable[[Any], Any], dim: int | None = None) -> AuditPair:
+    """Two Gaussians (univariate, or diagonal of dimension ``dim``) in one parameterisation of the scale."""
+    shape = () if dim is None else (dim,)
+    family = "Normal" if dim is None else "DiagNormal"
+    given = "" if keyword == "scale" else f"{keyword}="
+    tail = "" if dim is None else f", dim={dim}"
+
+    def torch_pair(dist: Any, t: Mapping[str, Any]) -> tuple[Any, Any]:
+        q = dist.Normal(t["m1"], torch_scale(t["x1"]))
+        p = dist.Normal(t["m2"], torch_scale(t["x2"]))
+        return (q, p) if dim is None else (dist.Independent(q, 1), dist.Independent(p, 1))
+
+    return AuditPair(
+        name, f"{family}(m1, {given}x1{tail})", f"{family}(m2, {given}x2{tail})",
+        (Parameter("m1", LOC, shape), Parameter("x1", kind, shape)),
+        (Parameter("m2", LOC, shape), Parameter("x2", kind, shape)),
+        torch_pair, _normal_pair(scale, scale))
+
+
+def _pair_full(dim: int) -> AuditPair:
+    def torch_pair(dist: Any, t: Mapping[str, Any]) -> tuple[Any, Any]:
+        return (dist.MultivariateNormal(t["m1"], covariance_matrix=t["S1"]),
+                dist.MultivariateNormal(t["m2"], covariance_matrix=t["S2"]))
+
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        return ref.mv_normal_kl(v["m1"], v["S1"], v["m2"], v["S2"])
+
+    return AuditPair(
+        f"MvNormal, d = {dim}", f"MvNormal(m1, cov=S1, dim={dim})", f"MvNormal(m2, cov=S2, dim={dim})",
+        (Parameter("m1", LOC, (dim,)), Parameter("S1", COV, (dim,))),
+        (Parameter("m2", LOC, (dim,)), Parameter("S2", COV, (dim,))),
+        torch_pair, reference)
+
+
+def _pair_laplace() -> AuditPair:
+    return AuditPair(
+        "Laplace", "Laplace(m1, b1)", "Laplace(m2, b2)",
+        (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
+        lambda dist, t: (dist.Laplace(t["m1"], t["b1"]), dist.Laplace(t["m2"], t["b2"])),
+        lambda v: ref.kl_quadrature(ref.laplace(v["m1"], v["b1"]), ref.laplace(v["m2"], v["b2"])))
+
+
+def _pair_bernoulli() -> AuditPair:
+    return AuditPair(
+        "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
+        lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Bernoulli(probs=t["p2"])),
+        lambda v: ref.kl_finite([1 - v["p1"], v["p1"]], [1 - v["p2"], v["p2"]]),
+        scipy=lambda special, a: special.rel_entr(a["p1"], a["p2"]) + special.rel_entr(1 - a["p1"], 1 - a["p2"]))
+
+
+#: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
+PAIRS: tuple[AuditPair, ...] = (
+    _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
+    _pair_normal("Normal (variance)", "var", VARIANCE, _sqrt, lambda t: t.sqrt()),
+    _pair_normal("Normal (log-variance)", "logvar", LOGVAR, _scale_of_logvar, lambda t: (t / 2).exp()),
+    _pair_normal("DiagNormal (scale), d = 2", "scale", SCALE, _same, _same, dim=2),
+    _pair_normal("DiagNormal (log-variance), d = 3", "logvar", LOGVAR, _scale_of_logvar,
+                 lambda t: (t / 2).exp(), dim=3),
+    _pair_full(2),
+    _pair_full(3),
+    _pair_laplace(),
+    _pair_bernoulli(),
+)
+
+
+def _x_log_x(x: float) -> float:
+    """``x * log(x)`` as the old torch helper computed it: ``0 * -inf``, NaN, at 0."""
+    return x * (math.log(x) if x > 0 else -math.inf)
+
+
+def _old_normal_laplace(m1: float, s1: float, m2: float, b2: float) -> float:
+    """The Normal-Laplace KL of torch's first KL registry (2018): no location term at all, so it is the value
+    at equal locations, ``log(b2 / s1) + sqrt(2 / pi) s1 / b2 - (1 + log(pi / 2)) / 2``, wherever they are."""
+    ratio = s1 / b2
+    return 0.5 * math.log(2 / math.pi) - 0.5 - math.log(ratio) + math.sqrt(2 / math.pi) * ratio
+
+
+def _old_gumbel_normal(m1: float, b1: float, m2: float, s2: float) -> float:
+    """The Gumbel-Normal KL with ``pi r / 12`` where ``pi**2 r**2 / 12`` belongs (``r = b1 / s2``)."""
+    ratio, gamma = b1 / s2, float(mpmath.euler)
+    return (-math.log(ratio / math.sqrt(2 * math.pi)) + math.pi * ratio / 12
+            + 0.5 * ((m1 + b1 * gamma - m2) / s2) ** 2 - (gamma + 1))
+
+
+def _old_uniform_beta(low: float, high: float, a: float, b: float) -> float:
+    """The Uniform-Beta KL with ``x log x`` computed as ``x * log(x)`` (NaN at 0 and 1)."""
+    width = high - low
+    t2 = (a - 1) * (_x_log_x(high) - _x_log_x(low) - width) / width
+    t3 = (b - 1) * (_x_log_x(1 - high) - _x_log_x(1 - low) + width) / width
+    t4 = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    return t3 + t4 - math.log(width) - t2
+
+
+UNIT_LOW = Kind("lower end in [0, 1)", _uniform(0, 0.45), (_constant(0.0),))
+UNIT_HIGH = Kind("upper end in (0, 1]", _uniform(0.55, 1), (_constant(1.0),))
+CONCENTRATION = Kind("concentration", _log_uniform(-0.5, 1), (_constant(1.0),))
+
+#: The historic buggy formulas (issue 12): the audit must flag each of them.
+FIXTURES: tuple[Fixture, ...] = (
+    Fixture("Normal-Laplace ignoring the location gap", "Normal(m1, s1)", "Laplace(m2, b2)",
+            "torch _kl_normal_laplace of 2018 (PR #4638: its test at this point failed; replaced by PR #68807)",
+            (Parameter("m1", LOC), Parameter("s1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
+            _old_normal_laplace,
+            lambda v: ref.kl_quadrature(ref.normal(v["m1"], v["s1"]), ref.laplace(v["m2"], v["b2"])),
+            {"m1": -1.0, "s1": 2.0, "m2": -3.0, "b2": 4.0}, 0.3663),
+    Fixture("Gumbel-Normal with pi r / 12 for pi^2 r^2 / 12", "Gumbel(m1, b1)", "Normal(m2, s2)",
+            "an old torch _kl_gumbel_normal (the point: a Gumbel-Normal test of PR #4638)",
+            (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
+            _old_gumbel_normal,
+            lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])),
+            {"m1": -1.0, "b1": 2.0, "m2": -3.0, "s2": 4.0}, 0.4767),
+    Fixture("Uniform-Beta with x log x NaN at 0", "Uniform(low, high)", "Beta(a, b)",
+            "torch _kl_uniform_beta with its old _x_log_x(x) = x * x.log()",
+            (Parameter("low", UNIT_LOW), Parameter("high", UNIT_HIGH)),
+            (Parameter("a", CONCENTRATION), Parameter("b", CONCENTRATION)),
+            _old_uniform_beta,
+            lambda v: ref.kl_quadrature(ref.uniform(v["low"], v["high"]), ref.beta(v["a"], v["b"])),
+            {"low": 0.0, "high": 1.0, "a": 1.0, "b": 1.0}, math.nan),
+)
+
+
+# -- comparing ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One candidate on one pair (or one fixture): how many points agreed, the NaN/inf disagreements, and the
+    point of the worst relative error."""
+
+    pair: str
+    q: str
+    p: str
+    candidate: str
+    samples: int = 0
+    agreed: int = 0
+    nonfinite: int = 0
+    worst_error: float = 0.0
+    worst_point: Values = field(default_factory=dict)
+    worst_value: float = 0.0
+    worst_reference: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.agreed == self.samples
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pair": self.pair, "q": self.q, "p": self.p, "candidate": self.candidate, "samples": self.samples,
+                "agreed": self.agreed, "nonfinite_disagreements": self.nonfinite,
+                "worst_relative_error": _number(self.worst_error),
+                "worst_point": {k: _plain(v) for k, v in self.worst_point.items()},
+                "worst_value": _number(self.worst_value), "worst_reference": _number(self.worst_reference)}
+
+
+def error(value: float, reference: mpmath.mpf) -> float:
+    """``|value - reference| / max(|reference|, 1)``; 0 when both are the same infinity, infinite when exactly
+    one is not finite (or the value is NaN)."""
+    if math.isnan(value):
+        return math.inf
+    if math.isinf(value) or mpmath.isinf(reference):
+        return 0.0 if mpmath.mpf(value) == reference else math.inf
+    return float(abs(mpmath.mpf(value) - reference) / max(abs(reference), 1))
+
+
+def compare(row: Row, values: Sequence[float], references: Sequence[mpmath.mpf], points: Sequence[Values],
+            tolerance: float) -> Row:
+    """Fill ``row`` from the candidate's ``values`` and the ``references`` at ``points``."""
+    row.samples = len(values)
+    worst = -1
+    for index, (value, reference) in enumerate(zip(values, references, strict=True)):
+        value = float(value)
+        err = error(value, reference)
+        row.agreed += err <= tolerance
+        row.nonfinite += err > tolerance and (not math.isfinite(value) or mpmath.isinf(reference))
+        if worst < 0 or err > row.worst_error:
+            worst, row.worst_error = index, err
+            row.worst_point, row.worst_value, row.worst_reference = points[index], value, float(reference)
+    return row
+
+
+def _number(x: float) -> float | str:
+    """A float for JSON: NaN and the infinities as the strings ``"nan"``, ``"inf"``, ``"-inf"``."""
+    return x if math.isfinite(x) else str(x)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return _number(float(value))
+
+
+def _mp(value: Any) -> Any:
+    """A point's value for the reference: a float (exactly) as an mpf, an array as nested lists of them."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return [_mp(v) for v in value] if isinstance(value, list) else mpmath.mpf(value)
+
+
+def _batched(points: Sequence[Values]) -> dict[str, Any]:
+    return {name: np.asarray([point[name] for point in points], dtype=float) for name in points[0]}
+
+
+def _torch() -> Any:
+    """torch, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _scipy_version() -> str | None:
+    """SciPy's version, or None when it is not installed (SciPy is optional: not a dependency of kl-derive)."""
+    try:
+        return metadata.version("scipy")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _derived(pair: AuditPair) -> Callable[..., Any]:
+    """kl-derive's closed form for the pair as its ``-f python`` export (our own code, printed from the
+    derivation's result; no user input reaches it)."""
+    code = render(derive(q=pair.q, p=pair.p), "python")
+    namespace: dict[str, Any] = {}
+    exec(compile(code, f"<kl-derive python export: {pair.name}>", "exec"), namespace)
+    return namespace["kl_divergence"]
+
+
+def _torch_values(torch: Any, pair: AuditPair, points: Sequence[Values]) -> list[float]:
+    tensors = {name: torch.as_tensor(array, dtype=torch.float64) for name, array in _batched(points).items()}
+    q, p = pair.torch(torch.distributions, tensors)
+    return torch.distributions.kl_divergence(q, p).detach().numpy().tolist()
+
+
+@dataclass
+class AuditReport:
+    """The rows of every pair and fixture, and what was audited with what."""
+
+    tolerance: float
+    samples: int
+    seed: int
+    torch_version: str | None
+    #: SciPy's version when an audited pair has a SciPy form and SciPy is installed.
+    scipy_version: str | None = None
+    #: How many audited pairs have a SciPy form (SciPy has the quantity for discrete pairs only).
+    scipy_pairs: int = 0
+    rows: list[Row] = field(default_factory=list)
+    fixtures: list[Row] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def disagreements(self) -> list[Row]:
+        """Rows of real pairs where a candidate disagreed somewhere."""
+        return [r for r in self.rows if not r.ok]
+
+    @property
+    def unflagged(self) -> list[Row]:
+        """Fixtures the audit failed to flag (each must be flagged)."""
+        return [r for r in self.fixtures if r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements and not self.unflagged
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tolerance": self.tolerance, "samples": self.samples, "seed": self.seed,
+            "error": "|value - reference| / max(|reference|, 1)",
+            "reference": f"KL integral by mpmath quadrature, {ref.DIGITS} digits",
+            "torch": self.torch_version,
+            "scipy": self.scipy_version,
+            "pairs": [r.as_dict() for r in self.rows],
+            "fixtures": [r.as_dict() | {"flagged": not r.ok} for r in self.fixtures],
+            "skipped": [{"pair": name, "reason": reason} for name, reason in self.skipped],
+            "ok": self.ok,
+        }
+
+
+def check_options(samples: int, tolerance: float, seed: int) -> None:
+    """Raise :class:`UsageError` for a sample count outside ``1..MAX_SAMPLES``, a tolerance that is not a
+    positive finite number, or a negative seed."""
+    if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
+        raise UsageError(f"the number of samples must be a whole number from 1 to {MAX_SAMPLES}, got {samples!r}")
+    if not (isinstance(tolerance, float | int) and math.isfinite(tolerance) and tolerance > 0):
+        raise UsageError(f"the tolerance must be a positive number, got {tolerance!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"the seed must be a whole number >= 0, got {seed!r}")
+
+
+def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
+          pairs: Sequence[AuditPair] = PAIRS, fixtures: Sequence[Fixture] = FIXTURES) -> AuditReport:
+    """Audit ``pairs`` and ``fixtures`` at ``samples`` points each (fixtures: at most :data:`FIXTURE_SAMPLES`,
+    the reported point first), drawn from ``seed``. See the module's docstring."""
+    check_options(samples, tolerance, seed)
+    torch = _torch()
+    report = AuditReport(tolerance, samples, seed, None if torch is None else str(torch.__version__))
+    rng = np.random.default_rng(seed)
+    for pair in pairs:
+        try:
+            closed_form = _derived(pair)
+        except UsageError as why:
+            report.skipped.append((pair.name, str(why)))
+            continue
+        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=True)
+        references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
+        derived = closed_form(**_batched(points)).tolist()
+        report.rows.append(compare(Row(pair.name, pair.q, pair.p, "kl-derive"), derived, references, points,
+                                   tolerance))
+        if torch is not None:
+            report.rows.append(compare(Row(pair.name, pair.q, pair.p, "torch"), _torch_values(torch, pair, points),
+                                       references, points, tolerance))
+        if pair.scipy is not None:
+            report.scipy_pairs += 1
+            report.scipy_version = _scipy_version()
+            if report.scipy_version is not None:
+                values = np.asarray(pair.scipy(special, _batched(points)), dtype=float).tolist()
+                report.rows.append(compare(Row(pair.name, pair.q, pair.p, "scipy"), values, references, points,
+                                           tolerance))
+    for fixture in fixtures:
+        count = min(samples, FIXTURE_SAMPLES)
+        points = [dict(fixture.point), *_points(fixture.q_parameters, fixture.p_parameters, count - 1, rng,
+                                                equal=False)]
+        references = [fixture.reference({k: _mp(v) for k, v in point.items()}) for point in points]
+        values = [fixture.formula(**point) for point in points]
+        report.fixtures.append(compare(Row(fixture.name, fixture.q, fixture.p, fixture.source), values, references,
+                                       points, tolerance))
+    return report
+
+
+# -- the report -----------------------------------------------------------------------------------------------
+
+def _short(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else str(x)
+
+
+def _point_text(point: Values) -> str:
+    def show(value: Any) -> str:
+        plain = _plain(value)
+        if isinstance(plain, list):
+            return "[" + ", ".join(show(v) for v in plain) + "]"
+        return _short(plain) if isinstance(plain, float) else str(plain)
+    return ", ".join(f"{name}={show(value)}" for name, value in point.items())
+
+
+def markdown(report: AuditReport) -> str:
+    """The report as Markdown: a table of pairs, a table of fixtures, one line each on torch and SciPy, a
+    verdict."""
+    lines = ["# kl-derive audit", "",
+             f"Reference: the KL integral of the two densities by mpmath quadrature ({ref.DIGITS} digits). "
+             f"A value agrees when its error, relative and absolute below 1, is at most {report.tolerance:g}. "
+             f"{report.samples} points per pair (seed {report.seed}), edges first: equal distributions, tiny and "
+             "huge scales, far-apart locations, ill-conditioned covariances, probabilities near 0 and 1.", ""]
+    lines.append(f"torch {report.torch_version}: torch.distributions.kl_divergence in float64 is audited too."
+                 if report.torch_version else
+                 "torch is not installed: only kl-derive's closed forms were audited.")
+    lines += ["", _scipy_line(report)]
+    lines += ["", "## Pairs", "",
+              "| pair | q | p | closed form | samples | agreed | NaN/inf | worst error | worst at |",
+              "|---|---|---|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {r.pair} | `{r.q}` | `{r.p}` | {r.candidate} | {r.samples} | {r.agreed} | {r.nonfinite} | "
+              f"{_short(r.worst_error)} | {_point_text(r.worst_point)} |" for r in report.rows]
+    lines += [f"| {name} | | | skipped: {reason} | | | | | |" for name, reason in report.skipped]
+    lines += ["", "## Regression fixtures (historic formulas: each must be flagged)", "",
+              "| fixture | q | p | formula | samples | agreed | NaN/inf | worst error | worst at | flagged |",
+              "|---|---|---|---|---:|---:|---:|---:|---|---|"]
+    lines += [f"| {r.pair} | `{r.q}` | `{r.p}` | {r.candidate} | {r.samples} | {r.agreed} | {r.nonfinite} | "
+              f"{_short(r.worst_error)} | {_point_text(r.worst_point)} | {'yes' if not r.ok else 'NO'} |"
+              for r in report.fixtures]
+    lines += ["", _verdict(report), ""]
+    return "\n".join(lines)
+
+
+def _scipy_line(report: AuditReport) -> str:
+    if not report.scipy_pairs:
+        return "SciPy has no KL of the continuous pairs audited here: not compared."
+    if report.scipy_version is None:
+        return "SciPy is not installed: the discrete pairs were not compared with it."
+    return f"SciPy {report.scipy_version}: scipy.special.rel_entr is audited too, for the discrete pairs."
+
+
+def _verdict(report: AuditReport) -> str:
+    if report.ok:
+        return "Every closed form agrees with the reference at every point; every fixture is flagged."
+    parts = [f"{r.candidate} disagrees on {r.pair} at {r.samples - r.agreed} of {r.samples} points"
+             for r in report.disagreements]
+    parts += [f"the fixture {r.pair} was not flagged" for r in report.unflagged]
+    return "Disagreement: " + "; ".join(parts) + "."
+
+
+def as_json(report: AuditReport) -> str:
+    return json.dumps(report.as_dict(), indent=2, allow_nan=False) + "\n"
+
+
+#: ``--format`` -> the function writing the report.
+REPORT_FORMATS: Mapping[str, Callable[[AuditReport], str]] = {"markdown": markdown, "json": as_json}
