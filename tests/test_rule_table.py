@@ -1860,7 +1860,7 @@ ROWS = [
     Row(
         "parameterisation",
         "pair-logvar",
-        add(neg(log(sigma_q)), mul(Pow(2, -1, evaluate=False), add(sigma_q**2, m**2)), Rational(-1, 2)),
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, m**2)), Rational(-1, 2)),
         add(
             neg(log(exp(mul(Rational(1, 2), v)), evaluate=False)),
             mul(Pow(2, -1, evaluate=False), add(Pow(exp(mul(Rational(1, 2), v)), 2, evaluate=False), m**2)),
