@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import mpmath
 import pytest
+from conftest import _require_module as require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,7 +161,7 @@ def test_a_family_is_audited_exactly_when_it_is_derived(report, family):
 
 
 def test_bernoulli_reference_and_torch_agree_at_probabilities_near_0_and_1():
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     pair = next(p for p in PAIRS if p.name == "Bernoulli")
     points = audit_module._points(pair.q_parameters, pair.p_parameters, 40, audit_module.np.random.default_rng(1),
                                   equal=True)
@@ -172,7 +173,7 @@ def test_bernoulli_reference_and_torch_agree_at_probabilities_near_0_and_1():
 
 
 def test_scipy_is_audited_where_it_has_the_quantity(monkeypatch):
-    pytest.importorskip("scipy")
+    require("scipy")
     pair = next(p for p in PAIRS if p.name == "Bernoulli")
 
     def bernoulli(p1, p2):  # the textbook form, standing in for the derivation until a Bernoulli spec is derived

@@ -8,6 +8,7 @@ import math
 
 import mpmath
 import pytest
+from conftest import _require_module as require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Abs, Integer, Integral, Pow, Rational, Symbol, exp, lambdify, oo
@@ -171,7 +172,7 @@ def _value(expr, values) -> float:
 
 
 def _torch_kl(m1: float, s1: float, m2: float, s2: float) -> float:
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     Laplace = torch.distributions.Laplace
     q = Laplace(torch.tensor(m1, dtype=torch.float64), torch.tensor(s1, dtype=torch.float64))
     p = Laplace(torch.tensor(m2, dtype=torch.float64), torch.tensor(s2, dtype=torch.float64))
@@ -314,7 +315,7 @@ def _load(source: str) -> dict:
 
 @pytest.mark.parametrize("fmt", ["python", "torch"])
 def test_the_exports_compute_the_derived_result(general, fmt):
-    torch = pytest.importorskip("torch")
+    torch = require("torch")
     source = render(general, fmt)
     assert "q = Laplace(mu1, b1), p = Laplace(mu2, b2)" in source
     kl = _load(source)["kl_divergence"]

@@ -7,13 +7,13 @@ sizes of its delimiters may differ). Every built LaTeX document compiles with no
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import _require_tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Basic
@@ -160,8 +160,7 @@ def compile_all(directory: Path, documents: dict[str, tuple[str | None, dict]]) 
 
 @pytest.fixture(scope="session")
 def compiled(tmp_path_factory) -> dict[str, tuple[int, str]]:
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is not installed")
+    _require_tool("pdflatex")
     return compile_all(tmp_path_factory.mktemp("layout"), LAYOUT_DOCUMENTS)
 
 
@@ -175,8 +174,7 @@ def test_no_overfull_box(compiled, key, fmt):
 
 
 def test_dim_10000_compiles_in_every_latex_format(tmp_path):
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is not installed")
+    _require_tool("pdflatex")
     results = compile_all(tmp_path, {"d10000": ("diagonal", {"dim": 10000})})
     for name, (code, log) in results.items():
         assert code == 0, (name, log[-2000:])

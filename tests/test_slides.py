@@ -79,7 +79,6 @@ def test_identities_share_a_row_only_when_they_fit():
 
 
 def test_slides_refer_to_their_own_sans_serif_figures(tmp_path):
-    pytest.importorskip("matplotlib")
     d = derive("dynamics")
     slides, article = render(d, "beamer"), render(d, "latex")
     assert slides.count("-slides.pdf}") == 3 and "-slides.pdf" not in article
