@@ -12,11 +12,13 @@ from derivation.check.checker import Checker, symbolic_reason
 from derivation.core.engine import Rule
 from derivation.core.errors import RuleNotApplicable, StepRejected
 from derivation.core.forms import HALF, add, evaluated, frac, mul, neg
+from derivation.nodes.scalar import Partial
 from derivation.printing.latex import to_latex
 from derivation.rules.calculus import (
     CHAIN_RULE,
     ELEMENTARY_DERIVATIVES,
     LOG_OF_EXP,
+    MULTIPLY_EXPONENTIALS,
     MULTIPLY_OUT,
     SUBSTITUTE,
     TERM_BY_TERM,
@@ -37,7 +39,16 @@ def holds(before, after) -> bool:
 
 def test_term_by_term_splits_sums_moves_constants_out_and_drops_free_terms():
     out = TERM_BY_TERM(Derivative(K, s), SETTING)
-    assert out.expr == mul(HALF, add(Derivative(s**2, s), neg(Derivative(log(s**2), s))))
+    # K depends on mu and sigma: the derivatives split off it stay partial (review item 6)
+    assert out.expr == mul(HALF, add(Partial(s**2, s), neg(Partial(log(s**2), s))))
+    assert to_latex(out.expr) == (r"\frac{1}{2} \left(\frac{\partial \sigma^{2}}{\partial \sigma} - "
+                                  r"\frac{\partial \log \sigma^{2}}{\partial \sigma}\right)")
+    # the identity is about functions of one variable: d/dx on both sides (a, b, c are constants)
+    assert to_latex(out.identities[0]) == (r"\frac{d}{d x} (a u(x) + b v(x) + c) = a \frac{d}{d x} u(x) + "
+                                           r"b \frac{d}{d x} v(x)")
+    # a function of one variable keeps d/dt
+    one = TERM_BY_TERM(Derivative(add(x, neg(log(x))), x), SETTING).expr
+    assert to_latex(one) == r"\frac{d}{d x} x - \frac{d}{d x} \log x"
     assert holds(Derivative(K, s), out.expr) and out.identities
     with pytest.raises(RuleNotApplicable):
         TERM_BY_TERM(Derivative(s**2, s), SETTING)  # nothing to split
@@ -52,6 +63,31 @@ def test_elementary_derivatives_replace_each_table_entry():
     assert holds(line, out.expr) and len(out.identities) == 2
     with pytest.raises(RuleNotApplicable):
         ELEMENTARY_DERIVATIVES(Derivative(s * log(s), s), SETTING)  # a product is not in the table
+
+
+def test_a_negative_derivative_after_a_minus_sign_is_written_as_a_plus():
+    """Review item 7: "1 - (-1/sigma^2)" was printed, then "Multiply out" made it "1 + 1/sigma^2"."""
+    line = add(Partial(s, s), neg(Partial(1 / s, s)))
+    out = ELEMENTARY_DERIVATIVES(line, SETTING)
+    assert out.expr == add(1, s**-2) and to_latex(out.expr) == r"1 + \frac{1}{\sigma^{2}}"
+    assert holds(line, out.expr)
+    assert [to_latex(i) for i in out.identities] == [
+        r"\frac{\partial \sigma}{\partial \sigma} = 1", r"\frac{\partial}{\partial \sigma} \frac{1}{\sigma} = - "
+        r"\frac{1}{\sigma^{2}}", r"b - (- a) = b + a"]
+
+
+def test_multiplying_exponentials_is_its_own_step():
+    """Review item 7: 1/2 (e^{l/2} - e^{-l/2}) e^{l/2} -> 1/2 (e^l - 1) was "Multiply out and cancel the constant
+    factors"; it multiplies exponentials, and says so."""
+    line = mul(add(exp(ell / 2), neg(exp(-ell / 2))), mul(HALF, exp(ell / 2)))
+    out = MULTIPLY_EXPONENTIALS(line, SETTING)
+    assert to_latex(out.expr) == r"\frac{1}{2} (e^{\ell} - 1)" and holds(line, out.expr)
+    assert [to_latex(i) for i in out.identities] == [r"e^{a} e^{b} = e^{a + b}"]
+    assert "exponentials" in MULTIPLY_EXPONENTIALS.justification
+    with pytest.raises(RuleNotApplicable):
+        MULTIPLY_OUT(line, SETTING)
+    with pytest.raises(RuleNotApplicable):
+        MULTIPLY_EXPONENTIALS(mul(HALF, add(mul(2, s), neg(frac(2, s)))), SETTING)
 
 
 @settings(max_examples=60, deadline=None)

@@ -46,7 +46,7 @@ def test_kingma_one_sum_states_only_what_it_does_and_lemma_titles_differ():
     """Item 5: "...; the dimension is a sum of ones" (no d left) -> only the merge; "The cross term" (Lemma 5)
     no longer clashes with "the cross term vanishes" (Lemma 4) -> "The cross-entropy term"."""
     d = derive("diagonal", route="kingma")
-    merge = next(s for s in d.steps if s.rule == "merge-sums")
+    merge = next(s for s in d.steps if s.rule == "merge-sums-factor-out")
     assert "sum of ones" not in merge.justification
     titles = [lm.title for lm in d.lemmas()]
     assert "The cross term" not in titles and "The cross-entropy term" in titles

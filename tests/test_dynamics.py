@@ -88,7 +88,7 @@ def test_derivative_chains_use_the_named_rules(dynamics):
     assert [s.rule for s in found["gradient-sigma"].steps] == [
         "write-out-as-defined", "differentiate-term-by-term", "elementary-derivatives", "multiply-out"]
     assert [s.rule for s in found["gradient-logvar"].steps] == [
-        "chain-rule", "elementary-derivatives", "use-derived-result", "substitute", "multiply-out"]
+        "chain-rule", "elementary-derivatives", "use-derived-result", "substitute", "multiply-exponentials"]
     assert found["gradient-logvar"].steps[2].lemmas == (found["gradient-sigma"],)
 
 

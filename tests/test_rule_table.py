@@ -62,10 +62,10 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, LaplaceLaw, NormalLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Named
+from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
-from derivation.rules.calculus import use_derived
+from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.terms import closed_form_at_rule
 
 #: The settings rows run in: named cases, and custom pairs (the specs of tests/golden/make.py).
@@ -141,6 +141,9 @@ z = Symbol("z", real=True)
 sigma_q = Symbol("sigma_q", positive=True)
 v = Symbol("v", real=True)
 b_x = IndexedBase(x)
+#: The closed form under its name, as the dynamics document's gradients use it.
+K_named = Named("K", add(mul(Rational(1, 2), mu**2), mul(Rational(1, 2), add(sigma**2, neg(log(sigma**2)), -1))),
+                Tuple(mu, sigma))
 b_mu = IndexedBase(mu)
 b_sigma = IndexedBase(sigma)
 b_m = IndexedBase(m)
@@ -350,6 +353,30 @@ ROWS = [
     ),
     # from dynamics > section gradients, step 3
     Row("multiply-out", "standard", add(1, mul(-1, neg(sigma**-2))), add(1, sigma**-2)),
+    # from dynamics > section gradients (gradient in the log-variance), step 5
+    Row(
+        "multiply-exponentials",
+        "standard",
+        mul(
+            sub(exp(mul(Rational(1, 2), ell)), exp(mul(Rational(-1, 2), ell))),
+            mul(Rational(1, 2), exp(mul(Rational(1, 2), ell))),
+        ),
+        mul(Rational(1, 2), sub(exp(ell), S(1))),
+    ),
+    # from dynamics > section gradients (curvature in the standard deviation), step 1
+    Row(
+        "differentiate-derived-gradient",
+        "standard",
+        Derivative(K_named, Tuple(sigma, 2)),
+        Partial(sigma - 1 / sigma, Tuple(sigma, 1)),
+    ),
+    # from dynamics > section gradients (curvature in the standard deviation), step 3: no -(-1/sigma^2)
+    Row(
+        "elementary-derivatives",
+        "standard",
+        sub(Partial(sigma, Tuple(sigma, 1)), Derivative(1 / sigma, Tuple(sigma, 1))),
+        add(1, sigma**-2),
+    ),
     # from dynamics > section gradients, step 1
     Row(
         "second-derivatives",
@@ -1532,9 +1559,30 @@ ROWS = [
             Tuple(j, 1, d),
         ),
     ),
-    # from diagonal-kingma, step 7
+    # from diagonal-full, step 8
     Row(
         "merge-sums",
+        "diagonal",
+        mul(
+            Rational(1, 2),
+            add(
+                Sum(Indexed(b_sigma, j) ** 2, Tuple(j, 1, d)),
+                Sum(Indexed(b_mu, j) ** 2, Tuple(j, 1, d)),
+                neg(d),
+                neg(Sum(log(Indexed(b_sigma, j) ** 2), Tuple(j, 1, d))),
+            ),
+        ),
+        mul(
+            Rational(1, 2),
+            Sum(
+                add(Indexed(b_sigma, j) ** 2, Indexed(b_mu, j) ** 2, S(-1), neg(log(Indexed(b_sigma, j) ** 2))),
+                Tuple(j, 1, d),
+            ),
+        ),
+    ),
+    # from diagonal-kingma, step 7: the first sum's coefficient comes out in front
+    Row(
+        "merge-sums-factor-out",
         "diagonal",
         add(
             mul(Rational(-1, 2), Sum(add(1, log(Indexed(b_sigma, j) ** 2)), Tuple(j, 1, d))),
@@ -1812,7 +1860,7 @@ ROWS = [
     Row(
         "parameterisation",
         "pair-logvar",
-        add(neg(log(sigma_q)), mul(Pow(2, -1, evaluate=False), add(sigma_q**2, m**2)), Rational(-1, 2)),
+        add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), add(sigma**2, m**2)), Rational(-1, 2)),
         add(
             neg(log(exp(mul(Rational(1, 2), v)), evaluate=False)),
             mul(Pow(2, -1, evaluate=False), add(Pow(exp(mul(Rational(1, 2), v)), 2, evaluate=False), m**2)),
@@ -1844,6 +1892,7 @@ def factory_rules() -> dict[str, Rule]:
         use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
         closed_form_at_rule(general),
         *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
+        differentiate_derived((Interpretation(derive("dynamics")).grad_sigma,)),
     )
     return {rule.key: rule for rule in made}
 

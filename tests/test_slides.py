@@ -10,7 +10,7 @@ import pytest
 from derivation import CASES, derive
 from derivation.output.figures import SLIDES_PDF, figure_file, write_figures
 from derivation.output.render import render
-from derivation.output.slides import identity_rows
+from derivation.output.slides import TITLE_CHARS, identity_rows, prose_width
 
 #: Every case and route, --dim 3, and custom pairs.
 SLIDE_DOCUMENTS: dict[str, dict] = {
@@ -33,6 +33,29 @@ def test_no_frame_is_shrunk(slides):
         assert shrinking not in slides, shrinking
 
 
+def test_every_lemma_frame_names_its_lemma(slides):
+    """Review item 4: full slides read "Lemma 3 (1/2)", diagonal and vae "Lemma 4 (k/6)": a lemma's frames lost
+    its name when the title was too long to take the counter. Every lemma frame reads "Lemma n: Name", the
+    counter tied to the name's last word so that it never stands on a line of its own."""
+    titles = re.findall(r"^\\begin\{frame\}\[t\]\{(Lemma \d+.*)\}$", slides, re.M)
+    assert titles or "Lemma" not in slides
+    for title in titles:
+        assert re.fullmatch(r"Lemma \d+: \S.*", title), title
+        if re.search(r" \(\d+/\d+\)$", title):  # a counter after a space only where the title fits on one line
+            assert prose_width(title) <= TITLE_CHARS, title
+
+
+def test_a_long_lemma_name_with_a_counter_keeps_its_name_and_wraps():
+    from derivation.output.slides import FRAME_ROOM, frame_title, title_room
+
+    title = "Lemma 3: Expected quadratic form about another point"
+    assert frame_title(title, 1, 2, wrap=True) == title + "~(1/2)"
+    assert frame_title(title, wrap=True) == title
+    assert title_room(title) < FRAME_ROOM == title_room("Lemma 1: Second central moment")
+    slides = render(derive("full"), "beamer")
+    assert r"\begin{frame}[t]{Lemma 3: Expected quadratic form about another point~(1/2)}" in slides
+
+
 def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
     """A line end between two overlays' notes set a space before every note but the first."""
     notes = slides.split(r"\only<")[1:]
@@ -41,7 +64,7 @@ def test_every_note_ends_with_a_comment_so_none_is_indented(slides):
 
 def test_the_issue_frames_are_split_or_packed_not_shrunk():
     vae = render(derive("vae"), "beamer")
-    lemma5 = vae[vae.index("{Lemma 5 (2/"):]
+    lemma5 = vae[vae.index("standard normal~(2/"):]
     lemma5 = lemma5[:lemma5.index(r"\end{frame}")]
     assert r"q(x) = \prod_{j=1}^{d} q_{j}(x_{j}) \qquad q_{j} = \mathcal{N}(\mu_{j}, \sigma_{j}^{2}) \\" in lemma5
     diagonal = render(derive("diagonal"), "beamer")

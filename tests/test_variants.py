@@ -171,8 +171,22 @@ def test_documents_state_the_parameterisation():
     d = derive(q="Normal(m, var=v)", p="Normal(0, 1)")
     md = render(d, "markdown")
     assert r"q = \mathcal{N}(m, v)" in md
-    assert r"\sigma_{q} = \sqrt{v}" in md
+    assert r"\sigma = \sqrt{v}" in md  # p has no parameters: q's scale is plain sigma (review item 9)
     assert "Parameterisation" in md and "Evaluate" in md
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "beamer", "latex-fragment"])
+def test_q_scale_is_plain_sigma_when_p_has_no_parameters(fmt):
+    """Review item 9: Normal(a, logvar=w) against Normal(0, 1) wrote sigma_q = e^{w/2}, E_q[(x-a)^2] = sigma_q^2,
+    where standard and dynamics write plain sigma for the same setting; with parameters in p both keep their
+    subscripts, and a name the user took is not reused."""
+    text = render(derive(q="Normal(a, logvar=w)", p="Normal(0, 1)"), fmt)
+    assert r"\sigma = e^{w/2}" in text and r"\bigl[(x - a)^{2}\bigr] = \sigma^{2}" in text
+    assert r"\sigma_{q}" not in text and r"\sigma^{2}" in text
+    both = render(derive(q="Normal(a, logvar=w)", p="Normal(b, logvar=u)"), fmt)
+    assert r"\sigma_{q} = e^{w/2}" in both and r"\sigma_{p} = e^{u/2}" in both
+    taken = render(derive(q="Normal(sigma, logvar=w)", p="Normal(0, 1)"), fmt)
+    assert r"\varsigma_{q} = e^{w/2}" in taken
 
 
 def test_latex_of_a_custom_pair_compiles(tmp_path, require_tool):

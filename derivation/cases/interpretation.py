@@ -57,11 +57,13 @@ from ..rules.calculus import (
     DEFINE_NAMED,
     ELEMENTARY_DERIVATIVES,
     LOG_OF_EXP,
+    MULTIPLY_EXPONENTIALS,
     MULTIPLY_OUT,
     SECOND_DERIVATIVES,
     SUBSTITUTE,
     TERM_BY_TERM,
     UNFOLD_DEFINED,
+    differentiate_derived,
     use_derived,
 )
 from ..rules.terms import (
@@ -269,7 +271,7 @@ class Interpretation:
                             "Use the gradient in the standard deviation derived above.")
         start = Derivative(self.at_logvar, self.ell)
         return self.derive("gradient-logvar", "Gradient in the log-variance", start,
-                           (CHAIN_RULE, ELEMENTARY_DERIVATIVES, known, SUBSTITUTE, MULTIPLY_OUT))
+                           (CHAIN_RULE, ELEMENTARY_DERIVATIVES, known, SUBSTITUTE, MULTIPLY_EXPONENTIALS))
 
     @cached_property
     def grad_ell_direct(self) -> Derivation:
@@ -277,16 +279,22 @@ class Interpretation:
                            Derivative(self.in_logvar.result, self.ell), DIFFERENTIATE_KEEP_FACTOR)
 
     @cached_property
+    def grad_mu_logvar(self) -> Derivation:
+        """``d/dmu [K(mu, sigma)]_{sigma = e^{l/2}} = mu``: the gradient in the mean with the log-variance."""
+        return self.derive("gradient-mu-in-logvar", "Gradient in the mean", Derivative(self.at_logvar, self.mu),
+                           (UNFOLD_DEFINED, SUBSTITUTE, LOG_OF_EXP, *DIFFERENTIATE))
+
+    @cached_property
     def second_derivatives(self) -> dict[str, Derivation]:
-        """The second derivatives in (mu, l), each the derivative of a derived first derivative, checked."""
-        d_mu = self.derive("gradient-mu-in-logvar", "Gradient in the mean", Derivative(self.in_logvar.result, self.mu),
-                           DIFFERENTIATE).result
-        d_ell = self.grad_ell_direct.result
-        entries = (("h-mu-mu", "Second derivative in the mean", d_mu, self.mu),
-                   ("h-mu-logvar", "Mixed second derivative", d_mu, self.ell),
-                   ("h-logvar-mu", "Mixed second derivative, in the other order", d_ell, self.mu),
-                   ("h-logvar-logvar", "Second derivative in the log-variance", d_ell, self.ell))
-        return {key: self.derive(key, title, Derivative(first, x), DIFFERENTIATE) for key, title, first, x in entries}
+        """The second derivatives in (mu, l), each starting from what it computes (``d^2/dmu^2 [K]_{sigma =
+        e^{l/2}}``), written as the derivative of a derived first derivative, then differentiated; all checked."""
+        f, mu, ell = self.at_logvar, self.mu, self.ell
+        known = differentiate_derived((self.grad_mu_logvar, self.grad_ell))
+        entries = (("h-mu-mu", "Second derivative in the mean", Derivative(f, (mu, 2))),
+                   ("h-mu-logvar", "Mixed second derivative", Derivative(f, mu, ell)),
+                   ("h-logvar-mu", "Mixed second derivative, in the other order", Derivative(f, ell, mu)),
+                   ("h-logvar-logvar", "Second derivative in the log-variance", Derivative(f, (ell, 2))))
+        return {key: self.derive(key, title, start, (known, *DIFFERENTIATE)) for key, title, start in entries}
 
     @property
     def shown_second_derivatives(self) -> tuple[Derivation, ...]:
@@ -323,7 +331,8 @@ class Interpretation:
     @cached_property
     def sigma_curvature(self) -> Derivation:
         return self.derive("curvature-sigma", "Curvature in the standard deviation",
-                           Derivative(self.grad_sigma.result, self.sigma), DIFFERENTIATE)
+                           Derivative(self.named, (self.sigma, 2)),
+                           (differentiate_derived((self.grad_sigma,)), *DIFFERENTIATE))
 
     @cached_property
     def grad_mu_beta(self) -> Derivation:

@@ -41,7 +41,14 @@ from ..rules.specialise import (
     diagonal_result,
     full_result,
 )
-from ..rules.sums import CANCEL_OPPOSITES, CONSTANT_OUT_OF_SUM, MERGE_SUMS, SPLIT_INTEGRAL, VAE_ORDER_IN_SUM
+from ..rules.sums import (
+    CANCEL_OPPOSITES,
+    CONSTANT_OUT_OF_SUM,
+    MERGE_SUMS,
+    MERGE_SUMS_FACTOR_OUT,
+    SPLIT_INTEGRAL,
+    VAE_ORDER_IN_SUM,
+)
 from ..settings.multivariate import DiagonalSetting, FullSetting
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
@@ -72,7 +79,7 @@ SPECIALISED_PLAN: tuple[Rule, ...] = (
 
 #: Kingma and Welling, appendix B: the integrals of q log q and of q log p, each computed, then subtracted.
 KINGMA_PLAN: tuple[Rule, ...] = (
-    KL_DEFINITION, LOG_OF_RATIO, SPLIT_INTEGRAL, NEGATIVE_ENTROPY, CROSS_TERM, CANCEL_OPPOSITES, MERGE_SUMS,
+    KL_DEFINITION, LOG_OF_RATIO, SPLIT_INTEGRAL, NEGATIVE_ENTROPY, CROSS_TERM, CANCEL_OPPOSITES, MERGE_SUMS_FACTOR_OUT,
     VAE_ORDER_IN_SUM,
 )
 

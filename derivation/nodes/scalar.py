@@ -6,7 +6,8 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Expr, Integral, S, Sum, Tuple, log
+from sympy import Derivative, Expr, Integral, S, Sum, Tuple, log
+from sympy.core.basic import Basic
 from sympy.core.symbol import Str, Symbol
 
 from ..core.forms import frac, mul, neg
@@ -197,3 +198,40 @@ class Named(Expr):
 
     def doit(self, **hints) -> Expr:
         return self.definition.doit(**hints) if hints.get("deep", True) else self.definition
+
+
+def variables_of(expr: Basic) -> set:
+    """The variables an expression depends on, a named closed form's arguments included."""
+    found = set(expr.free_symbols)
+    for node in expr.atoms(Named):
+        found |= {a for arg in node.arguments for a in arg.free_symbols}
+    return found
+
+
+class Partial(Derivative):
+    """A derivative taken as part of a partial derivative (``1/2 d/dmu mu**2`` from ``d/dmu K(mu, sigma)``):
+    printed with ``\\partial`` although what it differentiates depends on one variable, so that a chain that
+    differentiates a function of several variables writes the same sign throughout."""
+
+
+class Ordinary(Derivative):
+    """A derivative of a function of one variable whatever else appears in it (the constants of an identity,
+    ``d/dx (a u(x) + b v(x) + c)``): printed with an upright ``d``."""
+
+
+def is_partial(derivative: Derivative) -> bool:
+    """Whether ``derivative`` prints as a partial one: marked so, or of something that depends on more than the
+    variables it is taken in (unless marked ordinary)."""
+    if isinstance(derivative, Partial | Ordinary):
+        return isinstance(derivative, Partial)
+    differentials = {x for x, _ in derivative.variable_count}
+    return not (len(differentials) == 1 and variables_of(derivative.expr) <= differentials)
+
+
+def derivative_like(model: Derivative, expr: Expr, *variables) -> Derivative:
+    """``d/dx expr`` taken as part of ``model``: partial when ``model`` is, so that one chain keeps one sign.
+    (A derivative that prints as partial by itself stays a plain ``Derivative``: one form for one thing.)"""
+    plain = Derivative(expr, *variables)
+    if is_partial(model) and not is_partial(plain):
+        return Partial(expr, *variables)
+    return plain

@@ -31,7 +31,7 @@ from ..printing.latex import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, 
 from ..printing.text import to_text
 from .codegen import code_context
 from .notebook import SharedRepr, json_document, notebook
-from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages
+from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages, title_room
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,7 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["fact_frames"] = fact_frames
     env.filters["identity_rows"] = identity_rows
     env.globals["frame_title"] = frame_title
+    env.globals["title_room"] = title_room
     return env
 
 

@@ -129,10 +129,21 @@ def fact_frames(facts: Sequence[Mapping[str, Any]], room: float = FRAME_ROOM) ->
     return pages
 
 
-def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alone: str = "") -> str:
+#: Height of a line of a frame title (Beamer's \\Large), in points: a title on two lines takes this from the room.
+TITLE_LINE = 18.0
+#: The widest counter a run of frames adds to its title, `` (9/9)``.
+COUNTER_CHARS = 6
+
+
+def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alone: str = "",
+                wrap: bool = False) -> str:
     """A frame's title with ``tail`` (``: checked facts``) and its place in a run of frames, ``(2/3)``; a title
     too long to take those on one line keeps only its head (the part before a colon), or else gives way to
-    ``alone`` (``Checked facts``), so the counter never wraps onto a line of its own."""
+    ``alone`` (``Checked facts``), so the counter never wraps onto a line of its own. With ``wrap`` (a chain's
+    frames: ``Lemma 4: <its name>``) the title keeps its whole name and may wrap, the counter tied to the last
+    word by a non-breaking space; :func:`title_room` gives such frames the room a second title line leaves."""
+    if wrap and count > 1 and prose_width(title + tail) + COUNTER_CHARS > TITLE_CHARS:
+        return f"{title}{tail}~({number}/{count})"
     counter = f" ({number}/{count})" if count > 1 else ""
     tail += counter
     if tail and prose_width(title) + len(tail) > TITLE_CHARS:
@@ -141,6 +152,11 @@ def frame_title(title: str, number: int = 1, count: int = 1, tail: str = "", alo
         elif alone:
             return alone + counter
     return title + tail
+
+
+def title_room(title: str, room: float = FRAME_ROOM) -> float:
+    """The room under a frame's title, less a title line when the title with a counter wraps onto two."""
+    return room - TITLE_LINE if prose_width(title) + COUNTER_CHARS > TITLE_CHARS else room
 
 
 def sentence_pages(text: str, lines: int = 11) -> list[str]:

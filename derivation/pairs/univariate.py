@@ -403,6 +403,8 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
     names = {s.name for s in (*_spec_symbols(q), *_spec_symbols(p))}
     notation = Notation(MappingProxyType({role: _unused(c, names) for role, c in _INTERNAL_NAMES.items()}))
     shared = q.param_kind == p.param_kind and q.param == p.param
+    # q's scale is plain sigma, as in the named cases, when p has no parameters (nor a stated scale to tell apart)
+    lone = not _spec_symbols(p) and not (p.param_kind == "scale" and evaluated(p.param) != 1)
     scales, definitions, slots, stated = [], [], [], []
     for role, spec in (("q", q), ("p", p)):
         to_scale = SCALE_OF[spec.param_kind]
@@ -419,7 +421,8 @@ def _univariate(q: DistSpec, p: DistSpec) -> Variant:
         if shared and role == "p":
             scales.append(scales[0])
             continue
-        fresh = Symbol(_unused(("sigma" if shared else f"sigma_{role}", f"varsigma_{role}", f"s_{role}"), names),
+        plain = shared or (lone and role == "q")
+        fresh = Symbol(_unused(("sigma" if plain else f"sigma_{role}", f"varsigma_{role}", f"s_{role}"), names),
                        positive=True)
         names.add(fresh.name)
         scales.append(fresh)

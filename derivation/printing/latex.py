@@ -41,7 +41,7 @@ from sympy.printing.latex import LatexPrinter
 from ..core.forms import is_negative_term, mul, negate_term
 from ..laws import BernoulliLaw, LaplaceLaw, NormalLaw
 from ..nodes.families import index_family
-from ..nodes.scalar import KL, Density, Expectation, Named
+from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
 from ..nodes.vector import (
     CodeLine,
     Diag,
@@ -398,16 +398,16 @@ class TextbookLatexPrinter(LatexPrinter):
 
     # -- calculus ---------------------------------------------------------------------------------
     def _print_Derivative(self, expr: Derivative) -> str:
-        """Always a partial derivative (the engine differentiates functions of several parameters).
+        """``d/dx`` of a function of one variable, ``\\partial/\\partial x`` of several (or as part of such).
 
         A single factor is written over the differential (``\\partial \\sigma^{2} / \\partial \\sigma``); a
         sum or product follows the operator in brackets, a fraction, a big operator (``\\sum``) or an
         evaluation at a point without (a tall numerator would wreck an inline formula's line).
         """
         inner = expr.expr
-        differentials = {x for x, _ in expr.variable_count}
-        # A function of one variable has an ordinary derivative: d/dt, never a partial one.
-        d = "d" if len(differentials) == 1 and _variables_of(inner) <= differentials else r"\partial"
+        # A function of one variable has an ordinary derivative: d/dt, never a partial one; a derivative taken as
+        # part of a partial one is partial too (``nodes.scalar.Partial``).
+        d = r"\partial" if is_partial(expr) else "d"
         variables = "".join(rf"{d} {self._print(x)}" if n == 1 else rf"{d} {self._print(x)}^{{{n}}}"
                             for x, n in reversed(expr.variable_count))
         order = sum(n for _, n in expr.variable_count)
@@ -481,14 +481,6 @@ _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", 
 
 _TT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#", "%": r"\%",
                "&": r"\&", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def _variables_of(expr: Basic) -> set:
-    """The variables an expression depends on, a named closed form's arguments included."""
-    found = set(expr.free_symbols)
-    for node in expr.atoms(Named):
-        found |= {a for arg in node.arguments for a in arg.free_symbols}
-    return found
 
 
 def _tt_escape(text: str) -> str:

@@ -8,29 +8,33 @@ differentiation, never with the rule's own table.
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Expr, Function, S, Subs, Symbol, exp, expand, log, preorder_traversal
+from collections.abc import Sequence
+
+from sympy import Derivative, Eq, Expr, Function, Mul, S, Subs, Symbol, exp, expand, log, preorder_traversal
 
 from ..core.engine import Derivation, Rewrite, Rule
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, frac, mul, neg
-from ..nodes.scalar import Named
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term
+from ..nodes.scalar import Named, Ordinary, derivative_like
+from ..printing.latex import to_latex
 from ..settings.univariate import Setting
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 
 
-def _by_linearity(expr: Expr, x: Symbol) -> Expr:
-    """``d/dx`` of a display form by linearity: sums split, factors free of x come out, terms free of x vanish."""
+def _by_linearity(expr: Expr, x: Symbol, model: Derivative) -> Expr:
+    """``d/dx`` of a display form by linearity: sums split, factors free of x come out, terms free of x vanish;
+    each derivative left is partial when ``model``, the derivative split, is."""
     if not expr.has(x):
-        return Derivative(expr, x)  # a constant: its derivative is 0, which the caller drops
+        return derivative_like(model, expr, x)  # a constant: its derivative is 0, which the caller drops
     if expr.is_Add:
-        return add(*[_by_linearity(t, x) for t in terms(expr) if t.has(x)])
+        return add(*[_by_linearity(t, x, model) for t in terms(expr) if t.has(x)])
     if expr.is_Mul:
         parts = factors(expr)
         constant = [f for f in parts if not f.has(x)]
         varying = [f for f in parts if f.has(x)]
         if constant and len(varying) == 1:
-            return mul(*constant, _by_linearity(varying[0], x))
-    return Derivative(expr, x)
+            return mul(*constant, _by_linearity(varying[0], x, model))
+    return derivative_like(model, expr, x)
 
 
 def _term_by_term(expr: Expr, setting: Setting) -> Rewrite:
@@ -40,13 +44,14 @@ def _term_by_term(expr: Expr, setting: Setting) -> Rewrite:
         if not isinstance(e, Derivative) or len(e.variables) != 1:
             return None
         (x,) = e.variables
-        out = _by_linearity(e.expr, x)
+        out = _by_linearity(e.expr, x, e)
         return None if out == e else out
 
     out = rewrite_or_refuse(expr, match, "derivative of a sum or of a scaled term")
     a, b, c, x = (Symbol(n, real=True) for n in "abcx")
     u, v = Function("u"), Function("v")
-    identity = Eq(Derivative(add(mul(a, u(x)), mul(b, v(x)), c), x),
+    # the identity is about functions of one variable (a, b, c are constants): ordinary derivatives throughout
+    identity = Eq(Ordinary(add(mul(a, u(x)), mul(b, v(x)), c), x),
                   add(mul(a, Derivative(u(x), x)), mul(b, Derivative(v(x), x))), evaluate=False)
     return Rewrite(out, (identity,))
 
@@ -103,16 +108,31 @@ def elementary_derivative(f: Expr, x: Symbol) -> Expr | None:
 
 
 def _elementary(expr: Expr, setting: Setting) -> Rewrite:
-    """Each derivative of a constant, a power, a logarithm or an exponential replaced by its value."""
+    """Each derivative of a constant, a power, a logarithm or an exponential replaced by its value; a negative
+    value after a minus sign is written as a plus (``- d/ds (1/s) -> + 1/s^2``, never ``-(-1/s^2)``), and the
+    step then shows ``b - (-a) = b + a`` among its identities."""
     used: list[Eq] = []
 
-    def match(e: Expr) -> Expr | None:
+    def value_of(e: Expr) -> Expr | None:
         if not isinstance(e, Derivative) or len(e.variables) != 1:
             return None
         value = elementary_derivative(e.expr, e.variables[0])
         if value is not None:
             used.append(Eq(e, value, evaluate=False))
         return value
+
+    def match(e: Expr) -> Expr | None:
+        if e.is_Mul and len(e.args) == 2 and e.args[0].is_Number and e.args[0].is_negative:
+            inner = e.args[1]
+            value = elementary_derivative(inner.expr, inner.variables[0]) if (
+                isinstance(inner, Derivative) and len(inner.variables) == 1) else None
+            if value is not None and is_negative_term(value):
+                a, b = Symbol("a", real=True), Symbol("b", real=True)
+                used.extend((Eq(inner, value, evaluate=False),
+                             Eq(add(b, mul(S.NegativeOne, neg(a))), add(b, a), evaluate=False)))
+                return mul(-e.args[0], negate_term(value))
+            return None  # the derivative inside is rewritten on its own
+        return value_of(e)
 
     out = rewrite_or_refuse(expr, match, "derivative of an elementary function")
     return Rewrite(out, tuple(dict.fromkeys(used)))
@@ -132,12 +152,13 @@ def _in_reading_order(value: Expr, shown: Expr) -> Expr:
     return mul(number, *rest)
 
 
-def _multiply_out(expr: Expr, setting: Setting) -> Expr:
+def _multiply_out(expr: Expr, setting: Setting, exponentials: bool = False) -> Expr:
     """``c (a_1 + a_2) g -> c' (a_1 g + a_2 g)``, each term multiplied out and its powers combined.
 
     The numeric factor goes into the sum only when it cancels every denominator there; other
     factors are always multiplied in. A sum is tidied term by term, a product without a sum
-    is evaluated.
+    is evaluated. An exponential multiplied into a sum (``exponentials``) is :data:`MULTIPLY_EXPONENTIALS`'
+    step, not this one.
     """
     if expr.is_Add:
         out = add(*[evaluated(t) for t in terms(expr)])
@@ -156,6 +177,8 @@ def _multiply_out(expr: Expr, setting: Setting) -> Expr:
     if len(sums) != 1:
         raise RuleNotApplicable("more than one sum in the product")
     inner = terms(sums[0])
+    if any(f.has(exp) for f in others) != exponentials:
+        raise RuleNotApplicable("exponentials to multiply" if not exponentials else "no exponential to multiply")
     if others:
         return mul(number, add(*[evaluated(mul(t, *others)) for t in inner]))
     coefficients = [evaluated(mul(number, t)).as_coeff_Mul()[0] for t in inner]
@@ -257,6 +280,49 @@ def use_derived(lemma: Derivation, title: str, justification: str, cite: bool = 
     return Rule(key, title, justification, apply)
 
 
+def _first_and_last(e: Derivative) -> tuple[Derivative, Symbol] | None:
+    """``(d/dy F, x)`` for ``d^2/dx dy F`` (any order at least 2): the derivative taken first, and the variable of
+    the last differentiation."""
+    counts = list(e.variable_count)
+    if sum(n for _, n in counts) < 2:
+        return None
+    last, n = counts[-1]
+    counts[-1:] = [(last, n - 1)] if n > 1 else []
+    return Derivative(e.expr, *counts), last
+
+
+def _as_printed(expr: Expr) -> Expr:
+    """``expr`` evaluated where that prints the same (``1/2 (2 mu)`` prints as mu: differentiated, it is mu)."""
+    plain = evaluated(expr)
+    return plain if to_latex(plain) == to_latex(expr) else expr
+
+
+def differentiate_derived(firsts: Sequence[Derivation], key: str = "differentiate-derived-gradient",
+                          title: str = "Differentiate the gradient",
+                          justification: str = "A second derivative is the derivative of a first derivative: "
+                          "put in the gradient derived above.") -> Rule:
+    """``d^2 F / dx dy -> d/dx (dF/dy)`` with ``dF/dy`` one of the first derivatives derived in ``firsts`` (a
+    chain from ``dF/dy`` each), so that a second derivative's line says what it computes before it is worked out.
+    The identity shown is the first derivative used."""
+    known = {first.start: first for first in firsts}
+
+    def apply(expr: Expr, setting: Setting) -> Rewrite:
+        used: list[Eq] = []
+
+        def match(e: Expr) -> Expr | None:
+            split = _first_and_last(e) if isinstance(e, Derivative) else None
+            if split is None or split[0] not in known:
+                return None
+            first = known[split[0]]
+            used.append(Eq(first.start, first.result, evaluate=False))
+            return derivative_like(e, _as_printed(first.result), split[1])
+
+        out = rewrite_or_refuse(expr, match, "second derivative of a function whose first derivative is derived")
+        return Rewrite(out, tuple(dict.fromkeys(used)))
+
+    return Rule(key, title, justification, apply)
+
+
 UNFOLD = Rule(
     "write-out",
     "Write out",
@@ -317,6 +383,20 @@ MULTIPLY_OUT = Rule(
     _multiply_out,
 )
 
+def _multiply_exponentials(expr: Expr, setting: Setting) -> Rewrite:
+    """``c (e^a - e^b) e^g -> c (e^{a+g} - e^{b+g})``: an exponential multiplied into a sum, exponents added."""
+    out = _multiply_out(expr, setting, exponentials=True)
+    a, b = Symbol("a", real=True), Symbol("b", real=True)
+    return Rewrite(out, (Eq(Mul(exp(a), exp(b), evaluate=False), exp(add(a, b), evaluate=False), evaluate=False),))
+
+
+MULTIPLY_EXPONENTIALS = Rule(
+    "multiply-exponentials",
+    "Multiply exponentials",
+    "Multiply out: exponentials multiply by adding their exponents.",
+    _multiply_exponentials,
+)
+
 CHAIN_RULE = Rule(
     "chain-rule",
     "Chain rule",
@@ -344,12 +424,14 @@ __all__ = [
     "DEFINE_NAMED",
     "ELEMENTARY_DERIVATIVES",
     "LOG_OF_EXP",
+    "MULTIPLY_EXPONENTIALS",
     "MULTIPLY_OUT",
     "SECOND_DERIVATIVES",
     "SUBSTITUTE",
     "TERM_BY_TERM",
     "UNFOLD",
     "UNFOLD_DEFINED",
+    "differentiate_derived",
     "elementary_derivative",
     "use_derived",
 ]

@@ -238,7 +238,7 @@ MARGINALISE = Rule(
 
 KL_OF_COORDINATES = Rule(
     "kl-of-coordinates",
-    "Definition",
+    "Coordinate divergences",
     "Each term is the KL divergence between the coordinate densities, by definition.",
     _kl_of_coordinates,
 )

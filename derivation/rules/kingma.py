@@ -53,8 +53,8 @@ def _integral_of_log(which: str):
 
 NEGATIVE_ENTROPY = Rule(
     "negative-entropy",
-    "Entropy term",
-    "The integral of q times its own log-density, computed in the lemma below.",
+    "Negative entropy",
+    "The integral of q times its own log-density is the negative entropy of q, computed in the lemma below.",
     _integral_of_log("q"),
 )
 

@@ -347,7 +347,7 @@ TRACE_TRICK = Rule(
 
 SHIFTED_TRACE_TRICK = Rule(
     "shifted-trace-trick",
-    "Trace trick",
+    "Shifted trace trick",
     "About another point the expected quadratic form gains the form of the mean difference (lemma below).",
     _trace_trick(own=False),
 )

@@ -123,9 +123,10 @@ def _cancel_opposites(expr: Expr, setting) -> Rewrite:
     return Rewrite(add(*[t for i, t in enumerate(parts) if i not in gone]), tuple(identities))
 
 
-def _merge_sums(expr: Expr, setting) -> Rewrite:
+def _merge_sums(expr: Expr, setting, factor_out: bool = False) -> Rewrite:
     """``c (a Sum_j u_j + b Sum_j v_j - d) -> c a Sum_j (u_j + (b / a) v_j - 1 / a)``: one sum over the
-    coordinates, the dimension written as ``Sum_j 1``."""
+    coordinates, the dimension written as ``Sum_j 1``. Only where the first sum's coefficient ``a`` is 1, unless
+    ``factor_out`` (then only where it is not: that step also takes ``a`` out, and its identity says so)."""
     outer, rest = _numeric_coefficient(expr)
     body = rest[0] if len(rest) == 1 and rest[0].is_Add else expr
     if body is expr:
@@ -147,6 +148,9 @@ def _merge_sums(expr: Expr, setting) -> Rewrite:
     if limits is None or len(pieces) < 2:
         raise RuleNotApplicable("fewer than two sums to merge")
     lead = pieces[0][0]
+    if factor_out != (lead != 1):
+        raise RuleNotApplicable("the first sum's coefficient is 1" if factor_out else
+                                "the first sum has a coefficient to take out")
     inner: list[Expr] = []
     for c, summands in pieces:
         scale = c / lead
@@ -154,11 +158,22 @@ def _merge_sums(expr: Expr, setting) -> Rewrite:
             inner.append(s if scale == 1 else neg(s) if scale == -1 else mul(scale, s))
     out = mul(outer * lead, Sum(add(*inner), *limits))
     j, d = _generic(setting)
-    identities = [Eq(add(coordinate_sum(_a[j], j, d), coordinate_sum(_b[j], j, d)),
-                     coordinate_sum(add(_a[j], _b[j]), j, d), evaluate=False)]
+    if factor_out:  # with the coefficients of the first two sums: c Sum a_j + e Sum b_j = c Sum (a_j + e/c b_j)
+        second = pieces[1][0] / lead
+        b_j = _b[j] if second == 1 else neg(_b[j]) if second == -1 else mul(second, _b[j])
+        identities = [Eq(add(mul(lead, coordinate_sum(_a[j], j, d)), mul(pieces[1][0], coordinate_sum(_b[j], j, d))),
+                         mul(lead, coordinate_sum(add(_a[j], b_j), j, d)), evaluate=False)]
+    else:
+        identities = [Eq(add(coordinate_sum(_a[j], j, d), coordinate_sum(_b[j], j, d)),
+                         coordinate_sum(add(_a[j], _b[j]), j, d), evaluate=False)]
     if used_dim:
         identities.append(Eq(d, coordinate_sum(S.One, j, d), evaluate=False))
     return Rewrite(out, tuple(identities))
+
+
+def _merge_sums_factor_out(expr: Expr, setting) -> Rewrite:
+    """``a Sum_j u_j + b Sum_j v_j -> a Sum_j (u_j + (b / a) v_j)`` with ``a != 1`` taken out in front."""
+    return _merge_sums(expr, setting, factor_out=True)
 
 
 def _vae_order_in_sum(expr: Expr, setting) -> Expr:
@@ -244,6 +259,15 @@ MERGE_SUMS = Rule(
     "One sum",
     "The sums run over the same coordinates, so they merge into one.",
     _merge_sums,
+)
+
+
+MERGE_SUMS_FACTOR_OUT = Rule(
+    "merge-sums-factor-out",
+    "One sum",
+    "The sums run over the same coordinates, so they merge into one; the coefficient of the first sum comes "
+    "out in front, and every other term is divided by it (a negative coefficient changes the signs).",
+    _merge_sums_factor_out,
 )
 
 
