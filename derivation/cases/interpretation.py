@@ -43,7 +43,7 @@ from sympy import (
     together,
 )
 
-from ..check.checker import Checker, is_zero
+from ..check.checker import Checker, is_zero, reused
 from ..core.engine import Check, Derivation, Fact, Rewrite, Rule, Step
 from ..core.errors import DerivationError, RuleNotApplicable, StepRejected
 from ..core.forms import HALF, evaluated, mul, sub
@@ -171,8 +171,17 @@ class Interpretation:
     # -- derivations ------------------------------------------------------------------------------
     def derive(self, key: str, title: str, start: Expr, rules: tuple[Rule, ...],
                setting: Setting | None = None, checker: Checker | None = None) -> Derivation:
-        """Apply those of ``rules`` that fit, in order, each step checked as it is made."""
+        """Apply those of ``rules`` that fit, in order, each step checked as it is made (once per build for the
+        same chain: documents that show the same interpretation share it)."""
         setting = setting or self.setting
+        notation = getattr(setting, "notation", None)
+        same = ("interpretation", key, title, start, tuple(r.key for r in rules), type(setting).__name__,
+                getattr(setting, "z", None), tuple(sorted(notation.as_dict().items())) if notation else ())
+        chain = reused(same, lambda: self._derive(key, title, start, rules, setting, checker))
+        return replace(chain, name=f"{self.derivation.name}:{key}")
+
+    def _derive(self, key: str, title: str, start: Expr, rules: tuple[Rule, ...], setting: Setting,
+                checker: Checker | None) -> Derivation:
         plan, expr, shown = [], start, to_latex(start)
         for rule in rules:
             try:

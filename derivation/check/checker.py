@@ -84,6 +84,17 @@ def reusing_chains() -> Iterator[None]:
         _CHAINS.reset(token)
 
 
+def reused(key: tuple, compute: Callable[[], Derivation]) -> Derivation:
+    """``compute()``, or within a :func:`reusing_chains` block the derivation already computed under ``key`` (the
+    chains a case derives for its sections, e.g. the interpretation of ``standard`` and of ``dynamics``)."""
+    chains = _CHAINS.get()
+    if chains is None:
+        return compute()
+    if key not in chains:
+        chains[key] = compute()
+    return chains[key]
+
+
 class Checker:
     """Checks the steps of derivations over one set of random points (shared, so values are reused)."""
 
