@@ -9,7 +9,7 @@ The helpers drop neutral elements (``0`` in sums, ``1`` in products) so that spe
 
 from __future__ import annotations
 
-from sympy import Add, Basic, Derivative, Expr, Integer, Mul, Pow, Rational, S, Subs
+from sympy import Add, Basic, Derivative, Expr, Integer, Mul, Pow, Rational, S, Subs, log
 
 HALF = Rational(1, 2)
 
@@ -108,3 +108,15 @@ def evaluated(expr: Expr) -> Expr:
     if getattr(out, "evaluates_to_definition", False):
         return out.args[1]
     return out.doit(deep=False) if isinstance(out, Derivative | Subs) else out
+
+
+def log_ratio(own: Expr, other: Expr) -> Expr:
+    """``log(other / own)`` as a textbook writes it: ``-log own`` when ``other = 1`` (never ``log(1/own)``),
+    ``log other`` when ``own = 1``, and nothing when the two are equal (never ``log(s/s)``)."""
+    if own == other:
+        return S.Zero
+    if other == 1:
+        return neg(log(own))
+    if own == 1:
+        return log(other)
+    return log(frac(other, own))

@@ -6,11 +6,11 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Derivative, Expr, Integral, S, Sum, Tuple, log
+from sympy import Derivative, Expr, Integral, Sum, Tuple, log
 from sympy.core.basic import Basic
 from sympy.core.symbol import Str, Symbol
 
-from ..core.forms import frac, mul, neg
+from ..core.forms import frac, log_ratio, mul
 from ..laws import Law
 
 
@@ -79,18 +79,9 @@ class Density(Expr):
         return self.law.energy(self.variable)
 
     def log_normaliser_ratio(self, other: Density) -> Expr:
-        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)`` for two Gaussians, combined.
-
-        Written as a textbook would: ``-log s_self`` when ``s_other = 1`` (never ``log(1/s)``),
-        ``log s_other`` when ``s_self = 1``, and nothing when the scales are equal (never ``log(s/s)``).
-        """
-        if other.std == self.std:
-            return S.Zero
-        if other.std == 1:
-            return neg(log(self.std))
-        if self.std == 1:
-            return log(other.std)
-        return log(frac(other.std, self.std))
+        """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)`` for two Gaussians, combined
+        as a textbook writes it (:func:`~derivation.core.forms.log_ratio`)."""
+        return log_ratio(self.std, other.std)
 
     def integral(self, integrand: Expr) -> Integral | Sum:
         """``Integral(integrand, (x, low, high))`` over the support of this density's law; for a discrete law

@@ -30,13 +30,12 @@ from sympy import (
     expand,
     factor_terms,
     fraction,
-    log,
     oo,
 )
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
+from ..core.forms import add, evaluated, frac, is_negative_term, log_ratio, mul, neg, negate_term, sub
 from ..laws import LaplaceLaw
 from ..nodes.scalar import Density, Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
@@ -73,17 +72,6 @@ def magnitude(c: Expr) -> Expr:
     if c.is_nonnegative:
         return c
     return Abs(c, evaluate=False)
-
-
-def log_scale_ratio(own: Expr, other: Expr) -> Expr:
-    """``log(other / own)``: ``-log own`` when ``other = 1``, ``log other`` when ``own = 1``, nothing when equal."""
-    if own == other:
-        return S.Zero
-    if other == 1:
-        return neg(log(own))
-    if own == 1:
-        return log(other)
-    return log(frac(other, own))
 
 
 def linear_in(arg: Expr, variable: Symbol) -> tuple[Expr, Expr] | None:
@@ -133,7 +121,7 @@ def _combine_log_densities(expr: Expr, setting: PairSetting) -> Rewrite:
     if not (is_laplace(q) and is_laplace(p)):
         raise RuleNotApplicable("not two Laplace densities")
     before = sub(q.log_pdf_form(), p.log_pdf_form())
-    ratio = log_scale_ratio(q.law.scale, p.law.scale)
+    ratio = log_ratio(q.law.scale, p.law.scale)
     combined = add(ratio, neg(q.energy()), p.energy())
     out = rewrite_or_refuse(expr, lambda e: combined if e == before else None, "difference of log-densities")
     constants = sub(q.log_normaliser(), p.log_normaliser())
