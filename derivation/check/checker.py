@@ -162,15 +162,11 @@ class Checker:
                description: str = "") -> Derivation:
         """Apply ``plan`` to ``start``, checking each step as it is made (once per block of
         :func:`reusing_chains` for the same start and plan)."""
-        chains = _CHAINS.get()
         key = (start, tuple(rule.key for rule in plan), getattr(setting, "z", None))
-        if chains is not None and key in chains:
-            return replace(chains[key], name=name, title=title, description=description)
-        derivation = derive_chain(name, title, start, plan, setting, description,
-                                  check=lambda i, before, step: self.check_step(i, before, step, title))
-        if chains is not None:
-            chains[key] = derivation
-        return derivation
+        derivation = reused(key, lambda: derive_chain(
+            name, title, start, plan, setting, description,
+            check=lambda i, before, step: self.check_step(i, before, step, title)))
+        return replace(derivation, name=name, title=title, description=description)
 
 
 def free_parameters(derivation: Derivation) -> set:
