@@ -10,45 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
+from sympy import Basic, Eq, Expr, Symbol
 
-from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, derive_chain
 from ..core.forms import evaluated
 from ..laws import LaplaceLaw
-from ..nodes.scalar import KL, Density
-from .univariate import Notation
+from ..nodes.scalar import Density
+from .univariate import Notation, UnivariatePair
 
 
 @dataclass(frozen=True)
-class LaplaceSetting:
+class LaplaceSetting(UnivariatePair):
     """Two Laplace densities q and p of one real variable ``x``, and the variable ``t`` of a centred integral."""
 
     q: Density
     p: Density
     t: Symbol
     notation: Notation = field(default_factory=Notation)
-
-    @property
-    def x(self) -> Symbol:
-        return self.q.variable
-
-    def start(self) -> KL:
-        """The first line: ``KL(q || p)``."""
-        return KL(self.q, self.p)
-
-    def statements(self) -> tuple[Basic, ...]:
-        """What the document's "Setting" paragraph states: ``q = Laplace(mu1, b1)``, ``p = Laplace(mu2, b2)``."""
-        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
-
-    def assumptions(self) -> tuple[Basic, ...]:
-        """The assumptions on the parameters, as printable relations (``b1 > 0``, ``mu1 in R``)."""
-        return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
-                     for s in self.parameters)
-
-    def checker(self) -> Checker:
-        """The checker for derivations in this setting (random points drawn over ``parameters``)."""
-        return Checker(self.parameters)
 
     # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
     #: A Laplace pair is given in its own parameters: no fresh scale stands for another parameterisation.
@@ -81,16 +59,6 @@ class LaplaceSetting:
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
         """The plan's result (rules only, unchecked)."""
         return derive_chain("laplace", title, self.start(), plan, self, skip_unfit=True).result
-
-    @property
-    def parameters(self) -> tuple[Symbol, ...]:
-        """The free parameters, in reading order (``mu1, b1, mu2, b2``)."""
-        seen: dict[Symbol, None] = {}
-        for density in (self.q, self.p):
-            for expr in density.law.parameters:
-                for s in sorted(expr.free_symbols, key=str):
-                    seen.setdefault(s, None)
-        return tuple(seen)
 
 
 def laplace_pair(notation: Notation, q_loc: Expr, q_scale: Expr, p_loc: Expr, p_scale: Expr) -> LaplaceSetting:

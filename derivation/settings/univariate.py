@@ -140,14 +140,12 @@ def _unreserved(role: str, name: str, allowed: tuple[str, ...] = ()) -> None:
                          "documents; choose another name")
 
 
-@dataclass(frozen=True)
-class Setting:
-    """Two univariate Gaussians q and p of one real variable (``x``), and a standard-normal variable ``z``."""
+class UnivariatePair:
+    """What every pair of densities ``q``, ``p`` of one real variable answers the engine (mixed into the frozen
+    dataclasses that hold them: the Gaussian :class:`Setting`, ``settings.laplace.LaplaceSetting``)."""
 
     q: Density
     p: Density
-    z: Symbol
-    notation: Notation = field(default_factory=Notation)
 
     @property
     def x(self) -> Symbol:
@@ -167,19 +165,30 @@ class Setting:
         return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
                      for s in self.parameters)
 
-    def checker(self):
-        """The checker for derivations in this setting (random points drawn over ``parameters``)."""
-        return Checker(self.parameters)
+    def checker(self) -> Checker:
+        """The checker for derivations in this setting (random points drawn over ``parameters``, in the ranges
+        the laws give their parameters)."""
+        return Checker(self.parameters, ranges={**self.q.law.ranges(), **self.p.law.ranges()})
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
-        """The free parameters, in reading order."""
+        """The free parameters, in reading order (each law's parameters in its order)."""
         seen: dict[Symbol, None] = {}
         for density in (self.q, self.p):
-            for expr in (density.mean, density.std):
+            for expr in density.law.parameters:
                 for s in sorted(expr.free_symbols, key=str):
                     seen.setdefault(s, None)
         return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Setting(UnivariatePair):
+    """Two univariate Gaussians q and p of one real variable (``x``), and a standard-normal variable ``z``."""
+
+    q: Density
+    p: Density
+    z: Symbol
+    notation: Notation = field(default_factory=Notation)
 
 
 def gaussian_pair(notation: Notation, q_mean: Expr, q_std: Expr, p_mean: Expr, p_std: Expr) -> Setting:
