@@ -10,7 +10,7 @@ from typing import ClassVar
 import mpmath
 from sympy import Basic, Expr, Interval, S, Symbol, exp, log
 
-from ..core.forms import as_expr, sub
+from ..core.forms import as_expr, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -72,6 +72,15 @@ class Law(Basic):
     def energy(self, variable: Symbol) -> Expr:
         """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
         raise NotImplementedError
+
+    def normaliser(self) -> Expr:
+        """The density's constant factor as a display form (``1/(2 b)`` for Laplace, ``lambda`` for the exponential
+        law): the density is ``normaliser() * weight(x)``."""
+        raise NotImplementedError
+
+    def weight(self, variable: Symbol) -> Expr:
+        """The density over its constant factor, as a display form: ``exp(-energy(x))``."""
+        return exp(neg(self.energy(variable)), evaluate=False)
 
     def log_pdf_form(self, variable: Symbol) -> Expr:
         """``log pdf(x) = log_normaliser - energy(x)``, as a display form."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sympy import Abs, Expr, Symbol, exp, log
+from sympy import Abs, Expr, Pow, Symbol, exp, log
 
 from ..core.forms import frac, mul, neg, sub
 from .base import Law
@@ -45,6 +45,10 @@ class LaplaceLaw(Law):
     def log_normaliser(self) -> Expr:
         """``-log(2 b)``."""
         return neg(log(mul(2, self.scale)))
+
+    def normaliser(self) -> Expr:
+        """``1 / (2 b)``."""
+        return Pow(mul(2, self.scale), -1, evaluate=False)
 
     def energy(self, variable: Symbol) -> Expr:
         """``|x - mu| / b``."""
