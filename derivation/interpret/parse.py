@@ -185,9 +185,15 @@ FUNCTIONS: tuple[str, ...] = (
 )
 """Function names a Python-syntax claim may call."""
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
+_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Exponential", "Gamma")
+#: Families given in their own positive parameters: the leading ones (torch's names), then one of a choice of
+#: parameterisations (the first is the one a positional argument gives).
+_OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Exponential": ((), ("rate", "scale")),
+    "Gamma": (("concentration",), ("rate", "scale")),
+}
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov")
+_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
 _REDUCTIONS = frozenset({"sum", "mean"})
 _BINARY = frozenset({"pow", "power"})
@@ -207,7 +213,9 @@ class DistSpec:
 
     ``loc`` and ``param`` are Symbols (with assumptions: loc real; scale, var, precision and cov
     positive; logvar and log_scale real) or exact numbers. ``dim`` is ``None`` for ``Normal`` and a
-    positive ``int`` or a positive-integer Symbol otherwise. ``text`` is the string as given.
+    positive ``int`` or a positive-integer Symbol otherwise. A family of :data:`_OWN_PARAMETERS` keeps its leading
+    parameter in ``loc`` (Gamma's concentration; None for Exponential) and its rate or scale in ``param``.
+    ``text`` is the string as given.
     """
 
     family: str
@@ -221,8 +229,8 @@ class DistSpec:
 def parse_spec(text: str) -> DistSpec:
     """Parse a spec: ``Normal(LOC, SCALE)``, ``Normal(LOC, var=V)`` (or ``scale=``, ``logvar=``,
     ``log_scale=``, ``precision=``), ``DiagNormal(LOC, SCALE-or-keyword, dim=D)``,
-    ``MvNormal(LOC, cov=SIGMA, dim=K)`` or ``Laplace(LOC, SCALE)``. ``loc=`` (and ``scale=``) may also be given
-    as keywords.
+    ``MvNormal(LOC, cov=SIGMA, dim=K)``, ``Laplace(LOC, SCALE)``, ``Exponential(RATE)`` (or ``scale=``) or
+    ``Gamma(CONCENTRATION, RATE)`` (or ``scale=``). ``loc=`` (and ``scale=``) may also be given as keywords.
 
     Raises :class:`ParseError` for anything else.
     """
@@ -1558,8 +1566,11 @@ class _SpecParser:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
         if family not in _FAMILIES:
             raise ParseError(
-                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal or Laplace)", self.pos(node.func)
+                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal, Laplace, Exponential or Gamma)",
+                self.pos(node.func)
             )
+        if family in _OWN_PARAMETERS:
+            return self.own_parameters(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
@@ -1648,6 +1659,46 @@ class _SpecParser:
                 seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
 
+    def own_parameters(self, node: ast.Call, family: str) -> DistSpec:
+        """A family of :data:`_OWN_PARAMETERS`: its leading parameters, then one parameterisation, positionally
+        or by keyword; each a positive name or number, no name used twice."""
+        leading, choices = _OWN_PARAMETERS[family]
+        names = (*leading, choices[0])
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
+            raise ParseError("starred arguments are not allowed", self.pos(node))
+        if len(node.args) > len(names):
+            raise ParseError(f"too many positional arguments for {family} (expected {', '.join(names)})",
+                             self.pos(node.args[len(names)]))
+        given: dict[str, ast.AST] = dict(zip(names, node.args, strict=False))
+        for kw in node.keywords:
+            if kw.arg not in (*leading, *choices):
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family}", self.pos(kw.value))
+            if kw.arg in given:
+                raise ParseError(f"{kw.arg} given twice", self.pos(kw.value))
+            given[kw.arg] = kw.value
+        missing = [name for name in leading if name not in given]
+        if missing:
+            raise ParseError(f"{family} needs a {missing[0]}", self.pos(node))
+        kinds = [kind for kind in choices if kind in given]
+        if not kinds:
+            raise ParseError(f"{family} needs a {choices[0]}: {'an argument' if not leading else 'a second argument'}"
+                             f" or one of {', '.join(f'{c}=' for c in choices)}", self.pos(node))
+        if len(kinds) > 1:
+            raise ParseError(f"two parameterisations given ({kinds[0]} and {kinds[1]}); give exactly one",
+                             self.pos(given[kinds[1]]))
+        seen: dict[str, str] = {}
+        values = {}
+        for role, role_node in given.items():
+            if isinstance(role_node, ast.Name):
+                name = self.name(role_node)
+                if name in seen:
+                    raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
+                seen[name] = role
+            values[role] = self.value(role_node, role, role)
+        first = values[leading[0]] if leading else None
+        return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
+                        dim=None, text=self.text)
+
     def number(self, node: ast.AST) -> Rational | None:
         """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,
         ``-3/4``, ``2*0.5``); None if ``node`` is not one."""
@@ -1688,7 +1739,7 @@ class _SpecParser:
     def value(self, node: ast.AST, role: str, kind: str) -> Expr:
         if isinstance(node, ast.Name):
             name = self.name(node)
-            if kind in ("scale", "var", "precision", "cov"):
+            if kind in _POSITIVE_KINDS:
                 return Symbol(name, positive=True)
             return Symbol(name, real=True)
         number = self.number(node)

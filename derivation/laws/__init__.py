@@ -8,7 +8,8 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 
 from .base import Law
 from .bernoulli import BernoulliLaw
+from .exponential import ExponentialLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
 
-__all__ = ["BernoulliLaw", "LaplaceLaw", "Law", "NormalLaw"]
+__all__ = ["BernoulliLaw", "ExponentialLaw", "LaplaceLaw", "Law", "NormalLaw"]

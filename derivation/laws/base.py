@@ -69,6 +69,11 @@ class Law(Basic):
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""
         raise NotImplementedError
 
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other)`` combined as a textbook writes it (one logarithm of a
+        ratio where the two are logarithms), as a display form."""
+        return sub(self.log_normaliser(), other.log_normaliser())
+
     def energy(self, variable: Symbol) -> Expr:
         """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
         raise NotImplementedError

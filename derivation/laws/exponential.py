@@ -5,17 +5,20 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sympy import Expr, Interval, Pow, Symbol, exp, log, oo
+from sympy import Expr, Interval, Pow, Symbol, cancel, exp, fraction, log, oo
 
-from ..core.forms import mul, neg
+from ..core.forms import log_ratio, mul, neg
 from .base import Law
+
+
+def _reciprocal(rate: Expr) -> bool:
+    """Whether ``rate`` is ``1/s``: a rate given by its scale."""
+    return isinstance(rate, Pow) and rate.args[1] == -1
 
 
 def log_of_rate(rate: Expr) -> Expr:
     """``log lambda`` as a textbook writes it: ``-log s`` for a rate ``1/s`` given by its scale (never ``log(1/s)``)."""
-    if isinstance(rate, Pow) and rate.args[1] == -1:
-        return neg(log(rate.args[0]))
-    return log(rate)
+    return neg(log(rate.args[0])) if _reciprocal(rate) else log(rate)
 
 
 class ExponentialLaw(Law):
@@ -50,6 +53,14 @@ class ExponentialLaw(Law):
     def normaliser(self) -> Expr:
         """``lambda``: the constant factor of the density."""
         return self.rate
+
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``log lambda_1 - log lambda_2 = log(lambda_1 / lambda_2)`` against another exponential law, the ratio in
+        lowest terms (``log(s_2 / s_1)`` for two rates ``1/s``, ``-log(2 s)`` for ``1/s`` against 2)."""
+        if not isinstance(other, ExponentialLaw):
+            return super().normaliser_difference(other)
+        numerator, denominator = fraction(cancel(self.rate / other.rate))
+        return log_ratio(denominator, numerator)
 
     def energy(self, variable: Symbol) -> Expr:
         """``lambda x``."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from sympy import Symbol
+from sympy import Expr, Pow, Symbol
 
 from ..cases.catalogue import CASES
+from ..cases.exponential import DESCRIPTION as EXPONENTIAL_DESCRIPTION
+from ..cases.exponential import EXPONENTIAL_PLAN
+from ..cases.exponential import TITLE as EXPONENTIAL_TITLE
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -16,9 +19,11 @@ from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
+from ..laws import ExponentialLaw
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.laplace import user_pair
+from ..settings.laws import user_law_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
 from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
 
@@ -69,6 +74,18 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
                    description=LAPLACE_DESCRIPTION)
 
 
+def _rate(spec: DistSpec) -> Expr:
+    """The rate of an ``Exponential`` or ``Gamma`` spec: its ``rate``, or ``1/scale``."""
+    return spec.param if spec.param_kind == "rate" else Pow(spec.param, -1)
+
+
+def _exponential(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``Exponential`` specs: the exponential plan, from the definition (only the mean is needed)."""
+    setting = user_law_pair(ExponentialLaw(_rate(q)), ExponentialLaw(_rate(p)))
+    return Variant("exponential", setting, EXPONENTIAL_PLAN, (q, p), _exponential, finish=(),
+                   title=EXPONENTIAL_TITLE, description=EXPONENTIAL_DESCRIPTION)
+
+
 def _mixed(q: DistSpec, p: DistSpec) -> Variant:
     raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
                      "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
@@ -82,6 +99,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
+    ("Exponential", "Exponential"): _exponential,
 })
 
 

@@ -149,6 +149,13 @@ INTEGRATE_PIECES = Rule(
     _integrate_pieces,
 )
 
+INTEGRATE_BY_PARTS = Rule(
+    "integrate-by-parts",
+    "Integrate by parts",
+    "A linear function times an exponential: integrate by parts; the exponential vanishes at infinity.",
+    _integrate_pieces,
+)
+
 COLLECT_TERMS = Rule(
     "expand-and-collect",
     "Collect",

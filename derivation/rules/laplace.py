@@ -31,10 +31,11 @@ from sympy import (
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, frac, is_negative_term, log_ratio, mul, neg, negate_term, sub
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
 from ..laws import LaplaceLaw
 from ..nodes.scalar import Density, Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
+from .families import combine_log_densities
 from .gaussian import GAUSSIAN_LOG_DENSITY, replace_by_lemmas
 from .integrals import COLLECT_TERMS, INTEGRATE_PIECES, expectation_as_integral, scaled_integral
 
@@ -105,20 +106,6 @@ def _whole_line(expr: Expr) -> tuple[Symbol, Expr] | None:
 
 # -- the main chain ------------------------------------------------------------------------------------------------
 
-def _combine_log_densities(expr: Expr, setting: PairSetting) -> Rewrite:
-    """``log q(x) - log p(x) -> log(b_p / b_q) - |x - m_q| / b_q + |x - m_p| / b_p`` for two Laplace densities:
-    the ``log 2`` terms cancel and ``-log(2 b_q) + log(2 b_p) = log(b_p / b_q)``."""
-    q, p = setting.q, setting.p
-    if not (is_laplace(q) and is_laplace(p)):
-        raise RuleNotApplicable("not two Laplace densities")
-    before = sub(q.log_pdf_form(), p.log_pdf_form())
-    ratio = log_ratio(q.law.scale, p.law.scale)
-    combined = add(ratio, neg(q.energy()), p.energy())
-    out = rewrite_or_refuse(expr, lambda e: combined if e == before else None, "difference of log-densities")
-    constants = sub(q.log_normaliser(), p.log_normaliser())
-    return Rewrite(out, (Eq(constants, ratio, evaluate=False),) if constants != ratio else ())
-
-
 def _absolute_moments(own_location: bool) -> Callable[[Expr, PairSetting], Rewrite]:
     """A rule body replacing ``E_q|x - m|`` (m q's location, or another point) by the lemma that evaluates it."""
 
@@ -172,11 +159,10 @@ LAPLACE_LOG_DENSITY = Rule(
     GAUSSIAN_LOG_DENSITY.apply,
 )
 
-COMBINE_LAPLACE_LOG_DENSITIES = Rule(
+COMBINE_LAPLACE_LOG_DENSITIES = combine_log_densities(
     "combine-laplace-log-densities",
-    "Combine logs",
     "The terms in log 2 cancel and the two log-scales combine into one logarithm.",
-    _combine_log_densities,
+    (LaplaceLaw,),
 )
 
 LAPLACE_ABSOLUTE_DEVIATION = Rule(
