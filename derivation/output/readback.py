@@ -83,7 +83,7 @@ from ..check.checker import is_zero
 from ..core.errors import ParseError
 from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
-from ..laws import LaplaceLaw
+from ..laws import NormalLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
@@ -151,9 +151,13 @@ def _label(density: Basic) -> Basic:
     return Op("sim", canonical(density.variable), _law(density))
 
 
+#: The laws printed ``\operatorname{Family}(parameters)`` (every law but the Gaussian, which is ``\mathcal{N}``).
+LAW_HEADS = ("Laplace", "Exponential", "Gamma")
+
+
 def _law(density: Basic) -> Op:
-    if isinstance(density, Density) and isinstance(density.law, LaplaceLaw):
-        return Op("Laplace", canonical(density.law.loc), canonical(density.law.scale))
+    if isinstance(density, Density) and not isinstance(density.law, NormalLaw):
+        return Op(density.law.family, *(canonical(p) for p in density.law.parameters))
     spread = density.cov if isinstance(density, MvDensity) else density.var
     mean = S.Zero if isinstance(density.mean, ZeroMatrix) else density.mean  # printed 0
     return Op("N", canonical(mean), canonical(spread))
@@ -286,11 +290,11 @@ def _canonical(expr: Basic) -> Basic:
 
 _SPECIAL = re.compile(
     r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
-    r"\\operatorname\{(?:tr|diag|Laplace)\}|\\mathbb\{R\}|"
+    r"\\operatorname\{(?:tr|diag|" + "|".join(LAW_HEADS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
-                  r"\operatorname{Laplace}": "Laplace",
+                  **{rf"\operatorname{{{name}}}": name for name in LAW_HEADS},
                   "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
 
 
@@ -574,7 +578,7 @@ class _Reader(_LatexParser):
     def starts_factor(self, tok: _Tok) -> bool:
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
-        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "Laplace", "int", "prod", "tr", "diag", "lim",
+        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *LAW_HEADS, "int", "prod", "tr", "diag", "lim",
                                                "cdots", "infty"):
             return True
         return super().starts_factor(tok)
@@ -642,9 +646,8 @@ class _Reader(_LatexParser):
         if name == "Normal":
             mean, spread = self.arguments(2)
             return Op("N", mean, spread)
-        if name == "Laplace":
-            loc, scale = self.arguments(2)
-            return Op("Laplace", loc, scale)
+        if name in LAW_HEADS:
+            return Op(name, *self.arguments(None))
         if name == "int":
             return self.integral(tok)
         if name == "prod":
@@ -704,7 +707,7 @@ class _Reader(_LatexParser):
         variable = self.power()
         self.expect_cmd("sim")
         law = self.atom()
-        if not (isinstance(law, Op) and law.head in ("N", "Laplace")):
+        if not (isinstance(law, Op) and law.head in ("N", *LAW_HEADS)):
             raise ParseError("expected a law after '\\sim'", tok.pos)
         return Op("sim", canonical(variable), law)
 
@@ -1083,7 +1086,8 @@ _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty",
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
-          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"), "Laplace": (r"\operatorname{Laplace}", "(")}
+          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"),
+          **{name: (rf"\operatorname{{{name}}}", "(") for name in LAW_HEADS}}
 
 
 def _as_latex(text: str) -> str:
