@@ -78,6 +78,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import NoReturn, TypeVar
 
 import sympy
@@ -186,6 +187,13 @@ FUNCTIONS: tuple[str, ...] = (
 """Function names a Python-syntax claim may call."""
 
 _FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
+#: Families given in their own parameters, one at a time: each parameterisation (the first may be given
+#: positionally) and the values it takes (``probability``: in (0, 1); ``positive``; ``real``).
+LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "Bernoulli": (("probs", "probability"), ("logits", "real")),
+    "Poisson": (("rate", "positive"),),
+    "Geometric": (("probs", "probability"), ("logits", "real")),
+})
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
@@ -211,7 +219,7 @@ class DistSpec:
     """
 
     family: str
-    loc: Expr
+    loc: Expr | None  # None for a family of :data:`LAW_FAMILIES` (no location)
     param_kind: str
     param: Expr
     dim: int | Symbol | None
@@ -1556,13 +1564,15 @@ class _SpecParser:
         family = _dotted(node.func)
         if family is None:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
-        if family not in _FAMILIES:
-            raise ParseError(
-                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal or Laplace)", self.pos(node.func)
-            )
+        known = (*_FAMILIES, *LAW_FAMILIES)
+        if family not in known:
+            raise ParseError(f"unknown family '{family}' (expected {', '.join(known[:-1])} or {known[-1]})",
+                             self.pos(node.func))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
+        if family in LAW_FAMILIES:
+            return self.law(node, family)
         keywords: dict[str, ast.keyword] = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -1647,6 +1657,44 @@ class _SpecParser:
                     raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
                 seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
+
+    def law(self, node: ast.Call, family: str) -> DistSpec:
+        """A spec of a family in :data:`LAW_FAMILIES`: its one parameter, positionally (the first
+        parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
+        kinds = dict(LAW_FAMILIES[family])
+        names = " or ".join(f"{kind}=" for kind in kinds)
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
+        if len(node.args) > 1:
+            raise ParseError(f"too many positional arguments for {family} (it takes one: {names})",
+                             self.pos(node.args[1]))
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
+            if kw.arg not in kinds:
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family} (it takes {names})", self.pos(kw.value))
+            given.append((kw.arg, kw.value))
+        if not given:
+            raise ParseError(f"{family} needs its parameter: {names}", self.pos(node))
+        if len(given) > 1:
+            (k1, _), (k2, n2) = given[0], given[1]
+            message = f"{k1} given twice" if k1 == k2 else f"two parameterisations given ({k1} and {k2}); give one"
+            raise ParseError(message, self.pos(n2))
+        kind, value_node = given[0]
+        domain = kinds[kind]
+        if isinstance(value_node, ast.Name):
+            name = self.name(value_node)
+            value: Expr = Symbol(name, real=True) if domain == "real" else Symbol(name, positive=True)
+        else:
+            number = self.number(value_node)
+            if number is None:
+                raise ParseError(f"{kind} must be a name or a number", self.pos(value_node))
+            if domain == "probability" and not 0 < number < 1:
+                raise ParseError(f"{kind} must be a probability strictly between 0 and 1 (got {number})",
+                                 self.pos(value_node))
+            if domain == "positive" and not number > 0:
+                raise ParseError(f"{kind} must be positive (got {number})", self.pos(value_node))
+            value = number
+        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=None, text=self.text)
 
     def number(self, node: ast.AST) -> Rational | None:
         """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,
