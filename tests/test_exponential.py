@@ -26,12 +26,12 @@ from derivation.printing.latex import to_latex
 from derivation.printing.text import to_text
 from derivation.rules.exponential import EXPONENTIAL_MEAN, MEAN_PLAN
 from derivation.rules.integrals import INTEGRATE_BY_PARTS
-from derivation.settings.laws import law_pair, user_law_pair
+from derivation.settings.laws import law_pair
 from derivation.settings.univariate import Notation
 
 NOTATION = Notation()
 L1, L2 = NOTATION.positive("lambda", 1), NOTATION.positive("lambda", 2)
-SETTING = law_pair(NOTATION, ExponentialLaw(L1), ExponentialLaw(L2))
+SETTING = law_pair(ExponentialLaw(L1), ExponentialLaw(L2), NOTATION)
 
 #: (rule key, line before, line after) of every step of the general chain and of its lemma, in reading order.
 BEFORE_AFTER = [
@@ -185,7 +185,7 @@ def test_the_scale_parameterisation_equals_torch(q, p, values):
 
 def test_a_users_pair_keeps_its_names_apart_from_the_variable():
     x = Symbol("x", positive=True)
-    setting = user_law_pair(ExponentialLaw(x), ExponentialLaw(Integer(1)))
+    setting = law_pair(ExponentialLaw(x), ExponentialLaw(Integer(1)))
     assert setting.x.name == "y" and setting.user_parameters == (x,)
 
 
@@ -199,7 +199,7 @@ def test_integrate_by_parts_on_its_own():
 def test_the_mean_rule_fits_only_the_mean_of_an_exponential_law():
     with pytest.raises(RuleNotApplicable):
         EXPONENTIAL_MEAN(Expectation(SETTING.x**2, SETTING.q), SETTING)
-    laplace = law_pair(NOTATION, LaplaceLaw(Integer(0), L1), LaplaceLaw(Integer(0), L2))
+    laplace = law_pair(LaplaceLaw(Integer(0), L1), LaplaceLaw(Integer(0), L2), NOTATION)
     with pytest.raises(RuleNotApplicable):
         EXPONENTIAL_MEAN(Expectation(laplace.x, laplace.q), laplace)
 
@@ -209,7 +209,7 @@ def test_the_mean_rule_fits_only_the_mean_of_an_exponential_law():
 def test_the_mean_lemma_integrates_any_numeric_rate(rate):
     """The lemma's rules alone (no checker) give the mean of Exponential(rate), as quadrature does."""
     rate = Rational(rate.numerator, rate.denominator)
-    setting = law_pair(NOTATION, ExponentialLaw(rate), ExponentialLaw(Integer(1)))
+    setting = law_pair(ExponentialLaw(rate), ExponentialLaw(Integer(1)), NOTATION)
     lemma = derive_chain("mean", "Mean", Expectation(setting.x, setting.q), MEAN_PLAN, setting, skip_unfit=True)
     assert lemma.result == 1 / rate
     assert float(mpmath.quad(lambda x: x * float(rate) * mpmath.exp(-float(rate) * x), [0, mpmath.inf])) == \

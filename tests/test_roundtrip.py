@@ -49,6 +49,7 @@ CONFIGS: dict[str, dict] = {
     "pair-laplace-numbers": {"q": "Laplace(loc=m, scale=b)", "p": "Laplace(0, 1)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
+    "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
 }
 
 _derived: dict[str, object] = {}

@@ -504,6 +504,13 @@ ROWS = [
         Expectation(log(frac(q_bern, p_bern)), q_bern),
         add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
     ),
+    # from a Bernoulli pair, step 2
+    Row(
+        "sum-as-expectation",
+        "bernoulli",
+        Sum(mul(q_bern, log(frac(q_bern, p_bern))), (x_int, 0, 1)),
+        Expectation(log(frac(q_bern, p_bern)), q_bern),
+    ),
     # -- derivation/rules/expectation.py ------------------------------------------------------------------------
     # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 2
     Row(

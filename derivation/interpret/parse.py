@@ -78,6 +78,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import NoReturn, TypeVar
 
 import sympy
@@ -185,11 +186,18 @@ FUNCTIONS: tuple[str, ...] = (
 )
 """Function names a Python-syntax claim may call."""
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Exponential", "Gamma")
-#: Families given in their own positive parameters: the leading ones (torch's names), then one of a choice of
-#: parameterisations (the first is the one a positional argument gives).
+_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
+#: Families given in their own parameters, one at a time: each parameterisation (the first may be given
+#: positionally) and the values it takes (``probability``: in (0, 1); ``positive``; ``real``).
+LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "Bernoulli": (("probs", "probability"), ("logits", "real")),
+    "Poisson": (("rate", "positive"),),
+    "Geometric": (("probs", "probability"), ("logits", "real")),
+    "Exponential": (("rate", "positive"), ("scale", "positive")),
+})
+#: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
+#: then one of a choice of parameterisations (the first is the one a positional argument gives).
 _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Exponential": ((), ("rate", "scale")),
     "Gamma": (("concentration",), ("rate", "scale")),
 }
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
@@ -219,7 +227,7 @@ class DistSpec:
     """
 
     family: str
-    loc: Expr
+    loc: Expr | None  # None for a family of :data:`LAW_FAMILIES` (no location)
     param_kind: str
     param: Expr
     dim: int | Symbol | None
@@ -1564,16 +1572,17 @@ class _SpecParser:
         family = _dotted(node.func)
         if family is None:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
-        if family not in _FAMILIES:
-            raise ParseError(
-                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal, Laplace, Exponential or Gamma)",
-                self.pos(node.func)
-            )
+        known = (*_FAMILIES, *LAW_FAMILIES)
+        if family not in known:
+            raise ParseError(f"unknown family '{family}' (expected {', '.join(known[:-1])} or {known[-1]})",
+                             self.pos(node.func))
         if family in _OWN_PARAMETERS:
             return self.own_parameters(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
+        if family in LAW_FAMILIES:
+            return self.law(node, family)
         keywords: dict[str, ast.keyword] = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -1698,6 +1707,44 @@ class _SpecParser:
         first = values[leading[0]] if leading else None
         return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
                         dim=None, text=self.text)
+
+    def law(self, node: ast.Call, family: str) -> DistSpec:
+        """A spec of a family in :data:`LAW_FAMILIES`: its one parameter, positionally (the first
+        parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
+        kinds = dict(LAW_FAMILIES[family])
+        names = " or ".join(f"{kind}=" for kind in kinds)
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
+        if len(node.args) > 1:
+            raise ParseError(f"too many positional arguments for {family} (it takes one: {names})",
+                             self.pos(node.args[1]))
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
+            if kw.arg not in kinds:
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family} (it takes {names})", self.pos(kw.value))
+            given.append((kw.arg, kw.value))
+        if not given:
+            raise ParseError(f"{family} needs its parameter: {names}", self.pos(node))
+        if len(given) > 1:
+            (k1, _), (k2, n2) = given[0], given[1]
+            message = f"{k1} given twice" if k1 == k2 else f"two parameterisations given ({k1} and {k2}); give one"
+            raise ParseError(message, self.pos(n2))
+        kind, value_node = given[0]
+        domain = kinds[kind]
+        if isinstance(value_node, ast.Name):
+            name = self.name(value_node)
+            value: Expr = Symbol(name, real=True) if domain == "real" else Symbol(name, positive=True)
+        else:
+            number = self.number(value_node)
+            if number is None:
+                raise ParseError(f"{kind} must be a name or a number", self.pos(value_node))
+            if domain == "probability" and not 0 < number < 1:
+                raise ParseError(f"{kind} must be a probability strictly between 0 and 1 (got {number})",
+                                 self.pos(value_node))
+            if domain == "positive" and not number > 0:
+                raise ParseError(f"{kind} must be positive (got {number})", self.pos(value_node))
+            value = number
+        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=None, text=self.text)
 
     def number(self, node: ast.AST) -> Rational | None:
         """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,

@@ -34,6 +34,8 @@ class Law(Basic):
     support: ClassVar[Interval] = S.Reals
     #: Where the checker draws each parameter, when its symbol's assumptions say too little (None: by them).
     parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
+    #: Each parameter's domain when its symbol's assumptions say too little (a probability: the open unit interval).
+    parameter_domains: ClassVar[tuple[Interval | None, ...] | None] = None
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
 
@@ -41,6 +43,13 @@ class Law(Basic):
         if len(parameters) != len(cls.parameter_names):
             raise TypeError(f"{cls.family} takes {len(cls.parameter_names)} parameters, got {len(parameters)}")
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
+
+    @classmethod
+    def given(cls, kind: str, value: Expr) -> Law:
+        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``)."""
+        if (kind,) != cls.parameter_names:
+            raise ValueError(f"{cls.family} is not parameterised by {kind}")
+        return cls(value)
 
     @property
     def parameters(self) -> tuple[Expr, ...]:
@@ -56,6 +65,13 @@ class Law(Basic):
             return {}
         return {p: span for p, span in zip(self.args, self.parameter_ranges, strict=True)
                 if span is not None and isinstance(p, Symbol)}
+
+    def domains(self) -> dict[Symbol, Interval]:
+        """The domains of the symbols that are this law's parameters (see :attr:`parameter_domains`)."""
+        if self.parameter_domains is None:
+            return {}
+        return {p: domain for p, domain in zip(self.args, self.parameter_domains, strict=True)
+                if domain is not None and isinstance(p, Symbol)}
 
     def limits(self, variable: Symbol) -> tuple[Symbol, Expr, Expr]:
         """``(x, low, high)``: the integration limits of an integral against this law."""

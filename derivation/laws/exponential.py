@@ -28,6 +28,13 @@ class ExponentialLaw(Law):
     parameter_names = ("rate",)
     support = Interval(0, oo)
 
+    @classmethod
+    def given(cls, kind: str, value: Expr) -> ExponentialLaw:
+        """``Exponential(rate=l)`` or ``Exponential(scale=s)``: the rate ``l`` or ``1/s``."""
+        if kind not in ("rate", "scale"):
+            raise ValueError(f"Exponential is not parameterised by {kind}")
+        return cls(value if kind == "rate" else Pow(value, -1))
+
     @property
     def rate(self) -> Expr:
         return self.args[0]

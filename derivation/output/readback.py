@@ -50,6 +50,7 @@ from sympy import (
     Indexed,
     IndexedBase,
     Integral,
+    Interval,
     Le,
     Limit,
     Lt,
@@ -83,7 +84,7 @@ from ..check.checker import is_zero
 from ..core.errors import ParseError
 from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
-from ..laws import NormalLaw
+from ..laws import LAWS, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
@@ -151,12 +152,12 @@ def _label(density: Basic) -> Basic:
     return Op("sim", canonical(density.variable), _law(density))
 
 
-#: The laws printed ``\operatorname{Family}(parameters)`` (every law but the Gaussian, which is ``\mathcal{N}``).
-LAW_HEADS = ("Laplace", "Exponential", "Gamma")
+#: The families printed by name (``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Bernoulli}(p)``).
+_NAMED_LAWS = tuple(family for family, law in LAWS.items() if law is not NormalLaw)
 
 
 def _law(density: Basic) -> Op:
-    if isinstance(density, Density) and not isinstance(density.law, NormalLaw):
+    if isinstance(density, Density) and density.law.family in _NAMED_LAWS:
         return Op(density.law.family, *(canonical(p) for p in density.law.parameters))
     spread = density.cov if isinstance(density, MvDensity) else density.var
     mean = S.Zero if isinstance(density.mean, ZeroMatrix) else density.mean  # printed 0
@@ -253,6 +254,8 @@ def _canonical(expr: Basic) -> Basic:
         return Op("quadform", canonical(expr.left), *middle, canonical(expr.right))
     if isinstance(expr, Contains) and expr.args[1] == S.Reals:
         return InSpace(canonical(expr.args[0]), S.One)
+    if isinstance(expr, Contains) and isinstance(expr.args[1], Interval):
+        return Op("interval", canonical(expr.args[0]), canonical(expr.args[1].left), canonical(expr.args[1].right))
     if isinstance(expr, Derivative):
         return Derivative(canonical(expr.expr), *[(canonical(v), n) for v, n in expr.variable_count],
                           evaluate=False)
@@ -290,11 +293,11 @@ def _canonical(expr: Basic) -> Basic:
 
 _SPECIAL = re.compile(
     r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
-    r"\\operatorname\{(?:tr|diag|" + "|".join(LAW_HEADS) + r")\}|\\mathbb\{R\}|"
+    r"\\operatorname\{(?:tr|diag|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
-                  **{rf"\operatorname{{{name}}}": name for name in LAW_HEADS},
+                  **{rf"\operatorname{{{family}}}": family for family in _NAMED_LAWS},
                   "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
 
 
@@ -540,7 +543,14 @@ class _Reader(_LatexParser):
             return left
         relation = tok.value if tok.kind in ("op", "cmd") else ""
         self.next()
-        if relation == "in":
+        if relation == "in" and not (self.peek().kind == "cmd" and self.peek().value == "Reals"):
+            self.expect_left("(")  # an open interval: p in (0, 1)
+            low = self.expr()
+            self.expect_op(",", "','")
+            high = self.expr()
+            self.expect_right(")")
+            result = Op("interval", canonical(left), canonical(low), canonical(high))
+        elif relation == "in":
             self.expect_cmd("Reals")
             dim = self.arg() if self.is_op(self.peek(), "^") and self.next() else S.One
             result: Basic = InSpace(left, dim)
@@ -578,7 +588,7 @@ class _Reader(_LatexParser):
     def starts_factor(self, tok: _Tok) -> bool:
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
-        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *LAW_HEADS, "int", "prod", "tr", "diag", "lim",
+        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *_NAMED_LAWS, "int", "prod", "tr", "diag", "lim",
                                                "cdots", "infty"):
             return True
         return super().starts_factor(tok)
@@ -646,8 +656,8 @@ class _Reader(_LatexParser):
         if name == "Normal":
             mean, spread = self.arguments(2)
             return Op("N", mean, spread)
-        if name in LAW_HEADS:
-            return Op(name, *self.arguments(None))
+        if name in _NAMED_LAWS:
+            return Op(name, *self.arguments(len(LAWS[name].parameter_names)))
         if name == "int":
             return self.integral(tok)
         if name == "prod":
@@ -707,7 +717,7 @@ class _Reader(_LatexParser):
         variable = self.power()
         self.expect_cmd("sim")
         law = self.atom()
-        if not (isinstance(law, Op) and law.head in ("N", *LAW_HEADS)):
+        if not (isinstance(law, Op) and law.head in ("N", *_NAMED_LAWS)):
             raise ParseError("expected a law after '\\sim'", tok.pos)
         return Op("sim", canonical(variable), law)
 
@@ -1087,7 +1097,7 @@ _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": 
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
           "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"),
-          **{name: (rf"\operatorname{{{name}}}", "(") for name in LAW_HEADS}}
+          **{family: (rf"\operatorname{{{family}}}", "(") for family in _NAMED_LAWS}}
 
 
 def _as_latex(text: str) -> str:

@@ -1,15 +1,15 @@
-"""A pair of densities ``q`` and ``p`` of one variable given in their laws' own parameters (Laplace, exponential,
-Gamma, ...): no fresh scale stands for another parameterisation, so the pair's result is already in the user's
-terms.
+"""A pair of densities given in their own parameters: ``q`` and ``p`` of one law family each (Laplace, Bernoulli,
+Poisson, Geometric, ...), with no fresh scale standing for another parameterisation.
 
 The setting answers what the engine asks of every pair (``start``, ``parameters``, ``statements``,
 ``assumptions``, ``checker``) and what a user's pair is asked for (``user_parameters``, ``derive``, ``closed``).
+A family whose derivation needs more (the centred variable of a Laplace integral) extends it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from sympy import Basic, Eq, Expr, Symbol
 
@@ -19,18 +19,20 @@ from ..laws import Law
 from ..nodes.scalar import Density
 from .univariate import Notation, UnivariatePair
 
+#: Names tried for the variable of a continuous and of a discrete law, first unused wins.
+VARIABLE_NAMES = {False: ("x", "y", "u", "xi", "eta"), True: ("k", "j", "n", "m", "x")}
+
 
 @dataclass(frozen=True)
 class LawPair(UnivariatePair):
-    """Two densities q and p of one variable ``x``, and the variable ``t`` of a centred integral."""
+    """Two densities q and p of one variable, each a law in the parameters the user gave."""
 
     q: Density
     p: Density
-    t: Symbol
     notation: Notation = field(default_factory=Notation)
 
     # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
-    #: The pair is given in its laws' own parameters: no fresh scale stands for another parameterisation.
+    #: The pair is given in its own parameters: no fresh scale stands for another parameterisation.
     slots: tuple = ()
     definitions: tuple = ()
 
@@ -59,24 +61,23 @@ class LawPair(UnivariatePair):
 
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
         """The plan's result (rules only, unchecked)."""
-        return derive_chain("closed", title, self.start(), plan, self, skip_unfit=True).result
+        return derive_chain(title, title, self.start(), plan, self, skip_unfit=True).result
 
 
-def law_pair(notation: Notation, q_law: Law, p_law: Law) -> LawPair:
-    """q and p of the given laws over the notation's variable."""
-    x = notation.real("x")
-    return LawPair(q=Density(notation.name("q"), x, q_law), p=Density(notation.name("p"), x, p_law),
-                   t=notation.real("t"), notation=notation)
+def unused(candidates: Iterable[str], taken: set[str]) -> str:
+    """The first candidate name not taken."""
+    return next(c for c in candidates if c not in taken)
 
 
-#: Names tried for the variable and for the centred variable of a user's pair, first unused wins.
-_INTERNAL_NAMES = {"x": ("x", "y", "u", "xi", "eta"), "t": ("t", "s", "u", "v", "tau")}
+def variable_for(discrete: bool, taken: set[str]) -> Symbol:
+    """The variable of a pair, named apart from ``taken``: real ``x``, or a non-negative integer ``k``."""
+    name = unused(VARIABLE_NAMES[discrete], taken)
+    return Symbol(name, integer=True, nonnegative=True) if discrete else Symbol(name, real=True)
 
 
-def user_law_pair(q_law: Law, p_law: Law) -> LawPair:
-    """The pair of a user's specs, its variable and centred variable named apart from the user's symbols."""
-    taken = {s.name for law in (q_law, p_law) for s in law.free_symbols}
-    names: dict[str, str] = {}
-    for role, candidates in _INTERNAL_NAMES.items():
-        names[role] = next(c for c in candidates if c not in taken and c not in names.values())
-    return law_pair(Notation(MappingProxyType(names)), q_law, p_law)
+def law_pair(q: Law, p: Law, notation: Notation | None = None) -> LawPair:
+    """The pair ``q``, ``p`` of a user's two laws, its variable named apart from their symbols."""
+    taken = {s.name for law in (q, p) for s in law.free_symbols}
+    x = variable_for(q.discrete, taken)
+    n = notation or Notation()
+    return LawPair(q=Density(n.name("q"), x, q), p=Density(n.name("p"), x, p), notation=n)
