@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 import mpmath
-from sympy import Abs, Basic, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
+from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
@@ -91,6 +91,8 @@ class Evaluator:
         return self._values[expr]
 
     def _compute(self, expr: Expr) -> list:
+        if any(d.has(*INTEGRAL_NODES) for d in expr.atoms(Derivative)):  # d/da of an integral: under the sign
+            expr = evaluated(expr)
         integrals = _outer_integrals(expr)
         dummies = [Dummy("I") for _ in integrals]
         outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))

@@ -10,6 +10,7 @@ from sympy import Symbol
 from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES
 from ..cases.exponential import EXPONENTIAL
+from ..cases.gamma import GAMMA
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -74,13 +75,14 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
-_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
+_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
     case = _LAW_CASES[q.family]
-    setting = law_pair(law_of(q.family, q.param_kind, q.param), law_of(p.family, p.param_kind, p.param))
+    setting = law_pair(*(law_of(s.family, s.param_kind, s.param, *(() if s.loc is None else (s.loc,)))
+                         for s in (q, p)))
     return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=(), title=case.title,
                    description=case.description)
 
@@ -100,6 +102,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("Laplace", "Laplace"): _laplace,
     **{(family, family): _same_law for family in FAMILY_CASES},
     ("Exponential", "Exponential"): _same_law,
+    ("Gamma", "Gamma"): _same_law,
 })
 #: The Gaussian families: a pair of two of them that has no route is told apart by its dimensions first.
 _GAUSSIAN = frozenset({"Normal", "DiagNormal", "MvNormal"})

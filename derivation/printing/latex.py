@@ -33,13 +33,14 @@ from sympy import (
     Sum,
     Symbol,
     exp,
+    gamma,
     log,
 )
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
+from ..laws import BernoulliLaw, ExponentialLaw, GammaLaw, LaplaceLaw, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
 from ..nodes.vector import (
@@ -147,6 +148,9 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_ExponentialLaw(self, law: ExponentialLaw) -> str:
         return r"\operatorname{Exponential}" + self.paren(self._print(law.rate))
+
+    def _print_GammaLaw(self, law: GammaLaw) -> str:
+        return r"\operatorname{Gamma}" + self.paren(f"{self._print(law.concentration)}, {self._print(law.rate)}")
 
     def _density_label(self, density: Density | MvDensity) -> str:
         if density.name:
@@ -322,6 +326,18 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{head} {text}"
         return head + self.paren(text)
 
+    # -- special functions ----------------------------------------------------------------------
+    def _print_gamma(self, expr: Expr, exp: str | None = None) -> str:
+        """``\\Gamma(\\alpha)``: the Gamma function with plain brackets, as a textbook writes it."""
+        return self._do_exponent(r"\Gamma" + self.paren(self._print(expr.args[0])), exp)
+
+    def _print_polygamma(self, expr: Expr, exp: str | None = None) -> str:
+        """``\\psi(\\alpha)`` for the digamma function ``polygamma(0, alpha) = Gamma'(alpha) / Gamma(alpha)``."""
+        order, arg = expr.args
+        if order != 0:
+            return super()._print_polygamma(expr, exp)
+        return self._do_exponent(r"\psi" + self.paren(self._print(arg)), exp)
+
     # -- exponentials ---------------------------------------------------------------------------
     def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
         """``e^{w/2}`` rather than ``e^{\\frac{1}{2} w}``: a fractional coefficient in an exponent is a slash."""
@@ -493,7 +509,7 @@ def _tt_escape(text: str) -> str:
 
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed | exp):
+    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed | exp | gamma):
         return True
     if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True
