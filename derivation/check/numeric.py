@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 import mpmath
-from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
+from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify, polygamma
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
@@ -160,6 +160,8 @@ def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
     module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
     module = mpmath if exact else math
+    if not exact and expr.has(polygamma):
+        raise ValueError("the math module has no digamma function: left to the exact evaluator")
     clashing = {s: Dummy() for s in arguments if hasattr(module, s.name)}
     if clashing:
         expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
