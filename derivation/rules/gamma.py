@@ -15,7 +15,24 @@ so that a family whose normaliser is another integral of ``x**(alpha - 1)`` (Bet
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Expr, Integral, Pow, S, Symbol, cancel, diff, exp, expand, gamma, gammasimp, log, oo
+from sympy import (
+    Derivative,
+    Eq,
+    Expr,
+    Integral,
+    Pow,
+    S,
+    Symbol,
+    cancel,
+    diff,
+    exp,
+    expand,
+    fraction,
+    gamma,
+    gammasimp,
+    log,
+    oo,
+)
 from sympy import polygamma as _polygamma
 
 from ..check.checker import Checker
@@ -32,8 +49,10 @@ GAMMA_LOG_DENSITY = log_density_rule("gamma-log-density", "Gamma")
 
 COMBINE_GAMMA_LOG_DENSITIES = combine_log_densities(
     "combine-gamma-log-densities",
-    "The normalising constants combine into one term; the terms in log x and in x stay.",
+    "The normalising constants combine, the two log-Gamma terms into one logarithm; the terms in log x and in x "
+    "stay.",
     (GammaLaw,),
+    cite=False,
 )
 
 GAMMA_EXPECTATION_AS_INTEGRAL = expectation_as_integral("gamma-expectation-as-integral", (GammaLaw,))
@@ -332,6 +351,15 @@ def _number_or(display: Expr) -> Expr:
     return value if value.is_Number else display
 
 
+def _rate_term(a1: Expr, b1: Expr, b2: Expr) -> Expr:
+    """``alpha1 (beta2 - beta1) / beta1`` for two rates given as rates, else ``alpha1 (beta2 / beta1 - 1)`` with the
+    ratio in lowest terms (``a (s / 2 - 1)`` for the rates ``1/s`` and ``1/2``); a number when it is one."""
+    if all(isinstance(b, Symbol) for b in (b1, b2)):
+        return mul(a1, frac(sub(b2, b1), b1))
+    numerator, denominator = fraction(cancel(b2 / b1))
+    return _number_or(mul(a1, sub(frac(numerator, denominator), S.One)))
+
+
 def _collect_gamma(expr: Expr, setting: object) -> Expr:
     """The closed form written as ``alpha2 log(beta1 / beta2) + log(Gamma(alpha2) / Gamma(alpha1))
     + (alpha1 - alpha2) psi(alpha1) + alpha1 (beta2 - beta1) / beta1`` (the torch form), checked equal to the line."""
@@ -339,12 +367,18 @@ def _collect_gamma(expr: Expr, setting: object) -> Expr:
     if not (isinstance(q, GammaLaw) and isinstance(p, GammaLaw)) or expr.has(Expectation, Integral):
         raise RuleNotApplicable("not a closed form of a Gamma pair")
     a1, b1, a2, b2 = q.concentration, q.rate, p.concentration, p.rate
-    ratio = evaluated(b1 / b2)
+    numerator, denominator = fraction(cancel(b1 / b2))
+    if denominator == 1 or (numerator.is_Number and denominator.is_Number):
+        rates = mul(a2, log(numerator / denominator)) if numerator != denominator else S.Zero
+    elif numerator == 1:
+        rates = neg(mul(a2, log(denominator)))
+    else:
+        rates = mul(a2, log(frac(numerator, denominator)))
     out = add(
-        mul(a2, log(ratio if ratio.is_Number else frac(b1, b2))) if ratio != 1 else S.Zero,
+        rates,
         log_ratio(gamma(a1), gamma(a2)),
         mul(_number_or(sub(a1, a2)), digamma(a1)),
-        _number_or(mul(a1, frac(_number_or(sub(b2, b1)), b1))),
+        _rate_term(a1, b1, b2),
     )
     if out == expr:
         raise RuleNotApplicable("already collected")
