@@ -25,7 +25,7 @@ SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex
             "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
 #: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
-#: pairs and two exponential pairs (rate; scale against a number).
+#: pairs, two exponential pairs (rate; scale against a number) and two Gamma pairs (symbols; numbers).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -36,6 +36,8 @@ PAIRS = {
     "pair-laplace-numbers": ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
     "pair-exponential": ("Exponential(l1)", "Exponential(l2)"),
     "pair-exponential-scale": ("Exponential(scale=s)", "Exponential(2)"),
+    "pair-gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
+    "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
 }
 
 
