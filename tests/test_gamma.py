@@ -123,13 +123,11 @@ BEFORE_AFTER = [
     ('differentiate-gamma-function',
      '\\frac{\\beta_{1}^{\\alpha_{1}}}{\\Gamma(\\alpha_{1})} \\frac{\\partial}{\\partial \\alpha_{1}} \\left[\\f'
      'rac{\\Gamma(\\alpha_{1})}{\\beta_{1}^{\\alpha_{1}}}\\right]',
-     '\\frac{\\beta_{1}^{\\alpha_{1}} \\left(\\frac{\\Gamma(\\alpha_{1}) \\psi(\\alpha_{1})}{\\beta_{1}^{\\alpha'
-     '_{1}}} - \\frac{\\Gamma(\\alpha_{1}) \\log \\beta_{1}}{\\beta_{1}^{\\alpha_{1}}}\\right)}{\\Gamma(\\alpha'
-     '_{1})}'),
+     '\\frac{\\beta_{1}^{\\alpha_{1}} \\Gamma(\\alpha_{1}) (\\psi(\\alpha_{1}) - \\log \\beta_{1})}{\\Gamma(\\al'
+     'pha_{1}) \\beta_{1}^{\\alpha_{1}}}'),
     ('expand-and-collect',
-     '\\frac{\\beta_{1}^{\\alpha_{1}} \\left(\\frac{\\Gamma(\\alpha_{1}) \\psi(\\alpha_{1})}{\\beta_{1}^{\\alpha'
-     '_{1}}} - \\frac{\\Gamma(\\alpha_{1}) \\log \\beta_{1}}{\\beta_{1}^{\\alpha_{1}}}\\right)}{\\Gamma(\\alpha'
-     '_{1})}',
+     '\\frac{\\beta_{1}^{\\alpha_{1}} \\Gamma(\\alpha_{1}) (\\psi(\\alpha_{1}) - \\log \\beta_{1})}{\\Gamma(\\al'
+     'pha_{1}) \\beta_{1}^{\\alpha_{1}}}',
      '\\psi(\\alpha_{1}) - \\log \\beta_{1}'),
     ('collect-gamma-terms',
      '\\alpha_{1} \\log \\beta_{1} - \\alpha_{2} \\log \\beta_{2} + \\log \\frac{\\Gamma(\\alpha_{2})}{\\Gamma(\\'

@@ -874,8 +874,7 @@ ROWS = [
         "differentiate-gamma-function",
         "pair-gamma",
         mul(c_gamma, Partial(frac(gamma(g_a1), Pow(g_b1, g_a1, evaluate=False)), g_a1)),
-        mul(c_gamma, add(frac(mul(gamma(g_a1), psi_a1), Pow(g_b1, g_a1, evaluate=False)),
-                         neg(frac(mul(gamma(g_a1), log(g_b1)), Pow(g_b1, g_a1, evaluate=False))))),
+        mul(c_gamma, mul(frac(gamma(g_a1), Pow(g_b1, g_a1, evaluate=False)), sub(psi_a1, log(g_b1)))),
     ),
     # from pair-gamma, step 9
     Row(

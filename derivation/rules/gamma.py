@@ -143,7 +143,7 @@ def _gamma_recurrence(expr: Expr, setting: object) -> Rewrite:
         raise RuleNotApplicable("no Gamma(alpha + 1) beside a Gamma(alpha)")
     out = tidy(cancel(gammasimp(evaluated(expr))))
     a = shifted[0].args[0] - 1
-    return Rewrite(out, (Eq(gamma(a + 1), mul(a, gamma(a)), evaluate=False),))
+    return Rewrite(out, (Eq(gamma(add(a, S.One)), mul(a, gamma(a)), evaluate=False),))
 
 
 COMBINE_POWERS = Rule(
@@ -157,14 +157,14 @@ GAMMA_INTEGRAL = Rule(
     "gamma-integral",
     "Gamma integral",
     "The integral of a power of x times an exponential over the half-line is a value of the Gamma function "
-    "(substitute u = beta x in its definition).",
+    "(change the variable in its definition).",
     _gamma_integral,
 )
 
 GAMMA_RECURRENCE = Rule(
     "gamma-recurrence",
     "Gamma recurrence",
-    "The Gamma function satisfies Gamma(a + 1) = a Gamma(a); the common factors cancel.",
+    "The Gamma function's recurrence; the common factors cancel.",
     _gamma_recurrence,
 )
 
@@ -214,7 +214,7 @@ def _differentiate_under_integral(expr: Expr, setting: object) -> Expr:
 
 
 def _differentiate_normaliser(expr: Expr, setting: object) -> Rewrite:
-    """``d/da [Gamma(a) / b**a] -> Gamma(a) psi(a) / b**a - Gamma(a) log b / b**a``, using
+    """``d/da [Gamma(a) / b**a] -> Gamma(a) / b**a (psi(a) - log b)``, using
     ``Gamma'(a) = Gamma(a) psi(a)`` (the digamma function ``psi = Gamma' / Gamma``)."""
     used: list[Eq] = []
 
@@ -224,16 +224,19 @@ def _differentiate_normaliser(expr: Expr, setting: object) -> Rewrite:
         (a,) = e.variables
         if gamma(a) not in e.expr.atoms(gamma):
             return None
-        value = expand(diff(evaluated(e.expr), a))
-        out = []
-        for term in terms(value):
-            if term.has(_polygamma):
-                used.append(Eq(Derivative(gamma(a), a), mul(gamma(a), digamma(a)), evaluate=False))
-            out.append(_as_fraction(term))
-        return add(*out)
+        value = diff(evaluated(e.expr), a)
+        used.append(Eq(Derivative(gamma(a), a), mul(gamma(a), digamma(a)), evaluate=False))
+        rest = expand(value / evaluated(e.expr), log=False)  # psi(a) - log b: the derivative of the log
+        return mul(e.expr, add(*(_as_fraction(term) for term in terms(_digamma_first(rest)))))
 
     out = rewrite_or_refuse(expr, match, "derivative of the Gamma function")
     return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+def _digamma_first(value: Expr) -> Expr:
+    """A sum with its digamma term first (``psi(a) - log b``)."""
+    parts = terms(value)
+    return add(*sorted(parts, key=lambda t: not t.has(_polygamma)))
 
 
 def _as_fraction(term: Expr) -> Expr:
@@ -262,7 +265,7 @@ DIFFERENTIATE_UNDER_INTEGRAL = Rule(
 DIFFERENTIATE_NORMALISER = Rule(
     "differentiate-gamma-function",
     "Differentiate",
-    "The derivative of the Gamma function is Gamma times the digamma function psi.",
+    "The derivative of the Gamma function is the Gamma function times the digamma function.",
     _differentiate_normaliser,
 )
 
@@ -354,6 +357,8 @@ def _number_or(display: Expr) -> Expr:
 def _rate_term(a1: Expr, b1: Expr, b2: Expr) -> Expr:
     """``alpha1 (beta2 - beta1) / beta1`` for two rates given as rates, else ``alpha1 (beta2 / beta1 - 1)`` with the
     ratio in lowest terms (``a (s / 2 - 1)`` for the rates ``1/s`` and ``1/2``); a number when it is one."""
+    if b1 == b2:
+        return S.Zero
     if all(isinstance(b, Symbol) for b in (b1, b2)):
         return mul(a1, frac(sub(b2, b1), b1))
     numerator, denominator = fraction(cancel(b2 / b1))
