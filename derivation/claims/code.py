@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -188,7 +188,7 @@ class _Evaluate:
         p = self.point
         if name is not None:
             return {"batch": p.B, "latent": p.d, "data": p.D}[role]
-        shape = np.shape(self(t.args[0]))
+        shape = p.shape(p.d if role == "latent" else p.D)
         if axis == "all":
             return int(np.prod(shape))
         if not shape or not -len(shape) <= axis < len(shape):  # type: ignore[operator]
@@ -626,27 +626,23 @@ def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None) 
 # ----------------------------------------------------------------------------------------------------
 
 
-def _choose_kl(fn: LossFunction) -> tuple[str, Term, Term | None, Term | None]:
-    """(label, KL part, reconstruction part, whole objective) of the returned values."""
-    candidates = []
+def _candidates(fn: LossFunction) -> list[tuple[str, Term, Term | None]]:
+    """``(label, KL part, reconstruction part)`` of each returned value with a KL part: the objective (a value
+    with both parts) first, if there is one."""
+    found = []
     for label, t in fn.returns:
         parts = _parts(t)
         kl = [p for p in parts if p.roles() & {"mean", "param"} and not p.roles() & {"data"}
               and not _has(p, "opaque")]
         recon = [p for p in parts if p.roles() & {"data"} or _has(p, "opaque")]
         constant = [p for p in parts if _scalar(p)]
-        if kl:
-            candidates.append((len(recon) > 0, label, _join(kl + constant), _join(recon), t))
-    if not candidates:
+        joined = _join(kl + constant)
+        if kl and joined is not None:
+            found.append((label, joined, _join(recon)))
+    if not found:
         raise UsageError(f"code: no returned value of {fn.name} reads the encoder's mean and scale parameter "
                          "(name them with --q-params MEAN,PARAM)")
-    pure = [c for c in candidates if not c[0]]
-    _, label, kl, recon, whole = pure[0] if pure else candidates[0]
-    mixed = next((c for c in candidates if c[0]), None)
-    if mixed is not None:
-        recon, whole = mixed[3], mixed[4]
-    assert kl is not None
-    return label, kl, recon, whole if recon is not None else None
+    return sorted(found, key=lambda c: c[2] is None)
 
 
 def _describe_reduction(profile: _Profile) -> tuple[list[str], list[str]]:
@@ -703,13 +699,11 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     if fn.mean is None or fn.param is None:
         raise UsageError(f"code: could not tell which names of {fn.name} are the encoder's mean and scale parameter:"
                          " name them with --q-params MEAN,PARAM (e.g. mu,logvar)")
-    label, kl, recon, whole = _choose_kl(fn)
+    candidates = _candidates(fn)
     named_kind = fn.kind
     reading_kind = named_kind or "logvar"
     points = _points(fn, reading_kind, latent_axis, seed)
     sampling = _sampling(fn, points[0])
-    kl_line = _statement_line(fn, kl)
-    kl_where = (kl_line,) if kl_line else ()
     notes: list[str] = []
     if named_kind is None and (sampling is None or sampling.kind is None):
         raise UsageError(f"code: cannot tell how '{fn.param}' parameterises the scale: give its kind with "
@@ -723,6 +717,32 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     assert truth_kind is not None
     if truth_kind != reading_kind and (truth_kind in ("std", "var")) != (reading_kind in ("std", "var")):
         points = _points(fn, truth_kind, latent_axis, seed)
+    label, kl, recon = candidates[0]
+    verdict = _decide(fn, label, kl, recon, _Context(points, sampling, truth_kind, loss, tuple(notes)))
+    others = []
+    for label, kl, _ in candidates[1:]:
+        other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, ()))
+        others.extend(Slip(f"the reported {label}: {slip.what}", slip.lines) for slip in other.slips)
+    if others:
+        return replace(verdict, holds=False, equals=None, slips=verdict.slips + tuple(others))
+    return verdict
+
+
+@dataclass(frozen=True)
+class _Context:
+    points: list[_Point]
+    sampling: _Sampling | None
+    truth_kind: str
+    loss: bool
+    notes: tuple[str, ...]
+
+
+def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context: _Context) -> CodeVerdict:
+    """The verdict on one KL term ``kl`` (with its reconstruction ``recon`` when it is part of an objective)."""
+    points, sampling, truth_kind, loss = context.points, context.sampling, context.truth_kind, context.loss
+    notes = list(context.notes)
+    kl_line = _statement_line(fn, kl)
+    kl_where = (kl_line,) if kl_line else ()
     try:
         profile = _profile(kl, points, "latent")
     except _Unfit as error:
@@ -772,10 +792,11 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
             else:
                 slips.append(Slip(f"the KL reads '{fn.param}' as {_KIND_WORDS[kl_kind]}, but {why} makes it "
                                   f"{_KIND_WORDS[truth_kind]}", tuple(_reading_lines(fn, kl, fn.param)) or kl_where))
-        source = "the sampling line" if sampling is not None and sampling.kind == truth_kind else fn.kind_from
-        reading = f"'{fn.param}' as {_KIND_WORDS[kl_kind]} (by {source})"
+        reading = f"the KL reads '{fn.param}' as {_KIND_WORDS[kl_kind]}"
         if sampling is not None and sampling.kind == kl_kind:
             reading += f"; the sampling line reads it the same way (line {sampling.statement.line})"
+        elif sampling is None and kl_kind == truth_kind:
+            reading += f", as {fn.kind_from} says"
         constant_slips, weight_texts = _constant(total, kl, fn, weights, weight_lines, kl_where)
         slips.extend(constant_slips)
         if kl_kind == truth_kind:
@@ -784,7 +805,7 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
         if power in (1, -1):
             shown = name if power == 1 else f"1/{name}"
             weight_texts.append(f"KL weighted by {shown} ({_line_ref(weight_lines[name])})")
-    if loss and recon is not None and whole is not None:
+    if loss and recon is not None:
         slips.extend(_objective(fn, recon, kl, profile, weights, points, kl_where))
     elif loss:
         notes.append("--loss: no reconstruction term was found next to the KL term")

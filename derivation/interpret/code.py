@@ -56,7 +56,8 @@ BINARY = frozenset({"pow", "power"})
 REDUCTIONS = {"sum": "sum", "mean": "mean", "logsumexp": "logsumexp", "reduce_sum": "sum", "reduce_mean": "mean",
               "reduce_logsumexp": "logsumexp"}
 LOSSES = {"mse_loss": "mse", "binary_cross_entropy": "bce", "binary_cross_entropy_with_logits": "bce_logits",
-          "binary_crossentropy": "keras_bce", "mse": "keras_mse", "mean_squared_error": "keras_mse"}
+          "binary_crossentropy": "keras_bce", "mse": "keras_mse", "mean_squared_error": "keras_mse",
+          "sigmoid_binary_cross_entropy": "bce_logits", "l2_loss": "mse", "squared_error": "mse"}
 #: Modules whose losses are Keras' (a mean over the last axis, no ``reduction=``).
 KERAS_LOSS_MODULES = frozenset({"metrics", "losses", "keras.losses", "keras.metrics", "tf.keras.losses",
                                 "tf.keras.metrics", "objectives"})
@@ -450,10 +451,9 @@ class _Reader:
         _refuse(node, "subscripts (x[...]) are not allowed, except x.shape[i] and kwargs['name']")
 
     def size(self, of: ast.AST, axis: int | str, node: ast.AST) -> Term:
-        target = self.expr(of, 1)
-        roles = target.roles()
+        roles = self.expr(of, 1).roles()  # the size of an axis of a batch x latent or a batch x data tensor
         role = "latent" if roles & {"mean", "param", "noise"} else "data"
-        return Term("size", (target,), value=(None, role, axis), line=self.line)
+        return Term("size", value=(None, role, axis), line=self.line)
 
     def inert(self, nodes: list[ast.AST]) -> None:
         for arg in nodes:
@@ -569,7 +569,9 @@ class _Reader:
     def loss(self, name: str, prefix: str, args: list[ast.AST], keywords: Mapping[str, ast.AST], node: ast.Call,
              depth: int) -> Term:
         kind = LOSSES[name]
-        if prefix in KERAS_LOSS_MODULES or kind.startswith("keras"):
+        if prefix == "optax":  # optax's losses are elementwise, (prediction, target)
+            reduction = "none"
+        elif prefix in KERAS_LOSS_MODULES or kind.startswith("keras"):
             kind = "keras_bce" if "bce" in kind or "crossentropy" in name else "keras_mse"
             reduction = "keras"
         else:
