@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -417,3 +418,14 @@ def test_random_files_never_raise_anything_else(text):
         read_function(text)
     except ParseError as error:
         assert "\n" not in str(error)
+
+
+def test_a_20_line_module_is_decided_quickly():
+    """The bench target (bench/run.py verify-code, <= 2.5x the import floor) in-process: well under a second."""
+    source = (DATA / "module_20_lines.py").read_text()
+    assert len(source.splitlines()) >= 20
+    verify_code(source, loss=True)  # NumPy imported, SymPy warmed
+    start = time.perf_counter()
+    verdict = verify_code(source, loss=True)
+    assert verdict.holds is True, verdict.describe()
+    assert time.perf_counter() - start < 1.5

@@ -361,6 +361,17 @@ def _has(t: Term, op: str) -> bool:
     return False
 
 
+def _subterms(t: Term) -> list[Term]:
+    found, stack, seen = [], [t], set()
+    while stack:
+        s = stack.pop()
+        if id(s) not in seen:
+            seen.add(id(s))
+            found.append(s)
+            stack.extend(s.args)
+    return found
+
+
 def _parts(t: Term) -> list[Term]:
     """The additive parts of ``t``, with scalar factors, signs and (linear) reductions distributed over them."""
     if t.op == "add":
@@ -722,7 +733,9 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     others = []
     for label, kl, _ in candidates[1:]:
         other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, ()))
-        others.extend(Slip(f"the reported {label}: {slip.what}", slip.lines) for slip in other.slips)
+        known = {slip.what for slip in verdict.slips}
+        others.extend(Slip(f"the reported {label}: {slip.what}", slip.lines) for slip in other.slips
+                      if slip.what not in known)
     if others:
         return replace(verdict, holds=False, equals=None, slips=verdict.slips + tuple(others))
     return verdict
@@ -742,7 +755,8 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     points, sampling, truth_kind, loss = context.points, context.sampling, context.truth_kind, context.loss
     notes = list(context.notes)
     kl_line = _statement_line(fn, kl)
-    kl_where = (kl_line,) if kl_line else ()
+    reduced = sorted({t.line for t in _subterms(kl) if t.op == "reduce"})
+    kl_where = tuple((n, fn.line_text(n)) for n in reduced) or ((kl_line,) if kl_line else ())
     try:
         profile = _profile(kl, points, "latent")
     except _Unfit as error:
@@ -766,8 +780,8 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     weights = _weights(kl, points[0])
     weight_lines = {}
     for name, power in weights.items():
-        reads = [(s.line, s.text) for s in fn.statements if name in s.reads and s.line in kl.lines()]
-        weight_lines[name] = tuple(reads[:1]) or kl_where
+        used = sorted({t.line for t in _subterms(kl) if t.op == "leaf" and t.value == (name, "weight")})
+        weight_lines[name] = tuple((n, fn.line_text(n)) for n in used[:1]) or kl_where
         if power is None or power == 0:
             slips.append(Slip(f"the weight {name} is not a factor of the KL term", weight_lines[name]))
     weight_texts = []
