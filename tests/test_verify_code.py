@@ -429,3 +429,25 @@ def test_a_20_line_module_is_decided_quickly():
     verdict = verify_code(source, loss=True)
     assert verdict.holds is True, verdict.describe()
     assert time.perf_counter() - start < 1.5
+
+
+def _readme_examples() -> list[tuple[str, str, int]]:
+    """(arguments, printed verdict, exit code) of each ``$ kl-derive verify --code`` block of the README."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text.split("### Check your VAE loss", 1)[1].split("\n### ", 1)[0]
+    found = []
+    for block in section.split("```console\n")[1:]:
+        body = block.split("```", 1)[0]
+        command, *output, status = body.rstrip("\n").splitlines()
+        found.append((command.removeprefix("$ kl-derive "), "\n".join(output) + "\n",
+                      int(status.removeprefix("(exit ").rstrip(")"))))
+    return found
+
+
+def test_the_readme_shows_three_real_verdicts(capsys, monkeypatch):
+    examples = _readme_examples()
+    assert len(examples) == 3 and {code for _, _, code in examples} == {0, 1}
+    monkeypatch.chdir(Path(__file__).parent.parent)
+    for arguments, printed, code in examples:
+        assert run(arguments.split()) == code
+        assert capsys.readouterr().out == printed

@@ -916,11 +916,12 @@ def _objective(fn: LossFunction, recon: Term, kl: Term, profile: _Profile, kl_we
     recon_weights = _weights(recon, points[0])
     for name, power in recon_weights.items():
         if power in (1, -1) and kl_weights.get(name) != power:
-            slips.append(Slip(f"the reconstruction is weighted by {name} and the KL is not", recon_where))
+            slips.append(Slip(f"the reconstruction is weighted by {name} and the KL is not",
+                              ((recon.line, fn.line_text(recon.line)),)))
     for name, power in kl_weights.items():
         if power in (1, -1) and recon_weights.get(name) != power and _MINIBATCH.search(name):
             slips.append(Slip(f"the minibatch weight {name} (M/N) multiplies the KL only: the ELBO's minibatch "
-                              "estimate scales both terms by the same factor", kl_where))
+                              "estimate scales both terms by the same factor", ((kl.line, fn.line_text(kl.line)),)))
     return slips
 
 
