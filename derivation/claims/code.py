@@ -760,8 +760,7 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     try:
         profile = _profile(kl, points, "latent")
     except _Unfit as error:
-        return CodeVerdict(None, fn.name, label, (), None, f"numeric: the KL term {error}", notes=tuple(notes),
-                           line=kl_line[0] if kl_line else None)
+        return _unfit(fn, label, kl, points[0], truth_kind, str(error), kl_where, tuple(notes))
     computes, reduction_slips = _describe_reduction(profile)
     slips = [Slip(s, kl_where) for s in reduction_slips]
     # the kernel against KL_j in each reading
@@ -844,6 +843,30 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
         method += f"; the per-coordinate term: {kernel_verdict.method}"
     return CodeVerdict(holds, fn.name, label, tuple(computes), equals, method, tuple(weight_texts), tuple(slips),
                        tuple(notes), reading, kernel_verdict, kl_line[0] if kl_line else None)
+
+
+def _unfit(fn: LossFunction, label: str, kl: Term, point: _Point, kind: str, why: str,
+           where: tuple[tuple[int, str], ...], notes: tuple[str, ...]) -> CodeVerdict:
+    """The verdict on a KL term that is not a constant times a sum of per-coordinate terms: it does not hold if
+    its value is none of KL per example, its batch mean and its batch sum at a random point, else undecided."""
+    line = where[0][0] if where else None
+    try:
+        value = np.asarray(_Evaluate(point)(kl), dtype=float)
+    except _Unfit as error:
+        return CodeVerdict(None, fn.name, label, (), None, f"numeric: the KL term could not be evaluated ({error})",
+                           notes=notes, line=line)
+    per_example = _kl(point.mean, _sigma(kind, point.param)).sum(axis=point.latent_axis)
+    truths = [per_example, per_example.mean(), per_example.sum()]
+    squeezed = np.squeeze(value)
+    if any(np.shape(squeezed) == np.shape(t) and np.allclose(squeezed, t, rtol=1e-9) for t in truths):
+        return CodeVerdict(None, fn.name, label, (), None, f"numeric: the KL term agrees at a random point, but {why}",
+                           notes=notes, line=line)
+    shown = f"{float(squeezed):.6g}" if squeezed.ndim == 0 else f"an array of shape {tuple(squeezed.shape)}"
+    at = (f"at a random batch of {point.B} examples with {point.d} latent coordinates it is {shown}; the batch "
+          f"mean of KL(q || p) per example is {float(per_example.mean()):.6g}, the batch sum "
+          f"{float(per_example.sum()):.6g}")
+    return CodeVerdict(False, fn.name, label, (), None, f"numeric: {at}",
+                       slips=(Slip(f"not KL(q || p) summed or averaged: {why}", where),), notes=notes, line=line)
 
 
 def _line_ref(lines: tuple[tuple[int, str], ...]) -> str:
