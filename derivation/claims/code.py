@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -50,6 +51,9 @@ np = LazyModule("numpy")
 SHAPES = ((3, 5, 7), (4, 5, 7), (3, 2, 7), (3, 5, 11), (2, 3, 13))
 #: Random draws per shape.
 DRAWS = 2
+#: Seconds the symbolic decisions of one call may take in all, and one of them at most (a call stays under 5 s).
+BUDGET = 3.5
+KERNEL_BUDGET = 2.5
 #: Relative tolerance of the float64 comparisons.
 TOLERANCE = 1e-7
 #: Well-known data sizes: a divisor among these is "the pixel count".
@@ -638,8 +642,8 @@ def _claim_text(t: Term, names: Mapping[str, str]) -> str | None:
     return None
 
 
-def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None, sampling: _Sampling | None
-                    ) -> Verdict | None:
+def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None, sampling: _Sampling | None,
+                    deadline: float) -> Verdict | None:
     """The existing verifier's verdict on the per-coordinate kernel of ``t`` (divided by ``factor``); in the
     sampling line's own reading, a proof by SymPy's normal forms that it is KL at that line's scale."""
     mean = fn.mean if fn.mean and fn.mean.isidentifier() and fn.mean not in _RESERVED else "mu"
@@ -658,11 +662,27 @@ def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None, 
         return None
     if kind == SAMPLED:
         return _sampled_proof(text, mean, param, sampling)
-    q = f"Normal({mean}, {_SPEC_KEYWORD[kind]}{param})"
+    return _decided(f"Normal({mean}, {_SPEC_KEYWORD[kind]}{param})", text, max(0.5, deadline - time.monotonic()))
+
+
+#: Verdicts already reached, by (q, claim): a kernel met again (another returned value) is decided once.
+_DECIDED: dict[tuple[str, str], Verdict] = {}
+
+
+def _decided(q: str, claim: str, budget: float) -> Verdict | None:
+    """The verifier's verdict on the per-coordinate ``claim`` about ``q`` against N(0, 1)."""
+    known = _DECIDED.get((q, claim))
+    if known is not None:
+        return known
     try:
-        return decide_claim(q, "Normal(0, 1)", text, budget=3.0)
+        verdict = decide_claim(q, "Normal(0, 1)", claim, budget=min(KERNEL_BUDGET, budget))
     except UsageError:
         return None
+    if verdict.holds is not None:  # decided: the same answer next time (undecided may be the budget's doing)
+        if len(_DECIDED) >= 256:
+            _DECIDED.clear()
+        _DECIDED[(q, claim)] = verdict
+    return verdict
 
 
 def _sampled_proof(kernel: str, mean: str, param: str, sampling: _Sampling | None) -> Verdict | None:
@@ -764,6 +784,7 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     if latent_dim not in (-1, 0, 1, -2):
         raise UsageError(f"--latent-dim: {latent_dim} is not an axis of a batch x latent tensor (use -1, 1, 0 or -2)")
     latent_axis = 1 if latent_dim in (-1, 1) else 0
+    deadline = time.monotonic() + BUDGET
     fn = read_function(source, function, q_params)
     if fn.mean is None or fn.param is None:
         raise UsageError(f"code: could not tell which names of {fn.name} are the encoder's mean and scale parameter:"
@@ -792,10 +813,10 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     if truth_kind != reading_kind and (truth_kind in ("std", "var")) != (reading_kind in ("std", "var")):
         points = _points(fn, truth_kind, latent_axis, seed)
     label, kl, recon = candidates[0]
-    verdict = _decide(fn, label, kl, recon, _Context(points, sampling, truth_kind, loss, tuple(notes)))
+    verdict = _decide(fn, label, kl, recon, _Context(points, sampling, truth_kind, loss, tuple(notes), deadline))
     others = []
     for label, kl, _ in candidates[1:]:
-        other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, ()))
+        other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, (), deadline))
         known = {slip.what for slip in verdict.slips}
         others.extend(Slip(f"the reported {label}: {slip.what}", slip.lines) for slip in other.slips
                       if slip.what not in known)
@@ -811,6 +832,7 @@ class _Context:
     truth_kind: str
     loss: bool
     notes: tuple[str, ...]
+    deadline: float  # time.monotonic() by which the symbolic decisions of one call must be done
 
 
 def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context: _Context) -> CodeVerdict:
@@ -852,7 +874,7 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     reading = None
     kernel_verdict = None
     if kl_kind is None:  # the per-coordinate term is not the KL in any reading: the verifier names the slip
-        kernel_verdict = _kernel_verdict(kl, truth_kind, fn, None, sampling)
+        kernel_verdict = _kernel_verdict(kl, truth_kind, fn, None, sampling, context.deadline)
         own = _own_slip(kernel, _sigma_at(truth_kind, point, sampling), point, truth_kind)
         what = own or (kernel_verdict.diagnosis if kernel_verdict is not None and kernel_verdict.diagnosis else
                        "the per-coordinate term is not KL(q || p)")
@@ -882,7 +904,7 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
         constant_slips, weight_texts = _constant(total, kl, fn, weights, weight_lines, kl_where)
         slips.extend(constant_slips)
         if kl_kind == truth_kind:
-            kernel_verdict = _kernel_verdict(kl, truth_kind, fn, factor, sampling)
+            kernel_verdict = _kernel_verdict(kl, truth_kind, fn, factor, sampling, context.deadline)
     for name, power in weights.items():
         if power in (1, -1):
             shown = name if power == 1 else f"1/{name}"
