@@ -18,7 +18,7 @@ from ..rules import (
 from ..rules.terms import SPLIT_MEAN_VARIANCE
 from ..settings.model import model_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
-from .elbo import ELBO_PLAN, elbo_sections
+from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -252,6 +252,23 @@ CASES: Mapping[str, Case] = MappingProxyType({
             lambda options: model_setting(options.notation),
             MappingProxyType({"definition": ELBO_PLAN}),
             sections=elbo_sections,
+            code=False,
+        ),
+        Case(
+            "elbo-linear-gaussian",
+            "The evidence lower bound of a linear-Gaussian model",
+            "the ELBO, the exact posterior and log p(x) in closed form; the identity log p(x) = ELBO + KL exactly",
+            "In the linear-Gaussian model a standard normal latent variable z is observed through x = w z plus "
+            "Gaussian noise of standard deviation s, and q is a Gaussian over z. Every term of the evidence lower "
+            "bound is then in closed form. We derive the ELBO from its decomposition into reconstruction and "
+            "regulariser, then the exact posterior and the log-evidence by completing the square, and check the "
+            "identity of the elbo document exactly: the log-evidence is the ELBO plus the divergence of q from "
+            "the posterior. Every line follows from the one before by the rule named beside it, and every line "
+            "has been checked; the figures are drawn from the derived expressions.",
+            lambda options: model_setting(options.notation, concrete=True),
+            MappingProxyType({"definition": LINEAR_GAUSSIAN_PLAN}),
+            sections=linear_gaussian_sections,
+            figures=True,
             code=False,
         ),
     )

@@ -13,9 +13,10 @@ from sympy import Eq, Expr, Integral, S, Symbol, log, oo
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, frac, mul, neg
-from ..nodes.scalar import KL, Expectation
+from ..core.forms import add, frac, mul, neg, square, sub
+from ..nodes.scalar import KL, Density, Expectation
 from ..settings.model import ModelSetting
+from ..settings.univariate import Notation, gaussian_pair
 from .base import rewrite_or_refuse, terms
 
 _A, _B = Symbol("a", positive=True), Symbol("b", positive=True)
@@ -223,5 +224,135 @@ IMPORTANCE = Rule(
     _importance,
 )
 
-__all__ = ["BAYES_RULE", "DIVERGENCE_FROM_PRIOR", "ELBO_AND_KL", "ELBO_DEFINITION", "FACTORISE_JOINT", "IMPORTANCE",
-           "MARGINAL_LIKELIHOOD", "NORMALISATION", "SPLIT_LOG", "THROUGH_Q", "paper_result"]
+
+
+# -- the linear-Gaussian model in closed form -----------------------------------------------------------------
+
+
+def _model_log_densities(expr: Expr, setting: ModelSetting) -> Rewrite:
+    """``log p(x | z) -> -1/2 log(2 pi s**2) - (x - w z)**2 / (2 s**2)`` and ``log p(z) -> -1/2 log(2 pi) - z**2 / 2``:
+    the Gaussian log-densities of the likelihood and the prior."""
+    forms = {setting.likelihood: setting.likelihood_law.log_pdf_form(setting.x),
+             setting.prior: setting.prior_law.log_pdf_form(setting.z)}
+    used: dict[Expr, Eq] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, log) and e.args[0] in forms:
+            used[e] = Eq(e, forms[e.args[0]], evaluate=False)
+            return forms[e.args[0]]
+        return None
+
+    out = rewrite_or_refuse(expr, match, "log-density of the likelihood or the prior")
+    return Rewrite(out, tuple(used.values()))
+
+
+def completed_square(setting: ModelSetting) -> Expr:
+    """``-(w**2 + s**2) / (2 s**2) (z - w x / (w**2 + s**2))**2 - x**2 / (2 (w**2 + s**2))`` and the two
+    log-normalisers: ``log p(x | z) + log p(z)`` as a quadratic in z around the posterior mean."""
+    w, s, x, z = setting.w, setting.s, setting.x, setting.z
+    precision = frac(add(square(w), square(s)), mul(2, square(s)))
+    return add(neg(mul(precision, square(sub(z, setting.posterior_mean)))),
+               neg(frac(square(x), mul(2, setting.evidence_variance))),
+               setting.likelihood_law.log_normaliser(), setting.prior_law.log_normaliser())
+
+
+def _complete_square(expr: Expr, setting: ModelSetting) -> Expr:
+    """The sum of the two Gaussian log-densities -> :func:`completed_square` (a quadratic in z, the square completed
+    around ``w x / (w**2 + s**2)``; what is left over is free of z)."""
+    model = add(setting.likelihood_law.log_pdf_form(setting.x), setting.prior_law.log_pdf_form(setting.z))
+    if expr != model:
+        raise_unfit("sum of the likelihood's and the prior's log-densities")
+    return completed_square(setting)
+
+
+def _posterior_and_evidence(expr: Expr, setting: ModelSetting) -> Rewrite:
+    """:func:`completed_square` -> ``log p(z | x) + log p(x)``: up to terms free of z it is a Gaussian log-density in
+    z, so the posterior is that Gaussian, and what is left is the log-evidence."""
+    if expr != completed_square(setting):
+        raise_unfit("completed square in the latent variable")
+    identities = tuple(Eq(node, Density("", node.variable, law), evaluate=False)
+                       for node, law in ((setting.posterior, setting.posterior_law),
+                                         (setting.evidence, setting.evidence_law)))
+    return Rewrite(add(log(setting.posterior), log(setting.evidence)), identities)
+
+
+def _expected_squared_error(expr: Expr, setting: ModelSetting) -> Rewrite:
+    """``E_q[(x - w z)**2] -> (x - w m)**2 + w**2 t**2``: a mean square is the squared mean plus the variance."""
+    q, w, x, z = setting.q, setting.w, setting.x, setting.z
+    target = Expectation(square(sub(x, mul(w, z))), q)
+    value = add(square(sub(x, mul(w, setting.m))), mul(square(w), square(setting.t)))
+    out = rewrite_or_refuse(expr, lambda e: value if e == target else None, "expected squared error")
+    out = add(*terms(out))  # one sum: the brackets of the log-density's terms are no longer needed
+    return Rewrite(out, (Eq(Expectation(mul(w, z), q), mul(w, setting.m), evaluate=False),
+                         Eq(Expectation(square(sub(mul(w, z), mul(w, setting.m))), q),
+                            mul(square(w), square(setting.t)), evaluate=False)))
+
+
+def elbo_decomposed(plan: tuple[Rule, ...]) -> Rule:
+    """A rule replacing ``ELBO(q)`` by the end of its decomposition (expected log-likelihood minus the divergence
+    from the prior, in closed form), with the lemma that derives it by ``plan`` (the ``elbo`` document's)."""
+
+    def apply(expr: Expr, setting: ModelSetting) -> Rewrite:
+        elbo = setting.elbo
+        if not expr.has(elbo):
+            raise_unfit("ELBO")
+        lemma = derive_chain("decomposition", "Reconstruction and regulariser", elbo, plan, setting)
+        return Rewrite(expr.xreplace({elbo: lemma.result}), (), (lemma,))
+
+    return Rule("elbo-decomposition", "Reconstruction and regulariser",
+                "The ELBO is the expected log-likelihood minus the divergence of q from the prior, which for the "
+                "standard normal prior is the paper's closed form (lemma below).", apply)
+
+
+MODEL_LOG_DENSITIES = Rule(
+    "model-log-densities",
+    "Log-densities",
+    "Substitute the Gaussian log-densities of the likelihood and the prior.",
+    _model_log_densities,
+)
+
+COMPLETE_SQUARE = Rule(
+    "complete-the-square",
+    "Complete the square",
+    "Collect the powers of z and complete the square around the point where the quadratic peaks; what is left "
+    "over does not depend on z.",
+    _complete_square,
+)
+
+POSTERIOR_AND_EVIDENCE = Rule(
+    "posterior-and-evidence",
+    "Posterior and evidence",
+    "As a function of z the line is a Gaussian log-density up to a constant, so the posterior is that Gaussian; "
+    "the rest, free of z, is the log-evidence, a Gaussian density of x.",
+    _posterior_and_evidence,
+)
+
+EXPECTED_SQUARED_ERROR = Rule(
+    "expected-squared-error",
+    "Mean and variance",
+    "The average of a square is the square of the average plus the variance, both under q (identities used).",
+    _expected_squared_error,
+)
+
+
+def divergence_from_posterior(plan: tuple[Rule, ...]) -> Rule:
+    """A rule replacing ``KL(q(z) || p(z | x))`` (two univariate Gaussians) by the closed form that ``plan`` (the
+    ``univariate`` case's) derives for two arbitrary Gaussians, at q's parameters and the posterior's."""
+
+    def apply(expr: Expr, setting: ModelSetting) -> Rewrite:
+        kl = KL(setting.q, setting.posterior)
+        if not expr.has(kl):
+            raise_unfit("divergence of q from the posterior")
+        n = Notation()
+        general = gaussian_pair(n, n.real("mu", of="q"), n.positive("sigma", of="q"), n.real("mu", of="p"),
+                                n.positive("sigma", of="p"))
+        result = derive_chain("univariate", "Two Gaussians", general.start(), plan, general).result
+        law = setting.posterior_law
+        mu_q, sigma_q, mu_p, sigma_p = general.parameters
+        closed = result.xreplace({mu_q: setting.m, sigma_q: setting.t, mu_p: law.mean, sigma_p: law.std})
+        closed = add(*[a for a in terms(closed) if not a.is_Number], *[a for a in terms(closed) if a.is_Number])
+        return Rewrite(expr.xreplace({kl: closed}))
+
+    return Rule("divergence-between-gaussians", "Two Gaussians",
+                "q and the posterior are Gaussians: put their means and variances into the divergence between two "
+                "univariate Gaussians, derived in the univariate document.", apply)

@@ -134,7 +134,8 @@ class ModelSetting:
 
     # -- what the engine and the documents ask -------------------------------------------------------------
     def start(self) -> Expr:
-        return log(self.evidence)
+        """``log p(x)`` (the identity's left-hand side), or for the concrete model ``ELBO(q)`` (its closed form)."""
+        return self.elbo if self.concrete else log(self.evidence)
 
     def statements(self) -> tuple[Basic, ...]:
         """The model (joint = likelihood times prior) and the evidence as the joint's integral over z; for the
