@@ -46,7 +46,7 @@ def list_cases() -> None:
 
 
 _SPEC_HELP = ("e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)', "
-              "'Laplace(m, b)'")
+              "'Laplace(m, b)', 'Exponential(l)', 'Gamma(a, rate=b)'")
 
 
 @main.command("derive")
