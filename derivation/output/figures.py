@@ -352,8 +352,9 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 
 
 def _warm_up() -> None:
-    """Draw a tiny figure of every kind once, so that modules, fonts and the mathtext parser are loaded
-    (in the worker, before the derivation is done) rather than in each figure process."""
+    """Draw a tiny figure of every kind once, in PNG and PDF, so that modules (the PDF backend and fontTools'
+    subsetter included), fonts and the mathtext parser are loaded (in the worker, before the derivation is
+    done) rather than in each figure process."""
     import numpy
 
     x, y = Symbol("x", positive=True), Symbol("y", real=True)
@@ -368,6 +369,7 @@ def _warm_up() -> None:
     ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
     ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
     fig.savefig(io.BytesIO(), format="png", dpi=10)
+    fig.savefig(io.BytesIO(), format="pdf")  # loads the PDF backend and its font subsetter once, not per figure
 
 
 def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:

@@ -463,8 +463,6 @@ class _Context:
         if self.brief:
             for step in main["steps"]:
                 step["lemmas"] = []
-        numeric_facts = sum(1 for s in d.sections for f in s.facts
-                            if f.check is not None and f.check.ok and f.check.method == "numeric")
         return {
             "case": d.name,
             "title": d.title,
@@ -496,9 +494,8 @@ class _Context:
                 "numeric": methods.count("numeric"),
                 "all_passed": d.verified and all(x.verified for x in (*self.lemmas, *extra)),
                 "facts": sum(1 for s in d.sections for f in s.facts if f.check is not None and f.check.ok),
-                # only where some fact was checked numerically (the elbo document's inequalities)
-                **({"facts_numeric": numeric_facts} if numeric_facts else {}),
-
+                "facts_numeric": sum(1 for s in d.sections for f in s.facts
+                                     if f.check is not None and f.check.ok and f.check.method == "numeric"),
             },
         }
 

@@ -39,7 +39,7 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import BernoulliLaw, LaplaceLaw, NormalLaw
+from ..laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
@@ -145,6 +145,9 @@ class TextbookLatexPrinter(LatexPrinter):
 
     def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
         return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
+
+    def _print_ExponentialLaw(self, law: ExponentialLaw) -> str:
+        return r"\operatorname{Exponential}" + self.paren(self._print(law.rate))
 
     def _density_label(self, density: Density | MvDensity) -> str:
         if density.name:
