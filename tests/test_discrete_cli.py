@@ -38,6 +38,10 @@ def _bernoulli_log_mass(k: int, p):
     return mpmath.log(p if k == 1 else 1 - p)
 
 
+def _logits_log_mass(k: int, logit):
+    return -mpmath.log1p(mpmath.exp(-logit if k == 1 else logit))  # log(1 / (1 + e^-l)) at 1, of 1 / (1 + e^l) at 0
+
+
 @dataclass(frozen=True)
 class Family:
     """A family's two spec pairs (symbols; numbers), how torch builds it, its oracle and its random parameters."""
@@ -59,6 +63,10 @@ FAMILIES = {
         lambda dist, t: dist.Bernoulli(probs=t), lambda a, b: _mp_sum(_bernoulli_log_mass, a, b, 0, 1),
         st.floats(1e-9, 1 - 1e-9), (1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12),
         "KL divergence between two Bernoulli distributions"),
+    "bernoulli-logits": Family(
+        "Bernoulli", ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"), ("Bernoulli(logits=a)", "Bernoulli(logits=-1)"),
+        (0.7, -1.0), lambda dist, t: dist.Bernoulli(logits=t), lambda a, b: _mp_sum(_logits_log_mass, a, b, 0, 1),
+        st.floats(-30, 30), (-30.0, -5.0, 0.0, 5.0, 30.0), "KL divergence between two Bernoulli distributions"),
 }
 
 

@@ -80,6 +80,7 @@ CONFIGURATIONS = {
     "pair-diagonal": {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
     "pair-full": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -103,6 +104,8 @@ DERIVED = (
             ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
             ("Laplace(m, b)", "Laplace(n, c)"),
             ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+            ("Bernoulli(a)", "Bernoulli(b)"),
+            ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
         )
     ),
 )
@@ -160,6 +163,8 @@ M_S = MatrixSymbol("S", k, k)
 x_int = Symbol("x", integer=True, nonnegative=True)
 b_p, b_r = Symbol("p", positive=True), Symbol("r", positive=True)
 q_bern, p_bern = Density("q", x_int, BernoulliLaw(b_p)), Density("p", x_int, BernoulliLaw(b_r))
+theta_q, theta_p = Symbol("theta_q", positive=True), Symbol("theta_p", positive=True)
+l_1, l_2 = Symbol("l1", real=True), Symbol("l2", real=True)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_0_1 = Density("q", x, NormalLaw(0, 1))
@@ -496,6 +501,22 @@ ROWS = [
         "bernoulli",
         Expectation(log(frac(q_bern, p_bern)), q_bern),
         add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
+    ),
+    # from Bernoulli(logits=l1) vs Bernoulli(logits=l2), steps 4 and 5
+    Row(
+        "bernoulli-log-odds",
+        "pair-bernoulli-logits",
+        add(mul(sub(1, theta_q), log(frac(sub(1, theta_q), sub(1, theta_p)))),
+            mul(theta_q, log(frac(theta_q, theta_p)))),
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+    ),
+    Row(
+        "bernoulli-logits",
+        "pair-bernoulli-logits",
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+        add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
     ),
     # from a Bernoulli pair, step 2
     Row(

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from ..core.engine import Rule
 from ..rules import KL_DEFINITION
-from ..rules.discrete import FINITE_SUPPORT, SUM_AS_EXPECTATION
+from ..rules.discrete import FINITE_SUPPORT, IN_LOG_ODDS, LOGISTIC, SUM_AS_EXPECTATION
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -21,6 +21,8 @@ class FamilyCase:
     plan: tuple[Rule, ...]
     title: str
     description: str
+    #: The steps after the plan when a parameter is given in another parameterisation (Bernoulli's logits).
+    parameterised: tuple[Rule, ...] = ()
 
 
 BERNOULLI = FamilyCase(
@@ -28,6 +30,7 @@ BERNOULLI = FamilyCase(
     "KL divergence between two Bernoulli distributions",
     "The divergence of one Bernoulli distribution from another, derived from the definition: a Bernoulli "
     "variable takes the values 0 and 1 only, so the expectation is a sum of two terms." + _CHECKED,
+    parameterised=(IN_LOG_ODDS, LOGISTIC),
 )
 
 #: Family (in specs and torch) -> how a pair of that family is derived.

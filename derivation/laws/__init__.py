@@ -15,9 +15,4 @@ from .normal import NormalLaw
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw)}
 
 
-def law_of(family: str, kind: str, value) -> Law:
-    """The law of a spec of one parameter: ``law_of("Bernoulli", "probs", p)``."""
-    return LAWS[family].given(kind, value)
-
-
-__all__ = ["LAWS", "BernoulliLaw", "LaplaceLaw", "Law", "NormalLaw", "law_of"]
+__all__ = ["LAWS", "BernoulliLaw", "LaplaceLaw", "Law", "NormalLaw"]

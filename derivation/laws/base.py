@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
@@ -36,6 +37,8 @@ class Law(Basic):
     parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
     #: Each parameter's domain when its symbol's assumptions say too little (a probability: the open unit interval).
     parameter_domains: ClassVar[tuple[Interval | None, ...] | None] = None
+    #: The family's other parameterisations: kind -> the law's parameter in terms of it (Bernoulli's logits).
+    parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
 
@@ -43,13 +46,6 @@ class Law(Basic):
         if len(parameters) != len(cls.parameter_names):
             raise TypeError(f"{cls.family} takes {len(cls.parameter_names)} parameters, got {len(parameters)}")
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
-
-    @classmethod
-    def given(cls, kind: str, value: Expr) -> Law:
-        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``)."""
-        if (kind,) != cls.parameter_names:
-            raise ValueError(f"{cls.family} is not parameterised by {kind}")
-        return cls(value)
 
     @property
     def parameters(self) -> tuple[Expr, ...]:

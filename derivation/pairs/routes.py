@@ -17,11 +17,10 @@ from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
-from ..laws import law_of
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.laplace import user_pair
-from ..settings.laws import law_pair
+from ..settings.laws import spec_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
 from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
 
@@ -75,8 +74,9 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
     case = FAMILY_CASES[q.family]
-    setting = law_pair(law_of(q.family, q.param_kind, q.param), law_of(p.family, p.param_kind, p.param))
-    return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=(), title=case.title,
+    setting = spec_pair(q, p)
+    finish = case.parameterised if setting.definitions else ()
+    return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
                    description=case.description)
 
 
