@@ -192,7 +192,7 @@ _FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
 LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Bernoulli": (("probs", "probability"), ("logits", "real")),
     "Poisson": (("rate", "positive"),),
-    "Geometric": (("probs", "probability"), ("logits", "real")),
+    "Geometric": (("probs", "probability"),),
 })
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov")
