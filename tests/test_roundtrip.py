@@ -48,6 +48,9 @@ CONFIGS: dict[str, dict] = {
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
     "pair-laplace-numbers": {"q": "Laplace(loc=m, scale=b)", "p": "Laplace(0, 1)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
+    "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
+    "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
 }
 
 _derived: dict[str, object] = {}
