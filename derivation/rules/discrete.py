@@ -115,7 +115,8 @@ IN_LOG_ODDS = Rule(
 LOGISTIC = Rule(
     "bernoulli-logits",
     "Logits",
-    "A probability given by its logit l is 1/(1 + e^(-l)): its log-odds are l and its complement is 1/(1 + e^l).",
+    "Each probability is the logistic function of its logit: its log-odds are the logit, and one minus it is the "
+    "logistic function of minus the logit.",
     _logistic,
 )
 
