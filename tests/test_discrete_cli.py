@@ -20,6 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivation import cli, derive
+from derivation.interpret.parse import LAW_FAMILIES
+from derivation.pairs.routes import ROUTES
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
            "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
@@ -215,3 +217,23 @@ def test_the_numbers_pair_computes_its_value(written, key):
     numpy_kl = _load(written / f"{key}-numbers.py")
     value, constant = family.numbers_values
     assert _agree(float(numpy_kl(value)), _torch_kl(family, value, constant))
+
+
+def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
+    code, out, err = run(["list"], capsys)
+    assert code == 0 and err == ""
+    cases, families, pairs = out.split("\n\n")
+    assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
+    assert families.splitlines()[0] == "Families (specs for --q and --p):"
+    rows = {line.split()[0]: line for line in families.splitlines()[1:]}
+    assert list(rows) == ["Normal", "DiagNormal", "MvNormal", "Laplace", *LAW_FAMILIES]
+    assert "Bernoulli(probs) or Bernoulli(logits=...)" in rows["Bernoulli"]
+    assert rows["Bernoulli"].endswith("probs in (0, 1); logits real")
+    assert "Poisson(rate)" in rows["Poisson"] and rows["Poisson"].endswith("rate > 0")
+    assert rows["Geometric"].endswith("Geometric(probs)                           probs in (0, 1)")
+    lines = pairs.splitlines()
+    assert lines[0] == "Pairs derived, KL(q || p) (kl-derive derive --q Q --p P):"
+    listed = [tuple(line.strip().split(" || ")) for line in lines[1:]]
+    assert listed == [pair for pair, route in ROUTES.items() if route.__name__ != "_mixed"]
+    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric")} <= set(listed)
+    assert ("DiagNormal", "MvNormal") not in listed  # routed only to be refused

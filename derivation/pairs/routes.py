@@ -125,6 +125,11 @@ def variant(q: str, p: str) -> Variant:
     return route(q_spec, p_spec)
 
 
+def derivable_pairs() -> tuple[tuple[str, str], ...]:
+    """The families (q, p) whose divergence KL(q || p) is derived (``kl-derive list``)."""
+    return tuple(pair for pair, route in ROUTES.items() if route is not _mixed)
+
+
 def _mixed_families(q: DistSpec, p: DistSpec) -> None:
     raise UsageError(f"{q.family} against {p.family} is not supported (give both of the same family: Laplace "
                      "with Laplace, Bernoulli with Bernoulli, or Gaussians of the same kind; `kl-derive list` "
@@ -143,4 +148,4 @@ def derive_variant(q: str, p: str) -> Derivation:
     return variant(q, p).derive()
 
 
-__all__ = ["ROUTES", "derive_variant", "variant"]
+__all__ = ["ROUTES", "derivable_pairs", "derive_variant", "variant"]
