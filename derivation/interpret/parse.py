@@ -186,14 +186,20 @@ FUNCTIONS: tuple[str, ...] = (
 )
 """Function names a Python-syntax claim may call."""
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
+_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
 #: Families given in their own parameters, one at a time: each parameterisation (the first may be given
 #: positionally) and the values it takes (``probability``: in (0, 1); ``positive``; ``real``).
 LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Bernoulli": (("probs", "probability"), ("logits", "real")),
     "Poisson": (("rate", "positive"),),
     "Geometric": (("probs", "probability"),),
+    "Exponential": (("rate", "positive"), ("scale", "positive")),
 })
+#: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
+#: then one of a choice of parameterisations (the first is the one a positional argument gives).
+_OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Gamma": (("concentration",), ("rate", "scale")),
+}
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
 #: :data:`LAW_FAMILIES` are described from that table).
@@ -206,15 +212,26 @@ _SPEC_FORMS = {
 _DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
 
 
+def _own_parameters_form(family: str) -> tuple[str, str]:
+    """How a spec of a family of :data:`_OWN_PARAMETERS` is written (``Gamma(concentration, rate)``)."""
+    if family not in _OWN_PARAMETERS:
+        return f"{family}(...)", ""
+    leading, choices = _OWN_PARAMETERS[family]
+    written = f"{family}({', '.join((*leading, choices[0]))})"
+    return written, "; ".join([*(f"{name} > 0" for name in leading), " or ".join(f"{c}= > 0" for c in choices)])
+
+
 def spec_forms() -> tuple[tuple[str, str, str], ...]:
     """``(family, how a spec is written, its parameterisations)`` for every family the spec parser takes."""
-    forms = [(family, *_SPEC_FORMS.get(family, (f"{family}(...)", ""))) for family in _FAMILIES]
+    forms = [(family, *_SPEC_FORMS.get(family, _own_parameters_form(family))) for family in _FAMILIES]
     for family, kinds in LAW_FAMILIES.items():
         first = kinds[0][0]
         written = " or ".join([f"{family}({first})", *(f"{family}({kind}=...)" for kind, _ in kinds[1:])])
         forms.append((family, written, "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)))
     return tuple(forms)
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov")
+
+
+_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
 _REDUCTIONS = frozenset({"sum", "mean"})
 _BINARY = frozenset({"pow", "power"})
@@ -234,7 +251,9 @@ class DistSpec:
 
     ``loc`` and ``param`` are Symbols (with assumptions: loc real; scale, var, precision and cov
     positive; logvar and log_scale real) or exact numbers. ``dim`` is ``None`` for ``Normal`` and a
-    positive ``int`` or a positive-integer Symbol otherwise. ``text`` is the string as given.
+    positive ``int`` or a positive-integer Symbol otherwise. A family of :data:`_OWN_PARAMETERS` keeps its leading
+    parameter in ``loc`` (Gamma's concentration; None for Exponential) and its rate or scale in ``param``.
+    ``text`` is the string as given.
     """
 
     family: str
@@ -248,8 +267,8 @@ class DistSpec:
 def parse_spec(text: str) -> DistSpec:
     """Parse a spec: ``Normal(LOC, SCALE)``, ``Normal(LOC, var=V)`` (or ``scale=``, ``logvar=``,
     ``log_scale=``, ``precision=``), ``DiagNormal(LOC, SCALE-or-keyword, dim=D)``,
-    ``MvNormal(LOC, cov=SIGMA, dim=K)`` or ``Laplace(LOC, SCALE)``. ``loc=`` (and ``scale=``) may also be given
-    as keywords.
+    ``MvNormal(LOC, cov=SIGMA, dim=K)``, ``Laplace(LOC, SCALE)``, ``Exponential(RATE)`` (or ``scale=``) or
+    ``Gamma(CONCENTRATION, RATE)`` (or ``scale=``). ``loc=`` (and ``scale=``) may also be given as keywords.
 
     Raises :class:`ParseError` for anything else.
     """
@@ -1587,6 +1606,8 @@ class _SpecParser:
         if family not in known:
             raise ParseError(f"unknown family '{family}' (expected {', '.join(known[:-1])} or {known[-1]})",
                              self.pos(node.func))
+        if family in _OWN_PARAMETERS:
+            return self.own_parameters(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
@@ -1677,6 +1698,46 @@ class _SpecParser:
                 seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
 
+    def own_parameters(self, node: ast.Call, family: str) -> DistSpec:
+        """A family of :data:`_OWN_PARAMETERS`: its leading parameters, then one parameterisation, positionally
+        or by keyword; each a positive name or number, no name used twice."""
+        leading, choices = _OWN_PARAMETERS[family]
+        names = (*leading, choices[0])
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
+            raise ParseError("starred arguments are not allowed", self.pos(node))
+        if len(node.args) > len(names):
+            raise ParseError(f"too many positional arguments for {family} (expected {', '.join(names)})",
+                             self.pos(node.args[len(names)]))
+        given: dict[str, ast.AST] = dict(zip(names, node.args, strict=False))
+        for kw in node.keywords:
+            if kw.arg not in (*leading, *choices):
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family}", self.pos(kw.value))
+            if kw.arg in given:
+                raise ParseError(f"{kw.arg} given twice", self.pos(kw.value))
+            given[kw.arg] = kw.value
+        missing = [name for name in leading if name not in given]
+        if missing:
+            raise ParseError(f"{family} needs a {missing[0]}", self.pos(node))
+        kinds = [kind for kind in choices if kind in given]
+        if not kinds:
+            raise ParseError(f"{family} needs a {choices[0]}: {'an argument' if not leading else 'a second argument'}"
+                             f" or one of {', '.join(f'{c}=' for c in choices)}", self.pos(node))
+        if len(kinds) > 1:
+            raise ParseError(f"two parameterisations given ({kinds[0]} and {kinds[1]}); give exactly one",
+                             self.pos(given[kinds[1]]))
+        seen: dict[str, str] = {}
+        values = {}
+        for role, role_node in given.items():
+            if isinstance(role_node, ast.Name):
+                name = self.name(role_node)
+                if name in seen:
+                    raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
+                seen[name] = role
+            values[role] = self.value(role_node, role, role)
+        first = values[leading[0]] if leading else None
+        return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
+                        dim=None, text=self.text)
+
     def law(self, node: ast.Call, family: str) -> DistSpec:
         """A spec of a family in :data:`LAW_FAMILIES`: its one parameter, positionally (the first
         parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
@@ -1755,7 +1816,7 @@ class _SpecParser:
     def value(self, node: ast.AST, role: str, kind: str) -> Expr:
         if isinstance(node, ast.Name):
             name = self.name(node)
-            if kind in ("scale", "var", "precision", "cov"):
+            if kind in _POSITIVE_KINDS:
                 return Symbol(name, positive=True)
             return Symbol(name, real=True)
         number = self.number(node)

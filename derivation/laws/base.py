@@ -11,7 +11,7 @@ from typing import ClassVar
 import mpmath
 from sympy import Basic, Expr, Interval, S, Symbol, exp, log
 
-from ..core.forms import as_expr, sub
+from ..core.forms import as_expr, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -47,6 +47,15 @@ class Law(Basic):
             raise TypeError(f"{cls.family} takes {len(cls.parameter_names)} parameters, got {len(parameters)}")
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
 
+    @classmethod
+    def given(cls, kind: str, value: Expr) -> Law:
+        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``); a family
+        whose other parameterisation is another expression of its parameter overrides this (``Exponential``'s
+        scale is the rate ``1/s``)."""
+        if (kind,) != cls.parameter_names:
+            raise ValueError(f"{cls.family} is not parameterised by {kind}")
+        return cls(value)
+
     @property
     def parameters(self) -> tuple[Expr, ...]:
         return self.args
@@ -81,9 +90,23 @@ class Law(Basic):
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""
         raise NotImplementedError
 
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other)`` combined as a textbook writes it (one logarithm of a
+        ratio where the two are logarithms), as a display form."""
+        return sub(self.log_normaliser(), other.log_normaliser())
+
     def energy(self, variable: Symbol) -> Expr:
         """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
         raise NotImplementedError
+
+    def normaliser(self) -> Expr:
+        """The density's constant factor as a display form (``1/(2 b)`` for Laplace, ``lambda`` for the exponential
+        law): the density is ``normaliser() * weight(x)``."""
+        raise NotImplementedError
+
+    def weight(self, variable: Symbol) -> Expr:
+        """The density over its constant factor, as a display form: ``exp(-energy(x))``."""
+        return exp(neg(self.energy(variable)), evaluate=False)
 
     def log_pdf_form(self, variable: Symbol) -> Expr:
         """``log pdf(x) = log_normaliser - energy(x)``, as a display form."""

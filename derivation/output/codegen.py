@@ -19,7 +19,7 @@ import builtins
 import keyword
 from typing import Any
 
-from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Pow, S, Sum, Symbol, exp, log, sstr
+from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Integral, Pow, S, Sum, Symbol, exp, log, sstr
 from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -28,6 +28,7 @@ from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
+from ..nodes.scalar import KL, Expectation
 from ..nodes.vector import CodeLine, MvDensity, QuadForm
 
 #: The function name of the emitted code.
@@ -295,6 +296,9 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
+    if shown.has(Expectation, KL, Integral):
+        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
+                         "it has no code to export (choose a document format)")
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}

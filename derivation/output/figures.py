@@ -201,10 +201,17 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
     if isinstance(plot, CurvesPlot):
         for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
             ax.plot(data["x"], values, curve.style, linewidth=1.8, label=label)
-        ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
+        low = float(np.nanmin([np.nanmin(v) for v in data["curves"]]))
+        if low >= 0:  # a divergence: from 0 to the bulk of the curves
+            ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
+        else:  # e.g. a log-density and its lower bound: the curves' peak and their bulk below it
+            high = float(np.nanmax([np.nanmax(v) for v in data["curves"]]))
+            bulk = float(np.nanmin([np.nanpercentile(v, 10) for v in data["curves"]]))
+            margin = 0.08 * (high - bulk or 1.0)
+            ax.set_ylim(bottom=bulk - margin, top=high + 2.5 * margin)
         ax.set_xlim(plot.x.low, plot.x.high)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", fontsize=LEGEND_SIZE, framealpha=0.95)
+        ax.legend(loc="upper center" if low >= 0 else "lower center", fontsize=LEGEND_SIZE, framealpha=0.95)
     else:
         _colour_map(fig, ax, plot, data)
         if isinstance(plot, FieldPlot):
@@ -345,8 +352,9 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 
 
 def _warm_up() -> None:
-    """Draw a tiny figure of every kind once, so that modules, fonts and the mathtext parser are loaded
-    (in the worker, before the derivation is done) rather than in each figure process."""
+    """Draw a tiny figure of every kind once, in PNG and PDF, so that modules (the PDF backend and fontTools'
+    subsetter included), fonts and the mathtext parser are loaded (in the worker, before the derivation is
+    done) rather than in each figure process."""
     import numpy
 
     x, y = Symbol("x", positive=True), Symbol("y", real=True)
@@ -361,6 +369,7 @@ def _warm_up() -> None:
     ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
     ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
     fig.savefig(io.BytesIO(), format="png", dpi=10)
+    fig.savefig(io.BytesIO(), format="pdf")  # loads the PDF backend and its font subsetter once, not per figure
 
 
 def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:

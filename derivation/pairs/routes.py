@@ -9,6 +9,7 @@ from sympy import Symbol
 
 from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES
+from ..cases.exponential import EXPONENTIAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -71,9 +72,13 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
                    description=LAPLACE_DESCRIPTION)
 
 
+#: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
+_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
+
+
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
-    case = FAMILY_CASES[q.family]
+    case = _LAW_CASES[q.family]
     setting = spec_pair(q, p)
     finish = case.parameterised if setting.definitions else ()
     return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
@@ -93,7 +98,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
-    **{(family, family): _same_law for family in FAMILY_CASES},
+    **{(family, family): _same_law for family in _LAW_CASES},
 })
 #: The Gaussian families: a pair of two of them that has no route is told apart by its dimensions first.
 _GAUSSIAN = frozenset({"Normal", "DiagNormal", "MvNormal"})

@@ -17,7 +17,7 @@ from ..check.checker import Checker, DefinitionsChecker
 from ..core.engine import Derivation, Rule, derive_chain
 from ..core.forms import evaluated
 from ..interpret.parse import DistSpec
-from ..laws import LAWS
+from ..laws import LAWS, Law
 from ..nodes.scalar import Density
 from .univariate import Notation, UnivariatePair
 
@@ -96,6 +96,14 @@ def variable_for(discrete: bool, taken: set[str]) -> Symbol:
     return Symbol(name, integer=True, nonnegative=True) if discrete else Symbol(name, real=True)
 
 
+def law_pair(q: Law, p: Law, notation: Notation | None = None) -> LawPair:
+    """The pair ``q``, ``p`` of two laws, its variable named apart from their symbols."""
+    taken = {s.name for law in (q, p) for s in law.free_symbols}
+    n = notation or Notation()
+    x = variable_for(q.discrete, taken)
+    return LawPair(q=Density(n.name("q"), x, q), p=Density(n.name("p"), x, p), notation=n)
+
+
 def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
     """The pair of a user's two specs of families in their own parameters, its variable named apart from their
     symbols. A spec in another parameterisation (``Bernoulli(logits=l)``) gets a fresh parameter (``theta_q``)
@@ -106,8 +114,8 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
     laws, definitions, sources = {}, [], []
     for role, spec in specs.items():
         family = LAWS[spec.family]
-        if (spec.param_kind,) == family.parameter_names:
-            laws[role] = family(spec.param)
+        if spec.param_kind not in family.parameterisations:  # its own parameter, or a plain expression of it
+            laws[role] = family.given(spec.param_kind, spec.param)
             continue
         fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
         taken.add(fresh.name)

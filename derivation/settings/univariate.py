@@ -142,7 +142,7 @@ def _unreserved(role: str, name: str, allowed: tuple[str, ...] = ()) -> None:
 
 class UnivariatePair:
     """What every pair of densities ``q``, ``p`` of one real variable answers the engine (mixed into the frozen
-    dataclasses that hold them: the Gaussian :class:`Setting`, ``settings.laplace.LaplaceSetting``)."""
+    dataclasses that hold them: the Gaussian :class:`Setting`, ``settings.laws.LawPair``)."""
 
     q: Density
     p: Density
