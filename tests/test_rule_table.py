@@ -49,6 +49,7 @@ from sympy import (
     Tuple,
     ZeroMatrix,
     exp,
+    factorial,
     log,
     oo,
     pi,
@@ -63,7 +64,7 @@ from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import add, frac, mul, neg, sub
-from derivation.laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
+from derivation.laws import BernoulliLaw, ExponentialLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -87,6 +88,9 @@ CONFIGURATIONS = {
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
     "elbo": {"case": "elbo"},
     "elbo-linear-gaussian": {"case": "elbo-linear-gaussian"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
+    "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
+    "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
 }
 
@@ -113,6 +117,10 @@ DERIVED = (
             ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
             ("Laplace(m, b)", "Laplace(n, c)"),
             ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+            ("Bernoulli(a)", "Bernoulli(b)"),
+            ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
+            ("Poisson(a)", "Poisson(b)"),
+            ("Geometric(a)", "Geometric(0.5)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
         )
@@ -172,6 +180,12 @@ M_S = MatrixSymbol("S", k, k)
 x_int = Symbol("x", integer=True, nonnegative=True)
 b_p, b_r = Symbol("p", positive=True), Symbol("r", positive=True)
 q_bern, p_bern = Density("q", x_int, BernoulliLaw(b_p)), Density("p", x_int, BernoulliLaw(b_r))
+theta_q, theta_p = Symbol("theta_q", positive=True), Symbol("theta_p", positive=True)
+k_int = Symbol("k", integer=True, nonnegative=True)
+a_c, b_c = Symbol("a", positive=True), Symbol("b", positive=True)
+q_pois, p_pois = Density("q", k_int, PoissonLaw(a_c)), Density("p", k_int, PoissonLaw(b_c))
+q_geom = Density("q", k_int, GeometricLaw(a_c))
+l_1, l_2 = Symbol("l1", real=True), Symbol("l2", real=True)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_0_1 = Density("q", x, NormalLaw(0, 1))
@@ -518,6 +532,35 @@ ROWS = [
         KL(q_x_mu_sigma, p_x_0_1),
         Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
     ),
+    # -- derivation/rules/counts.py ------------------------------------------------------------------------------
+    # from Poisson(a) vs Poisson(b), steps 4, 5 and 7
+    Row(
+        "log-masses",
+        "pair-poisson",
+        Expectation(sub(log(q_pois), log(p_pois)), q_pois),
+        Expectation(sub(add(mul(k_int, log(a_c)), neg(a_c), neg(log(factorial(k_int)))),
+                        add(mul(k_int, log(b_c)), neg(b_c), neg(log(factorial(k_int))))), q_pois),
+    ),
+    Row(
+        "combine-log-masses",
+        "pair-poisson",
+        Expectation(sub(add(mul(k_int, log(a_c)), neg(a_c), neg(log(factorial(k_int)))),
+                        add(mul(k_int, log(b_c)), neg(b_c), neg(log(factorial(k_int))))), q_pois),
+        Expectation(add(mul(k_int, log(frac(a_c, b_c))), neg(a_c), b_c), q_pois),
+    ),
+    Row(
+        "mean-of-count",
+        "pair-poisson",
+        add(mul(log(frac(a_c, b_c)), Expectation(k_int, q_pois)), neg(a_c), b_c),
+        add(mul(a_c, log(frac(a_c, b_c))), neg(a_c), b_c),
+    ),
+    # from Geometric(a) vs Geometric(b), step 7: the mean (1 - a)/a
+    Row(
+        "mean-of-count",
+        "pair-geometric",
+        add(mul(log(frac(sub(1, a_c), sub(1, b_c))), Expectation(k_int, q_geom)), log(frac(a_c, b_c))),
+        add(mul(frac(sub(1, a_c), a_c), log(frac(sub(1, a_c), sub(1, b_c)))), log(frac(a_c, b_c))),
+    ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------
     # from tests/test_discrete.py (two Bernoulli laws), step 3
     Row(
@@ -525,6 +568,22 @@ ROWS = [
         "bernoulli",
         Expectation(log(frac(q_bern, p_bern)), q_bern),
         add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
+    ),
+    # from Bernoulli(logits=l1) vs Bernoulli(logits=l2), steps 4 and 5
+    Row(
+        "bernoulli-log-odds",
+        "pair-bernoulli-logits",
+        add(mul(sub(1, theta_q), log(frac(sub(1, theta_q), sub(1, theta_p)))),
+            mul(theta_q, log(frac(theta_q, theta_p)))),
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+    ),
+    Row(
+        "bernoulli-logits",
+        "pair-bernoulli-logits",
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+        add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
     ),
     # from a Bernoulli pair, step 2
     Row(
