@@ -16,7 +16,10 @@ from ..rules import (
     LOG_VARIANCE,
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
+from ..settings.estimators import estimator_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
+from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
+from .estimators import estimator_sections
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -232,6 +235,20 @@ CASES: Mapping[str, Case] = MappingProxyType({
             vae_setting,
             VAE_ROUTES,
             sections=_vae_sections,
+        ),
+        Case(
+            "estimators",
+            "Sampled estimates of the KL term: reparameterisation, variance, Schulman's estimators",
+            "the reparameterisation trick, the single-sample KL estimate and its variance, Schulman's k1, k2, k3",
+            "A VAE's KL term can be computed in closed form or estimated from the sample the encoder draws. We derive "
+            "the reparameterisation trick that makes the sample differentiable, the mean and the variance of the "
+            "single-sample estimate of the divergence, and the means and variances of Schulman's three estimators; "
+            "the derivation below shows that the estimate is unbiased. Every line and every stated fact has been "
+            "checked; the table and the figure are computed from the derived expressions.",
+            lambda options: estimator_setting(options.notation),
+            MappingProxyType({"definition": ESTIMATORS_PLAN}),
+            sections=estimator_sections,
+            figures=True,
         ),
     )
 })
