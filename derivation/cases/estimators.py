@@ -15,13 +15,13 @@ from sympy import Basic, Derivative, Eq, Expr, Float, Rational, S, Symbol, exp, 
 
 from ..check.checker import Checker, reused
 from ..core.engine import Derivation, Figure, Rule, Section, Table, derive_chain
+from ..core.errors import DerivationError
 from ..core.forms import HALF, add, evaluated, frac, mul, neg, sub
 from ..core.plots import Axis, Curve, CurvesPlot
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..printing.latex import to_latex
 from ..rules import COMBINE_LOG_DENSITIES, GAUSSIAN_LOG_DENSITY, LINEARITY, LOG_OF_RATIO, STANDARD_NORMAL_MOMENTS
-from ..rules.base import rewrite_or_refuse
-from ..rules.calculus import use_derived
+from ..rules.base import rewrite_or_refuse, terms
 from ..rules.estimators import (
     CHAIN_THROUGH_SAMPLE,
     COLLECT_POWERS,
@@ -61,7 +61,7 @@ def _closed_form(expr: Expr, setting) -> Expr:
                              else None, "divergence of the standard document")
 
 
-CLOSED_FORM = Rule("use-closed-form", "Closed form", "The closed form derived in the standard document.", _closed_form)
+CLOSED_FORM = Rule("closed-form-of-standard", "Closed form", "The closed form derived in the standard document.", _closed_form)
 
 #: The mean of the single-sample estimate: the divergence by definition, then its closed form.
 MAIN_PLAN: tuple[Rule, ...] = (EXPECTATION_IS_KL, CLOSED_FORM)
@@ -80,20 +80,25 @@ class Estimators:
         self.schulman_checker = Checker((self.m, self.t), ranges={self.m: (-1.5, 1.5), self.t: (-1.5, 1.5)})
 
     def derive(self, key: str, title: str, start: Expr, plan: tuple[Rule, ...], setting=None,
-               checker: Checker | None = None) -> Derivation:
-        """The rules of ``plan`` that fit, in order, each step checked as it is made (once per build)."""
+               checker: Checker | None = None, closed: bool = True) -> Derivation:
+        """The rules of ``plan`` that fit, in order, each step checked as it is made (once per build); a chain meant
+        to end in a ``closed`` form that does not is an error (a rule that stopped fitting)."""
         setting = setting or self.setting
         checker = checker or self.checker
         name = f"{self.derivation.name}:{key}"
         same = ("estimators", key, start, tuple(r.key for r in plan), self.setting.notation.as_dict().__repr__())
-        return reused(same, lambda: derive_chain(
+        chain = reused(same, lambda: derive_chain(
             name, title, start, plan, setting, check=lambda i, before, step: checker.check_step(i, before, step, title),
             skip_unfit=True))
+        if closed and chain.result.has(Expectation, KL, Named, Derivative):
+            raise DerivationError(f"{name}: the chain stopped before a closed form, at {chain.result}")
+        return chain
 
     # -- the reparameterisation trick -------------------------------------------------------------------------
     def gradient(self, v: Symbol, key: str, title: str) -> Derivation:
         start = Derivative(Expectation(self.f(self.z), self.setting.q), v)
-        return self.derive(key, title, start, (REPARAMETERISE, DIFFERENTIATE_INSIDE, CHAIN_THROUGH_SAMPLE))
+        return self.derive(key, title, start, (REPARAMETERISE, DIFFERENTIATE_INSIDE, CHAIN_THROUGH_SAMPLE),
+                           closed=False)
 
     @cached_property
     def gradient_mu(self) -> Derivation:
@@ -120,13 +125,28 @@ class Estimators:
     def named_kl(self) -> Named:
         return Named("K", self.kl, (self.mu, self.sigma))
 
+    def _put_in_estimate(self, expr: Expr, setting) -> Expr:
+        """``log q(z) - log p(z) + c -> (the estimate written out) + c`` inside a sum."""
+        wanted = terms(self.estimate.start)
+
+        def match(e: Expr) -> Expr | None:
+            if not e.is_Add:
+                return None
+            parts = terms(e)
+            if not all(w in parts for w in wanted):
+                return None
+            at = parts.index(wanted[0])
+            rest = [t for t in parts if t not in wanted]
+            return add(*rest[:at], *terms(self.estimate.result), *rest[at:])
+
+        return rewrite_or_refuse(expr, match, "single-sample estimate")
+
     @cached_property
     def variance(self) -> Derivation:
         """``E_q[(log q - log p - K)^2] = mu^2 sigma^2 + 1/2 (sigma^2 - 1)^2``."""
         s = self.setting
         start = Expectation(add(log(s.q), neg(log(s.p)), neg(self.named_kl)) ** 2, s.q)
-        known = use_derived(self.estimate, "The estimate", "Put in the estimate written out above.", cite=False,
-                            key="use-estimate")
+        known = Rule("use-estimate", "The estimate", "Put in the estimate written out above.", self._put_in_estimate)
         return self.derive("variance", "Variance of the single-sample estimate", start,
                            (known, REPARAMETERISE, COLLECT_POWERS, EXPAND_POWERS, LINEARITY, STANDARD_NORMAL_MOMENTS,
                             COLLECT_TERMS))
@@ -222,24 +242,23 @@ def _figure(it: Estimators, stem: str) -> Figure:
     curves = tuple(Curve(it.ratios(key)[1], f"${to_latex(Symbol(name))}$", (), style, formula=False)
                    for key, name, style in (("k1", "k_1", "-"), ("k2", "k_2", "--"), ("k3", "k_3", ":")))
     return Figure("spread", "Standard deviation of one sample of each estimator relative to the divergence, against "
-                  "{m}, from the derived variances. As {m} shrinks, the relative spread of {k1} grows without bound, "
-                  "{limit_k1}, while those of {k2} and {k3} tend to a constant: {limit_k2} and {limit_k3}.",
+                  "{m}, drawn from the derived variances and divergence.",
                   f"{stem}-spread",
                   CurvesPlot(axis, curves, "standard deviation / KL", "Relative spread of one sample"))
 
 
 def _table(it: Estimators) -> Table:
     """bias / KL and sd / KL of each estimator at each of :data:`TABLE_POINTS`, evaluated from the derived results."""
+    keys = tuple(it.estimators)
     rows = []
-    for key, name in (("k1", "{k1}"), ("k2", "{k2}"), ("k3", "{k3}")):
-        cells = []
-        for point in TABLE_POINTS:
-            for ratio in it.ratios(key):
-                value = evaluated(ratio).subs(it.m, point).evalf(3)
+    for i, point in enumerate(TABLE_POINTS):
+        for j, what in enumerate(("bias / KL", "sd / KL")):
+            cells = []
+            for key in keys:
+                value = evaluated(it.ratios(key)[j]).subs(it.m, point).evalf(3)
                 cells.append(Float(value, 3) if value != 0 else S.Zero)
-        rows.append((name, tuple(cells)))
-    header = ("estimator", *(f"{what} at {{m_at_{i}}}" for i in range(len(TABLE_POINTS))
-                             for what in ("bias / KL", "sd / KL")))
+            rows.append((f"{what} at {{m_at_{i}}}", tuple(cells)))
+    header = ("", *(f"{{{key}}}" for key in keys))
     return Table(header, tuple(rows), "Bias and standard deviation of one sample relative to the divergence "
                  "{kl_pair}, each evaluated from the derived mean and variance (rounded to three digits).")
 
@@ -299,7 +318,9 @@ def estimator_sections(derivation: Derivation) -> tuple[Section, ...]:
         "never negative. Their means (below) are {k1_mean}, {k2_mean} and {k3_mean}: the divergence is {kl_pair}, "
         "so {k1} and {k3} are unbiased, and {k2} is biased by {k2_bias}. Their variances (below) are {k1_var}, "
         "{k2_var} and {k3_var}. The moments of the ratio come from the exponential moments of a standard normal "
-        "variable, derived first."
+        "variable, derived first. Relative to the divergence, the spread of one sample of {k1} grows without bound "
+        "as {m} shrinks, {limit_k1}, while those of {k2} and {k3} tend to a constant: {limit_k2} and {limit_k3} "
+        "(table and figure below)."
     )
     values["k3_minus_k1"] = sub(it.ratio, S.One)
     exactness = (
