@@ -61,7 +61,8 @@ def _closed_form(expr: Expr, setting) -> Expr:
                              else None, "divergence of the standard document")
 
 
-CLOSED_FORM = Rule("closed-form-of-standard", "Closed form", "The closed form derived in the standard document.", _closed_form)
+CLOSED_FORM = Rule("closed-form-of-standard", "Closed form", "The closed form derived in the standard document.",
+                   _closed_form)
 
 #: The mean of the single-sample estimate: the divergence by definition, then its closed form.
 MAIN_PLAN: tuple[Rule, ...] = (EXPECTATION_IS_KL, CLOSED_FORM)
