@@ -49,6 +49,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
     "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
+    # one figure (a PNG) written next to the document
+    "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -98,8 +98,13 @@ def shown(expr: Expr, x: Symbol) -> Expr:
 
 def _tidy(coefficient: Expr) -> Expr:
     """The shorter of the coefficient as computed and its expanded, cancelled form with common factors out."""
-    candidates = (coefficient, powsimp(coefficient, combine="exp"), factor_terms(coefficient),
-                  factor_terms(expand(expand_log(coefficient, force=True))))
+    if coefficient.is_Atom:
+        return coefficient
+    candidates = [coefficient, factor_terms(coefficient)]
+    if coefficient.has(exp):
+        candidates.append(powsimp(coefficient, combine="exp"))
+    if coefficient.has(log) or coefficient.is_Add:
+        candidates.append(factor_terms(expand(expand_log(coefficient, force=True))))
     return min(candidates, key=count_ops)
 
 
@@ -244,8 +249,9 @@ def _reparameterise(expr: Expr, setting) -> Rewrite:
         if isinstance(e, Expectation) and e.density.name:
             d = e.density
             found.append(d)
-            sample = add(d.mean, mul(d.std, eps))
-            return Expectation(rewrite_nodes(e.expr, lambda a: sample if a == d.variable else None), noise)
+            sample, deviation = add(d.mean, mul(d.std, eps)), sub(d.variable, d.mean)
+            table = {d.variable: sample, deviation: mul(d.std, eps)}  # z - mu is sigma eps, written so at once
+            return Expectation(rewrite_nodes(e.expr, lambda a: table.get(a)), noise)
         return None
 
     out = rewrite_or_refuse(expr, match, "expectation under a named Gaussian")
