@@ -45,6 +45,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                            "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
     "verify-diagonal": (["verify", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p", "DiagNormal(0, 1, dim=d)",
                          "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 3.0, "#5"),
+    # a 20-line PyTorch module's loss (--loss: reconstruction and KL checked together), read and decided
+    "verify-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" / "losses" /
+                                             "module_20_lines.py"), "--loss"], 2.5, "#14"),
     "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document

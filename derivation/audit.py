@@ -81,6 +81,7 @@ def _spd(eigen_low: float, eigen_high: float) -> Callable[[Any, tuple[int, ...]]
 
 LOC = Kind("location", _uniform(-5, 5), (_constant(1e3), _constant(-1e3)))
 SCALE = Kind("scale", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
+RATE = Kind("rate", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
 VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
 LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
 PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
@@ -230,6 +231,17 @@ def _pair_laplace() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.laplace(v["m1"], v["b1"]), ref.laplace(v["m2"], v["b2"])))
 
 
+def _pair_exponential(keyword: str) -> AuditPair:
+    """Two exponential laws, given by their rates or (``keyword="scale"``) their scales."""
+    to_rate = _same if keyword == "rate" else (lambda value: 1 / value)
+    given, kind = ("", RATE) if keyword == "rate" else ("scale=", SCALE)
+    return AuditPair(
+        f"Exponential ({keyword})", f"Exponential({given}x1)", f"Exponential({given}x2)",
+        (Parameter("x1", kind),), (Parameter("x2", kind),),
+        lambda dist, t: (dist.Exponential(to_rate(t["x1"])), dist.Exponential(to_rate(t["x2"]))),
+        lambda v: ref.kl_quadrature(ref.exponential(to_rate(v["x1"])), ref.exponential(to_rate(v["x2"]))))
+
+
 def _pair_bernoulli() -> AuditPair:
     return AuditPair(
         "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
@@ -249,6 +261,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_full(2),
     _pair_full(3),
     _pair_laplace(),
+    _pair_exponential("rate"),
+    _pair_exponential("scale"),
     _pair_bernoulli(),
 )
 

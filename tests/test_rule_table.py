@@ -62,7 +62,7 @@ from derivation.cases.interpretation import Interpretation
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
-from derivation.laws import BernoulliLaw, LaplaceLaw, NormalLaw
+from derivation.laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -82,6 +82,7 @@ CONFIGURATIONS = {
     "pair-diagonal": {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
     "pair-full": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
+    "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -105,6 +106,8 @@ DERIVED = (
             ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
             ("Laplace(m, b)", "Laplace(n, c)"),
             ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+            ("Exponential(l1)", "Exponential(l2)"),
+            ("Exponential(scale=s)", "Exponential(2)"),
         )
     ),
 )
@@ -186,6 +189,10 @@ n_l = Symbol("n", real=True)
 t_l = Symbol("t", real=True)
 q_laplace = Density("q", x, LaplaceLaw(m, b_l))
 p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
+
+l1, l2 = Symbol("l1", positive=True), Symbol("l2", positive=True)
+q_exponential = Density("q", x, ExponentialLaw(l1))
+p_exponential = Density("p", x, ExponentialLaw(l2))
 
 
 class Row(NamedTuple):
@@ -537,6 +544,13 @@ ROWS = [
         Expectation(log(frac(q_bern, p_bern)), q_bern),
         add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
     ),
+    # from a Bernoulli pair, step 2
+    Row(
+        "sum-as-expectation",
+        "bernoulli",
+        Sum(mul(q_bern, log(frac(q_bern, p_bern))), (x_int, 0, 1)),
+        Expectation(log(frac(q_bern, p_bern)), q_bern),
+    ),
     # -- derivation/rules/expectation.py ------------------------------------------------------------------------
     # from standard > lemma of shifted-second-moment > lemma of first-central-moment, step 2
     Row(
@@ -774,6 +788,42 @@ ROWS = [
         "diagonal",
         Expectation(sub(Indexed(b_x, j), Indexed(b_mu, j)), q_xj_muj_sigmaj_j),
         Expectation(mul(Indexed(b_sigma, j), z), N_z_0_1),
+    ),
+    # -- derivation/rules/exponential.py and rules/integrals.py ---------------------------------------------------
+    # from pair-exponential, step 4
+    Row(
+        "exponential-log-density",
+        "pair-exponential",
+        Expectation(sub(log(q_exponential), log(p_exponential)), q_exponential),
+        Expectation(sub(sub(log(l1), mul(l1, x)), sub(log(l2), mul(l2, x))), q_exponential),
+    ),
+    # from pair-exponential, step 5
+    Row(
+        "combine-exponential-log-densities",
+        "pair-exponential",
+        Expectation(sub(sub(log(l1), mul(l1, x)), sub(log(l2), mul(l2, x))), q_exponential),
+        Expectation(add(log(frac(l1, l2)), neg(mul(l1, x)), mul(l2, x)), q_exponential),
+    ),
+    # from pair-exponential, step 7
+    Row(
+        "exponential-mean",
+        "pair-exponential",
+        add(log(frac(l1, l2)), mul(S(-1), l1, Expectation(x, q_exponential)), mul(l2, Expectation(x, q_exponential))),
+        add(log(frac(l1, l2)), mul(S(-1), l1, Pow(l1, -1)), mul(l2, Pow(l1, -1))),
+    ),
+    # from pair-exponential > lemma Mean of an exponential variable, step 1
+    Row(
+        "exponential-expectation-as-integral",
+        "pair-exponential",
+        Expectation(x, q_exponential),
+        mul(l1, Integral(mul(x, exp(neg(mul(l1, x)), evaluate=False)), (x, 0, oo))),
+    ),
+    # from pair-exponential > lemma Mean of an exponential variable, step 2
+    Row(
+        "integrate-by-parts",
+        "pair-exponential",
+        mul(l1, Integral(mul(x, exp(neg(mul(l1, x)), evaluate=False)), (x, 0, oo))),
+        Pow(l1, -1),
     ),
     # -- derivation/rules/laplace.py ----------------------------------------------------------------------------
     # from pair-laplace, step 4

@@ -76,6 +76,22 @@ def laplace(loc: Real, scale: Real) -> RefDensity:
                       panels=tuple(sorted({-e for e in ends} | set(ends))))
 
 
+#: Panel ends of a law on ``[0, oo)`` whose mass decays like ``exp(-x / width)``, in widths from 0: beyond the last
+#: its mass is below ``10**-DIGITS`` relative to the mass near 0.
+_HALF_LINE_PANELS = (0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 5.5, 7, 9, 11.5, 14.5, 18, 22, 27, 33, 40, 48, 57, 67, 78, 90)
+
+
+def exponential(rate: Real) -> RefDensity:
+    """``Exponential(rate)`` on ``[0, oo)``: ``log pdf = log(rate) - rate x``."""
+    (rate,) = _mp(rate)
+    constant = mpmath.log(rate)
+
+    def log_pdf(x: mpf) -> mpf:
+        return constant - rate * x
+
+    return RefDensity("Exponential", log_pdf, mpf(0), mpmath.inf, mpf(0), 1 / rate, panels=_HALF_LINE_PANELS)
+
+
 def gumbel(loc: Real, scale: Real) -> RefDensity:
     """``Gumbel(loc, scale)``: with ``z = (x - loc) / scale``, ``log pdf = -z - exp(-z) - log(scale)``."""
     loc, scale = _mp(loc, scale)

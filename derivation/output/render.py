@@ -506,6 +506,8 @@ class _Context:
                 "numeric": methods.count("numeric"),
                 "all_passed": d.verified and all(x.verified for x in (*self.lemmas, *extra)),
                 "facts": sum(1 for s in d.sections for f in s.facts if f.check is not None and f.check.ok),
+                "facts_numeric": sum(1 for s in d.sections for f in s.facts
+                                     if f.check is not None and f.check.ok and f.check.method == "numeric"),
             },
         }
 

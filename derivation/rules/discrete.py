@@ -9,6 +9,7 @@ from ..core.engine import Rule
 from ..core.forms import add, mul
 from ..nodes.scalar import Density, Expectation
 from .base import rewrite_nodes, rewrite_or_refuse
+from .definition import INTEGRAL_AS_EXPECTATION
 
 
 def _written_out(expr: Expr, setting) -> Expr:
@@ -40,4 +41,12 @@ FINITE_SUPPORT = Rule(
     _written_out,
 )
 
-__all__ = ["FINITE_SUPPORT"]
+#: The step from the definition's sum to an expectation, said of a sum (the rule is the integral's).
+SUM_AS_EXPECTATION = Rule(
+    "sum-as-expectation",
+    "As an expectation",
+    "A sum of a function weighted by the probabilities of the values is its expectation.",
+    INTEGRAL_AS_EXPECTATION.apply,
+)
+
+__all__ = ["FINITE_SUPPORT", "SUM_AS_EXPECTATION"]

@@ -24,7 +24,8 @@ from derivation import CASES, derive, render  # noqa: E402
 SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
             "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
-#: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair and two Laplace pairs.
+#: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
+#: pairs and two exponential pairs (rate; scale against a number).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -33,6 +34,8 @@ PAIRS = {
     "pair-full": ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
     "pair-laplace": ("Laplace(m, b)", "Laplace(n, c)"),
     "pair-laplace-numbers": ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+    "pair-exponential": ("Exponential(l1)", "Exponential(l2)"),
+    "pair-exponential-scale": ("Exponential(scale=s)", "Exponential(2)"),
 }
 
 
@@ -51,6 +54,8 @@ def documents(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(suffix, text) of every format of one configuration."""
     derivation = derive(**arguments)
     for fmt, suffix in SUFFIXES.items():
+        if fmt in ("python", "torch") and not CASES[arguments.get("case", "univariate")].code:
+            continue  # an identity between expectations: no closed form to export as code
         yield suffix, render(derivation, fmt)
 
 
