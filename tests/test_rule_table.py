@@ -28,6 +28,7 @@ from sympy import (
     Basic,
     Derivative,
     Determinant,
+    Function,
     Identity,
     ImmutableMatrix,
     Indexed,
@@ -63,7 +64,7 @@ from derivation.cases.interpretation import Interpretation
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
-from derivation.core.forms import add, frac, mul, neg, sub
+from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
@@ -78,6 +79,7 @@ from derivation.settings.univariate import Notation
 CONFIGURATIONS = {
     "univariate": {"case": "univariate"},
     "standard": {"case": "standard"},
+    "estimators": {"case": "estimators"},
     "full": {"case": "full"},
     "diagonal": {"case": "diagonal"},
     "vae": {"case": "vae"},
@@ -238,7 +240,45 @@ class Row(NamedTuple):
     after: Basic
 
 
+# the estimators document: q = N(mu, sigma^2) and p = N(0, 1) over z, the noise eps, Schulman's m
+eps = Symbol("epsilon", real=True)
+t_real = Symbol("t", real=True)
+f_test = Function("f")
+q_est = Density("q", z, NormalLaw(mu, sigma))
+p_est = Density("p", z, NormalLaw(0, 1))
+noise = Density("", eps, NormalLaw(0, 1))
+standard_z = Density("", z, NormalLaw(0, 1))
+sample = add(mu, mul(sigma, eps))
+
 ROWS = [
+    # -- derivation/rules/estimators.py and derivation/cases/estimators.py: the estimators document ---------------
+    # from estimators, step 1
+    Row("expectation-is-kl", "estimators", Expectation(sub(log(q_est), log(p_est)), q_est), KL(q_est, p_est)),
+    # from estimators, step 2
+    Row("closed-form-of-standard", "estimators", KL(q_est, p_est),
+        mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2)))),
+    # from estimators > Gradient in the mean, steps 1 to 3
+    Row("reparameterise", "estimators", Derivative(Expectation(f_test(z), q_est), mu),
+        Derivative(Expectation(f_test(sample), noise), mu)),
+    Row("differentiate-inside", "estimators", Derivative(Expectation(f_test(sample), noise), mu),
+        Expectation(Derivative(f_test(sample), mu), noise)),
+    # from estimators > Gradient in the standard deviation, step 3
+    Row("chain-rule-through-sample", "estimators", Expectation(Derivative(f_test(sample), sigma), noise),
+        Expectation(mul(Function("f'")(sample), eps), noise)),
+    # from estimators > Mean of k2, steps 2 to 4
+    Row("collect-powers", "estimators",
+        Expectation(mul(HALF, Pow(sub(mul(m, z), mul(HALF, m**2)), 2, evaluate=False)), standard_z),
+        Expectation(add(mul(HALF, m**2, z**2), mul(Rational(-1, 2), m**3, z), mul(Rational(1, 8), m**4)), standard_z)),
+    Row("expand-powers", "estimators",
+        Expectation(Pow(add(mul(-1, m, z), neg(mul(HALF, m**2))), 2, evaluate=False), standard_z),
+        Expectation(add(mul(m**2, z**2), mul(m**3, z), mul(Rational(1, 4), m**4)), standard_z)),
+    # from estimators > Mean of k3, last step
+    Row("collect-terms", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2), S.NegativeOne),
+        mul(HALF, m**2)),
+    # from estimators > First exponential moment, step 1
+    Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
+        mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),
     # -- derivation/cases/interpretation.py: the d-dimensional chain of the dynamics document ------------------
     # from dynamics > In d dimensions, steps 1 and 2
     Row(
