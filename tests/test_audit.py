@@ -147,14 +147,16 @@ def test_every_derived_pair_and_torch_agree(report):
     skipped = {name for name, _ in report.skipped}
     assert audited | skipped == {pair.name for pair in PAIRS} and not audited & skipped
     assert {"Normal (scale)", "Normal (log-variance)", "DiagNormal (scale), d = 2", "MvNormal, d = 3"} <= audited
+    with_scipy = {pair.name for pair in PAIRS if pair.scipy is not None}
     for pair in audited:
-        assert [r.candidate for r in report.rows if r.pair == pair] == ["kl-derive", "torch"]
+        assert [r.candidate for r in report.rows if r.pair == pair] == ["kl-derive", "torch"] + \
+            (["scipy"] if pair in with_scipy else [])
     for row in report.rows:
         assert row.samples == row.agreed == 16 and row.nonfinite == 0
         assert row.worst_error < 1e-12
 
 
-@pytest.mark.parametrize("family", ["Laplace", "Bernoulli"])
+@pytest.mark.parametrize("family", ["Laplace", "Bernoulli", "Poisson", "Geometric"])
 def test_a_family_is_audited_exactly_when_it_is_derived(report, family):
     audited = {row.pair for row in report.rows}
     assert (family in audited) == ((family, family) in ROUTES)

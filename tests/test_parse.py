@@ -123,7 +123,7 @@ def test_spec_assumptions() -> None:
 @pytest.mark.parametrize(
     ("text", "message", "position"),
     [
-        ("Gamma(1,2)", "unknown family 'Gamma' (expected Normal, DiagNormal, MvNormal or Laplace)", 0),
+        ("Cauchy(1,2)", "unknown family 'Cauchy' (expected Normal, DiagNormal, MvNormal, Laplace, ", 0),
         ("Normal(0, -1)", "scale must be positive (got -1)", 10),
         ("Normal(0, 0)", "scale must be positive (got 0)", 10),
         ("Normal(0, var=-2)", "var must be positive", 14),

@@ -47,6 +47,12 @@ CONFIGS: dict[str, dict] = {
     "pair-mv2": {"q": "MvNormal(m1, cov=S1, dim=k)", "p": "MvNormal(m2, cov=S2, dim=k)"},
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
     "pair-laplace-numbers": {"q": "Laplace(loc=m, scale=b)", "p": "Laplace(0, 1)"},
+    "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
+    "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
+    "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
+    "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
+    "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
 }
 
 _derived: dict[str, object] = {}

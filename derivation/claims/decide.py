@@ -88,6 +88,7 @@ from ..laws.normal import KIND_NAMES, SCALE_OF
 from ..nodes.scalar import KL, Density
 from ..pairs.routes import variant
 from ..pairs.univariate import Variant, entrywise
+from ..settings.laws import LawPair
 
 #: Random points the claim is compared at.
 POINTS = 6
@@ -499,8 +500,9 @@ def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
 
 def _scale_relatives(v: Variant, in_scales: Expr) -> list[Relative]:
     """The truth with parameters read in another parameterisation, and with the log term halved or doubled
-    (slips with Gaussian scales; a Laplace pair has no other parameterisation)."""
-    if v.case == "laplace":
+    (slips with Gaussian scales; a pair given in its laws' own parameters, Laplace or exponential, has no other
+    parameterisation)."""
+    if isinstance(v.setting, LawPair):
         return []
     s = v.setting
     own = _scales([(slot, slot.kind) for slot in s.slots])

@@ -78,6 +78,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import NoReturn, TypeVar
 
 import sympy
@@ -185,9 +186,52 @@ FUNCTIONS: tuple[str, ...] = (
 )
 """Function names a Python-syntax claim may call."""
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace")
+_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
+#: Families given in their own parameters, one at a time: each parameterisation (the first may be given
+#: positionally) and the values it takes (``probability``: in (0, 1); ``positive``; ``real``).
+LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "Bernoulli": (("probs", "probability"), ("logits", "real")),
+    "Poisson": (("rate", "positive"),),
+    "Geometric": (("probs", "probability"),),
+    "Exponential": (("rate", "positive"), ("scale", "positive")),
+})
+#: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
+#: then one of a choice of parameterisations (the first is the one a positional argument gives).
+_OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Gamma": (("concentration",), ("rate", "scale")),
+}
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov")
+#: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
+#: :data:`LAW_FAMILIES` are described from that table).
+_SPEC_FORMS = {
+    "Normal": ("Normal(loc, scale)", "scale (positional), var=, logvar=, log_scale= or precision="),
+    "DiagNormal": ("DiagNormal(loc, scale, dim=d)", "as Normal, one per coordinate; d a positive integer or a name"),
+    "MvNormal": ("MvNormal(loc, cov=S, dim=d)", "cov= a covariance matrix (a name, or a number for a multiple of I)"),
+    "Laplace": ("Laplace(loc, scale)", "scale > 0 (positional or scale=)"),
+}
+_DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
+
+
+def _own_parameters_form(family: str) -> tuple[str, str]:
+    """How a spec of a family of :data:`_OWN_PARAMETERS` is written (``Gamma(concentration, rate)``)."""
+    if family not in _OWN_PARAMETERS:
+        return f"{family}(...)", ""
+    leading, choices = _OWN_PARAMETERS[family]
+    written = f"{family}({', '.join((*leading, choices[0]))})"
+    return written, "; ".join([*(f"{name} > 0" for name in leading), " or ".join(f"{c}= > 0" for c in choices)])
+
+
+def spec_forms() -> tuple[tuple[str, str, str], ...]:
+    """``(family, how a spec is written, its parameterisations)`` for every family the spec parser takes."""
+    forms = [(family, *_SPEC_FORMS.get(family, _own_parameters_form(family))) for family in _FAMILIES]
+    for family, kinds in LAW_FAMILIES.items():
+        first = kinds[0][0]
+        written = " or ".join([f"{family}({first})", *(f"{family}({kind}=...)" for kind, _ in kinds[1:])])
+        forms.append((family, written, "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)))
+    return tuple(forms)
+
+
+_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
 _REDUCTIONS = frozenset({"sum", "mean"})
 _BINARY = frozenset({"pow", "power"})
@@ -207,11 +251,13 @@ class DistSpec:
 
     ``loc`` and ``param`` are Symbols (with assumptions: loc real; scale, var, precision and cov
     positive; logvar and log_scale real) or exact numbers. ``dim`` is ``None`` for ``Normal`` and a
-    positive ``int`` or a positive-integer Symbol otherwise. ``text`` is the string as given.
+    positive ``int`` or a positive-integer Symbol otherwise. A family of :data:`_OWN_PARAMETERS` keeps its leading
+    parameter in ``loc`` (Gamma's concentration; None for Exponential) and its rate or scale in ``param``.
+    ``text`` is the string as given.
     """
 
     family: str
-    loc: Expr
+    loc: Expr | None  # None for a family of :data:`LAW_FAMILIES` (no location)
     param_kind: str
     param: Expr
     dim: int | Symbol | None
@@ -221,8 +267,8 @@ class DistSpec:
 def parse_spec(text: str) -> DistSpec:
     """Parse a spec: ``Normal(LOC, SCALE)``, ``Normal(LOC, var=V)`` (or ``scale=``, ``logvar=``,
     ``log_scale=``, ``precision=``), ``DiagNormal(LOC, SCALE-or-keyword, dim=D)``,
-    ``MvNormal(LOC, cov=SIGMA, dim=K)`` or ``Laplace(LOC, SCALE)``. ``loc=`` (and ``scale=``) may also be given
-    as keywords.
+    ``MvNormal(LOC, cov=SIGMA, dim=K)``, ``Laplace(LOC, SCALE)``, ``Exponential(RATE)`` (or ``scale=``) or
+    ``Gamma(CONCENTRATION, RATE)`` (or ``scale=``). ``loc=`` (and ``scale=``) may also be given as keywords.
 
     Raises :class:`ParseError` for anything else.
     """
@@ -1556,13 +1602,17 @@ class _SpecParser:
         family = _dotted(node.func)
         if family is None:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
-        if family not in _FAMILIES:
-            raise ParseError(
-                f"unknown family '{family}' (expected Normal, DiagNormal, MvNormal or Laplace)", self.pos(node.func)
-            )
+        known = (*_FAMILIES, *LAW_FAMILIES)
+        if family not in known:
+            raise ParseError(f"unknown family '{family}' (expected {', '.join(known[:-1])} or {known[-1]})",
+                             self.pos(node.func))
+        if family in _OWN_PARAMETERS:
+            return self.own_parameters(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
+        if family in LAW_FAMILIES:
+            return self.law(node, family)
         keywords: dict[str, ast.keyword] = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -1648,6 +1698,84 @@ class _SpecParser:
                 seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
 
+    def own_parameters(self, node: ast.Call, family: str) -> DistSpec:
+        """A family of :data:`_OWN_PARAMETERS`: its leading parameters, then one parameterisation, positionally
+        or by keyword; each a positive name or number, no name used twice."""
+        leading, choices = _OWN_PARAMETERS[family]
+        names = (*leading, choices[0])
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
+            raise ParseError("starred arguments are not allowed", self.pos(node))
+        if len(node.args) > len(names):
+            raise ParseError(f"too many positional arguments for {family} (expected {', '.join(names)})",
+                             self.pos(node.args[len(names)]))
+        given: dict[str, ast.AST] = dict(zip(names, node.args, strict=False))
+        for kw in node.keywords:
+            if kw.arg not in (*leading, *choices):
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family}", self.pos(kw.value))
+            if kw.arg in given:
+                raise ParseError(f"{kw.arg} given twice", self.pos(kw.value))
+            given[kw.arg] = kw.value
+        missing = [name for name in leading if name not in given]
+        if missing:
+            raise ParseError(f"{family} needs a {missing[0]}", self.pos(node))
+        kinds = [kind for kind in choices if kind in given]
+        if not kinds:
+            raise ParseError(f"{family} needs a {choices[0]}: {'an argument' if not leading else 'a second argument'}"
+                             f" or one of {', '.join(f'{c}=' for c in choices)}", self.pos(node))
+        if len(kinds) > 1:
+            raise ParseError(f"two parameterisations given ({kinds[0]} and {kinds[1]}); give exactly one",
+                             self.pos(given[kinds[1]]))
+        seen: dict[str, str] = {}
+        values = {}
+        for role, role_node in given.items():
+            if isinstance(role_node, ast.Name):
+                name = self.name(role_node)
+                if name in seen:
+                    raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
+                seen[name] = role
+            values[role] = self.value(role_node, role, role)
+        first = values[leading[0]] if leading else None
+        return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
+                        dim=None, text=self.text)
+
+    def law(self, node: ast.Call, family: str) -> DistSpec:
+        """A spec of a family in :data:`LAW_FAMILIES`: its one parameter, positionally (the first
+        parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
+        kinds = dict(LAW_FAMILIES[family])
+        names = " or ".join(f"{kind}=" for kind in kinds)
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
+        if len(node.args) > 1:
+            raise ParseError(f"too many positional arguments for {family} (it takes one: {names})",
+                             self.pos(node.args[1]))
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
+            if kw.arg not in kinds:
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family} (it takes {names})", self.pos(kw.value))
+            given.append((kw.arg, kw.value))
+        if not given:
+            raise ParseError(f"{family} needs its parameter: {names}", self.pos(node))
+        if len(given) > 1:
+            (k1, _), (k2, n2) = given[0], given[1]
+            message = f"{k1} given twice" if k1 == k2 else f"two parameterisations given ({k1} and {k2}); give one"
+            raise ParseError(message, self.pos(n2))
+        kind, value_node = given[0]
+        domain = kinds[kind]
+        if isinstance(value_node, ast.Name):
+            name = self.name(value_node)
+            value: Expr = Symbol(name, real=True) if domain == "real" else Symbol(name, positive=True)
+        else:
+            number = self.number(value_node)
+            if number is None:
+                raise ParseError(f"{kind} must be a name or a number", self.pos(value_node))
+            if domain == "probability" and not 0 < number < 1:
+                raise ParseError(f"{kind} must be a probability strictly between 0 and 1 (got {number})",
+                                 self.pos(value_node))
+            if domain == "positive" and not number > 0:
+                raise ParseError(f"{kind} must be positive (got {number})", self.pos(value_node))
+            value = number
+        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=None, text=self.text)
+
     def number(self, node: ast.AST) -> Rational | None:
         """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,
         ``-3/4``, ``2*0.5``); None if ``node`` is not one."""
@@ -1688,7 +1816,7 @@ class _SpecParser:
     def value(self, node: ast.AST, role: str, kind: str) -> Expr:
         if isinstance(node, ast.Name):
             name = self.name(node)
-            if kind in ("scale", "var", "precision", "cov"):
+            if kind in _POSITIVE_KINDS:
                 return Symbol(name, positive=True)
             return Symbol(name, real=True)
         number = self.number(node)

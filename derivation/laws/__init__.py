@@ -8,7 +8,14 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 
 from .base import Law
 from .bernoulli import BernoulliLaw
+from .counts import GeometricLaw, PoissonLaw
+from .exponential import ExponentialLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
 
-__all__ = ["BernoulliLaw", "LaplaceLaw", "Law", "NormalLaw"]
+#: The laws by family name (as specs and ``torch.distributions`` spell it).
+LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
+                                                          GeometricLaw, ExponentialLaw)}
+
+
+__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw", "PoissonLaw"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
 from sympy import Basic, Expr, Interval, S, Symbol, exp, log
 
-from ..core.forms import as_expr, sub
+from ..core.forms import as_expr, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -34,6 +35,10 @@ class Law(Basic):
     support: ClassVar[Interval] = S.Reals
     #: Where the checker draws each parameter, when its symbol's assumptions say too little (None: by them).
     parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
+    #: Each parameter's domain when its symbol's assumptions say too little (a probability: the open unit interval).
+    parameter_domains: ClassVar[tuple[Interval | None, ...] | None] = None
+    #: The family's other parameterisations: kind -> the law's parameter in terms of it (Bernoulli's logits).
+    parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
 
@@ -41,6 +46,15 @@ class Law(Basic):
         if len(parameters) != len(cls.parameter_names):
             raise TypeError(f"{cls.family} takes {len(cls.parameter_names)} parameters, got {len(parameters)}")
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
+
+    @classmethod
+    def given(cls, kind: str, value: Expr) -> Law:
+        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``); a family
+        whose other parameterisation is another expression of its parameter overrides this (``Exponential``'s
+        scale is the rate ``1/s``)."""
+        if (kind,) != cls.parameter_names:
+            raise ValueError(f"{cls.family} is not parameterised by {kind}")
+        return cls(value)
 
     @property
     def parameters(self) -> tuple[Expr, ...]:
@@ -57,6 +71,13 @@ class Law(Basic):
         return {p: span for p, span in zip(self.args, self.parameter_ranges, strict=True)
                 if span is not None and isinstance(p, Symbol)}
 
+    def domains(self) -> dict[Symbol, Interval]:
+        """The domains of the symbols that are this law's parameters (see :attr:`parameter_domains`)."""
+        if self.parameter_domains is None:
+            return {}
+        return {p: domain for p, domain in zip(self.args, self.parameter_domains, strict=True)
+                if domain is not None and isinstance(p, Symbol)}
+
     def limits(self, variable: Symbol) -> tuple[Symbol, Expr, Expr]:
         """``(x, low, high)``: the integration limits of an integral against this law."""
         return variable, self.support.inf, self.support.sup
@@ -69,9 +90,23 @@ class Law(Basic):
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""
         raise NotImplementedError
 
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other)`` combined as a textbook writes it (one logarithm of a
+        ratio where the two are logarithms), as a display form."""
+        return sub(self.log_normaliser(), other.log_normaliser())
+
     def energy(self, variable: Symbol) -> Expr:
         """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
         raise NotImplementedError
+
+    def normaliser(self) -> Expr:
+        """The density's constant factor as a display form (``1/(2 b)`` for Laplace, ``lambda`` for the exponential
+        law): the density is ``normaliser() * weight(x)``."""
+        raise NotImplementedError
+
+    def weight(self, variable: Symbol) -> Expr:
+        """The density over its constant factor, as a display form: ``exp(-energy(x))``."""
+        return exp(neg(self.energy(variable)), evaluate=False)
 
     def log_pdf_form(self, variable: Symbol) -> Expr:
         """``log pdf(x) = log_normaliser - energy(x)``, as a display form."""

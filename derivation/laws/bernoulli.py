@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from types import MappingProxyType
 
-from sympy import Expr, Range, Symbol, log
+from sympy import Expr, Interval, Range, Symbol, exp, log
 
-from ..core.forms import frac, mul, sub
+from ..core.forms import add, frac, mul, neg, sub
 from .base import Law
+
+
+def complement(probability: Expr) -> Expr:
+    """``1 - p`` as a display form (its value for a number: ``1 - 1/4`` is ``3/4``)."""
+    return 1 - probability if probability.is_Number else sub(1, probability)
 
 
 class BernoulliLaw(Law):
@@ -20,6 +26,9 @@ class BernoulliLaw(Law):
     discrete = True
     #: Where the checker draws the probability (a positive symbol alone would be drawn up to 2.5).
     parameter_ranges = ((0.05, 0.95),)
+    parameter_domains = (Interval.open(0, 1),)
+    #: Logits l: the probability is the logistic function of l, ``1 / (1 + e^-l)``.
+    parameterisations = MappingProxyType({"logits": lambda logits: frac(1, add(1, exp(neg(logits))))})
 
     @property
     def probs(self) -> Expr:
@@ -30,15 +39,15 @@ class BernoulliLaw(Law):
 
     def mass(self, value: int) -> Expr:
         """The mass at a point of the support, as a display form: ``1 - p`` at 0, ``p`` at 1."""
-        return self.probs if value == 1 else sub(1, self.probs)
+        return self.probs if value == 1 else complement(self.probs)
 
     def log_normaliser(self) -> Expr:
         """``log(1 - p)``: the log-mass at 0."""
-        return log(sub(1, self.probs))
+        return log(complement(self.probs))
 
     def energy(self, variable: Symbol) -> Expr:
         """``-x log(p / (1 - p))``: minus the log-odds per success."""
-        return mul(-1, variable, log(frac(self.probs, sub(1, self.probs))))
+        return mul(-1, variable, log(frac(self.probs, complement(self.probs))))
 
     @property
     def mean(self) -> Expr:

@@ -76,6 +76,22 @@ def laplace(loc: Real, scale: Real) -> RefDensity:
                       panels=tuple(sorted({-e for e in ends} | set(ends))))
 
 
+#: Panel ends of a law on ``[0, oo)`` whose mass decays like ``exp(-x / width)``, in widths from 0: beyond the last
+#: its mass is below ``10**-DIGITS`` relative to the mass near 0.
+_HALF_LINE_PANELS = (0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 5.5, 7, 9, 11.5, 14.5, 18, 22, 27, 33, 40, 48, 57, 67, 78, 90)
+
+
+def exponential(rate: Real) -> RefDensity:
+    """``Exponential(rate)`` on ``[0, oo)``: ``log pdf = log(rate) - rate x``."""
+    (rate,) = _mp(rate)
+    constant = mpmath.log(rate)
+
+    def log_pdf(x: mpf) -> mpf:
+        return constant - rate * x
+
+    return RefDensity("Exponential", log_pdf, mpf(0), mpmath.inf, mpf(0), 1 / rate, panels=_HALF_LINE_PANELS)
+
+
 def gumbel(loc: Real, scale: Real) -> RefDensity:
     """``Gumbel(loc, scale)``: with ``z = (x - loc) / scale``, ``log pdf = -z - exp(-z) - log(scale)``."""
     loc, scale = _mp(loc, scale)
@@ -203,3 +219,42 @@ def kl_finite(q: Sequence[Real], p: Sequence[Real]) -> mpf:
                 return mpmath.inf
             total.append(a * (mpmath.log(a) - mpmath.log(b)))
         return +mpmath.fsum(total)
+
+
+def kl_series(log_mass_q: Callable[[int], mpf], log_mass_p: Callable[[int], mpf], start: int, stop: int) -> mpf:
+    """KL of two laws of a count, from their log-masses: ``sum_k q_k (log q_k - log p_k)`` over ``start <= k <
+    stop``, a window the caller chooses to hold all but ``10**-DIGITS`` of q's mass (the log-ratio grows at most
+    polynomially in k, so the terms outside are negligible too)."""
+    with mpmath.workdps(DIGITS):
+        total = []
+        for k in range(start, stop):
+            log_q = log_mass_q(k)
+            total.append(mpmath.exp(log_q) * (log_q - log_mass_p(k)))
+        return +mpmath.fsum(total)
+
+
+def poisson_kl(q_rate: Real, p_rate: Real) -> mpf:
+    """KL(Poisson(q_rate) || Poisson(p_rate)) by :func:`kl_series` over q's mass: ``rate +- 16 sqrt(rate) + 80``."""
+    with mpmath.workdps(DIGITS):
+        a, b = _mp(q_rate, p_rate)
+        spread = 16 * mpmath.sqrt(a) + 80
+        start, stop = max(0, int(a - spread)), int(a + spread) + 1
+
+        def log_mass(rate: mpf) -> Callable[[int], mpf]:
+            log_rate = mpmath.log(rate)
+            return lambda k: k * log_rate - rate - mpmath.loggamma(k + 1)
+
+        return kl_series(log_mass(a), log_mass(b), start, stop)
+
+
+def geometric_kl(q_probs: Real, p_probs: Real) -> mpf:
+    """KL(Geometric(q_probs) || Geometric(p_probs)) (failures before the first success: mass ``p (1 - p)**k``) by
+    :func:`kl_series` over ``k < 75 / q_probs``, beyond which q's mass ``(1 - p)**k`` is below ``e**-75``."""
+    with mpmath.workdps(DIGITS):
+        a, b = _mp(q_probs, p_probs)
+
+        def log_mass(p: mpf) -> Callable[[int], mpf]:
+            log_p, log_fail = mpmath.log(p), mpmath.log1p(-p)
+            return lambda k: log_p + k * log_fail
+
+        return kl_series(log_mass(a), log_mass(b), 0, int(75 / a) + 2)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sympy import Abs, Expr, Symbol, exp, log
+from sympy import Abs, Expr, Pow, Symbol, exp, log
 
-from ..core.forms import frac, mul, neg, sub
+from ..core.forms import frac, log_ratio, mul, neg, sub
 from .base import Law
 
 
@@ -45,6 +45,16 @@ class LaplaceLaw(Law):
     def log_normaliser(self) -> Expr:
         """``-log(2 b)``."""
         return neg(log(mul(2, self.scale)))
+
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``-log(2 b) + log(2 c) = log(c / b)`` against another Laplace law (the ``log 2`` terms cancel)."""
+        if not isinstance(other, LaplaceLaw):
+            return super().normaliser_difference(other)
+        return log_ratio(self.scale, other.scale)
+
+    def normaliser(self) -> Expr:
+        """``1 / (2 b)``."""
+        return Pow(mul(2, self.scale), -1, evaluate=False)
 
     def energy(self, variable: Symbol) -> Expr:
         """``|x - mu| / b``."""

@@ -19,7 +19,7 @@ import builtins
 import keyword
 from typing import Any
 
-from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Pow, S, Sum, Symbol, exp, log, sstr
+from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Integral, Pow, S, Sum, Symbol, exp, log, sstr
 from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -28,6 +28,7 @@ from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
+from ..nodes.scalar import KL, Expectation
 from ..nodes.vector import CodeLine, MvDensity, QuadForm
 
 #: The function name of the emitted code.
@@ -170,7 +171,10 @@ def _law(setting: Any, density: Any) -> str:
     return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
 
 
-def _domain(symbol: Basic) -> str:
+def _domain(symbol: Basic, interval: Any = None) -> str:
+    """The docstring's statement of where ``symbol`` lies (``interval``: a law's domain for it, ``(0, 1)``)."""
+    if interval is not None:
+        return f"{interval.left} < {symbol} < {interval.right}"
     if isinstance(symbol, MatrixSymbol):
         rows, cols = symbol.shape
         return f"{symbol.name} a vector of length {rows}" if cols == 1 else \
@@ -285,11 +289,16 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
                     if keyword.iskeyword(str(s.name)) and str(s.name) not in renames})
     parameters = tuple(_renamed(s, renames) for s in setting.parameters)
+    laws = [d.law for d in (setting.q, setting.p) if hasattr(d, "law")]
+    domains = {s: domain for law in laws for s, domain in law.domains().items()}
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
+    if shown.has(Expectation, KL, Integral):
+        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
+                         "it has no code to export (choose a document format)")
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
@@ -309,7 +318,8 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "name": FUNCTION_NAME,
         "arguments": ", ".join(names),
         "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
-        "domains": [_domain(s) for s in parameters],
+        "domains": [_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
+                                                                              strict=True)],
         "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(result)}",
         "title": derivation.title,
         "steps": len(derivation.steps),

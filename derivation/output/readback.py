@@ -50,6 +50,7 @@ from sympy import (
     Indexed,
     IndexedBase,
     Integral,
+    Interval,
     Le,
     Limit,
     Lt,
@@ -61,6 +62,8 @@ from sympy import (
     Subs,
     Sum,
     Symbol,
+    Tuple,
+    factorial,
     oo,
 )
 from sympy.core.function import AppliedUndef
@@ -83,8 +86,9 @@ from ..check.checker import is_zero
 from ..core.errors import ParseError
 from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
-from ..laws import LaplaceLaw
+from ..laws import LAWS, NormalLaw
 from ..nodes.families import index_family
+from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
     CodeLine,
@@ -145,15 +149,22 @@ LDOTS = Symbol("…", real=True)
 
 
 def _label(density: Basic) -> Basic:
-    """How a density is named in a subscript or a KL: its name, or ``x ~ N(mean, var)``."""
+    """How a density is named in a subscript or a KL: its name, or ``x ~ N(mean, var)``; a model's density (and q
+    beside it) by its name applied to its variables, ``p(z | x)``."""
+    if isinstance(density, ModelDensity):
+        return canonical(density)
     if density.name:
         return Symbol("density:" + density.name)
     return Op("sim", canonical(density.variable), _law(density))
 
 
+#: The families printed by name (``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Bernoulli}(p)``).
+_NAMED_LAWS = tuple(family for family, law in LAWS.items() if law is not NormalLaw)
+
+
 def _law(density: Basic) -> Op:
-    if isinstance(density, Density) and isinstance(density.law, LaplaceLaw):
-        return Op("Laplace", canonical(density.law.loc), canonical(density.law.scale))
+    if isinstance(density, Density) and density.law.family in _NAMED_LAWS:
+        return Op(density.law.family, *(canonical(p) for p in density.law.parameters))
     spread = density.cov if isinstance(density, MvDensity) else density.var
     mean = S.Zero if isinstance(density.mean, ZeroMatrix) else density.mean  # printed 0
     return Op("N", canonical(mean), canonical(spread))
@@ -227,6 +238,9 @@ def _canonical(expr: Basic) -> Basic:
         return Op("E", canonical(expr.expr), _label(expr.density))
     if isinstance(expr, KL):
         return Op("KL", _label(expr.q), _label(expr.p))
+    if isinstance(expr, ModelDensity):
+        return Op("model:" + expr.name, Tuple(*[canonical(a) for a in expr.arguments]),
+                  Tuple(*[canonical(a) for a in expr.given]))
     if isinstance(expr, Named):
         return Op("named:" + expr.name, *[canonical(a) for a in expr.arguments])
     if isinstance(expr, AppliedUndef):
@@ -249,6 +263,8 @@ def _canonical(expr: Basic) -> Basic:
         return Op("quadform", canonical(expr.left), *middle, canonical(expr.right))
     if isinstance(expr, Contains) and expr.args[1] == S.Reals:
         return InSpace(canonical(expr.args[0]), S.One)
+    if isinstance(expr, Contains) and isinstance(expr.args[1], Interval):
+        return Op("interval", canonical(expr.args[0]), canonical(expr.args[1].left), canonical(expr.args[1].right))
     if isinstance(expr, Derivative):
         return Derivative(canonical(expr.expr), *[(canonical(v), n) for v, n in expr.variable_count],
                           evaluate=False)
@@ -285,13 +301,13 @@ def _canonical(expr: Basic) -> Basic:
 # ----------------------------------------------------------------------------------------------------
 
 _SPECIAL = re.compile(
-    r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
-    r"\\operatorname\{(?:tr|diag|Laplace)\}|\\mathbb\{R\}|"
+    r"!|\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
+    r"\\operatorname\{(?:tr|diag|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
-                  r"\operatorname{Laplace}": "Laplace",
-                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
+                  **{rf"\operatorname{{{family}}}": family for family in _NAMED_LAWS},
+                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow", "!": "factorial"}
 
 
 def _code_end(tex: str, start: int) -> int:
@@ -536,7 +552,14 @@ class _Reader(_LatexParser):
             return left
         relation = tok.value if tok.kind in ("op", "cmd") else ""
         self.next()
-        if relation == "in":
+        if relation == "in" and not (self.peek().kind == "cmd" and self.peek().value == "Reals"):
+            self.expect_left("(")  # an open interval: p in (0, 1)
+            low = self.expr()
+            self.expect_op(",", "','")
+            high = self.expr()
+            self.expect_right(")")
+            result = Op("interval", canonical(left), canonical(low), canonical(high))
+        elif relation == "in":
             self.expect_cmd("Reals")
             dim = self.arg() if self.is_op(self.peek(), "^") and self.next() else S.One
             result: Basic = InSpace(left, dim)
@@ -574,7 +597,7 @@ class _Reader(_LatexParser):
     def starts_factor(self, tok: _Tok) -> bool:
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
-        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", "Laplace", "int", "prod", "tr", "diag", "lim",
+        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *_NAMED_LAWS, "int", "prod", "tr", "diag", "lim",
                                                "cdots", "infty"):
             return True
         return super().starts_factor(tok)
@@ -642,9 +665,8 @@ class _Reader(_LatexParser):
         if name == "Normal":
             mean, spread = self.arguments(2)
             return Op("N", mean, spread)
-        if name == "Laplace":
-            loc, scale = self.arguments(2)
-            return Op("Laplace", loc, scale)
+        if name in _NAMED_LAWS:
+            return Op(name, *self.arguments(len(LAWS[name].parameter_names)))
         if name == "int":
             return self.integral(tok)
         if name == "prod":
@@ -701,10 +723,15 @@ class _Reader(_LatexParser):
         if tok.kind == "name" and any(role == "label" for role, _ in tok.denotes):  # type: ignore[attr-defined]
             self.next()
             return _label(self.name(tok, label=True))
+        applied = [v for role, v in getattr(tok, "denotes", ())
+                   if role == "value" and isinstance(v, Density | ModelDensity)]
+        if tok.kind == "name" and applied:  # KL(q(z) || p(z | x)): densities written applied to their variables
+            self.next()
+            return _label(applied[0])
         variable = self.power()
         self.expect_cmd("sim")
         law = self.atom()
-        if not (isinstance(law, Op) and law.head in ("N", "Laplace")):
+        if not (isinstance(law, Op) and law.head in ("N", *_NAMED_LAWS)):
             raise ParseError("expected a law after '\\sim'", tok.pos)
         return Op("sim", canonical(variable), law)
 
@@ -864,6 +891,9 @@ class _Reader(_LatexParser):
                 value = self.b.power(value, exponent, tok.pos)
         if isinstance(value, _NameRef):
             value = self.resolve(value, sub, False)
+        while self.peek().kind == "cmd" and self.peek().value == "factorial":  # k!
+            self.next()
+            value = factorial(value)
         return value
 
     def resolve(self, ref: _NameRef, sub: str | None, has_power: bool) -> Basic:
@@ -1079,11 +1109,12 @@ _UNSUPER = {v: k for k, v in SUPERSCRIPTS.items()}
 _UNSUB = {v: k for k, v in SUBSCRIPTS.items()}
 _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty", "~": r"\sim", "∈": r"\in",
               "≻": r"\succ", "≥": r"\geq", "≤": r"\leq", "→": r"\to", "⋯": r"\cdots", "…": r"\ldots",
-              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
+              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "∣": r"\mid", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
-          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"), "Laplace": (r"\operatorname{Laplace}", "(")}
+          "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"),
+          **{family: (rf"\operatorname{{{family}}}", "(") for family in _NAMED_LAWS}}
 
 
 def _as_latex(text: str) -> str:

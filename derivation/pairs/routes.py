@@ -8,6 +8,8 @@ from types import MappingProxyType
 from sympy import Symbol
 
 from ..cases.catalogue import CASES
+from ..cases.discrete import FAMILY_CASES
+from ..cases.exponential import EXPONENTIAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -19,6 +21,7 @@ from ..interpret.parse import DistSpec
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.laplace import user_pair
+from ..settings.laws import spec_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
 from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
 
@@ -69,6 +72,19 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
                    description=LAPLACE_DESCRIPTION)
 
 
+#: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
+_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
+
+
+def _same_law(q: DistSpec, p: DistSpec) -> Variant:
+    """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
+    case = _LAW_CASES[q.family]
+    setting = spec_pair(q, p)
+    finish = case.parameterised if setting.definitions else ()
+    return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
+                   description=case.description)
+
+
 def _mixed(q: DistSpec, p: DistSpec) -> Variant:
     raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
                      "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
@@ -82,7 +98,10 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
+    **{(family, family): _same_law for family in _LAW_CASES},
 })
+#: The Gaussian families: a pair of two of them that has no route is told apart by its dimensions first.
+_GAUSSIAN = frozenset({"Normal", "DiagNormal", "MvNormal"})
 
 
 def variant(q: str, p: str) -> Variant:
@@ -92,7 +111,8 @@ def variant(q: str, p: str) -> Variant:
     :class:`UsageError` for a pair that is not supported.
     """
     q_spec, p_spec = _parse("q", q), _parse("p", p)
-    if "Laplace" in (q_spec.family, p_spec.family) and q_spec.family != p_spec.family:
+    route = ROUTES.get((q_spec.family, p_spec.family))
+    if route is None and not {q_spec.family, p_spec.family} <= _GAUSSIAN:
         _mixed_families(q_spec, p_spec)
     if _dim(q_spec) != _dim(p_spec):
         named = [str(d) for d in (_dim(q_spec), _dim(p_spec)) if isinstance(d, Symbol)]
@@ -102,7 +122,6 @@ def variant(q: str, p: str) -> Variant:
                          f"{_dim(p_spec)}{why}", _position_of(p, "dim") if p_spec.dim is not None else 0, p)
     if isinstance(q_spec.dim, int) and q_spec.dim > MAX_DIM:
         raise ParseError(f"q: the dimension must be at most {MAX_DIM}, got {q_spec.dim}", _position_of(q, "dim"), q)
-    route = ROUTES.get((q_spec.family, p_spec.family))
     if route is None:
         _mixed_families(q_spec, p_spec)
     replacements = _unify(q_spec, p_spec)
@@ -111,9 +130,15 @@ def variant(q: str, p: str) -> Variant:
     return route(q_spec, p_spec)
 
 
+def derivable_pairs() -> tuple[tuple[str, str], ...]:
+    """The families (q, p) whose divergence KL(q || p) is derived (``kl-derive list``)."""
+    return tuple(pair for pair, route in ROUTES.items() if route is not _mixed)
+
+
 def _mixed_families(q: DistSpec, p: DistSpec) -> None:
     raise UsageError(f"{q.family} against {p.family} is not supported (give both of the same family: Laplace "
-                     "with Laplace, or Gaussians of the same kind)")
+                     "with Laplace, Bernoulli with Bernoulli, or Gaussians of the same kind; `kl-derive list` "
+                     "shows the pairs)")
 
 
 def _replace_symbols(spec: DistSpec, replacements: Mapping[Symbol, Symbol]) -> DistSpec:
@@ -128,4 +153,4 @@ def derive_variant(q: str, p: str) -> Derivation:
     return variant(q, p).derive()
 
 
-__all__ = ["ROUTES", "derive_variant", "variant"]
+__all__ = ["ROUTES", "derivable_pairs", "derive_variant", "variant"]

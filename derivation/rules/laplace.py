@@ -17,29 +17,27 @@ from typing import Protocol
 
 from sympy import (
     Abs,
-    Add,
     Eq,
     Expr,
     Integral,
-    Mul,
     Poly,
-    Pow,
     S,
     Symbol,
     exp,
     expand,
-    factor_terms,
     fraction,
     oo,
 )
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, frac, is_negative_term, log_ratio, mul, neg, negate_term, sub
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
 from ..laws import LaplaceLaw
 from ..nodes.scalar import Density, Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
+from .families import combine_log_densities
 from .gaussian import GAUSSIAN_LOG_DENSITY, replace_by_lemmas
+from .integrals import COLLECT_TERMS, INTEGRATE_PIECES, expectation_as_integral, scaled_integral
 
 
 class PairSetting(Protocol):
@@ -97,12 +95,6 @@ def absolute_point(e: Expr) -> tuple[Density, Expr] | None:
     return e.density, -offset / slope
 
 
-def tidy(value: Expr) -> Expr:
-    """An evaluated closed form as a display sum: multiplied out, the terms without an exponential first."""
-    parts = Add.make_args(expand(value, power_exp=False, log=False))
-    return add(*sorted(parts, key=lambda term: (term.has(exp), is_negative_term(term))))
-
-
 def _whole_line(expr: Expr) -> tuple[Symbol, Expr] | None:
     """``(variable, integrand)`` of an integral over the whole real line."""
     if isinstance(expr, Integral) and len(expr.limits) == 1 and len(expr.limits[0]) == 3:
@@ -113,20 +105,6 @@ def _whole_line(expr: Expr) -> tuple[Symbol, Expr] | None:
 
 
 # -- the main chain ------------------------------------------------------------------------------------------------
-
-def _combine_log_densities(expr: Expr, setting: PairSetting) -> Rewrite:
-    """``log q(x) - log p(x) -> log(b_p / b_q) - |x - m_q| / b_q + |x - m_p| / b_p`` for two Laplace densities:
-    the ``log 2`` terms cancel and ``-log(2 b_q) + log(2 b_p) = log(b_p / b_q)``."""
-    q, p = setting.q, setting.p
-    if not (is_laplace(q) and is_laplace(p)):
-        raise RuleNotApplicable("not two Laplace densities")
-    before = sub(q.log_pdf_form(), p.log_pdf_form())
-    ratio = log_ratio(q.law.scale, p.law.scale)
-    combined = add(ratio, neg(q.energy()), p.energy())
-    out = rewrite_or_refuse(expr, lambda e: combined if e == before else None, "difference of log-densities")
-    constants = sub(q.log_normaliser(), p.log_normaliser())
-    return Rewrite(out, (Eq(constants, ratio, evaluate=False),) if constants != ratio else ())
-
 
 def _absolute_moments(own_location: bool) -> Callable[[Expr, PairSetting], Rewrite]:
     """A rule body replacing ``E_q|x - m|`` (m q's location, or another point) by the lemma that evaluates it."""
@@ -181,11 +159,10 @@ LAPLACE_LOG_DENSITY = Rule(
     GAUSSIAN_LOG_DENSITY.apply,
 )
 
-COMBINE_LAPLACE_LOG_DENSITIES = Rule(
+COMBINE_LAPLACE_LOG_DENSITIES = combine_log_densities(
     "combine-laplace-log-densities",
-    "Combine logs",
     "The terms in log 2 cancel and the two log-scales combine into one logarithm.",
-    _combine_log_densities,
+    (LaplaceLaw,),
 )
 
 LAPLACE_ABSOLUTE_DEVIATION = Rule(
@@ -212,27 +189,7 @@ DIVIDE_THROUGH = Rule(
 
 # -- the lemmas: an absolute moment from the definition ------------------------------------------------------------
 
-def _expectation_as_integral(expr: Expr, setting: PairSetting) -> Rewrite:
-    """``E_q[g(x)] -> 1/(2 b) Integral(g(x) exp(-|x - mu| / b), (x, -oo, oo))`` for q = Laplace(mu, b)."""
-    used: list[Density] = []
-
-    def match(e: Expr) -> Expr | None:
-        if not (isinstance(e, Expectation) and is_laplace(e.density)):
-            return None
-        density = e.density
-        used.append(density)
-        weight = exp(neg(density.energy()), evaluate=False)
-        return mul(_normaliser(density.law), density.integral(mul(e.expr, weight)))
-
-    out = rewrite_or_refuse(expr, match, "expectation under a Laplace density")
-    identities = tuple(Eq(d, mul(_normaliser(d.law), exp(neg(d.energy()), evaluate=False)), evaluate=False)
-                       for d in dict.fromkeys(used) if d.name)
-    return Rewrite(out, identities)
-
-
-def _normaliser(law: LaplaceLaw) -> Expr:
-    """``1 / (2 b)``, the constant factor of a Laplace density."""
-    return Pow(mul(2, law.scale), -1, evaluate=False)
+EXPECTATION_AS_DENSITY_INTEGRAL = expectation_as_integral("laplace-expectation-as-integral", (LaplaceLaw,))
 
 
 def _weight_location(integrand: Expr, variable: Symbol) -> Expr | None:
@@ -309,18 +266,6 @@ def _offset_display(arg: Expr, t: Symbol) -> Expr:
     return add(*rest)
 
 
-def _scaled_integral(e: Expr) -> tuple[Expr, list[Expr], Integral] | None:
-    """``(sign, constants, integral)`` when ``e`` is an integral of one variable, possibly times constants
-    (``-1/(2 b) Integral(...)``): the sign is the product of the numeric factors."""
-    parts = factors(e)
-    integrals = [f for f in parts if isinstance(f, Integral)]
-    if len(integrals) != 1 or len(integrals[0].limits) != 1 or len(integrals[0].limits[0]) != 3:
-        return None
-    sign = Mul(*[f for f in parts if f.is_Number])
-    constants = [f for f in parts if not f.is_Number and f is not integrals[0]]
-    return sign, constants, integrals[0]
-
-
 def _compare(a: Expr, b: Expr) -> int:
     difference_ = evaluated(a) - evaluated(b)
     if difference_ == 0:
@@ -337,7 +282,7 @@ def _split_at_kinks(expr: Expr, setting: PairSetting) -> Expr:
     absolute values in f, each ``|l(t)|`` written as ``l(t)`` or ``-l(t)`` on each piece."""
 
     def match(e: Expr) -> Expr | None:
-        found = _scaled_integral(e)
+        found = scaled_integral(e)
         if found is None:
             return None
         sign, constants, integral = found
@@ -379,85 +324,6 @@ def _inside_exp(node: Expr, expr: Expr) -> bool:
     return not outside.has(node)
 
 
-def _piece_value(e: Integral) -> Expr | None:
-    """``Integral((alpha t + beta) exp(gamma t + c), (t, a, b))`` in closed form, or None if not of that shape
-    (or divergent). The antiderivative is ``exp(gamma t + c) ((alpha t + beta) / gamma - alpha / gamma**2)``."""
-    t, low, high = e.limits[0]
-    f = evaluated(e.function)
-    if any(node.has(t) for node in f.atoms(Abs)):
-        return None
-    exponentials = [g for g in Mul.make_args(f) if isinstance(g, exp)]
-    if len(exponentials) != 1:
-        return None
-    argument = exponentials[0].args[0]
-    gamma = expand(argument).coeff(t)
-    if gamma == 0 or expand(argument - gamma * t).has(t):
-        return None
-    linear = expand(f / exponentials[0])
-    if not linear.is_polynomial(t) or Poly(linear, t).degree() > 1:
-        return None
-    alpha, beta = linear.coeff(t, 1), linear.coeff(t, 0)
-
-    def antiderivative(at: Expr) -> Expr:
-        if at == oo or at == -oo:
-            if not (gamma.is_negative if at == oo else gamma.is_positive):
-                raise RuleNotApplicable("a piece diverges")
-            return S.Zero
-        return exp(argument.subs(t, at)) * ((alpha * at + beta) / gamma - alpha / gamma**2)
-
-    return tidy(antiderivative(high) - antiderivative(low))
-
-
-def _integrate_pieces(expr: Expr, setting: PairSetting) -> Expr:
-    """Each ``c Integral((alpha t + beta) exp(gamma t), (t, a, b))`` -> its value times c (by parts; ``exp``
-    vanishes at an infinite end), and a numeric factor common to the values taken out of their sum:
-    ``1/(2 b) Integral(-t exp(t/b), (t, -oo, 0)) + 1/(2 b) Integral(t exp(-t/b), (t, 0, oo)) -> 1/2 (b + b)``."""
-    values = []
-    for term in terms(expr):
-        found = _scaled_integral(term)
-        value = None if found is None else _piece_value(found[2])
-        if value is None:
-            return _integrate_each(expr)
-        sign, constants, _ = found
-        values.append(factor_terms(expand(sign * evaluated(mul(*constants)) * evaluated(value), power_exp=False)))
-    coefficients = {value.as_coeff_Mul()[0] for value in values}
-    if len(coefficients) != 1:
-        return _integrate_each(expr)
-    common = coefficients.pop()
-    return mul(common, add(*[term for value in values for term in terms(tidy(value / common))]))
-
-
-def _integrate_each(expr: Expr) -> Expr:
-    """Each integrable piece of the line replaced by its value (times its constant factor)."""
-
-    def match(e: Expr) -> Expr | None:
-        found = _scaled_integral(e)
-        value = None if found is None else _piece_value(found[2])
-        if value is None:
-            return None
-        sign, constants, _ = found
-        return mul(*constants, tidy(sign * evaluated(value)))
-
-    return rewrite_or_refuse(expr, match, "integral of a linear function times an exponential")
-
-
-def _collect(expr: Expr, setting: PairSetting) -> Expr:
-    """A closed form multiplied out and its like terms collected (``1/(2b) (b**2 + b**2) -> b``)."""
-    if expr.has(Integral, Expectation):
-        raise RuleNotApplicable("the line still holds an integral")
-    out = tidy(evaluated(expr))
-    if out == expr:
-        raise RuleNotApplicable("nothing to collect")
-    return out
-
-
-EXPECTATION_AS_DENSITY_INTEGRAL = Rule(
-    "laplace-expectation-as-integral",
-    "As an integral",
-    "An expectation is the integral against the density; the density's constant factor comes out.",
-    _expectation_as_integral,
-)
-
 CENTRE_AT_LOCATION = Rule(
     "centre-at-location",
     "Centre",
@@ -477,20 +343,6 @@ SPLIT_AT_KINKS = Rule(
     "Split at the kinks",
     "On each side of a kink an absolute value is its argument or minus it, so the integral splits there.",
     _split_at_kinks,
-)
-
-INTEGRATE_PIECES = Rule(
-    "integrate-exponential-pieces",
-    "Integrate each piece",
-    "Each piece is a linear function times an exponential: integrate by parts; the exponential vanishes at infinity.",
-    _integrate_pieces,
-)
-
-COLLECT_TERMS = Rule(
-    "expand-and-collect",
-    "Collect",
-    "Multiply out and collect like terms.",
-    _collect,
 )
 
 #: From ``E_q|x - m|`` to its closed form; a step that does not fit (no symmetry step when m is q's own location,

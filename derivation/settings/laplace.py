@@ -10,55 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sympy import Basic, Eq, Expr, Symbol
+from sympy import Expr, Symbol
 
-from ..core.engine import Derivation, Rule, derive_chain
-from ..core.forms import evaluated
 from ..laws import LaplaceLaw
 from ..nodes.scalar import Density
-from .univariate import Notation, UnivariatePair
+from .laws import LawPair
+from .univariate import Notation
 
 
 @dataclass(frozen=True)
-class LaplaceSetting(UnivariatePair):
+class LaplaceSetting(LawPair):
     """Two Laplace densities q and p of one real variable ``x``, and the variable ``t`` of a centred integral."""
 
-    q: Density
-    p: Density
-    t: Symbol
-    notation: Notation = field(default_factory=Notation)
-
-    # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
-    #: A Laplace pair is given in its own parameters: no fresh scale stands for another parameterisation.
-    slots: tuple = ()
-    definitions: tuple = ()
-
-    @property
-    def user_parameters(self) -> tuple[Symbol, ...]:
-        return self.parameters
-
-    def definition_of(self, node: Basic) -> Expr | None:
-        return None
-
-    def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
-        return ()
-
-    def in_user_terms(self, expr: Expr) -> Expr:
-        return evaluated(expr)
-
-    def instantiate(self, expr: Expr) -> Expr:
-        return expr
-
-    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
-        """The plan applied to ``start()``, every step checked as it is made; a rule that does not fit the pair
-        (equal locations, a unit scale) is skipped."""
-        checker = self.checker()
-        return derive_chain(name, title, self.start(), plan, self, description,
-                            check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
-
-    def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
-        """The plan's result (rules only, unchecked)."""
-        return derive_chain("laplace", title, self.start(), plan, self, skip_unfit=True).result
+    t: Symbol = field(kw_only=True)
 
 
 def laplace_pair(notation: Notation, q_loc: Expr, q_scale: Expr, p_loc: Expr, p_scale: Expr) -> LaplaceSetting:

@@ -142,7 +142,7 @@ def _unreserved(role: str, name: str, allowed: tuple[str, ...] = ()) -> None:
 
 class UnivariatePair:
     """What every pair of densities ``q``, ``p`` of one real variable answers the engine (mixed into the frozen
-    dataclasses that hold them: the Gaussian :class:`Setting`, ``settings.laplace.LaplaceSetting``)."""
+    dataclasses that hold them: the Gaussian :class:`Setting`, ``settings.laws.LawPair``)."""
 
     q: Density
     p: Density
@@ -162,7 +162,9 @@ class UnivariatePair:
 
     def assumptions(self) -> tuple[Basic, ...]:
         """The assumptions on the parameters, as printable relations (``sigma_q > 0``, ``mu_q in R``)."""
-        return tuple(Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
+        domains = {**self.q.law.domains(), **self.p.law.domains()}
+        return tuple(Contains(s, domains[s], evaluate=False) if s in domains
+                     else Gt(s, 0, evaluate=False) if s.is_positive else Contains(s, S.Reals, evaluate=False)
                      for s in self.parameters)
 
     def checker(self) -> Checker:

@@ -24,7 +24,9 @@ from derivation import CASES, derive, render  # noqa: E402
 SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
             "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
-#: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair and two Laplace pairs.
+#: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
+#: pairs, two exponential pairs (rate; scale against a number) and the discrete pairs (Bernoulli in probabilities
+#: and in logits, Poisson, geometric against a number).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -33,6 +35,12 @@ PAIRS = {
     "pair-full": ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
     "pair-laplace": ("Laplace(m, b)", "Laplace(n, c)"),
     "pair-laplace-numbers": ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+    "pair-exponential": ("Exponential(l1)", "Exponential(l2)"),
+    "pair-exponential-scale": ("Exponential(scale=s)", "Exponential(2)"),
+    "pair-bernoulli": ("Bernoulli(a)", "Bernoulli(b)"),
+    "pair-bernoulli-logits": ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
+    "pair-poisson": ("Poisson(a)", "Poisson(b)"),
+    "pair-geometric-numbers": ("Geometric(probs=a)", "Geometric(0.5)"),
 }
 
 
@@ -51,6 +59,8 @@ def documents(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(suffix, text) of every format of one configuration."""
     derivation = derive(**arguments)
     for fmt, suffix in SUFFIXES.items():
+        if fmt in ("python", "torch") and not CASES[arguments.get("case", "univariate")].code:
+            continue  # an identity between expectations: no closed form to export as code
         yield suffix, render(derivation, fmt)
 
 

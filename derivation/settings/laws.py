@@ -1,0 +1,128 @@
+"""A pair of densities given in their own parameters: ``q`` and ``p`` of one law family each (Laplace, Bernoulli,
+Poisson, Geometric, ...), with no fresh scale standing for another parameterisation.
+
+The setting answers what the engine asks of every pair (``start``, ``parameters``, ``statements``,
+``assumptions``, ``checker``) and what a user's pair is asked for (``user_parameters``, ``derive``, ``closed``).
+A family whose derivation needs more (the centred variable of a Laplace integral) extends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sympy import Basic, Eq, Expr, Symbol
+
+from ..check.checker import Checker, DefinitionsChecker
+from ..core.engine import Derivation, Rule, derive_chain
+from ..core.forms import evaluated
+from ..interpret.parse import DistSpec
+from ..laws import LAWS, Law
+from ..nodes.scalar import Density
+from .univariate import Notation, UnivariatePair
+
+#: Names tried for the variable of a continuous and of a discrete law, first unused wins.
+VARIABLE_NAMES = {False: ("x", "y", "u", "xi", "eta"), True: ("k", "j", "n", "m", "x")}
+
+
+@dataclass(frozen=True)
+class LawPair(UnivariatePair):
+    """Two densities q and p of one variable, each a law in the parameters the user gave."""
+
+    q: Density
+    p: Density
+    notation: Notation = field(default_factory=Notation)
+
+    # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
+    #: Fresh parameters standing for the user's other parameterisation (``pi_q`` for ``Bernoulli(logits=l)``)
+    #: and their definitions in the user's parameters; ``given``: the user's parameters when there are such.
+    definitions: tuple[tuple[Symbol, Expr], ...] = ()
+    given: tuple[Symbol, ...] = ()
+    #: Each fresh parameter, the kind of parameter the user gave and its value (``(theta_q, "logits", l)``).
+    sources: tuple[tuple[Symbol, str, Expr], ...] = ()
+    slots: tuple = ()
+
+    @property
+    def parameters(self) -> tuple[Symbol, ...]:
+        return self.given if self.definitions else super().parameters
+
+    @property
+    def user_parameters(self) -> tuple[Symbol, ...]:
+        return self.parameters
+
+    def statements(self) -> tuple[Basic, ...]:
+        """``q = Bernoulli(pi_q)``, ``p = ...``, then each fresh parameter's definition."""
+        return super().statements() + tuple(Eq(s, value, evaluate=False) for s, value in self.definitions)
+
+    def definition_of(self, node: Basic) -> Expr | None:
+        return dict(self.definitions).get(node)
+
+    def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
+        used = expr.free_symbols
+        return tuple(Eq(s, v, evaluate=False) for s, v in self.definitions if s in used)
+
+    def in_user_terms(self, expr: Expr) -> Expr:
+        return evaluated(expr).xreplace(dict(self.definitions))
+
+    def checker(self) -> Checker:
+        """Points drawn in the user's parameters, each fresh parameter at its defined value there."""
+        if self.definitions:
+            return DefinitionsChecker(self.given, self.definitions)
+        return super().checker()
+
+    def instantiate(self, expr: Expr) -> Expr:
+        return expr
+
+    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
+        """The plan applied to ``start()``, every step checked as it is made; a rule that does not fit the pair
+        (equal locations, a unit scale) is skipped."""
+        checker = self.checker()
+        return derive_chain(name, title, self.start(), plan, self, description,
+                            check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+
+    def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
+        """The plan's result (rules only, unchecked)."""
+        return derive_chain(title, title, self.start(), plan, self, skip_unfit=True).result
+
+
+def unused(candidates: Iterable[str], taken: set[str]) -> str:
+    """The first candidate name not taken."""
+    return next(c for c in candidates if c not in taken)
+
+
+def variable_for(discrete: bool, taken: set[str]) -> Symbol:
+    """The variable of a pair, named apart from ``taken``: real ``x``, or a non-negative integer ``k``."""
+    name = unused(VARIABLE_NAMES[discrete], taken)
+    return Symbol(name, integer=True, nonnegative=True) if discrete else Symbol(name, real=True)
+
+
+def law_pair(q: Law, p: Law, notation: Notation | None = None) -> LawPair:
+    """The pair ``q``, ``p`` of two laws, its variable named apart from their symbols."""
+    taken = {s.name for law in (q, p) for s in law.free_symbols}
+    n = notation or Notation()
+    x = variable_for(q.discrete, taken)
+    return LawPair(q=Density(n.name("q"), x, q), p=Density(n.name("p"), x, p), notation=n)
+
+
+def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
+    """The pair of a user's two specs of families in their own parameters, its variable named apart from their
+    symbols. A spec in another parameterisation (``Bernoulli(logits=l)``) gets a fresh parameter (``theta_q``)
+    defined in the user's (``theta_q = e^l / (1 + e^l)``)."""
+    specs = {"q": q, "p": p}
+    given = tuple(dict.fromkeys(s for spec in specs.values() if isinstance(spec.param, Symbol) for s in [spec.param]))
+    taken = {s.name for s in given}
+    laws, definitions, sources = {}, [], []
+    for role, spec in specs.items():
+        family = LAWS[spec.family]
+        if spec.param_kind not in family.parameterisations:  # its own parameter, or a plain expression of it
+            laws[role] = family.given(spec.param_kind, spec.param)
+            continue
+        fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
+        taken.add(fresh.name)
+        laws[role] = family(fresh)
+        definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
+        sources.append((fresh, spec.param_kind, spec.param))
+    x = variable_for(laws["q"].discrete, taken)
+    n = Notation()
+    return LawPair(q=Density(n.name("q"), x, laws["q"]), p=Density(n.name("p"), x, laws["p"]), notation=n,
+                   definitions=tuple(definitions), given=given, sources=tuple(sources))
