@@ -30,6 +30,17 @@ CLAIMS = [
           "+ torch.logdet(S2) - torch.logdet(S1))", True, None),
     (TWO, "0.5 * (torch.trace(torch.linalg.solve(S2, S1)) + (m2 - m1).T @ torch.linalg.inv(S2) @ (m2 - m1) - k "
           "+ torch.log(torch.det(S2) / torch.det(S1)))", True, None),
+    # -- LaTeX
+    (STD, r"\frac{1}{2}\left(\operatorname{tr}(S) + m^\top m - k - \log|S|\right)", True, None),
+    (STD, r"\frac12\left(\mathrm{tr}(S) + m^{\top} m - k - \log\det S\right)", True, None),
+    (TWO, r"\mathrm{KL}(q\|p) = \frac{1}{2}\left[\operatorname{tr}(S_2^{-1} S_1) + (m_2 - m_1)^\top S_2^{-1} "
+          r"(m_2 - m_1) - k + \log\frac{|S_2|}{|S_1|}\right]", True, None),
+    (("MvNormal(mu, cov=Sigma, dim=d)", "MvNormal(0, cov=1, dim=d)"),
+     r"$\frac{1}{2}\left(\operatorname{tr}(\Sigma) + \boldsymbol{\mu}^\top\boldsymbol{\mu} - d - \log|\Sigma|\right)$",
+     True, None),
+    (STD, r"\frac{1}{2}\left(\operatorname{tr}(S) + m^\top m - \log|S|\right)", False, "the constant -k/2 is missing"),
+    (TWO, r"\frac{1}{2}\left(\operatorname{tr}(S_1^{-1} S_2) + (m_2 - m_1)^\top S_1^{-1} (m_2 - m_1) - k "
+          r"+ \log\frac{|S_1|}{|S_2|}\right)", False, "KL(p || q)"),
     # -- slips
     (STD, "-0.5 * (torch.trace(S) + m @ m - k - torch.logdet(S))", False, "the sign is flipped"),
     (STD, "0.5 * (torch.trace(S) + m @ m - torch.logdet(S))", False, "the constant -k/2 is missing"),
@@ -71,7 +82,10 @@ def test_the_counterexample_is_a_real_disagreement():
     ("m @ S", "a row vector"),
     ("torch.trace(m)", "a vector where a matrix belongs"),
     ("torch.linalg.cholesky(S)", "cholesky factors are not supported"),
-    (r"\operatorname{tr}(S)", "LaTeX claims about MvNormal pairs are not supported yet"),
+    (r"\operatorname{tr}(S) + \log|m|", "a vector where a matrix belongs"),
+    (r"m^\top S", "a row vector"),
+    (r"\frac{1}{2}\left(\operatorname{tr}(S)", "the formula ends too early"),
+    (r"\operatorname{tr}(X)", "unknown symbol 'X'"),
     ("__import__('os').system('x')", "unknown method '.system()'"),
     ("os.system('x')", "unknown method '.system()'"),
     ("S.__class__", "attribute '__class__' is not allowed"),
@@ -86,7 +100,7 @@ def test_bad_matrix_claims_are_one_line_exit_2(claim, message, capsys):
 def test_cli_json_and_exit_codes(capsys):
     assert run(["verify", "--q", STD[0], "--p", STD[1], "--claim", CLAIMS[0][1], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["holds"] is True
-    assert run(["verify", "--q", STD[0], "--p", STD[1], "--claim", CLAIMS[9][1], "--json"]) == 1
+    assert run(["verify", "--q", STD[0], "--p", STD[1], "--claim", CLAIMS[15][1], "--json"]) == 1
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["diagnosis"] == "the constant -k/2 is missing"
     assert len(verdict["counterexample"]["point"]["S"]) in (4, 9)
@@ -94,7 +108,9 @@ def test_cli_json_and_exit_codes(capsys):
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from(["m", "S", "k", "@", "+", "-", "*", "/", "(", ")", ".T", "torch.trace(",
-                                 "torch.logdet(", "torch.linalg.inv(", "0.5", "2", " ", ",", "[1]", "np.dot("]),
+                                 "torch.logdet(", "torch.linalg.inv(", "0.5", "2", " ", ",", "[1]", "np.dot(",
+                                 r"\frac{", "}", "{", r"\operatorname{tr}(", r"^\top", "^{-1}", "|", r"\log", "_1",
+                                 r"\left(", r"\right)", r"\det"]),
                 max_size=20))
 def test_random_matrix_claims_give_a_verdict_or_a_parse_error(tokens):
     try:

@@ -12,12 +12,19 @@ builds SymPy matrix expressions over the given ``MatrixSymbol`` s (vectors are `
   ``sum(u * v)`` / ``sum(u ** 2)`` (inner products), and ``log exp sqrt abs`` of numbers;
 * sizes: ``m.shape[0]``, ``S.shape[-1]``, ``len(m)``, ``m.numel()`` and the dimension's own name.
 
+LaTeX (a claim with a backslash, ``^{`` or ``_{``; optionally in ``$...$`` and after ``\\mathrm{KL}(q\\|p) =``):
+``\\operatorname{tr}``/``\\mathrm{tr}``/``\\tr``, ``\\log|S|``, ``\\log\\det S``, ``|S|`` (a determinant),
+``^{-1}``, ``^\\top``/``^T``, ``\\frac``, ``\\left( \\right)``, subscripts naming symbols (``S_2`` is ``S2``), Greek
+letters (``\\Sigma`` is ``Sigma``), ``\\boldsymbol``/``\\mathbf`` (transparent); juxtaposed factors multiply in
+order (``m^\\top S^{-1} m`` is a quadratic form).
+
 Anything else is a :class:`~derivation.core.errors.ParseError` naming the position.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -193,6 +200,13 @@ class _MatrixClaim:
         values = [self.visit(f, depth + 1) for f in reversed(factors)]
         if any(v.kind == "scalar" for v in values):
             self.refuse(node, "@ takes vectors and matrices, not numbers")
+        return self.chain(node, values)
+
+    def chain(self, node: ast.AST, values: list[_Value]) -> _Value:
+        """The product of vectors and matrices in order: u^T M ... v (a number), M ... v (a vector), M ... (a
+        matrix)."""
+        if len(values) == 1:
+            return values[0]
         first, last, middle = values[0], values[-1], values[1:-1]
         if any(v.kind != "matrix" for v in middle):
             self.refuse(node, "a vector inside a product: u @ M @ v is a number, with vectors only at its ends")
@@ -295,6 +309,271 @@ class _MatrixClaim:
         self.refuse(node, "subscripts are not allowed, except x.shape[0] and slogdet(X)[1]")
 
 
+# ----------------------------------------------------------------------------------------------------
+# LaTeX
+# ----------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\[,;:! ]|\\\||\\[{}]|[0-9]+(?:\.[0-9]+)?|[A-Za-z][A-Za-z0-9]*|\S")
+_SKIPPED = frozenset({"\\,", "\\;", "\\:", "\\!", "\\ ", "\\quad", "\\qquad", "\\left", "\\right", "\\bigl", "\\bigr",
+                      "\\Bigl", "\\Bigr", "\\big", "\\Big", "\\displaystyle"})
+_WRAPPERS = frozenset({"\\boldsymbol", "\\mathbf", "\\bm", "\\vec", "\\mathrm", "\\operatorname", "\\text",
+                       "\\mathit", "\\pmb"})
+_TRANSPOSES = frozenset({"\\top", "T", "\\intercal", "\\mathsf"})
+_GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu",
+                    "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda",
+                    "Sigma", "Phi", "Psi", "Omega", "Xi", "Pi"})
+
+
+class _LatexMatrix:
+    """Recursive descent over LaTeX tokens; juxtaposed factors multiply (vectors and matrices in order)."""
+
+    def __init__(self, text: str, reader: _MatrixClaim):
+        self.tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text) if m.group() not in _SKIPPED]
+        self.i = 0
+        self.reader = reader
+
+    def fail(self, message: str, pos: int | None = None) -> NoReturn:
+        if pos is None:
+            pos = self.tokens[self.i][1] if self.i < len(self.tokens) else None
+        raise ParseError(message, pos)
+
+    def node(self) -> ast.AST:
+        pos = self.tokens[min(self.i, len(self.tokens) - 1)][1] if self.tokens else 0
+        return ast.Constant(value=0, lineno=1, col_offset=pos)
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.peek()
+        if token is None:
+            self.fail("the formula ends too early")
+        if expected is not None and token != expected:
+            self.fail(f"expected '{expected}', found '{token}'")
+        self.i += 1
+        return token
+
+    def parse(self) -> _Value:
+        value = self.expr()
+        if self.peek() is not None:
+            self.fail(f"unexpected '{self.peek()}'")
+        return value
+
+    def expr(self) -> _Value:
+        sign = -1 if self.peek() == "-" else 1
+        if self.peek() in ("+", "-"):
+            self.take()
+        value = self.product()
+        if sign < 0:
+            value = self.reader.times(self.node(), _Value("scalar", Integer(-1)), value)
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            right = self.product()
+            if right.kind != value.kind:
+                self.fail(f"adding a {value.kind} and a {right.kind}")
+            other = right.expr if op == "+" else -right.expr  # type: ignore[operator]
+            value = _Value("scalar", value.expr + other) if value.kind == "scalar" else \
+                _Value(value.kind, MatAdd(value.expr, other).doit())  # type: ignore[operator]
+        return value
+
+    def product(self) -> _Value:
+        factors = [self.power()]
+        while True:
+            token = self.peek()
+            if token in ("\\cdot", "\\times", "*"):
+                self.take()
+                factors.append(self.power())
+            elif token == "/":
+                self.take()
+                divisor = self.power()
+                if divisor.kind != "scalar" or divisor.expr == 0:
+                    self.fail("division by a vector, a matrix or zero")
+                factors.append(_Value("scalar", 1 / divisor.expr))  # type: ignore[operator]
+            elif token is not None and token not in ("+", "-", ")", "]", "}", "|", "\\}"):
+                factors.append(self.power())
+            else:
+                break
+        scalar = Integer(1)
+        ordered = []
+        for f in factors:
+            if f.kind == "scalar":
+                scalar = scalar * f.expr  # type: ignore[operator]
+            else:
+                ordered.append(f)
+        if not ordered:
+            return _Value("scalar", scalar)
+        return self.reader.times(self.node(), _Value("scalar", scalar), self.reader.chain(self.node(), ordered))
+
+    def group(self) -> list[tuple[str, int]]:
+        """The tokens of a braced group (or one token) after ^ or _ or a command."""
+        if self.peek() == "{":
+            self.take()
+            start, depth = self.i, 1
+            while depth:
+                token = self.take()
+                depth += {"{": 1, "}": -1}.get(token, 0)
+            return self.tokens[start:self.i - 1]
+        self.take()
+        return [self.tokens[self.i - 1]]
+
+    def power(self) -> _Value:
+        value = self.atom()
+        while self.peek() == "^":
+            self.take()
+            script = [t for t, _ in self.group()]
+            if script in (["-", "1"],):
+                value = _Value("matrix", Inverse(self.reader.matrix(self.node(), value)).doit())
+            elif len(script) >= 1 and script[0] in _TRANSPOSES:
+                if script == ["\\mathsf"]:
+                    self.group()  # ^\mathsf{T}
+                value = self.reader.transpose(value)
+            else:
+                exponent = self.sub(script)
+                if value.kind != "scalar" or exponent.kind != "scalar":
+                    self.fail("a power of a vector or matrix (only ^{-1} and ^\\top are)")
+                value = _Value("scalar", value.expr**exponent.expr)  # type: ignore[operator]
+        return value
+
+    def sub(self, tokens: list[str]) -> _Value:
+        inner = _LatexMatrix("", self.reader)
+        inner.tokens = [(t, self.tokens[self.i - 1][1]) for t in tokens]
+        return inner.parse()
+
+    def argument(self) -> _Value:
+        if self.peek() == "(":
+            self.take()
+            value = self.expr()
+            self.take(")")
+            return value
+        if self.peek() == "|":
+            return self.power()
+        return self.power()
+
+    def atom(self) -> _Value:
+        token = self.peek()
+        if token is None:
+            self.fail("the formula ends too early")
+        pos = self.tokens[self.i][1]
+        if token in ("(", "["):
+            self.take()
+            value = self.expr()
+            self.take(")" if token == "(" else "]")
+            return value
+        if token == "{":
+            self.take()
+            value = self.expr()
+            self.take("}")
+            return value
+        if token == "|":
+            self.take()
+            value = self.expr()
+            self.take("|")
+            return _Value("scalar", Determinant(self.reader.matrix(self.node(), value)))
+        if token[0].isdigit():
+            self.take()
+            exact = Decimal(token)
+            return _Value("scalar", Rational(*exact.as_integer_ratio()))
+        if token in ("\\frac", "\\dfrac", "\\tfrac"):
+            self.take()
+            numerator, denominator = self.braced(), self.braced()
+            if denominator.kind != "scalar" or denominator.expr == 0:
+                self.fail("a fraction's denominator must be a nonzero number", pos)
+            return self.reader.times(self.node(), numerator, _Value("scalar", 1 / denominator.expr))  # type: ignore
+        if token in ("\\log", "\\ln"):
+            self.take()
+            return _Value("scalar", sympy.log(self.reader.scalar(self.node(), self.argument())))
+        if token == "\\exp":
+            self.take()
+            return _Value("scalar", sympy.exp(self.reader.scalar(self.node(), self.argument())))
+        if token in ("\\det", "\\tr", "\\Tr", "\\trace"):
+            self.take()
+            return self.function(token[1:].lower(), pos)
+        if token in _WRAPPERS:
+            self.take()
+            name = "".join(t for t, _ in self.group())
+            if name.lower() in ("tr", "trace", "det", "logdet"):
+                return self.function(name.lower(), pos)
+            return self.name(name.replace("\\", ""), pos)
+        if token.startswith("\\") and token[1:] in _GREEK:
+            self.take()
+            return self.name(token[1:], pos)
+        if token[0].isalpha():
+            pieces = self.split(token)
+            if len(pieces) > 1:  # a run of names written together: Sk is S k
+                self.tokens[self.i:self.i + 1] = [(piece, pos) for piece in pieces]
+                token = pieces[0]
+            self.take()
+            return self.name(token, pos)
+        self.fail(f"'{token}' is not allowed in a matrix claim", pos)
+
+    def split(self, run: str) -> list[str]:
+        """``run`` as known names (longest first), if it is not one itself and can be read so; else [run]."""
+        known = set(self.reader.symbols) | ({self.reader.dim_name} if self.reader.dim_name else set())
+        if run in known or self.peek_after() == "_":
+            return [run]
+        pieces, rest = [], run
+        while rest:
+            match = next((rest[:n] for n in range(len(rest), 0, -1) if rest[:n] in known), None)
+            if match is None:
+                return [run]
+            pieces.append(match)
+            rest = rest[len(match):]
+        return pieces
+
+    def peek_after(self) -> str | None:
+        return self.tokens[self.i + 1][0] if self.i + 1 < len(self.tokens) else None
+
+    def braced(self) -> _Value:
+        token = self.peek()
+        if token is not None and token[0].isdigit() and len(token) > 1:  # \frac12: TeX takes one character
+            pos = self.tokens[self.i][1]
+            self.tokens[self.i:self.i + 1] = [(token[0], pos), (token[1:], pos + 1)]
+            return self.atom()
+        if token != "{":
+            return self.power()
+        self.take("{")
+        value = self.expr()
+        self.take("}")
+        return value
+
+    def function(self, name: str, pos: int) -> _Value:
+        value = self.argument()
+        matrix = self.reader.matrix(self.node(), value)
+        if name in ("tr", "trace"):
+            return _Value("scalar", Trace(matrix))
+        if name == "logdet":
+            return _Value("scalar", sympy.log(Determinant(matrix)))
+        return _Value("scalar", Determinant(matrix))
+
+    def name(self, name: str, pos: int) -> _Value:
+        if self.peek() == "_":
+            self.take()
+            subscript = "".join(t for t, _ in self.group()).replace("\\", "")
+            for candidate in (f"{name}{subscript}", f"{name}_{subscript}"):
+                if candidate in self.reader.symbols:
+                    return self.reader.name(ast.Name(id=candidate, lineno=1, col_offset=pos))
+        known = set(self.reader.symbols) | ({self.reader.dim_name} if self.reader.dim_name else set())
+        if name in known or name == "pi":
+            return self.reader.name(ast.Name(id=name, lineno=1, col_offset=pos))
+        self.fail(f"unknown symbol '{name}'", pos)
+
+
+def _latex(text: str, reader: _MatrixClaim) -> _Value:
+    body = text.strip()
+    for start, end in (("$$", "$$"), ("$", "$"), ("\\[", "\\]"), ("\\(", "\\)")):
+        if body.startswith(start) and body.endswith(end) and len(body) > len(start) + len(end):
+            body = body[len(start):len(body) - len(end)]
+            break
+    head = re.match(r"\s*(?:D_\{?\\mathrm\{KL\}\}?|\\mathrm\{KL\}|KL)\s*(?:\\left)?\(.*?\)\s*=", body)
+    offset = text.find(body)
+    if head is not None:
+        offset += head.end()
+        body = body[head.end():]
+    parser = _LatexMatrix(body, reader)
+    parser.tokens = [(t, p + offset) for t, p in parser.tokens]
+    return parser.parse()
+
+
 def parse_matrix_claim(text: str, symbols: Mapping[str, MatrixSymbol], dim: Expr, dim_name: str | None,
                        quad_form: QuadForm) -> Expr:
     """The SymPy expression of a Python-syntax matrix claim over ``symbols`` (see the module docstring).
@@ -307,9 +586,18 @@ def parse_matrix_claim(text: str, symbols: Mapping[str, MatrixSymbol], dim: Expr
         raise ParseError(f"claim too long ({len(text)} characters; the limit is {MAX_LENGTH})", MAX_LENGTH)
     if "\x00" in text:
         raise ParseError("null byte in the claim", text.index("\x00"))
-    if "\\" in text:
-        raise ParseError("LaTeX claims about MvNormal pairs are not supported yet: write the claim in Python "
-                         "(torch.trace, torch.logdet, @, .T, torch.linalg.inv/solve)", text.index("\\"))
+    if "\\" in text or "^{" in text or "_{" in text:
+        try:
+            value = _latex(text, _MatrixClaim(symbols, dim, dim_name, 0, quad_form))
+        except ParseError:
+            raise
+        except RecursionError:
+            raise ParseError("claim nested too deeply", None) from None
+        except Exception as error:  # the contract: nothing but ParseError escapes
+            raise ParseError(f"could not read the LaTeX claim ({type(error).__name__})", None) from None
+        if value.kind != "scalar":
+            raise ParseError(f"the claim is a {value.kind}, not a number", 0)
+        return value.expr  # type: ignore[return-value]
     base = len(text) - len(text.lstrip())
     try:
         with warnings.catch_warnings():
