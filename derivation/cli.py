@@ -21,7 +21,9 @@ from .build import build
 from .cases.catalogue import describe_setting
 from .core.errors import DerivationError, StepRejected
 from .document import write_document
+from .interpret.parse import spec_forms
 from .output.files import real_target, write_text
+from .pairs.routes import derivable_pairs
 from .settings.univariate import parse_notation
 
 EXIT_USAGE = 2
@@ -39,10 +41,19 @@ def main() -> None:
 
 @main.command("list")
 def list_cases() -> None:
-    """List the named cases with a one-line description each."""
+    """List the named cases, the families a spec (--q, --p) may be of, and the pairs of families derived."""
     width = max(len(name) for name in CASES)
+    click.echo("Named cases (kl-derive derive CASE):")
     for name, case in CASES.items():
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
+    forms = spec_forms()
+    family_width, written_width = (max(len(form[i]) for form in forms) for i in (0, 1))
+    click.echo("\nFamilies (specs for --q and --p):")
+    for family, written, kinds in forms:
+        click.echo(f"  {family:<{family_width}}  {written:<{written_width}}  {kinds}")
+    click.echo("\nPairs derived, KL(q || p) (kl-derive derive --q Q --p P):")
+    for q, p in derivable_pairs():
+        click.echo(f"  {q} || {p}")
 
 
 _SPEC_HELP = ("e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)', "

@@ -20,22 +20,39 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivation import cli, derive
+from derivation.interpret.parse import LAW_FAMILIES
+from derivation.pairs.routes import ROUTES
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
            "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
 
-def _mp_sum(log_mass: Callable[[int, float], object], a: float, b: float, low: int, high=mpmath.inf):
-    """``sum_k q(k) log(q(k) / p(k))`` by mpmath's direct summation (``log_mass(k, parameter)``), 30 digits."""
+def _mp_sum(log_mass: Callable[[int, float], object], a: float, b: float, low: int, high: int):
+    """``sum_k q(k) log(q(k) / p(k))`` over a finite support by mpmath's direct summation (``log_mass(k,
+    parameter)``), 30 digits."""
     with mpmath.workdps(30):
-        def term(k):
-            log_q = log_mass(int(k), mpmath.mpf(a))
-            return mpmath.exp(log_q) * (log_q - log_mass(int(k), mpmath.mpf(b)))
-        return float(mpmath.nsum(term, [low, high]))
+        def term(k: int):
+            log_q = log_mass(k, mpmath.mpf(a))
+            return mpmath.exp(log_q) * (log_q - log_mass(k, mpmath.mpf(b)))
+        return float(mpmath.fsum(term(k) for k in range(low, high + 1)))
 
 
 def _bernoulli_log_mass(k: int, p):
     return mpmath.log(p if k == 1 else 1 - p)
+
+
+def _series(family: str, a: float, b: float, count: int) -> float:
+    """``sum_k q(k) log(q(k) / p(k))`` over k < count by SciPy's log-masses (``scipy.stats``; the tail beyond count
+    is below 1e-15 of the sum for the parameters used here), summed exactly (``math.fsum``)."""
+    stats, np = require("scipy.stats"), require("numpy")
+    law = {"Poisson": lambda v: stats.poisson(v), "Geometric": lambda v: stats.geom(v, loc=-1)}[family]
+    k = np.arange(count)
+    log_q, log_p = law(a).logpmf(k), law(b).logpmf(k)
+    return math.fsum(np.exp(log_q) * (log_q - log_p))
+
+
+def _logits_log_mass(k: int, logit):
+    return -mpmath.log1p(mpmath.exp(-logit if k == 1 else logit))  # log(1 / (1 + e^-l)) at 1, of 1 / (1 + e^l) at 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,19 @@ FAMILIES = {
         lambda dist, t: dist.Bernoulli(probs=t), lambda a, b: _mp_sum(_bernoulli_log_mass, a, b, 0, 1),
         st.floats(1e-9, 1 - 1e-9), (1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12),
         "KL divergence between two Bernoulli distributions"),
+    "bernoulli-logits": Family(
+        "Bernoulli", ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"), ("Bernoulli(logits=a)", "Bernoulli(logits=-1)"),
+        (0.7, -1.0), lambda dist, t: dist.Bernoulli(logits=t), lambda a, b: _mp_sum(_logits_log_mass, a, b, 0, 1),
+        st.floats(-30, 30), (-30.0, -5.0, 0.0, 5.0, 30.0), "KL divergence between two Bernoulli distributions"),
+    "poisson": Family(
+        "Poisson", ("Poisson(a)", "Poisson(b)"), ("Poisson(rate=a)", "Poisson(3)"), (2.0, 3.0),
+        lambda dist, t: dist.Poisson(t), lambda a, b: _series("Poisson", a, b, int(a + 40 * math.sqrt(a) + 60)),
+        st.floats(1e-3, 50.0), (1e-6, 1e-2, 1.0, 30.0, 200.0), "KL divergence between two Poisson distributions"),
+    "geometric": Family(
+        "Geometric", ("Geometric(a)", "Geometric(b)"), ("Geometric(probs=a)", "Geometric(0.5)"), (0.2, 0.5),
+        lambda dist, t: dist.Geometric(probs=t), lambda a, b: _series("Geometric", a, b, int(40 / a) + 10),
+        st.floats(1e-2, 1 - 1e-3), (1e-2, 0.1, 0.5, 0.9, 1 - 1e-6),
+        "KL divergence between two geometric distributions"),
 }
 
 
@@ -77,15 +107,23 @@ def run(args, capsys):
     ("Bernoulli(rate=2)", "unknown keyword 'rate' for Bernoulli (it takes probs= or logits=)"),
     ("Bernoulli()", "Bernoulli needs its parameter: probs= or logits="),
     ("Bernoulli(0.3, logits=l)", "two parameterisations given (probs and logits)"),
+    ("Poisson(-1)", "rate must be positive (got -1)"),
+    ("Poisson(0)", "rate must be positive (got 0)"),
+    ("Poisson(a, b)", "too many positional arguments for Poisson (it takes one: rate=)"),
+    ("Poisson(scale=2)", "unknown keyword 'scale' for Poisson (it takes rate=)"),
+    ("Geometric(1)", "probs must be a probability strictly between 0 and 1 (got 1)"),
+    ("Geometric(1.2)", "probs must be a probability strictly between 0 and 1 (got 6/5)"),
 ])
 def test_bad_specs_are_one_line_errors(q, message, capsys, tmp_path):
     target = tmp_path / "kl.md"
-    code, out, err = run(["derive", "--q", q, "--p", "Bernoulli(0.5)", "-o", str(target)], capsys)
+    p = q[:q.index("(")] + "(0.5)"
+    code, out, err = run(["derive", "--q", q, "--p", p, "-o", str(target)], capsys)
     assert code == 2 and out == "" and not target.exists()
     assert err.startswith("kl-derive: error: q: ") and message in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(("q", "p"), [("Bernoulli(a)", "Normal(0, 1)"), ("Laplace(m, b)", "Bernoulli(a)")])
+@pytest.mark.parametrize(("q", "p"), [("Bernoulli(a)", "Normal(0, 1)"), ("Laplace(m, b)", "Bernoulli(a)"),
+                                      ("Poisson(a)", "Geometric(b)")])
 def test_a_pair_of_two_families_without_a_route_is_refused(q, p, capsys):
     code, out, err = run(["derive", "--q", q, "--p", p], capsys)
     assert code == 2 and out == "" and "is not supported" in err and err.count("\n") == 1
@@ -179,3 +217,23 @@ def test_the_numbers_pair_computes_its_value(written, key):
     numpy_kl = _load(written / f"{key}-numbers.py")
     value, constant = family.numbers_values
     assert _agree(float(numpy_kl(value)), _torch_kl(family, value, constant))
+
+
+def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
+    code, out, err = run(["list"], capsys)
+    assert code == 0 and err == ""
+    cases, families, pairs = out.split("\n\n")
+    assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
+    assert families.splitlines()[0] == "Families (specs for --q and --p):"
+    rows = {line.split()[0]: line for line in families.splitlines()[1:]}
+    assert list(rows) == ["Normal", "DiagNormal", "MvNormal", "Laplace", *LAW_FAMILIES]
+    assert "Bernoulli(probs) or Bernoulli(logits=...)" in rows["Bernoulli"]
+    assert rows["Bernoulli"].endswith("probs in (0, 1); logits real")
+    assert "Poisson(rate)" in rows["Poisson"] and rows["Poisson"].endswith("rate > 0")
+    assert rows["Geometric"].endswith("Geometric(probs)                           probs in (0, 1)")
+    lines = pairs.splitlines()
+    assert lines[0] == "Pairs derived, KL(q || p) (kl-derive derive --q Q --p P):"
+    listed = [tuple(line.strip().split(" || ")) for line in lines[1:]]
+    assert listed == [pair for pair, route in ROUTES.items() if route.__name__ != "_mixed"]
+    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric")} <= set(listed)
+    assert ("DiagNormal", "MvNormal") not in listed  # routed only to be refused

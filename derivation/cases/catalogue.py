@@ -11,6 +11,7 @@ from sympy import S, sstr
 from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, Section
 from ..core.errors import UsageError
+from ..printing.text import to_text
 from ..rules import (
     DISTRIBUTE,
     LOG_VARIANCE,
@@ -298,4 +299,6 @@ CASES: Mapping[str, Case] = MappingProxyType({
 def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
     setting = case.setting(options or Options())
+    if not hasattr(setting, "p"):  # a model's densities (the elbo cases): its statements, as the text format prints
+        return ", ".join(to_text(statement) for statement in setting.statements())
     return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))

@@ -18,11 +18,10 @@ from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
-from ..laws import law_of
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.laplace import user_pair
-from ..settings.laws import law_pair
+from ..settings.laws import spec_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
 from .vectors import SPECIALISED_FULL_PLAN, diagonal_pair, full_pair
 
@@ -80,8 +79,9 @@ _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
     case = _LAW_CASES[q.family]
-    setting = law_pair(law_of(q.family, q.param_kind, q.param), law_of(p.family, p.param_kind, p.param))
-    return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=(), title=case.title,
+    setting = spec_pair(q, p)
+    finish = case.parameterised if setting.definitions else ()
+    return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
                    description=case.description)
 
 
@@ -98,8 +98,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
-    **{(family, family): _same_law for family in FAMILY_CASES},
-    ("Exponential", "Exponential"): _same_law,
+    **{(family, family): _same_law for family in _LAW_CASES},
 })
 #: The Gaussian families: a pair of two of them that has no route is told apart by its dimensions first.
 _GAUSSIAN = frozenset({"Normal", "DiagNormal", "MvNormal"})
@@ -131,6 +130,11 @@ def variant(q: str, p: str) -> Variant:
     return route(q_spec, p_spec)
 
 
+def derivable_pairs() -> tuple[tuple[str, str], ...]:
+    """The families (q, p) whose divergence KL(q || p) is derived (``kl-derive list``)."""
+    return tuple(pair for pair, route in ROUTES.items() if route is not _mixed)
+
+
 def _mixed_families(q: DistSpec, p: DistSpec) -> None:
     raise UsageError(f"{q.family} against {p.family} is not supported (give both of the same family: Laplace "
                      "with Laplace, Bernoulli with Bernoulli, or Gaussians of the same kind; `kl-derive list` "
@@ -149,4 +153,4 @@ def derive_variant(q: str, p: str) -> Derivation:
     return variant(q, p).derive()
 
 
-__all__ = ["ROUTES", "derive_variant", "variant"]
+__all__ = ["ROUTES", "derivable_pairs", "derive_variant", "variant"]
