@@ -37,6 +37,7 @@ from ..core.engine import Derivation, Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import HALF, add, evaluated, is_negative_term, mul, neg, negate_term, sub
 from ..nodes.scalar import KL, Density, Expectation, Named, derivative_like
+from ..settings.estimators import slope_of
 from .base import factors, rewrite_nodes, rewrite_or_refuse
 
 # -- display forms of collected polynomials -------------------------------------------------------------------
@@ -295,11 +296,6 @@ DIFFERENTIATE_INSIDE = Rule(
     "expectation of the derivative.",
     _inside,
 )
-
-
-def slope_of(f: Function) -> Function:
-    """The derivative of the one-variable function ``f``, as a function of its own (printed ``f'``)."""
-    return Function(f"{f.__name__}'")
 
 
 def _chain_through_sample(expr: Expr, setting) -> Rewrite:

@@ -22,12 +22,16 @@ from ..core.engine import Check
 from ..core.forms import add, mul, sub
 from ..laws import NormalLaw
 from ..nodes.scalar import Density, Expectation
-from ..rules.estimators import slope_of
 from .univariate import Notation, Setting
 
 _U = Symbol("u", real=True)
 #: What the checker puts in for the arbitrary function f: a cubic and an exponential.
 TEST_FUNCTIONS: tuple[Lambda, ...] = (Lambda(_U, _U**3 - 2 * _U + 1), Lambda(_U, exp(_U / 2)))
+
+
+def slope_of(f: Function) -> Function:
+    """The derivative of the one-variable function ``f``, as a function of its own (printed ``f'``)."""
+    return Function(f"{f.__name__}'")
 
 
 def score_form(expr: Expr) -> Expr:
