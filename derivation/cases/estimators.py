@@ -41,6 +41,8 @@ from ..settings.univariate import Notation, Setting, gaussian_pair
 from .interpretation import limit_statement
 from .univariate import STANDARD_PLAN
 
+#: How the titles name Schulman's estimators.
+ORDINALS = {"k1": "first", "k2": "second", "k3": "third"}
 #: The values of m at which the table compares the three estimators.
 TABLE_POINTS = (Rational(1, 10), Rational(1))
 
@@ -194,14 +196,16 @@ class Estimators:
 
     @cached_property
     def means(self) -> dict[str, Derivation]:
-        return {key: self.derive(f"{key}-mean", f"Mean of {key}", Expectation(k, self.law), self._plan(), self.pair,
+        return {key: self.derive(f"{key}-mean", f"Mean of the {ORDINALS[key]} estimator", Expectation(k, self.law),
+                                 self._plan(), self.pair,
                                  self.schulman_checker)
                 for key, k in self.estimators.items()}
 
     @cached_property
     def variances(self) -> dict[str, Derivation]:
-        return {key: self.derive(f"{key}-variance", f"Variance of {key}",
-                                 Expectation(sub(k, self.means[key].result) ** 2, self.law), self._plan(), self.pair,
+        return {key: self.derive(f"{key}-variance", f"Variance of the {ORDINALS[key]} estimator",
+                                 Expectation(add(*terms(k), neg(self.means[key].result)) ** 2, self.law), self._plan(),
+                                 self.pair,
                                  self.schulman_checker)
                 for key, k in self.estimators.items()}
 

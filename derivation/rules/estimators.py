@@ -85,7 +85,7 @@ def shown(expr: Expr, x: Symbol) -> Expr:
                 number = -number
                 f = add(*[negate_term(t) if is_negative_term(t) else neg(t) for t in f.args])
             flipped.append(f)
-        flipped.sort(key=lambda f: (isinstance(f, exp), f.has(x), f.is_Add or (f.is_Pow and f.args[0].is_Add)))
+        flipped.sort(key=lambda f: (f.has(x), isinstance(f, exp), f.is_Add or (f.is_Pow and f.args[0].is_Add)))
         return mul(number, *flipped)
     if expr.is_Pow:
         base = shown(expr.args[0], x)
@@ -233,7 +233,7 @@ def _collect_terms(expr: Expr, setting) -> Expr:
 COLLECT_TERMS = Rule(
     "collect-terms",
     "Collect",
-    "Multiply the exponentials (their exponents add) and add up the like terms.",
+    "Add up the like terms; exponentials multiply by adding their exponents.",
     _collect_terms,
 )
 
