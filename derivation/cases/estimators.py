@@ -36,7 +36,7 @@ from ..rules.estimators import (
     ratio_definition,
     shown,
 )
-from ..settings.estimators import EstimatorSetting
+from ..settings.estimators import EstimatorSetting, SameLawChecker
 from ..settings.univariate import Notation, Setting, gaussian_pair
 from .interpretation import limit_statement
 from .univariate import STANDARD_PLAN
@@ -80,7 +80,7 @@ class Estimators:
         self.mu, self.sigma, self.eps, self.z, self.m, self.t, self.f = s.mu, s.sigma, s.z, s.x, s.m, s.t, s.f
         self.checker = s.checker()
         self.pair: Setting = s.schulman()
-        self.schulman_checker = Checker((self.m, self.t), ranges={self.m: (-1.5, 1.5), self.t: (-1.5, 1.5)})
+        self.schulman_checker = SameLawChecker((self.m, self.t), ranges={self.m: (-1.5, 1.5), self.t: (-1.5, 1.5)})
 
     def derive(self, key: str, title: str, start: Expr, plan: tuple[Rule, ...], setting=None,
                checker: Checker | None = None, closed: bool = True) -> Derivation:
