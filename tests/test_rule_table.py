@@ -60,6 +60,7 @@ from sympy import (
 import derivation
 from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
+from derivation.cases.estimators import Estimators
 from derivation.cases.interpretation import Interpretation
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
@@ -71,6 +72,7 @@ from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, Mv
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.elbo import completed_square, divergence_from_posterior, elbo_decomposed, paper_result
+from derivation.rules.estimators import exponential_moments, log_ratio_rule, ratio_definition
 from derivation.rules.terms import closed_form_at_rule
 from derivation.settings.model import model_setting
 from derivation.settings.univariate import Notation
@@ -101,6 +103,7 @@ DERIVED = (
     {"case": "univariate"},
     {"case": "standard"},
     {"case": "dynamics"},
+    {"case": "estimators"},
     {"case": "full"},
     {"case": "diagonal"},
     {"case": "vae"},
@@ -249,6 +252,10 @@ p_est = Density("p", z, NormalLaw(0, 1))
 noise = Density("", eps, NormalLaw(0, 1))
 standard_z = Density("", z, NormalLaw(0, 1))
 sample = add(mu, mul(sigma, eps))
+q_pair = Density("q", z, NormalLaw(0, 1))
+p_pair = Density("p", z, NormalLaw(m, 1))
+ratio = Named("r", frac(p_pair, q_pair), (z,))
+log_r = add(mul(m, z), mul(Rational(-1, 2), m**2))
 
 ROWS = [
     # -- derivation/rules/estimators.py and derivation/cases/estimators.py: the estimators document ---------------
@@ -276,6 +283,21 @@ ROWS = [
     Row("collect-terms", "estimators",
         add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2), S.NegativeOne),
         mul(HALF, m**2)),
+    # from estimators > The log-ratio, step 1
+    Row("ratio-definition", "estimators", log(ratio), log(frac(p_pair, q_pair))),
+    # from estimators > Mean of k1, step 1
+    Row("log-ratio-derived", "estimators", Expectation(neg(log(ratio)), standard_z),
+        Expectation(neg(log_r), standard_z)),
+    # from estimators > Mean of k3, step 5
+    Row("exponential-moments", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), Expectation(exp(mul(m, z)), standard_z)), mul(HALF, m**2)),
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2))),
+    # from estimators > Variance of the single-sample estimate, step 1
+    Row("use-estimate", "estimators",
+        Expectation(Pow(add(log(q_est), neg(log(p_est)), neg(Symbol("c", real=True))), 2, evaluate=False), q_est),
+        Expectation(Pow(add(neg(log(sigma)), neg(frac(Pow(sub(z, mu), 2), mul(2, sigma**2))),
+                            mul(Pow(2, -1, evaluate=False), z**2),
+                            neg(Symbol("c", real=True))), 2, evaluate=False), q_est)),
     # from estimators > First exponential moment, step 1
     Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
         mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),
@@ -2097,6 +2119,17 @@ def module_rules() -> dict[str, list[tuple[str, Rule]]]:
     return found
 
 
+def _estimator_rules() -> tuple[Rule, ...]:
+    """The estimators document's rules made from its derived chains (the ratio, the log-ratio, the lemmas, the
+    estimate), taken from the steps that used them."""
+    it = Estimators(derive("estimators"))
+    made = {key: rule for key, rule in (("ratio-definition", ratio_definition(it.ratio)),
+                                        ("log-ratio-derived", log_ratio_rule(it.log_ratio, it.ratio)),
+                                        ("exponential-moments", exponential_moments(it.lemmas, it.t)))}
+    estimate = Rule("use-estimate", "The estimate", "Put in the estimate written out above.", it._put_in_estimate)
+    return (*made.values(), estimate)
+
+
 @cache
 def factory_rules() -> dict[str, Rule]:
     """The rules made by functions (from a derived result), made here from the univariate closed form."""
@@ -2106,6 +2139,7 @@ def factory_rules() -> dict[str, Rule]:
         use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
         closed_form_at_rule(general),
         *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
+        *_estimator_rules(),
         differentiate_derived((Interpretation(derive("dynamics")).grad_sigma,)),
         paper_result(STANDARD_PLAN, standard_in_latent),
         elbo_decomposed(DECOMPOSITION_PLAN),
