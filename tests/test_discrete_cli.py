@@ -237,3 +237,21 @@ def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
     assert listed == [pair for pair, route in ROUTES.items() if route.__name__ != "_mixed"]
     assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric")} <= set(listed)
     assert ("DiagNormal", "MvNormal") not in listed  # routed only to be refused
+
+
+def test_the_logits_exports_are_stable_at_huge_logits(written):
+    """log(1 + e^l) is computed as logaddexp(0, l) (softplus), each rewrite checked: no overflow at |l| = 800."""
+    torch = require("torch")
+    family = FAMILIES["bernoulli-logits"]
+    for suffix in (".py", "_torch.py"):
+        text = (written / f"bernoulli-logits-symbols{suffix}").read_text()
+        assert "log(exp(l1) + 1) computed as logaddexp(0, l1) (checked equal)" in text
+        assert "logaddexp(" in text.split('"""')[-1]  # in the body
+    numpy_kl = _load(written / "bernoulli-logits-symbols.py")
+    torch_kl = _load(written / "bernoulli-logits-symbols_torch.py")
+    for a, b in ((-800.0, 790.0), (700.0, -750.0), (30.0, -700.0)):
+        expected = family.oracle(a, b)
+        assert math.isfinite(expected) and expected > 100
+        assert math.isclose(float(numpy_kl(a, b)), expected, rel_tol=1e-12)
+        value = torch_kl(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
+        assert math.isclose(float(value), expected, rel_tol=1e-12)
