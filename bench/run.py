@@ -52,6 +52,15 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
     "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
+    # issue 13: the ELBO cases (the linear-Gaussian one with its two figures)
+    "elbo-markdown": (["derive", "elbo", "--format", "markdown", "-o", "{out}/elbo.md"], 3.0, "#13"),
+    "elbo-linear-gaussian-markdown": (["derive", "elbo-linear-gaussian", "--no-figures", "--format", "markdown",
+                                       "-o", "{out}/elg.md"], 3.0, "#13"),
+    # figures included: two PNGs (as dynamics-markdown, the drawing process's start-up is in the time)
+    "elbo-linear-gaussian-figures": (["derive", "elbo-linear-gaussian", "--format", "markdown", "-o",
+                                      "{out}/elg-f.md"], 4.0, "#13"),
+    # one figure (a PNG) written next to the document
+    "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

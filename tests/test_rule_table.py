@@ -28,6 +28,7 @@ from sympy import (
     Basic,
     Derivative,
     Determinant,
+    Function,
     Identity,
     ImmutableMatrix,
     Indexed,
@@ -58,21 +59,27 @@ from sympy import (
 
 import derivation
 from derivation import derive
+from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
 from derivation.cases.interpretation import Interpretation
+from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
-from derivation.core.forms import add, frac, mul, neg, sub
+from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
+from derivation.rules.elbo import completed_square, divergence_from_posterior, elbo_decomposed, paper_result
 from derivation.rules.terms import closed_form_at_rule
+from derivation.settings.model import model_setting
+from derivation.settings.univariate import Notation
 
 #: The settings rows run in: named cases, and custom pairs (the specs of tests/golden/make.py).
 CONFIGURATIONS = {
     "univariate": {"case": "univariate"},
     "standard": {"case": "standard"},
+    "estimators": {"case": "estimators"},
     "full": {"case": "full"},
     "diagonal": {"case": "diagonal"},
     "vae": {"case": "vae"},
@@ -81,6 +88,8 @@ CONFIGURATIONS = {
     "pair-diagonal": {"q": "DiagNormal(m, logvar=lv, dim=d)", "p": "DiagNormal(0, 1, dim=d)"},
     "pair-full": {"q": "MvNormal(m, cov=S, dim=k)", "p": "MvNormal(0, cov=1, dim=k)"},
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
+    "elbo": {"case": "elbo"},
+    "elbo-linear-gaussian": {"case": "elbo-linear-gaussian"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
@@ -98,6 +107,8 @@ DERIVED = (
     {"case": "diagonal", "dim": 3},
     {"case": "diagonal", "route": "kingma"},
     {"case": "diagonal", "route": "full"},
+    {"case": "elbo"},
+    {"case": "elbo-linear-gaussian"},
     *(
         {"q": q, "p": p}
         for q, p in (
@@ -207,6 +218,19 @@ q_exponential = Density("q", x, ExponentialLaw(l1))
 p_exponential = Density("p", x, ExponentialLaw(l2))
 
 
+#: The model of the elbo documents: its densities (printed p(x, z), p(x | z), ...) and q over the latent z.
+elbo_model = model_setting(Notation())
+q_z, joint, likelihood, prior = elbo_model.q, elbo_model.joint, elbo_model.likelihood, elbo_model.prior
+posterior, evidence, elbo_q = elbo_model.posterior, elbo_model.evidence, elbo_model.elbo
+w_m, s_m = elbo_model.w, elbo_model.s
+#: ``1/2 (1 + log t**2 - m**2 - t**2)``: minus the paper's closed form in q's parameters.
+minus_paper = mul(Rational(1, 2), add(1, log(t**2), neg(m**2), neg(t**2)))
+expected_log_likelihood = Expectation(log(likelihood), q_z)
+likelihood_log_density = sub(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
+                             frac(sub(x, mul(w_m, z)) ** 2, mul(2, s_m**2)))
+prior_log_density = sub(mul(Rational(-1, 2), log(mul(2, pi))), frac(z**2, 2))
+
+
 class Row(NamedTuple):
     """Rule ``key`` in setting ``setting`` rewrites ``before`` to ``after``."""
 
@@ -216,7 +240,45 @@ class Row(NamedTuple):
     after: Basic
 
 
+# the estimators document: q = N(mu, sigma^2) and p = N(0, 1) over z, the noise eps, Schulman's m
+eps = Symbol("epsilon", real=True)
+t_real = Symbol("t", real=True)
+f_test = Function("f")
+q_est = Density("q", z, NormalLaw(mu, sigma))
+p_est = Density("p", z, NormalLaw(0, 1))
+noise = Density("", eps, NormalLaw(0, 1))
+standard_z = Density("", z, NormalLaw(0, 1))
+sample = add(mu, mul(sigma, eps))
+
 ROWS = [
+    # -- derivation/rules/estimators.py and derivation/cases/estimators.py: the estimators document ---------------
+    # from estimators, step 1
+    Row("expectation-is-kl", "estimators", Expectation(sub(log(q_est), log(p_est)), q_est), KL(q_est, p_est)),
+    # from estimators, step 2
+    Row("closed-form-of-standard", "estimators", KL(q_est, p_est),
+        mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2)))),
+    # from estimators > Gradient in the mean, steps 1 to 3
+    Row("reparameterise", "estimators", Derivative(Expectation(f_test(z), q_est), mu),
+        Derivative(Expectation(f_test(sample), noise), mu)),
+    Row("differentiate-inside", "estimators", Derivative(Expectation(f_test(sample), noise), mu),
+        Expectation(Derivative(f_test(sample), mu), noise)),
+    # from estimators > Gradient in the standard deviation, step 3
+    Row("chain-rule-through-sample", "estimators", Expectation(Derivative(f_test(sample), sigma), noise),
+        Expectation(mul(Function("f'")(sample), eps), noise)),
+    # from estimators > Mean of k2, steps 2 to 4
+    Row("collect-powers", "estimators",
+        Expectation(mul(HALF, Pow(sub(mul(m, z), mul(HALF, m**2)), 2, evaluate=False)), standard_z),
+        Expectation(add(mul(HALF, m**2, z**2), mul(Rational(-1, 2), m**3, z), mul(Rational(1, 8), m**4)), standard_z)),
+    Row("expand-powers", "estimators",
+        Expectation(Pow(add(mul(-1, m, z), neg(mul(HALF, m**2))), 2, evaluate=False), standard_z),
+        Expectation(add(mul(m**2, z**2), mul(m**3, z), mul(Rational(1, 4), m**4)), standard_z)),
+    # from estimators > Mean of k3, last step
+    Row("collect-terms", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2), S.NegativeOne),
+        mul(HALF, m**2)),
+    # from estimators > First exponential moment, step 1
+    Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
+        mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),
     # -- derivation/cases/interpretation.py: the d-dimensional chain of the dynamics document ------------------
     # from dynamics > In d dimensions, steps 1 and 2
     Row(
@@ -1976,6 +2038,49 @@ ROWS = [
             Rational(-1, 2),
         ),
     ),
+    # -- derivation/rules/elbo.py: the elbo document -----------------------------------------------------------
+    # from elbo, steps 1 to 6
+    Row("q-normalised", "elbo", log(evidence), Expectation(log(evidence), q_z)),
+    Row("bayes-rule", "elbo", Expectation(log(evidence), q_z), Expectation(log(frac(joint, posterior)), q_z)),
+    Row("multiply-divide-by-q", "elbo", Expectation(log(frac(joint, posterior)), q_z),
+        Expectation(log(mul(frac(joint, q_z), frac(q_z, posterior)), evaluate=False), q_z)),
+    Row("split-log", "elbo", Expectation(log(mul(frac(joint, q_z), frac(q_z, posterior)), evaluate=False), q_z),
+        Expectation(add(log(frac(joint, q_z)), log(frac(q_z, posterior))), q_z)),
+    Row("elbo-and-kl", "elbo",
+        add(Expectation(log(frac(joint, q_z)), q_z), Expectation(log(frac(q_z, posterior)), q_z)),
+        add(elbo_q, KL(q_z, posterior))),
+    # from elbo > Reconstruction and regulariser
+    Row("elbo-definition", "elbo", elbo_q, Expectation(log(frac(joint, q_z)), q_z)),
+    Row("factorise-joint", "elbo", Expectation(log(frac(joint, q_z)), q_z),
+        Expectation(log(mul(likelihood, frac(prior, q_z))), q_z)),
+    Row("divergence-from-prior", "elbo", add(expected_log_likelihood, Expectation(log(frac(prior, q_z)), q_z)),
+        sub(expected_log_likelihood, KL(q_z, prior))),
+    Row("paper-result", "elbo", sub(expected_log_likelihood, KL(q_z, prior)),
+        add(expected_log_likelihood, minus_paper)),
+    # from elbo > Jensen's route
+    Row("evidence-as-marginal", "elbo", log(evidence), log(Integral(joint, (z, -oo, oo)))),
+    Row("importance-weight", "elbo", log(Integral(joint, (z, -oo, oo))),
+        log(Integral(mul(q_z, frac(joint, q_z)), (z, -oo, oo)))),
+    # from elbo-linear-gaussian, steps 1 to 4
+    Row("elbo-decomposition", "elbo-linear-gaussian", elbo_q, add(expected_log_likelihood, minus_paper)),
+    Row("model-log-densities", "elbo-linear-gaussian", add(expected_log_likelihood, minus_paper),
+        add(Expectation(likelihood_log_density, q_z), minus_paper)),
+    Row("expected-squared-error", "elbo-linear-gaussian",
+        add(add(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
+                mul(S.NegativeOne, frac(1, mul(2, s_m**2)), Expectation(sub(x, mul(w_m, z)) ** 2, q_z))), minus_paper),
+        add(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
+            mul(S.NegativeOne, frac(1, mul(2, s_m**2)), add(sub(x, mul(w_m, m)) ** 2, mul(w_m**2, t**2))),
+            minus_paper)),
+    # from elbo-linear-gaussian > The exact posterior and the evidence
+    Row("complete-the-square", "elbo-linear-gaussian", add(likelihood_log_density, prior_log_density),
+        completed_square(elbo_model)),
+    Row("posterior-and-evidence", "elbo-linear-gaussian", completed_square(elbo_model),
+        add(log(posterior), log(evidence))),
+    # from elbo-linear-gaussian > The identity, exactly
+    Row("divergence-between-gaussians", "elbo-linear-gaussian", KL(q_z, posterior),
+        # the univariate closed form at q's and the posterior's parameters (SymPy's product), the number last
+        add((w_m**2 + s_m**2) * (t**2 + (m - w_m * x / (w_m**2 + s_m**2)) ** 2) / (2 * s_m**2),
+            log(s_m / (t * (w_m**2 + s_m**2) ** Rational(1, 2))), Rational(-1, 2))),
 ]
 
 
@@ -2002,6 +2107,9 @@ def factory_rules() -> dict[str, Rule]:
         closed_form_at_rule(general),
         *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
         differentiate_derived((Interpretation(derive("dynamics")).grad_sigma,)),
+        paper_result(STANDARD_PLAN, standard_in_latent),
+        elbo_decomposed(DECOMPOSITION_PLAN),
+        divergence_from_posterior(UNIVARIATE_PLAN),
     )
     return {rule.key: rule for rule in made}
 

@@ -11,14 +11,18 @@ from sympy import S, sstr
 from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, Section
 from ..core.errors import UsageError
+from ..printing.text import to_text
 from ..rules import (
     DISTRIBUTE,
     LOG_VARIANCE,
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
+from ..settings.estimators import estimator_setting
 from ..settings.model import model_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
+from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
+from .estimators import estimator_sections
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -271,6 +275,20 @@ CASES: Mapping[str, Case] = MappingProxyType({
             figures=True,
             code=False,
         ),
+        Case(
+            "estimators",
+            "Sampled estimates of the KL term: reparameterisation, variance, Schulman's estimators",
+            "the reparameterisation trick, the single-sample KL estimate and its variance, Schulman's k1, k2, k3",
+            "A VAE's KL term can be computed in closed form or estimated from the sample the encoder draws. We derive "
+            "the reparameterisation trick that makes the sample differentiable, the mean and the variance of the "
+            "single-sample estimate of the divergence, and the means and variances of Schulman's three estimators; "
+            "the derivation below shows that the estimate is unbiased. Every line and every stated fact has been "
+            "checked; the table and the figure are computed from the derived expressions.",
+            lambda options: estimator_setting(options.notation),
+            MappingProxyType({"definition": ESTIMATORS_PLAN}),
+            sections=estimator_sections,
+            figures=True,
+        ),
     )
 })
 
@@ -281,4 +299,6 @@ CASES: Mapping[str, Case] = MappingProxyType({
 def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
     setting = case.setting(options or Options())
+    if not hasattr(setting, "p"):  # a model's densities (the elbo cases): its statements, as the text format prints
+        return ", ".join(to_text(statement) for statement in setting.statements())
     return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))
