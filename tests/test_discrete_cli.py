@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivation import cli, derive
-from derivation.interpret.parse import LAW_FAMILIES
+from derivation.interpret.parse import _FAMILIES, LAW_FAMILIES
 from derivation.pairs.routes import ROUTES
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
@@ -243,16 +243,18 @@ def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
     assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
     assert families.splitlines()[0] == "Families (specs for --q and --p):"
     rows = {line.split()[0]: line for line in families.splitlines()[1:]}
-    assert list(rows) == ["Normal", "DiagNormal", "MvNormal", "Laplace", *LAW_FAMILIES]
+    assert list(rows) == [*_FAMILIES, *LAW_FAMILIES]
+    assert rows["Normal"].split()[1] == "Normal(loc," and "logvar=" in rows["Normal"]
     assert "Bernoulli(probs) or Bernoulli(logits=...)" in rows["Bernoulli"]
     assert rows["Bernoulli"].endswith("probs in (0, 1); logits real")
     assert "Poisson(rate)" in rows["Poisson"] and rows["Poisson"].endswith("rate > 0")
-    assert rows["Geometric"].endswith("Geometric(probs)                           probs in (0, 1)")
+    assert rows["Geometric"].split()[1:] == ["Geometric(probs)", "probs", "in", "(0,", "1)"]
     lines = pairs.splitlines()
     assert lines[0] == "Pairs derived, KL(q || p) (kl-derive derive --q Q --p P):"
     listed = [tuple(line.strip().split(" || ")) for line in lines[1:]]
     assert listed == [pair for pair, route in ROUTES.items() if route.__name__ != "_mixed"]
-    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric")} <= set(listed)
+    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric"),
+            ("Bernoulli", "Poisson")} <= set(listed)
     assert ("DiagNormal", "MvNormal") not in listed  # routed only to be refused
 
 
