@@ -95,6 +95,7 @@ CONFIGURATIONS = {
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
 }
 
@@ -126,6 +127,7 @@ DERIVED = (
             ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
             ("Poisson(a)", "Poisson(b)"),
             ("Geometric(a)", "Geometric(0.5)"),
+            ("Bernoulli(a)", "Poisson(b)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
         )
@@ -646,6 +648,19 @@ ROWS = [
         add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
             log(frac(sub(1, theta_q), sub(1, theta_p)))),
         add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
+    ),
+    # from Bernoulli(a) vs Poisson(b), steps 4 and 5
+    Row(
+        "log-of-exponentials",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), log(frac(sub(1, a_c), exp(neg(b_c))))), mul(a_c, log(frac(a_c, mul(b_c, exp(neg(b_c))))))),
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+    ),
+    Row(
+        "weights-sum-to-one",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+        add(mul(sub(1, a_c), log(sub(1, a_c))), mul(a_c, log(frac(a_c, b_c))), b_c),
     ),
     # from a Bernoulli pair, step 2
     Row(
