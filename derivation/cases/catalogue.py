@@ -259,9 +259,9 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "elbo-linear-gaussian",
             "The evidence lower bound of a linear-Gaussian model",
             "the ELBO, the exact posterior and log p(x) in closed form; the identity log p(x) = ELBO + KL exactly",
-            "In the linear-Gaussian model a standard normal latent variable z is observed through x = w z plus "
-            "Gaussian noise of standard deviation s, and q is a Gaussian over z. Every term of the evidence lower "
-            "bound is then in closed form. We derive the ELBO from its decomposition into reconstruction and "
+            "In the linear-Gaussian model a standard normal latent variable is observed through a linear map plus "
+            "Gaussian noise, and q is a Gaussian over the latent variable. Every term of the evidence lower bound is "
+            "then in closed form. We derive the ELBO from its decomposition into reconstruction and "
             "regulariser, then the exact posterior and the log-evidence by completing the square, and check the "
             "identity of the elbo document exactly: the log-evidence is the ELBO plus the divergence of q from "
             "the posterior. Every line follows from the one before by the rule named beside it, and every line "

@@ -300,8 +300,8 @@ def elbo_decomposed(plan: tuple[Rule, ...]) -> Rule:
         return Rewrite(expr.xreplace({elbo: lemma.result}), (), (lemma,))
 
     return Rule("elbo-decomposition", "Reconstruction and regulariser",
-                "The ELBO is the expected log-likelihood minus the divergence of q from the prior, which for the "
-                "standard normal prior is the paper's closed form (lemma below).", apply)
+                "The ELBO is the expected log-likelihood minus the divergence of q from the prior (lemma below).",
+                apply)
 
 
 MODEL_LOG_DENSITIES = Rule(
@@ -330,7 +330,7 @@ POSTERIOR_AND_EVIDENCE = Rule(
 EXPECTED_SQUARED_ERROR = Rule(
     "expected-squared-error",
     "Mean and variance",
-    "The average of a square is the square of the average plus the variance, both under q (identities used).",
+    "The average of a square is the square of the average plus the variance, both under q.",
     _expected_squared_error,
 )
 
