@@ -253,7 +253,7 @@ def linear_gaussian_sections(derivation: Derivation) -> tuple[Section, ...]:
     best = {k: v.xreplace(point) for k, v in tight.items()}
     figures = _figures(setting, elbo_closed.xreplace(point), log_evidence.xreplace(point), best, derivation.name)
     values.update({f"{symbol}_value": Eq(symbol, value, evaluate=False) for symbol, value in point.items()})
-    values.update(m_best=Eq(m, best[m], evaluate=False), t_best=Eq(t, best[t], evaluate=False))
+    values.update(m_best=Eq(m, best[m], evaluate=False), t_best=Eq(square(t), law.var.xreplace(point), evaluate=False))
     posterior_text = (
         "Bayes' rule gives the posterior up to its normalising constant: as a function of {z}, the joint density is "
         "proportional to it. Completing the square in {z} (the chain below) shows the joint's log as a Gaussian "
