@@ -25,7 +25,7 @@ from derivation.printing.latex import MACRO_STYLE, to_latex
 from derivation.rules.base import rewrite_or_refuse
 from derivation.rules.elbo import BAYES_RULE, NORMALISATION
 from derivation.settings.model import model_setting
-from derivation.settings.univariate import Notation
+from derivation.settings.univariate import Notation, parse_notation
 
 #: Where the numeric tests hold the model: x, w, s, m, t.
 POINTS = [(2.0, 1.0, 1.0, 0.3, 0.8), (-0.7, 1.8, 0.6, -1.2, 0.4), (1.3, -0.5, 1.7, 0.9, 1.9)]
@@ -248,3 +248,14 @@ def test_the_checker_draws_every_parameter_of_the_model():
     assert isinstance(checker, Checker)
     names = sorted(str(s) for s in checker.evaluator.points[0])
     assert names == ["m", "s", "t", "w", "x"]
+
+
+def test_notation_renames_the_model_and_refuses_a_parameters_name(capsys):
+    renamed = derive("elbo", notation=parse_notation(["z=u", "log=ln"]))
+    assert "ln p(x) = ELBO(q) + KL(q(u) ‖ p(u ∣ x))" in render(renamed, "text")
+    for case in ("elbo", "elbo-linear-gaussian"):
+        code = cli.run(["derive", case, "--notation", "z=m"])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        assert err == ("kl-derive: error: notation: 'm' names a parameter of the linear-Gaussian model (w, s, m, t); "
+                       "choose another name\n")
