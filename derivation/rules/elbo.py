@@ -169,7 +169,7 @@ BAYES_RULE = Rule(
 THROUGH_Q = Rule(
     "multiply-divide-by-q",
     "Multiply and divide by q",
-    "Multiply and divide the ratio by q(z), which is positive wherever the posterior is.",
+    "Multiply and divide the ratio by the density q, which is positive wherever the posterior is.",
     _through_q,
 )
 
@@ -220,7 +220,7 @@ MARGINAL_LIKELIHOOD = Rule(
 IMPORTANCE = Rule(
     "importance-weight",
     "Multiply and divide by q",
-    "Multiply and divide the integrand by q(z), which is positive wherever the joint density is.",
+    "Multiply and divide the integrand by the density q, which is positive wherever the joint density is.",
     _importance,
 )
 
