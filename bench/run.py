@@ -45,10 +45,22 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                            "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
     "verify-diagonal": (["verify", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p", "DiagNormal(0, 1, dim=d)",
                          "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 3.0, "#5"),
+    # a 20-line PyTorch module's loss (--loss: reconstruction and KL checked together), read and decided
+    "verify-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" / "losses" /
+                                             "module_20_lines.py"), "--loss"], 2.5, "#14"),
     "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
     "dynamics-markdown": (["derive", "dynamics", "--format", "markdown", "-o", "{out}/d.md"], 4.0, "#4"),
+    # issue 13: the ELBO cases (the linear-Gaussian one with its two figures)
+    "elbo-markdown": (["derive", "elbo", "--format", "markdown", "-o", "{out}/elbo.md"], 3.0, "#13"),
+    "elbo-linear-gaussian-markdown": (["derive", "elbo-linear-gaussian", "--no-figures", "--format", "markdown",
+                                       "-o", "{out}/elg.md"], 3.0, "#13"),
+    # figures included: two PNGs (as dynamics-markdown, the drawing process's start-up is in the time)
+    "elbo-linear-gaussian-figures": (["derive", "elbo-linear-gaussian", "--format", "markdown", "-o",
+                                      "{out}/elg-f.md"], 4.0, "#13"),
+    # one figure (a PNG) written next to the document
+    "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
     # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
     "exponential-markdown": (["derive", "--q", "Exponential(l1)", "--p", "Exponential(l2)", "--format", "markdown",
                               "-o", "{out}/e.md"], 2.5, "#12"),

@@ -7,12 +7,16 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from .cases.catalogue import CASES, Options
+from .claims.code import CodeVerdict
+from .claims.code import verify_code as decide_code
 from .claims.decide import Verdict
 from .claims.decide import verify as decide
+from .claims.matrix import verify_matrix
 from .core.engine import Derivation
 from .core.errors import UsageError
 from .core.limits import MAX_DIM
-from .pairs.routes import derive_variant
+from .interpret.parse import parse_spec
+from .pairs.routes import derive_variant, variant
 from .settings.univariate import Notation
 
 
@@ -96,4 +100,47 @@ def verify(q: str, p: str, claim: str) -> Verdict:
     recognised slip, ``diagnosis``) or None (undecided in the time budget). Invalid input raises
     :class:`~derivation.core.errors.ParseError`. See :mod:`derivation.claims.decide`.
     """
+    if _full_covariance(q, p):  # matrices: read and decided by claims.matrix
+        return verify_matrix(variant(q, p), claim)
     return decide(q, p, claim)
+
+
+def _full_covariance(q: str, p: str) -> bool:
+    """Whether both specs parse and one is an MvNormal (an invalid spec is left to the verifier's own message)."""
+    try:
+        return "MvNormal" in (parse_spec(q).family, parse_spec(p).family)
+    except UsageError:
+        return False
+
+
+#: A spec's scale keyword -> the kind of an encoder output in ``verify --code``.
+_CODE_KINDS = {"logvar": "logvar", "log_scale": "log_std", "scale": "std", "var": "var"}
+
+
+def verify_code(source: str, function: str | None = None, *, q: str | None = None, p: str | None = None,
+                q_params: str | None = None, latent_dim: int = -1, loss: bool = False) -> CodeVerdict:
+    """Decide whether the KL term of a loss function (Python source, parsed and never executed) is KL(q || p)
+    per example, its batch mean or its batch sum (a :class:`~derivation.claims.code.CodeVerdict`).
+
+    q is the encoder's diagonal Gaussian and p = N(0, I). The encoder's outputs are found by their names, by
+    ``q_params`` (``"mu,logvar"`` or ``"m,s:log_std"``) or by a ``q`` spec in their names
+    (``DiagNormal(mu, logvar=lv, dim=d)``); ``p``, if given, must be the standard normal. See
+    :mod:`derivation.claims.code`.
+    """
+    if q is not None:
+        if q_params is not None:
+            raise UsageError("give the encoder's outputs with --q or with --q-params, not both")
+        spec = parse_spec(q)
+        kind = _CODE_KINDS.get(spec.param_kind)
+        if spec.family not in ("Normal", "DiagNormal") or kind is None or not spec.loc.is_Symbol \
+                or not spec.param.is_Symbol:
+            raise UsageError("with --code, --q must be Normal or DiagNormal(MEAN, PARAM) with two names and a scale, "
+                             "var, logvar or log_scale parameter")
+        q_params = f"{spec.loc},{spec.param}:{kind}"
+    if p is not None:
+        prior = parse_spec(p)
+        if prior.family not in ("Normal", "DiagNormal") or prior.loc != 0 or prior.param != 1 \
+                or prior.param_kind not in ("scale", "var", "precision"):
+            raise UsageError("with --code the prior p must be the standard normal (Normal(0, 1) or "
+                             "DiagNormal(0, 1, dim=d))")
+    return decide_code(source, function, q_params=q_params, latent_dim=latent_dim, loss=loss)

@@ -128,7 +128,7 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                     report.failed.append((f"{case} figures", str(error)))
                     derivation, worker = without_figures(derivation), None
             with interrupts.blocked() if worker is not None else contextlib.nullcontext():
-                for fmt in here:
+                for fmt in _formats_of(case, here):
                     _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report,
                                progress)
                 if worker is not None:
@@ -198,8 +198,13 @@ def _write_all(derived: dict[str, Derivation], format_names: list[str], director
                progress: Callable[[str], None] | None, report: BuildReport) -> None:
     renderer = Renderer()
     for case, derivation in derived.items():
-        for fmt in format_names:
+        for fmt in _formats_of(case, format_names):
             _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
+
+
+def _formats_of(case: str, format_names: list[str]) -> list[str]:
+    """The chosen formats that apply to ``case``: the code formats only where the result is a closed form."""
+    return [fmt for fmt in format_names if CASES[case].code or get_format(fmt).code is None]
 
 
 def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Path, report: BuildReport,
@@ -218,6 +223,6 @@ def _index(cases: list[str], titles: dict[str, str], format_names: list[str]) ->
     """``index.md``: one line per case with links to its documents."""
     lines = ["# kl-derive documents", "", "Every line of every document was derived by a named rule and checked.", ""]
     for case in cases:
-        links = ", ".join(f"[{fmt}]({case}{FORMATS[fmt].extension})" for fmt in format_names)
+        links = ", ".join(f"[{fmt}]({case}{FORMATS[fmt].extension})" for fmt in _formats_of(case, format_names))
         lines.append(f"- **{titles[case]}** (`{case}`): {links}")
     return "\n".join(lines) + "\n"

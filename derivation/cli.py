@@ -9,18 +9,22 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import signal
 import sys
 
 import click
 
 from . import CASES, FORMATS, __version__, verify
+from .api import verify_code
 from .audit import MAX_SAMPLES, REPORT_FORMATS, SAMPLES, TOLERANCE, audit
 from .build import build
 from .cases.catalogue import describe_setting
 from .core.errors import DerivationError, StepRejected
 from .document import write_document
+from .interpret.parse import claim_syntax, spec_forms
 from .output.files import real_target, write_text
+from .pairs.routes import derivable_pairs
 from .settings.univariate import parse_notation
 
 EXIT_USAGE = 2
@@ -38,10 +42,19 @@ def main() -> None:
 
 @main.command("list")
 def list_cases() -> None:
-    """List the named cases with a one-line description each."""
+    """List the named cases, the families a spec (--q, --p) may be of, and the pairs of families derived."""
     width = max(len(name) for name in CASES)
+    click.echo("Named cases (kl-derive derive CASE):")
     for name, case in CASES.items():
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
+    forms = spec_forms()
+    family_width, written_width = (max(len(form[i]) for form in forms) for i in (0, 1))
+    click.echo("\nFamilies (specs for --q and --p):")
+    for family, written, kinds in forms:
+        click.echo(f"  {family:<{family_width}}  {written:<{written_width}}  {kinds}")
+    click.echo("\nPairs derived, KL(q || p) (kl-derive derive --q Q --p P):")
+    for q, p in derivable_pairs():
+        click.echo(f"  {q} || {p}")
 
 
 _SPEC_HELP = ("e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, dim=d)', 'MvNormal(m, cov=S, dim=k)', "
@@ -95,20 +108,90 @@ def build_command(out: str, formats: str | None, cases: str | None) -> None:
 
 
 @main.command("verify")
-@click.option("--q", "q", required=True, metavar="SPEC", help=f"The first density: {_SPEC_HELP}.")
-@click.option("--p", "p", required=True, metavar="SPEC", help="The second density.")
-@click.option("--claim", required=True, metavar="EXPR",
-              help="A formula for KL(q || p): Python, NumPy, PyTorch or LaTeX syntax, in the specs' symbols.")
+@click.option("--q", "q", metavar="SPEC", help=f"The first density: {_SPEC_HELP}.")
+@click.option("--p", "p", metavar="SPEC", help="The second density.")
+@click.option("--claim", metavar="EXPR",
+              help="A formula for KL(q || p): Python, NumPy, PyTorch or LaTeX syntax, in the specs' symbols "
+                   "(several lines: a function body, read as --code).")
+@click.option("--code", "code", metavar="FILE[:FUNCTION]",
+              help="A loss function (Python/PyTorch/NumPy/JAX/Keras; parsed, never run): is its KL term KL(q || p) "
+                   "per example, its batch mean or its batch sum, with p = N(0, I)?")
+@click.option("--q-params", "q_params", metavar="MEAN,PARAM[:KIND]",
+              help="With --code: the encoder's two outputs, e.g. mu,logvar or m,s:log_std (KIND: logvar, log_std, "
+                   "std, var); by default read from the names.")
+@click.option("--latent-dim", "latent_dim", type=int, default=-1, show_default=True,
+              help="With --code: the latent axis of the encoder's outputs (the other one is the batch).")
+@click.option("--loss", "as_loss", is_flag=True,
+              help="With --code: the returned value is one objective (reconstruction + KL): check the two terms "
+                   "are reduced and weighted alike.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @click.pass_context
-def verify_command(ctx: click.Context, q: str, p: str, claim: str, as_json: bool) -> None:
-    """Decide whether EXPR equals KL(q || p) for every admissible parameter value.
+def verify_command(ctx: click.Context, q: str | None, p: str | None, claim: str | None, code: str | None,
+                   q_params: str | None, latent_dim: int, as_loss: bool, as_json: bool) -> None:
+    """Decide whether EXPR equals KL(q || p) for every admissible parameter value, or (--code) whether a loss
+    function's KL term is KL(q || p) per example, its batch mean or its batch sum.
 
-    Exit status: 0 it holds, 1 it does not (with a counterexample), 3 undecided, 2 invalid input.
+    Exit status: 0 it holds, 1 it does not (with a counterexample or the slip), 3 undecided, 2 invalid input.
     """
+    if code is not None or (claim is not None and _is_code(claim)):
+        if code is not None and claim is not None:
+            raise click.UsageError("give --code or --claim, not both")
+        source, function = _code_source(code) if code is not None else (_as_function(claim or ""), None)
+        result = verify_code(source, function, q=q, p=p, q_params=q_params, latent_dim=latent_dim, loss=as_loss)
+        click.echo(json.dumps(result.as_dict()) if as_json else result.describe())
+        ctx.exit(result.exit_code)
+    missing = [name for name, value in (("--q", q), ("--p", p), ("--claim", claim)) if value is None]
+    if missing:
+        raise click.UsageError(f"missing option {missing[0]} (or give --code FILE)")
     verdict = verify(q=q, p=p, claim=claim)
     click.echo(json.dumps(verdict.as_dict()) if as_json else verdict.describe())
     ctx.exit(verdict.exit_code)
+
+
+#: Largest loss file read by --code, in bytes.
+MAX_CODE_BYTES = 200_000
+
+
+def _code_source(spec: str) -> tuple[str, str | None]:
+    """The source text and function name of ``FILE[:FUNCTION]``."""
+    path, function = spec, None
+    head, sep, tail = spec.rpartition(":")
+    if sep and head and all(part.isidentifier() for part in tail.split(".")):
+        path, function = head, tail
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CODE_BYTES + 1)
+    except OSError as error:
+        raise click.UsageError(f"--code: cannot read {path}: {error.strerror or error}") from None
+    if len(data) > MAX_CODE_BYTES:
+        raise click.UsageError(f"--code: {path} is larger than {MAX_CODE_BYTES} bytes")
+    try:
+        return data.decode("utf-8"), function
+    except UnicodeDecodeError:
+        raise click.UsageError(f"--code: {path} is not UTF-8 text") from None
+
+
+#: A line of a function body: an assignment, an update, a return, or a definition.
+_CODE_LINE = re.compile(r"^[ \t]*(?:[A-Za-z_][A-Za-z0-9_, ]*(?:=|\+=|-=|\*=|/=)(?!=)|return\b|def\s|class\s)",
+                        re.MULTILINE)
+
+
+def _is_code(claim: str) -> bool:
+    """Whether a --claim of several lines is a function body (or a definition), not one formula over lines."""
+    return "\n" in claim.strip() and claim_syntax(claim) == "python" and bool(_CODE_LINE.search(claim))
+
+
+def _as_function(claim: str) -> str:
+    """A several-line claim as a function: its lines are the body, the last one returned if it is an expression."""
+    if re.search(r"^[ \t]*(def|class)\s", claim, re.MULTILINE):
+        return claim
+    lines = [line for line in claim.strip("\n").splitlines() if line.strip()]
+    indent = min(len(line) - len(line.lstrip()) for line in lines)
+    body = [line[indent:] for line in lines]
+    last = body[-1]
+    if not last.startswith("return") and "=" not in last.split("(")[0]:
+        body[-1] = f"return {last}"
+    return "def claim():\n" + "\n".join(f"    {line}" for line in body) + "\n"
 
 
 @main.command("audit")

@@ -11,12 +11,18 @@ from sympy import S, sstr
 from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, Section
 from ..core.errors import UsageError
+from ..printing.text import to_text
 from ..rules import (
     DISTRIBUTE,
     LOG_VARIANCE,
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
+from ..settings.estimators import estimator_setting
+from ..settings.model import model_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
+from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
+from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
+from .estimators import estimator_sections
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -64,6 +70,8 @@ class Case:
     sections: SectionsBuilder | None = None
     figures: bool = False
     route_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Whether the result is a closed form the code formats (python, torch) can export as a function.
+    code: bool = True
 
     def describe(self, options: Options) -> str:
         """The opening paragraph for the chosen route (which describes that route's own argument)."""
@@ -233,6 +241,55 @@ CASES: Mapping[str, Case] = MappingProxyType({
             VAE_ROUTES,
             sections=_vae_sections,
         ),
+        Case(
+            "elbo",
+            "The evidence lower bound",
+            "the log-evidence as the ELBO plus the divergence from the posterior; the bound, Jensen's route, "
+            "the two terms",
+            "A variational autoencoder is trained by maximising the evidence lower bound (ELBO); the KL divergence "
+            "of the other documents is one of its two terms. We derive from the definitions that the log-evidence "
+            "of an observation is the ELBO plus the divergence of the approximate posterior q from the true "
+            "posterior, for any model and any q. Since a divergence is never negative, the ELBO is a lower bound "
+            "on the log-evidence; Jensen's inequality gives the same bound, and writing the joint density as "
+            "likelihood times prior splits the ELBO into a reconstruction term and the divergence from the "
+            "prior. Every line follows from the one before by the rule named beside it, and every line has been "
+            "checked.",
+            lambda options: model_setting(options.notation),
+            MappingProxyType({"definition": ELBO_PLAN}),
+            sections=elbo_sections,
+            code=False,
+        ),
+        Case(
+            "elbo-linear-gaussian",
+            "The evidence lower bound of a linear-Gaussian model",
+            "the ELBO, the exact posterior and the log-evidence of a linear-Gaussian model; the identity, exactly",
+            "In the linear-Gaussian model a standard normal latent variable is observed through a linear map plus "
+            "Gaussian noise, and q is a Gaussian over the latent variable. Every term of the evidence lower bound is "
+            "then in closed form. We derive the ELBO from its decomposition into reconstruction and "
+            "regulariser, then the exact posterior and the log-evidence by completing the square, and check the "
+            "identity of the elbo document exactly: the log-evidence is the ELBO plus the divergence of q from "
+            "the posterior. Every line follows from the one before by the rule named beside it, and every line "
+            "has been checked; the figures are drawn from the derived expressions.",
+            lambda options: model_setting(options.notation, concrete=True),
+            MappingProxyType({"definition": LINEAR_GAUSSIAN_PLAN}),
+            sections=linear_gaussian_sections,
+            figures=True,
+            code=False,
+        ),
+        Case(
+            "estimators",
+            "Sampled estimates of the KL term: reparameterisation, variance, Schulman's estimators",
+            "the reparameterisation trick, the single-sample KL estimate and its variance, Schulman's k1, k2, k3",
+            "A VAE's KL term can be computed in closed form or estimated from the sample the encoder draws. We derive "
+            "the reparameterisation trick that makes the sample differentiable, the mean and the variance of the "
+            "single-sample estimate of the divergence, and the means and variances of Schulman's three estimators; "
+            "the derivation below shows that the estimate is unbiased. Every line and every stated fact has been "
+            "checked; the table and the figure are computed from the derived expressions.",
+            lambda options: estimator_setting(options.notation),
+            MappingProxyType({"definition": ESTIMATORS_PLAN}),
+            sections=estimator_sections,
+            figures=True,
+        ),
     )
 })
 
@@ -243,4 +300,6 @@ CASES: Mapping[str, Case] = MappingProxyType({
 def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
     setting = case.setting(options or Options())
+    if not hasattr(setting, "p"):  # a model's densities (the elbo cases): its statements, as the text format prints
+        return ", ".join(to_text(statement) for statement in setting.statements())
     return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))

@@ -8,20 +8,16 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 
 from .base import Law
 from .bernoulli import BernoulliLaw
+from .counts import GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
 
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
-LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, ExponentialLaw,
-                                                           GammaLaw)}
+LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
+                                                          GeometricLaw, ExponentialLaw, GammaLaw)}
 
 
-def law_of(family: str, kind: str, value, *leading) -> Law:
-    """The law of a spec: ``law_of("Bernoulli", "probs", p)``, ``law_of("Gamma", "rate", b, a)`` (the leading
-    parameters last)."""
-    return LAWS[family].given(kind, value, *leading)
-
-
-__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GammaLaw", "LaplaceLaw", "Law", "NormalLaw", "law_of"]
+__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw",
+           "PoissonLaw"]

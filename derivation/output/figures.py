@@ -201,10 +201,17 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
     if isinstance(plot, CurvesPlot):
         for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
             ax.plot(data["x"], values, curve.style, linewidth=1.8, label=label)
-        ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
+        low = float(np.nanmin([np.nanmin(v) for v in data["curves"]]))
+        if low >= 0:  # a divergence: from 0 to the bulk of the curves
+            ax.set_ylim(bottom=0.0, top=float(np.nanmax([np.nanpercentile(v, 90) for v in data["curves"]])) * 1.05)
+        else:  # e.g. a log-density and its lower bound: the curves' peak and their bulk below it
+            high = float(np.nanmax([np.nanmax(v) for v in data["curves"]]))
+            bulk = float(np.nanmin([np.nanpercentile(v, 10) for v in data["curves"]]))
+            margin = 0.08 * (high - bulk or 1.0)
+            ax.set_ylim(bottom=bulk - margin, top=high + 2.5 * margin)
         ax.set_xlim(plot.x.low, plot.x.high)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper center", fontsize=LEGEND_SIZE, framealpha=0.95)
+        ax.legend(loc="upper center" if low >= 0 else "lower center", fontsize=LEGEND_SIZE, framealpha=0.95)
     else:
         _colour_map(fig, ax, plot, data)
         if isinstance(plot, FieldPlot):

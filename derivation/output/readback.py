@@ -62,6 +62,8 @@ from sympy import (
     Subs,
     Sum,
     Symbol,
+    Tuple,
+    factorial,
     gamma,
     oo,
     polygamma,
@@ -88,6 +90,7 @@ from ..core.forms import is_negative_term
 from ..interpret.parse import _Builder, _LatexParser, _NameRef, _Tok, _tokenize_latex
 from ..laws import LAWS, NormalLaw
 from ..nodes.families import index_family
+from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import (
     CodeLine,
@@ -148,7 +151,10 @@ LDOTS = Symbol("…", real=True)
 
 
 def _label(density: Basic) -> Basic:
-    """How a density is named in a subscript or a KL: its name, or ``x ~ N(mean, var)``."""
+    """How a density is named in a subscript or a KL: its name, or ``x ~ N(mean, var)``; a model's density (and q
+    beside it) by its name applied to its variables, ``p(z | x)``."""
+    if isinstance(density, ModelDensity):
+        return canonical(density)
     if density.name:
         return Symbol("density:" + density.name)
     return Op("sim", canonical(density.variable), _law(density))
@@ -238,6 +244,9 @@ def _canonical(expr: Basic) -> Basic:
         return Op("E", canonical(expr.expr), _label(expr.density))
     if isinstance(expr, KL):
         return Op("KL", _label(expr.q), _label(expr.p))
+    if isinstance(expr, ModelDensity):
+        return Op("model:" + expr.name, Tuple(*[canonical(a) for a in expr.arguments]),
+                  Tuple(*[canonical(a) for a in expr.given]))
     if isinstance(expr, Named):
         return Op("named:" + expr.name, *[canonical(a) for a in expr.arguments])
     if isinstance(expr, AppliedUndef):
@@ -298,13 +307,13 @@ def _canonical(expr: Basic) -> Basic:
 # ----------------------------------------------------------------------------------------------------
 
 _SPECIAL = re.compile(
-    r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
+    r"!|\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
     r"\\operatorname\{(?:tr|diag|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
                   **{rf"\operatorname{{{family}}}": token for token, family in _LAW_TOKENS.items()},
-                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
+                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow", "!": "factorial"}
 
 
 def _code_end(tex: str, start: int) -> int:
@@ -730,6 +739,11 @@ class _Reader(_LatexParser):
         if tok.kind == "name" and any(role == "label" for role, _ in tok.denotes):  # type: ignore[attr-defined]
             self.next()
             return _label(self.name(tok, label=True))
+        applied = [v for role, v in getattr(tok, "denotes", ())
+                   if role == "value" and isinstance(v, Density | ModelDensity)]
+        if tok.kind == "name" and applied:  # KL(q(z) || p(z | x)): densities written applied to their variables
+            self.next()
+            return _label(applied[0])
         variable = self.power()
         self.expect_cmd("sim")
         law = self.atom()
@@ -893,6 +907,9 @@ class _Reader(_LatexParser):
                 value = self.b.power(value, exponent, tok.pos)
         if isinstance(value, _NameRef):
             value = self.resolve(value, sub, False)
+        while self.peek().kind == "cmd" and self.peek().value == "factorial":  # k!
+            self.next()
+            value = factorial(value)
         return value
 
     def resolve(self, ref: _NameRef, sub: str | None, has_power: bool) -> Basic:
@@ -1108,7 +1125,7 @@ _UNSUPER = {v: k for k, v in SUPERSCRIPTS.items()}
 _UNSUB = {v: k for k, v in SUBSCRIPTS.items()}
 _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty", "~": r"\sim", "∈": r"\in",
               "≻": r"\succ", "≥": r"\geq", "≤": r"\leq", "→": r"\to", "⋯": r"\cdots", "…": r"\ldots",
-              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
+              "∂": r"\partial", "·": r"\cdot", "‖": r"\|", "∣": r"\mid", "ℝ": r"\mathbb{R}", "√": r"\sqrt"}
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),

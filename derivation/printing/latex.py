@@ -40,8 +40,9 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import BernoulliLaw, ExponentialLaw, GammaLaw, LaplaceLaw, NormalLaw
+from ..laws import Law, NormalLaw
 from ..nodes.families import index_family
+from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
 from ..nodes.vector import (
     CodeLine,
@@ -140,17 +141,9 @@ class TextbookLatexPrinter(LatexPrinter):
         """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
         return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
 
-    def _print_BernoulliLaw(self, law: BernoulliLaw) -> str:
-        return r"\operatorname{Bernoulli}" + self.paren(self._print(law.probs))
-
-    def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
-        return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
-
-    def _print_ExponentialLaw(self, law: ExponentialLaw) -> str:
-        return r"\operatorname{Exponential}" + self.paren(self._print(law.rate))
-
-    def _print_GammaLaw(self, law: GammaLaw) -> str:
-        return r"\operatorname{Gamma}" + self.paren(f"{self._print(law.concentration)}, {self._print(law.rate)}")
+    def _print_Law(self, law: Law) -> str:
+        r"""A law printed by its family's name: ``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Poisson}(a)``."""
+        return rf"\operatorname{{{law.family}}}" + self.paren(", ".join(self._print(p) for p in law.parameters))
 
     def _density_label(self, density: Density | MvDensity) -> str:
         if density.name:
@@ -163,12 +156,20 @@ class TextbookLatexPrinter(LatexPrinter):
         return rf"{self.style.expectation}_{{{label}}}" + self.paren(self._print(expr.expr), "[", "]")
 
     def _print_KL(self, expr: KL) -> str:
-        q, p = (self._density_label(d) for d in (expr.q, expr.p))
+        if isinstance(expr.p, ModelDensity):  # KL(q(z) || p(z | x)): a model's densities are named with their variables
+            q, p = (self._print(d) for d in (expr.q, expr.p))
+        else:
+            q, p = (self._density_label(d) for d in (expr.q, expr.p))
         return self.style.kl + self.paren(rf"{q} \,\|\, {p}")
 
     def _print_Named(self, expr: Named) -> str:
         arguments = ", ".join(self._print(a) for a in expr.arguments)
-        return rf"{self._print(Symbol(expr.name))}({arguments})"
+        return rf"{self._name(Symbol(expr.name))}({arguments})"
+
+    def _print_ModelDensity(self, expr: ModelDensity) -> str:
+        arguments = ", ".join(self._print(a) for a in expr.arguments)
+        given = (r" \mid " + ", ".join(self._print(a) for a in expr.given)) if expr.given else ""
+        return rf"{self._print(Symbol(expr.name))}({arguments}{given})"
 
     def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
         args = ", ".join(self._print(a) for a in expr.args)
@@ -509,7 +510,7 @@ def _tt_escape(text: str) -> str:
 
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density | MvDensity | Determinant | Indexed | exp | gamma):
+    if arg.is_Symbol or isinstance(arg, Density | MvDensity | ModelDensity | Determinant | Indexed | exp | gamma):
         return True
     if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True

@@ -42,7 +42,7 @@ THIN = "\u2009"
 
 _SYMBOLS = {
     "sum": "∑", "prod": "∏", "int": "∫", "infty": "∞", "sim": "~", "in": "∈", "succ": "≻", "geq": "≥",
-    "leq": "≤", "to": "→", "cdots": "⋯", "ldots": "…", "partial": "∂", "cdot": "·", "KL": "KL", "E": "E",
+    "leq": "≤", "mid": "∣", "to": "→", "cdots": "⋯", "ldots": "…", "partial": "∂", "cdot": "·", "KL": "KL", "E": "E",
     "log": "log", "ln": "ln", "exp": "exp", "lim": "lim", "top": TRANSPOSE,
 }
 _WORD_COMMANDS = {"mathrm", "operatorname", "text", "mathit"}
