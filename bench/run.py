@@ -59,6 +59,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # figures included: two PNGs (as dynamics-markdown, the drawing process's start-up is in the time)
     "elbo-linear-gaussian-figures": (["derive", "elbo-linear-gaussian", "--format", "markdown", "-o",
                                       "{out}/elg-f.md"], 4.0, "#13"),
+    # one figure (a PNG) written next to the document
+    "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

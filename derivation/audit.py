@@ -85,6 +85,10 @@ RATE = Kind("rate", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
 VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
 LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
 PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
+LOGIT = Kind("logit", _uniform(-8, 8), (_constant(-27.6), _constant(27.6)))
+RATE = Kind("rate", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e3)))
+#: A geometric law's probability (its reference sums about 75 / p terms: the smallest edge is 1e-3).
+SUCCESS = Kind("probability", _uniform(0.01, 0.999), (_constant(1e-3), _constant(1 - 1e-12)))
 COV = Kind("covariance", _spd(-1, 1), (_spd(-12, -11), _spd(11, 12), _spd(-3, 3)))
 
 
@@ -250,6 +254,39 @@ def _pair_bernoulli() -> AuditPair:
         scipy=lambda special, a: special.rel_entr(a["p1"], a["p2"]) + special.rel_entr(1 - a["p1"], 1 - a["p2"]))
 
 
+def _pair_bernoulli_logits() -> AuditPair:
+    def masses(logit):  # 1 / (1 + e^l) and 1 / (1 + e^-l), each without cancellation
+        return [1 / (1 + mpmath.exp(logit)), 1 / (1 + mpmath.exp(-logit))]
+
+    return AuditPair(
+        "Bernoulli (logits)", "Bernoulli(logits=l1)", "Bernoulli(logits=l2)", (Parameter("l1", LOGIT),),
+        (Parameter("l2", LOGIT),), lambda dist, t: (dist.Bernoulli(logits=t["l1"]), dist.Bernoulli(logits=t["l2"])),
+        lambda v: ref.kl_finite(masses(v["l1"]), masses(v["l2"])))
+
+
+def _pair_poisson() -> AuditPair:
+    return AuditPair(
+        "Poisson", "Poisson(r1)", "Poisson(r2)", (Parameter("r1", RATE),), (Parameter("r2", RATE),),
+        lambda dist, t: (dist.Poisson(t["r1"]), dist.Poisson(t["r2"])), lambda v: ref.poisson_kl(v["r1"], v["r2"]))
+
+
+def _pair_geometric() -> AuditPair:
+    return AuditPair(
+        "Geometric", "Geometric(p1)", "Geometric(p2)", (Parameter("p1", SUCCESS),), (Parameter("p2", SUCCESS),),
+        lambda dist, t: (dist.Geometric(probs=t["p1"]), dist.Geometric(probs=t["p2"])),
+        lambda v: ref.geometric_kl(v["p1"], v["p2"]))
+
+
+def _pair_bernoulli_poisson() -> AuditPair:
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        rate = v["r2"]
+        return ref.kl_finite([1 - v["p1"], v["p1"]], [mpmath.exp(-rate), rate * mpmath.exp(-rate)])
+
+    return AuditPair(
+        "Bernoulli-Poisson", "Bernoulli(p1)", "Poisson(r2)", (Parameter("p1", PROBABILITY),), (Parameter("r2", RATE),),
+        lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Poisson(t["r2"])), reference)
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -264,6 +301,10 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_exponential("rate"),
     _pair_exponential("scale"),
     _pair_bernoulli(),
+    _pair_bernoulli_logits(),
+    _pair_poisson(),
+    _pair_geometric(),
+    _pair_bernoulli_poisson(),
 )
 
 

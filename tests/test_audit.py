@@ -156,7 +156,7 @@ def test_every_derived_pair_and_torch_agree(report):
         assert row.worst_error < 1e-12
 
 
-@pytest.mark.parametrize("family", ["Laplace", "Bernoulli"])
+@pytest.mark.parametrize("family", ["Laplace", "Bernoulli", "Poisson", "Geometric"])
 def test_a_family_is_audited_exactly_when_it_is_derived(report, family):
     audited = {row.pair for row in report.rows}
     assert (family in audited) == ((family, family) in ROUTES)

@@ -50,6 +50,9 @@ CONFIGS: dict[str, dict] = {
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
+    "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
+    "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
 }
 
 _derived: dict[str, object] = {}

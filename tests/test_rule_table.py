@@ -28,6 +28,7 @@ from sympy import (
     Basic,
     Derivative,
     Determinant,
+    Function,
     Identity,
     ImmutableMatrix,
     Indexed,
@@ -49,6 +50,7 @@ from sympy import (
     Tuple,
     ZeroMatrix,
     exp,
+    factorial,
     log,
     oo,
     pi,
@@ -58,17 +60,19 @@ from sympy import (
 import derivation
 from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
+from derivation.cases.estimators import Estimators
 from derivation.cases.interpretation import Interpretation
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
-from derivation.core.forms import add, frac, mul, neg, sub
-from derivation.laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
+from derivation.core.forms import HALF, add, frac, mul, neg, sub
+from derivation.laws import BernoulliLaw, ExponentialLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.elbo import completed_square, divergence_from_posterior, elbo_decomposed, paper_result
+from derivation.rules.estimators import exponential_moments, log_ratio_rule, ratio_definition
 from derivation.rules.terms import closed_form_at_rule
 from derivation.settings.model import model_setting
 from derivation.settings.univariate import Notation
@@ -77,6 +81,7 @@ from derivation.settings.univariate import Notation
 CONFIGURATIONS = {
     "univariate": {"case": "univariate"},
     "standard": {"case": "standard"},
+    "estimators": {"case": "estimators"},
     "full": {"case": "full"},
     "diagonal": {"case": "diagonal"},
     "vae": {"case": "vae"},
@@ -87,6 +92,10 @@ CONFIGURATIONS = {
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
     "elbo": {"case": "elbo"},
     "elbo-linear-gaussian": {"case": "elbo-linear-gaussian"},
+    "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
+    "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
+    "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
 }
 
@@ -95,6 +104,7 @@ DERIVED = (
     {"case": "univariate"},
     {"case": "standard"},
     {"case": "dynamics"},
+    {"case": "estimators"},
     {"case": "full"},
     {"case": "diagonal"},
     {"case": "vae"},
@@ -113,6 +123,11 @@ DERIVED = (
             ("MvNormal(m, cov=S, dim=k)", "MvNormal(0, cov=1, dim=k)"),
             ("Laplace(m, b)", "Laplace(n, c)"),
             ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
+            ("Bernoulli(a)", "Bernoulli(b)"),
+            ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
+            ("Poisson(a)", "Poisson(b)"),
+            ("Geometric(a)", "Geometric(0.5)"),
+            ("Bernoulli(a)", "Poisson(b)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
         )
@@ -172,6 +187,12 @@ M_S = MatrixSymbol("S", k, k)
 x_int = Symbol("x", integer=True, nonnegative=True)
 b_p, b_r = Symbol("p", positive=True), Symbol("r", positive=True)
 q_bern, p_bern = Density("q", x_int, BernoulliLaw(b_p)), Density("p", x_int, BernoulliLaw(b_r))
+theta_q, theta_p = Symbol("theta_q", positive=True), Symbol("theta_p", positive=True)
+k_int = Symbol("k", integer=True, nonnegative=True)
+a_c, b_c = Symbol("a", positive=True), Symbol("b", positive=True)
+q_pois, p_pois = Density("q", k_int, PoissonLaw(a_c)), Density("p", k_int, PoissonLaw(b_c))
+q_geom = Density("q", k_int, GeometricLaw(a_c))
+l_1, l_2 = Symbol("l1", real=True), Symbol("l2", real=True)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
 q_x_0_1 = Density("q", x, NormalLaw(0, 1))
@@ -224,7 +245,64 @@ class Row(NamedTuple):
     after: Basic
 
 
+# the estimators document: q = N(mu, sigma^2) and p = N(0, 1) over z, the noise eps, Schulman's m
+eps = Symbol("epsilon", real=True)
+t_real = Symbol("t", real=True)
+f_test = Function("f")
+q_est = Density("q", z, NormalLaw(mu, sigma))
+p_est = Density("p", z, NormalLaw(0, 1))
+noise = Density("", eps, NormalLaw(0, 1))
+standard_z = Density("", z, NormalLaw(0, 1))
+sample = add(mu, mul(sigma, eps))
+q_pair = Density("q", z, NormalLaw(0, 1))
+p_pair = Density("p", z, NormalLaw(m, 1))
+ratio = Named("r", frac(p_pair, q_pair), (z,))
+log_r = add(mul(m, z), mul(Rational(-1, 2), m**2))
+
 ROWS = [
+    # -- derivation/rules/estimators.py and derivation/cases/estimators.py: the estimators document ---------------
+    # from estimators, step 1
+    Row("expectation-is-kl", "estimators", Expectation(sub(log(q_est), log(p_est)), q_est), KL(q_est, p_est)),
+    # from estimators, step 2
+    Row("closed-form-of-standard", "estimators", KL(q_est, p_est),
+        mul(Rational(-1, 2), add(1, log(sigma**2), neg(mu**2), neg(sigma**2)))),
+    # from estimators > Gradient in the mean, steps 1 to 3
+    Row("reparameterise", "estimators", Derivative(Expectation(f_test(z), q_est), mu),
+        Derivative(Expectation(f_test(sample), noise), mu)),
+    Row("differentiate-inside", "estimators", Derivative(Expectation(f_test(sample), noise), mu),
+        Expectation(Derivative(f_test(sample), mu), noise)),
+    # from estimators > Gradient in the standard deviation, step 3
+    Row("chain-rule-through-sample", "estimators", Expectation(Derivative(f_test(sample), sigma), noise),
+        Expectation(mul(Function("f'")(sample), eps), noise)),
+    # from estimators > Mean of k2, steps 2 to 4
+    Row("collect-powers", "estimators",
+        Expectation(mul(HALF, Pow(sub(mul(m, z), mul(HALF, m**2)), 2, evaluate=False)), standard_z),
+        Expectation(add(mul(HALF, m**2, z**2), mul(Rational(-1, 2), m**3, z), mul(Rational(1, 8), m**4)), standard_z)),
+    Row("expand-powers", "estimators",
+        Expectation(Pow(add(mul(-1, m, z), neg(mul(HALF, m**2))), 2, evaluate=False), standard_z),
+        Expectation(add(mul(m**2, z**2), mul(m**3, z), mul(Rational(1, 4), m**4)), standard_z)),
+    # from estimators > Mean of k3, last step
+    Row("collect-terms", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2), S.NegativeOne),
+        mul(HALF, m**2)),
+    # from estimators > The log-ratio, step 1
+    Row("ratio-definition", "estimators", log(ratio), log(frac(p_pair, q_pair))),
+    # from estimators > Mean of k1, step 1
+    Row("log-ratio-derived", "estimators", Expectation(neg(log(ratio)), standard_z),
+        Expectation(neg(log_r), standard_z)),
+    # from estimators > Mean of k3, step 5
+    Row("exponential-moments", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), Expectation(exp(mul(m, z)), standard_z)), mul(HALF, m**2)),
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2))),
+    # from estimators > Variance of the single-sample estimate, step 1
+    Row("use-estimate", "estimators",
+        Expectation(Pow(add(log(q_est), neg(log(p_est)), neg(Symbol("c", real=True))), 2, evaluate=False), q_est),
+        Expectation(Pow(add(neg(log(sigma)), neg(frac(Pow(sub(z, mu), 2), mul(2, sigma**2))),
+                            mul(Pow(2, -1, evaluate=False), z**2),
+                            neg(Symbol("c", real=True))), 2, evaluate=False), q_est)),
+    # from estimators > First exponential moment, step 1
+    Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
+        mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),
     # -- derivation/cases/interpretation.py: the d-dimensional chain of the dynamics document ------------------
     # from dynamics > In d dimensions, steps 1 and 2
     Row(
@@ -518,6 +596,35 @@ ROWS = [
         KL(q_x_mu_sigma, p_x_0_1),
         Integral(mul(q_x_mu_sigma, log(frac(q_x_mu_sigma, p_x_0_1))), Tuple(x, -oo, oo)),
     ),
+    # -- derivation/rules/counts.py ------------------------------------------------------------------------------
+    # from Poisson(a) vs Poisson(b), steps 4, 5 and 7
+    Row(
+        "log-masses",
+        "pair-poisson",
+        Expectation(sub(log(q_pois), log(p_pois)), q_pois),
+        Expectation(sub(add(mul(k_int, log(a_c)), neg(a_c), neg(log(factorial(k_int)))),
+                        add(mul(k_int, log(b_c)), neg(b_c), neg(log(factorial(k_int))))), q_pois),
+    ),
+    Row(
+        "combine-log-masses",
+        "pair-poisson",
+        Expectation(sub(add(mul(k_int, log(a_c)), neg(a_c), neg(log(factorial(k_int)))),
+                        add(mul(k_int, log(b_c)), neg(b_c), neg(log(factorial(k_int))))), q_pois),
+        Expectation(add(mul(k_int, log(frac(a_c, b_c))), neg(a_c), b_c), q_pois),
+    ),
+    Row(
+        "mean-of-count",
+        "pair-poisson",
+        add(mul(log(frac(a_c, b_c)), Expectation(k_int, q_pois)), neg(a_c), b_c),
+        add(mul(a_c, log(frac(a_c, b_c))), neg(a_c), b_c),
+    ),
+    # from Geometric(a) vs Geometric(b), step 7: the mean (1 - a)/a
+    Row(
+        "mean-of-count",
+        "pair-geometric",
+        add(mul(log(frac(sub(1, a_c), sub(1, b_c))), Expectation(k_int, q_geom)), log(frac(a_c, b_c))),
+        add(mul(frac(sub(1, a_c), a_c), log(frac(sub(1, a_c), sub(1, b_c)))), log(frac(a_c, b_c))),
+    ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------
     # from tests/test_discrete.py (two Bernoulli laws), step 3
     Row(
@@ -525,6 +632,35 @@ ROWS = [
         "bernoulli",
         Expectation(log(frac(q_bern, p_bern)), q_bern),
         add(mul(sub(1, b_p), log(frac(sub(1, b_p), sub(1, b_r)))), mul(b_p, log(frac(b_p, b_r)))),
+    ),
+    # from Bernoulli(logits=l1) vs Bernoulli(logits=l2), steps 4 and 5
+    Row(
+        "bernoulli-log-odds",
+        "pair-bernoulli-logits",
+        add(mul(sub(1, theta_q), log(frac(sub(1, theta_q), sub(1, theta_p)))),
+            mul(theta_q, log(frac(theta_q, theta_p)))),
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+    ),
+    Row(
+        "bernoulli-logits",
+        "pair-bernoulli-logits",
+        add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            log(frac(sub(1, theta_q), sub(1, theta_p)))),
+        add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
+    ),
+    # from Bernoulli(a) vs Poisson(b), steps 4 and 5
+    Row(
+        "log-of-exponentials",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), log(frac(sub(1, a_c), exp(neg(b_c))))), mul(a_c, log(frac(a_c, mul(b_c, exp(neg(b_c))))))),
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+    ),
+    Row(
+        "weights-sum-to-one",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+        add(mul(sub(1, a_c), log(sub(1, a_c))), mul(a_c, log(frac(a_c, b_c))), b_c),
     ),
     # from a Bernoulli pair, step 2
     Row(
@@ -1999,6 +2135,17 @@ def module_rules() -> dict[str, list[tuple[str, Rule]]]:
     return found
 
 
+def _estimator_rules() -> tuple[Rule, ...]:
+    """The estimators document's rules made from its derived chains (the ratio, the log-ratio, the lemmas, the
+    estimate), taken from the steps that used them."""
+    it = Estimators(derive("estimators"))
+    made = {key: rule for key, rule in (("ratio-definition", ratio_definition(it.ratio)),
+                                        ("log-ratio-derived", log_ratio_rule(it.log_ratio, it.ratio)),
+                                        ("exponential-moments", exponential_moments(it.lemmas, it.t)))}
+    estimate = Rule("use-estimate", "The estimate", "Put in the estimate written out above.", it._put_in_estimate)
+    return (*made.values(), estimate)
+
+
 @cache
 def factory_rules() -> dict[str, Rule]:
     """The rules made by functions (from a derived result), made here from the univariate closed form."""
@@ -2008,6 +2155,7 @@ def factory_rules() -> dict[str, Rule]:
         use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
         closed_form_at_rule(general),
         *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
+        *_estimator_rules(),
         differentiate_derived((Interpretation(derive("dynamics")).grad_sigma,)),
         paper_result(STANDARD_PLAN, standard_in_latent),
         elbo_decomposed(DECOMPOSITION_PLAN[:-1]),  # as the elbo-linear-gaussian case makes it

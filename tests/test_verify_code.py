@@ -186,6 +186,16 @@ def kl(mu, logvar):
     var = logvar.exp()
     return torch.sum(0.5 * (torch.pow(mu, 2) + var - 1 - logvar), dim=-1)
 ''', {}, True, "KL(q || p) per example"),
+    ("softplus-std", '''
+class VAE(nn.Module):
+    def loss(self, x):
+        mu, h = self.encoder(x).chunk(2, dim=-1)
+        std = F.softplus(h)
+        z = mu + std * torch.randn_like(std)
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction='sum')
+        kl = torch.sum(0.5 * (std ** 2 + mu ** 2 - 1) - torch.log(std))
+        return rec + kl
+''', {"q_params": "mu,h"}, True, "with the standard deviation log(exp(h) + 1) of the sampling line"),
     # ---- false
     ("mean-over-latent", '''
 def kl_loss(mu, logvar):
@@ -236,6 +246,14 @@ def elbo_loss(self, x):
     kl = -0.5 * torch.sum(1 + 2 * logvar - mu ** 2 - torch.exp(2 * logvar), dim=-1)
     return (rec + kl).mean()
 ''', {}, False, "the sampling reads 'logvar' as a log-variance but the KL reads it as a log-std"),
+    ("softplus-std-kl-as-logvar", '''
+def loss(self, x):
+    mu, h = self.encoder(x).chunk(2, dim=-1)
+    std = F.softplus(h)
+    z = mu + std * torch.randn_like(std)
+    return -0.5 * torch.sum(1 + h - mu ** 2 - torch.exp(h))
+''', {"q_params": "mu,h"}, False, "the sampling reads 'h' as the argument of another function for the standard "
+     "deviation but the KL reads it as a log-variance"),
     ("exp-logstd-not-squared", LOG_STD_SQUARE, {}, False, "exp(log_std) where its square exp(2*log_std)"),
     ("log-sigma-not-squared", '''
 def kl(mu, sigma):
@@ -465,3 +483,12 @@ def test_the_readme_shows_three_real_verdicts(capsys, monkeypatch):
     for arguments, printed, code in examples:
         assert run(arguments.split()) == code
         assert capsys.readouterr().out == printed
+
+
+def test_a_formula_over_several_lines_is_still_a_formula(capsys):
+    args = ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim"]
+    assert run([*args, "-0.5 * (1 + lv\n - mu**2 - exp(lv))"]) == 0
+    assert capsys.readouterr().out.startswith("holds: the claim equals KL(q || p)")
+    definition = "def kl(mu, logvar):\n    return -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), -1)\n"
+    assert run(["verify", "--claim", definition]) == 0
+    assert capsys.readouterr().out.startswith("holds: return value of kl is KL(q || p) per example")

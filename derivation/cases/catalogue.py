@@ -17,9 +17,12 @@ from ..rules import (
     LOG_VARIANCE,
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
+from ..settings.estimators import estimator_setting
 from ..settings.model import model_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
+from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
+from .estimators import estimator_sections
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -272,6 +275,20 @@ CASES: Mapping[str, Case] = MappingProxyType({
             sections=linear_gaussian_sections,
             figures=True,
             code=False,
+        ),
+        Case(
+            "estimators",
+            "Sampled estimates of the KL term: reparameterisation, variance, Schulman's estimators",
+            "the reparameterisation trick, the single-sample KL estimate and its variance, Schulman's k1, k2, k3",
+            "A VAE's KL term can be computed in closed form or estimated from the sample the encoder draws. We derive "
+            "the reparameterisation trick that makes the sample differentiable, the mean and the variance of the "
+            "single-sample estimate of the divergence, and the means and variances of Schulman's three estimators; "
+            "the derivation below shows that the estimate is unbiased. Every line and every stated fact has been "
+            "checked; the table and the figure are computed from the derived expressions.",
+            lambda options: estimator_setting(options.notation),
+            MappingProxyType({"definition": ESTIMATORS_PLAN}),
+            sections=estimator_sections,
+            figures=True,
         ),
     )
 })

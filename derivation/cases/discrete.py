@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..core.engine import Rule
-from ..rules import KL_DEFINITION
-from ..rules.discrete import FINITE_SUPPORT, SUM_AS_EXPECTATION
+from ..rules import KL_DEFINITION, LINEARITY, LOG_OF_RATIO
+from ..rules.counts import COMBINE_LOG_MASSES, LOG_MASSES, MEAN_OF_COUNT
+from ..rules.discrete import (
+    FINITE_SUPPORT,
+    IN_LOG_ODDS,
+    LOG_OF_EXPONENTIALS,
+    LOGISTIC,
+    SUM_AS_EXPECTATION,
+    WEIGHTS_SUM_TO_ONE,
+)
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -21,6 +29,8 @@ class FamilyCase:
     plan: tuple[Rule, ...]
     title: str
     description: str
+    #: The steps after the plan when a parameter is given in another parameterisation (Bernoulli's logits).
+    parameterised: tuple[Rule, ...] = ()
 
 
 BERNOULLI = FamilyCase(
@@ -28,9 +38,46 @@ BERNOULLI = FamilyCase(
     "KL divergence between two Bernoulli distributions",
     "The divergence of one Bernoulli distribution from another, derived from the definition: a Bernoulli "
     "variable takes the values 0 and 1 only, so the expectation is a sum of two terms." + _CHECKED,
+    parameterised=(IN_LOG_ODDS, LOGISTIC),
+)
+
+#: From the definition (a series over k = 0, 1, 2, ...) to the closed form of two laws of a count: the log-masses
+#: combine, the terms free of the parameters cancel, and what is left is linear in k, so only the mean is needed.
+COUNT_PLAN: tuple[Rule, ...] = (KL_DEFINITION, SUM_AS_EXPECTATION, LOG_OF_RATIO, LOG_MASSES, COMBINE_LOG_MASSES,
+                                LINEARITY, MEAN_OF_COUNT)
+
+POISSON = FamilyCase(
+    COUNT_PLAN,
+    "KL divergence between two Poisson distributions",
+    "The divergence of one Poisson distribution from another, derived from the definition, a series over the "
+    "counts 0, 1, 2, ...: the factorials cancel in the ratio of the masses, and what is left needs only the mean "
+    "of the first distribution." + _CHECKED,
+)
+
+GEOMETRIC = FamilyCase(
+    COUNT_PLAN,
+    "KL divergence between two geometric distributions",
+    "The divergence of one geometric distribution (the number of failures before the first success) from "
+    "another, derived from the definition, a series over the counts 0, 1, 2, ...: the log-ratio of the masses "
+    "is linear in the count, so only the mean of the first distribution is needed." + _CHECKED,
 )
 
 #: Family (in specs and torch) -> how a pair of that family is derived.
 FAMILY_CASES: Mapping[str, FamilyCase] = MappingProxyType({
     "Bernoulli": BERNOULLI,
+    "Poisson": POISSON,
+    "Geometric": GEOMETRIC,
+})
+
+BERNOULLI_POISSON = FamilyCase(
+    (KL_DEFINITION, SUM_AS_EXPECTATION, FINITE_SUPPORT, LOG_OF_EXPONENTIALS, WEIGHTS_SUM_TO_ONE),
+    "KL divergence of a Poisson distribution from a Bernoulli distribution",
+    "The divergence of a Poisson distribution from a Bernoulli distribution, derived from the definition: the "
+    "Bernoulli variable takes the values 0 and 1 only, where the Poisson distribution has mass too, so the sum has "
+    "two terms." + _CHECKED,
+)
+
+#: Pairs of two families (q, p) -> how their divergence is derived.
+PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
+    ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
 })

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 
-from sympy import Expr, Integral, Sum, cancel, expand, expand_log, factor_terms, powsimp
+from sympy import Expr, Integral, Sum, Symbol, cancel, expand, expand_log, factor_terms, powsimp
 
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
 from ..core.forms import evaluated
 from ..nodes.scalar import KL, Density, Expectation
-from .numeric import INTEGRAL_NODES, Evaluator, close, sample_points
+from .numeric import INTEGRAL_NODES, Evaluator, close, number_at, sample_points
 
 PROBES = 3
 #: Relative agreement that double-precision values must reach for a numeric check to pass without 30 digits.
@@ -182,3 +182,31 @@ def free_parameters(derivation: Derivation) -> set:
 def verify_derivation(derivation: Derivation, probes: int = PROBES) -> Derivation:
     """Check every step of an already built derivation; return it with its checks attached."""
     return Checker(free_parameters(derivation), probes).verify(derivation)
+
+
+class DefinitionsChecker(Checker):
+    """A :class:`Checker` for settings with defined scales.
+
+    Random points are drawn for the user's parameters and each fresh scale takes its defined value
+    there, so lines before and after the substitution are compared at the same densities. A step
+    that trades a scale for its definition is proved by substituting the definitions on both sides.
+    """
+
+    def __init__(self, parameters, definitions: tuple[tuple[Symbol, Expr], ...], probes: int = PROBES,
+                 seed: int = 2604_11744):
+        super().__init__(parameters, probes, seed)
+        self.definitions = dict(definitions)
+        for point in self.evaluator.points:  # not evaluated yet: the fresh scales join each point
+            for symbol, value in definitions:
+                point[symbol] = number_at(value, point)
+
+    def _substituted(self, expr: Expr) -> Expr:
+        return evaluated(expr).xreplace(self.definitions)
+
+    def check(self, index: int, before: Expr, after: Expr) -> Check:
+        changed = before.free_symbols ^ after.free_symbols
+        if self.definitions and changed & set(self.definitions):
+            reason = symbolic_reason(self._substituted(before), self._substituted(after))
+            if reason is not None:
+                return Check(index, True, "symbolic", f"{reason} once the definitions are substituted")
+        return super().check(index, before, after)

@@ -28,14 +28,19 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from ..core.errors import UsageError
+from sympy import Symbol, log, sstr
+
+from ..check.checker import is_zero
+from ..core.errors import ParseError, UsageError
 from ..core.lazy import LazyModule
 from ..interpret.code import KINDS, LossFunction, Statement, Term, read_function
+from ..interpret.parse import parse_claim
 from .decide import Verdict
 from .decide import verify as decide_claim
 
@@ -46,13 +51,18 @@ np = LazyModule("numpy")
 SHAPES = ((3, 5, 7), (4, 5, 7), (3, 2, 7), (3, 5, 11), (2, 3, 13))
 #: Random draws per shape.
 DRAWS = 2
+#: Seconds the symbolic decisions of one call may take in all, and one of them at most (a call stays under 5 s).
+BUDGET = 3.5
+KERNEL_BUDGET = 2.5
 #: Relative tolerance of the float64 comparisons.
 TOLERANCE = 1e-7
 #: Well-known data sizes: a divisor among these is "the pixel count".
 PIXEL_COUNTS = frozenset({784, 1024, 2352, 3072, 4096, 12288, 16384, 49152, 65536, 196608})
 _MINIBATCH = re.compile(r"(^m_?n$|kld_weight|minibatch|mb_weight|dataset)", re.IGNORECASE)
 _KIND_WORDS = {"logvar": "a log-variance", "log_std": "a log-std", "std": "a standard deviation",
-               "var": "a variance"}
+               "var": "a variance", "sampling": "the argument of another function for the standard deviation"}
+#: The reading of the scale parameter that is the sampling line's own (none of :data:`KINDS`: ``F.softplus(h)``).
+SAMPLED = "sampling"
 _SPEC_KEYWORD = {"logvar": "logvar=", "log_std": "log_scale=", "std": "", "var": "var="}
 _RESERVED = {"pi", "e", "E", "I", "q", "p", "exp", "log", "sqrt", "abs", "sum", "mean", "lambda", "ln", "square",
              "pow", "power", "softplus", "expm1", "log1p"}
@@ -82,6 +92,7 @@ class _Point:
     noise: dict[str, Any] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
     noise_value: float | None = None  # every noise entry set to this (reading a sampling line)
+    sampled: Any = None  # the standard deviation the sampling line computes here (once read)
 
     def shape(self, n: int) -> tuple[int, int]:
         return (self.B, n) if self.latent_axis == 1 else (n, self.B)
@@ -535,6 +546,28 @@ class _Sampling:
     statement: Statement
     kind: str | None  # the reading of the scale parameter it uses, None if none of the four
     lines: tuple[tuple[int, str], ...]
+    positive: bool = True  # whether the scale it computes was positive at the point it was read at
+
+    def scale(self, point: _Point) -> Any:
+        """The standard deviation S of ``z = mu + eps * S`` at ``point``."""
+        if point.sampled is None:
+            assert self.statement.value is not None
+            try:
+                point.noise_value = 1.0
+                at1 = np.asarray(_Evaluate(point)(self.statement.value), dtype=float)
+                point.noise_value = 0.0
+                at0 = np.asarray(_Evaluate(point)(self.statement.value), dtype=float)
+            finally:
+                point.noise_value = None
+            point.sampled = at1 - at0
+        return point.sampled
+
+
+def _sigma_at(kind: str, point: _Point, sampling: _Sampling | None) -> Any:
+    if kind == SAMPLED:
+        assert sampling is not None
+        return sampling.scale(point)
+    return _sigma(kind, point.param)
 
 
 def _sampling(fn: LossFunction, point: _Point) -> _Sampling | None:
@@ -562,7 +595,7 @@ def _sampling(fn: LossFunction, point: _Point) -> _Sampling | None:
         lines = tuple(_reading_lines(fn, t, fn.param or "")) or ((statement.line, statement.text),)
         if all(n != statement.line for n, _ in lines):
             lines = (*lines, (statement.line, statement.text))
-        return _Sampling(statement, kind, lines)
+        return _Sampling(statement, kind, lines, bool(np.all(scale > 0)))
     return None
 
 
@@ -609,8 +642,10 @@ def _claim_text(t: Term, names: Mapping[str, str]) -> str | None:
     return None
 
 
-def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None) -> Verdict | None:
-    """The existing verifier's verdict on the per-coordinate kernel of ``t`` (divided by ``factor``)."""
+def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None, sampling: _Sampling | None,
+                    deadline: float) -> Verdict | None:
+    """The existing verifier's verdict on the per-coordinate kernel of ``t`` (divided by ``factor``); in the
+    sampling line's own reading, a proof by SymPy's normal forms that it is KL at that line's scale."""
     mean = fn.mean if fn.mean and fn.mean.isidentifier() and fn.mean not in _RESERVED else "mu"
     param = fn.param if fn.param and fn.param.isidentifier() and fn.param not in _RESERVED and \
         fn.param != mean else "s"
@@ -625,11 +660,54 @@ def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None) 
             f"{text} * (-{f.denominator}/{-f.numerator})"
     if len(text) > 1900:
         return None
-    q = f"Normal({mean}, {_SPEC_KEYWORD[kind]}{param})"
+    if kind == SAMPLED:
+        return _sampled_proof(text, mean, param, sampling)
+    return _decided(f"Normal({mean}, {_SPEC_KEYWORD[kind]}{param})", text, max(0.5, deadline - time.monotonic()))
+
+
+#: Verdicts already reached, by (q, claim): a kernel met again (another returned value) is decided once.
+_DECIDED: dict[tuple[str, str], Verdict] = {}
+
+
+def _decided(q: str, claim: str, budget: float) -> Verdict | None:
+    """The verifier's verdict on the per-coordinate ``claim`` about ``q`` against N(0, 1)."""
+    known = _DECIDED.get((q, claim))
+    if known is not None:
+        return known
     try:
-        return decide_claim(q, "Normal(0, 1)", text, budget=3.0)
+        verdict = decide_claim(q, "Normal(0, 1)", claim, budget=min(KERNEL_BUDGET, budget))
     except UsageError:
         return None
+    if verdict.holds is not None:  # decided: the same answer next time (undecided may be the budget's doing)
+        if len(_DECIDED) >= 256:
+            _DECIDED.clear()
+        _DECIDED[(q, claim)] = verdict
+    return verdict
+
+
+def _sampled_proof(kernel: str, mean: str, param: str, sampling: _Sampling | None) -> Verdict | None:
+    """A symbolic proof that ``kernel`` is KL(N(mean, S^2) || N(0, 1)) with S the sampling line's scale."""
+    if sampling is None or sampling.statement.value is None:
+        return None
+    noise = "eps_" if "eps_" not in (mean, param) else "eps__"
+    z = _claim_text(sampling.statement.value, {"mean": mean, "param": param, "noise": noise})
+    if z is None:
+        return None
+    symbols = {name: Symbol(name, real=True) for name in (mean, param, noise)}
+    try:
+        claimed = parse_claim(kernel, symbols)
+        sampled = parse_claim(z, symbols)
+    except ParseError:
+        return None
+    eps, mu = symbols[noise], symbols[mean]
+    scale = sampled.diff(eps)
+    if scale.has(eps) or not is_zero(sampled - mu - eps * scale):
+        return None
+    truth = (scale**2 + mu**2 - 1) / 2 - log(scale)
+    if is_zero(claimed - truth):
+        return Verdict(True, f"symbolic proof (claim - KL(q || p) reduces to 0, with the standard deviation "
+                       f"{sstr(scale)} of the sampling line)", claim=claimed, kl=truth)
+    return Verdict(None, "no symbolic proof with the sampling line's standard deviation", claim=claimed, kl=truth)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -706,6 +784,7 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     if latent_dim not in (-1, 0, 1, -2):
         raise UsageError(f"--latent-dim: {latent_dim} is not an axis of a batch x latent tensor (use -1, 1, 0 or -2)")
     latent_axis = 1 if latent_dim in (-1, 1) else 0
+    deadline = time.monotonic() + BUDGET
     fn = read_function(source, function, q_params)
     if fn.mean is None or fn.param is None:
         raise UsageError(f"code: could not tell which names of {fn.name} are the encoder's mean and scale parameter:"
@@ -716,7 +795,7 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
     points = _points(fn, reading_kind, latent_axis, seed)
     sampling = _sampling(fn, points[0])
     notes: list[str] = []
-    if named_kind is None and (sampling is None or sampling.kind is None):
+    if named_kind is None and (sampling is None or (sampling.kind is None and not sampling.positive)):
         raise UsageError(f"code: cannot tell how '{fn.param}' parameterises the scale: give its kind with "
                          f"--q-params {fn.mean},{fn.param}:KIND (KIND: {', '.join(KINDS)})")
     truth_kind = named_kind
@@ -725,14 +804,19 @@ def verify_code(source: str, function: str | None = None, *, q_params: str | Non
         if named_kind is not None and sampling.kind != named_kind:
             notes.append(f"the name '{fn.param}' suggests {_KIND_WORDS[named_kind]}, but the sampling line reads it "
                          f"as {_KIND_WORDS[sampling.kind]}")
+    if sampling is not None and sampling.kind is None and sampling.positive:
+        truth_kind = SAMPLED
+        if named_kind is not None:
+            notes.append(f"the sampling line's standard deviation is none of the usual readings of '{fn.param}' "
+                         f"(its name suggests {_KIND_WORDS[named_kind]}): the KL must use the sampling line's")
     assert truth_kind is not None
     if truth_kind != reading_kind and (truth_kind in ("std", "var")) != (reading_kind in ("std", "var")):
         points = _points(fn, truth_kind, latent_axis, seed)
     label, kl, recon = candidates[0]
-    verdict = _decide(fn, label, kl, recon, _Context(points, sampling, truth_kind, loss, tuple(notes)))
+    verdict = _decide(fn, label, kl, recon, _Context(points, sampling, truth_kind, loss, tuple(notes), deadline))
     others = []
     for label, kl, _ in candidates[1:]:
-        other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, ()))
+        other = _decide(fn, label, kl, None, _Context(points, sampling, truth_kind, False, (), deadline))
         known = {slip.what for slip in verdict.slips}
         others.extend(Slip(f"the reported {label}: {slip.what}", slip.lines) for slip in other.slips
                       if slip.what not in known)
@@ -748,6 +832,7 @@ class _Context:
     truth_kind: str
     loss: bool
     notes: tuple[str, ...]
+    deadline: float  # time.monotonic() by which the symbolic decisions of one call must be done
 
 
 def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context: _Context) -> CodeVerdict:
@@ -760,22 +845,24 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     try:
         profile = _profile(kl, points, "latent")
     except _Unfit as error:
-        return _unfit(fn, label, kl, points[0], truth_kind, str(error), kl_where, tuple(notes))
+        return _unfit(fn, label, kl, points[0], _sigma_at(truth_kind, points[0], sampling), str(error), kl_where,
+                      tuple(notes))
     computes, reduction_slips = _describe_reduction(profile)
     slips = [Slip(s, kl_where) for s in reduction_slips]
     # the kernel against KL_j in each reading
     point = points[0]
     kernel = np.asarray(_Evaluate(point, kernel=True)(kl), dtype=float)
-    factors = {k: _ratio(kernel, _kl(point.mean, _sigma(k, point.param))) for k in KINDS}
+    readings = (*KINDS, SAMPLED) if truth_kind == SAMPLED else KINDS
+    factors = {k: _ratio(kernel, _kl(point.mean, _sigma_at(k, point, sampling))) for k in readings}
     for other in points[1:4]:
         kernel_other = np.asarray(_Evaluate(other, kernel=True)(kl), dtype=float)
-        for k in KINDS:
+        for k in readings:
             if factors[k] is not None:
-                r = _ratio(kernel_other, _kl(other.mean, _sigma(k, other.param)))
+                r = _ratio(kernel_other, _kl(other.mean, _sigma_at(k, other, sampling)))
                 if r is None or abs(r - factors[k]) > 1e-9 * max(1, abs(factors[k])):  # type: ignore[operator]
                     factors[k] = None
     c1 = factors[truth_kind]
-    kl_kind = truth_kind if c1 is not None else next((k for k in KINDS if factors[k] is not None), None)
+    kl_kind = truth_kind if c1 is not None else next((k for k in readings if factors[k] is not None), None)
     weights = _weights(kl, points[0])
     weight_lines = {}
     for name, power in weights.items():
@@ -787,8 +874,8 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
     reading = None
     kernel_verdict = None
     if kl_kind is None:  # the per-coordinate term is not the KL in any reading: the verifier names the slip
-        kernel_verdict = _kernel_verdict(kl, truth_kind, fn, None)
-        own = _own_slip(kernel, point, truth_kind)
+        kernel_verdict = _kernel_verdict(kl, truth_kind, fn, None, sampling, context.deadline)
+        own = _own_slip(kernel, _sigma_at(truth_kind, point, sampling), point, truth_kind)
         what = own or (kernel_verdict.diagnosis if kernel_verdict is not None and kernel_verdict.diagnosis else
                        "the per-coordinate term is not KL(q || p)")
         slips.append(Slip(f"per coordinate: {what}", tuple(_reading_lines(fn, kl, fn.param)) or kl_where))
@@ -796,9 +883,10 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
         factor = factors[kl_kind]
         assert factor is not None
         total = factor * profile.c0
+        by_sampling = sampling is not None and truth_kind in (sampling.kind, SAMPLED)
         if kl_kind != truth_kind:
-            why = "the sampling line" if sampling is not None and sampling.kind == truth_kind else "its name"
-            if sampling is not None and sampling.kind == truth_kind:
+            why = "the sampling line" if by_sampling else fn.kind_from
+            if by_sampling and sampling is not None:
                 slips.append(Slip(f"the sampling reads '{fn.param}' as {_KIND_WORDS[truth_kind]} but the KL reads it "
                                   f"as {_KIND_WORDS[kl_kind]}",
                                   (*sampling.lines, *(_reading_lines(fn, kl, fn.param) or kl_where))))
@@ -806,6 +894,9 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
                 slips.append(Slip(f"the KL reads '{fn.param}' as {_KIND_WORDS[kl_kind]}, but {why} makes it "
                                   f"{_KIND_WORDS[truth_kind]}", tuple(_reading_lines(fn, kl, fn.param)) or kl_where))
         reading = f"the KL reads '{fn.param}' as {_KIND_WORDS[kl_kind]}"
+        if kl_kind == SAMPLED and sampling is not None:
+            reading = (f"the KL uses the standard deviation the sampling line computes from '{fn.param}' (line "
+                       f"{sampling.statement.line})")
         if sampling is not None and sampling.kind == kl_kind:
             reading += f"; the sampling line reads it the same way (line {sampling.statement.line})"
         elif sampling is None and kl_kind == truth_kind:
@@ -813,7 +904,7 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
         constant_slips, weight_texts = _constant(total, kl, fn, weights, weight_lines, kl_where)
         slips.extend(constant_slips)
         if kl_kind == truth_kind:
-            kernel_verdict = _kernel_verdict(kl, truth_kind, fn, factor)
+            kernel_verdict = _kernel_verdict(kl, truth_kind, fn, factor, sampling, context.deadline)
     for name, power in weights.items():
         if power in (1, -1):
             shown = name if power == 1 else f"1/{name}"
@@ -845,7 +936,7 @@ def _decide(fn: LossFunction, label: str, kl: Term, recon: Term | None, context:
                        tuple(notes), reading, kernel_verdict, kl_line[0] if kl_line else None)
 
 
-def _unfit(fn: LossFunction, label: str, kl: Term, point: _Point, kind: str, why: str,
+def _unfit(fn: LossFunction, label: str, kl: Term, point: _Point, sigma: Any, why: str,
            where: tuple[tuple[int, str], ...], notes: tuple[str, ...]) -> CodeVerdict:
     """The verdict on a KL term that is not a constant times a sum of per-coordinate terms: it does not hold if
     its value is none of KL per example, its batch mean and its batch sum at a random point, else undecided."""
@@ -855,7 +946,7 @@ def _unfit(fn: LossFunction, label: str, kl: Term, point: _Point, kind: str, why
     except _Unfit as error:
         return CodeVerdict(None, fn.name, label, (), None, f"numeric: the KL term could not be evaluated ({error})",
                            notes=notes, line=line)
-    per_example = _kl(point.mean, _sigma(kind, point.param)).sum(axis=point.latent_axis)
+    per_example = _kl(point.mean, sigma).sum(axis=point.latent_axis)
     truths = [per_example, per_example.mean(), per_example.sum()]
     squeezed = np.squeeze(value)
     if any(np.shape(squeezed) == np.shape(t) and np.allclose(squeezed, t, rtol=1e-9) for t in truths):
@@ -873,9 +964,8 @@ def _line_ref(lines: tuple[tuple[int, str], ...]) -> str:
     return "; ".join(f"line {n}: {text}" for n, text in lines)
 
 
-def _own_slip(kernel: Any, point: _Point, kind: str) -> str | None:
+def _own_slip(kernel: Any, sigma: Any, point: _Point, kind: str) -> str | None:
     """Slips the verifier has no name for: the std where the variance belongs (``exp(log_std)`` for its square)."""
-    sigma = _sigma(kind, point.param)
     with np.errstate(all="ignore"):
         swapped = (sigma + point.mean**2 - 1) / 2 - np.log(sigma)
     if _ratio(kernel, swapped) is not None:

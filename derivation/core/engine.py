@@ -109,6 +109,16 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A table of a section: ``header`` and ``caption`` are prose (each ``{name}`` filled from the section's
+    values, as in its text), each row a label (prose) and cells that are expressions, printed like every formula."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Basic, ...]], ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Section:
     """A section after the main chain (e.g. the interpretation).
 
@@ -127,6 +137,8 @@ class Section:
     #: expression and checked equal to it by ``listing_check``; empty for none.
     listing: str = ""
     listing_check: Check | None = None
+    #: A table shown after the facts (e.g. numbers computed from the derived expressions); None for none.
+    table: Table | None = None
 
 
 @dataclass(frozen=True)

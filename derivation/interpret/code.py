@@ -72,7 +72,7 @@ MODEL_NAMES = re.compile(r"^(self|model|vae|net|encoder|decoder|encode|decode|en
 
 KINDS = ("logvar", "log_std", "std", "var")
 
-_MEAN = re.compile(r"^((z|q|qz|enc|post)_?)?(mu|mean|means|loc|m)(_?(z|q|qz|enc|post|x))?$")
+_MEAN = re.compile(r"^((z|q|qz|enc|post)_?)?(mu|mean|means|loc|m)(_?(z|q|qz|enc|post))?$")
 _LOGVAR = re.compile(r"(log_?var|logvariance|log_?sigma_?(2|sq|squared)|^lv$|log_?s2)")
 _LOGSTD = re.compile(r"(log_?(std|sigma|scale|sd)|^ls$)")
 _STD = re.compile(r"^((z|q|qz|enc|post)_?)?(std|sigma|scale|sd|stddev)(_?(z|q|qz|enc|post))?$")

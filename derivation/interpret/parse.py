@@ -192,7 +192,7 @@ _FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
 LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Bernoulli": (("probs", "probability"), ("logits", "real")),
     "Poisson": (("rate", "positive"),),
-    "Geometric": (("probs", "probability"), ("logits", "real")),
+    "Geometric": (("probs", "probability"),),
     "Exponential": (("rate", "positive"), ("scale", "positive")),
 })
 #: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
@@ -201,6 +201,37 @@ _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Gamma": (("concentration",), ("rate", "scale")),
 }
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
+#: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
+#: :data:`LAW_FAMILIES` are described from that table).
+_SPEC_FORMS = {
+    "Normal": ("Normal(loc, scale)", "scale (positional), var=, logvar=, log_scale= or precision="),
+    "DiagNormal": ("DiagNormal(loc, scale, dim=d)", "as Normal, one per coordinate; d a positive integer or a name"),
+    "MvNormal": ("MvNormal(loc, cov=S, dim=d)", "cov= a covariance matrix (a name, or a number for a multiple of I)"),
+    "Laplace": ("Laplace(loc, scale)", "scale > 0 (positional or scale=)"),
+}
+_DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
+
+
+def _own_parameters_form(family: str) -> tuple[str, str]:
+    """How a spec of a family of :data:`_OWN_PARAMETERS` is written (``Gamma(concentration, rate)``)."""
+    if family not in _OWN_PARAMETERS:
+        return f"{family}(...)", ""
+    leading, choices = _OWN_PARAMETERS[family]
+    written = f"{family}({', '.join((*leading, choices[0]))})"
+    others = "".join(f" (or {c}= > 0)" for c in choices[1:])
+    return written, "; ".join([*(f"{name} > 0" for name in leading), f"{choices[0]} > 0{others}"])
+
+
+def spec_forms() -> tuple[tuple[str, str, str], ...]:
+    """``(family, how a spec is written, its parameterisations)`` for every family the spec parser takes."""
+    forms = [(family, *_SPEC_FORMS.get(family, _own_parameters_form(family))) for family in _FAMILIES]
+    for family, kinds in LAW_FAMILIES.items():
+        first = kinds[0][0]
+        written = " or ".join([f"{family}({first})", *(f"{family}({kind}=...)" for kind, _ in kinds[1:])])
+        forms.append((family, written, "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)))
+    return tuple(forms)
+
+
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
 _REDUCTIONS = frozenset({"sum", "mean"})

@@ -8,17 +8,14 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 
 from .base import Law
 from .bernoulli import BernoulliLaw
+from .counts import GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
 
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
-LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, ExponentialLaw)}
+LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
+                                                          GeometricLaw, ExponentialLaw)}
 
 
-def law_of(family: str, kind: str, value) -> Law:
-    """The law of a spec of one parameter: ``law_of("Bernoulli", "probs", p)``."""
-    return LAWS[family].given(kind, value)
-
-
-__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "LaplaceLaw", "Law", "NormalLaw", "law_of"]
+__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw", "PoissonLaw"]

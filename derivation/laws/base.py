@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import Basic, Expr, Interval, S, Symbol, exp, log
+from sympy import Basic, Expr, Integer, Interval, S, Symbol, exp, log
 
 from ..core.forms import as_expr, neg, sub
 
@@ -36,6 +37,8 @@ class Law(Basic):
     parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
     #: Each parameter's domain when its symbol's assumptions say too little (a probability: the open unit interval).
     parameter_domains: ClassVar[tuple[Interval | None, ...] | None] = None
+    #: The family's other parameterisations: kind -> the law's parameter in terms of it (Bernoulli's logits).
+    parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
 
@@ -46,7 +49,9 @@ class Law(Basic):
 
     @classmethod
     def given(cls, kind: str, value: Expr) -> Law:
-        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``)."""
+        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``); a family
+        whose other parameterisation is another expression of its parameter overrides this (``Exponential``'s
+        scale is the rate ``1/s``)."""
         if (kind,) != cls.parameter_names:
             raise ValueError(f"{cls.family} is not parameterised by {kind}")
         return cls(value)
@@ -80,6 +85,10 @@ class Law(Basic):
     def pdf(self, variable: Symbol) -> Expr:
         """The density at ``variable``, as one closed form (what the checker evaluates)."""
         return exp(-self.energy(variable)) * exp(self.log_normaliser())
+
+    def mass(self, value: int) -> Expr:
+        """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``)."""
+        return self.pdf(Integer(value))
 
     def log_normaliser(self) -> Expr:
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from types import MappingProxyType
 
-from sympy import Expr, Interval, Range, Symbol, log
+from sympy import Expr, Interval, Range, Symbol, exp, log
 
-from ..core.forms import frac, mul, sub
+from ..core.forms import add, frac, mul, neg, sub
 from .base import Law
 
 
@@ -26,6 +27,8 @@ class BernoulliLaw(Law):
     #: Where the checker draws the probability (a positive symbol alone would be drawn up to 2.5).
     parameter_ranges = ((0.05, 0.95),)
     parameter_domains = (Interval.open(0, 1),)
+    #: Logits l: the probability is the logistic function of l, ``1 / (1 + e^-l)``.
+    parameterisations = MappingProxyType({"logits": lambda logits: frac(1, add(1, exp(neg(logits))))})
 
     @property
     def probs(self) -> Expr:

@@ -219,3 +219,42 @@ def kl_finite(q: Sequence[Real], p: Sequence[Real]) -> mpf:
                 return mpmath.inf
             total.append(a * (mpmath.log(a) - mpmath.log(b)))
         return +mpmath.fsum(total)
+
+
+def kl_series(log_mass_q: Callable[[int], mpf], log_mass_p: Callable[[int], mpf], start: int, stop: int) -> mpf:
+    """KL of two laws of a count, from their log-masses: ``sum_k q_k (log q_k - log p_k)`` over ``start <= k <
+    stop``, a window the caller chooses to hold all but ``10**-DIGITS`` of q's mass (the log-ratio grows at most
+    polynomially in k, so the terms outside are negligible too)."""
+    with mpmath.workdps(DIGITS):
+        total = []
+        for k in range(start, stop):
+            log_q = log_mass_q(k)
+            total.append(mpmath.exp(log_q) * (log_q - log_mass_p(k)))
+        return +mpmath.fsum(total)
+
+
+def poisson_kl(q_rate: Real, p_rate: Real) -> mpf:
+    """KL(Poisson(q_rate) || Poisson(p_rate)) by :func:`kl_series` over q's mass: ``rate +- 16 sqrt(rate) + 80``."""
+    with mpmath.workdps(DIGITS):
+        a, b = _mp(q_rate, p_rate)
+        spread = 16 * mpmath.sqrt(a) + 80
+        start, stop = max(0, int(a - spread)), int(a + spread) + 1
+
+        def log_mass(rate: mpf) -> Callable[[int], mpf]:
+            log_rate = mpmath.log(rate)
+            return lambda k: k * log_rate - rate - mpmath.loggamma(k + 1)
+
+        return kl_series(log_mass(a), log_mass(b), start, stop)
+
+
+def geometric_kl(q_probs: Real, p_probs: Real) -> mpf:
+    """KL(Geometric(q_probs) || Geometric(p_probs)) (failures before the first success: mass ``p (1 - p)**k``) by
+    :func:`kl_series` over ``k < 75 / q_probs``, beyond which q's mass ``(1 - p)**k`` is below ``e**-75``."""
+    with mpmath.workdps(DIGITS):
+        a, b = _mp(q_probs, p_probs)
+
+        def log_mass(p: mpf) -> Callable[[int], mpf]:
+            log_p, log_fail = mpmath.log(p), mpmath.log1p(-p)
+            return lambda k: log_p + k * log_fail
+
+        return kl_series(log_mass(a), log_mass(b), 0, int(75 / a) + 2)

@@ -109,7 +109,8 @@ def notebook(ctx: dict[str, Any]) -> str:
     for section in ctx["sections"]:
         facts = "".join(f"\n- ${f['latex']}$" + (f" — {f['text']}" if f["text"] else "") for f in section["facts"])
         listing = f"\n\n```python\n{section['listing']}\n```" if section.get("listing") else ""
-        cells.append(_markdown(len(cells), f"## {section['title']}\n\n{section['text']}{listing}{facts}"))
+        cells.append(_markdown(len(cells), f"## {section['title']}\n\n{section['text']}{listing}{facts}"
+                                           f"{markdown_table(section.get('table'))}"))
     for lemma in ctx["lemmas"]:
         lines = [f"### Lemma {lemma['number']} ({lemma['title']})\n\n${lemma['statement']}$"]
         lines += [_step_markdown(s, lemma["lhs"] if j == 0 else "") for j, s in enumerate(lemma["steps"])]
@@ -126,6 +127,15 @@ def notebook(ctx: dict[str, Any]) -> str:
         "nbformat_minor": NBFORMAT_MINOR,
     }
     return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def markdown_table(table: dict[str, Any] | None) -> str:
+    """A section's table as a Markdown table (empty for none), its cells as inline math."""
+    if not table:
+        return ""
+    rows = [f"| {' | '.join(table['header'])} |", "|" + "---|" * len(table["header"])]
+    rows += [f"| {row['label']} | " + " | ".join(f"${c}$" for c in row["cells"]) + " |" for row in table["rows"]]
+    return "\n\n" + "\n".join(rows) + (f"\n\n{table['caption']}" if table["caption"] else "")
 
 
 def json_document(ctx: dict[str, Any]) -> str:
@@ -150,7 +160,8 @@ def json_document(ctx: dict[str, Any]) -> str:
         "lemmas": [{"number": lm["number"], "title": lm["title"], "statement": lm["statement"],
                     "steps": steps(lm["steps"])} for lm in ctx["lemmas"]],
         "sections": [{"key": s["key"], "title": s["title"], "text": s["text"],
-                      "facts": s["facts"], **({"listing": s["listing"]} if s.get("listing") else {})}
+                      "facts": s["facts"], **({"listing": s["listing"]} if s.get("listing") else {}),
+                      **({"table": s["table"]} if s.get("table") else {})}
                      for s in ctx["sections"]],
         "checks": ctx["checks"],
     }

@@ -63,6 +63,7 @@ from sympy import (
     Sum,
     Symbol,
     Tuple,
+    factorial,
     oo,
 )
 from sympy.core.function import AppliedUndef
@@ -300,13 +301,13 @@ def _canonical(expr: Basic) -> Basic:
 # ----------------------------------------------------------------------------------------------------
 
 _SPECIAL = re.compile(
-    r"\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
+    r"!|\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
     r"\\operatorname\{(?:tr|diag|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
                   **{rf"\operatorname{{{family}}}": family for family in _NAMED_LAWS},
-                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow"}
+                  "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow", "!": "factorial"}
 
 
 def _code_end(tex: str, start: int) -> int:
@@ -890,6 +891,9 @@ class _Reader(_LatexParser):
                 value = self.b.power(value, exponent, tok.pos)
         if isinstance(value, _NameRef):
             value = self.resolve(value, sub, False)
+        while self.peek().kind == "cmd" and self.peek().value == "factorial":  # k!
+            self.next()
+            value = factorial(value)
         return value
 
     def resolve(self, ref: _NameRef, sub: str | None, has_power: bool) -> Basic:

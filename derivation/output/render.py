@@ -188,6 +188,7 @@ def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["continued"] = continued
     env.filters["fact_frames"] = fact_frames
     env.filters["identity_rows"] = identity_rows
+    env.filters["format_math"] = lambda latex: f"${latex}$"
     env.globals["frame_title"] = frame_title
     env.globals["title_room"] = title_room
     return env
@@ -444,7 +445,18 @@ class _Context:
                        "method": f.check.method if f.check else None} for f in section.facts],
             "figures": [self.figure(f, section) for f in section.figures],
             "listing": section.listing,
+            "table": self.table(section),
         }
+
+    def table(self, section: Section) -> dict[str, Any] | None:
+        """A section's table: its header and caption as prose, its cells printed (``None`` for no table)."""
+        table = section.table
+        if table is None:
+            return None
+        return {"header": [self.prose(h, section.values) for h in table.header],
+                "rows": [{"label": self.prose(label, section.values), "cells": [self.show(c) for c in cells]}
+                         for label, cells in table.rows],
+                "caption": self.prose(table.caption, section.values)}
 
     def figure(self, figure, section: Section) -> dict[str, Any]:
         """A figure: numbered through the document; its caption is prose with formulas from the section."""

@@ -43,9 +43,8 @@ from sympy import (
 )
 
 from ..cases.catalogue import CASES, Options
-from ..check.checker import PROBES, Checker, symbolic_reason
-from ..check.numeric import number_at
-from ..core.engine import Check, Derivation, Rewrite, Rule, derive_chain
+from ..check.checker import DefinitionsChecker
+from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import DerivationError, ParseError
 from ..core.forms import add, evaluated, is_negative_term, mul, sub
 from ..interpret.parse import DistSpec, ParsedClaim, parse_spec, read_claim
@@ -234,34 +233,6 @@ EVALUATE = Rule(
 # ----------------------------------------------------------------------------------------------------
 # Checking: points drawn in the user's parameters, fresh scales at their defined values
 # ----------------------------------------------------------------------------------------------------
-
-
-class DefinitionsChecker(Checker):
-    """A :class:`Checker` for settings with defined scales.
-
-    Random points are drawn for the user's parameters and each fresh scale takes its defined value
-    there, so lines before and after the substitution are compared at the same densities. A step
-    that trades a scale for its definition is proved by substituting the definitions on both sides.
-    """
-
-    def __init__(self, parameters, definitions: tuple[tuple[Symbol, Expr], ...], probes: int = PROBES,
-                 seed: int = 2604_11744):
-        super().__init__(parameters, probes, seed)
-        self.definitions = dict(definitions)
-        for point in self.evaluator.points:  # not evaluated yet: the fresh scales join each point
-            for symbol, value in definitions:
-                point[symbol] = number_at(value, point)
-
-    def _substituted(self, expr: Expr) -> Expr:
-        return evaluated(expr).xreplace(self.definitions)
-
-    def check(self, index: int, before: Expr, after: Expr) -> Check:
-        changed = before.free_symbols ^ after.free_symbols
-        if self.definitions and changed & set(self.definitions):
-            reason = symbolic_reason(self._substituted(before), self._substituted(after))
-            if reason is not None:
-                return Check(index, True, "symbolic", f"{reason} once the definitions are substituted")
-        return super().check(index, before, after)
 
 
 # ----------------------------------------------------------------------------------------------------

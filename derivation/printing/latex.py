@@ -39,7 +39,7 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import BernoulliLaw, ExponentialLaw, LaplaceLaw, NormalLaw
+from ..laws import Law, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
@@ -140,14 +140,9 @@ class TextbookLatexPrinter(LatexPrinter):
         """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
         return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
 
-    def _print_BernoulliLaw(self, law: BernoulliLaw) -> str:
-        return r"\operatorname{Bernoulli}" + self.paren(self._print(law.probs))
-
-    def _print_LaplaceLaw(self, law: LaplaceLaw) -> str:
-        return r"\operatorname{Laplace}" + self.paren(f"{self._print(law.loc)}, {self._print(law.scale)}")
-
-    def _print_ExponentialLaw(self, law: ExponentialLaw) -> str:
-        return r"\operatorname{Exponential}" + self.paren(self._print(law.rate))
+    def _print_Law(self, law: Law) -> str:
+        r"""A law printed by its family's name: ``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Poisson}(a)``."""
+        return rf"\operatorname{{{law.family}}}" + self.paren(", ".join(self._print(p) for p in law.parameters))
 
     def _density_label(self, density: Density | MvDensity) -> str:
         if density.name:

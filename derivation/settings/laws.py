@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from sympy import Basic, Eq, Expr, Symbol
 
+from ..check.checker import Checker, DefinitionsChecker
 from ..core.engine import Derivation, Rule, derive_chain
 from ..core.forms import evaluated
-from ..laws import Law
+from ..interpret.parse import DistSpec
+from ..laws import LAWS, Law
 from ..nodes.scalar import Density
 from .univariate import Notation, UnivariatePair
 
@@ -32,22 +34,41 @@ class LawPair(UnivariatePair):
     notation: Notation = field(default_factory=Notation)
 
     # -- what a user's pair is asked for (the Gaussian pairs of ``variants`` answer the same) --------------
-    #: The pair is given in its own parameters: no fresh scale stands for another parameterisation.
+    #: Fresh parameters standing for the user's other parameterisation (``pi_q`` for ``Bernoulli(logits=l)``)
+    #: and their definitions in the user's parameters; ``given``: the user's parameters when there are such.
+    definitions: tuple[tuple[Symbol, Expr], ...] = ()
+    given: tuple[Symbol, ...] = ()
+    #: Each fresh parameter, the kind of parameter the user gave and its value (``(theta_q, "logits", l)``).
+    sources: tuple[tuple[Symbol, str, Expr], ...] = ()
     slots: tuple = ()
-    definitions: tuple = ()
+
+    @property
+    def parameters(self) -> tuple[Symbol, ...]:
+        return self.given if self.definitions else super().parameters
 
     @property
     def user_parameters(self) -> tuple[Symbol, ...]:
         return self.parameters
 
+    def statements(self) -> tuple[Basic, ...]:
+        """``q = Bernoulli(pi_q)``, ``p = ...``, then each fresh parameter's definition."""
+        return super().statements() + tuple(Eq(s, value, evaluate=False) for s, value in self.definitions)
+
     def definition_of(self, node: Basic) -> Expr | None:
-        return None
+        return dict(self.definitions).get(node)
 
     def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
-        return ()
+        used = expr.free_symbols
+        return tuple(Eq(s, v, evaluate=False) for s, v in self.definitions if s in used)
 
     def in_user_terms(self, expr: Expr) -> Expr:
-        return evaluated(expr)
+        return evaluated(expr).xreplace(dict(self.definitions))
+
+    def checker(self) -> Checker:
+        """Points drawn in the user's parameters, each fresh parameter at its defined value there."""
+        if self.definitions:
+            return DefinitionsChecker(self.given, self.definitions)
+        return super().checker()
 
     def instantiate(self, expr: Expr) -> Expr:
         return expr
@@ -76,8 +97,32 @@ def variable_for(discrete: bool, taken: set[str]) -> Symbol:
 
 
 def law_pair(q: Law, p: Law, notation: Notation | None = None) -> LawPair:
-    """The pair ``q``, ``p`` of a user's two laws, its variable named apart from their symbols."""
+    """The pair ``q``, ``p`` of two laws, its variable named apart from their symbols."""
     taken = {s.name for law in (q, p) for s in law.free_symbols}
-    x = variable_for(q.discrete, taken)
     n = notation or Notation()
+    x = variable_for(q.discrete, taken)
     return LawPair(q=Density(n.name("q"), x, q), p=Density(n.name("p"), x, p), notation=n)
+
+
+def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
+    """The pair of a user's two specs of families in their own parameters, its variable named apart from their
+    symbols. A spec in another parameterisation (``Bernoulli(logits=l)``) gets a fresh parameter (``theta_q``)
+    defined in the user's (``theta_q = e^l / (1 + e^l)``)."""
+    specs = {"q": q, "p": p}
+    given = tuple(dict.fromkeys(s for spec in specs.values() if isinstance(spec.param, Symbol) for s in [spec.param]))
+    taken = {s.name for s in given}
+    laws, definitions, sources = {}, [], []
+    for role, spec in specs.items():
+        family = LAWS[spec.family]
+        if spec.param_kind not in family.parameterisations:  # its own parameter, or a plain expression of it
+            laws[role] = family.given(spec.param_kind, spec.param)
+            continue
+        fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
+        taken.add(fresh.name)
+        laws[role] = family(fresh)
+        definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
+        sources.append((fresh, spec.param_kind, spec.param))
+    x = variable_for(laws["q"].discrete, taken)
+    n = Notation()
+    return LawPair(q=Density(n.name("q"), x, laws["q"]), p=Density(n.name("p"), x, laws["p"]), notation=n,
+                   definitions=tuple(definitions), given=given, sources=tuple(sources))

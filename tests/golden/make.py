@@ -25,7 +25,8 @@ SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex
             "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
 
 #: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
-#: pairs and two exponential pairs (rate; scale against a number).
+#: pairs, two exponential pairs (rate; scale against a number) and the discrete pairs (Bernoulli in probabilities
+#: and in logits, Poisson, geometric against a number).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -36,6 +37,10 @@ PAIRS = {
     "pair-laplace-numbers": ("Laplace(loc=m, scale=b)", "Laplace(0, 1)"),
     "pair-exponential": ("Exponential(l1)", "Exponential(l2)"),
     "pair-exponential-scale": ("Exponential(scale=s)", "Exponential(2)"),
+    "pair-bernoulli": ("Bernoulli(a)", "Bernoulli(b)"),
+    "pair-bernoulli-logits": ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
+    "pair-poisson": ("Poisson(a)", "Poisson(b)"),
+    "pair-geometric-numbers": ("Geometric(probs=a)", "Geometric(0.5)"),
 }
 
 
