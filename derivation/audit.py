@@ -277,6 +277,16 @@ def _pair_geometric() -> AuditPair:
         lambda v: ref.geometric_kl(v["p1"], v["p2"]))
 
 
+def _pair_bernoulli_poisson() -> AuditPair:
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        rate = v["r2"]
+        return ref.kl_finite([1 - v["p1"], v["p1"]], [mpmath.exp(-rate), rate * mpmath.exp(-rate)])
+
+    return AuditPair(
+        "Bernoulli-Poisson", "Bernoulli(p1)", "Poisson(r2)", (Parameter("p1", PROBABILITY),), (Parameter("r2", RATE),),
+        lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Poisson(t["r2"])), reference)
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -294,6 +304,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_bernoulli_logits(),
     _pair_poisson(),
     _pair_geometric(),
+    _pair_bernoulli_poisson(),
 )
 
 

@@ -10,7 +10,14 @@ from types import MappingProxyType
 from ..core.engine import Rule
 from ..rules import KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.counts import COMBINE_LOG_MASSES, LOG_MASSES, MEAN_OF_COUNT
-from ..rules.discrete import FINITE_SUPPORT, IN_LOG_ODDS, LOGISTIC, SUM_AS_EXPECTATION
+from ..rules.discrete import (
+    FINITE_SUPPORT,
+    IN_LOG_ODDS,
+    LOG_OF_EXPONENTIALS,
+    LOGISTIC,
+    SUM_AS_EXPECTATION,
+    WEIGHTS_SUM_TO_ONE,
+)
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -60,4 +67,17 @@ FAMILY_CASES: Mapping[str, FamilyCase] = MappingProxyType({
     "Bernoulli": BERNOULLI,
     "Poisson": POISSON,
     "Geometric": GEOMETRIC,
+})
+
+BERNOULLI_POISSON = FamilyCase(
+    (KL_DEFINITION, SUM_AS_EXPECTATION, FINITE_SUPPORT, LOG_OF_EXPONENTIALS, WEIGHTS_SUM_TO_ONE),
+    "KL divergence of a Poisson distribution from a Bernoulli distribution",
+    "The divergence of a Poisson distribution from a Bernoulli distribution, derived from the definition: the "
+    "Bernoulli variable takes the values 0 and 1 only, where the Poisson distribution has mass too, so the sum has "
+    "two terms." + _CHECKED,
+)
+
+#: Pairs of two families (q, p) -> how their divergence is derived.
+PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
+    ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
 })
