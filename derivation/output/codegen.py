@@ -182,6 +182,10 @@ class ArrayCodePrinter(PythonCodePrinter):
         self.modules.add("math")
         return "math.pi"
 
+    def _print_Infinity(self, expr: Basic) -> str:
+        self.modules.add("math")
+        return "math.inf"
+
     def _print_Exp1(self, expr: Basic) -> str:
         self.modules.add("math")
         return "math.e"
