@@ -207,6 +207,18 @@ def _law(setting: Any, density: Any) -> str:
     return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
 
 
+def _infinite_body(names: list[str], module: str, modules: set[str]) -> str:
+    """An infinite divergence in the arguments' broadcast shape (a float when there are no arguments)."""
+    modules.add("math")
+    if not names:
+        return "math.inf"
+    modules.add(module)
+    if module == "torch":
+        shapes = ", ".join(f"torch.as_tensor({name}).shape" for name in names)
+        return f"torch.full(torch.broadcast_shapes({shapes}), math.inf, dtype=torch.get_default_dtype())"
+    return f"np.full(np.broadcast({', '.join(names)}).shape, math.inf)"
+
+
 def _domain(symbol: Basic, interval: Any = None) -> str:
     """The docstring's statement of where ``symbol`` lies (``interval``: a law's domain for it, ``(0, 1)``)."""
     if interval is not None:
@@ -343,7 +355,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
     printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
     result, stable = stable_form(result) if module in ("np", "torch") else (result, ())
-    body = printer.doprint(result)
+    body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"
