@@ -53,6 +53,8 @@ CONFIGS: dict[str, dict] = {
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
+    "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
 }
 
 _derived: dict[str, object] = {}
