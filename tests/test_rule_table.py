@@ -98,6 +98,7 @@ CONFIGURATIONS = {
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
+    "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
 }
@@ -131,6 +132,7 @@ DERIVED = (
             ("Poisson(a)", "Poisson(b)"),
             ("Geometric(a)", "Geometric(0.5)"),
             ("Bernoulli(a)", "Poisson(b)"),
+            ("Poisson(a)", "Bernoulli(b)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
             ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
@@ -677,6 +679,13 @@ ROWS = [
         "pair-bernoulli-poisson",
         add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
         add(mul(sub(1, a_c), log(sub(1, a_c))), mul(a_c, log(frac(a_c, b_c))), b_c),
+    ),
+    # from Poisson(a) vs Bernoulli(b), step 2: q(2) > 0 = p(2)
+    Row(
+        "support-mismatch",
+        "pair-poisson-bernoulli",
+        Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BernoulliLaw(b_c))))), (k_int, 0, oo)),
+        oo,
     ),
     # from a Bernoulli pair, step 2
     Row(

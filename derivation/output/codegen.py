@@ -225,6 +225,10 @@ class ArrayCodePrinter(PythonCodePrinter):
         self.modules.add("math")
         return "math.pi"
 
+    def _print_Infinity(self, expr: Basic) -> str:
+        self.modules.add("math")
+        return "math.inf"
+
     def _print_Exp1(self, expr: Basic) -> str:
         self.modules.add("math")
         return "math.e"
@@ -244,6 +248,18 @@ def _law(setting: Any, density: Any) -> str:
     if isinstance(density.law, NormalLaw):
         return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
     return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
+
+
+def _infinite_body(names: list[str], module: str, modules: set[str]) -> str:
+    """An infinite divergence in the arguments' broadcast shape (a float when there are no arguments)."""
+    modules.add("math")
+    if not names:
+        return "math.inf"
+    modules.add(module)
+    if module == "torch":
+        shapes = ", ".join(f"torch.as_tensor({name}).shape" for name in names)
+        return f"torch.full(torch.broadcast_shapes({shapes}), math.inf, dtype=torch.get_default_dtype())"
+    return f"np.full(np.broadcast({', '.join(names)}).shape, math.inf)"
 
 
 def _domain(symbol: Basic, interval: Any = None) -> str:
@@ -385,7 +401,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
     printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
     result, stable = stable_form(result) if module in ("np", "torch") else (result, ())
-    body = printer.doprint(result)
+    body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"
