@@ -11,11 +11,12 @@ from .claims.code import CodeVerdict
 from .claims.code import verify_code as decide_code
 from .claims.decide import Verdict
 from .claims.decide import verify as decide
+from .claims.matrix import verify_matrix
 from .core.engine import Derivation
 from .core.errors import UsageError
 from .core.limits import MAX_DIM
 from .interpret.parse import parse_spec
-from .pairs.routes import derive_variant
+from .pairs.routes import derive_variant, variant
 from .settings.univariate import Notation
 
 
@@ -99,7 +100,17 @@ def verify(q: str, p: str, claim: str) -> Verdict:
     recognised slip, ``diagnosis``) or None (undecided in the time budget). Invalid input raises
     :class:`~derivation.core.errors.ParseError`. See :mod:`derivation.claims.decide`.
     """
+    if _full_covariance(q, p):  # matrices: read and decided by claims.matrix
+        return verify_matrix(variant(q, p), claim)
     return decide(q, p, claim)
+
+
+def _full_covariance(q: str, p: str) -> bool:
+    """Whether both specs parse and one is an MvNormal (an invalid spec is left to the verifier's own message)."""
+    try:
+        return "MvNormal" in (parse_spec(q).family, parse_spec(p).family)
+    except UsageError:
+        return False
 
 
 #: A spec's scale keyword -> the kind of an encoder output in ``verify --code``.

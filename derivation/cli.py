@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import signal
 import sys
 
@@ -21,7 +22,7 @@ from .build import build
 from .cases.catalogue import describe_setting
 from .core.errors import DerivationError, StepRejected
 from .document import write_document
-from .interpret.parse import spec_forms
+from .interpret.parse import claim_syntax, spec_forms
 from .output.files import real_target, write_text
 from .pairs.routes import derivable_pairs
 from .settings.univariate import parse_notation
@@ -132,7 +133,7 @@ def verify_command(ctx: click.Context, q: str | None, p: str | None, claim: str 
 
     Exit status: 0 it holds, 1 it does not (with a counterexample or the slip), 3 undecided, 2 invalid input.
     """
-    if code is not None or (claim is not None and "\n" in claim.strip()):
+    if code is not None or (claim is not None and _is_code(claim)):
         if code is not None and claim is not None:
             raise click.UsageError("give --code or --claim, not both")
         source, function = _code_source(code) if code is not None else (_as_function(claim or ""), None)
@@ -170,8 +171,20 @@ def _code_source(spec: str) -> tuple[str, str | None]:
         raise click.UsageError(f"--code: {path} is not UTF-8 text") from None
 
 
+#: A line of a function body: an assignment, an update, a return, or a definition.
+_CODE_LINE = re.compile(r"^[ \t]*(?:[A-Za-z_][A-Za-z0-9_, ]*(?:=|\+=|-=|\*=|/=)(?!=)|return\b|def\s|class\s)",
+                        re.MULTILINE)
+
+
+def _is_code(claim: str) -> bool:
+    """Whether a --claim of several lines is a function body (or a definition), not one formula over lines."""
+    return "\n" in claim.strip() and claim_syntax(claim) == "python" and bool(_CODE_LINE.search(claim))
+
+
 def _as_function(claim: str) -> str:
     """A several-line claim as a function: its lines are the body, the last one returned if it is an expression."""
+    if re.search(r"^[ \t]*(def|class)\s", claim, re.MULTILINE):
+        return claim
     lines = [line for line in claim.strip("\n").splitlines() if line.strip()]
     indent = min(len(line) - len(line.lstrip()) for line in lines)
     body = [line[indent:] for line in lines]

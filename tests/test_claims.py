@@ -299,7 +299,7 @@ def test_no_injection_creates_a_file(tmp_path, monkeypatch, capsys):
     ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "DiagNormal(0, 1, dim=3)"],
     ["derive", "--q", "DiagNormal(a, 1, dim=2)", "--p", "MvNormal(0, cov=S, dim=2)"],
     ["derive", "--q", "DiagNormal(a, 1, dim=d)", "--p", "DiagNormal(0, 1, dim=2)"],
-    ["verify", "--q", "MvNormal(m, cov=S, dim=k)", "--p", "MvNormal(0, cov=1, dim=k)", "--claim", "0"],
+    ["verify", "--q", "MvNormal(m, cov=S, dim=k)", "--p", "MvNormal(0, cov=1, dim=k)", "--claim", "S"],
     ["verify", "--q", "DiagNormal(mu, s, dim=d)", "--p", "DiagNormal(0, 1, dim=d)", "--claim", "mu**2"],
     ["derive", "univariate", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)"],
     ["derive", "--q", "Normal(a, 1)", "--p", "Normal(0, 1)", "--format", "docx"],

@@ -483,3 +483,12 @@ def test_the_readme_shows_three_real_verdicts(capsys, monkeypatch):
     for arguments, printed, code in examples:
         assert run(arguments.split()) == code
         assert capsys.readouterr().out == printed
+
+
+def test_a_formula_over_several_lines_is_still_a_formula(capsys):
+    args = ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim"]
+    assert run([*args, "-0.5 * (1 + lv\n - mu**2 - exp(lv))"]) == 0
+    assert capsys.readouterr().out.startswith("holds: the claim equals KL(q || p)")
+    definition = "def kl(mu, logvar):\n    return -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp(), -1)\n"
+    assert run(["verify", "--claim", definition]) == 0
+    assert capsys.readouterr().out.startswith("holds: return value of kl is KL(q || p) per example")

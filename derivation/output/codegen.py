@@ -332,6 +332,12 @@ def _renamed(symbol: Basic, renames: dict[str, str]) -> Basic:
 def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
+    if derivation.result.has(Expectation, KL, Integral):
+        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
+                         "it has no code to export (choose a document format)")
+    if not hasattr(setting, "p"):
+        raise UsageError(f"the result of {derivation.name!r} is not a KL divergence between two densities, the only "
+                         "closed form the code formats export (choose a document format)")
     renames = dict(getattr(setting, "code_names", {}))
     # a Python keyword is not a parameter name: SymPy's code printer writes ``lambda`` as ``lambda_``
     renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
@@ -344,9 +350,6 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
-    if shown.has(Expectation, KL, Integral):
-        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
-                         "it has no code to export (choose a document format)")
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     derived = result
