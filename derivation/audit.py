@@ -277,6 +277,27 @@ def _pair_geometric() -> AuditPair:
         lambda v: ref.geometric_kl(v["p1"], v["p2"]))
 
 
+def _pair_bernoulli_poisson() -> AuditPair:
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        rate = v["r2"]
+        return ref.kl_finite([1 - v["p1"], v["p1"]], [mpmath.exp(-rate), rate * mpmath.exp(-rate)])
+
+    return AuditPair(
+        "Bernoulli-Poisson", "Bernoulli(p1)", "Poisson(r2)", (Parameter("p1", PROBABILITY),), (Parameter("r2", RATE),),
+        lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Poisson(t["r2"])), reference)
+
+
+def _pair_poisson_bernoulli() -> AuditPair:
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:  # the values 0, 1, 2: q(2) > 0 = p(2) makes it infinite
+        rate = v["r1"]
+        return ref.kl_finite([mpmath.exp(-rate), rate * mpmath.exp(-rate), rate**2 * mpmath.exp(-rate) / 2],
+                             [1 - v["p2"], v["p2"], 0])
+
+    return AuditPair(
+        "Poisson-Bernoulli", "Poisson(r1)", "Bernoulli(p2)", (Parameter("r1", RATE),), (Parameter("p2", PROBABILITY),),
+        lambda dist, t: (dist.Poisson(t["r1"]), dist.Bernoulli(probs=t["p2"])), reference)
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -294,6 +315,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_bernoulli_logits(),
     _pair_poisson(),
     _pair_geometric(),
+    _pair_bernoulli_poisson(),
+    _pair_poisson_bernoulli(),
 )
 
 
@@ -539,7 +562,8 @@ def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
         except UsageError as why:
             report.skipped.append((pair.name, str(why)))
             continue
-        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=True)
+        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
+        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=same_kinds)
         references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
         derived = closed_form(**_batched(points)).tolist()
         report.rows.append(compare(Row(pair.name, pair.q, pair.p, "kl-derive"), derived, references, points,

@@ -15,12 +15,13 @@ from pathlib import Path
 import mpmath
 import nbformat
 import pytest
+import sympy
 from conftest import _require_module as require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivation import cli, derive
-from derivation.interpret.parse import LAW_FAMILIES
+from derivation.interpret.parse import _FAMILIES, LAW_FAMILIES
 from derivation.pairs.routes import ROUTES
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
@@ -51,6 +52,14 @@ def _series(family: str, a: float, b: float, count: int) -> float:
     return math.fsum(np.exp(log_q) * (log_q - log_p))
 
 
+def _bernoulli_poisson(a: float, b: float) -> float:
+    """KL(Bernoulli(a) || Poisson(b)): the two terms at k = 0 and 1, the Poisson log-mass k log b - b - log k!."""
+    with mpmath.workdps(30):
+        a_, b_ = mpmath.mpf(a), mpmath.mpf(b)
+        log_q = [_bernoulli_log_mass(k, a_) for k in (0, 1)]
+        return float(sum(mpmath.exp(log_q[k]) * (log_q[k] - (k * mpmath.log(b_) - b_)) for k in (0, 1)))
+
+
 def _logits_log_mass(k: int, logit):
     return -mpmath.log1p(mpmath.exp(-logit if k == 1 else logit))  # log(1 / (1 + e^-l)) at 1, of 1 / (1 + e^l) at 0
 
@@ -68,6 +77,8 @@ class Family:
     parameter: st.SearchStrategy
     edges: tuple[float, ...]
     title: str
+    torch_of_p: Callable | None = None  # p's torch distribution, when p is of another family
+    parameter_p: st.SearchStrategy | None = None
 
 
 FAMILIES = {
@@ -80,6 +91,11 @@ FAMILIES = {
         "Bernoulli", ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"), ("Bernoulli(logits=a)", "Bernoulli(logits=-1)"),
         (0.7, -1.0), lambda dist, t: dist.Bernoulli(logits=t), lambda a, b: _mp_sum(_logits_log_mass, a, b, 0, 1),
         st.floats(-30, 30), (-30.0, -5.0, 0.0, 5.0, 30.0), "KL divergence between two Bernoulli distributions"),
+    "bernoulli-poisson": Family(
+        "Bernoulli", ("Bernoulli(a)", "Poisson(b)"), ("Bernoulli(probs=a)", "Poisson(2)"), (0.3, 2.0),
+        lambda dist, t: dist.Bernoulli(probs=t), _bernoulli_poisson, st.floats(1e-9, 1 - 1e-9),
+        (1e-12, 1e-6, 0.5, 1 - 1e-6), "KL divergence of a Bernoulli distribution from a Poisson distribution",
+        torch_of_p=lambda dist, t: dist.Poisson(t), parameter_p=st.floats(1e-3, 50.0)),
     "poisson": Family(
         "Poisson", ("Poisson(a)", "Poisson(b)"), ("Poisson(rate=a)", "Poisson(3)"), (2.0, 3.0),
         lambda dist, t: dist.Poisson(t), lambda a, b: _series("Poisson", a, b, int(a + 40 * math.sqrt(a) + 60)),
@@ -180,8 +196,9 @@ def _load(path: Path) -> Callable:
 def _torch_kl(family: Family, a: float, b: float) -> float:
     torch = require("torch")
     dist = torch.distributions
+    p_of = family.torch_of_p or family.torch_of
     return float(dist.kl_divergence(family.torch_of(dist, torch.tensor(a, dtype=torch.float64)),
-                                    family.torch_of(dist, torch.tensor(b, dtype=torch.float64))))
+                                    p_of(dist, torch.tensor(b, dtype=torch.float64))))
 
 
 def _agree(value: float, expected: float) -> bool:
@@ -195,7 +212,7 @@ def test_the_exports_equal_torch_and_the_oracle_at_random_points_and_edges(writt
     numpy_kl, torch_kl = _load(written / f"{key}-symbols.py"), _load(written / f"{key}-symbols_torch.py")
 
     @settings(max_examples=30, deadline=None)
-    @given(a=family.parameter, b=family.parameter)
+    @given(a=family.parameter, b=family.parameter_p or family.parameter)
     def agree(a, b):
         expected = _torch_kl(family, a, b)
         assert _agree(family.oracle(a, b), expected)
@@ -208,7 +225,8 @@ def test_the_exports_equal_torch_and_the_oracle_at_random_points_and_edges(writt
         for b in family.edges:
             expected = family.oracle(a, b)
             assert math.isclose(float(numpy_kl(a, b)), expected, rel_tol=1e-6, abs_tol=1e-9), (a, b)
-        assert float(numpy_kl(a, a)) == pytest.approx(0, abs=1e-12)  # equal laws: no divergence
+        if family.torch_of_p is None:
+            assert float(numpy_kl(a, a)) == pytest.approx(0, abs=1e-12)  # equal laws: no divergence
 
 
 @pytest.mark.parametrize("key", FAMILIES)
@@ -226,14 +244,64 @@ def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
     assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
     assert families.splitlines()[0] == "Families (specs for --q and --p):"
     rows = {line.split()[0]: line for line in families.splitlines()[1:]}
-    assert list(rows) == ["Normal", "DiagNormal", "MvNormal", "Laplace", *LAW_FAMILIES]
+    assert list(rows) == [*_FAMILIES, *LAW_FAMILIES]
+    assert rows["Normal"].split()[1] == "Normal(loc," and "logvar=" in rows["Normal"]
     assert "Bernoulli(probs) or Bernoulli(logits=...)" in rows["Bernoulli"]
     assert rows["Bernoulli"].endswith("probs in (0, 1); logits real")
     assert "Poisson(rate)" in rows["Poisson"] and rows["Poisson"].endswith("rate > 0")
-    assert rows["Geometric"].endswith("Geometric(probs)                           probs in (0, 1)")
+    assert rows["Geometric"].split()[1:] == ["Geometric(probs)", "probs", "in", "(0,", "1)"]
     lines = pairs.splitlines()
     assert lines[0] == "Pairs derived, KL(q || p) (kl-derive derive --q Q --p P):"
     listed = [tuple(line.strip().split(" || ")) for line in lines[1:]]
     assert listed == [pair for pair, route in ROUTES.items() if route.__name__ != "_mixed"]
-    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric")} <= set(listed)
+    assert {("Bernoulli", "Bernoulli"), ("Poisson", "Poisson"), ("Geometric", "Geometric"),
+            ("Bernoulli", "Poisson")} <= set(listed)
     assert ("DiagNormal", "MvNormal") not in listed  # routed only to be refused
+
+
+def test_the_logits_exports_are_stable_at_huge_logits(written):
+    """log(1 + e^l) is computed as logaddexp(0, l) (softplus), each rewrite checked: no overflow at |l| = 800."""
+    torch = require("torch")
+    family = FAMILIES["bernoulli-logits"]
+    for suffix in (".py", "_torch.py"):
+        text = (written / f"bernoulli-logits-symbols{suffix}").read_text()
+        assert "log(exp(l1) + 1) computed as logaddexp(0, l1) (checked equal)" in text
+        assert "logaddexp(" in text.split('"""')[-1]  # in the body
+    numpy_kl = _load(written / "bernoulli-logits-symbols.py")
+    torch_kl = _load(written / "bernoulli-logits-symbols_torch.py")
+    for a, b in ((-800.0, 790.0), (700.0, -750.0), (30.0, -700.0)):
+        expected = family.oracle(a, b)
+        assert math.isfinite(expected) and expected > 100
+        assert math.isclose(float(numpy_kl(a, b)), expected, rel_tol=1e-12)
+        value = torch_kl(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
+        assert math.isclose(float(value), expected, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(("q", "p", "torch_pair"), [
+    ("Poisson(a)", "Bernoulli(b)", lambda dist, a, b: (dist.Poisson(a), dist.Bernoulli(probs=b))),
+    ("Geometric(a)", "Bernoulli(b)", None),  # torch registers no Geometric-Bernoulli pair
+])
+def test_a_support_mismatch_is_derived_infinite_by_the_support(q, p, torch_pair, tmp_path):
+    derivation = derive(q=q, p=p)
+    assert derivation.verified and derivation.result == sympy.oo
+    step = derivation.steps[-1]
+    assert step.rule == "support-mismatch" and derivation.checks[-1].detail.startswith("support: q(2) > 0 = p(2)")
+    assert [(i.lhs.name, i.lhs.variable) for i in step.identities] == [("q", 2), ("p", 2)]
+    assert step.identities[1].rhs == 0 and step.identities[0].rhs.free_symbols == {derivation.setting.parameters[0]}
+    for fmt, suffix in FORMATS.items():
+        assert cli.run(["derive", "--q", q, "--p", p, "-f", fmt, "-o", str(tmp_path / f"kl{suffix}")]) == 0
+    assert (tmp_path / "kl.md").read_text().count("= \\infty") >= 1
+    assert _load(tmp_path / "kl.py")(0.7, 0.4) == math.inf
+    if torch_pair is not None:
+        torch = require("torch")
+        for a, b in ((0.3, 0.5), (1e-6, 1 - 1e-9), (40.0, 1e-9)):
+            tensors = (torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
+            assert float(torch.distributions.kl_divergence(*torch_pair(torch.distributions, *tensors))) == math.inf
+
+
+def test_an_infinite_line_without_a_support_mismatch_is_rejected():
+    """The support check refuses +oo where p has mass wherever q has (Bernoulli against Poisson)."""
+    variant_setting = derive(q="Bernoulli(a)", p="Poisson(b)").setting
+    before = derive(q="Bernoulli(a)", p="Poisson(b)").steps[0].expr
+    verdict = variant_setting.checker().check(0, before, sympy.oo)
+    assert not verdict.ok and "no value outside the support" in verdict.detail

@@ -25,7 +25,7 @@ from derivation.printing.latex import MACRO_STYLE, to_latex
 from derivation.rules.base import rewrite_or_refuse
 from derivation.rules.elbo import BAYES_RULE, NORMALISATION
 from derivation.settings.model import model_setting
-from derivation.settings.univariate import Notation
+from derivation.settings.univariate import Notation, parse_notation
 
 #: Where the numeric tests hold the model: x, w, s, m, t.
 POINTS = [(2.0, 1.0, 1.0, 0.3, 0.8), (-0.7, 1.8, 0.6, -1.2, 0.4), (1.3, -0.5, 1.7, 0.9, 1.9)]
@@ -39,6 +39,12 @@ def elbo():
 @pytest.fixture(scope="module")
 def linear():
     return derive("elbo-linear-gaussian")
+
+
+def _closed(linear):
+    """The ELBO of the linear-Gaussian model in closed form (the second fact of its closed-form section)."""
+    section = next(s for s in linear.sections if s.key == "closed-form")
+    return section.facts[1].statement.rhs
 
 
 def _at(expr, values):
@@ -145,7 +151,7 @@ def test_the_closed_form_elbo_agrees_with_monte_carlo(linear, values):
     """E_q[log p(x, z) - log q(z)] sampled (seed fixed); the tolerance is 5 standard errors, from the exact variance
     of the integrand (a quadratic in z) under q."""
     x, w, s, m, t = values
-    closed = _at(linear.result, values)
+    closed = _at(_closed(linear), values)
     rng = np.random.default_rng(13)
     n = 400_000
     z = rng.normal(m, t, n)
@@ -166,7 +172,7 @@ def test_the_closed_forms_agree_with_quadrature(linear, values):
     elbo = quad(lambda z: math.exp(_normal_logpdf(z, m, t**2)) * (
         _normal_logpdf(x, w * z, s**2) + _normal_logpdf(z, 0, 1) - _normal_logpdf(z, m, t**2)), -math.inf, math.inf,
         epsabs=1e-12, epsrel=1e-12)[0]
-    assert abs(elbo - _at(linear.result, values)) < 1e-8
+    assert abs(elbo - _at(_closed(linear), values)) < 1e-8
     evidence = quad(lambda z: math.exp(_normal_logpdf(x, w * z, s**2) + _normal_logpdf(z, 0, 1)), -math.inf,
                     math.inf, epsabs=1e-14, epsrel=1e-12)[0]
     log_evidence = setting.evidence_law.log_pdf_form(setting.x)
@@ -215,7 +221,7 @@ def test_the_figures_show_the_elbo_below_the_log_evidence_touching_at_the_poster
         i = int(np.argmin(log_evidence - elbo))
         assert abs(data["x"][i] - best) < 0.02 and (log_evidence - elbo)[i] < 1e-3
     # drawn from the derived expressions: the ELBO curve is the derivation's result at the figure's point
-    assert figures[0].plot.curves[1].expr == linear.result.xreplace(
+    assert figures[0].plot.curves[1].expr == _closed(linear).xreplace(
         {linear.setting.x: 2, linear.setting.w: 1, linear.setting.s: 1})
 
 
@@ -242,3 +248,14 @@ def test_the_checker_draws_every_parameter_of_the_model():
     assert isinstance(checker, Checker)
     names = sorted(str(s) for s in checker.evaluator.points[0])
     assert names == ["m", "s", "t", "w", "x"]
+
+
+def test_notation_renames_the_model_and_refuses_a_parameters_name(capsys):
+    renamed = derive("elbo", notation=parse_notation(["z=u", "log=ln"]))
+    assert "ln p(x) = ELBO(q) + KL(q(u) ‖ p(u ∣ x))" in render(renamed, "text")
+    for case in ("elbo", "elbo-linear-gaussian"):
+        code = cli.run(["derive", case, "--notation", "z=m"])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        assert err == ("kl-derive: error: notation: 'm' names a parameter of the linear-Gaussian model (w, s, m, t); "
+                       "choose another name\n")

@@ -53,6 +53,8 @@ CONFIGS: dict[str, dict] = {
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
+    "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
 }
 
 _derived: dict[str, object] = {}
@@ -151,7 +153,8 @@ def _formulas(segment: str) -> list[str]:
     return rows
 
 
-@pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8"])
+@pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8", "elbo",
+                                    "elbo-linear-gaussian", "estimators"])
 def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     """Each math segment of the Markdown is made of formulas that were printed (and read back above): nothing
     in the document is typed by hand, nothing shown was left unchecked."""
@@ -212,7 +215,8 @@ def _without_intertext(text: str) -> tuple[str, str]:
     return "".join(kept), "\n".join(prose)
 
 
-@pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2"])
+@pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2", "elbo",
+                                    "elbo-linear-gaussian", "estimators"])
 def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
     """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
     article is made of printed formulas that the round trip checked."""

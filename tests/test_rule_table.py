@@ -60,6 +60,7 @@ from sympy import (
 import derivation
 from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
+from derivation.cases.estimators import Estimators
 from derivation.cases.interpretation import Interpretation
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
@@ -71,6 +72,7 @@ from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, Mv
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.elbo import completed_square, divergence_from_posterior, elbo_decomposed, paper_result
+from derivation.rules.estimators import exponential_moments, log_ratio_rule, ratio_definition
 from derivation.rules.terms import closed_form_at_rule
 from derivation.settings.model import model_setting
 from derivation.settings.univariate import Notation
@@ -93,6 +95,8 @@ CONFIGURATIONS = {
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
+    "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
 }
 
@@ -101,6 +105,7 @@ DERIVED = (
     {"case": "univariate"},
     {"case": "standard"},
     {"case": "dynamics"},
+    {"case": "estimators"},
     {"case": "full"},
     {"case": "diagonal"},
     {"case": "vae"},
@@ -123,6 +128,8 @@ DERIVED = (
             ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
             ("Poisson(a)", "Poisson(b)"),
             ("Geometric(a)", "Geometric(0.5)"),
+            ("Bernoulli(a)", "Poisson(b)"),
+            ("Poisson(a)", "Bernoulli(b)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
         )
@@ -249,6 +256,10 @@ p_est = Density("p", z, NormalLaw(0, 1))
 noise = Density("", eps, NormalLaw(0, 1))
 standard_z = Density("", z, NormalLaw(0, 1))
 sample = add(mu, mul(sigma, eps))
+q_pair = Density("q", z, NormalLaw(0, 1))
+p_pair = Density("p", z, NormalLaw(m, 1))
+ratio = Named("r", frac(p_pair, q_pair), (z,))
+log_r = add(mul(m, z), mul(Rational(-1, 2), m**2))
 
 ROWS = [
     # -- derivation/rules/estimators.py and derivation/cases/estimators.py: the estimators document ---------------
@@ -276,6 +287,21 @@ ROWS = [
     Row("collect-terms", "estimators",
         add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2), S.NegativeOne),
         mul(HALF, m**2)),
+    # from estimators > The log-ratio, step 1
+    Row("ratio-definition", "estimators", log(ratio), log(frac(p_pair, q_pair))),
+    # from estimators > Mean of k1, step 1
+    Row("log-ratio-derived", "estimators", Expectation(neg(log(ratio)), standard_z),
+        Expectation(neg(log_r), standard_z)),
+    # from estimators > Mean of k3, step 5
+    Row("exponential-moments", "estimators",
+        add(mul(exp(mul(Rational(-1, 2), m**2)), Expectation(exp(mul(m, z)), standard_z)), mul(HALF, m**2)),
+        add(mul(exp(mul(Rational(-1, 2), m**2)), exp(mul(HALF, m**2))), mul(HALF, m**2))),
+    # from estimators > Variance of the single-sample estimate, step 1
+    Row("use-estimate", "estimators",
+        Expectation(Pow(add(log(q_est), neg(log(p_est)), neg(Symbol("c", real=True))), 2, evaluate=False), q_est),
+        Expectation(Pow(add(neg(log(sigma)), neg(frac(Pow(sub(z, mu), 2), mul(2, sigma**2))),
+                            mul(Pow(2, -1, evaluate=False), z**2),
+                            neg(Symbol("c", real=True))), 2, evaluate=False), q_est)),
     # from estimators > First exponential moment, step 1
     Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
         mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),
@@ -624,6 +650,26 @@ ROWS = [
         add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
             log(frac(sub(1, theta_q), sub(1, theta_p)))),
         add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
+    ),
+    # from Bernoulli(a) vs Poisson(b), steps 4 and 5
+    Row(
+        "log-of-exponentials",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), log(frac(sub(1, a_c), exp(neg(b_c))))), mul(a_c, log(frac(a_c, mul(b_c, exp(neg(b_c))))))),
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+    ),
+    Row(
+        "weights-sum-to-one",
+        "pair-bernoulli-poisson",
+        add(mul(sub(1, a_c), add(log(sub(1, a_c)), b_c)), mul(a_c, add(log(frac(a_c, b_c)), b_c))),
+        add(mul(sub(1, a_c), log(sub(1, a_c))), mul(a_c, log(frac(a_c, b_c))), b_c),
+    ),
+    # from Poisson(a) vs Bernoulli(b), step 2: q(2) > 0 = p(2)
+    Row(
+        "support-mismatch",
+        "pair-poisson-bernoulli",
+        Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BernoulliLaw(b_c))))), (k_int, 0, oo)),
+        oo,
     ),
     # from a Bernoulli pair, step 2
     Row(
@@ -2062,15 +2108,16 @@ ROWS = [
     Row("importance-weight", "elbo", log(Integral(joint, (z, -oo, oo))),
         log(Integral(mul(q_z, frac(joint, q_z)), (z, -oo, oo)))),
     # from elbo-linear-gaussian, steps 1 to 4
-    Row("elbo-decomposition", "elbo-linear-gaussian", elbo_q, add(expected_log_likelihood, minus_paper)),
-    Row("model-log-densities", "elbo-linear-gaussian", add(expected_log_likelihood, minus_paper),
-        add(Expectation(likelihood_log_density, q_z), minus_paper)),
+    Row("elbo-decomposition", "elbo-linear-gaussian", elbo_q, sub(expected_log_likelihood, KL(q_z, prior))),
+    Row("model-log-densities", "elbo-linear-gaussian", sub(expected_log_likelihood, KL(q_z, prior)),
+        sub(Expectation(likelihood_log_density, q_z), KL(q_z, prior))),
     Row("expected-squared-error", "elbo-linear-gaussian",
-        add(add(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
-                mul(S.NegativeOne, frac(1, mul(2, s_m**2)), Expectation(sub(x, mul(w_m, z)) ** 2, q_z))), minus_paper),
+        sub(add(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
+                mul(S.NegativeOne, frac(1, mul(2, s_m**2)), Expectation(sub(x, mul(w_m, z)) ** 2, q_z))),
+            KL(q_z, prior)),
         add(mul(Rational(-1, 2), log(mul(2, pi, s_m**2))),
             mul(S.NegativeOne, frac(1, mul(2, s_m**2)), add(sub(x, mul(w_m, m)) ** 2, mul(w_m**2, t**2))),
-            minus_paper)),
+            neg(KL(q_z, prior)))),
     # from elbo-linear-gaussian > The exact posterior and the evidence
     Row("complete-the-square", "elbo-linear-gaussian", add(likelihood_log_density, prior_log_density),
         completed_square(elbo_model)),
@@ -2097,6 +2144,17 @@ def module_rules() -> dict[str, list[tuple[str, Rule]]]:
     return found
 
 
+def _estimator_rules() -> tuple[Rule, ...]:
+    """The estimators document's rules made from its derived chains (the ratio, the log-ratio, the lemmas, the
+    estimate), taken from the steps that used them."""
+    it = Estimators(derive("estimators"))
+    made = {key: rule for key, rule in (("ratio-definition", ratio_definition(it.ratio)),
+                                        ("log-ratio-derived", log_ratio_rule(it.log_ratio, it.ratio)),
+                                        ("exponential-moments", exponential_moments(it.lemmas, it.t)))}
+    estimate = Rule("use-estimate", "The estimate", "Put in the estimate written out above.", it._put_in_estimate)
+    return (*made.values(), estimate)
+
+
 @cache
 def factory_rules() -> dict[str, Rule]:
     """The rules made by functions (from a derived result), made here from the univariate closed form."""
@@ -2106,9 +2164,10 @@ def factory_rules() -> dict[str, Rule]:
         use_derived(general, "Closed form", "The closed form derived above.", cite=False, key="use-closed-form"),
         closed_form_at_rule(general),
         *Interpretation(derive("dynamics")).sum_plan[:2],  # the d-dimensional chain's own two rules
+        *_estimator_rules(),
         differentiate_derived((Interpretation(derive("dynamics")).grad_sigma,)),
         paper_result(STANDARD_PLAN, standard_in_latent),
-        elbo_decomposed(DECOMPOSITION_PLAN),
+        elbo_decomposed(DECOMPOSITION_PLAN[:-1]),  # as the elbo-linear-gaussian case makes it
         divergence_from_posterior(UNIVARIATE_PLAN),
     )
     return {rule.key: rule for rule in made}

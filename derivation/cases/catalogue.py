@@ -244,7 +244,8 @@ CASES: Mapping[str, Case] = MappingProxyType({
         Case(
             "elbo",
             "The evidence lower bound",
-            "log p(x) = ELBO(q) + KL(q(z) || p(z | x)) from the definitions; the bound, Jensen's route, the two terms",
+            "the log-evidence as the ELBO plus the divergence from the posterior; the bound, Jensen's route, "
+            "the two terms",
             "A variational autoencoder is trained by maximising the evidence lower bound (ELBO); the KL divergence "
             "of the other documents is one of its two terms. We derive from the definitions that the log-evidence "
             "of an observation is the ELBO plus the divergence of the approximate posterior q from the true "
@@ -261,10 +262,10 @@ CASES: Mapping[str, Case] = MappingProxyType({
         Case(
             "elbo-linear-gaussian",
             "The evidence lower bound of a linear-Gaussian model",
-            "the ELBO, the exact posterior and log p(x) in closed form; the identity log p(x) = ELBO + KL exactly",
-            "In the linear-Gaussian model a standard normal latent variable z is observed through x = w z plus "
-            "Gaussian noise of standard deviation s, and q is a Gaussian over z. Every term of the evidence lower "
-            "bound is then in closed form. We derive the ELBO from its decomposition into reconstruction and "
+            "the ELBO, the exact posterior and the log-evidence of a linear-Gaussian model; the identity, exactly",
+            "In the linear-Gaussian model a standard normal latent variable is observed through a linear map plus "
+            "Gaussian noise, and q is a Gaussian over the latent variable. Every term of the evidence lower bound is "
+            "then in closed form. We derive the ELBO from its decomposition into reconstruction and "
             "regulariser, then the exact posterior and the log-evidence by completing the square, and check the "
             "identity of the elbo document exactly: the log-evidence is the ELBO plus the divergence of q from "
             "the posterior. Every line follows from the one before by the rule named beside it, and every line "

@@ -36,11 +36,13 @@ from ..rules.estimators import (
     ratio_definition,
     shown,
 )
-from ..settings.estimators import EstimatorSetting
+from ..settings.estimators import EstimatorSetting, SameLawChecker
 from ..settings.univariate import Notation, Setting, gaussian_pair
 from .interpretation import limit_statement
 from .univariate import STANDARD_PLAN
 
+#: How the titles name Schulman's estimators.
+ORDINALS = {"k1": "first", "k2": "second", "k3": "third"}
 #: The values of m at which the table compares the three estimators.
 TABLE_POINTS = (Rational(1, 10), Rational(1))
 
@@ -78,7 +80,7 @@ class Estimators:
         self.mu, self.sigma, self.eps, self.z, self.m, self.t, self.f = s.mu, s.sigma, s.z, s.x, s.m, s.t, s.f
         self.checker = s.checker()
         self.pair: Setting = s.schulman()
-        self.schulman_checker = Checker((self.m, self.t), ranges={self.m: (-1.5, 1.5), self.t: (-1.5, 1.5)})
+        self.schulman_checker = SameLawChecker((self.m, self.t), ranges={self.m: (-1.5, 1.5), self.t: (-1.5, 1.5)})
 
     def derive(self, key: str, title: str, start: Expr, plan: tuple[Rule, ...], setting=None,
                checker: Checker | None = None, closed: bool = True) -> Derivation:
@@ -194,14 +196,16 @@ class Estimators:
 
     @cached_property
     def means(self) -> dict[str, Derivation]:
-        return {key: self.derive(f"{key}-mean", f"Mean of {key}", Expectation(k, self.law), self._plan(), self.pair,
+        return {key: self.derive(f"{key}-mean", f"Mean of the {ORDINALS[key]} estimator", Expectation(k, self.law),
+                                 self._plan(), self.pair,
                                  self.schulman_checker)
                 for key, k in self.estimators.items()}
 
     @cached_property
     def variances(self) -> dict[str, Derivation]:
-        return {key: self.derive(f"{key}-variance", f"Variance of {key}",
-                                 Expectation(sub(k, self.means[key].result) ** 2, self.law), self._plan(), self.pair,
+        return {key: self.derive(f"{key}-variance", f"Variance of the {ORDINALS[key]} estimator",
+                                 Expectation(add(*terms(k), neg(self.means[key].result)) ** 2, self.law), self._plan(),
+                                 self.pair,
                                  self.schulman_checker)
                 for key, k in self.estimators.items()}
 

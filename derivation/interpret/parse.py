@@ -218,7 +218,8 @@ def _own_parameters_form(family: str) -> tuple[str, str]:
         return f"{family}(...)", ""
     leading, choices = _OWN_PARAMETERS[family]
     written = f"{family}({', '.join((*leading, choices[0]))})"
-    return written, "; ".join([*(f"{name} > 0" for name in leading), " or ".join(f"{c}= > 0" for c in choices)])
+    others = "".join(f" (or {c}= > 0)" for c in choices[1:])
+    return written, "; ".join([*(f"{name} > 0" for name in leading), f"{choices[0]} > 0{others}"])
 
 
 def spec_forms() -> tuple[tuple[str, str, str], ...]:

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import Basic, Expr, Interval, S, Symbol, exp, log
+from sympy import Basic, Expr, Integer, Interval, S, Symbol, exp, log
 
 from ..core.forms import as_expr, neg, sub
 
@@ -85,6 +85,18 @@ class Law(Basic):
     def pdf(self, variable: Symbol) -> Expr:
         """The density at ``variable``, as one closed form (what the checker evaluates)."""
         return exp(-self.energy(variable)) * exp(self.log_normaliser())
+
+    def mass(self, value: int) -> Expr:
+        """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``;
+        0 outside its support)."""
+        return self.pdf(Integer(value)) if Integer(value) in self.support else S.Zero
+
+    def outside_support(self, other: Law, search: int = 64) -> int | None:
+        """The first integer of this (discrete) law's support outside ``other``'s (None if none is found below
+        ``search``): where this law has mass and ``other`` none."""
+        start = int(self.support.inf)
+        return next((k for k in range(start, start + search)
+                     if Integer(k) in self.support and Integer(k) not in other.support), None)
 
     def log_normaliser(self) -> Expr:
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""

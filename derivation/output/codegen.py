@@ -20,6 +20,7 @@ import keyword
 from typing import Any
 
 from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Integral, Pow, S, Sum, Symbol, exp, log, sstr
+from sympy.codegen.numpy_nodes import logaddexp
 from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -30,9 +31,32 @@ from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
 from ..nodes.scalar import KL, Expectation
 from ..nodes.vector import CodeLine, MvDensity, QuadForm
+from ..rules.base import rewrite_nodes
 
 #: The function name of the emitted code.
 FUNCTION_NAME = "kl_divergence"
+
+
+def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
+    """``expr`` with each ``log(1 + e^u)`` (u a parameter) computed as ``logaddexp(0, u)`` (softplus: no overflow
+    for a large u), and one line per rewrite for the docstring. Each rewrite is checked: the new node written back
+    in logarithms must be the node it replaces (else :class:`DerivationError`)."""
+    notes: dict[str, None] = {}
+
+    def softplus(node: Expr) -> Expr | None:
+        if not (isinstance(node, log) and node.args[0].is_Add and len(node.args[0].args) == 2):
+            return None
+        ones = [t for t in node.args[0].args if t == 1]
+        powers = [t for t in node.args[0].args if isinstance(t, exp) and t.free_symbols]
+        if not (ones and powers):
+            return None
+        new = logaddexp(S.Zero, powers[0].args[0])
+        if evaluated(new.rewrite(log)) != evaluated(node):
+            raise DerivationError(f"the stable form {new} is not {node}")
+        notes[f"{sstr(node)} computed as {sstr(new)} (checked equal)"] = None
+        return new
+
+    return rewrite_nodes(expr, softplus), tuple(notes)
 
 
 class ArrayCodePrinter(PythonCodePrinter):
@@ -56,6 +80,14 @@ class ArrayCodePrinter(PythonCodePrinter):
 
     def _call(self, name: str, expr: Basic, arg: Basic) -> str:
         return f"{self._owner(expr)}.{name}({self._print(arg)})"
+
+    def _print_logaddexp(self, expr: logaddexp) -> str:
+        """``log(e^a + e^b)`` without overflow (``np.logaddexp``; torch's takes two tensors)."""
+        self.modules.add(self.module)
+        a, b = (self._print(arg) for arg in expr.args)
+        if self.module == "torch" and expr.args[0] == 0:
+            a = f"torch.zeros_like({b})"
+        return f"{self.module}.logaddexp({a}, {b})"
 
     def _print_exp(self, expr: exp) -> str:
         return self._call("exp", expr, expr.args[0])
@@ -150,6 +182,10 @@ class ArrayCodePrinter(PythonCodePrinter):
         self.modules.add("math")
         return "math.pi"
 
+    def _print_Infinity(self, expr: Basic) -> str:
+        self.modules.add("math")
+        return "math.inf"
+
     def _print_Exp1(self, expr: Basic) -> str:
         self.modules.add("math")
         return "math.e"
@@ -169,6 +205,18 @@ def _law(setting: Any, density: Any) -> str:
     if isinstance(density.law, NormalLaw):
         return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
     return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
+
+
+def _infinite_body(names: list[str], module: str, modules: set[str]) -> str:
+    """An infinite divergence in the arguments' broadcast shape (a float when there are no arguments)."""
+    modules.add("math")
+    if not names:
+        return "math.inf"
+    modules.add(module)
+    if module == "torch":
+        shapes = ", ".join(f"torch.as_tensor({name}).shape" for name in names)
+        return f"torch.full(torch.broadcast_shapes({shapes}), math.inf, dtype=torch.get_default_dtype())"
+    return f"np.full(np.broadcast({', '.join(names)}).shape, math.inf)"
 
 
 def _domain(symbol: Basic, interval: Any = None) -> str:
@@ -284,6 +332,12 @@ def _renamed(symbol: Basic, renames: dict[str, str]) -> Basic:
 def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     """What the code templates lay out: the signature, the argument check, the docstring's statements and the body."""
     setting = derivation.setting
+    if derivation.result.has(Expectation, KL, Integral):
+        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
+                         "it has no code to export (choose a document format)")
+    if not hasattr(setting, "p"):
+        raise UsageError(f"the result of {derivation.name!r} is not a KL divergence between two densities, the only "
+                         "closed form the code formats export (choose a document format)")
     renames = dict(getattr(setting, "code_names", {}))
     # a Python keyword is not a parameter name: SymPy's code printer writes ``lambda`` as ``lambda_``
     renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
@@ -296,16 +350,15 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     if clashes:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
-    if shown.has(Expectation, KL, Integral):
-        raise UsageError(f"the result of {derivation.name!r} is an identity between expectations, not a closed form: "
-                         "it has no code to export (choose a document format)")
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
+    derived = result
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}
     printer = ArrayCodePrinter(module)
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
     printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
-    body = printer.doprint(result)
+    result, stable = stable_form(result) if module in ("np", "torch") else (result, ())
+    body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"
@@ -320,7 +373,8 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
         "domains": [_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
                                                                               strict=True)],
-        "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(result)}",
+        "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(derived)}",
+        "stable": stable,
         "title": derivation.title,
         "steps": len(derivation.steps),
         "checked": checked,

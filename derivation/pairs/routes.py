@@ -8,7 +8,7 @@ from types import MappingProxyType
 from sympy import Symbol
 
 from ..cases.catalogue import CASES
-from ..cases.discrete import FAMILY_CASES
+from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
@@ -18,6 +18,7 @@ from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
+from ..laws import LAWS
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.laplace import user_pair
@@ -77,9 +78,15 @@ _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
-    """Two specs of one family given in its own parameters (``Bernoulli``, ...): that family's plan."""
-    case = _LAW_CASES[q.family]
+    """Two specs of families given in their own parameters (``Bernoulli``, ...): the plan of that family, or of
+    that pair of families (:data:`~derivation.cases.discrete.PAIR_CASES`)."""
+    case = _LAW_CASES[q.family] if q.family == p.family else PAIR_CASES[(q.family, p.family)]
     setting = spec_pair(q, p)
+    if setting.definitions and not case.parameterised:
+        kinds = ", ".join(f"{kind}=" for _, kind, _ in setting.sources)
+        raise UsageError(f"{q.family} against {p.family} is derived in the laws' own parameters: give "
+                         f"{' and '.join(f'{s.family}({LAWS[s.family].parameter_names[0]}=...)' for s in (q, p))} "
+                         f"rather than {kinds}")
     finish = case.parameterised if setting.definitions else ()
     return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
                    description=case.description)
@@ -99,6 +106,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
     **{(family, family): _same_law for family in _LAW_CASES},
+    **dict.fromkeys(PAIR_CASES, _same_law),
 })
 #: The Gaussian families: a pair of two of them that has no route is told apart by its dimensions first.
 _GAUSSIAN = frozenset({"Normal", "DiagNormal", "MvNormal"})

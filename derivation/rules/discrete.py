@@ -3,14 +3,14 @@ support is a finite sum, written out term by term with the mass at each point.""
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Integer, exp, log
+from sympy import Eq, Expr, Integer, S, Sum, exp, log
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, frac, is_negative_term, mul, neg, sub
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, sub
 from ..laws.bernoulli import BernoulliLaw, complement
 from ..nodes.scalar import Density, Expectation
-from .base import rewrite_nodes, rewrite_or_refuse, terms
+from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .definition import INTEGRAL_AS_EXPECTATION
 
 
@@ -104,6 +104,89 @@ def _logistic(expr: Expr, setting) -> Rewrite:
     return Rewrite(out, identities)
 
 
+def _log_of_exponentials(expr: Expr, setting) -> Rewrite:
+    """``log(u / (c e^v)) -> log(u / c) - v`` (and ``+ v`` for ``e^v`` above the bar): the logarithm of an
+    exponential factor is its exponent (``log((1 - a) / e^-b) -> log(1 - a) + b``)."""
+    used: dict[Expr, Expr] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if not isinstance(e, log):
+            return None
+        parts = factors(e.args[0])
+        upper = [f for f in parts if not (f.is_Pow and f.args[1] == -1)]
+        lower = [g for f in parts if f.is_Pow and f.args[1] == -1 for g in factors(f.args[0])]
+        above = [f.args[0] for f in upper if isinstance(f, exp)]
+        below = [f.args[0] for f in lower if isinstance(f, exp)]
+        if not above and not below:
+            return None
+        top = mul(*(f for f in upper if not isinstance(f, exp)))
+        bottom = [f for f in lower if not isinstance(f, exp)]
+        rest = frac(top, mul(*bottom)) if bottom else top
+        out = add(*([] if rest == 1 else [log(rest)]), *above, *(neg(v) for v in below))
+        used[e] = out
+        return out
+
+    out = rewrite_or_refuse(expr, match, "logarithm of an exponential factor")
+    return Rewrite(out, tuple(Eq(old, new, evaluate=False) for old, new in used.items()))
+
+
+def _weights_sum_to_one(expr: Expr, setting) -> Expr:
+    """``sum_i w_i (A_i + c) -> sum_i w_i A_i + c`` when the weights add up to one (the probabilities of q)."""
+    parts = terms(expr)
+    sums = [[f for f in factors(term) if f.is_Add] for term in parts]
+    if len(parts) < 2 or not all(sums):
+        raise RuleNotApplicable("not a sum of weights times sums")
+    common = [t for inner in sums[0] for t in terms(inner)
+              if all(any(t in terms(f) for f in others) for others in sums[1:])]
+    if not common:
+        raise RuleNotApplicable("no term common to every value")
+    split = []
+    for term, candidates in zip(parts, sums, strict=True):
+        inner = next(f for f in candidates if common[0] in terms(f))
+        split.append((mul(*(f for f in factors(term) if f is not inner)), terms(inner)))
+    if sum((evaluated(w) for w, _ in split), S.Zero).simplify() != 1:
+        raise RuleNotApplicable("the weights do not add up to one")
+    kept = [mul(w, add(*(t for t in inner if t not in common))) for w, inner in split]
+    return add(*kept, *(t for t in common if all(t in inner for _, inner in split)))
+
+
+LOG_OF_EXPONENTIALS = Rule(
+    "log-of-exponentials",
+    "Exponentials",
+    "The logarithm of an exponential factor is its exponent.",
+    _log_of_exponentials,
+)
+
+WEIGHTS_SUM_TO_ONE = Rule(
+    "weights-sum-to-one",
+    "Probabilities add to one",
+    "A term common to every value is weighted by probabilities that add up to one, so it stands alone.",
+    _weights_sum_to_one,
+)
+
+def _support_mismatch(expr: Expr, setting) -> Rewrite:
+    """``sum_k q(k) log(q(k)/p(k)) -> oo`` when q gives a value k0 positive probability and p none: the term at k0
+    is ``q(k0) log(q(k0)/0) = +oo`` and the terms where both have mass are finite (identities: ``q(k0) = ...``,
+    ``p(k0) = 0``)."""
+    q, p = setting.q, setting.p
+    if not (q.law.discrete and p.law.discrete) or not (isinstance(expr, Sum) and expr.has(q) and expr.has(p)):
+        raise RuleNotApplicable("not the divergence of two discrete laws as a sum")
+    witness = q.law.outside_support(p.law)
+    if witness is None:
+        raise RuleNotApplicable("the first law has no value outside the support of the second")
+    at = Integer(witness)
+    return Rewrite(S.Infinity, (Eq(Density(q.name, at, q.law), q.law.mass(witness), evaluate=False),
+                                Eq(Density(p.name, at, p.law), 0, evaluate=False)))
+
+
+SUPPORT_MISMATCH = Rule(
+    "support-mismatch",
+    "Support",
+    "The first law gives this value positive probability and the second none, so its term is infinite; the "
+    "values both laws can take give finite terms, so the divergence is infinite.",
+    _support_mismatch,
+)
+
 IN_LOG_ODDS = Rule(
     "bernoulli-log-odds",
     "Log-odds",
@@ -120,4 +203,5 @@ LOGISTIC = Rule(
     _logistic,
 )
 
-__all__ = ["FINITE_SUPPORT", "IN_LOG_ODDS", "LOGISTIC", "SUM_AS_EXPECTATION", "log_odds"]
+__all__ = ["FINITE_SUPPORT", "IN_LOG_ODDS", "LOGISTIC", "LOG_OF_EXPONENTIALS", "SUM_AS_EXPECTATION",
+           "SUPPORT_MISMATCH", "WEIGHTS_SUM_TO_ONE", "log_odds"]

@@ -169,7 +169,7 @@ BAYES_RULE = Rule(
 THROUGH_Q = Rule(
     "multiply-divide-by-q",
     "Multiply and divide by q",
-    "Multiply and divide the ratio by q(z), which is positive wherever the posterior is.",
+    "Multiply and divide the ratio by the density q, which is positive wherever the posterior is.",
     _through_q,
 )
 
@@ -220,7 +220,7 @@ MARGINAL_LIKELIHOOD = Rule(
 IMPORTANCE = Rule(
     "importance-weight",
     "Multiply and divide by q",
-    "Multiply and divide the integrand by q(z), which is positive wherever the joint density is.",
+    "Multiply and divide the integrand by the density q, which is positive wherever the joint density is.",
     _importance,
 )
 
@@ -300,8 +300,8 @@ def elbo_decomposed(plan: tuple[Rule, ...]) -> Rule:
         return Rewrite(expr.xreplace({elbo: lemma.result}), (), (lemma,))
 
     return Rule("elbo-decomposition", "Reconstruction and regulariser",
-                "The ELBO is the expected log-likelihood minus the divergence of q from the prior, which for the "
-                "standard normal prior is the paper's closed form (lemma below).", apply)
+                "The ELBO is the expected log-likelihood minus the divergence of q from the prior (lemma below).",
+                apply)
 
 
 MODEL_LOG_DENSITIES = Rule(
@@ -330,7 +330,7 @@ POSTERIOR_AND_EVIDENCE = Rule(
 EXPECTED_SQUARED_ERROR = Rule(
     "expected-squared-error",
     "Mean and variance",
-    "The average of a square is the square of the average plus the variance, both under q (identities used).",
+    "The average of a square is the square of the average plus the variance, both under q.",
     _expected_squared_error,
 )
 

@@ -37,6 +37,7 @@ from ..core.engine import Derivation, Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import HALF, add, evaluated, is_negative_term, mul, neg, negate_term, sub
 from ..nodes.scalar import KL, Density, Expectation, Named, derivative_like
+from ..settings.estimators import slope_of
 from .base import factors, rewrite_nodes, rewrite_or_refuse
 
 # -- display forms of collected polynomials -------------------------------------------------------------------
@@ -84,7 +85,7 @@ def shown(expr: Expr, x: Symbol) -> Expr:
                 number = -number
                 f = add(*[negate_term(t) if is_negative_term(t) else neg(t) for t in f.args])
             flipped.append(f)
-        flipped.sort(key=lambda f: (isinstance(f, exp), f.has(x), f.is_Add or (f.is_Pow and f.args[0].is_Add)))
+        flipped.sort(key=lambda f: (f.has(x), isinstance(f, exp), f.is_Add or (f.is_Pow and f.args[0].is_Add)))
         return mul(number, *flipped)
     if expr.is_Pow:
         base = shown(expr.args[0], x)
@@ -232,7 +233,7 @@ def _collect_terms(expr: Expr, setting) -> Expr:
 COLLECT_TERMS = Rule(
     "collect-terms",
     "Collect",
-    "Multiply the exponentials (their exponents add) and add up the like terms.",
+    "Add up the like terms; exponentials multiply by adding their exponents.",
     _collect_terms,
 )
 
@@ -295,11 +296,6 @@ DIFFERENTIATE_INSIDE = Rule(
     "expectation of the derivative.",
     _inside,
 )
-
-
-def slope_of(f: Function) -> Function:
-    """The derivative of the one-variable function ``f``, as a function of its own (printed ``f'``)."""
-    return Function(f"{f.__name__}'")
 
 
 def _chain_through_sample(expr: Expr, setting) -> Rewrite:

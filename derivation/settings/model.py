@@ -18,6 +18,7 @@ import mpmath
 from sympy import Basic, Contains, Eq, Expr, Gt, Integral, S, Symbol, log, oo, sqrt
 
 from ..check.checker import Checker
+from ..core.errors import UsageError
 from ..core.forms import add, frac, mul, square
 from ..laws import NormalLaw
 from ..laws.base import Integrand, Number, quadrature
@@ -193,8 +194,16 @@ class ModelSetting:
         return Checker(self.parameters)
 
 
+#: The names of the model's parameters (the decoder's weight and noise, q's mean and standard deviation).
+MODEL_PARAMETERS = ("w", "s", "m", "t")
+
+
 def model_setting(notation: Notation, concrete: bool = False) -> ModelSetting:
     """The linear-Gaussian model in the notation's names (x, z; w and s for the decoder, m and t for q)."""
     n = notation
+    taken = {n.name("x"), n.name("z"), n.name("q"), n.name("p")} & set(MODEL_PARAMETERS)
+    if taken:
+        raise UsageError(f"notation: {sorted(taken)[0]!r} names a parameter of the linear-Gaussian model "
+                         f"({', '.join(MODEL_PARAMETERS)}); choose another name")
     return ModelSetting(x=n.real("x"), z=n.real("z"), w=Symbol("w", real=True), s=Symbol("s", positive=True),
                         m=Symbol("m", real=True), t=Symbol("t", positive=True), notation=n, concrete=concrete)

@@ -11,6 +11,9 @@ def kl_divergence(l1, l2):
 
         KL(q || p) = -log(exp(l1) + 1) + log(exp(l2) + 1) + (l1 - l2)/(1 + exp(-l1))
 
+    log(exp(l1) + 1) computed as logaddexp(0, l1) (checked equal)
+    log(exp(l2) + 1) computed as logaddexp(0, l2) (checked equal)
+
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """
-    return -np.log(np.exp(l1) + 1) + np.log(np.exp(l2) + 1) + (l1 - l2)/(1 + np.exp(-l1))
+    return -np.logaddexp(0, l1) + np.logaddexp(0, l2) + (l1 - l2)/(1 + np.exp(-l1))
