@@ -66,7 +66,7 @@ def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notati
     """Derive every case of bundle ``name`` (each chain once), render them as one document (a chapter each) and
     write it, with the chapters' figures beside it: what ``kl-derive derive vae-lecture -f latex`` does."""
     if fmt not in BUNDLE_TEMPLATES:
-        raise UsageError(f"a bundle is written as {' or '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
+        raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
     bundle, spec = BUNDLES[name], get_format(fmt)
     directory = figure_directory(output) if figures else None
     with contextlib.ExitStack() as stack, reusing_chains():

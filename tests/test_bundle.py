@@ -44,7 +44,7 @@ def built(tmp_path_factory) -> tuple[Path, dict[str, int]]:
 
     build_module.derive = counting
     try:
-        report = build(out, cases=LECTURE.cases, formats=["latex", "beamer"])
+        report = build(out, cases=LECTURE.cases, formats=["latex", "beamer", "markdown"])
     finally:
         build_module.derive = derive
     assert report.ok, report.failed
@@ -56,7 +56,7 @@ def test_build_writes_the_book_and_the_deck_and_lists_them(built):
     out, calls = built
     assert calls == {case: 1 for case in LECTURE.cases}  # the bundle derives nothing of its own
     index = (out / "index.md").read_text()
-    assert "[latex](vae-lecture.tex), [beamer](vae-lecture.slides.tex)" in index
+    assert "[latex](vae-lecture.tex), [beamer](vae-lecture.slides.tex), [markdown](vae-lecture.md)" in index
     for case in LECTURE.cases:  # the per-case documents are still written
         assert (out / f"{case}.tex").exists() and (out / f"{case}.slides.tex").exists()
 
@@ -77,6 +77,7 @@ def test_rendering_the_bundle_derives_nothing(monkeypatch):
 
     monkeypatch.setattr(Checker, "derive", refuse)
     assert r"\chapter" in Renderer().render_bundle("T", "D", derivations, "latex")
+    assert "## Derivation" in Renderer().render_bundle("T", "D", derivations, "markdown")
 
 
 def _chapters(book: str) -> list[tuple[str, str]]:
@@ -179,7 +180,7 @@ def test_derive_writes_the_same_book_as_build(built, tmp_path):
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["-f", "markdown"], "kl-derive: error: a bundle is written as latex or beamer, not 'markdown'\n"),
+    (["-f", "text"], "kl-derive: error: a bundle is written in latex, beamer, markdown, not 'text'\n"),
     (["--dim", "3"], "kl-derive: error: the bundle 'vae-lecture' takes no --dim"),
 ])
 def test_bad_bundle_options_are_one_line(arguments, message, tmp_path):
@@ -189,3 +190,17 @@ def test_bad_bundle_options_are_one_line(arguments, message, tmp_path):
     assert done.returncode == 2 and done.stderr.startswith(message) and done.stderr.count("\n") == 1
     assert not target.exists()
 
+
+
+def test_the_markdown_bundle_has_the_chapters_one_level_deeper(built):
+    """The Markdown bundle: a contents list, then each case's Markdown document with its headings one level deeper,
+    its lemmas numbered within the chapter and the figures it shows written beside it."""
+    out = built[0]
+    text = (out / "vae-lecture.md").read_text()
+    titles = re.findall(r"^## (.*)$", text, re.M)
+    chapters = [title for title in titles if title in {CASES[case].title for case in LECTURE.cases}]
+    assert chapters == [CASES[case].title for case in LECTURE.cases]
+    assert not re.search(r"^# ", text.split("\n", 1)[1], re.M)  # one title; no chapter heading at the top level
+    assert "#### Lemma 2.1 (" in text and "(Lemma 2.1)" in text.split("## " + CASES["dynamics"].title)[1]
+    for stem in re.findall(r"\]\(([\w-]+\.png)\)", text):
+        assert (out / stem).exists()

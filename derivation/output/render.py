@@ -112,7 +112,8 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
 #: The formats a bundle of derivations is written in: the template of the whole document and the template that
 #: renders one chapter's body from the chapter's own context.
 BUNDLE_TEMPLATES = MappingProxyType({"latex": ("book.tex.j2", "_chapter.tex.j2"),
-                                     "beamer": ("lecture.slides.tex.j2", "_slides_body.tex.j2")})
+                                     "beamer": ("lecture.slides.tex.j2", "_slides_body.tex.j2"),
+                                     "markdown": ("lecture.md.j2", "markdown.md.j2")})
 #: Formats used internally (Jupyter display), not offered on the command line.
 _INTERNAL = MappingProxyType({
     "latex-display": Format("latex-display", ".tex", "Jupyter display", "display.tex.j2", PLAIN_STYLE, True),
@@ -614,7 +615,7 @@ class Renderer:
         a lemma an earlier chapter derived is cited there, not derived again; "the <case> document" in prose
         refers to the chapter."""
         if fmt not in BUNDLE_TEMPLATES:
-            raise UsageError(f"a bundle is written as {' or '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
+            raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
         spec, (whole, body) = get_format(fmt), BUNDLE_TEMPLATES[fmt]
         environment = self._environment(spec.latex_syntax)
         cases = tuple(d.name for d in derivations)
@@ -632,7 +633,7 @@ class Renderer:
                                       f"({macros[command]} and {definition})")
             chapters.append({"case": derivation.name, "number": number, "title": derivation.title,
                              "figures": any(s["figures"] for s in ctx["sections"]),
-                             "body": self._template(environment, body).render(**ctx)})
+                             "body": self._template(environment, body).render(**ctx, in_bundle=True)})
         return self._template(environment, whole).render(
             title=title, description=description, version=__version__, macros=[list(m) for m in macros.items()],
             chapters=chapters, with_figures=any(c["figures"] for c in chapters))
