@@ -440,11 +440,11 @@ class _Context:
             return text.replace(" (lemma below)", "").replace("the lemma below", "a lemma (not shown in brief)")
         if not keys:
             return text
-        cited = [self.cited_as(key) for key in keys]
+        found = [self.cited_as(key) for key in keys]
         if self.fmt.cross_references:
-            refs = [rf"\ref{{{label}}}" for label, _ in cited]
+            refs = [rf"\ref{{{label}}}" for label, _ in found]
         else:
-            refs = [str(number) for _, number in cited]
+            refs = [str(number) for _, number in found]
         space = "~" if self.fmt.latex_syntax else " "
         cited = ("Lemmas" if len(refs) > 1 else "Lemma") + space + " and ".join(refs)
         for phrase in ("the lemma below", "lemma below"):
