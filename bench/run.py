@@ -41,6 +41,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     "full-markdown": (["derive", "full", "--format", "markdown", "-o", "{out}/f.md"], 2.5, "#3"),
     "vae-markdown": (["derive", "vae", "--format", "markdown", "-o", "{out}/v.md"], 2.5, "#3"),
     "build-all": (["build", "--out", "{out}/build"], 5.0, "#6"),
+    # issue 13 item 5: the lecture bundle alone (its five or six cases derived once, two figure sets), as one book
+    "vae-lecture-latex": (["derive", "vae-lecture", "--format", "latex", "-o", "{out}/lecture.tex"], 5.0, "#13"),
     "verify-univariate": (["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)",
                            "--claim", "-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())"], 2.0, "#5"),
     "verify-diagonal": (["verify", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p", "DiagNormal(0, 1, dim=d)",
@@ -61,6 +63,11 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                       "{out}/elg-f.md"], 4.0, "#13"),
     # one figure (a PNG) written next to the document
     "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
+    # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
+    "exponential-markdown": (["derive", "--q", "Exponential(l1)", "--p", "Exponential(l2)", "--format", "markdown",
+                              "-o", "{out}/e.md"], 2.5, "#12"),
+    "gamma-markdown": (["derive", "--q", "Gamma(2, rate=3)", "--p", "Gamma(1, rate=1)", "--format", "markdown",
+                        "-o", "{out}/g.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

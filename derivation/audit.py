@@ -82,6 +82,7 @@ def _spd(eigen_low: float, eigen_high: float) -> Callable[[Any, tuple[int, ...]]
 LOC = Kind("location", _uniform(-5, 5), (_constant(1e3), _constant(-1e3)))
 SCALE = Kind("scale", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
 RATE = Kind("rate", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
+SHAPE = Kind("Gamma concentration", _log_uniform(-1.5, 1.5), (_constant(1e-2), _constant(1e2)))
 VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
 LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
 PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
@@ -246,6 +247,17 @@ def _pair_exponential(keyword: str) -> AuditPair:
         lambda v: ref.kl_quadrature(ref.exponential(to_rate(v["x1"])), ref.exponential(to_rate(v["x2"]))))
 
 
+def _pair_gamma(keyword: str) -> AuditPair:
+    """Two Gamma laws, each a concentration and a rate or (``keyword="scale"``) a scale."""
+    to_rate = _same if keyword == "rate" else (lambda value: 1 / value)
+    return AuditPair(
+        f"Gamma ({keyword})", f"Gamma(a1, {keyword}=x1)", f"Gamma(a2, {keyword}=x2)",
+        (Parameter("a1", SHAPE), Parameter("x1", RATE if keyword == "rate" else SCALE)),
+        (Parameter("a2", SHAPE), Parameter("x2", RATE if keyword == "rate" else SCALE)),
+        lambda dist, t: (dist.Gamma(t["a1"], to_rate(t["x1"])), dist.Gamma(t["a2"], to_rate(t["x2"]))),
+        lambda v: ref.kl_quadrature(ref.log_gamma(v["a1"], to_rate(v["x1"])), ref.log_gamma(v["a2"], to_rate(v["x2"]))))
+
+
 def _pair_bernoulli() -> AuditPair:
     return AuditPair(
         "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
@@ -287,6 +299,17 @@ def _pair_bernoulli_poisson() -> AuditPair:
         lambda dist, t: (dist.Bernoulli(probs=t["p1"]), dist.Poisson(t["r2"])), reference)
 
 
+def _pair_poisson_bernoulli() -> AuditPair:
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:  # the values 0, 1, 2: q(2) > 0 = p(2) makes it infinite
+        rate = v["r1"]
+        return ref.kl_finite([mpmath.exp(-rate), rate * mpmath.exp(-rate), rate**2 * mpmath.exp(-rate) / 2],
+                             [1 - v["p2"], v["p2"], 0])
+
+    return AuditPair(
+        "Poisson-Bernoulli", "Poisson(r1)", "Bernoulli(p2)", (Parameter("r1", RATE),), (Parameter("p2", PROBABILITY),),
+        lambda dist, t: (dist.Poisson(t["r1"]), dist.Bernoulli(probs=t["p2"])), reference)
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -300,11 +323,14 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_laplace(),
     _pair_exponential("rate"),
     _pair_exponential("scale"),
+    _pair_gamma("rate"),
+    _pair_gamma("scale"),
     _pair_bernoulli(),
     _pair_bernoulli_logits(),
     _pair_poisson(),
     _pair_geometric(),
     _pair_bernoulli_poisson(),
+    _pair_poisson_bernoulli(),
 )
 
 
@@ -550,7 +576,8 @@ def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
         except UsageError as why:
             report.skipped.append((pair.name, str(why)))
             continue
-        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=True)
+        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
+        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=same_kinds)
         references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
         derived = closed_form(**_batched(points)).tolist()
         report.rows.append(compare(Row(pair.name, pair.q, pair.p, "kl-derive"), derived, references, points,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import derive
+from .cases.bundles import BUNDLES
 from .cases.catalogue import CASES
 from .check.checker import reusing_chains
 from .core import interrupts
@@ -25,7 +26,7 @@ from .core.engine import Derivation
 from .core.errors import DerivationError, UsageError
 from .output.figures import FigureWorker, without_figures
 from .output.files import write_text
-from .output.render import FORMATS, Renderer, get_format
+from .output.render import BUNDLE_TEMPLATES, FORMATS, Renderer, get_format
 
 
 @dataclass
@@ -65,7 +66,8 @@ def _check_writable(directory: Path) -> None:
 
 def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, formats: Iterable[str] | None = None,
           progress: Callable[[str], None] | None = None) -> BuildReport:
-    """Write ``out/<case><extension>`` for every chosen case and format, and ``out/index.md``."""
+    """Write ``out/<case><extension>`` for every chosen case and format, ``out/<bundle><extension>`` for every bundle
+    whose cases are all chosen (in the chosen formats a bundle is written in), and ``out/index.md``."""
     if not os.fspath(out).strip():
         raise UsageError("the output directory is an empty name (give --out DIR; '.' is the current directory)")
     case_names = _choose("case", cases, CASES)
@@ -79,7 +81,7 @@ def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, fo
         _build_cases(order, format_names, directory, progress, report, titles)
     index = directory / "index.md"
     try:
-        write_text(_index([c for c in case_names if c in titles], titles, format_names), index)
+        write_text(_index([c for c in case_names if c in titles], titles, format_names, report.written), index)
         report.written.append(index)
     except DerivationError as error:
         report.failed.append((index.name, str(error)))
@@ -98,6 +100,7 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
     """
     figure_formats = sorted({get_format(fmt).figure_format for fmt in format_names})
     derived: dict[str, Derivation] = {}
+    shown: dict[str, Derivation] = {}  # each case as its documents show it (without figures that failed)
     with contextlib.ExitStack() as stack:  # on any exit (Ctrl-C included) every process is stopped, temporaries go
         drawing: dict[str, FigureWorker] = {}  # figures being drawn while further cases are derived
         for case in cases:
@@ -133,6 +136,8 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                                progress)
                 if worker is not None:
                     report.written.extend(worker.commit())
+            shown[case] = derivation
+        _write_bundles(renderer, shown, here, directory, report, progress)
         if helper is not None:
             helper.collect(report)
 
@@ -202,6 +207,26 @@ def _write_all(derived: dict[str, Derivation], format_names: list[str], director
             _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
 
 
+def _write_bundles(renderer: Renderer, derived: dict[str, Derivation], format_names: list[str], directory: Path,
+                   report: BuildReport, progress: Callable[[str], None] | None) -> None:
+    """Each bundle whose cases were all derived, in the chosen formats it is written in: rendering only (the cases'
+    derivations, figures and printed formulas are those of their own documents)."""
+    for bundle in BUNDLES.values():
+        if not all(case in derived for case in bundle.cases):
+            continue
+        for fmt in (fmt for fmt in format_names if fmt in BUNDLE_TEMPLATES):
+            target = directory / f"{bundle.name}{get_format(fmt).extension}"
+            try:
+                write_text(renderer.render_bundle(bundle.title, bundle.description,
+                                                  [derived[case] for case in bundle.cases], fmt), target)
+            except DerivationError as error:
+                report.failed.append((target.name, str(error)))
+                continue
+            report.written.append(target)
+            if progress is not None:
+                progress(f"wrote {target}")
+
+
 def _formats_of(case: str, format_names: list[str]) -> list[str]:
     """The chosen formats that apply to ``case``: the code formats only where the result is a closed form."""
     return [fmt for fmt in format_names if CASES[case].code or get_format(fmt).code is None]
@@ -219,10 +244,17 @@ def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Pat
         progress(f"wrote {target}")
 
 
-def _index(cases: list[str], titles: dict[str, str], format_names: list[str]) -> str:
-    """``index.md``: one line per case with links to its documents."""
+def _index(cases: list[str], titles: dict[str, str], format_names: list[str], written: Iterable[Path] = ()) -> str:
+    """``index.md``: one line per case with links to its documents, then one per bundle written."""
     lines = ["# kl-derive documents", "", "Every line of every document was derived by a named rule and checked.", ""]
     for case in cases:
         links = ", ".join(f"[{fmt}]({case}{FORMATS[fmt].extension})" for fmt in _formats_of(case, format_names))
         lines.append(f"- **{titles[case]}** (`{case}`): {links}")
+    names = {path.name for path in written}
+    for bundle in BUNDLES.values():
+        links = ", ".join(f"[{fmt}]({bundle.name}{FORMATS[fmt].extension})" for fmt in format_names
+                          if fmt in BUNDLE_TEMPLATES and f"{bundle.name}{FORMATS[fmt].extension}" in names)
+        if links:
+            chapters = ", ".join(f"`{case}`" for case in bundle.cases)
+            lines += ["", f"- **{bundle.title}** (`{bundle.name}`: {chapters}, one document): {links}"]
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from pathlib import Path
 import mpmath
 import nbformat
 import pytest
+import sympy
 from conftest import _require_module as require
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,7 +94,7 @@ FAMILIES = {
     "bernoulli-poisson": Family(
         "Bernoulli", ("Bernoulli(a)", "Poisson(b)"), ("Bernoulli(probs=a)", "Poisson(2)"), (0.3, 2.0),
         lambda dist, t: dist.Bernoulli(probs=t), _bernoulli_poisson, st.floats(1e-9, 1 - 1e-9),
-        (1e-12, 1e-6, 0.5, 1 - 1e-6), "KL divergence of a Poisson distribution from a Bernoulli distribution",
+        (1e-12, 1e-6, 0.5, 1 - 1e-6), "KL divergence of a Bernoulli distribution from a Poisson distribution",
         torch_of_p=lambda dist, t: dist.Poisson(t), parameter_p=st.floats(1e-3, 50.0)),
     "poisson": Family(
         "Poisson", ("Poisson(a)", "Poisson(b)"), ("Poisson(rate=a)", "Poisson(3)"), (2.0, 3.0),
@@ -274,3 +275,33 @@ def test_the_logits_exports_are_stable_at_huge_logits(written):
         assert math.isclose(float(numpy_kl(a, b)), expected, rel_tol=1e-12)
         value = torch_kl(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
         assert math.isclose(float(value), expected, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(("q", "p", "torch_pair"), [
+    ("Poisson(a)", "Bernoulli(b)", lambda dist, a, b: (dist.Poisson(a), dist.Bernoulli(probs=b))),
+    ("Geometric(a)", "Bernoulli(b)", None),  # torch registers no Geometric-Bernoulli pair
+])
+def test_a_support_mismatch_is_derived_infinite_by_the_support(q, p, torch_pair, tmp_path):
+    derivation = derive(q=q, p=p)
+    assert derivation.verified and derivation.result == sympy.oo
+    step = derivation.steps[-1]
+    assert step.rule == "support-mismatch" and derivation.checks[-1].detail.startswith("support: q(2) > 0 = p(2)")
+    assert [(i.lhs.name, i.lhs.variable) for i in step.identities] == [("q", 2), ("p", 2)]
+    assert step.identities[1].rhs == 0 and step.identities[0].rhs.free_symbols == {derivation.setting.parameters[0]}
+    for fmt, suffix in FORMATS.items():
+        assert cli.run(["derive", "--q", q, "--p", p, "-f", fmt, "-o", str(tmp_path / f"kl{suffix}")]) == 0
+    assert (tmp_path / "kl.md").read_text().count("= \\infty") >= 1
+    assert _load(tmp_path / "kl.py")(0.7, 0.4) == math.inf
+    if torch_pair is not None:
+        torch = require("torch")
+        for a, b in ((0.3, 0.5), (1e-6, 1 - 1e-9), (40.0, 1e-9)):
+            tensors = (torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
+            assert float(torch.distributions.kl_divergence(*torch_pair(torch.distributions, *tensors))) == math.inf
+
+
+def test_an_infinite_line_without_a_support_mismatch_is_rejected():
+    """The support check refuses +oo where p has mass wherever q has (Bernoulli against Poisson)."""
+    variant_setting = derive(q="Bernoulli(a)", p="Poisson(b)").setting
+    before = derive(q="Bernoulli(a)", p="Poisson(b)").steps[0].expr
+    verdict = variant_setting.checker().check(0, before, sympy.oo)
+    assert not verdict.ok and "no value outside the support" in verdict.detail

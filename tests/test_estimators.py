@@ -198,3 +198,18 @@ def test_figure_is_drawn_from_the_derived_expressions(doc):
         expected = [_oracle(key, 1, x) for x in data["x"]]
         assert np.allclose(curve, expected, rtol=1e-9)
 
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_reparameterised_gradients_by_quadrature(point):
+    """For f = tanh (no closed form used): the derivative of E_q[f(z)] (numerical differentiation of a quadrature
+    over q) equals E_eps[f'(mu + sigma eps)] and E_eps[f'(mu + sigma eps) eps] (quadratures over the noise)."""
+    mu0, s0 = map(mpmath.mpf, point)
+    slope = lambda u: 1 / mpmath.cosh(u) ** 2  # noqa: E731
+    mean = lambda a, b: _normal_expectation(mpmath.tanh, a, b)  # noqa: E731
+    h = mpmath.mpf("1e-8")  # central differences: error of order h^2, far below the tolerance
+    with mpmath.workdps(30):
+        by_mu = (mean(mu0 + h, s0) - mean(mu0 - h, s0)) / (2 * h)
+        by_sigma = (mean(mu0, s0 + h) - mean(mu0, s0 - h)) / (2 * h)
+    assert mpmath.almosteq(by_mu, _normal_expectation(lambda e: slope(mu0 + s0 * e)), 1e-10)
+    assert mpmath.almosteq(by_sigma, _normal_expectation(lambda e: slope(mu0 + s0 * e) * e), 1e-10)

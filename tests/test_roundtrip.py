@@ -49,10 +49,14 @@ CONFIGS: dict[str, dict] = {
     "pair-laplace-numbers": {"q": "Laplace(loc=m, scale=b)", "p": "Laplace(0, 1)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
+    "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
+    "pair-gamma-numbers": {"q": "Gamma(2, rate=3)", "p": "Gamma(1, rate=1)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
+    "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
+    "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
 }
 
 _derived: dict[str, object] = {}
@@ -152,7 +156,7 @@ def _formulas(segment: str) -> list[str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8", "elbo",
-                                    "elbo-linear-gaussian"])
+                                    "elbo-linear-gaussian", "estimators"])
 def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     """Each math segment of the Markdown is made of formulas that were printed (and read back above): nothing
     in the document is typed by hand, nothing shown was left unchecked."""
@@ -214,7 +218,7 @@ def _without_intertext(text: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2", "elbo",
-                                    "elbo-linear-gaussian"])
+                                    "elbo-linear-gaussian", "estimators"])
 def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
     """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
     article is made of printed formulas that the round trip checked."""

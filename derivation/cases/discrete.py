@@ -16,6 +16,7 @@ from ..rules.discrete import (
     LOG_OF_EXPONENTIALS,
     LOGISTIC,
     SUM_AS_EXPECTATION,
+    SUPPORT_MISMATCH,
     WEIGHTS_SUM_TO_ONE,
 )
 
@@ -71,13 +72,27 @@ FAMILY_CASES: Mapping[str, FamilyCase] = MappingProxyType({
 
 BERNOULLI_POISSON = FamilyCase(
     (KL_DEFINITION, SUM_AS_EXPECTATION, FINITE_SUPPORT, LOG_OF_EXPONENTIALS, WEIGHTS_SUM_TO_ONE),
-    "KL divergence of a Poisson distribution from a Bernoulli distribution",
-    "The divergence of a Poisson distribution from a Bernoulli distribution, derived from the definition: the "
+    "KL divergence of a Bernoulli distribution from a Poisson distribution",
+    "The divergence of a Bernoulli distribution from a Poisson distribution, derived from the definition: the "
     "Bernoulli variable takes the values 0 and 1 only, where the Poisson distribution has mass too, so the sum has "
     "two terms." + _CHECKED,
 )
 
+
+
+def _infinite(q: str, p: str, article: str = "a") -> FamilyCase:
+    """A pair whose first law has mass where the second has none: the divergence is infinite, by the support."""
+    return FamilyCase(
+        (KL_DEFINITION, SUPPORT_MISMATCH),
+        f"KL divergence of {article} {q} distribution from a {p} distribution",
+        f"The divergence of {article} {q} distribution from a {p} distribution is infinite: the {q} "
+        f"distribution gives the value 2 positive probability, where the {p} distribution has none." + _CHECKED,
+    )
+
+
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
+    ("Poisson", "Bernoulli"): _infinite("Poisson", "Bernoulli"),
+    ("Geometric", "Bernoulli"): _infinite("geometric", "Bernoulli"),
 })

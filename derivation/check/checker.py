@@ -14,7 +14,23 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 
-from sympy import Expr, Integral, Sum, Symbol, cancel, expand, expand_log, factor_terms, powsimp
+import mpmath
+from sympy import (
+    Add,
+    Expr,
+    Integer,
+    Integral,
+    Mul,
+    S,
+    Sum,
+    Symbol,
+    cancel,
+    expand,
+    expand_log,
+    factor_terms,
+    log,
+    powsimp,
+)
 
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
@@ -95,6 +111,11 @@ def reused(key: tuple, compute: Callable[[], Derivation]) -> Derivation:
     return chains[key]
 
 
+def factors_of(expr: Expr) -> tuple[Expr, ...]:
+    """The factors of a product (the expression itself if it is none)."""
+    return Mul.make_args(expr)
+
+
 class Checker:
     """Checks the steps of derivations over one set of random points (shared, so values are reused)."""
 
@@ -114,6 +135,8 @@ class Checker:
     def check(self, index: int, before: Expr, after: Expr) -> Check:
         """Symbolically if the normal forms settle it; else numerically, first in double precision (which
         can only accept), then, if that does not agree, in 30 digits (which decides)."""
+        if after == S.Infinity and before != S.Infinity:
+            return self._infinite(index, before)
         reason = symbolic_reason(before, after)
         if reason is not None:
             return Check(index, True, "symbolic", reason)
@@ -130,6 +153,28 @@ class Checker:
                 shown = ", ".join(f"{s} = {float(v):.6g}" for s, v in point.items())
                 return Check(index, False, "numeric", f"at {shown}: before {float(a):.12g}, after {float(b):.12g}")
         return Check(index, True, "numeric", f"agree at {count} random points (quadrature, 30 digits)")
+
+    def _infinite(self, index: int, before: Expr) -> Check:
+        """A line that is +oo after ``before``, the sum ``sum_k q(k) log(q(k)/p(k))`` of two discrete laws: q must
+        give a value positive probability where p gives none (p's mass there is 0 by its support; q's is checked
+        positive at every random point), and the terms at the values both laws take must be finite."""
+        densities = sorted(before.atoms(Density), key=lambda d: d.name) if isinstance(before, Sum) else []
+        weight = factors_of(before.function)[0] if densities else None
+        if len(densities) != 2 or weight not in densities or not all(d.law.discrete for d in densities):
+            return Check(index, False, "numeric", "an infinite value follows only from a sum over a discrete law")
+        q, p = weight, next(d for d in densities if d != weight)
+        witness = q.law.outside_support(p.law)
+        if witness is None or p.law.mass(witness) != 0:
+            return Check(index, False, "numeric", f"{q.name} has no value outside the support of {p.name}")
+        shared = [k for k in range(int(p.law.support.inf), int(p.law.support.inf) + 64)
+                  if Integer(k) in p.law.support and Integer(k) in q.law.support]
+        finite = Add(*(q.law.mass(k) * log(q.law.mass(k) / p.law.mass(k)) for k in shared))
+        count = len(self.evaluator.points)
+        masses, others = self.evaluator.values(q.law.mass(witness)), self.evaluator.values(finite)
+        if not all(m > 0 for m in masses) or not all(mpmath.isfinite(v) for v in others):
+            return Check(index, False, "numeric", f"{q.name}({witness}) is not positive at every random point")
+        return Check(index, True, "numeric", f"support: {q.name}({witness}) > 0 = {p.name}({witness}) at {count} "
+                                             "random points, and the terms where both have mass are finite")
 
     def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
         """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""

@@ -48,11 +48,11 @@ class Law(Basic):
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
 
     @classmethod
-    def given(cls, kind: str, value: Expr) -> Law:
-        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``); a family
-        whose other parameterisation is another expression of its parameter overrides this (``Exponential``'s
-        scale is the rate ``1/s``)."""
-        if (kind,) != cls.parameter_names:
+    def given(cls, kind: str, value: Expr, *leading: Expr) -> Law:
+        """The law of a spec, its last parameter given as ``kind`` (``Bernoulli(probs=p)``) after the ``leading``
+        ones (a Gamma spec's concentration); a family whose other parameterisation is another expression of its
+        parameter overrides this (``Exponential``'s scale is the rate ``1/s``)."""
+        if leading or (kind,) != cls.parameter_names:
             raise ValueError(f"{cls.family} is not parameterised by {kind}")
         return cls(value)
 
@@ -87,8 +87,16 @@ class Law(Basic):
         return exp(-self.energy(variable)) * exp(self.log_normaliser())
 
     def mass(self, value: int) -> Expr:
-        """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``)."""
-        return self.pdf(Integer(value))
+        """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``;
+        0 outside its support)."""
+        return self.pdf(Integer(value)) if Integer(value) in self.support else S.Zero
+
+    def outside_support(self, other: Law, search: int = 64) -> int | None:
+        """The first integer of this (discrete) law's support outside ``other``'s (None if none is found below
+        ``search``): where this law has mass and ``other`` none."""
+        start = int(self.support.inf)
+        return next((k for k in range(start, start + search)
+                     if Integer(k) in self.support and Integer(k) not in other.support), None)
 
     def log_normaliser(self) -> Expr:
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""

@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from types import MappingProxyType
 
-from sympy import Expr, Interval, Range, Symbol, exp, log
+from sympy import Expr, Interval, Range, S, Symbol, exp, log
 
 from ..core.forms import add, frac, mul, neg, sub
 from .base import Law
@@ -39,7 +39,7 @@ class BernoulliLaw(Law):
 
     def mass(self, value: int) -> Expr:
         """The mass at a point of the support, as a display form: ``1 - p`` at 0, ``p`` at 1."""
-        return self.probs if value == 1 else complement(self.probs)
+        return {0: complement(self.probs), 1: self.probs}.get(value, S.Zero)
 
     def log_normaliser(self) -> Expr:
         """``log(1 - p)``: the log-mass at 0."""

@@ -3,7 +3,7 @@ support is a finite sum, written out term by term with the mass at each point.""
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Integer, S, exp, log
+from sympy import Eq, Expr, Integer, S, Sum, exp, log
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -164,6 +164,29 @@ WEIGHTS_SUM_TO_ONE = Rule(
     _weights_sum_to_one,
 )
 
+def _support_mismatch(expr: Expr, setting) -> Rewrite:
+    """``sum_k q(k) log(q(k)/p(k)) -> oo`` when q gives a value k0 positive probability and p none: the term at k0
+    is ``q(k0) log(q(k0)/0) = +oo`` and the terms where both have mass are finite (identities: ``q(k0) = ...``,
+    ``p(k0) = 0``)."""
+    q, p = setting.q, setting.p
+    if not (q.law.discrete and p.law.discrete) or not (isinstance(expr, Sum) and expr.has(q) and expr.has(p)):
+        raise RuleNotApplicable("not the divergence of two discrete laws as a sum")
+    witness = q.law.outside_support(p.law)
+    if witness is None:
+        raise RuleNotApplicable("the first law has no value outside the support of the second")
+    at = Integer(witness)
+    return Rewrite(S.Infinity, (Eq(Density(q.name, at, q.law), q.law.mass(witness), evaluate=False),
+                                Eq(Density(p.name, at, p.law), 0, evaluate=False)))
+
+
+SUPPORT_MISMATCH = Rule(
+    "support-mismatch",
+    "Support",
+    "The first law gives this value positive probability and the second none, so its term is infinite; the "
+    "values both laws can take give finite terms, so the divergence is infinite.",
+    _support_mismatch,
+)
+
 IN_LOG_ODDS = Rule(
     "bernoulli-log-odds",
     "Log-odds",
@@ -181,4 +204,4 @@ LOGISTIC = Rule(
 )
 
 __all__ = ["FINITE_SUPPORT", "IN_LOG_ODDS", "LOGISTIC", "LOG_OF_EXPONENTIALS", "SUM_AS_EXPECTATION",
-           "WEIGHTS_SUM_TO_ONE", "log_odds"]
+           "SUPPORT_MISMATCH", "WEIGHTS_SUM_TO_ONE", "log_odds"]
