@@ -143,7 +143,7 @@ def paper_result(plan: tuple[Rule, ...], lemma_setting: Callable[[ModelSetting],
 
 NORMALISATION = Rule(
     "q-normalised",
-    "Average over q",
+    "Normalisation",
     "The line does not depend on the latent variable, and q integrates to one, so it equals its own average "
     "under q.",
     _normalisation,
@@ -159,7 +159,7 @@ BAYES_RULE = Rule(
 
 THROUGH_Q = Rule(
     "multiply-divide-by-q",
-    "Multiply and divide by q",
+    "Multiply and divide",
     "Multiply and divide the ratio by the density q, which is positive wherever the posterior is.",
     _through_q,
 )
@@ -203,7 +203,7 @@ DIVERGENCE_FROM_PRIOR = Rule(
 
 IMPORTANCE = Rule(
     "importance-weight",
-    "Marginal, through q",
+    "Marginal",
     "The evidence is the joint density with the latent variable integrated out; multiply and divide the integrand "
     "by the density q, which is positive wherever the joint density is.",
     _importance,
