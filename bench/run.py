@@ -63,6 +63,11 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                       "{out}/elg-f.md"], 4.0, "#13"),
     # one figure (a PNG) written next to the document
     "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
+    # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
+    "exponential-markdown": (["derive", "--q", "Exponential(l1)", "--p", "Exponential(l2)", "--format", "markdown",
+                              "-o", "{out}/e.md"], 2.5, "#12"),
+    "gamma-markdown": (["derive", "--q", "Gamma(2, rate=3)", "--p", "Gamma(1, rate=1)", "--format", "markdown",
+                        "-o", "{out}/g.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -82,6 +82,7 @@ def _spd(eigen_low: float, eigen_high: float) -> Callable[[Any, tuple[int, ...]]
 LOC = Kind("location", _uniform(-5, 5), (_constant(1e3), _constant(-1e3)))
 SCALE = Kind("scale", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
 RATE = Kind("rate", _log_uniform(-2, 2), (_constant(1e-6), _constant(1e6)))
+SHAPE = Kind("Gamma concentration", _log_uniform(-1.5, 1.5), (_constant(1e-2), _constant(1e2)))
 VARIANCE = Kind("variance", _log_uniform(-3, 3), (_constant(1e-12), _constant(1e12)))
 LOGVAR = Kind("log-variance", _uniform(-6, 6), (_constant(-27.6), _constant(27.6)))
 PROBABILITY = Kind("probability", _uniform(0.001, 0.999), (_constant(1e-12), _constant(1 - 1e-12)))
@@ -246,6 +247,17 @@ def _pair_exponential(keyword: str) -> AuditPair:
         lambda v: ref.kl_quadrature(ref.exponential(to_rate(v["x1"])), ref.exponential(to_rate(v["x2"]))))
 
 
+def _pair_gamma(keyword: str) -> AuditPair:
+    """Two Gamma laws, each a concentration and a rate or (``keyword="scale"``) a scale."""
+    to_rate = _same if keyword == "rate" else (lambda value: 1 / value)
+    return AuditPair(
+        f"Gamma ({keyword})", f"Gamma(a1, {keyword}=x1)", f"Gamma(a2, {keyword}=x2)",
+        (Parameter("a1", SHAPE), Parameter("x1", RATE if keyword == "rate" else SCALE)),
+        (Parameter("a2", SHAPE), Parameter("x2", RATE if keyword == "rate" else SCALE)),
+        lambda dist, t: (dist.Gamma(t["a1"], to_rate(t["x1"])), dist.Gamma(t["a2"], to_rate(t["x2"]))),
+        lambda v: ref.kl_quadrature(ref.log_gamma(v["a1"], to_rate(v["x1"])), ref.log_gamma(v["a2"], to_rate(v["x2"]))))
+
+
 def _pair_bernoulli() -> AuditPair:
     return AuditPair(
         "Bernoulli", "Bernoulli(p1)", "Bernoulli(p2)", (Parameter("p1", PROBABILITY),), (Parameter("p2", PROBABILITY),),
@@ -311,6 +323,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_laplace(),
     _pair_exponential("rate"),
     _pair_exponential("scale"),
+    _pair_gamma("rate"),
+    _pair_gamma("scale"),
     _pair_bernoulli(),
     _pair_bernoulli_logits(),
     _pair_poisson(),

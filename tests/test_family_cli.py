@@ -15,12 +15,19 @@ from derivation import cli
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
            "ipynb": ".ipynb", "json": ".json", "text": ".txt", "python": ".py", "torch": "_torch.py"}
-#: name -> (q, p, title's family words, the export's arguments, torch's q and p at those arguments)
+#: name -> (q, p, title's family words, the export's arguments, torch's q and p at those arguments (and a
+#: float64 constant maker))
 PAIRS = {
     "exponential": ("Exponential(l1)", "Exponential(l2)", "exponential distributions", (0.3, 2.2),
-                    lambda d, a: (d.Exponential(a[0]), d.Exponential(a[1]))),
+                    lambda d, a, t: (d.Exponential(a[0]), d.Exponential(a[1]))),
     "exponential-scale": ("Exponential(scale=s)", "Exponential(2)", "exponential distributions", (1.7,),
-                          lambda d, a: (d.Exponential(1 / a[0]), d.Exponential(2.0))),
+                          lambda d, a, t: (d.Exponential(1 / a[0]), d.Exponential(2.0))),
+    "gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)", "Gamma distributions", (2.3, 0.7, 0.9, 1.9),
+              lambda d, a, t: (d.Gamma(a[0], a[1]), d.Gamma(a[2], a[3]))),
+    "gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)", "Gamma distributions", (),
+                      lambda d, a, t: (d.Gamma(t(2.0), t(3.0)), d.Gamma(t(1.0), t(1.0)))),
+    "gamma-scale": ("Gamma(a, scale=s)", "Gamma(2, scale=1)", "Gamma distributions", (1.7, 0.4),
+                    lambda d, a, t: (d.Gamma(a[0], 1 / a[1]), d.Gamma(2.0, 1.0))),
 }
 
 
@@ -47,7 +54,25 @@ def test_bad_exponential_specs_are_one_line_errors(spec, message, capsys):
     assert err.startswith("kl-derive: error: q: ") and message in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(("q", "p"), [("Exponential(1)", "Normal(0, 1)"), ("Laplace(0, 1)", "Exponential(l)")])
+@pytest.mark.parametrize(("spec", "message"), [
+    ("Gamma(a)", "Gamma needs a rate: a second argument or one of rate=, scale="),
+    ("Gamma(rate=b)", "Gamma needs a concentration"),
+    ("Gamma(-1, rate=2)", "concentration must be positive (got -1)"),
+    ("Gamma(1, rate=0)", "rate must be positive (got 0)"),
+    ("Gamma(1, scale=-2)", "scale must be positive (got -2)"),
+    ("Gamma(a, b, c)", "too many positional arguments for Gamma (expected concentration, rate)"),
+    ("Gamma(a, rate=b, scale=s)", "two parameterisations given (rate and scale)"),
+    ("Gamma(a, a)", "name 'a' is used for both concentration and rate"),
+    ("Gamma(a, loc=1)", "unknown keyword 'loc' for Gamma"),
+])
+def test_bad_gamma_specs_are_one_line_errors(spec, message, capsys):
+    code, out, err = run(["derive", "--q", spec, "--p", "Gamma(1, rate=1)"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("kl-derive: error: q: ") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("q", "p"), [("Exponential(1)", "Normal(0, 1)"), ("Laplace(0, 1)", "Exponential(l)"),
+                                      ("Gamma(a, rate=b)", "Laplace(0, 1)")])
 def test_a_mixed_pair_is_refused_in_one_line(q, p, capsys, tmp_path):
     target = tmp_path / "kl.md"
     code, out, err = run(["derive", "--q", q, "--p", p, "-o", str(target)], capsys)
@@ -97,7 +122,8 @@ def test_the_exported_code_computes_torchs_value(written, name, require_module):
     torch = require_module("torch")
     *_, values, laws = PAIRS[name]
     tensors = [torch.tensor(v, dtype=torch.float64) for v in values]
-    expected = float(torch.distributions.kl_divergence(*laws(torch.distributions, tensors)))
+    constant = lambda value: torch.tensor(value, dtype=torch.float64)  # noqa: E731
+    expected = float(torch.distributions.kl_divergence(*laws(torch.distributions, tensors, constant)))
     assert float(_load(written / f"{name}.py")["kl_divergence"](*values)) == pytest.approx(expected, rel=1e-12)
     assert float(_load(written / f"{name}_torch.py")["kl_divergence"](*tensors)) == pytest.approx(expected, rel=1e-12)
 
@@ -109,6 +135,8 @@ def test_the_exported_code_computes_torchs_value(written, name, require_module):
     ("Exponential(l1)", "Exponential(l2)", "log(l2/l1) + l1/l2 - 1", 1, "the direction is reversed"),
     ("Exponential(l1)", "Exponential(l2)", "log(l1/l2) + l1/l2 - 1", 1, "does not hold"),
     ("Exponential(scale=s)", "Exponential(scale=r)", "log(r/s) + s/r - 1", 0, "holds"),
+    ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)",
+     "a2*log(b1/b2) + lgamma(a2) - lgamma(a1) + (a1 - a2)*digamma(a1) + a1*(b2 - b1)/b1", 0, "holds"),
 ])
 def test_verify_decides_claims(q, p, claim, code, words, capsys):
     status, out, err = run(["verify", "--q", q, "--p", p, "--claim", claim], capsys)

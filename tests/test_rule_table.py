@@ -51,9 +51,11 @@ from sympy import (
     ZeroMatrix,
     exp,
     factorial,
+    gamma,
     log,
     oo,
     pi,
+    polygamma,
     simplify,
 )
 
@@ -66,7 +68,7 @@ from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
-from derivation.laws import BernoulliLaw, ExponentialLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -98,6 +100,7 @@ CONFIGURATIONS = {
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
+    "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -132,6 +135,8 @@ DERIVED = (
             ("Poisson(a)", "Bernoulli(b)"),
             ("Exponential(l1)", "Exponential(l2)"),
             ("Exponential(scale=s)", "Exponential(2)"),
+            ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
+            ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
         )
     ),
 )
@@ -223,6 +228,17 @@ p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 l1, l2 = Symbol("l1", positive=True), Symbol("l2", positive=True)
 q_exponential = Density("q", x, ExponentialLaw(l1))
 p_exponential = Density("p", x, ExponentialLaw(l2))
+
+g_a1, g_b1, g_a2, g_b2 = (Symbol(name, positive=True) for name in ("a1", "b1", "a2", "b2"))
+q_gamma = Density("q", x, GammaLaw(g_a1, g_b1))
+p_gamma = Density("p", x, GammaLaw(g_a2, g_b2))
+#: The pieces of the Gamma rows: log q(x), log p(x), q's normaliser and weight, x**(a1 - 1), psi(a1).
+log_q_gamma = add(mul(g_a1, log(g_b1)), neg(log(gamma(g_a1))), mul(sub(g_a1, S.One), log(x)), neg(mul(g_b1, x)))
+log_p_gamma = add(mul(g_a2, log(g_b2)), neg(log(gamma(g_a2))), mul(sub(g_a2, S.One), log(x)), neg(mul(g_b2, x)))
+c_gamma = frac(Pow(g_b1, g_a1, evaluate=False), gamma(g_a1))
+x_a1 = Pow(x, sub(g_a1, S.One), evaluate=False)
+w_gamma = exp(neg(mul(g_b1, x)), evaluate=False)
+psi_a1 = polygamma(S.Zero, g_a1, evaluate=False)
 
 
 #: The model of the elbo documents: its densities (printed p(x, z), p(x | z), ...) and q over the latent z.
@@ -951,6 +967,91 @@ ROWS = [
         "pair-exponential",
         mul(l1, Integral(mul(x, exp(neg(mul(l1, x)), evaluate=False)), (x, 0, oo))),
         Pow(l1, -1),
+    ),
+    # -- derivation/rules/gamma.py -------------------------------------------------------------------------------
+    # from pair-gamma, step 4
+    Row(
+        "gamma-log-density",
+        "pair-gamma",
+        Expectation(sub(log(q_gamma), log(p_gamma)), q_gamma),
+        Expectation(sub(log_q_gamma, log_p_gamma), q_gamma),
+    ),
+    # from pair-gamma, step 5
+    Row(
+        "combine-gamma-log-densities",
+        "pair-gamma",
+        Expectation(sub(log_q_gamma, log_p_gamma), q_gamma),
+        Expectation(add(mul(g_a1, log(g_b1)), neg(mul(g_a2, log(g_b2))), log(frac(gamma(g_a2), gamma(g_a1))),
+                        neg(mul(g_b1, x)), mul(sub(g_a1, S.One), log(x)), mul(g_b2, x),
+                        neg(mul(sub(g_a2, S.One), log(x)))), q_gamma),
+    ),
+    # from pair-gamma, step 7 (one term of the line)
+    Row(
+        "gamma-mean",
+        "pair-gamma",
+        mul(g_b2, Expectation(x, q_gamma)),
+        mul(g_b2, g_a1 / g_b1),
+    ),
+    # from pair-gamma > lemma Mean of a Gamma variable, steps 1 to 4
+    Row(
+        "gamma-expectation-as-integral",
+        "pair-gamma",
+        Expectation(x, q_gamma),
+        mul(c_gamma, Integral(mul(x, mul(x_a1, w_gamma)), (x, 0, oo))),
+    ),
+    Row(
+        "combine-powers",
+        "pair-gamma",
+        mul(c_gamma, Integral(mul(x, mul(x_a1, w_gamma)), (x, 0, oo))),
+        mul(c_gamma, Integral(mul(Pow(x, g_a1, evaluate=False), w_gamma), (x, 0, oo))),
+    ),
+    Row(
+        "gamma-integral",
+        "pair-gamma",
+        mul(c_gamma, Integral(mul(Pow(x, g_a1, evaluate=False), w_gamma), (x, 0, oo))),
+        mul(c_gamma, frac(gamma(add(g_a1, S.One)), Pow(g_b1, add(g_a1, S.One), evaluate=False))),
+    ),
+    Row(
+        "gamma-recurrence",
+        "pair-gamma",
+        mul(c_gamma, frac(gamma(add(g_a1, S.One)), Pow(g_b1, add(g_a1, S.One), evaluate=False))),
+        g_a1 / g_b1,
+    ),
+    # from pair-gamma, step 8 (one term of the line)
+    Row(
+        "gamma-log-moment",
+        "pair-gamma",
+        mul(sub(g_a1, S.One), Expectation(log(x), q_gamma)),
+        mul(sub(g_a1, S.One), sub(psi_a1, log(g_b1))),
+    ),
+    # from pair-gamma > lemma Expected logarithm of a Gamma variable, steps 2, 3, 5
+    Row(
+        "log-as-derivative",
+        "pair-gamma",
+        mul(c_gamma, Integral(mul(log(x), mul(x_a1, w_gamma)), (x, 0, oo))),
+        mul(c_gamma, Integral(mul(Partial(x_a1, g_a1), w_gamma), (x, 0, oo))),
+    ),
+    Row(
+        "differentiate-under-integral",
+        "pair-gamma",
+        mul(c_gamma, Integral(mul(Partial(x_a1, g_a1), w_gamma), (x, 0, oo))),
+        mul(c_gamma, Partial(Integral(mul(x_a1, w_gamma), (x, 0, oo)), g_a1)),
+    ),
+    Row(
+        "differentiate-gamma-function",
+        "pair-gamma",
+        mul(c_gamma, Partial(frac(gamma(g_a1), Pow(g_b1, g_a1, evaluate=False)), g_a1)),
+        mul(c_gamma, mul(frac(gamma(g_a1), Pow(g_b1, g_a1, evaluate=False)), sub(psi_a1, log(g_b1)))),
+    ),
+    # from pair-gamma, step 9
+    Row(
+        "collect-gamma-terms",
+        "pair-gamma",
+        add(mul(g_a1, log(g_b1)), neg(mul(g_a2, log(g_b2))), log(frac(gamma(g_a2), gamma(g_a1))),
+            neg(mul(g_b1, g_a1 / g_b1)), mul(sub(g_a1, S.One), sub(psi_a1, log(g_b1))), mul(g_b2, g_a1 / g_b1),
+            neg(mul(sub(g_a2, S.One), sub(psi_a1, log(g_b1))))),
+        add(mul(g_a2, log(frac(g_b1, g_b2))), log(frac(gamma(g_a2), gamma(g_a1))), mul(sub(g_a1, g_a2), psi_a1),
+            mul(g_a1, frac(sub(g_b2, g_b1), g_b1))),
     ),
     # -- derivation/rules/laplace.py ----------------------------------------------------------------------------
     # from pair-laplace, step 4
@@ -2104,9 +2205,7 @@ ROWS = [
     Row("paper-result", "elbo", sub(expected_log_likelihood, KL(q_z, prior)),
         add(expected_log_likelihood, minus_paper)),
     # from elbo > Jensen's route
-    Row("evidence-as-marginal", "elbo", log(evidence), log(Integral(joint, (z, -oo, oo)))),
-    Row("importance-weight", "elbo", log(Integral(joint, (z, -oo, oo))),
-        log(Integral(mul(q_z, frac(joint, q_z)), (z, -oo, oo)))),
+    Row("importance-weight", "elbo", log(evidence), log(Integral(mul(q_z, frac(joint, q_z)), (z, -oo, oo)))),
     # from elbo-linear-gaussian, steps 1 to 4
     Row("elbo-decomposition", "elbo-linear-gaussian", elbo_q, sub(expected_log_likelihood, KL(q_z, prior))),
     Row("model-log-densities", "elbo-linear-gaussian", sub(expected_log_likelihood, KL(q_z, prior)),

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 import mpmath
-from sympy import Abs, Basic, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify
+from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify, polygamma
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
@@ -91,6 +91,8 @@ class Evaluator:
         return self._values[expr]
 
     def _compute(self, expr: Expr) -> list:
+        if any(d.has(*INTEGRAL_NODES) for d in expr.atoms(Derivative)):  # d/da of an integral: under the sign
+            expr = evaluated(expr)
         integrals = _outer_integrals(expr)
         dummies = [Dummy("I") for _ in integrals]
         outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))
@@ -158,6 +160,8 @@ def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
     module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
     module = mpmath if exact else math
+    if not exact and expr.has(polygamma):
+        raise ValueError("the math module has no digamma function: left to the exact evaluator")
     clashing = {s: Dummy() for s in arguments if hasattr(module, s.name)}
     if clashing:
         expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]

@@ -10,12 +10,14 @@ from .base import Law
 from .bernoulli import BernoulliLaw
 from .counts import GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
+from .gamma import GammaLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
 
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
-                                                          GeometricLaw, ExponentialLaw)}
+                                                          GeometricLaw, ExponentialLaw, GammaLaw)}
 
 
-__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw", "PoissonLaw"]
+__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw",
+           "PoissonLaw"]

@@ -48,11 +48,11 @@ class Law(Basic):
         return Basic.__new__(cls, *(as_expr(p) for p in parameters))
 
     @classmethod
-    def given(cls, kind: str, value: Expr) -> Law:
-        """The law of a one-parameter spec, its parameter given as ``kind`` (``Bernoulli(probs=p)``); a family
-        whose other parameterisation is another expression of its parameter overrides this (``Exponential``'s
-        scale is the rate ``1/s``)."""
-        if (kind,) != cls.parameter_names:
+    def given(cls, kind: str, value: Expr, *leading: Expr) -> Law:
+        """The law of a spec, its last parameter given as ``kind`` (``Bernoulli(probs=p)``) after the ``leading``
+        ones (a Gamma spec's concentration); a family whose other parameterisation is another expression of its
+        parameter overrides this (``Exponential``'s scale is the rate ``1/s``)."""
+        if leading or (kind,) != cls.parameter_names:
             raise ValueError(f"{cls.family} is not parameterised by {kind}")
         return cls(value)
 

@@ -29,9 +29,9 @@ class ExponentialLaw(Law):
     support = Interval(0, oo)
 
     @classmethod
-    def given(cls, kind: str, value: Expr) -> ExponentialLaw:
+    def given(cls, kind: str, value: Expr, *leading: Expr) -> ExponentialLaw:
         """``Exponential(rate=l)`` or ``Exponential(scale=s)``: the rate ``l`` or ``1/s``."""
-        if kind not in ("rate", "scale"):
+        if leading or kind not in ("rate", "scale"):
             raise ValueError(f"Exponential is not parameterised by {kind}")
         return cls(value if kind == "rate" else Pow(value, -1))
 

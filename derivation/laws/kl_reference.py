@@ -92,6 +92,33 @@ def exponential(rate: Real) -> RefDensity:
     return RefDensity("Exponential", log_pdf, mpf(0), mpmath.inf, mpf(0), 1 / rate, panels=_HALF_LINE_PANELS)
 
 
+def log_gamma(concentration: Real, rate: Real) -> RefDensity:
+    """The logarithm ``u = log x`` of a ``Gamma(concentration, rate)`` variable: ``log pdf = alpha log beta -
+    log Gamma(alpha) + alpha u - beta exp(u)`` on the real line. KL is unchanged by a bijection applied to both laws,
+    so ``KL(Gamma || Gamma) = KL(log_gamma || log_gamma)``, whose integrand is smooth (``x**(alpha - 1)`` is not at
+    0 when alpha < 1).
+
+    Its mass has three scales, so its panels are given as points (``kinks``) rather than in one width: around the
+    mode ``log(alpha / beta)`` in standard deviations ``sqrt(psi'(alpha))``; a left tail decaying like
+    ``exp(alpha u)``, cut into pieces over which it falls by ``e**8``; and a right tail falling doubly exponentially
+    past ``u = -log beta``."""
+    a, b = _mp(concentration, rate)
+    constant = a * mpmath.log(b) - mpmath.loggamma(a)
+
+    def log_pdf(u: mpf) -> mpf:
+        return constant + a * u - b * mpmath.exp(u)
+
+    mode, sd, cliff = mpmath.log(a / b), mpmath.sqrt(mpmath.psi(1, a)), -mpmath.log(b)
+    around = [mode + sign * k * sd for k in (0.75, 1.5, 3, 5, 8, 12, 18) for sign in (-1, 1)]
+    left = [min(mode, cliff) - 8 * k / a for k in range(1, 11)]
+    right = [cliff + k for k in (-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 5)]
+    near = [min(mode, cliff) - 2.0**k for k in range(10)]  # where exp(u) fades out of the density, left of both
+    points = sorted({mode, *around, *near, *left, *right})
+    low, high = points[0] - 1, max(points[-1], mode + 25 * sd) + 1
+    return RefDensity("Gamma", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), kinks=tuple(points),
+                      panels=(float(low), float(high)))
+
+
 def gumbel(loc: Real, scale: Real) -> RefDensity:
     """``Gumbel(loc, scale)``: with ``z = (x - loc) / scale``, ``log pdf = -z - exp(-z) - log(scale)``."""
     loc, scale = _mp(loc, scale)

@@ -19,7 +19,24 @@ import builtins
 import keyword
 from typing import Any
 
-from sympy import Abs, Basic, Expr, Indexed, IndexedBase, Integral, Pow, S, Sum, Symbol, exp, log, sstr
+from sympy import (
+    Abs,
+    Basic,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integral,
+    Pow,
+    S,
+    Sum,
+    Symbol,
+    exp,
+    expand_log,
+    gamma,
+    log,
+    polygamma,
+    sstr,
+)
 from sympy.codegen.numpy_nodes import logaddexp
 from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.pycode import PythonCodePrinter
@@ -93,7 +110,33 @@ class ArrayCodePrinter(PythonCodePrinter):
         return self._call("exp", expr, expr.args[0])
 
     def _print_log(self, expr: log) -> str:
+        if expr.args[0].has(gamma):  # log(Gamma(a) / Gamma(b)) as lgamma(a) - lgamma(b): no overflow
+            if isinstance(expr.args[0], gamma):
+                return self._special("lgamma", "gammaln", expr, expr.args[0].args[0])
+            expanded = expand_log(expr, force=True)
+            if expanded != expr:
+                return self._print(expanded)
         return self._call("log", expr, expr.args[0])
+
+    def _special(self, torch_name: str, scipy_name: str, expr: Basic, arg: Basic) -> str:
+        """A special function: ``torch.lgamma`` / ``special.gammaln`` (SciPy) of a parameter, ``math`` of a number."""
+        if not expr.free_symbols:
+            self.modules.add("math")
+            return f"math.{torch_name}({self._print(arg)})"
+        if self.module == "torch":
+            self.modules.add("torch")
+            return f"torch.{torch_name}({self._print(arg)})"
+        self.modules.add("special")
+        return f"special.{scipy_name}({self._print(arg)})"
+
+    def _print_gamma(self, expr: gamma) -> str:
+        return f"{self._owner(expr)}.exp({self._special('lgamma', 'gammaln', expr, expr.args[0])})"
+
+    def _print_polygamma(self, expr: polygamma) -> str:
+        order, arg = expr.args
+        if order != 0 or not expr.free_symbols:
+            return self._print(evaluated(expr).evalf(17))
+        return self._special("digamma", "digamma", expr, arg)
 
     def _print_Abs(self, expr: Abs) -> str:
         return self._call("abs", expr, expr.args[0]) if expr.free_symbols else f"abs({self._print(expr.args[0])})"

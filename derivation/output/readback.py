@@ -64,7 +64,9 @@ from sympy import (
     Symbol,
     Tuple,
     factorial,
+    gamma,
     oo,
+    polygamma,
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.symbol import Str
@@ -160,6 +162,10 @@ def _label(density: Basic) -> Basic:
 
 #: The families printed by name (``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Bernoulli}(p)``).
 _NAMED_LAWS = tuple(family for family, law in LAWS.items() if law is not NormalLaw)
+#: The token of each family's ``\operatorname{Family}``, apart from a Greek command of the same name (``\Gamma``).
+_LAW_TOKENS = {f"law:{family}": family for family in _NAMED_LAWS}
+#: Greek letters read as a function when a bracket follows: ``\Gamma(a)``, ``\psi(a)`` (the digamma function).
+_GREEK_FUNCTIONS = {"Gamma": gamma, "psi": lambda arg: polygamma(0, arg)}
 
 
 def _law(density: Basic) -> Op:
@@ -306,7 +312,7 @@ _SPECIAL = re.compile(
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
 _NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
-                  **{rf"\operatorname{{{family}}}": family for family in _NAMED_LAWS},
+                  **{rf"\operatorname{{{family}}}": token for token, family in _LAW_TOKENS.items()},
                   "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow", "!": "factorial"}
 
 
@@ -597,7 +603,7 @@ class _Reader(_LatexParser):
     def starts_factor(self, tok: _Tok) -> bool:
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
-        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *_NAMED_LAWS, "int", "prod", "tr", "diag", "lim",
+        if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *_LAW_TOKENS, "int", "prod", "tr", "diag", "lim",
                                                "cdots", "infty"):
             return True
         return super().starts_factor(tok)
@@ -665,8 +671,12 @@ class _Reader(_LatexParser):
         if name == "Normal":
             mean, spread = self.arguments(2)
             return Op("N", mean, spread)
-        if name in _NAMED_LAWS:
-            return Op(name, *self.arguments(len(LAWS[name].parameter_names)))
+        if name in _LAW_TOKENS:
+            family = _LAW_TOKENS[name]
+            return Op(family, *self.arguments(len(LAWS[family].parameter_names)))
+        if name in _GREEK_FUNCTIONS and self.bracket_follows():
+            (arg,) = self.arguments(1)
+            return _GREEK_FUNCTIONS[name](arg)
         if name == "int":
             return self.integral(tok)
         if name == "prod":
@@ -693,6 +703,12 @@ class _Reader(_LatexParser):
         if name == "left":
             return self.left(tok)
         return super().command(tok)
+
+    def bracket_follows(self) -> bool:
+        """Whether the next token opens a bracket (``(`` or ``\\left(``)."""
+        tok = self.peek()
+        return self.is_op(tok, "(") or (tok.kind == "cmd" and tok.value == "left"
+                                        and self.is_op(self.toks[self.i + 1], "("))
 
     def arguments(self, count: int | None) -> list[Basic]:
         """``\\left(a, b, ...\\right)``."""

@@ -10,6 +10,7 @@ from sympy import Symbol
 from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
+from ..cases.gamma import GAMMA
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -74,7 +75,7 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
-_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL}
+_LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:

@@ -33,6 +33,7 @@ from sympy import (
     Sum,
     Symbol,
     exp,
+    gamma,
     log,
 )
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
@@ -326,6 +327,18 @@ class TextbookLatexPrinter(LatexPrinter):
             return rf"{head} {text}"
         return head + self.paren(text)
 
+    # -- special functions ----------------------------------------------------------------------
+    def _print_gamma(self, expr: Expr, exp: str | None = None) -> str:
+        """``\\Gamma(\\alpha)``: the Gamma function with plain brackets, as a textbook writes it."""
+        return self._do_exponent(r"\Gamma" + self.paren(self._print(expr.args[0])), exp)
+
+    def _print_polygamma(self, expr: Expr, exp: str | None = None) -> str:
+        """``\\psi(\\alpha)`` for the digamma function ``polygamma(0, alpha) = Gamma'(alpha) / Gamma(alpha)``."""
+        order, arg = expr.args
+        if order != 0:
+            return super()._print_polygamma(expr, exp)
+        return self._do_exponent(r"\psi" + self.paren(self._print(arg)), exp)
+
     # -- exponentials ---------------------------------------------------------------------------
     def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
         """``e^{w/2}`` rather than ``e^{\\frac{1}{2} w}``: a fractional coefficient in an exponent is a slash."""
@@ -497,7 +510,7 @@ def _tt_escape(text: str) -> str:
 
 def _is_simple_log_argument(arg: Basic) -> bool:
     """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density | MvDensity | ModelDensity | Determinant | Indexed | exp):
+    if arg.is_Symbol or isinstance(arg, Density | MvDensity | ModelDensity | Determinant | Indexed | exp | gamma):
         return True
     if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True

@@ -17,7 +17,7 @@ from ..core.errors import RuleNotApplicable
 from ..core.forms import add, neg, sub
 from ..laws import Law
 from ..nodes.scalar import Density, Expectation
-from .base import rewrite_or_refuse
+from .base import rewrite_or_refuse, terms
 from .gaussian import GAUSSIAN_LOG_DENSITY, replace_by_lemmas
 
 
@@ -33,10 +33,12 @@ def log_density_rule(key: str, family: str) -> Rule:
     return Rule(key, "Log-densities", f"Substitute the logarithm of each {family} density.", GAUSSIAN_LOG_DENSITY.apply)
 
 
-def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], ...]) -> Rule:
+def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], ...], cite: bool = True) -> Rule:
     """``log q(x) - log p(x) -> c - energy_q(x) + energy_p(x)`` for q, p of ``laws``, where
     ``c = log_normaliser(q) - log_normaliser(p)`` combined as the law writes it (``Law.normaliser_difference``:
-    ``log(b_p / b_q)`` for two Laplace laws, ``log(lambda_q / lambda_p)`` for two exponential laws)."""
+    ``log(b_p / b_q)`` for two Laplace laws, ``log(lambda_q / lambda_p)`` for two exponential laws) and each
+    energy written out term by term (``-beta_q x + (alpha_q - 1) log x`` for a Gamma law). ``cite``: show the
+    combination of the constants as the identity used (a long one, Gamma's, is said in words only)."""
 
     def apply(expr: Expr, setting: PairSetting) -> Rewrite:
         q, p = setting.q, setting.p
@@ -44,10 +46,10 @@ def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], .
             raise RuleNotApplicable(f"not two {' or '.join(law.family for law in laws)} densities")
         before = sub(q.log_pdf_form(), p.log_pdf_form())
         constants = q.law.normaliser_difference(p.law)
-        combined = add(constants, neg(q.energy()), p.energy())
+        combined = add(*terms(constants), *(neg(term) for term in terms(q.energy())), *terms(p.energy()))
         out = rewrite_or_refuse(expr, lambda e: combined if e == before else None, "difference of log-densities")
         written = sub(q.log_normaliser(), p.log_normaliser())
-        return Rewrite(out, (Eq(written, constants, evaluate=False),) if written != constants else ())
+        return Rewrite(out, (Eq(written, constants, evaluate=False),) if cite and written != constants else ())
 
     apply.__doc__ = combine_log_densities.__doc__
     return Rule(key, "Combine logs", justification, apply)

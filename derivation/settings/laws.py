@@ -109,13 +109,13 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
     symbols. A spec in another parameterisation (``Bernoulli(logits=l)``) gets a fresh parameter (``theta_q``)
     defined in the user's (``theta_q = e^l / (1 + e^l)``)."""
     specs = {"q": q, "p": p}
-    given = tuple(dict.fromkeys(s for spec in specs.values() if isinstance(spec.param, Symbol) for s in [spec.param]))
+    given = tuple(dict.fromkeys(s for spec in specs.values() for s in (spec.loc, spec.param) if isinstance(s, Symbol)))
     taken = {s.name for s in given}
     laws, definitions, sources = {}, [], []
     for role, spec in specs.items():
         family = LAWS[spec.family]
         if spec.param_kind not in family.parameterisations:  # its own parameter, or a plain expression of it
-            laws[role] = family.given(spec.param_kind, spec.param)
+            laws[role] = family.given(spec.param_kind, spec.param, *(() if spec.loc is None else (spec.loc,)))
             continue
         fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
         taken.add(fresh.name)
