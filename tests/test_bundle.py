@@ -224,7 +224,7 @@ def test_each_section_of_the_deck_is_the_cases_own_slides(built):
     for number, (case, part) in enumerate(zip(LECTURE.cases, parts, strict=True), 1):
         own = _frames_after_title(renderer.render(derive(case), "beamer"))
         own = re.sub(r"\b(Lemmas?[~ ])(\d+(?: and \d+)*)",
-                     lambda m: m[1] + re.sub(r"(\d+)", rf"{number}.\1", m[2]), own)
+                     lambda m, n=number: m[1] + re.sub(r"(\d+)", rf"{n}.\1", m[2]), own)
         own = re.sub(r"Figure (\d+)\. ", rf"Figure {number}.\1. ", own)
         own = re.sub(r"\bthe ([\w-]+) document\b",
                      lambda m: f"Section {LECTURE.cases.index(m[1]) + 1}" if m[1] in LECTURE.cases else m[0], own)
