@@ -31,6 +31,13 @@ def test_the_lecture_takes_the_cases_in_the_issue_order():
     assert {"elbo", "standard", "vae", "estimators", "dynamics"} <= set(LECTURE.cases)
 
 
+def test_a_case_added_later_slots_in_by_its_name(monkeypatch):
+    from derivation.cases import bundles
+
+    monkeypatch.setattr(bundles, "CASES", {**CASES, "reconstruction": CASES["elbo"]})
+    assert LECTURE.cases[:3] == ("elbo", "reconstruction", "standard")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """A build of the lecture's cases in the LaTeX formats, counting how often each case is derived."""
