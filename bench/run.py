@@ -68,6 +68,11 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                               "-o", "{out}/e.md"], 2.5, "#12"),
     "gamma-markdown": (["derive", "--q", "Gamma(2, rate=3)", "--p", "Gamma(1, rate=1)", "--format", "markdown",
                         "-o", "{out}/g.md"], 2.5, "#12"),
+    # issue 12: discrete families (a series over the counts; logits through a checked parameterisation)
+    "poisson-markdown": (["derive", "--q", "Poisson(2)", "--p", "Poisson(3)", "--format", "markdown",
+                          "-o", "{out}/poisson.md"], 2.5, "#12"),
+    "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
+                                   "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

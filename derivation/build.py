@@ -92,7 +92,8 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                  progress: Callable[[str], None] | None, report: BuildReport, titles: dict[str, str]) -> None:
     """Derive each case once, draw its figures, write it in every format.
 
-    Figures are drawn by a worker process started before their case is derived, and moved into place right
+    Figures are drawn by one worker process (matplotlib imported once), started before the first case with
+    figures is derived and handed each such case's figures as soon as it is derived; they are moved into place right
     after their case's documents are written (a case whose figures cannot be drawn is written without them,
     and the failure reported). Once every case is derived, the formats that print no LaTeX (Unicode text,
     code; they show no figures) are written by a forked process while this one writes the LaTeX-based ones,
@@ -102,18 +103,19 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
     derived: dict[str, Derivation] = {}
     shown: dict[str, Derivation] = {}  # each case as its documents show it (without figures that failed)
     with contextlib.ExitStack() as stack:  # on any exit (Ctrl-C included) every process is stopped, temporaries go
-        drawing: dict[str, FigureWorker] = {}  # figures being drawn while further cases are derived
+        worker: FigureWorker | None = None  # one process draws the figures of every case, in turn
+        drawing: dict[str, int] = {}  # case -> its batch of figures, drawn while further cases are derived
         for case in cases:
-            worker = stack.enter_context(FigureWorker()) if CASES[case].figures else None
+            if CASES[case].figures and worker is None:
+                worker = stack.enter_context(FigureWorker())
             try:
                 derived[case] = derive(case)
             except DerivationError as error:
                 report.failed.append((case, str(error)))
                 continue
             titles[case] = derived[case].title
-            if worker is not None:
-                worker.write(derived[case], directory, figure_formats)
-                drawing[case] = worker
+            if CASES[case].figures:
+                drawing[case] = worker.write(derived[case], directory, figure_formats)
         elsewhere = [fmt for fmt in format_names if get_format(fmt).style is None]
         if len(elsewhere) == len(format_names) or "fork" not in multiprocessing.get_all_start_methods():
             elsewhere = []
@@ -123,19 +125,19 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
         here = [fmt for fmt in format_names if fmt not in elsewhere]
         renderer = Renderer()
         for case in sorted(derived, key=lambda name: name in drawing):  # figures get the most time to be drawn
-            derivation, worker = derived[case], drawing.get(case)
-            if worker is not None:
+            derivation, batch = derived[case], drawing.get(case)
+            if batch is not None:
                 try:
-                    worker.wait()
+                    worker.wait(batch)
                 except DerivationError as error:
                     report.failed.append((f"{case} figures", str(error)))
-                    derivation, worker = without_figures(derivation), None
-            with interrupts.blocked() if worker is not None else contextlib.nullcontext():
+                    derivation, batch = without_figures(derivation), None
+            with interrupts.blocked() if batch is not None else contextlib.nullcontext():
                 for fmt in _formats_of(case, here):
                     _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report,
                                progress)
-                if worker is not None:
-                    report.written.extend(worker.commit())
+                if batch is not None:
+                    report.written.extend(worker.commit(batch))
             shown[case] = derivation
         _write_bundles(renderer, shown, here, directory, report, progress)
         if helper is not None:

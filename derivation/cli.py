@@ -48,7 +48,7 @@ def list_cases() -> None:
     click.echo("Named cases (kl-derive derive CASE):")
     for name, case in CASES.items():
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
-    click.echo("\nBundles, one book or slide deck of several cases (kl-derive derive BUNDLE -f latex|beamer|markdown):")
+    click.echo("Bundles, one book or slide deck of several cases (kl-derive derive BUNDLE -f latex|beamer|markdown):")
     for name, bundle in BUNDLES.items():
         click.echo(f"{name:<{width}}  {bundle.summary}: {', '.join(bundle.cases)}")
     forms = spec_forms()

@@ -31,6 +31,13 @@ def test_the_lecture_takes_the_cases_in_the_issue_order():
     assert {"elbo", "standard", "vae", "estimators", "dynamics"} <= set(LECTURE.cases)
 
 
+def test_a_case_added_later_slots_in_by_its_name(monkeypatch):
+    from derivation.cases import bundles
+
+    monkeypatch.setattr(bundles, "CASES", {**CASES, "reconstruction": CASES["elbo"]})
+    assert LECTURE.cases[:3] == ("elbo", "reconstruction", "standard")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     """A build of the lecture's cases in the LaTeX formats, counting how often each case is derived."""
@@ -204,3 +211,31 @@ def test_the_markdown_bundle_has_the_chapters_one_level_deeper(built):
     assert "#### Lemma 2.1 (" in text and "(Lemma 2.1)" in text.split("## " + CASES["dynamics"].title)[1]
     for stem in re.findall(r"\]\(([\w-]+\.png)\)", text):
         assert (out / stem).exists()
+
+
+def _frames_after_title(slides: str) -> str:
+    """A case's slides without their preamble and title frame: the frames the deck's section holds."""
+    body = slides.split("\\titlepage\n\\end{frame}\n", 1)[1]
+    return body.rsplit("\\end{document}", 1)[0].strip()
+
+
+def test_each_section_of_the_deck_is_the_cases_own_slides(built):
+    """Nothing in the deck is printed anew: each section is the case's own slides after their title frame, with the
+    lemmas numbered within the section; a section citing an earlier section's lemmas only leaves their frames out."""
+    from derivation import derive
+
+    deck = (built[0] / "vae-lecture.slides.tex").read_text().rsplit("\\end{document}", 1)[0]
+    parts = re.split(r"^\\section\{.*\}\n\\begin\{frame\}\n.*\n\\end\{frame\}\n", deck, flags=re.M)[1:]
+    assert len(parts) == len(LECTURE.cases)
+    renderer = Renderer()
+    for number, (case, part) in enumerate(zip(LECTURE.cases, parts, strict=True), 1):
+        own = _frames_after_title(renderer.render(derive(case), "beamer"))
+        own = re.sub(r"\b(Lemmas?[~ ])(\d+(?: and \d+)*)",
+                     lambda m, n=number: m[1] + re.sub(r"(\d+)", rf"{n}.\1", m[2]), own)
+        own = re.sub(r"Figure (\d+)\. ", rf"Figure {number}.\1. ", own)
+        own = re.sub(r"\bthe ([\w-]+) document\b",
+                     lambda m: f"Section {LECTURE.cases.index(m[1]) + 1}" if m[1] in LECTURE.cases else m[0], own)
+        if case == "dynamics":  # the moment lemmas are the standard section's: cited there, not derived again
+            assert "(Lemma~2.1)" in part and "Lemma~6." not in part and "Lemma~5." not in part
+            continue
+        assert part.strip() == own, case

@@ -315,9 +315,9 @@ ROWS = [
     # from estimators > Variance of the single-sample estimate, step 1
     Row("use-estimate", "estimators",
         Expectation(Pow(add(log(q_est), neg(log(p_est)), neg(Symbol("c", real=True))), 2, evaluate=False), q_est),
-        Expectation(Pow(add(neg(log(sigma)), neg(frac(Pow(sub(z, mu), 2), mul(2, sigma**2))),
-                            mul(Pow(2, -1, evaluate=False), z**2),
-                            neg(Symbol("c", real=True))), 2, evaluate=False), q_est)),
+        # the energies as the laws write them: (z - mu)^2 / (2 sigma^2) and z^2 / 2
+        Expectation(Pow(add(neg(log(sigma)), neg(q_est.energy()), p_est.energy(), neg(Symbol("c", real=True))), 2,
+                        evaluate=False), q_est)),
     # from estimators > First exponential moment, step 1
     Row("exponential-tilt", "estimators", Expectation(mul(z, exp(mul(t_real, z))), standard_z),
         mul(Expectation(add(z, t_real), standard_z), exp(mul(HALF, Pow(t_real, 2))))),

@@ -34,13 +34,13 @@ BUNDLES: Mapping[str, Bundle] = MappingProxyType({
         Bundle(
             "vae-lecture",
             "Variational autoencoders, derived step by step",
-            "a lecture on VAEs: the ELBO, the reconstruction term, the KL term, its estimators and its dynamics",
+            "a lecture on VAEs, from the ELBO to the KL term's estimators and dynamics, as one book and one slide deck",
             "These notes derive the objective a variational autoencoder is trained with, one chapter per document of "
-            "kl-derive, in the order a lecture takes them: the evidence lower bound and its two terms, the "
-            "reconstruction term, the KL divergence of the encoder's Gaussian from the standard normal prior and "
-            "its form in the encoder's outputs, what a sampled estimate of that divergence costs, and what the "
-            "divergence does to training. A result derived in one chapter is cited by its number where a later "
-            "chapter uses it. Every line was derived by a named rule and checked equal to the line before it.",
+            "kl-derive, in the order a lecture takes them: from the evidence lower bound and its two terms to the KL "
+            "divergence of the encoder's Gaussian from the standard normal prior, its form in the encoder's outputs, "
+            "what a sampled estimate of it costs, and what it does to training. A result derived in one chapter is "
+            "cited by its number where a later chapter uses it. Every line was derived by a named rule and checked "
+            "equal to the line before it.",
             ("elbo", "reconstruction", "standard", "vae", "estimators", "dynamics"),
         ),
     )

@@ -98,7 +98,7 @@ def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     so ``KL(Gamma || Gamma) = KL(log_gamma || log_gamma)``, whose integrand is smooth (``x**(alpha - 1)`` is not at
     0 when alpha < 1).
 
-    Its mass has three scales, so its panels are given as points (``kinks``) rather than in one width: around the
+    Its mass has three scales, so its panels are given as absolute points (centre 0, width 1): around the
     mode ``log(alpha / beta)`` in standard deviations ``sqrt(psi'(alpha))``; a left tail decaying like
     ``exp(alpha u)``, cut into pieces over which it falls by ``e**8``; and a right tail falling doubly exponentially
     past ``u = -log beta``."""
@@ -110,13 +110,13 @@ def log_gamma(concentration: Real, rate: Real) -> RefDensity:
 
     mode, sd, cliff = mpmath.log(a / b), mpmath.sqrt(mpmath.psi(1, a)), -mpmath.log(b)
     around = [mode + sign * k * sd for k in (0.75, 1.5, 3, 5, 8, 12, 18) for sign in (-1, 1)]
-    left = [min(mode, cliff) - 8 * k / a for k in range(1, 11)]
-    right = [cliff + k for k in (-6, -4, -3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 5)]
     near = [min(mode, cliff) - 2.0**k for k in range(10)]  # where exp(u) fades out of the density, left of both
+    left = [min(mode, cliff) - 8 * k / a for k in range(1, 11)]
+    right = [cliff + k for k in (-4, -2, -1, -0.5, 0, 0.5, 1, 2, 3, 5)]
     points = sorted({mode, *around, *near, *left, *right})
-    low, high = points[0] - 1, max(points[-1], mode + 25 * sd) + 1
-    return RefDensity("Gamma", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), kinks=tuple(points),
-                      panels=(float(low), float(high)))
+    ends = (points[0] - 1, *points, max(points[-1], mode + 25 * sd) + 1)
+    # the panel ends are absolute (centre 0, width 1), not kinks: p's panels need not split q's integral
+    return RefDensity("Gamma", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), panels=tuple(float(e) for e in ends))
 
 
 def gumbel(loc: Real, scale: Real) -> RefDensity:

@@ -109,11 +109,11 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                "torch.py.j2", None, False, code=_code("torch")),
     )
 })
-#: The formats a bundle of derivations is written in: the template of the whole document and the template that
-#: renders one chapter's body from the chapter's own context.
-BUNDLE_TEMPLATES = MappingProxyType({"latex": ("book.tex.j2", "_chapter.tex.j2"),
-                                     "beamer": ("lecture.slides.tex.j2", "_slides_body.tex.j2"),
-                                     "markdown": ("lecture.md.j2", "markdown.md.j2")})
+#: The formats a bundle of derivations is written in: the template of the whole document, the template that
+#: renders one chapter's body from the chapter's own context, and what prose calls a chapter.
+BUNDLE_TEMPLATES = MappingProxyType({"latex": ("book.tex.j2", "_chapter.tex.j2", "Chapter"),
+                                     "beamer": ("lecture.slides.tex.j2", "_slides_body.tex.j2", "Section"),
+                                     "markdown": ("lecture.md.j2", "markdown.md.j2", "Chapter")})
 #: Formats used internally (Jupyter display), not offered on the command line.
 _INTERNAL = MappingProxyType({
     "latex-display": Format("latex-display", ".tex", "Jupyter display", "display.tex.j2", PLAIN_STYLE, True),
@@ -290,14 +290,16 @@ class Chapter:
     number: int
     cases: tuple[str, ...]
     earlier: Mapping[LemmaKey, tuple[str, int | str]] = field(default_factory=dict)
+    #: What prose calls a chapter ("Section" in a slide deck).
+    unit: str = "Chapter"
 
     def refer(self, text: str, cross_references: bool) -> str:
         """Prose with "the <case> document" of a chapter in the bundle as a reference to that chapter."""
         def chapter(match: re.Match[str]) -> str:
             case = match.group(1)
             if cross_references:
-                return rf"Chapter~\ref{{chapter:{case}}}"
-            return f"Chapter {self.cases.index(case) + 1}"
+                return rf"{self.unit}~\ref{{chapter:{case}}}"
+            return f"{self.unit} {self.cases.index(case) + 1}"
 
         names = "|".join(re.escape(case) for case in sorted(self.cases, key=len, reverse=True))
         return re.sub(rf"\bthe ({names}) document\b", chapter, text) if names else text
@@ -616,14 +618,14 @@ class Renderer:
         refers to the chapter."""
         if fmt not in BUNDLE_TEMPLATES:
             raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
-        spec, (whole, body) = get_format(fmt), BUNDLE_TEMPLATES[fmt]
+        spec, (whole, body, unit) = get_format(fmt), BUNDLE_TEMPLATES[fmt]
         environment = self._environment(spec.latex_syntax)
         cases = tuple(d.name for d in derivations)
         earlier: dict[LemmaKey, tuple[str, int | str]] = {}
         macros: dict[str, str] = {}
         chapters = []
         for number, derivation in enumerate(derivations, 1):
-            chapter = Chapter(number, cases, MappingProxyType(dict(earlier)))
+            chapter = Chapter(number, cases, MappingProxyType(dict(earlier)), unit)
             builder = _Context(derivation, spec, False, self._printed, with_srepr=False, chapter=chapter)
             ctx = builder.document()
             earlier.update((key, builder.cited_as(key)) for key in builder.numbers)

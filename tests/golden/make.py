@@ -29,7 +29,8 @@ SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex
 
 #: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
 #: pairs, two exponential pairs (rate; scale against a number), the discrete pairs (Bernoulli in probabilities
-#: and in logits, Poisson, geometric against a number) and two Gamma pairs (symbols; numbers).
+#: and in logits, Poisson, geometric against a number, Bernoulli against Poisson and the reverse, infinite) and two
+#: Gamma pairs (symbols; numbers).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -44,6 +45,8 @@ PAIRS = {
     "pair-bernoulli-logits": ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
     "pair-poisson": ("Poisson(a)", "Poisson(b)"),
     "pair-geometric-numbers": ("Geometric(probs=a)", "Geometric(0.5)"),
+    "pair-bernoulli-poisson": ("Bernoulli(a)", "Poisson(b)"),
+    "pair-poisson-bernoulli": ("Poisson(a)", "Bernoulli(b)"),
     "pair-gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
 }
