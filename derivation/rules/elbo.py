@@ -160,7 +160,7 @@ BAYES_RULE = Rule(
 THROUGH_Q = Rule(
     "multiply-divide-by-q",
     "Multiply and divide",
-    "Multiply and divide the ratio by the density q, which is positive wherever the posterior is.",
+    "The density q is positive wherever the posterior is, so the ratio can be multiplied and divided by it.",
     _through_q,
 )
 
