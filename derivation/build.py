@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .api import derive
+from .cases.bundles import BUNDLES
 from .cases.catalogue import CASES
 from .check.checker import reusing_chains
 from .core import interrupts
@@ -25,7 +26,7 @@ from .core.engine import Derivation
 from .core.errors import DerivationError, UsageError
 from .output.figures import FigureWorker, without_figures
 from .output.files import write_text
-from .output.render import FORMATS, Renderer, get_format
+from .output.render import BUNDLE_TEMPLATES, FORMATS, Renderer, get_format
 
 
 @dataclass
@@ -65,7 +66,8 @@ def _check_writable(directory: Path) -> None:
 
 def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, formats: Iterable[str] | None = None,
           progress: Callable[[str], None] | None = None) -> BuildReport:
-    """Write ``out/<case><extension>`` for every chosen case and format, and ``out/index.md``."""
+    """Write ``out/<case><extension>`` for every chosen case and format, ``out/<bundle><extension>`` for every bundle
+    whose cases are all chosen (in the chosen formats a bundle is written in), and ``out/index.md``."""
     if not os.fspath(out).strip():
         raise UsageError("the output directory is an empty name (give --out DIR; '.' is the current directory)")
     case_names = _choose("case", cases, CASES)
@@ -79,7 +81,7 @@ def build(out: str | os.PathLike[str], *, cases: Iterable[str] | None = None, fo
         _build_cases(order, format_names, directory, progress, report, titles)
     index = directory / "index.md"
     try:
-        write_text(_index([c for c in case_names if c in titles], titles, format_names), index)
+        write_text(_index([c for c in case_names if c in titles], titles, format_names, report.written), index)
         report.written.append(index)
     except DerivationError as error:
         report.failed.append((index.name, str(error)))
@@ -90,7 +92,8 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
                  progress: Callable[[str], None] | None, report: BuildReport, titles: dict[str, str]) -> None:
     """Derive each case once, draw its figures, write it in every format.
 
-    Figures are drawn by a worker process started before their case is derived, and moved into place right
+    Figures are drawn by one worker process (matplotlib imported once), started before the first case with
+    figures is derived and handed each such case's figures as soon as it is derived; they are moved into place right
     after their case's documents are written (a case whose figures cannot be drawn is written without them,
     and the failure reported). Once every case is derived, the formats that print no LaTeX (Unicode text,
     code; they show no figures) are written by a forked process while this one writes the LaTeX-based ones,
@@ -98,19 +101,21 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
     """
     figure_formats = sorted({get_format(fmt).figure_format for fmt in format_names})
     derived: dict[str, Derivation] = {}
+    shown: dict[str, Derivation] = {}  # each case as its documents show it (without figures that failed)
     with contextlib.ExitStack() as stack:  # on any exit (Ctrl-C included) every process is stopped, temporaries go
-        drawing: dict[str, FigureWorker] = {}  # figures being drawn while further cases are derived
+        worker: FigureWorker | None = None  # one process draws the figures of every case, in turn
+        drawing: dict[str, int] = {}  # case -> its batch of figures, drawn while further cases are derived
         for case in cases:
-            worker = stack.enter_context(FigureWorker()) if CASES[case].figures else None
+            if CASES[case].figures and worker is None:
+                worker = stack.enter_context(FigureWorker())
             try:
                 derived[case] = derive(case)
             except DerivationError as error:
                 report.failed.append((case, str(error)))
                 continue
             titles[case] = derived[case].title
-            if worker is not None:
-                worker.write(derived[case], directory, figure_formats)
-                drawing[case] = worker
+            if CASES[case].figures:
+                drawing[case] = worker.write(derived[case], directory, figure_formats)
         elsewhere = [fmt for fmt in format_names if get_format(fmt).style is None]
         if len(elsewhere) == len(format_names) or "fork" not in multiprocessing.get_all_start_methods():
             elsewhere = []
@@ -120,19 +125,21 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
         here = [fmt for fmt in format_names if fmt not in elsewhere]
         renderer = Renderer()
         for case in sorted(derived, key=lambda name: name in drawing):  # figures get the most time to be drawn
-            derivation, worker = derived[case], drawing.get(case)
-            if worker is not None:
+            derivation, batch = derived[case], drawing.get(case)
+            if batch is not None:
                 try:
-                    worker.wait()
+                    worker.wait(batch)
                 except DerivationError as error:
                     report.failed.append((f"{case} figures", str(error)))
-                    derivation, worker = without_figures(derivation), None
-            with interrupts.blocked() if worker is not None else contextlib.nullcontext():
+                    derivation, batch = without_figures(derivation), None
+            with interrupts.blocked() if batch is not None else contextlib.nullcontext():
                 for fmt in _formats_of(case, here):
                     _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report,
                                progress)
-                if worker is not None:
-                    report.written.extend(worker.commit())
+                if batch is not None:
+                    report.written.extend(worker.commit(batch))
+            shown[case] = derivation
+        _write_bundles(renderer, shown, here, directory, report, progress)
         if helper is not None:
             helper.collect(report)
 
@@ -202,6 +209,26 @@ def _write_all(derived: dict[str, Derivation], format_names: list[str], director
             _write_one(renderer, derivation, fmt, directory / f"{case}{get_format(fmt).extension}", report, progress)
 
 
+def _write_bundles(renderer: Renderer, derived: dict[str, Derivation], format_names: list[str], directory: Path,
+                   report: BuildReport, progress: Callable[[str], None] | None) -> None:
+    """Each bundle whose cases were all derived, in the chosen formats it is written in: rendering only (the cases'
+    derivations, figures and printed formulas are those of their own documents)."""
+    for bundle in BUNDLES.values():
+        if not all(case in derived for case in bundle.cases):
+            continue
+        for fmt in (fmt for fmt in format_names if fmt in BUNDLE_TEMPLATES):
+            target = directory / f"{bundle.name}{get_format(fmt).extension}"
+            try:
+                write_text(renderer.render_bundle(bundle.title, bundle.description,
+                                                  [derived[case] for case in bundle.cases], fmt), target)
+            except DerivationError as error:
+                report.failed.append((target.name, str(error)))
+                continue
+            report.written.append(target)
+            if progress is not None:
+                progress(f"wrote {target}")
+
+
 def _formats_of(case: str, format_names: list[str]) -> list[str]:
     """The chosen formats that apply to ``case``: the code formats only where the result is a closed form."""
     return [fmt for fmt in format_names if CASES[case].code or get_format(fmt).code is None]
@@ -219,10 +246,17 @@ def _write_one(renderer: Renderer, derivation: Derivation, fmt: str, target: Pat
         progress(f"wrote {target}")
 
 
-def _index(cases: list[str], titles: dict[str, str], format_names: list[str]) -> str:
-    """``index.md``: one line per case with links to its documents."""
+def _index(cases: list[str], titles: dict[str, str], format_names: list[str], written: Iterable[Path] = ()) -> str:
+    """``index.md``: one line per case with links to its documents, then one per bundle written."""
     lines = ["# kl-derive documents", "", "Every line of every document was derived by a named rule and checked.", ""]
     for case in cases:
         links = ", ".join(f"[{fmt}]({case}{FORMATS[fmt].extension})" for fmt in _formats_of(case, format_names))
         lines.append(f"- **{titles[case]}** (`{case}`): {links}")
+    names = {path.name for path in written}
+    for bundle in BUNDLES.values():
+        links = ", ".join(f"[{fmt}]({bundle.name}{FORMATS[fmt].extension})" for fmt in format_names
+                          if fmt in BUNDLE_TEMPLATES and f"{bundle.name}{FORMATS[fmt].extension}" in names)
+        if links:
+            chapters = ", ".join(f"`{case}`" for case in bundle.cases)
+            lines += ["", f"- **{bundle.title}** (`{bundle.name}`: {chapters}, one document): {links}"]
     return "\n".join(lines) + "\n"

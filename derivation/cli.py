@@ -19,6 +19,7 @@ from . import CASES, FORMATS, __version__, verify
 from .api import verify_code
 from .audit import MAX_SAMPLES, REPORT_FORMATS, SAMPLES, TOLERANCE, audit
 from .build import build
+from .cases.bundles import BUNDLES
 from .cases.catalogue import describe_setting
 from .core.errors import DerivationError, StepRejected
 from .document import write_document
@@ -47,6 +48,9 @@ def list_cases() -> None:
     click.echo("Named cases (kl-derive derive CASE):")
     for name, case in CASES.items():
         click.echo(f"{name:<{width}}  {case.summary}: {describe_setting(case)}")
+    click.echo("Bundles, one book or slide deck of several cases (kl-derive derive BUNDLE -f latex|beamer|markdown):")
+    for name, bundle in BUNDLES.items():
+        click.echo(f"{name:<{width}}  {bundle.summary}: {', '.join(bundle.cases)}")
     forms = spec_forms()
     family_width, written_width = (max(len(form[i]) for form in forms) for i in (0, 1))
     click.echo("\nFamilies (specs for --q and --p):")
@@ -87,7 +91,8 @@ def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | No
                    figures: bool) -> None:
     """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
     if fmt is None:
-        fmt = "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown"
+        fmt = ("latex" if case in BUNDLES else
+               "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown")
     write_document(output, fmt, case=case, q=q, p=p, notation=parse_notation(notation) if notation else None,
                    template=template, steps=steps, figures=figures, dim=dim, route=route)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .api import derive
+from .cases.bundles import BUNDLES
 from .cases.catalogue import CASES
+from .check.checker import reusing_chains
 from .core import interrupts
+from .core.errors import UsageError
 from .output.figures import FigureWorker, without_figures
 from .output.files import real_target, write_text
-from .output.render import get_format, render
+from .output.render import BUNDLE_TEMPLATES, Renderer, get_format, render
 from .settings.univariate import Notation
 
 
@@ -30,6 +34,16 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
     refers to no figure files.
     """
     spec = get_format(fmt)  # an unknown format fails before any work
+    if case in BUNDLES:
+        given = [name for name, value in (("--q", q), ("--p", p), ("--template", template), ("--dim", dim),
+                                          ("--route", route)) if value is not None]
+        if steps != "full":
+            given.append("--steps brief")
+        if given:
+            raise UsageError(f"the bundle {case!r} takes no {', '.join(given)} (its chapters are the named cases "
+                             f"{', '.join(BUNDLES[case].cases)})")
+        write_bundle(output, case, fmt, notation=notation, figures=figures)
+        return
     directory = figure_directory(output) if figures else None
     drawn = directory is not None and case in CASES and CASES[case].figures
     if not drawn:
@@ -45,3 +59,31 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
         with interrupts.blocked():  # the document and its figures, or (Ctrl-C before this) neither
             write_text(text, output)
             worker.commit()
+
+
+def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notation | None = None,
+                 figures: bool = True) -> None:
+    """Derive every case of bundle ``name`` (each chain once), render them as one document (a chapter each) and
+    write it, with the chapters' figures beside it: what ``kl-derive derive vae-lecture -f latex`` does."""
+    if fmt not in BUNDLE_TEMPLATES:
+        raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
+    bundle, spec = BUNDLES[name], get_format(fmt)
+    directory = figure_directory(output) if figures else None
+    with contextlib.ExitStack() as stack, reusing_chains():
+        derivations, workers = [], []
+        for case in bundle.cases:
+            worker = stack.enter_context(FigureWorker()) if directory is not None and CASES[case].figures else None
+            derivation = derive(case, notation=notation)
+            if worker is None:
+                derivation = without_figures(derivation)
+            else:
+                worker.write(derivation, directory, (spec.figure_format,))
+                workers.append(worker)
+            derivations.append(derivation)
+        text = Renderer().render_bundle(bundle.title, bundle.description, derivations, fmt)
+        for worker in workers:
+            worker.wait()  # a figure that cannot be drawn: an error, and no document referring to it
+        with interrupts.blocked():  # the document and its figures, or (Ctrl-C before this) neither
+            write_text(text, output)
+            for worker in workers:
+                worker.commit()

@@ -305,3 +305,26 @@ def test_an_infinite_line_without_a_support_mismatch_is_rejected():
     before = derive(q="Bernoulli(a)", p="Poisson(b)").steps[0].expr
     verdict = variant_setting.checker().check(0, before, sympy.oo)
     assert not verdict.ok and "no value outside the support" in verdict.detail
+
+
+@pytest.mark.parametrize(("claim", "code", "words"), [
+    ("a*log(a/b) - a + b", 0, "holds"),
+    (r"a \log\frac{a}{b} - a + b", 0, "holds"),
+    ("a*torch.log(a/b) - a + b", 0, "holds"),
+    ("b*log(b/a) - b + a", 1, "the direction is reversed"),
+    ("a*log(a/b) - a", 1, "does not hold"),
+])
+def test_verify_decides_claims_about_a_poisson_pair(claim, code, words, capsys):
+    status, out, err = run(["verify", "--q", "Poisson(a)", "--p", "Poisson(b)", "--claim", claim], capsys)
+    assert status == code and err == "" and words in out
+
+
+@pytest.mark.parametrize(("q", "p", "why"), [
+    ("Bernoulli(a)", "Bernoulli(b)", "a probability's domain is not yet known to the decider"),
+    ("Geometric(a)", "Geometric(b)", "a probability's domain is not yet known to the decider"),
+    ("Poisson(a)", "Bernoulli(b)", "its divergence is infinite by the supports"),
+])
+def test_verify_refuses_in_one_line_what_it_cannot_decide_yet(q, p, why, capsys):
+    status, out, err = run(["verify", "--q", q, "--p", p, "--claim", "a + b"], capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("kl-derive: error: claims about ") and why in err and "derive the pair instead" in err

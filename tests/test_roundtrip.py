@@ -15,7 +15,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sympy import Abs, Add, Eq, Integer, Mul, Rational, Symbol, exp, log, nan, oo, pi, zoo
+from sympy import Abs, Add, Eq, Integer, Mul, Pow, Rational, Symbol, exp, log, nan, oo, pi, zoo
 
 from derivation import derive, render
 from derivation.cases.catalogue import CASES
@@ -341,6 +341,15 @@ def test_what_the_property_test_found_in_the_latex_printer():
     inner = log(fmul(sigma, _a ** 2, log(sigma) ** 2))
     assert to_latex(inner) == r"\log(\sigma a^{2} \log^{2} \sigma)"
     assert to_latex(neg(frac(frac(1, neg(_mu)), 2))) == r"\frac{1}{2 \mu}"  # was - \frac{1}{2 - \mu}
+
+
+def test_an_nth_root_reads_back_in_text():
+    """``\\sqrt[4]{\\sigma}`` was written ``√([)4]σ`` in the text format (found by the property test): an n-th root
+    is written as the power ``σ^{1/4}``, and reads back."""
+    root = Pow(sigma, Rational(1, 4))
+    assert to_text(root) == "σ^{1/4}"
+    check_printed(to_text(root), root, None)
+    check_printed(to_text(Pow(add(sigma, _mu), Rational(1, 3))), Pow(add(sigma, _mu), Rational(1, 3)), None)
 
 
 # -- the text format -----------------------------------------------------------------------------------------

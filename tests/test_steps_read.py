@@ -77,6 +77,14 @@ def test_dropping_brackets_is_not_a_step_in_the_dynamics_document():
     assert reads_the_same(r"\frac{d}{d \mu} [\mu]", r"\frac{d}{d \mu} \mu")
 
 
+def test_an_expectations_brackets_hold_its_argument():
+    """Linearity moves a constant out of E[...]: the brackets moved, and that is a step (the estimators chain)."""
+    assert not reads_the_same(r"\E_{z \sim \mathcal{N}(0, 1)}[z + t] e^{t}",
+                              r"\bigl(\E_{z \sim \mathcal{N}(0, 1)}[z] + t\bigr) e^{t}")
+    assert not reads_the_same(r"\mathbb{E}_{q}[a + b]", r"\mathbb{E}_{q}[a] + b")
+    assert reads_the_same(r"\E_{q}[(a + b)]", r"\E_{q}\bigl[a + b\bigr]")
+
+
 @pytest.mark.parametrize("key", DOCUMENTS)
 def test_a_heading_is_never_followed_by_the_same_words(key):
     """A chain's heading and its first step's name (set right after it in every format) never share their

@@ -29,7 +29,6 @@ from ..rules.elbo import (
     EXPECTED_SQUARED_ERROR,
     FACTORISE_JOINT,
     IMPORTANCE,
-    MARGINAL_LIKELIHOOD,
     MODEL_LOG_DENSITIES,
     NORMALISATION,
     POSTERIOR_AND_EVIDENCE,
@@ -60,7 +59,7 @@ PAPER_RESULT = paper_result(STANDARD_PLAN, standard_in_latent)
 DECOMPOSITION_PLAN: tuple[Rule, ...] = (ELBO_DEFINITION, FACTORISE_JOINT, SPLIT_LOG, LINEARITY, DIVERGENCE_FROM_PRIOR,
                                         PAPER_RESULT)
 #: ``log p(x) = log E_q[p(x, z) / q(z)]``: the start of Jensen's route.
-JENSEN_PLAN: tuple[Rule, ...] = (MARGINAL_LIKELIHOOD, IMPORTANCE, INTEGRAL_AS_EXPECTATION)
+JENSEN_PLAN: tuple[Rule, ...] = (IMPORTANCE, INTEGRAL_AS_EXPECTATION)
 
 
 def checked_inequality(relation: Basic, setting: ModelSetting, text: str = "", checker: Checker | None = None,
@@ -125,9 +124,9 @@ def elbo_sections(derivation: Derivation) -> tuple[Section, ...]:
     )
     jensen_text = (
         "The same bound follows without naming the posterior. The evidence is the joint density with the latent "
-        "variable integrated out; multiplying and dividing by {q} makes the integral an average under {q} (the "
-        "chain below): {jensen_start}. The logarithm is concave, so by Jensen's inequality the logarithm of an "
-        "average is at least the average of the logarithm, {jensen}, and the right-hand side is the ELBO by its "
+        "variable integrated out; multiplying and dividing the integrand by {q} makes the integral an average under "
+        "{q} (the chain below): {jensen_start}. The logarithm is concave, so by Jensen's inequality the logarithm "
+        "of an average is at least the average of the logarithm, {jensen}, and the right-hand side is the ELBO by its "
         "definition, {elbo_def}. With the log-ratio of {q} to any density in place of the joint, the same "
         "inequality shows that a divergence is never negative."
     )

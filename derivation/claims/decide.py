@@ -392,9 +392,25 @@ def _agree(left: list[Value], right: list[Value]) -> bool:
 DIMENSIONS = (2, 5)
 
 
+def _decidable(q: str, p: str, laws: list) -> None:
+    """Refuse (one line) the pairs whose claims the decider cannot judge yet: a parameter with a bounded domain
+    (a probability: the domain check knows only signs) or a divergence that is infinite by the supports."""
+    if any(law is None for law in laws):
+        return
+    bounded = any(law.domains() for law in laws)
+    infinite = all(law.discrete for law in laws) and laws[0].outside_support(laws[1]) is not None
+    if bounded or infinite:
+        families = " against ".join(law.family for law in laws)
+        why = "its divergence is infinite by the supports" if infinite else "a probability's domain is not yet known " \
+            "to the decider"
+        raise UsageError(f"claims about {families} are not decided yet ({why}): derive the pair instead "
+                         f"(kl-derive derive --q '{q}' --p '{p}')")
+
+
 def sample(parameters: tuple[Basic, ...], count: int, seed: int = 5_2604,
-           dim: int | None = None) -> list[dict[Basic, Any]]:
-    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5].
+           dim: int | None = None, ranges: Mapping[Basic, tuple[float, float]] | None = None) -> list[dict[Basic, Any]]:
+    """Random admissible points: positive parameters in [0.3, 3], real ones in [-2.5, 2.5], a parameter given a
+    range (a probability: by its law) uniformly in it.
 
     A vector (``IndexedBase``) gets one such value per coordinate: ``dim`` of them, or as many as the
     point's value of the dimension symbol among ``parameters`` (a whole number in :data:`DIMENSIONS`).
@@ -407,6 +423,8 @@ def sample(parameters: tuple[Basic, ...], count: int, seed: int = 5_2604,
         size = dim if dim is not None else int(point[dimensions[0]]) if dimensions else 1
 
         def draw(s: Basic) -> Any:
+            if ranges and s in ranges:
+                return mpmath.mpf(rng.uniform(*ranges[s]))
             return mpmath.mpf(rng.uniform(0.3, 3.0) if s.is_positive else rng.uniform(-2.5, 2.5))
 
         for s in parameters:
@@ -998,7 +1016,10 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     requirements = tuple(r for r in parsed.requirements if not _proved(r, index))
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
-    points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None)
+    laws = [getattr(getattr(v.setting, role, None), "law", None) for role in ("q", "p")]
+    _decidable(q, p, laws)
+    ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
+    points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None, ranges=ranges)
     started = time.monotonic()
     truth_values = values(truth, points)
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs

@@ -19,6 +19,7 @@ import pickle
 import re
 import secrets
 import signal
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -431,7 +432,7 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
 
 
 def _serve(connection) -> None:
-    """The worker process: warm up, then write the figures it is sent (or stop on None).
+    """The worker process: warm up, then write the figures of each request it is sent, in order, until None.
 
     Ctrl-C is left to the parent (which stops the worker with SIGTERM), so an interrupt prints nothing here."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -440,11 +441,18 @@ def _serve(connection) -> None:
     gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
     with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
         _warm_up()
-    request = connection.recv()
-    if request is None:
-        return
-    work, directory, formats, token = request
-    connection.send(_write_in_parallel(work, Path(directory), formats, token))
+    while (request := connection.recv()) is not None:
+        work, directory, formats, token = request
+        connection.send(_write_in_parallel(work, Path(directory), formats, token))
+
+
+@dataclass
+class _Batch:
+    """The figures of one :meth:`FigureWorker.write`: their final paths, and whether they are drawn."""
+
+    pending: list[Path]
+    drawn: bool = False
+    error: str | None = None
 
 
 class FigureWorker:
@@ -472,8 +480,8 @@ class FigureWorker:
         self._process = None
         self._connection = None
         self._token = _new_token()
-        self._pending: list[Path] = []
-        self._drawn = False
+        self._batches: list[_Batch] = []
+        self._unanswered: deque[_Batch] = deque()  # sent to the worker, in order; its answers come in that order
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe()
@@ -485,32 +493,43 @@ class FigureWorker:
                 self._process.start()
             child.close()
 
-    def write(self, derivation: Derivation, directory: str | os.PathLike[str], formats: Iterable[str]) -> None:
-        """Hand the figures over (or, without a worker, draw them now)."""
+    def write(self, derivation: Derivation, directory: str | os.PathLike[str], formats: Iterable[str]) -> int:
+        """Hand the figures over (or, without a worker, draw them now); their batch number."""
         work, target, formats = jobs(derivation), _check_directory(directory), tuple(formats)
-        self._pending = targets(work, target, formats)
+        batch = _Batch(targets(work, target, formats))
+        self._batches.append(batch)
         if self._process is None:
             _write_jobs(work, target, formats, self._token)
-            self._drawn = True
-            return
-        self._connection.send((work, str(target), formats, self._token))
+            batch.drawn = True
+        else:
+            self._connection.send((work, str(target), formats, self._token))
+            self._unanswered.append(batch)
+        return len(self._batches) - 1
 
-    def wait(self) -> list[Path]:
-        """The paths the figures will have once committed; raises :class:`UsageError` if drawing failed."""
-        if not self._drawn:
+    def wait(self, batch: int = -1) -> list[Path]:
+        """The paths the figures of ``batch`` will have once committed; raises :class:`UsageError` if drawing
+        them failed."""
+        waited = self._batches[batch]
+        while not waited.drawn and waited.error is None:
             try:
                 status, value = self._connection.recv()
             except EOFError:
                 raise UsageError("the figure worker stopped before writing the figures") from None
-            if status != "ok":
-                raise UsageError(value)
-            self._drawn = True
-        return list(self._pending)
+            answered = self._unanswered.popleft()
+            if status == "ok":
+                answered.drawn = True
+            else:
+                answered.error = value
+        if waited.error is not None:
+            raise UsageError(waited.error)
+        return list(waited.pending)
 
-    def commit(self) -> list[Path]:
-        """Move the drawn figures into place (call it once their document is written); the paths written."""
-        self.wait()
-        written, self._pending = commit(self._pending, self._token), []
+    def commit(self, batch: int = -1) -> list[Path]:
+        """Move the drawn figures of ``batch`` into place (call it once their document is written); the paths
+        written."""
+        self.wait(batch)
+        committed = self._batches[batch]
+        written, committed.pending = commit(committed.pending, self._token), []
         return written
 
     def close(self) -> None:
@@ -523,8 +542,9 @@ class FigureWorker:
                 self._connection.close()
                 self._process = None
                 gc.unfreeze()
-            discard(self._pending, self._token)
-            self._pending = []
+            for batch in self._batches:
+                discard(batch.pending, self._token)
+                batch.pending = []
 
     def __enter__(self) -> FigureWorker:
         return self

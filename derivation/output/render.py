@@ -13,7 +13,7 @@ import string
 import textwrap
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -109,6 +109,11 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                "torch.py.j2", None, False, code=_code("torch")),
     )
 })
+#: The formats a bundle of derivations is written in: the template of the whole document, the template that
+#: renders one chapter's body from the chapter's own context, and what prose calls a chapter.
+BUNDLE_TEMPLATES = MappingProxyType({"latex": ("book.tex.j2", "_chapter.tex.j2", "Chapter"),
+                                     "beamer": ("lecture.slides.tex.j2", "_slides_body.tex.j2", "Section"),
+                                     "markdown": ("lecture.md.j2", "markdown.md.j2", "Chapter")})
 #: Formats used internally (Jupyter display), not offered on the command line.
 _INTERNAL = MappingProxyType({
     "latex-display": Format("latex-display", ".tex", "Jupyter display", "display.tex.j2", PLAIN_STYLE, True),
@@ -269,11 +274,43 @@ class Lazy(Mapping):
         return len(self._items)
 
 
+#: A lemma as a bundle's later chapters cite it: ``(start, result)`` of its chain.
+LemmaKey = tuple[Any, Any]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A document's place in a bundle of documents (a lecture: one book, one slide deck).
+
+    ``number`` prefixes the numbers of its lemmas and figures (Lemma 3.1); ``earlier`` holds the lemmas the
+    chapters before it derived (their label and number), which it cites there instead of deriving them again;
+    ``cases`` are the bundle's chapters in order, which prose naming "the <case> document" refers to.
+    """
+
+    number: int
+    cases: tuple[str, ...]
+    earlier: Mapping[LemmaKey, tuple[str, int | str]] = field(default_factory=dict)
+    #: What prose calls a chapter ("Section" in a slide deck).
+    unit: str = "Chapter"
+
+    def refer(self, text: str, cross_references: bool) -> str:
+        """Prose with "the <case> document" of a chapter in the bundle as a reference to that chapter."""
+        def chapter(match: re.Match[str]) -> str:
+            case = match.group(1)
+            if cross_references:
+                return rf"{self.unit}~\ref{{chapter:{case}}}"
+            return f"{self.unit} {self.cases.index(case) + 1}"
+
+        names = "|".join(re.escape(case) for case in sorted(self.cases, key=len, reverse=True))
+        return re.sub(rf"\bthe ({names}) document\b", chapter, text) if names else text
+
+
 class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
     def __init__(self, derivation: Derivation, fmt: Format, brief: bool,
-                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True):
+                 printed: dict[tuple[Any, PrintStyle | None], str] | None = None, with_srepr: bool = True,
+                 chapter: Chapter | None = None):
         self.derivation = derivation
         self.with_srepr = with_srepr
         self._repr = None  # the srepr printer, made when first needed
@@ -284,10 +321,16 @@ class _Context:
         styled = notation.style if notation else (lambda base: base)  # log=ln, expectation=E
         self.style = None if fmt.style is None else styled(fmt.style)
         self.escape = tex_prose if fmt.latex_syntax else str
+        self.chapter = chapter
+        if chapter is not None:
+            escape = self.escape
+            self.escape = lambda text: chapter.refer(escape(text), fmt.cross_references)
         #: the LaTeX style the text format translates from (the notation's)
         self.text_style = styled(MACRO_STYLE)
         self.brief = brief
-        self.lemmas = [] if brief else list(derivation.lemmas())
+        earlier = {} if chapter is None else chapter.earlier
+        self.earlier = earlier
+        self.lemmas = [] if brief else [lm for lm in derivation.lemmas() if (lm.start, lm.result) not in earlier]
         self.numbers = {(lm.start, lm.result): i + 1 for i, lm in enumerate(self.lemmas)}
         self.figure_count = 0
 
@@ -356,8 +399,8 @@ class _Context:
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "cited": partial(self.cite, step.justification,
-                                 [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
-                                  if (lm.start, lm.result) in self.numbers]),
+                                 [(lm.start, lm.result) for lm in step.lemmas
+                                  if (lm.start, lm.result) in self.numbers or (lm.start, lm.result) in self.earlier]),
                 "label": f"{label_prefix}-{index + 1}",
                 "check": None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail},
             }, deferred=("latex", "lines", "srepr", "identities", "identity_lines", "cited")))
@@ -381,18 +424,29 @@ class _Context:
         """The label a LaTeX document gives lemma ``number``."""
         return f"lemma:{self.derivation.name}:{number}"
 
-    def cite(self, justification: str, numbers: list[int]) -> str:
+    def shown(self, number: int) -> int | str:
+        """How lemma or figure ``number`` of this document is numbered: within its chapter in a bundle (3.1)."""
+        return number if self.chapter is None else f"{self.chapter.number}.{number}"
+
+    def cited_as(self, key: LemmaKey) -> tuple[str, int | str]:
+        """The label and the number of a lemma this document cites (its own, or an earlier chapter's)."""
+        if key in self.numbers:
+            return self.lemma_label(self.numbers[key]), self.shown(self.numbers[key])
+        return self.earlier[key]
+
+    def cite(self, justification: str, keys: list[LemmaKey]) -> str:
         """A step's justification (escaped for the format) citing the lemmas it uses where it says "lemma
         below", else at its end: ``Lemma~\\ref{lemma:full:1}`` in LaTeX documents, ``Lemma 1`` elsewhere."""
         text = self.escape(justification)
         if self.brief:  # the lemmas are not shown: nothing is "below"
             return text.replace(" (lemma below)", "").replace("the lemma below", "a lemma (not shown in brief)")
-        if not numbers:
+        if not keys:
             return text
+        found = [self.cited_as(key) for key in keys]
         if self.fmt.cross_references:
-            refs = [rf"\ref{{{self.lemma_label(n)}}}" for n in numbers]
+            refs = [rf"\ref{{{label}}}" for label, _ in found]
         else:
-            refs = [str(n) for n in numbers]
+            refs = [str(number) for _, number in found]
         space = "~" if self.fmt.latex_syntax else " "
         cited = ("Lemmas" if len(refs) > 1 else "Lemma") + space + " and ".join(refs)
         for phrase in ("the lemma below", "lemma below"):
@@ -407,7 +461,7 @@ class _Context:
         numbers = sorted({n for step in steps for n in step["lemmas"]})
         if self.brief or len(numbers) != 1:
             return text
-        return text.replace("in the lemma", f"in Lemma {numbers[0]}")
+        return text.replace("in the lemma", f"in Lemma {self.shown(numbers[0])}")
 
     def prose(self, text: str, values) -> str:
         """``text`` with each ``{name}`` replaced by inline math printed from ``values[name]`` (for the
@@ -461,7 +515,7 @@ class _Context:
     def figure(self, figure, section: Section) -> dict[str, Any]:
         """A figure: numbered through the document; its caption is prose with formulas from the section."""
         self.figure_count += 1
-        return {"key": figure.key, "number": self.figure_count, "stem": figure.stem,
+        return {"key": figure.key, "number": self.shown(self.figure_count), "stem": figure.stem,
                 "caption": self.prose(figure.caption, section.values)}
 
     def document(self) -> dict[str, Any]:
@@ -494,7 +548,7 @@ class _Context:
             "result_srepr": self.srepr(d.result),
             "statement": main["statement"],
             "lemmas": [
-                {"number": self.numbers[(lm.start, lm.result)],
+                {"number": self.shown(self.numbers[(lm.start, lm.result)]),
                  "label": self.lemma_label(self.numbers[(lm.start, lm.result)]),
                  **self.chain(lm, f"eq:{d.name}:lemma-{self.numbers[(lm.start, lm.result)]}:step")}
                 for lm in self.lemmas
@@ -552,6 +606,44 @@ class Renderer:
             return self._environment(spec.latex_syntax).get_template(spec.template).render(**ctx)
         except jinja2.UndefinedError as error:
             raise RenderError(f"template error: {error.message}") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
+                              f"{error.message}") from None
+
+    def render_bundle(self, title: str, description: str, derivations: list[Derivation], fmt: str = "latex") -> str:
+        """Several derivations as one document in ``fmt`` (see :data:`BUNDLE_TEMPLATES`): a chapter per derivation,
+        each rendered from its own context by the template that renders the body of its own document, so a
+        bundle prints nothing its chapters' documents do not. Lemmas and figures are numbered within their chapter;
+        a lemma an earlier chapter derived is cited there, not derived again; "the <case> document" in prose
+        refers to the chapter."""
+        if fmt not in BUNDLE_TEMPLATES:
+            raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
+        spec, (whole, body, unit) = get_format(fmt), BUNDLE_TEMPLATES[fmt]
+        environment = self._environment(spec.latex_syntax)
+        cases = tuple(d.name for d in derivations)
+        earlier: dict[LemmaKey, tuple[str, int | str]] = {}
+        macros: dict[str, str] = {}
+        chapters = []
+        for number, derivation in enumerate(derivations, 1):
+            chapter = Chapter(number, cases, MappingProxyType(dict(earlier)), unit)
+            builder = _Context(derivation, spec, False, self._printed, with_srepr=False, chapter=chapter)
+            ctx = builder.document()
+            earlier.update((key, builder.cited_as(key)) for key in builder.numbers)
+            for command, definition in ctx["macros"]:
+                if macros.setdefault(command, definition) != definition:
+                    raise RenderError(f"the chapters of the bundle define {command} differently "
+                                      f"({macros[command]} and {definition})")
+            chapters.append({"case": derivation.name, "number": number, "title": derivation.title,
+                             "figures": any(s["figures"] for s in ctx["sections"]),
+                             "body": self._template(environment, body).render(**ctx, in_bundle=True)})
+        return self._template(environment, whole).render(
+            title=title, description=description, version=__version__, macros=[list(m) for m in macros.items()],
+            chapters=chapters, with_figures=any(c["figures"] for c in chapters))
+
+    @staticmethod
+    def _template(environment: jinja2.Environment, name: str) -> jinja2.Template:
+        try:
+            return environment.get_template(name)
         except jinja2.TemplateSyntaxError as error:
             raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
                               f"{error.message}") from None

@@ -905,7 +905,38 @@ _BRACKETS = frozenset({"(", ")", "[", "]", r"\{", r"\}", r"\lbrack", r"\rbrack",
 def reads_the_same(before: str, after: str) -> bool:
     """Whether two printed formulas differ only in brackets, their sizes and spacing (``d/dmu [mu]`` and
     ``d/dmu mu``). For two lines of a chain (checked equal), one that does so makes no mathematical change
-    and is no step for a reader."""
+    and is no step for a reader. The square brackets of an expectation hold its argument (``E[z + t]`` is not
+    ``E[z] + t``), so they count."""
     def bare(tex: str) -> list[str]:
-        return [t for t in formula_tokens(tex) if t not in _BRACKETS and not t.isspace()]
+        tokens = [t for t in formula_tokens(tex) if not t.isspace()]
+        return [t for t in _expectation_brackets_marked(tokens) if t not in _BRACKETS]
     return bare(before) == bare(after)
+
+
+def _expectation_brackets_marked(tokens: list[str]) -> list[str]:
+    """``tokens`` with the square brackets that enclose an expectation's argument (``\\E_{...}[ ... ]``) made
+    markers that are no bracket."""
+    marked = list(tokens)
+    for start, token in enumerate(tokens):
+        if token != r"\E" and tokens[start:start + 4] != [r"\mathbb", "{", "E", "}"]:
+            continue
+        i = start + (1 if token == r"\E" else 4)
+        if i < len(tokens) and tokens[i] == "_":  # the subscript: one token or a braced group
+            i += 1
+            if i < len(tokens) and tokens[i] == "{":
+                depth = 0
+                while i < len(tokens):
+                    depth += {"{": 1, "}": -1}.get(tokens[i], 0)
+                    i += 1
+                    if depth == 0:
+                        break
+            else:
+                i += 1
+        if i < len(tokens) and tokens[i] == "[":
+            depth = 0
+            for j in range(i, len(tokens)):
+                depth += {"[": 1, "]": -1}.get(tokens[j], 0)
+                if depth == 0:
+                    marked[i], marked[j] = "E[", "]E"
+                    break
+    return marked

@@ -191,6 +191,15 @@ class _Renderer:
         self.i += 1
         return node
 
+    def _root_index(self) -> str | None:
+        """The index ``n`` of ``\\sqrt[n]{...}`` (taken from the nodes), or None for a square root."""
+        if not (self.i < len(self.nodes) and self.nodes[self.i] == ("char", "[")):
+            return None
+        end = next(j for j in range(self.i, len(self.nodes)) if self.nodes[j] == ("char", "]"))
+        index = render(self.nodes[self.i + 1:end])
+        self.i = end + 1
+        return index
+
     def argument(self) -> str:
         while self.i < len(self.nodes) and self.nodes[self.i][0] == "space":
             self.i += 1
@@ -301,7 +310,11 @@ class _Renderer:
                 bottom = f"({bottom})"
             return f"{top}/{bottom}"
         if name == "sqrt":
-            return f"√({self.argument()})"
+            index = self._root_index()
+            if index is None:
+                return f"√({self.argument()})"
+            radicand = self.argument()  # \sqrt[n]{a}: the n-th root, written as the power a^{1/n}
+            return f"{radicand if _atomic(radicand) else f'({radicand})'}^{{1/{index}}}"
         if name in _OPENERS or name in _CLOSERS or name == "middle":
             delimiter = self.take()
             if delimiter[0] == "cmd" and delimiter[1] == "|":

@@ -110,24 +110,15 @@ def _divergence_from_prior(expr: Expr, setting: ModelSetting) -> Rewrite:
                          Eq(log(frac(_B, _A)), neg(log(frac(_A, _B))), evaluate=False)))
 
 
-def _marginal(expr: Expr, setting: ModelSetting) -> Rewrite:
-    """``p(x) -> Integral(p(x, z), (z, -oo, oo))``: the evidence is the joint with z integrated out."""
-    marginal = Integral(setting.joint, (setting.z, -oo, oo))
-    out = rewrite_or_refuse(expr, lambda e: marginal if e == setting.evidence else None, "evidence p(x)")
-    return Rewrite(out, (Eq(setting.evidence, marginal, evaluate=False),))
-
-
 def _importance(expr: Expr, setting: ModelSetting) -> Rewrite:
-    """``Integral(p(x, z)) -> Integral(q(z) p(x, z) / q(z))``: multiply and divide by q (q > 0 where p is)."""
+    """``p(x) -> Integral(q(z) p(x, z) / q(z), (z, -oo, oo))``: the evidence is the joint density with z integrated
+    out, and the integrand is multiplied and divided by q (q > 0 where the joint is)."""
     q, joint = setting.q, setting.joint
-
-    def match(e: Expr) -> Expr | None:
-        if isinstance(e, Integral) and e.function == joint:
-            return Integral(mul(q, frac(joint, q)), *e.limits)
-        return None
-
-    out = rewrite_or_refuse(expr, match, "integral of the joint density")
-    return Rewrite(out, (Eq(joint, mul(q, frac(joint, q)), evaluate=False),))
+    marginal = Integral(joint, (setting.z, -oo, oo))
+    weighted = Integral(mul(q, frac(joint, q)), (setting.z, -oo, oo))
+    out = rewrite_or_refuse(expr, lambda e: weighted if e == setting.evidence else None, "evidence p(x)")
+    return Rewrite(out, (Eq(setting.evidence, marginal, evaluate=False),
+                         Eq(joint, mul(q, frac(joint, q)), evaluate=False)))
 
 
 def paper_result(plan: tuple[Rule, ...], lemma_setting: Callable[[ModelSetting], object]) -> Rule:
@@ -152,7 +143,7 @@ def paper_result(plan: tuple[Rule, ...], lemma_setting: Callable[[ModelSetting],
 
 NORMALISATION = Rule(
     "q-normalised",
-    "Average over q",
+    "Normalisation",
     "The line does not depend on the latent variable, and q integrates to one, so it equals its own average "
     "under q.",
     _normalisation,
@@ -168,8 +159,8 @@ BAYES_RULE = Rule(
 
 THROUGH_Q = Rule(
     "multiply-divide-by-q",
-    "Multiply and divide by q",
-    "Multiply and divide the ratio by the density q, which is positive wherever the posterior is.",
+    "Multiply and divide",
+    "The density q is positive wherever the posterior is, so the ratio can be multiplied and divided by it.",
     _through_q,
 )
 
@@ -210,17 +201,11 @@ DIVERGENCE_FROM_PRIOR = Rule(
     _divergence_from_prior,
 )
 
-MARGINAL_LIKELIHOOD = Rule(
-    "evidence-as-marginal",
-    "Marginal",
-    "The evidence is the joint density with the latent variable integrated out.",
-    _marginal,
-)
-
 IMPORTANCE = Rule(
     "importance-weight",
-    "Multiply and divide by q",
-    "Multiply and divide the integrand by the density q, which is positive wherever the joint density is.",
+    "Marginal",
+    "The evidence is the joint density with the latent variable integrated out; multiply and divide the integrand "
+    "by the density q, which is positive wherever the joint density is.",
     _importance,
 )
 

@@ -19,6 +19,9 @@ DOCUMENTS = HERE / "documents"
 sys.path.insert(0, str(HERE.parent.parent))
 
 from derivation import CASES, derive, render  # noqa: E402
+from derivation.cases.bundles import BUNDLES  # noqa: E402
+from derivation.check.checker import reusing_chains  # noqa: E402
+from derivation.output.render import BUNDLE_TEMPLATES, Renderer  # noqa: E402
 
 #: Every format a derivation is rendered in (figures apart), with the file suffix ``kl-derive build`` uses.
 SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
@@ -26,7 +29,8 @@ SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex
 
 #: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
 #: pairs, two exponential pairs (rate; scale against a number), the discrete pairs (Bernoulli in probabilities
-#: and in logits, Poisson, geometric against a number) and two Gamma pairs (symbols; numbers).
+#: and in logits, Poisson, geometric against a number, Bernoulli against Poisson and the reverse, infinite) and two
+#: Gamma pairs (symbols; numbers).
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -41,6 +45,8 @@ PAIRS = {
     "pair-bernoulli-logits": ("Bernoulli(logits=l1)", "Bernoulli(logits=l2)"),
     "pair-poisson": ("Poisson(a)", "Poisson(b)"),
     "pair-geometric-numbers": ("Geometric(probs=a)", "Geometric(0.5)"),
+    "pair-bernoulli-poisson": ("Bernoulli(a)", "Poisson(b)"),
+    "pair-poisson-bernoulli": ("Poisson(a)", "Bernoulli(b)"),
     "pair-gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
 }
@@ -55,10 +61,20 @@ def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "diagonal-full", {"case": "diagonal", "route": "full"}
     for name, (q, p) in PAIRS.items():
         yield name, {"q": q, "p": p}
+    for name in BUNDLES:
+        yield name, {"bundle": name}
 
 
 def documents(arguments: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(suffix, text) of every format of one configuration."""
+    if "bundle" in arguments:  # one document of several cases, in the formats a bundle is written in
+        bundle = BUNDLES[arguments["bundle"]]
+        with reusing_chains():
+            derivations = [derive(case) for case in bundle.cases]
+        renderer = Renderer()
+        for fmt in BUNDLE_TEMPLATES:
+            yield SUFFIXES[fmt], renderer.render_bundle(bundle.title, bundle.description, derivations, fmt)
+        return
     derivation = derive(**arguments)
     for fmt, suffix in SUFFIXES.items():
         if fmt in ("python", "torch") and not CASES[arguments.get("case", "univariate")].code:
