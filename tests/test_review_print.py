@@ -241,3 +241,15 @@ def test_asymmetry_sentence_has_its_comma():
     for suffix in (".md", ".tex", ".txt"):
         text = (DOCUMENTS / f"dynamics{suffix}").read_text(encoding="utf-8")
         assert "where the other density has little, more than it penalises leaving part" in text
+
+
+def test_a_setting_without_assumptions_ends_with_its_densities():
+    """A pair given in numbers has no assumptions to state: its Setting ended in a dangling 'with' (Markdown,
+    LaTeX, slides) or '; .' (text)."""
+    for path in sorted(DOCUMENTS.glob("*")):
+        if path.suffix not in (".md", ".tex", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r", with\s*\n\s*\n|with \\par|; \.$", text, re.M), path.name
+    assert "**Setting.** $q = \\mathcal{N}(1, 4)$, $p = \\mathcal{N}(0, 1)$, $\\sigma_{q} = 2$.\n" in \
+        (DOCUMENTS / "pair-numbers.md").read_text(encoding="utf-8")
