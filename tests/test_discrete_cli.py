@@ -240,7 +240,10 @@ def test_the_numbers_pair_computes_its_value(written, key):
 def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
     code, out, err = run(["list"], capsys)
     assert code == 0 and err == ""
-    cases, families, pairs = out.split("\n\n")
+    blocks = out.split("\n\n")
+    cases = blocks[0]
+    families = next(b for b in blocks if b.startswith("Families"))
+    pairs = next(b for b in blocks if b.startswith("Pairs derived"))
     assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
     assert families.splitlines()[0] == "Families (specs for --q and --p):"
     rows = {line.split()[0]: line for line in families.splitlines()[1:]}
