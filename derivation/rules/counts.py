@@ -76,16 +76,14 @@ LOG_MASSES = Rule(
 COMBINE_LOG_MASSES = Rule(
     "combine-log-masses",
     "Combine logs",
-    "The terms free of the parameters (the log-factorials of a Poisson law) cancel, and the logarithms of the "
-    "parameters combine.",
+    "The terms free of the parameters cancel, and the logarithms of the parameters combine.",
     _combine_log_masses,
 )
 
 MEAN_OF_COUNT = Rule(
     "mean-of-count",
     "Mean",
-    "The mean of the first count is known: the series of each count times its probability sums to it (for a "
-    "Poisson law, to its rate; for a geometric law, to the odds of failure).",
+    "The mean of the first count is known: the series of each count times its probability sums to it.",
     _mean_of_count,
 )
 
