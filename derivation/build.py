@@ -107,7 +107,7 @@ def _build_cases(cases: list[str], format_names: list[str], directory: Path,
         drawing: dict[str, int] = {}  # case -> its batch of figures, drawn while further cases are derived
         for case in cases:
             if CASES[case].figures and worker is None:
-                worker = stack.enter_context(FigureWorker())
+                worker = stack.enter_context(FigureWorker(figure_formats))
             try:
                 derived[case] = derive(case)
             except DerivationError as error:

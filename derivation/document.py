@@ -51,7 +51,7 @@ def write_document(output: str, fmt: str, *, case: str | None = None, q: str | N
         write_text(render(derivation, fmt, template=template, steps=steps), output)
         return
 
-    with FigureWorker() as worker:  # starts importing matplotlib while the derivation runs
+    with FigureWorker((spec.figure_format,)) as worker:  # starts importing matplotlib while the derivation runs
         derivation = derive(case, q=q, p=p, notation=notation, dim=dim, route=route)
         worker.write(derivation, directory, (spec.figure_format,))
         text = render(derivation, fmt, template=template, steps=steps)
@@ -70,20 +70,21 @@ def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notati
     bundle, spec = BUNDLES[name], get_format(fmt)
     directory = figure_directory(output) if figures else None
     with contextlib.ExitStack() as stack, reusing_chains():
-        derivations, workers = [], []
+        derivations, batches = [], []
+        worker: FigureWorker | None = None  # one process draws every chapter's figures, in turn
         for case in bundle.cases:
-            worker = stack.enter_context(FigureWorker()) if directory is not None and CASES[case].figures else None
+            if directory is not None and CASES[case].figures and worker is None:
+                worker = stack.enter_context(FigureWorker((spec.figure_format,)))
             derivation = derive(case, notation=notation)
-            if worker is None:
+            if directory is None or not CASES[case].figures:
                 derivation = without_figures(derivation)
             else:
-                worker.write(derivation, directory, (spec.figure_format,))
-                workers.append(worker)
+                batches.append(worker.write(derivation, directory, (spec.figure_format,)))
             derivations.append(derivation)
         text = Renderer().render_bundle(bundle.title, bundle.description, derivations, fmt)
-        for worker in workers:
-            worker.wait()  # a figure that cannot be drawn: an error, and no document referring to it
+        for batch in batches:
+            worker.wait(batch)  # a figure that cannot be drawn: an error, and no document referring to it
         with interrupts.blocked():  # the document and its figures, or (Ctrl-C before this) neither
             write_text(text, output)
-            for worker in workers:
-                worker.commit()
+            for batch in batches:
+                worker.commit(batch)

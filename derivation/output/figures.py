@@ -352,7 +352,7 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
         discard(targets(work, target, tuple(formats)), token)
 
 
-def _warm_up() -> None:
+def _warm_up(formats: Sequence[str] = ("png",)) -> None:
     """Draw a tiny figure of every kind once, in PNG and PDF, so that modules (the PDF backend and fontTools'
     subsetter included), fonts and the mathtext parser are loaded (in the worker, before the derivation is
     done) rather than in each figure process."""
@@ -370,7 +370,8 @@ def _warm_up() -> None:
     ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
     ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
     fig.savefig(io.BytesIO(), format="png", dpi=10)
-    fig.savefig(io.BytesIO(), format="pdf")  # loads the PDF backend and its font subsetter once, not per figure
+    if any(fmt != "png" for fmt in formats):  # PDF figures to come: load the PDF backend and its font subsetter
+        fig.savefig(io.BytesIO(), format="pdf")  # once, not in each figure process
 
 
 def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
@@ -431,7 +432,7 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
     return "ok", [path for _, paths in outcomes for path in paths]
 
 
-def _serve(connection) -> None:
+def _serve(connection, formats: Sequence[str]) -> None:
     """The worker process: warm up, then write the figures of each request it is sent, in order, until None.
 
     Ctrl-C is left to the parent (which stops the worker with SIGTERM), so an interrupt prints nothing here."""
@@ -440,7 +441,7 @@ def _serve(connection) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the parent's fork
     gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
     with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
-        _warm_up()
+        _warm_up(formats)
     while (request := connection.recv()) is not None:
         work, directory, formats, token = request
         connection.send(_write_in_parallel(work, Path(directory), formats, token))
@@ -474,7 +475,8 @@ class FigureWorker:
     draws in this process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, formats: Iterable[str] = ("png",)) -> None:
+        """Start the worker; ``formats`` are the figure formats it will be asked for (it warms up for them)."""
         import multiprocessing
 
         self._process = None
@@ -485,7 +487,7 @@ class FigureWorker:
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe()
-            self._process = context.Process(target=_serve, args=(child,), daemon=True)
+            self._process = context.Process(target=_serve, args=(child, tuple(formats)), daemon=True)
             # Objects that exist now are left out of garbage collection while the worker lives: a collection
             # would write to every one of them and so copy every shared memory page into both processes.
             gc.freeze()
