@@ -56,24 +56,34 @@ FUNCTION_NAME = "kl_divergence"
 
 def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
     """``expr`` with each ``log(1 + e^u)`` (u a parameter) computed as ``logaddexp(0, u)`` (softplus: no overflow
-    for a large u), and one line per rewrite for the docstring. Each rewrite is checked: the new node written back
+    for a large u) and each ``1/(1 + e^u)`` as ``exp(-logaddexp(0, u))`` (the logistic function, likewise), and one
+    line per rewrite for the docstring. Each rewrite is checked: the new node written back
     in logarithms must be the node it replaces (else :class:`DerivationError`)."""
     notes: dict[str, None] = {}
 
-    def softplus(node: Expr) -> Expr | None:
-        if not (isinstance(node, log) and node.args[0].is_Add and len(node.args[0].args) == 2):
+    def one_plus_exp(term: Expr) -> Expr | None:
+        """``logaddexp(0, u)`` for ``term = 1 + e^u`` (u depending on a parameter), else None."""
+        if not (term.is_Add and len(term.args) == 2):
             return None
-        ones = [t for t in node.args[0].args if t == 1]
-        powers = [t for t in node.args[0].args if isinstance(t, exp) and t.free_symbols]
-        if not (ones and powers):
-            return None
-        new = logaddexp(S.Zero, powers[0].args[0])
+        ones = [t for t in term.args if t == 1]
+        powers = [t for t in term.args if isinstance(t, exp) and t.free_symbols]
+        return logaddexp(S.Zero, powers[0].args[0]) if ones and powers else None
+
+    def checked(node: Expr, new: Expr) -> Expr:
         if evaluated(new.rewrite(log)) != evaluated(node):
             raise DerivationError(f"the stable form {new} is not {node}")
         notes[f"{sstr(node)} computed as {sstr(new)} (checked equal)"] = None
         return new
 
-    return rewrite_nodes(expr, softplus), tuple(notes)
+    def softplus(node: Expr) -> Expr | None:  # log(1 + e^u) as logaddexp(0, u)
+        new = one_plus_exp(node.args[0]) if isinstance(node, log) else None
+        return None if new is None else checked(node, new)
+
+    def logistic(node: Expr) -> Expr | None:  # 1/(1 + e^u) as exp(-logaddexp(0, u)): no overflow for a large u
+        new = one_plus_exp(node.base) if isinstance(node, Pow) and node.exp == -1 else None
+        return None if new is None else checked(node, exp(-new))
+
+    return rewrite_nodes(rewrite_nodes(expr, logistic), softplus), tuple(notes)
 
 
 class ArrayCodePrinter(PythonCodePrinter):
