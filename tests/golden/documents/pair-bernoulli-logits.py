@@ -11,9 +11,10 @@ def kl_divergence(l1, l2):
 
         KL(q || p) = -log(exp(l1) + 1) + log(exp(l2) + 1) + (l1 - l2)/(1 + exp(-l1))
 
+    1/(1 + exp(-l1)) computed as exp(-logaddexp(0, -l1)) (checked equal)
     log(exp(l1) + 1) computed as logaddexp(0, l1) (checked equal)
     log(exp(l2) + 1) computed as logaddexp(0, l2) (checked equal)
 
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """
-    return -np.logaddexp(0, l1) + np.logaddexp(0, l2) + (l1 - l2)/(1 + np.exp(-l1))
+    return (l1 - l2)*np.exp(-np.logaddexp(0, -l1)) - np.logaddexp(0, l1) + np.logaddexp(0, l2)
