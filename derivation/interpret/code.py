@@ -37,6 +37,7 @@ from fractions import Fraction
 from typing import NoReturn
 
 from ..core.errors import ParseError
+from .parse import dotted_name
 
 #: Largest source file read, in characters.
 MAX_SOURCE = 200_000
@@ -177,17 +178,6 @@ def _refuse(node: ast.AST, message: str) -> NoReturn:
     line, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
     where = f"line {line}, column {col + 1}: " if line is not None and col is not None else ""
     raise ParseError(f"code: {where}{message}")
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _int(node: ast.AST) -> int | None:
@@ -426,7 +416,7 @@ class _Reader:
     def attribute(self, node: ast.Attribute) -> Term:
         if node.attr.startswith("_"):
             _refuse(node, f"attribute '{node.attr}' is not allowed")
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted is not None:
             head, _, attr = dotted.rpartition(".")
             if head in MODULES and attr in ("pi", "e"):
@@ -438,7 +428,7 @@ class _Reader:
     def subscript(self, node: ast.Subscript) -> Term:
         base, key = node.value, node.slice
         holder = (isinstance(base, ast.Name) and base.id not in self.env) or (isinstance(base, ast.Attribute) and (
-            _dotted(base) or "").startswith(("self", "cfg", "config", "args", "hparams", "params")))
+            dotted_name(base) or "").startswith(("self", "cfg", "config", "args", "hparams", "params")))
         if isinstance(key, ast.Constant) and isinstance(key.value, str) and holder:  # kwargs['M_N'], self.p['beta']
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,60}", key.value):
                 _refuse(key, "a key must be a plain name")
@@ -488,7 +478,7 @@ class _Reader:
             name = func.attr
             if name.startswith("_"):
                 _refuse(func, f"attribute '{name}' is not allowed")
-            dotted = _dotted(func.value)
+            dotted = dotted_name(func.value)
             if dotted is not None and (dotted in MODULES or dotted in NOISE_MODULES or dotted in KERAS_LOSS_MODULES
                                        or dotted.split(".")[0] in ("torch", "np", "numpy", "jax", "tf", "keras")):
                 prefix, receiver = dotted, None

@@ -47,6 +47,7 @@ from sympy import (
 )
 
 from ..core.errors import ParseError
+from .parse import dotted_name
 
 #: Longest accepted claim, in characters.
 MAX_LENGTH = 2000
@@ -68,17 +69,6 @@ class _Value:
 
     kind: str
     expr: object
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 class _MatrixClaim:
@@ -227,7 +217,7 @@ class _MatrixClaim:
             name, prefix = func.id, ""
         elif isinstance(func, ast.Attribute):
             name = func.attr
-            prefix = _dotted(func.value) or ""
+            prefix = dotted_name(func.value) or ""
             if prefix not in _PREFIXES:
                 receiver, prefix = func.value, ""
         else:

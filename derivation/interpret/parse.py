@@ -762,7 +762,7 @@ def _refuse_node(node: ast.AST, where: _PyText) -> NoReturn:
     raise ParseError(message, where.pos(node))
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """``torch.nn.functional`` for a chain of plain names and attributes, else None."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -881,7 +881,7 @@ class _PythonClaim:
     def attribute(self, node: ast.Attribute) -> Expr:
         if node.attr.startswith("_"):
             raise ParseError(f"attribute '{node.attr}' is not allowed", self.pos(node))
-        prefix = _dotted(node.value)
+        prefix = dotted_name(node.value)
         if prefix in _MODULES and node.attr in _MODULE_CONSTANTS:
             return _MODULE_CONSTANTS[node.attr]
         raise ParseError(f"attribute '{node.attr}' is not allowed outside a call", self.pos(node))
@@ -908,7 +908,7 @@ class _PythonClaim:
             attr_pos = end - len(name) if end is not None else pos
             if name.startswith("_"):
                 raise ParseError(f"attribute '{name}' is not allowed", attr_pos)
-            prefix = _dotted(func.value)
+            prefix = dotted_name(func.value)
             if prefix in _MODULES:
                 if name not in FUNCTIONS:
                     raise ParseError(f"unknown function '{prefix}.{name}'", pos)
@@ -1600,7 +1600,7 @@ class _SpecParser:
         node = self.where.parse()
         if not isinstance(node, ast.Call):
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node))
-        family = _dotted(node.func)
+        family = dotted_name(node.func)
         if family is None:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
         known = (*_FAMILIES, *LAW_FAMILIES)
