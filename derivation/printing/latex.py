@@ -921,22 +921,22 @@ def _expectation_brackets_marked(tokens: list[str]) -> list[str]:
         if token != r"\E" and tokens[start:start + 4] != [r"\mathbb", "{", "E", "}"]:
             continue
         i = start + (1 if token == r"\E" else 4)
-        if i < len(tokens) and tokens[i] == "_":  # the subscript: one token or a braced group
-            i += 1
-            if i < len(tokens) and tokens[i] == "{":
-                depth = 0
-                while i < len(tokens):
-                    depth += {"{": 1, "}": -1}.get(tokens[i], 0)
-                    i += 1
-                    if depth == 0:
-                        break
-            else:
-                i += 1
-        if i < len(tokens) and tokens[i] == "[":
-            depth = 0
-            for j in range(i, len(tokens)):
-                depth += {"[": 1, "]": -1}.get(tokens[j], 0)
-                if depth == 0:
-                    marked[i], marked[j] = "E[", "]E"
-                    break
+        if tokens[i:i + 2] == ["_", "{"]:  # the subscript: a braced group or one token
+            i = _closing(tokens, i + 1, "{", "}") + 1
+        elif tokens[i:i + 1] == ["_"]:
+            i += 2
+        if tokens[i:i + 1] == ["["]:
+            end = _closing(tokens, i, "[", "]")
+            if end < len(tokens):
+                marked[i], marked[end] = "E[", "]E"
     return marked
+
+
+def _closing(tokens: list[str], i: int, opening: str, closing: str) -> int:
+    """The index of the token closing the ``opening`` at ``i`` (``len(tokens)`` if it is never closed)."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += {opening: 1, closing: -1}.get(tokens[j], 0)
+        if depth == 0:
+            return j
+    return len(tokens)
