@@ -253,3 +253,6 @@ def test_a_setting_without_assumptions_ends_with_its_densities():
         assert not re.search(r", with\s*\n\s*\n|with \\par|; \.$", text, re.M), path.name
     assert "**Setting.** $q = \\mathcal{N}(1, 4)$, $p = \\mathcal{N}(0, 1)$, $\\sigma_{q} = 2$.\n" in \
         (DOCUMENTS / "pair-numbers.md").read_text(encoding="utf-8")
+    # on a slide the displays still end their paragraph before the skip (else the skip falls inside the next line)
+    slides = (DOCUMENTS / "pair-numbers.slides.tex").read_text(encoding="utf-8")
+    assert "\\[ \\sigma_{q} = 2 \\]\n\\par\n\\bigskip\n" in slides
