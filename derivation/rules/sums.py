@@ -41,6 +41,38 @@ def _constant_out_of_sum(expr: Expr, setting) -> Rewrite:
                             evaluate=False),))
 
 
+def _negate_into_sum(expr: Expr, setting) -> Rewrite:
+    """``-Sum_j a_j -> Sum_j (-a_j)``: minus a sum is the sum of the negated terms."""
+
+    def match(e: Expr) -> Expr | None:
+        if e.is_Mul and len(e.args) == 2 and e.args[0] == -1 and isinstance(e.args[1], Sum):
+            return Sum(neg(e.args[1].function), *e.args[1].limits)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "negated sum")
+    j, d = _generic(setting)
+    return Rewrite(out, (Eq(neg(coordinate_sum(_a[j], j, d)), coordinate_sum(neg(_a[j]), j, d), evaluate=False),))
+
+
+def _factor_out_of_sum(expr: Expr, setting) -> Rewrite:
+    """``Sum_j c a_j -> c Sum_j a_j`` for the factors c of the summand free of the index (numbers among them)."""
+
+    def match(e: Expr) -> Expr | None:
+        if isinstance(e, Sum):
+            index = e.limits[0][0]
+            outside = [f for f in factors(e.function) if index not in f.free_symbols]
+            inside = [f for f in factors(e.function) if index in f.free_symbols]
+            if outside and inside and any(not f.is_Number for f in outside):
+                return e.func(mul(*inside), *e.limits) * mul(*outside)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "sum with a factor free of the index")
+    j, d = _generic(setting)
+    c = Symbol("c", real=True)
+    return Rewrite(out, (Eq(coordinate_sum(mul(c, _a[j]), j, d), mul(c, coordinate_sum(_a[j], j, d)),
+                            evaluate=False),))
+
+
 def _sum_of_constant(expr: Expr, setting) -> Rewrite:
     """``Sum_{j=1}^{d} c -> d c`` for a summand c free of the index (``0`` when c is 0)."""
 
@@ -228,6 +260,20 @@ CONSTANT_OUT_OF_SUM = Rule(
     _constant_out_of_sum,
 )
 
+
+NEGATE_INTO_SUM = Rule(
+    "negate-into-sum",
+    "Sign",
+    "Minus a sum is the sum of the negated terms.",
+    _negate_into_sum,
+)
+
+FACTOR_OUT_OF_SUM = Rule(
+    "factor-out-of-sum",
+    "Factor out",
+    "A factor that is the same for every term comes out of the sum.",
+    _factor_out_of_sum,
+)
 
 SUM_OF_CONSTANT = Rule(
     "sum-of-constant",
