@@ -23,7 +23,6 @@ from ..settings.univariate import Notation, Setting, gaussian_pair
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
 from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
 from .estimators import estimator_sections
-from .reconstruction import GAUSSIAN_PLAN, reconstruction_sections, reconstruction_setting
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -33,6 +32,7 @@ from .multivariate import (
     full_setting,
     vae_setting,
 )
+from .reconstruction import GAUSSIAN_PLAN, reconstruction_sections, reconstruction_setting
 from .sections import code_section, coordinate_interpretation_sections, dynamics_sections, interpretation_sections
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 

@@ -1,6 +1,6 @@
-"""The ``reconstruction`` case: the reconstruction term ``-log p(x | z)`` of a VAE's loss for a Gaussian decoder (squared
-error plus a constant) and a Bernoulli decoder (binary cross-entropy, also from logits), each down to the line of
-PyTorch that computes it, parsed back and compared.
+"""The ``reconstruction`` case: the reconstruction term ``-log p(x | z)`` of a VAE's loss for a Gaussian decoder
+(squared error plus a constant) and a Bernoulli decoder (binary cross-entropy, also from logits), each down to the
+line of PyTorch that computes it, parsed back and compared.
 
 The main chain is the Gaussian decoder's: the density factorises over the pixels, the log of the product is a sum,
 each pixel's term is derived in a lemma, and the sum splits into the squared error and a constant. The sections

@@ -3,7 +3,7 @@ one sum from several, the order VAE code writes, and a rule applied inside each 
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Function, IndexedBase, Integral, S, Sum, Symbol
+from sympy import Eq, Expr, Function, IndexedBase, Integral, Mul, S, Sum, Symbol
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -55,16 +55,21 @@ def _negate_into_sum(expr: Expr, setting) -> Rewrite:
 
 
 def _factor_out_of_sum(expr: Expr, setting) -> Rewrite:
-    """``Sum_j c a_j -> c Sum_j a_j`` for the factors c of the summand free of the index (numbers among them)."""
+    """``c Sum_j b a_j -> c b Sum_j a_j`` for the factors b of the summand free of the index (not all numbers; a
+    number c outside the sum joins them)."""
 
     def match(e: Expr) -> Expr | None:
-        if isinstance(e, Sum):
-            index = e.limits[0][0]
-            outside = [f for f in factors(e.function) if index not in f.free_symbols]
-            inside = [f for f in factors(e.function) if index in f.free_symbols]
-            if outside and inside and any(not f.is_Number for f in outside):
-                return e.func(mul(*inside), *e.limits) * mul(*outside)
-        return None
+        parts = factors(e)
+        sums = [f for f in parts if isinstance(f, Sum)]
+        if len(sums) != 1 or not all(f.is_Number for f in parts if f is not sums[0]):
+            return None
+        total = sums[0]
+        index = total.limits[0][0]
+        outside = [f for f in factors(total.function) if index not in f.free_symbols]
+        inside = [f for f in factors(total.function) if index in f.free_symbols]
+        if not outside or not inside or all(f.is_Number for f in outside):
+            return None
+        return Mul(*[f for f in parts if f is not total], *outside, total.func(mul(*inside), *total.limits))
 
     out = rewrite_or_refuse(expr, match, "sum with a factor free of the index")
     j, d = _generic(setting)
