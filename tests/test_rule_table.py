@@ -2285,7 +2285,7 @@ ROWS = [
     # the three results as the code sections show them (chains of their own)
     Row("loss-in-code", "reconstruction", add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2)),
         CodeLine(add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2)),
-                 "F.mse_loss(x_hat, x, reduction='sum') / (2*s**2) + (1/2)*D*math.log(2*math.pi*s**2)",
+                 "(F.mse_loss(x_hat, x, reduction='sum') / (2*s**2)\n + D*math.log(2*math.pi*s**2) / 2)",
                  decoder.code_names)),
     Row("loss-in-code", "reconstruction-bernoulli", Sum(pixel_bce, (i_px, 1, D_px)),
         CodeLine(Sum(pixel_bce, (i_px, 1, D_px)), "F.binary_cross_entropy(x_hat, x, reduction='sum')",

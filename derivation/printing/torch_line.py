@@ -78,6 +78,8 @@ def torch_code(expr: Basic, names: Mapping[str, str] | None = None) -> str:
 #: The losses of ``torch.nn.functional`` a line of code may call, each the sum over the coordinates of a summand
 #: in (prediction, target); what each one means is the whitelist reader's (``parse.LOSSES``), not restated here.
 LOSS_CALLS = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+#: The longest line of code printed on one line (a listing must fit a document's column).
+LINE_WIDTH = 64
 
 
 def _loss_call(total: Sum, names: Mapping[str, str], target: str) -> str:
@@ -102,7 +104,8 @@ def loss_code(expr: Basic, names: Mapping[str, str] | None = None, target: str =
     (2*s**2)``; any other term is printed by SymPy's Python printer (``math.log``, ``math.pi``).
 
     ``names`` maps a vector's name in the mathematics to its name in the code; ``target`` is the data's name in
-    the code. The text is never trusted: the checker parses it back and compares.
+    the code. A line longer than :data:`LINE_WIDTH` breaks before each term, inside brackets. The text is never
+    trusted: the checker parses it back and compares.
     """
     names = names or {}
     parts = []
@@ -114,10 +117,14 @@ def loss_code(expr: Basic, names: Mapping[str, str] | None = None, target: str =
             text = call if numerator == 1 else f"{pycode(numerator)} * {call}"
             text = text if denominator == 1 else f"{text} / ({pycode(denominator)})"
         elif not sums:
-            text = pycode(term)
+            numerator, denominator = term.as_numer_denom()
+            text = pycode(numerator) if denominator == 1 else f"{pycode(numerator)} / {pycode(denominator)}"
         else:
             raise ValueError("a product of sums")
         parts.append(text)
     if not expr.has(Sum):
         raise ValueError("no sum over the coordinates that a loss computes")
-    return " + ".join(parts)
+    line = " + ".join(parts)
+    if len(line) <= LINE_WIDTH:
+        return line
+    return "(" + "\n + ".join(parts) + ")"  # a long line breaks before each term, inside brackets

@@ -17,7 +17,6 @@ from ..nodes.families import coordinate_product
 from ..nodes.scalar import Density
 from ..settings.decoder import DecoderSetting
 from .base import factors, rewrite_or_refuse, terms
-from .logs import RECIPROCAL_LOG
 from .specialise import in_code
 
 _U = Symbol("u", real=True)
@@ -106,8 +105,7 @@ def _logistic_output(expr: Expr, setting: DecoderSetting) -> Rewrite:
         out.append(mul(coefficient, *[minus_log.get(f, f) for f in parts if not f.is_Number]))
     if not changed:
         raise RuleNotApplicable("no log of a probability given by a logit")
-    return Rewrite(add(*out), (Eq(y, probability, evaluate=False), Eq(complement(y), rest, evaluate=False),
-                               *RECIPROCAL_LOG))
+    return Rewrite(add(*out), (Eq(y, probability, evaluate=False), Eq(complement(y), rest, evaluate=False)))
 
 
 def _softplus_of_minus(expr: Expr, setting: DecoderSetting) -> Rewrite:
