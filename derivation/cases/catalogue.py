@@ -282,12 +282,12 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "a Gaussian decoder's -log p(x | z) as squared error plus a constant (and beta), a Bernoulli decoder's as "
             "binary cross-entropy, each down to the line of PyTorch",
             "The other term of a VAE's loss is the reconstruction term, minus the log-density of the observation "
-            "under the decoder. We derive it for a Gaussian decoder, where it is the squared error between the "
-            "image and the decoder's output plus a constant, and say what the noise variance means for the weight of "
-            "the KL term; then for a Bernoulli decoder, where it is the binary cross-entropy, also in the logits a "
-            "decoder outputs. Each result ends in the line of PyTorch that computes it, printed from the result and "
-            "read back by the parser. Every line follows from the one before by the rule named beside it, and every "
-            "line has been checked.",
+            "under the decoder, averaged under the encoder's q. We derive it for a Gaussian decoder, where it is the "
+            "squared error between the image and the decoder's output plus a constant, and say what the noise "
+            "variance means for the weight of the KL term; then for a Bernoulli decoder, where it is the binary "
+            "cross-entropy, also in the logits a decoder outputs. Each result ends in the line of PyTorch that "
+            "computes it, printed from the result and read back by the parser. Every line follows from the one before "
+            "by the rule named beside it, and every line has been checked.",
             reconstruction_setting,
             MappingProxyType({"gaussian": GAUSSIAN_PLAN}),
             sections=reconstruction_sections,
