@@ -65,6 +65,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # figures included: two PNGs (as dynamics-markdown, the drawing process's start-up is in the time)
     "elbo-linear-gaussian-figures": (["derive", "elbo-linear-gaussian", "--format", "markdown", "-o",
                                       "{out}/elg-f.md"], 4.0, "#13"),
+    "reconstruction-markdown": (["derive", "reconstruction", "--format", "markdown", "-o", "{out}/r.md"], 3.0,
+                                "#13"),
     # one figure (a PNG) written next to the document
     "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
     # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
