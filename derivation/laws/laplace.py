@@ -17,6 +17,7 @@ class LaplaceLaw(Law):
 
     family = "Laplace"
     parameter_names = ("loc", "scale")
+    symbols = ("mu", "b")
 
     @property
     def loc(self) -> Expr:
