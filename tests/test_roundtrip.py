@@ -159,7 +159,7 @@ def _formulas(segment: str) -> list[str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     """Each math segment of the Markdown is made of formulas that were printed (and read back above): nothing
     in the document is typed by hand, nothing shown was left unchecked."""
@@ -221,7 +221,7 @@ def _without_intertext(text: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
     """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
     article is made of printed formulas that the round trip checked."""
