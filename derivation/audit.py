@@ -310,6 +310,13 @@ def _pair_poisson_bernoulli() -> AuditPair:
         lambda dist, t: (dist.Poisson(t["r1"]), dist.Bernoulli(probs=t["p2"])), reference)
 
 
+def _pair_halfnormal() -> AuditPair:
+    return AuditPair(
+        "HalfNormal", "HalfNormal(x1)", "HalfNormal(x2)", (Parameter("x1", SCALE),), (Parameter("x2", SCALE),),
+        lambda dist, t: (dist.HalfNormal(t["x1"]), dist.HalfNormal(t["x2"])),
+        lambda v: ref.kl_quadrature(ref.half_normal(v["x1"]), ref.half_normal(v["x2"])))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -331,6 +338,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_geometric(),
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
+    _pair_halfnormal(),
 )
 
 

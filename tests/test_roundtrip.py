@@ -58,6 +58,8 @@ CONFIGS: dict[str, dict] = {
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
 }
+CONFIGS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNormal(1/2)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}

@@ -69,6 +69,7 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -2227,6 +2228,42 @@ ROWS = [
         # the univariate closed form at q's and the posterior's parameters (SymPy's product), the number last
         add((w_m**2 + s_m**2) * (t**2 + (m - w_m * x / (w_m**2 + s_m**2)) ** 2) / (2 * s_m**2),
             log(s_m / (t * (w_m**2 + s_m**2) ** Rational(1, 2))), Rational(-1, 2))),
+]
+
+# -- the half-normal family (derivation/rules/halfnormal.py) ----------------------------------------------------
+CONFIGURATIONS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+DERIVED += ({"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}, {"q": "HalfNormal(2)", "p": "HalfNormal(1)"})
+hn_s1, hn_s2 = Symbol("s1", positive=True), Symbol("s2", positive=True)
+q_halfnormal, p_halfnormal = Density("q", x, HalfNormalLaw(hn_s1)), Density("p", x, HalfNormalLaw(hn_s2))
+#: log q(x), log p(x), q's normaliser and its Gaussian factor.
+log_q_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s1)), frac(x**2, mul(2, hn_s1**2)))
+log_p_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s2)), frac(x**2, mul(2, hn_s2**2)))
+c_halfnormal = frac(Pow(2, HALF), mul(Pow(pi, HALF), hn_s1))
+w_halfnormal = exp(neg(frac(x**2, mul(2, hn_s1**2))), evaluate=False)
+ROWS += [
+    # from pair-halfnormal, step 4
+    Row("halfnormal-log-density", "pair-halfnormal",
+        Expectation(sub(log(q_halfnormal), log(p_halfnormal)), q_halfnormal),
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal)),
+    # from pair-halfnormal, step 5
+    Row("combine-halfnormal-log-densities", "pair-halfnormal",
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal),
+        Expectation(add(log(frac(hn_s2, hn_s1)), neg(frac(x**2, mul(2, hn_s1**2))), frac(x**2, mul(2, hn_s2**2))),
+                    q_halfnormal)),
+    # from pair-halfnormal, step 7 (one term of the line)
+    Row("halfnormal-second-moment", "pair-halfnormal",
+        mul(frac(1, mul(2, hn_s2**2)), Expectation(x**2, q_halfnormal)),
+        mul(frac(1, mul(2, hn_s2**2)), hn_s1**2)),
+    # from pair-halfnormal > lemma Second moment of a half-normal variable, steps 1 to 3
+    Row("halfnormal-expectation-as-integral", "pair-halfnormal",
+        Expectation(x**2, q_halfnormal),
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo)))),
+    Row("gaussian-moment-by-parts", "pair-halfnormal",
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo))),
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo))))),
+    Row("half-gaussian-integral", "pair-halfnormal",
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo)))),
+        mul(c_halfnormal, mul(hn_s1**2, frac(mul(Pow(pi, HALF), hn_s1), Pow(2, HALF))))),
 ]
 
 

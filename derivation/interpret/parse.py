@@ -194,6 +194,7 @@ LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Poisson": (("rate", "positive"),),
     "Geometric": (("probs", "probability"),),
     "Exponential": (("rate", "positive"), ("scale", "positive")),
+    "HalfNormal": (("scale", "positive"),),
 })
 #: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
 #: then one of a choice of parameterisations (the first is the one a positional argument gives).

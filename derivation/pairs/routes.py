@@ -11,6 +11,7 @@ from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.gamma import GAMMA
+from ..cases.halfnormal import HALFNORMAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
@@ -76,6 +77,7 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
 _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
+_LAW_CASES.update({"HalfNormal": HALFNORMAL})
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
