@@ -70,6 +70,7 @@ from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -2264,6 +2265,29 @@ ROWS += [
     Row("half-gaussian-integral", "pair-halfnormal",
         mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo)))),
         mul(c_halfnormal, mul(hn_s1**2, frac(mul(Pow(pi, HALF), hn_s1), Pow(2, HALF))))),
+]
+
+# -- the uniform family (derivation/rules/uniform.py) and the support argument (derivation/rules/support.py) -----
+CONFIGURATIONS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGURATIONS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
+DERIVED += ({"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}, {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"})
+u_a1, u_b1, u_a2, u_b2 = (Symbol(name, real=True) for name in ("a1", "b1", "a2", "b2"))
+q_uniform, p_uniform = Density("q", x, UniformLaw(u_a1, u_b1)), Density("p", x, UniformLaw(u_a2, u_b2))
+log_q_uniform, log_p_uniform = neg(log(sub(u_b1, u_a1))), neg(log(sub(u_b2, u_a2)))
+q_wide, p_unit = Density("q", x, UniformLaw(S(0), S(2))), Density("p", x, UniformLaw(S(0), S(1)))
+ROWS += [
+    # from pair-uniform, step 4
+    Row("uniform-log-density", "pair-uniform",
+        Expectation(sub(log(q_uniform), log(p_uniform)), q_uniform),
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform)),
+    # from pair-uniform, step 5
+    Row("combine-uniform-log-densities", "pair-uniform",
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform),
+        Expectation(log(frac(sub(u_b2, u_a2), sub(u_b1, u_a1))), q_uniform)),
+    # from pair-uniform-infinite, step 2
+    Row("continuous-support-mismatch", "pair-uniform-infinite",
+        Integral(mul(q_wide, log(frac(q_wide, p_unit))), (x, 0, 2)),
+        oo),
 ]
 
 
