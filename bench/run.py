@@ -77,6 +77,12 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                           "-o", "{out}/poisson.md"], 2.5, "#12"),
     "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
                                    "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
+    # issue 12: the half-normal family (the second moment derived by parts down to the Gaussian integral)
+    "halfnormal-markdown": (["derive", "--q", "HalfNormal(s1)", "--p", "HalfNormal(s2)", "--format", "markdown",
+                             "-o", "{out}/halfnormal.md"], 2.5, "#12"),
+    # issue 12: the uniform family (its support depends on its parameters: derived under q's inside p's)
+    "uniform-markdown": (["derive", "--q", "Uniform(a1, b1)", "--p", "Uniform(a2, b2)", "--format", "markdown",
+                          "-o", "{out}/uniform.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

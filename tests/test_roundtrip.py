@@ -61,6 +61,11 @@ CONFIGS: dict[str, dict] = {
     # every family pair's document in ``kl-derive build`` (the textbook's letters)
     **{f"family-{name}": dict(zip(("q", "p"), pair.specs(), strict=True)) for name, pair in FAMILY_PAIRS.items()},
 }
+CONFIGS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNormal(1/2)"}
+CONFIGS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGS["pair-uniform-numbers"] = {"q": "Uniform(a, b)", "p": "Uniform(0, 1)"}
+CONFIGS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}

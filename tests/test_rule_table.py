@@ -71,6 +71,8 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
@@ -2294,6 +2296,65 @@ ROWS = [
         Sum(add(log(1 + exp(eta_px[i_px])), mul(-1, x_px[i_px], eta_px[i_px])), (i_px, 1, D_px)),
         CodeLine(Sum(add(log(1 + exp(eta_px[i_px])), mul(-1, x_px[i_px], eta_px[i_px])), (i_px, 1, D_px)),
                  "F.binary_cross_entropy_with_logits(logits, x, reduction='sum')", decoder.code_names)),
+]
+
+# -- the half-normal family (derivation/rules/halfnormal.py) ----------------------------------------------------
+CONFIGURATIONS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+DERIVED += ({"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}, {"q": "HalfNormal(2)", "p": "HalfNormal(1)"})
+hn_s1, hn_s2 = Symbol("s1", positive=True), Symbol("s2", positive=True)
+q_halfnormal, p_halfnormal = Density("q", x, HalfNormalLaw(hn_s1)), Density("p", x, HalfNormalLaw(hn_s2))
+#: log q(x), log p(x), q's normaliser and its Gaussian factor.
+log_q_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s1)), frac(x**2, mul(2, hn_s1**2)))
+log_p_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s2)), frac(x**2, mul(2, hn_s2**2)))
+c_halfnormal = frac(Pow(2, HALF), mul(Pow(pi, HALF), hn_s1))
+w_halfnormal = exp(neg(frac(x**2, mul(2, hn_s1**2))), evaluate=False)
+ROWS += [
+    # from pair-halfnormal, step 4
+    Row("halfnormal-log-density", "pair-halfnormal",
+        Expectation(sub(log(q_halfnormal), log(p_halfnormal)), q_halfnormal),
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal)),
+    # from pair-halfnormal, step 5
+    Row("combine-halfnormal-log-densities", "pair-halfnormal",
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal),
+        Expectation(add(log(frac(hn_s2, hn_s1)), neg(frac(x**2, mul(2, hn_s1**2))), frac(x**2, mul(2, hn_s2**2))),
+                    q_halfnormal)),
+    # from pair-halfnormal, step 7 (one term of the line)
+    Row("halfnormal-second-moment", "pair-halfnormal",
+        mul(frac(1, mul(2, hn_s2**2)), Expectation(x**2, q_halfnormal)),
+        mul(frac(1, mul(2, hn_s2**2)), hn_s1**2)),
+    # from pair-halfnormal > lemma Second moment of a half-normal variable, steps 1 to 3
+    Row("halfnormal-expectation-as-integral", "pair-halfnormal",
+        Expectation(x**2, q_halfnormal),
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo)))),
+    Row("gaussian-moment-by-parts", "pair-halfnormal",
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo))),
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo))))),
+    Row("half-gaussian-integral", "pair-halfnormal",
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo)))),
+        mul(c_halfnormal, mul(hn_s1**2, frac(mul(Pow(pi, HALF), hn_s1), Pow(2, HALF))))),
+]
+
+# -- the uniform family (derivation/rules/uniform.py) and the support argument (derivation/rules/support.py) -----
+CONFIGURATIONS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGURATIONS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
+DERIVED += ({"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}, {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"})
+u_a1, u_b1, u_a2, u_b2 = (Symbol(name, real=True) for name in ("a1", "b1", "a2", "b2"))
+q_uniform, p_uniform = Density("q", x, UniformLaw(u_a1, u_b1)), Density("p", x, UniformLaw(u_a2, u_b2))
+log_q_uniform, log_p_uniform = neg(log(sub(u_b1, u_a1))), neg(log(sub(u_b2, u_a2)))
+q_wide, p_unit = Density("q", x, UniformLaw(S(0), S(2))), Density("p", x, UniformLaw(S(0), S(1)))
+ROWS += [
+    # from pair-uniform, step 4
+    Row("uniform-log-density", "pair-uniform",
+        Expectation(sub(log(q_uniform), log(p_uniform)), q_uniform),
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform)),
+    # from pair-uniform, step 5
+    Row("combine-uniform-log-densities", "pair-uniform",
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform),
+        Expectation(log(frac(sub(u_b2, u_a2), sub(u_b1, u_a1))), q_uniform)),
+    # from pair-uniform-infinite, step 2
+    Row("continuous-support-mismatch", "pair-uniform-infinite",
+        Integral(mul(q_wide, log(frac(q_wide, p_unit))), (x, 0, 2)),
+        oo),
 ]
 
 

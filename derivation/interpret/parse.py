@@ -194,12 +194,17 @@ LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Poisson": (("rate", "positive"),),
     "Geometric": (("probs", "probability"),),
     "Exponential": (("rate", "positive"), ("scale", "positive")),
+    "HalfNormal": (("scale", "positive"),),
 })
 #: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
 #: then one of a choice of parameterisations (the first is the one a positional argument gives).
 _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Gamma": (("concentration",), ("rate", "scale")),
 }
+_OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
+#: Families of :data:`_OWN_PARAMETERS` whose two parameters are ordered ends of an interval (real, low < high).
+_ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
+_FAMILIES += ("Uniform",)
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
 #: :data:`LAW_FAMILIES` are described from that table).
@@ -218,6 +223,9 @@ def _own_parameters_form(family: str) -> tuple[str, str]:
         return f"{family}(...)", ""
     leading, choices = _OWN_PARAMETERS[family]
     written = f"{family}({', '.join((*leading, choices[0]))})"
+    if family in _ORDERED:
+        low, high = _ORDERED[family]
+        return written, f"{low} < {high}, both real"
     others = "".join(f" (or {c}= > 0)" for c in choices[1:])
     return written, "; ".join([*(f"{name} > 0" for name in leading), f"{choices[0]} > 0{others}"])
 
@@ -1777,6 +1785,11 @@ class _SpecParser:
                 seen[name] = role
             values[role] = self.value(role_node, role, role)
         first = values[leading[0]] if leading else None
+        if family in _ORDERED:
+            low, high = (values[end] for end in _ORDERED[family])
+            if low.is_Number and high.is_Number and not low < high:
+                raise ParseError(f"{family} needs {_ORDERED[family][0]} < {_ORDERED[family][1]} (got {low} and "
+                                 f"{high})", self.pos(given[_ORDERED[family][1]]))
         return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
                         dim=None, text=self.text)
 

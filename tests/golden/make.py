@@ -50,6 +50,9 @@ PAIRS = {
     "pair-gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
 }
+PAIRS["pair-halfnormal"] = ("HalfNormal(s1)", "HalfNormal(s2)")
+PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
+PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
