@@ -77,6 +77,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                           "-o", "{out}/poisson.md"], 2.5, "#12"),
     "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
                                    "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
+    # issue 12: cross-family pairs (a lemma with the error function; the split at a point)
+    "normal-laplace-markdown": (["derive", "--q", "Normal(m, s)", "--p", "Laplace(b, c)", "--format", "markdown",
+                                 "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

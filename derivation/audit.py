@@ -310,6 +310,14 @@ def _pair_poisson_bernoulli() -> AuditPair:
         lambda dist, t: (dist.Poisson(t["r1"]), dist.Bernoulli(probs=t["p2"])), reference)
 
 
+def _pair_normal_laplace() -> AuditPair:
+    return AuditPair(
+        "Normal-Laplace", "Normal(m1, s1)", "Laplace(m2, b2)",
+        (Parameter("m1", LOC), Parameter("s1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
+        lambda dist, t: (dist.Normal(t["m1"], t["s1"]), dist.Laplace(t["m2"], t["b2"])),
+        lambda v: ref.kl_quadrature(ref.normal(v["m1"], v["s1"]), ref.laplace(v["m2"], v["b2"])))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -331,6 +339,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_geometric(),
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
+    _pair_normal_laplace(),
 )
 
 
