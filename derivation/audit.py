@@ -318,6 +318,14 @@ def _pair_normal_laplace() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.normal(v["m1"], v["s1"]), ref.laplace(v["m2"], v["b2"])))
 
 
+def _pair_laplace_normal() -> AuditPair:
+    return AuditPair(
+        "Laplace-Normal", "Laplace(m1, b1)", "Normal(m2, s2)",
+        (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
+        lambda dist, t: (dist.Laplace(t["m1"], t["b1"]), dist.Normal(t["m2"], t["s2"])),
+        lambda v: ref.kl_quadrature(ref.laplace(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -340,6 +348,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
     _pair_normal_laplace(),
+    _pair_laplace_normal(),
 )
 
 

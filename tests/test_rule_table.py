@@ -104,6 +104,7 @@ CONFIGURATIONS = {
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
+    "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -141,6 +142,7 @@ DERIVED = (
             ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
             ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
             ("Normal(m, s)", "Laplace(b, c)"),
+            ("Laplace(m, b)", "Normal(mu, s)"),
         )
     ),
 )
@@ -235,6 +237,9 @@ tail_nl = exp(neg(frac(gap_nl**2, mul(2, nl_s**2))), evaluate=False)  # the weig
 erf_nl = erf(frac(gap_nl, mul(sqrt(2), nl_s)), evaluate=False)
 c_nl = Pow(Pow(mul(2, pi, nl_s**2), S.Half, evaluate=False), -1, evaluate=False)  # 1/sqrt(2 pi s**2)
 root_2_pi = Pow(frac(2, pi), S.Half, evaluate=False)
+gap_ln, x_mu = sub(m, mu), sub(x, mu)
+w_ln = exp(neg(frac(Abs(x_m, evaluate=False), b_l)), evaluate=False)  # the Laplace weight
+w_ln_t = exp(neg(frac(Abs(t_l, evaluate=False), b_l)), evaluate=False)  # centred
 p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 
 l1, l2 = Symbol("l1", positive=True), Symbol("l2", positive=True)
@@ -944,6 +949,151 @@ ROWS = [
             mul(mul(gap_nl, Pow(c_l, -1, evaluate=False)), erf_nl),
             mul(Rational(1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
             Rational(-1, 2),
+        ),
+    ),
+    # -- derivation/rules/cross.py (Laplace(m, b) against Normal(mu, s)) --------------------------------------
+    # from pair-laplace-normal, step 5
+    Row(
+        "combine-laplace-normal-log-densities",
+        "pair-laplace-normal",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+                    mul(S.NegativeOne, mul(Abs(x_m, evaluate=False), Pow(b_l, -1, evaluate=False))),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(x_mu, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_laplace,
+        ),
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+                mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                mul(S.NegativeOne, mul(Abs(x_m, evaluate=False), Pow(b_l, -1, evaluate=False))),
+                mul(Pow(x_mu, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+            ),
+            q_laplace,
+        ),
+    ),
+    # from pair-laplace-normal, step 8
+    Row(
+        "laplace-shifted-second-moment",
+        "pair-laplace-normal",
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                Expectation(Pow(x_mu, S(2), evaluate=False), q_laplace),
+            ),
+        ),
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+            ),
+        ),
+    ),
+    # from pair-laplace-normal > lemma Second moment of a Laplace variable about a point, step 4
+    Row(
+        "laplace-first-central-moment",
+        "pair-laplace-normal",
+        add(
+            Expectation(Pow(x_m, S(2), evaluate=False), q_laplace),
+            mul(S(2), gap_ln, Expectation(x_m, q_laplace)),
+            Pow(gap_ln, S(2), evaluate=False),
+        ),
+        add(Expectation(Pow(x_m, S(2), evaluate=False), q_laplace), Pow(gap_ln, S(2), evaluate=False)),
+    ),
+    # from pair-laplace-normal > ... > lemma First central moment of a Laplace variable, step 4
+    Row(
+        "integrate-power-pieces",
+        "pair-laplace-normal",
+        add(
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(mul(t_l, exp(mul(t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)), (t_l, -oo, S(0))),
+            ),
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(t_l, exp(mul(S.NegativeOne, t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+                    (t_l, S(0), oo),
+                ),
+            ),
+        ),
+        add(
+            mul(Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False), mul(S.NegativeOne, b_l**2)),
+            mul(Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False), b_l**2),
+        ),
+    ),
+    # from pair-laplace-normal > lemma Second moment of a Laplace variable about a point, step 5
+    Row(
+        "laplace-second-central-moment",
+        "pair-laplace-normal",
+        add(Expectation(Pow(x_m, S(2), evaluate=False), q_laplace), Pow(gap_ln, S(2), evaluate=False)),
+        add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+    ),
+    # from pair-laplace-normal > ... > lemma Second central moment of a Laplace variable, step 4
+    Row(
+        "integrate-power-pieces",
+        "pair-laplace-normal",
+        add(
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(Pow(t_l, S(2), evaluate=False), exp(mul(t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+                    (t_l, -oo, S(0)),
+                ),
+            ),
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(
+                        Pow(t_l, S(2), evaluate=False),
+                        exp(mul(S.NegativeOne, t_l, Pow(b_l, -1, evaluate=False)), evaluate=False),
+                    ),
+                    (t_l, S(0), oo),
+                ),
+            ),
+        ),
+        add(b_l**2, b_l**2),
+    ),
+    # from pair-laplace-normal, step 9
+    Row(
+        "collect-laplace-normal",
+        "pair-laplace-normal",
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+            ),
+        ),
+        add(
+            log(mul(nl_s, Pow(b_l, -1, evaluate=False)), evaluate=False),
+            mul(b_l**2, Pow(nl_s**2, S.NegativeOne, evaluate=False)),
+            mul(Pow(gap_ln, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+            mul(Rational(-1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
+            S.NegativeOne,
         ),
     ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from ..core.forms import add, evaluated, frac, log_ratio, mul, neg, square, sub
 from ..laws import LaplaceLaw, NormalLaw
 from ..nodes.scalar import Expectation
 from .base import factors, terms
+from .expectation import LINEARITY
 from .families import combine_log_densities, log_density_rule, moment_rule
-from .integrals import expectation_as_integral, scaled_integral
-from .laplace import SPLIT_AT_KINKS, difference, linear_in
+from .gaussian import ADD_AND_SUBTRACT, EXPAND_SQUARE
+from .integrals import COLLECT_TERMS, INTEGRATE_PIECES, expectation_as_integral, scaled_integral
+from .laplace import CENTRE_AT_LOCATION, EXPECTATION_AS_DENSITY_INTEGRAL, SPLIT_AT_KINKS, difference, linear_in
 
 # -- a Gaussian weight in an integral --------------------------------------------------------------------------
 
@@ -262,4 +264,93 @@ COLLECT_NORMAL_LAPLACE = Rule(
     "Collect",
     "The logarithms combine into the log-ratio of the scales and a constant; divide through by the Laplace scale.",
     _collect_normal_laplace,
+)
+
+
+# -- KL(Laplace || Normal): the Laplace law's second moment about a point ---------------------------------------
+
+INTEGRATE_POWER_PIECES = Rule(
+    "integrate-power-pieces",
+    "Integrate each piece",
+    "Each piece is a power of t times an exponential: integrate by parts (twice for a square); the exponential "
+    "vanishes at infinity.",
+    INTEGRATE_PIECES.apply,
+)
+
+#: From ``E_q[(x - mu)**k]`` (k = 1, 2) to its value for q = Laplace(mu, b): the integral against the density,
+#: centred at the location, split at the kink, each piece integrated by parts.
+LAPLACE_CENTRAL_MOMENT_PLAN: tuple[Rule, ...] = (EXPECTATION_AS_DENSITY_INTEGRAL, CENTRE_AT_LOCATION, SPLIT_AT_KINKS,
+                                                 INTEGRATE_POWER_PIECES, COLLECT_TERMS)
+
+
+def _central_power(order: int):
+    """Whether an expectation under a Laplace law is ``E_q[(x - mu)**order]`` about its own location."""
+    def is_moment(e: Expectation) -> bool:
+        return evaluated(e.expr) == evaluated(sub(e.density.variable, e.density.law.loc) ** order)
+    return is_moment
+
+
+def _shifted_square(e: Expectation) -> bool:
+    """Whether ``e`` is ``E_q[(x - c)**2]`` about a point c other than q's location."""
+    found = e.expr.is_Pow and e.expr.args[1] == 2 and linear_in(e.expr.args[0], e.density.variable)
+    return bool(found) and found[0] == 1 and expand(found[1] + e.density.law.loc) != 0
+
+
+LAPLACE_FIRST_MOMENT = moment_rule(
+    "laplace-first-central-moment",
+    "Zero mean",
+    "A Laplace variable deviates from its location by zero on average (lemma below), so the cross term vanishes.",
+    (LaplaceLaw,),
+    _central_power(1),
+    ("laplace-first-central-moment", "First central moment of a Laplace variable", LAPLACE_CENTRAL_MOMENT_PLAN),
+)
+
+LAPLACE_SECOND_MOMENT = moment_rule(
+    "laplace-second-central-moment",
+    "Variance",
+    "The expected squared distance of a Laplace variable from its location is twice its squared scale (lemma "
+    "below).",
+    (LaplaceLaw,),
+    _central_power(2),
+    ("laplace-second-central-moment", "Second central moment of a Laplace variable", LAPLACE_CENTRAL_MOMENT_PLAN),
+)
+
+LAPLACE_SHIFTED_SECOND_MOMENT = moment_rule(
+    "laplace-shifted-second-moment",
+    "Shifted moment",
+    "Add and subtract the location of the Laplace density; the cross term vanishes (lemma below).",
+    (LaplaceLaw,),
+    _shifted_square,
+    ("laplace-shifted-second-moment", "Second moment of a Laplace variable about a point",
+     (ADD_AND_SUBTRACT, EXPAND_SQUARE, LINEARITY, LAPLACE_FIRST_MOMENT, LAPLACE_SECOND_MOMENT)),
+)
+
+COMBINE_LAPLACE_NORMAL = combine_log_densities(
+    "combine-laplace-normal-log-densities",
+    "The constants of the two densities come together; the two distances stay.",
+    (LaplaceLaw, NormalLaw),
+)
+
+
+def _collect_laplace_normal(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``log(s/b) + b**2/s**2 + (m - mu)**2/(2 s**2) - log(2/pi)/2 - 1`` for q = Laplace(m, b),
+    p = N(mu, s**2) (torch's ``_kl_laplace_normal``), checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, LaplaceLaw) and isinstance(p, NormalLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of a Laplace law against a Gaussian")
+    gap = difference(q.loc, p.mean)
+    ratio = evaluated(frac(square(q.scale), p.var))
+    out = add(log_ratio(q.scale, p.std), ratio if ratio.is_Number else frac(square(q.scale), p.var),
+              frac(square(gap), mul(2, p.var)) if evaluated(gap) != 0 else S.Zero,
+              neg(mul(S.Half, log(frac(2, pi)))), S.NegativeOne)
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_LAPLACE_NORMAL = Rule(
+    "collect-laplace-normal",
+    "Collect",
+    "The logarithms combine into the log-ratio of the scales and a constant; the constants add up.",
+    _collect_laplace_normal,
 )

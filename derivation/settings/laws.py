@@ -43,6 +43,8 @@ class LawPair(UnivariatePair):
     slots: tuple = ()
     #: The standard-normal variable of a Gaussian's moment lemmas (a pair with a Gaussian law: Normal-Laplace).
     z: Symbol | None = field(default=None, kw_only=True)
+    #: The variable of a centred integral (a pair with a Laplace law: its moments are integrated about its location).
+    t: Symbol | None = field(default=None, kw_only=True)
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
@@ -125,9 +127,11 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
         definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
         sources.append((fresh, spec.param_kind, spec.param))
     x = variable_for(laws["q"].discrete, taken)
-    z = None
+    z = t = None
     if any(law.family == "Normal" for law in laws.values()):
         z = Symbol(unused(("z", "w", "v", "zeta"), taken | {x.name}), real=True)
+    if any(law.family == "Laplace" for law in laws.values()):
+        t = Symbol(unused(("t", "s", "u", "v", "tau"), taken | {x.name} | ({z.name} if z else set())), real=True)
     n = Notation()
     return LawPair(q=Density(n.name("q"), x, laws["q"]), p=Density(n.name("p"), x, laws["p"]), notation=n,
-                   definitions=tuple(definitions), given=given, sources=tuple(sources), z=z)
+                   definitions=tuple(definitions), given=given, sources=tuple(sources), z=z, t=t)
