@@ -23,6 +23,7 @@ from derivation.core.forms import add, evaluated, frac, neg, square, sub
 from derivation.core.forms import mul as fmul
 from derivation.output.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
 from derivation.output.render import Renderer
+from derivation.pairs.catalogue import FAMILY_PAIRS
 from derivation.printing.latex import MACRO_STYLE, PLAIN_STYLE, to_latex
 from derivation.printing.text import to_text
 from derivation.settings.univariate import parse_notation
@@ -59,6 +60,8 @@ CONFIGS: dict[str, dict] = {
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
+    # every family pair's document in ``kl-derive build`` (the textbook's letters)
+    **{f"family-{name}": dict(zip(("q", "p"), pair.specs(), strict=True)) for name, pair in FAMILY_PAIRS.items()},
 }
 
 _derived: dict[str, object] = {}

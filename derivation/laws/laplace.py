@@ -17,6 +17,7 @@ class LaplaceLaw(Law):
 
     family = "Laplace"
     parameter_names = ("loc", "scale")
+    symbols = ("mu", "b")
 
     @classmethod
     def given(cls, kind: str, value: Expr, *leading: Expr) -> LaplaceLaw:

@@ -42,6 +42,7 @@ class NormalLaw(Law):
 
     family = "Normal"
     parameter_names = ("loc", "scale")
+    symbols = ("mu", "sigma")
 
     @property
     def mean(self) -> Expr:
