@@ -52,6 +52,8 @@ CONFIGS: dict[str, dict] = {
     "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-gamma-numbers": {"q": "Gamma(2, rate=3)", "p": "Gamma(1, rate=1)"},
+    "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
+    "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
