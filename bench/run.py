@@ -54,6 +54,10 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # a 20-line PyTorch module's loss (--loss: reconstruction and KL checked together), read and decided
     "verify-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" / "losses" /
                                              "module_20_lines.py"), "--loss"], 2.5, "#14"),
+    # issue 14: another family's KL code (Gamma, torch.lgamma/digamma) read and decided against the derived pair
+    "verify-family-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" /
+                                                    "losses" / "family_kl.py") + ":gamma_kl",
+                            "--q", "Gamma(a1, rate=b1)", "--p", "Gamma(a2, rate=b2)"], 2.5, "#14"),
     "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document

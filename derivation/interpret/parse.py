@@ -87,6 +87,7 @@ from sympy import Abs, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
 from ..core.errors import ParseError
 
 __all__ = [
+    "ALIASES",
     "FUNCTIONS",
     "GREEK",
     "MAX_DEPTH",
@@ -183,8 +184,22 @@ FUNCTIONS: tuple[str, ...] = (
     "power",
     "sum",
     "mean",
+    "sigmoid",
+    "logsigmoid",
+    "lgamma",
+    "digamma",
+    "xlogy",
+    "gammaln",
+    "expit",
 )
 """Function names a Python-syntax claim may call."""
+
+#: Other libraries' names of whitelisted functions (``scipy.special.gammaln`` is ``lgamma``); ``psi`` only under a
+#: module prefix (a parameter may be called psi).
+ALIASES: Mapping[str, str] = MappingProxyType({
+    "gammaln": "lgamma", "expit": "sigmoid", "log_sigmoid": "logsigmoid", "log_expit": "logsigmoid",
+    "psi": "digamma", "loggamma": "lgamma",
+})
 
 _FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
 #: Families given in their own parameters, one at a time: each parameterisation (the first may be given
@@ -241,13 +256,15 @@ def spec_forms() -> tuple[tuple[str, str, str], ...]:
 
 
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
-_MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
+_MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
+                      "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})
 #: Losses of ``torch.nn.functional`` a claim may call as ``F.<name>(prediction, target, reduction=...)``: each is a
 #: reduction (``'mean'`` by default, ``'sum'``) over the coordinates of what it computes per coordinate.
 LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
-_BINARY = frozenset({"pow", "power"})
-_METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean"})
+_BINARY = frozenset({"pow", "power", "xlogy"})
+_METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean", "sigmoid",
+                      "lgamma", "digamma", "xlogy"})
 _MODULE_CONSTANTS = {"pi": sympy.pi, "e": E}
 _UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -602,7 +619,22 @@ class _Builder:
         if name == "softplus":
             self.check_exponent(arg, pos)
             return self._checked(sympy.log(1 + sympy.exp(arg)), pos)
+        if name in ("sigmoid", "expit"):  # the logistic function 1/(1 + e^-x)
+            self.check_exponent(arg, pos)
+            return self._checked(1 / (1 + sympy.exp(-arg)), pos)
+        if name == "logsigmoid":  # log(1/(1 + e^-x)) = -softplus(-x)
+            self.check_exponent(arg, pos)
+            return self._checked(-sympy.log(1 + sympy.exp(-arg)), pos)
+        if name in ("lgamma", "gammaln"):  # log|Gamma(x)|, as torch.lgamma and scipy.special.gammaln compute it
+            return self._checked(sympy.log(Abs(sympy.gamma(arg))), pos)
+        if name == "digamma":
+            return self._checked(sympy.polygamma(0, arg), pos)
         raise ParseError(f"unknown function '{name}'", pos)
+
+    def xlogy(self, x: Expr, y: Expr, pos: int | None) -> Expr:
+        """``xlogy(x, y) = x log(y)`` (torch, SciPy and JAX define it as 0 where x = 0)."""
+        self.require(y, ">0", "the logarithm of")
+        return self._checked(x * sympy.log(y), pos)
 
 
 class _Names:
@@ -921,6 +953,7 @@ class _PythonClaim:
                 raise ParseError(f"attribute '{name}' is not allowed", attr_pos)
             prefix = dotted_name(func.value)
             if prefix in _MODULES:
+                name = ALIASES.get(name, name)
                 if name not in FUNCTIONS and not (name in LOSSES and prefix in ("F", "torch.nn.functional")):
                     raise ParseError(f"unknown function '{prefix}.{name}'", pos)
             elif prefix is not None and "." in prefix and prefix.split(".")[0] in _MODULES:
@@ -953,6 +986,8 @@ class _PythonClaim:
                 pos,
             )
         values = [self.visit(a, depth + 1) for a in args]
+        if name == "xlogy":
+            return self.b.xlogy(values[0], values[1], pos)
         if name in _BINARY:
             return self.b.power(values[0], values[1], self.pos(args[1]))
         return self.b.apply(name, values[0], pos)
