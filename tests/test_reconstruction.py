@@ -265,3 +265,16 @@ def test_code_formats_refuse_a_result_that_is_no_divergence(capsys, fmt):
     assert code == 2 and out == ""
     assert err.startswith("kl-derive: error: the result of 'reconstruction' is not a KL divergence")
     assert err.count("\n") == 1
+
+
+def test_notation_renames_the_data_and_refuses_a_name_used_twice(capsys):
+    from derivation import cli
+
+    code = cli.run(["derive", "reconstruction", "--notation", "x=u", "-f", "markdown"])
+    out, _ = capsys.readouterr()
+    assert code == 0 and r"p(u_{i} \mid z) = \mathcal{N}(y_{i}, s^{2})" in out
+    assert "F.mse_loss(x_hat, x, reduction='sum')" in out  # the code keeps the names VAE code uses
+    code = cli.run(["derive", "reconstruction", "--notation", "x=y", "-f", "text"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "notation: 'y' names both 'x' and 'y'" in err

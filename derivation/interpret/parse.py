@@ -22,6 +22,10 @@ Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`c
   constants ``pi`` (when no symbol is called ``pi``), ``math.pi``/``np.pi``/``torch.pi`` and
   ``math.e``/``np.e``. ``sum``/``mean`` accept (and ignore) one axis given as an integer, positionally
   or as ``dim=``/``axis=``.
+  With vectors, the losses ``F.mse_loss``, ``F.binary_cross_entropy`` and ``F.binary_cross_entropy_with_logits``
+  (:data:`LOSSES`, under ``F.`` or ``torch.nn.functional.``; the prediction, then the target, and
+  ``reduction='sum'`` or ``'mean'``, the default) are the sum or the mean over the coordinates of
+  ``(a - b)**2``, ``-(b log a + (1 - b) log(1 - a))`` and ``log(1 + exp(a)) - b a``.
   ``lambda`` is a name (a lambda expression is still refused); Greek letters in names are spelled out
   (``μ`` is ``mu``). In a reduction over a reduction, ``torch.mean(x.sum(dim=1), dim=0)`` (every vector
   inside the inner one), the inner one runs over the latent coordinates and the outer one over a batch
