@@ -331,6 +331,20 @@ def _pair_uniform() -> AuditPair:
         (Parameter("a2", P_LOW), Parameter("b2", P_HIGH)),
         lambda dist, t: (dist.Uniform(t["a1"], t["b1"]), dist.Uniform(t["a2"], t["b2"])),
         lambda v: ref.kl_quadrature(ref.uniform(v["a1"], v["b1"]), ref.uniform(v["a2"], v["b2"])))
+def _pair_normal_laplace() -> AuditPair:
+    return AuditPair(
+        "Normal-Laplace", "Normal(m1, s1)", "Laplace(m2, b2)",
+        (Parameter("m1", LOC), Parameter("s1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
+        lambda dist, t: (dist.Normal(t["m1"], t["s1"]), dist.Laplace(t["m2"], t["b2"])),
+        lambda v: ref.kl_quadrature(ref.normal(v["m1"], v["s1"]), ref.laplace(v["m2"], v["b2"])))
+
+
+def _pair_laplace_normal() -> AuditPair:
+    return AuditPair(
+        "Laplace-Normal", "Laplace(m1, b1)", "Normal(m2, s2)",
+        (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
+        lambda dist, t: (dist.Laplace(t["m1"], t["b1"]), dist.Normal(t["m2"], t["s2"])),
+        lambda v: ref.kl_quadrature(ref.laplace(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])))
 
 
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
@@ -356,6 +370,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_poisson_bernoulli(),
     _pair_halfnormal(),
     _pair_uniform(),
+    _pair_normal_laplace(),
+    _pair_laplace_normal(),
 )
 
 

@@ -87,6 +87,7 @@ from sympy import Abs, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
 from ..core.errors import ParseError
 
 __all__ = [
+    "ALIASES",
     "FUNCTIONS",
     "GREEK",
     "MAX_DEPTH",
@@ -183,8 +184,22 @@ FUNCTIONS: tuple[str, ...] = (
     "power",
     "sum",
     "mean",
+    "sigmoid",
+    "logsigmoid",
+    "lgamma",
+    "digamma",
+    "xlogy",
+    "gammaln",
+    "expit",
 )
 """Function names a Python-syntax claim may call."""
+
+#: Other libraries' names of whitelisted functions (``scipy.special.gammaln`` is ``lgamma``); ``psi`` only under a
+#: module prefix (a parameter may be called psi).
+ALIASES: Mapping[str, str] = MappingProxyType({
+    "gammaln": "lgamma", "expit": "sigmoid", "log_sigmoid": "logsigmoid", "log_expit": "logsigmoid",
+    "psi": "digamma", "loggamma": "lgamma",
+})
 
 _FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
 #: Families given in their own parameters, one at a time: each parameterisation (the first may be given
@@ -241,10 +256,15 @@ def spec_forms() -> tuple[tuple[str, str, str], ...]:
 
 
 _POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
-_MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"})
+_MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
+                      "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})
-_BINARY = frozenset({"pow", "power"})
-_METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean"})
+#: Losses of ``torch.nn.functional`` a claim may call as ``F.<name>(prediction, target, reduction=...)``: each is a
+#: reduction (``'mean'`` by default, ``'sum'``) over the coordinates of what it computes per coordinate.
+LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+_BINARY = frozenset({"pow", "power", "xlogy"})
+_METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean", "sigmoid",
+                      "lgamma", "digamma", "xlogy"})
 _MODULE_CONSTANTS = {"pi": sympy.pi, "e": E}
 _UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -599,7 +619,22 @@ class _Builder:
         if name == "softplus":
             self.check_exponent(arg, pos)
             return self._checked(sympy.log(1 + sympy.exp(arg)), pos)
+        if name in ("sigmoid", "expit"):  # the logistic function 1/(1 + e^-x)
+            self.check_exponent(arg, pos)
+            return self._checked(1 / (1 + sympy.exp(-arg)), pos)
+        if name == "logsigmoid":  # log(1/(1 + e^-x)) = -softplus(-x)
+            self.check_exponent(arg, pos)
+            return self._checked(-sympy.log(1 + sympy.exp(-arg)), pos)
+        if name in ("lgamma", "gammaln"):  # log|Gamma(x)|, as torch.lgamma and scipy.special.gammaln compute it
+            return self._checked(sympy.log(Abs(sympy.gamma(arg))), pos)
+        if name == "digamma":
+            return self._checked(sympy.polygamma(0, arg), pos)
         raise ParseError(f"unknown function '{name}'", pos)
+
+    def xlogy(self, x: Expr, y: Expr, pos: int | None) -> Expr:
+        """``xlogy(x, y) = x log(y)`` (torch, SciPy and JAX define it as 0 where x = 0)."""
+        self.require(y, ">0", "the logarithm of")
+        return self._checked(x * sympy.log(y), pos)
 
 
 class _Names:
@@ -918,7 +953,8 @@ class _PythonClaim:
                 raise ParseError(f"attribute '{name}' is not allowed", attr_pos)
             prefix = dotted_name(func.value)
             if prefix in _MODULES:
-                if name not in FUNCTIONS:
+                name = ALIASES.get(name, name)
+                if name not in FUNCTIONS and not (name in LOSSES and prefix in ("F", "torch.nn.functional")):
                     raise ParseError(f"unknown function '{prefix}.{name}'", pos)
             elif prefix is not None and "." in prefix and prefix.split(".")[0] in _MODULES:
                 raise ParseError(f"unknown function '{prefix}.{name}'", pos)
@@ -936,6 +972,8 @@ class _PythonClaim:
         shown = f".{name}()" if receiver is not None else f"{name}()"
         if name in _REDUCTIONS:
             return self.reduction(name, args, node, depth)
+        if name in LOSSES and receiver is None:
+            return self.loss(name, args, node, depth)
         if node.keywords:
             kw = node.keywords[0]
             raise ParseError(f"keyword arguments are not allowed ({kw.arg}=)", self.pos(kw.value))
@@ -948,6 +986,8 @@ class _PythonClaim:
                 pos,
             )
         values = [self.visit(a, depth + 1) for a in args]
+        if name == "xlogy":
+            return self.b.xlogy(values[0], values[1], pos)
         if name in _BINARY:
             return self.b.power(values[0], values[1], self.pos(args[1]))
         return self.b.apply(name, values[0], pos)
@@ -984,6 +1024,42 @@ class _PythonClaim:
         finally:
             self.reducing = False
         return self.names.reduce(name, body, self.b, pos)
+
+
+    def loss(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
+        """``F.mse_loss(a, b)``: ``(a_j - b_j)**2``; ``F.binary_cross_entropy(a, b)``:
+        ``-(b_j log a_j + (1 - b_j) log(1 - a_j))``; ``F.binary_cross_entropy_with_logits(a, b)``:
+        ``log(1 + exp(a_j)) - b_j a_j`` (softplus), each summed over the coordinates (``reduction='sum'``) or
+        averaged (``'mean'``, the default)."""
+        pos = self.pos(node)
+        if not self.names.has_vectors:
+            raise ParseError(f"{name}() reduces over the coordinates, but this case has no vectors", pos)
+        if len(args) != 2:
+            raise ParseError(f"{name}() takes the prediction and the target", pos)
+        reduction = "mean"
+        for kw in node.keywords:
+            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in ("sum", "mean")):
+                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction='sum' or 'mean')",
+                                 self.pos(kw.value))
+            reduction = kw.value.value
+        if self.reducing:
+            raise ParseError("nested reduction: only one sum/mean over the coordinates is allowed", pos)
+        self.reducing = True
+        try:
+            prediction, target = (self.visit(a, depth + 1) for a in args)
+        finally:
+            self.reducing = False
+        b = self.b
+        if name == "mse_loss":
+            body = b.power(b.add([prediction, b.neg(target, pos)], pos), Integer(2), pos)
+        elif name == "binary_cross_entropy":
+            complement = b.add([Integer(1), b.neg(prediction, pos)], pos)
+            body = b.neg(b.add([b.mul([target, b.apply("log", prediction, pos)], pos),
+                                b.mul([b.add([Integer(1), b.neg(target, pos)], pos), b.apply("log", complement, pos)],
+                                      pos)], pos), pos)
+        else:
+            body = b.add([b.apply("softplus", prediction, pos), b.neg(b.mul([target, prediction], pos), pos)], pos)
+        return self.names.reduce(reduction, body, b, pos)
 
 
 def _is_reduction(node: ast.AST) -> bool:

@@ -43,6 +43,9 @@ class Law(Basic):
     parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
+    #: The letters a textbook gives the parameters (``("mu", "b")``), which example specs (``kl-derive build``'s
+    #: family documents) suffix with ``_q`` and ``_p``; None: :attr:`parameter_names`.
+    symbols: ClassVar[tuple[str, ...] | None] = None
 
     def __new__(cls, *parameters: Expr | int) -> Law:
         if len(parameters) != len(cls.parameter_names):

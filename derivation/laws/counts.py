@@ -38,6 +38,7 @@ class PoissonLaw(CountLaw):
 
     family = "Poisson"
     parameter_names = ("rate",)
+    symbols = ("lambda",)
     parameter_ranges = ((0.3, 4.0),)
 
     @property
@@ -73,6 +74,7 @@ class GeometricLaw(CountLaw):
 
     family = "Geometric"
     parameter_names = ("probs",)
+    symbols = ("theta",)
     parameter_ranges = ((0.1, 0.9),)
     parameter_domains = (Interval.open(0, 1),)
 

@@ -148,6 +148,10 @@ class ArrayCodePrinter(PythonCodePrinter):
             return self._print(evaluated(expr).evalf(17))
         return self._special("digamma", "digamma", expr, arg)
 
+    def _print_erf(self, expr: Basic) -> str:
+        """The error function: ``torch.erf`` / ``special.erf`` (SciPy) of a parameter, ``math.erf`` of a number."""
+        return self._special("erf", "erf", expr, expr.args[0])
+
     def _print_Abs(self, expr: Abs) -> str:
         return self._call("abs", expr, expr.args[0]) if expr.free_symbols else f"abs({self._print(expr.args[0])})"
 

@@ -41,6 +41,10 @@ class LawPair(UnivariatePair):
     #: Each fresh parameter, the kind of parameter the user gave and its value (``(theta_q, "logits", l)``).
     sources: tuple[tuple[Symbol, str, Expr], ...] = ()
     slots: tuple = ()
+    #: The standard-normal variable of a Gaussian's moment lemmas (a pair with a Gaussian law: Normal-Laplace).
+    z: Symbol | None = field(default=None, kw_only=True)
+    #: The variable of a centred integral (a pair with a Laplace law: its moments are integrated about its location).
+    t: Symbol | None = field(default=None, kw_only=True)
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
@@ -145,6 +149,11 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
         definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
         sources.append((fresh, spec.param_kind, spec.param))
     x = variable_for(laws["q"].discrete, taken)
+    z = t = None
+    if any(law.family == "Normal" for law in laws.values()):
+        z = Symbol(unused(("z", "w", "v", "zeta"), taken | {x.name}), real=True)
+    if any(law.family == "Laplace" for law in laws.values()):
+        t = Symbol(unused(("t", "s", "u", "v", "tau"), taken | {x.name} | ({z.name} if z else set())), real=True)
     n = Notation()
     return LawPair(q=Density(n.name("q"), x, laws["q"]), p=Density(n.name("p"), x, laws["p"]), notation=n,
-                   definitions=tuple(definitions), given=given, sources=tuple(sources))
+                   definitions=tuple(definitions), given=given, sources=tuple(sources), z=z, t=t)
