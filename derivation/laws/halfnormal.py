@@ -18,6 +18,7 @@ class HalfNormalLaw(Law):
 
     family = "HalfNormal"
     parameter_names = ("scale",)
+    symbols = ("sigma",)
     support = Interval(0, oo)
 
     @property

@@ -18,6 +18,7 @@ class UniformLaw(Law):
 
     family = "Uniform"
     parameter_names = ("low", "high")
+    symbols = ("a", "b")
 
     @classmethod
     def given(cls, kind: str, value: Expr, *leading: Expr) -> UniformLaw:
