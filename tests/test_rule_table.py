@@ -74,6 +74,7 @@ from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
@@ -2808,6 +2809,45 @@ ROWS += [
     Row("continuous-support-mismatch", "pair-uniform-infinite",
         Integral(mul(q_wide, log(frac(q_wide, p_unit))), (x, 0, 2)),
         oo),
+]
+
+# -- the Pareto family (derivation/rules/pareto.py) ---------------------------------------------------------------
+CONFIGURATIONS["pair-pareto"] = {"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}
+DERIVED += ({"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}, {"q": "Pareto(1, 2)", "p": "Pareto(2, 1)"})
+pa_m1, pa_a1, pa_m2, pa_a2 = (Symbol(name, positive=True) for name in ("m1", "a1", "m2", "a2"))
+q_pareto, p_pareto = Density("q", x, ParetoLaw(pa_m1, pa_a1)), Density("p", x, ParetoLaw(pa_m2, pa_a2))
+#: log q(x), log p(x), q's normaliser and weight, and E_q[log x].
+log_q_pareto = sub(add(log(pa_a1), mul(pa_a1, log(pa_m1))), mul(add(pa_a1, S.One), log(x)))
+log_p_pareto = sub(add(log(pa_a2), mul(pa_a2, log(pa_m2))), mul(add(pa_a2, S.One), log(x)))
+c_pareto = mul(pa_a1, Pow(pa_m1, pa_a1, evaluate=False))
+w_pareto = Pow(x, neg(add(pa_a1, S.One)), evaluate=False)
+m_pow = Pow(pa_m1, -pa_a1, evaluate=False)
+ROWS += [
+    # from pair-pareto, step 4
+    Row("pareto-log-density", "pair-pareto",
+        Expectation(sub(log(q_pareto), log(p_pareto)), q_pareto),
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto)),
+    # from pair-pareto, step 5
+    Row("combine-pareto-log-densities", "pair-pareto",
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto),
+        Expectation(add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+                        neg(mul(add(pa_a1, S.One), log(x))), mul(add(pa_a2, S.One), log(x))), q_pareto)),
+    # from pair-pareto, step 7 (one term of the line)
+    Row("pareto-log-moment", "pair-pareto",
+        mul(add(pa_a2, S.One), Expectation(log(x), q_pareto)),
+        mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+    # from pair-pareto > lemma Expected logarithm of a Pareto variable, steps 1 and 2
+    Row("pareto-expectation-as-integral", "pair-pareto",
+        Expectation(log(x), q_pareto),
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo)))),
+    Row("log-power-by-parts", "pair-pareto",
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo))),
+        mul(c_pareto, add(frac(mul(m_pow, log(pa_m1)), pa_a1), frac(m_pow, Pow(pa_a1, 2, evaluate=False))))),
+    # from pair-pareto, step 8
+    Row("collect-pareto-terms", "pair-pareto",
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+            neg(mul(add(pa_a1, S.One), log(pa_m1) + 1 / pa_a1)), mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a2, log(frac(pa_m1, pa_m2))), frac(pa_a2, pa_a1), S.NegativeOne)),
 ]
 
 

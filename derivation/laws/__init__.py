@@ -14,14 +14,15 @@ from .gamma import GammaLaw
 from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
+from .pareto import ParetoLaw
 from .uniform import UniformLaw
 
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
-LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw)})
+LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw)})
 
 
 __all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw",
            "PoissonLaw"]
-__all__ += ["HalfNormalLaw", "UniformLaw"]
+__all__ += ["HalfNormalLaw", "ParetoLaw", "UniformLaw"]

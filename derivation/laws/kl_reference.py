@@ -105,6 +105,21 @@ def half_normal(scale: Real) -> RefDensity:
                       panels=(0, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.5, 9, 11, 13))
 
 
+def log_pareto(scale: Real, alpha: Real) -> RefDensity:
+    """The logarithm ``u = log x`` of a ``Pareto(scale, alpha)`` variable: ``log pdf = log alpha + alpha log scale -
+    alpha u`` on ``[log scale, oo)`` (an exponential law shifted to ``log scale``). KL is unchanged by a bijection
+    applied to both laws, so ``KL(Pareto || Pareto) = KL(log_pareto || log_pareto)``, whose integrand decays
+    exponentially (in x it decays only like a power)."""
+    m, a = _mp(scale, alpha)
+    low = mpmath.log(m)
+    constant = mpmath.log(a) + a * low
+
+    def log_pdf(u: mpf) -> mpf:
+        return constant - a * u
+
+    return RefDensity("Pareto", log_pdf, low, mpmath.inf, low, 1 / a, panels=_HALF_LINE_PANELS)
+
+
 def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     """The logarithm ``u = log x`` of a ``Gamma(concentration, rate)`` variable: ``log pdf = alpha log beta -
     log Gamma(alpha) + alpha u - beta exp(u)`` on the real line. KL is unchanged by a bijection applied to both laws,
