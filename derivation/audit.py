@@ -362,6 +362,19 @@ def _pair_pareto() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.log_pareto(v["m1"], v["a1"]), ref.log_pareto(v["m2"], v["a2"])))
 
 
+#: A Beta law's concentration (near 0 its density piles up at an end: the smallest edge is 0.1).
+BETA_CONCENTRATION = Kind("Beta concentration", _log_uniform(-1, 1.5), (_constant(0.1), _constant(50.0)))
+
+
+def _pair_beta() -> AuditPair:
+    return AuditPair(
+        "Beta", "Beta(a1, b1)", "Beta(a2, b2)",
+        (Parameter("a1", BETA_CONCENTRATION), Parameter("b1", BETA_CONCENTRATION)),
+        (Parameter("a2", BETA_CONCENTRATION), Parameter("b2", BETA_CONCENTRATION)),
+        lambda dist, t: (dist.Beta(t["a1"], t["b1"]), dist.Beta(t["a2"], t["b2"])),
+        lambda v: ref.kl_quadrature(ref.logit_beta(v["a1"], v["b1"]), ref.logit_beta(v["a2"], v["b2"])))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -386,6 +399,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_halfnormal(),
     _pair_uniform(),
     _pair_pareto(),
+    _pair_beta(),
     _pair_normal_laplace(),
     _pair_laplace_normal(),
 )

@@ -73,6 +73,7 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.beta import BetaLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
@@ -2848,6 +2849,61 @@ ROWS += [
         add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
             neg(mul(add(pa_a1, S.One), log(pa_m1) + 1 / pa_a1)), mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
         add(log(frac(pa_a1, pa_a2)), mul(pa_a2, log(frac(pa_m1, pa_m2))), frac(pa_a2, pa_a1), S.NegativeOne)),
+]
+
+# -- the Beta family (derivation/rules/beta.py: the Gamma lemma's steps with the Beta integral) -----------------
+CONFIGURATIONS["pair-beta"] = {"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}
+DERIVED += ({"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}, {"q": "Beta(2, 3)", "p": "Beta(1, 1)"})
+be_a1, be_b1, be_a2, be_b2 = (Symbol(name, positive=True) for name in ("a1", "b1", "a2", "b2"))
+q_beta, p_beta = Density("q", x, BetaLaw(be_a1, be_b1)), Density("p", x, BetaLaw(be_a2, be_b2))
+one_minus_x = sub(S.One, x)
+#: log q(x) and log p(x) as the Beta law writes them, q's normaliser, its two powers, B(a1, b1) and the digammas.
+log_q_beta = add(log(frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))),
+                 mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)))
+log_p_beta = add(log(frac(gamma(add(be_a2, be_b2)), mul(gamma(be_a2), gamma(be_b2)))),
+                 mul(sub(be_a2, S.One), log(x)), mul(sub(be_b2, S.One), log(one_minus_x)))
+c_beta = frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))
+x_a1_beta, y_b1_beta = Pow(x, sub(be_a1, S.One), evaluate=False), Pow(one_minus_x, sub(be_b1, S.One), evaluate=False)
+beta_function_1 = frac(mul(gamma(be_a1), gamma(be_b1)), gamma(add(be_a1, be_b1)))
+log_ratio_beta = log(frac(mul(gamma(add(be_a1, be_b1)), gamma(be_a2), gamma(be_b2)),
+                          mul(gamma(be_a1), gamma(be_b1), gamma(add(be_a2, be_b2)))))
+psi_beta = {arg: polygamma(S.Zero, arg, evaluate=False) for arg in (be_a1, be_b1, add(be_a1, be_b1))}
+ROWS += [
+    # from pair-beta, step 4
+    Row("beta-log-density", "pair-beta",
+        Expectation(sub(log(q_beta), log(p_beta)), q_beta),
+        Expectation(sub(log_q_beta, log_p_beta), q_beta)),
+    # from pair-beta, step 5
+    Row("combine-beta-log-densities", "pair-beta",
+        Expectation(sub(log_q_beta, log_p_beta), q_beta),
+        Expectation(add(log_ratio_beta, mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)),
+                        neg(mul(sub(be_a2, S.One), log(x))), neg(mul(sub(be_b2, S.One), log(one_minus_x)))), q_beta)),
+    # from pair-beta, steps 7 and 8 (one term of the line each)
+    Row("beta-log-moment", "pair-beta",
+        mul(sub(be_a2, S.One), Expectation(log(x), q_beta)),
+        mul(sub(be_a2, S.One), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)]))),
+    Row("beta-log-complement-moment", "pair-beta",
+        mul(sub(be_b2, S.One), Expectation(log(one_minus_x), q_beta)),
+        mul(sub(be_b2, S.One), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 1
+    Row("beta-expectation-as-integral", "pair-beta",
+        Expectation(log(x), q_beta),
+        mul(c_beta, Integral(mul(log(x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1)))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 4
+    Row("beta-integral", "pair-beta",
+        mul(c_beta, Partial(Integral(mul(x_a1_beta, y_b1_beta), (x, 0, 1)), be_a1)),
+        mul(c_beta, Partial(beta_function_1, be_a1))),
+    # from pair-beta > lemma Expected logarithm of one minus a Beta variable, step 2
+    Row("reflect-unit-interval", "pair-beta",
+        mul(c_beta, Integral(mul(log(one_minus_x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1))),
+        mul(c_beta, Integral(mul(log(x), Pow(x, sub(be_b1, S.One), evaluate=False),
+                                 Pow(one_minus_x, sub(be_a1, S.One), evaluate=False)), (x, 0, 1)))),
+    # from pair-beta, step 9
+    Row("collect-beta-terms", "pair-beta",
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)])),
+            mul(sub(be_b1, be_b2), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), psi_beta[be_a1]), mul(sub(be_b1, be_b2), psi_beta[be_b1]),
+            mul(add(be_a2, neg(be_a1), be_b2, neg(be_b1)), psi_beta[add(be_a1, be_b1)]))),
 ]
 
 

@@ -147,6 +147,35 @@ def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     return RefDensity("Gamma", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), panels=tuple(float(e) for e in ends))
 
 
+def logit_beta(a: Real, b: Real) -> RefDensity:
+    """The log-odds ``u = log(x / (1 - x))`` of a ``Beta(a, b)`` variable: ``log pdf = a log sigma(u) + b log
+    sigma(-u) - log B(a, b)`` on the real line (``sigma`` the logistic function). KL is unchanged by a bijection
+    applied to both laws, so ``KL(Beta || Beta) = KL(logit_beta || logit_beta)``, whose integrand is smooth with
+    exponential tails (``e^{a u}`` on the left, ``e^{-b u}`` on the right: pieces over which it falls by
+    ``e**20``), where in x it piles up at an end of
+    [0, 1] for a concentration below 1.
+
+    Its panels are absolute points (centre 0, width 1): around the mode ``log(a / b)`` in standard deviations
+    ``sqrt(psi'(a) + psi'(b))``, each tail cut into pieces over which it falls by ``e**20``, and around the points
+    ``log a`` and ``-log b`` where a factor of the density switches on."""
+    a, b = _mp(a, b)
+    constant = -mpmath.log(mpmath.beta(a, b))
+
+    def log_pdf(u: mpf) -> mpf:
+        return constant - a * mpmath.log1p(mpmath.exp(-u)) - b * mpmath.log1p(mpmath.exp(u))
+
+    mode, sd = mpmath.log(a / b), mpmath.sqrt(mpmath.psi(1, a) + mpmath.psi(1, b))
+    around = [mode + sign * k * sd for k in (1, 3, 8) for sign in (-1, 1)]
+    left = [mode - 20 * k / a for k in range(1, 5)]
+    right = [mode + 20 * k / b for k in range(1, 5)]
+    # where each factor switches on: (1 + e^-u)**-a falls doubly exponentially left of log a, (1 + e^u)**-b right
+    # of -log b (far from the mode when a concentration is small)
+    cliffs = [c + k for c in (mpmath.log(a), -mpmath.log(b)) for k in (-3, -1, 0, 1, 3)]
+    points = sorted({mode, *around, *left, *right, *cliffs})
+    ends = (points[0] - 1, *points, points[-1] + 1)
+    return RefDensity("Beta", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), panels=tuple(float(e) for e in ends))
+
+
 def gumbel(loc: Real, scale: Real) -> RefDensity:
     """``Gumbel(loc, scale)``: with ``z = (x - loc) / scale``, ``log pdf = -z - exp(-z) - log(scale)``."""
     loc, scale = _mp(loc, scale)
