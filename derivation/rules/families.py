@@ -33,14 +33,13 @@ def log_density_rule(key: str, family: str) -> Rule:
     return Rule(key, "Log-densities", f"Substitute the logarithm of each {family} density.", GAUSSIAN_LOG_DENSITY.apply)
 
 
-def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], ...], cite: bool = True,
-                          regrouped: bool = False) -> Rule:
+def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], ...], cite: bool = True) -> Rule:
     """``log q(x) - log p(x) -> c - energy_q(x) + energy_p(x)`` for q, p of ``laws``, where
     ``c = log_normaliser(q) - log_normaliser(p)`` combined as the law writes it (``Law.normaliser_difference``:
     ``log(b_p / b_q)`` for two Laplace laws, ``log(lambda_q / lambda_p)`` for two exponential laws) and each
     energy written out term by term (``-beta_q x + (alpha_q - 1) log x`` for a Gamma law). ``cite``: show the
-    combination of the constants as the identity used (a long one, Gamma's, is said in words only). ``regrouped``:
-    also match the difference written with other brackets (``-log w1 - (-log w2)``, a law without energy: Uniform)."""
+    combination of the constants as the identity used (a long one, Gamma's, is said in words only). The difference
+    is matched however the line groups it (``-log w1 - (-log w2)`` for a law without energy: Uniform)."""
 
     def apply(expr: Expr, setting: PairSetting) -> Rewrite:
         q, p = setting.q, setting.p
@@ -49,10 +48,10 @@ def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], .
         before = sub(q.log_pdf_form(), p.log_pdf_form())
         constants = q.law.normaliser_difference(p.law)
         combined = add(*terms(constants), *(neg(term) for term in terms(q.energy())), *terms(p.energy()))
-        value = evaluated(before) if regrouped else None
+        value = evaluated(before)
 
-        def match(e: Expr) -> Expr | None:  # as built, or (regrouped) a sum of the same terms: -a - (-b)
-            return combined if e == before or (regrouped and e.is_Add and evaluated(e) == value) else None
+        def match(e: Expr) -> Expr | None:  # as built, or a sum of the same terms grouped otherwise: -a - (-b)
+            return combined if e == before or (e.is_Add and evaluated(e) == value) else None
 
         out = rewrite_or_refuse(expr, match, "difference of log-densities")
         written = sub(q.log_normaliser(), p.log_normaliser())

@@ -24,5 +24,4 @@ COMBINE_UNIFORM_LOG_DENSITIES = combine_log_densities(
     "combine-uniform-log-densities",
     "The two logarithms of lengths combine into one logarithm.",
     (UniformLaw,),
-    regrouped=True,
 )
