@@ -94,6 +94,12 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
+    # issue 12: the Pareto family (the expected logarithm integrated by parts; derived under m2 <= m1)
+    "pareto-markdown": (["derive", "--q", "Pareto(m1, a1)", "--p", "Pareto(m2, a2)", "--format", "markdown",
+                         "-o", "{out}/pareto.md"], 2.5, "#12"),
+    # issue 12: the Beta family (two expected logarithms by the Gamma family's lemma, with the Beta integral)
+    "beta-markdown": (["derive", "--q", "Beta(a1, b1)", "--p", "Beta(a2, b2)", "--format", "markdown",
+                       "-o", "{out}/beta.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

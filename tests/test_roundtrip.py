@@ -68,6 +68,10 @@ CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNorm
 CONFIGS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
 CONFIGS["pair-uniform-numbers"] = {"q": "Uniform(a, b)", "p": "Uniform(0, 1)"}
 CONFIGS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
+CONFIGS["pair-pareto"] = {"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}
+CONFIGS["pair-pareto-numbers"] = {"q": "Pareto(2, 3)", "p": "Pareto(1, 3/2)"}
+CONFIGS["pair-beta"] = {"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}
+CONFIGS["pair-beta-numbers"] = {"q": "Beta(2, 3)", "p": "Beta(1, 1)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}

@@ -73,7 +73,9 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.beta import BetaLaw
 from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
@@ -2808,6 +2810,100 @@ ROWS += [
     Row("continuous-support-mismatch", "pair-uniform-infinite",
         Integral(mul(q_wide, log(frac(q_wide, p_unit))), (x, 0, 2)),
         oo),
+]
+
+# -- the Pareto family (derivation/rules/pareto.py) ---------------------------------------------------------------
+CONFIGURATIONS["pair-pareto"] = {"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}
+DERIVED += ({"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}, {"q": "Pareto(1, 2)", "p": "Pareto(2, 1)"})
+pa_m1, pa_a1, pa_m2, pa_a2 = (Symbol(name, positive=True) for name in ("m1", "a1", "m2", "a2"))
+q_pareto, p_pareto = Density("q", x, ParetoLaw(pa_m1, pa_a1)), Density("p", x, ParetoLaw(pa_m2, pa_a2))
+#: log q(x), log p(x), q's normaliser and weight, and E_q[log x].
+log_q_pareto = sub(add(log(pa_a1), mul(pa_a1, log(pa_m1))), mul(add(pa_a1, S.One), log(x)))
+log_p_pareto = sub(add(log(pa_a2), mul(pa_a2, log(pa_m2))), mul(add(pa_a2, S.One), log(x)))
+c_pareto = mul(pa_a1, Pow(pa_m1, pa_a1, evaluate=False))
+w_pareto = Pow(x, neg(add(pa_a1, S.One)), evaluate=False)
+m_pow = Pow(pa_m1, -pa_a1, evaluate=False)
+ROWS += [
+    # from pair-pareto, step 4
+    Row("pareto-log-density", "pair-pareto",
+        Expectation(sub(log(q_pareto), log(p_pareto)), q_pareto),
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto)),
+    # from pair-pareto, step 5
+    Row("combine-pareto-log-densities", "pair-pareto",
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto),
+        Expectation(add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+                        neg(mul(add(pa_a1, S.One), log(x))), mul(add(pa_a2, S.One), log(x))), q_pareto)),
+    # from pair-pareto, step 7 (one term of the line)
+    Row("pareto-log-moment", "pair-pareto",
+        mul(add(pa_a2, S.One), Expectation(log(x), q_pareto)),
+        mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+    # from pair-pareto > lemma Expected logarithm of a Pareto variable, steps 1 and 2
+    Row("pareto-expectation-as-integral", "pair-pareto",
+        Expectation(log(x), q_pareto),
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo)))),
+    Row("log-power-by-parts", "pair-pareto",
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo))),
+        mul(c_pareto, add(frac(mul(m_pow, log(pa_m1)), pa_a1), frac(m_pow, Pow(pa_a1, 2, evaluate=False))))),
+    # from pair-pareto, step 8
+    Row("collect-pareto-terms", "pair-pareto",
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+            neg(mul(add(pa_a1, S.One), log(pa_m1) + 1 / pa_a1)), mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a2, log(frac(pa_m1, pa_m2))), frac(pa_a2, pa_a1), S.NegativeOne)),
+]
+
+# -- the Beta family (derivation/rules/beta.py: the Gamma lemma's steps with the Beta integral) -----------------
+CONFIGURATIONS["pair-beta"] = {"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}
+DERIVED += ({"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}, {"q": "Beta(2, 3)", "p": "Beta(1, 1)"})
+be_a1, be_b1, be_a2, be_b2 = (Symbol(name, positive=True) for name in ("a1", "b1", "a2", "b2"))
+q_beta, p_beta = Density("q", x, BetaLaw(be_a1, be_b1)), Density("p", x, BetaLaw(be_a2, be_b2))
+one_minus_x = sub(S.One, x)
+#: log q(x) and log p(x) as the Beta law writes them, q's normaliser, its two powers, B(a1, b1) and the digammas.
+log_q_beta = add(log(frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))),
+                 mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)))
+log_p_beta = add(log(frac(gamma(add(be_a2, be_b2)), mul(gamma(be_a2), gamma(be_b2)))),
+                 mul(sub(be_a2, S.One), log(x)), mul(sub(be_b2, S.One), log(one_minus_x)))
+c_beta = frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))
+x_a1_beta, y_b1_beta = Pow(x, sub(be_a1, S.One), evaluate=False), Pow(one_minus_x, sub(be_b1, S.One), evaluate=False)
+beta_function_1 = frac(mul(gamma(be_a1), gamma(be_b1)), gamma(add(be_a1, be_b1)))
+log_ratio_beta = log(frac(mul(gamma(add(be_a1, be_b1)), gamma(be_a2), gamma(be_b2)),
+                          mul(gamma(be_a1), gamma(be_b1), gamma(add(be_a2, be_b2)))))
+psi_beta = {arg: polygamma(S.Zero, arg, evaluate=False) for arg in (be_a1, be_b1, add(be_a1, be_b1))}
+ROWS += [
+    # from pair-beta, step 4
+    Row("beta-log-density", "pair-beta",
+        Expectation(sub(log(q_beta), log(p_beta)), q_beta),
+        Expectation(sub(log_q_beta, log_p_beta), q_beta)),
+    # from pair-beta, step 5
+    Row("combine-beta-log-densities", "pair-beta",
+        Expectation(sub(log_q_beta, log_p_beta), q_beta),
+        Expectation(add(log_ratio_beta, mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)),
+                        neg(mul(sub(be_a2, S.One), log(x))), neg(mul(sub(be_b2, S.One), log(one_minus_x)))), q_beta)),
+    # from pair-beta, steps 7 and 8 (one term of the line each)
+    Row("beta-log-moment", "pair-beta",
+        mul(sub(be_a2, S.One), Expectation(log(x), q_beta)),
+        mul(sub(be_a2, S.One), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)]))),
+    Row("beta-log-complement-moment", "pair-beta",
+        mul(sub(be_b2, S.One), Expectation(log(one_minus_x), q_beta)),
+        mul(sub(be_b2, S.One), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 1
+    Row("beta-expectation-as-integral", "pair-beta",
+        Expectation(log(x), q_beta),
+        mul(c_beta, Integral(mul(log(x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1)))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 4
+    Row("beta-integral", "pair-beta",
+        mul(c_beta, Partial(Integral(mul(x_a1_beta, y_b1_beta), (x, 0, 1)), be_a1)),
+        mul(c_beta, Partial(beta_function_1, be_a1))),
+    # from pair-beta > lemma Expected logarithm of one minus a Beta variable, step 2
+    Row("reflect-unit-interval", "pair-beta",
+        mul(c_beta, Integral(mul(log(one_minus_x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1))),
+        mul(c_beta, Integral(mul(log(x), Pow(x, sub(be_b1, S.One), evaluate=False),
+                                 Pow(one_minus_x, sub(be_a1, S.One), evaluate=False)), (x, 0, 1)))),
+    # from pair-beta, step 9
+    Row("collect-beta-terms", "pair-beta",
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)])),
+            mul(sub(be_b1, be_b2), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), psi_beta[be_a1]), mul(sub(be_b1, be_b2), psi_beta[be_b1]),
+            mul(add(be_a2, neg(be_a1), be_b2, neg(be_b1)), psi_beta[add(be_a1, be_b1)]))),
 ]
 
 

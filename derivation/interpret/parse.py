@@ -223,7 +223,9 @@ _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
 #: Families of :data:`_OWN_PARAMETERS` whose two parameters are ordered ends of an interval (real, low < high).
 _ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
-_FAMILIES += ("Uniform",)
+_OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
+_OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
+_FAMILIES += ("Uniform", "Pareto", "Beta")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
 #: :data:`LAW_FAMILIES` are described from that table).
@@ -259,7 +261,8 @@ def spec_forms() -> tuple[tuple[str, str, str], ...]:
     return tuple(forms)
 
 
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
+_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration", "alpha", "concentration1",
+                   "concentration0")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
                       "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})
