@@ -785,23 +785,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -810,22 +798,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, nl_b, oo),
                 ),
@@ -842,23 +819,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -867,7 +832,7 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
@@ -876,36 +841,12 @@ ROWS = [
                     (x, nl_b, oo),
                 ),
             ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
         ),
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
     ),
     # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 5
@@ -913,23 +854,10 @@ ROWS = [
         "collect-folded-mean",
         "pair-normal-laplace",
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
         add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl)),
     ),

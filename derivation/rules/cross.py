@@ -79,8 +79,8 @@ def _pieces(expr: Expr, setting: object):
 
 
 def _about_the_mean(expr: Expr, setting: object) -> Rewrite:
-    """``Integral((x - b) w(x), (x, l, u)) -> Integral((x - m) w(x), (x, l, u)) + (m - b) Integral(w(x), (x, l, u))``
-    for the Gaussian weight ``w(x) = exp(-(x - m)**2 / (2 s**2))``: ``x - b = (x - m) + (m - b)``."""
+    """``Integral((x - b) w(x), (x, l, u)) -> Integral(((x - m) + (m - b)) w(x), (x, l, u))`` for the Gaussian weight
+    ``w(x) = exp(-(x - m)**2 / (2 s**2))``: the linear factor measured from the mean."""
     out, used, changed = [], [], False
     for term, piece in zip(terms(expr), _pieces(expr, setting), strict=True):
         if piece is None:
@@ -92,15 +92,13 @@ def _about_the_mean(expr: Expr, setting: object) -> Rewrite:
             out.append(term)
             continue
         slope, offset = Poly(linear, x).all_coeffs()
-        if slope != 1 or expand(offset + law.mean) == 0:
+        if slope != 1 or expand(offset + law.mean) == 0 or (rest.is_Add and sub(x, law.mean) in rest.args):
             out.append(term)
             continue
         point = -offset
-        shift = difference(law.mean, point)
-        used.append(Eq(sub(x, point), add(sub(x, law.mean), shift), evaluate=False))
-        out.append(mul(sign, *constants, Integral(mul(sub(x, law.mean), weight), (x, low, high))))
-        if evaluated(shift) != 0:
-            out.append(mul(sign, *constants, shift, Integral(weight, (x, low, high))))
+        split = add(sub(x, law.mean), difference(law.mean, point))
+        used.append(Eq(sub(x, point), split, evaluate=False))
+        out.append(mul(sign, *constants, Integral(mul(split, weight), (x, low, high))))
         changed = True
     if not changed:
         raise RuleNotApplicable("no linear function times a Gaussian weight off its mean")
@@ -125,10 +123,11 @@ def _gaussian_tail(law: NormalLaw, point: Expr) -> Expr:
 
 
 def _integrate_gaussian_pieces(expr: Expr, setting: object) -> Rewrite:
-    """Over a half-line from the point b: ``Integral((x - m) w, (x, b, oo)) = s**2 w(b)`` (the integrand is the
-    derivative of ``-s**2 w``; minus that to the left of b) and ``Integral(w, (x, b, oo)) = sqrt(2 pi s**2)/2 (1 +
-    erf((m - b)/(sqrt(2) s)))`` (``erf(u) = 2/sqrt(pi) Integral(exp(-t**2), (t, 0, u))`` with ``t = (x - m)/(sqrt(2)
-    s)``; ``1 - erf`` to the left of b)."""
+    """Over a half-line from the point b, with ``w(x) = exp(-(x - m)**2 / (2 s**2))``: ``Integral((x - m) w, (x, b,
+    oo)) = s**2 w(b)`` (the integrand is the derivative of ``-s**2 w``; minus that to the left of b) and
+    ``Integral(w, (x, b, oo)) = sqrt(2 pi s**2)/2 (1 + erf((m - b)/(sqrt(2) s)))`` (``erf(u) = 2/sqrt(pi)
+    Integral(exp(-t**2), (t, 0, u))`` with ``t = (x - m)/(sqrt(2) s)``; ``1 - erf`` to the left of b), the density's
+    constant ``1/sqrt(2 pi s**2)`` cancelled against the second."""
     out, used, changed = [], [], False
     t, u = Symbol("t", real=True), Symbol("u", real=True)
     for term, piece in zip(terms(expr), _pieces(expr, setting), strict=True):
@@ -143,17 +142,29 @@ def _integrate_gaussian_pieces(expr: Expr, setting: object) -> Rewrite:
         else:
             out.append(term)
             continue
-        if evaluated(rest) == 1:
-            erf_term = erf(_erf_argument(law, point), evaluate=False)
-            value = mul(S.Half, root(mul(2, pi, law.var)), add(S.One, erf_term if side == 1 else neg(erf_term)))
-            used.append(Eq(erf(u), mul(frac(2, sqrt(pi)), Integral(exp(neg(square(t))), (t, 0, u))),
-                           evaluate=False))
-        elif expand(evaluated(rest) - (x - evaluated(law.mean))) == 0:
-            value, sign = mul(law.var, _gaussian_tail(law, point)), sign * side
-        else:
+        parts = list(rest.args) if rest.is_Add else [rest]  # (x - m) + (m - b), or x - m alone
+        centred = [p for p in parts if expand(evaluated(p) - (x - evaluated(law.mean))) == 0]
+        if not centred or any(p.has(x) for p in parts if p is not centred[0]):
+            centred = [rest] if expand(evaluated(rest) - (x - evaluated(law.mean))) == 0 else []
+            parts = [rest]
+        if not centred:
             out.append(term)
             continue
-        out.append(mul(sign, *constants, value))
+        parts = [p for p in parts if p is not centred[0]]
+        out.append(mul(sign * side, *constants, law.var, _gaussian_tail(law, point)))
+        shift = add(*parts)
+        if shift != 0:
+            erf_term = erf(_erf_argument(law, point), evaluate=False)
+            mass = mul(S.Half, root(mul(2, pi, law.var)), add(S.One, erf_term if side == 1 else neg(erf_term)))
+            cancelled = evaluated(mul(*constants, root(mul(2, pi, law.var))))
+            if cancelled == 1:  # the density's constant against the integral's sqrt(2 pi s**2)
+                mass = mul(S.Half, add(S.One, erf_term if side == 1 else neg(erf_term)))
+                out.append(mul(sign, mass.args[0] if mass.is_Mul else mass, shift, *(mass.args[1:] if mass.is_Mul
+                                                                                      else ())))
+            else:
+                out.append(mul(sign, *constants, shift, mass))
+            used.append(Eq(erf(u), mul(frac(2, sqrt(pi)), Integral(exp(neg(square(t))), (t, 0, u))),
+                           evaluate=False))
         changed = True
     if not changed:
         raise RuleNotApplicable("no piece of a Gaussian integral over a half-line")
@@ -183,7 +194,7 @@ NORMAL_EXPECTATION_AS_INTEGRAL = expectation_as_integral("normal-expectation-as-
 ABOUT_THE_MEAN = Rule(
     "linear-about-the-mean",
     "About the mean",
-    "Write the linear factor as its distance from the Gaussian's mean plus a constant, and split each integral.",
+    "Write the linear factor as its distance from the Gaussian's mean plus a constant.",
     _about_the_mean,
 )
 
@@ -191,7 +202,7 @@ INTEGRATE_GAUSSIAN_PIECES = Rule(
     "integrate-gaussian-pieces",
     "Integrate each piece",
     "The distance from the mean times the weight is a derivative of the weight; the weight alone integrates to "
-    "the error function, by its definition.",
+    "the error function, by its definition, and the density's constant cancels.",
     _integrate_gaussian_pieces,
 )
 
