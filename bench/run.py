@@ -82,6 +82,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
+    "exponential-gamma-markdown": (["derive", "--q", "Exponential(l)", "--p", "Gamma(a, rate=b)", "--format",
+                                    "markdown", "-o", "{out}/exponential-gamma.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

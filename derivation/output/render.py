@@ -33,7 +33,6 @@ from .codegen import code_context
 from .notebook import SharedRepr, json_document, notebook
 from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages, title_room
 
-
 #: The width, in :func:`~derivation.printing.latex.visual_width`'s units, of ``\\quad =`` that starts each line of a
 #: chain whose left-hand side has a row of its own (a quad is about two letters wide, and TeX puts a thick space on
 #: either side of the equals sign).

@@ -10,16 +10,17 @@ is a derivative; ``e^{-(x - m)**2/(2 s**2)}`` integrates to the error function, 
 
 from __future__ import annotations
 
-from sympy import Abs, Eq, Expr, Integral, Poly, Pow, S, Symbol, erf, exp, expand, log, oo, pi, sqrt
+from sympy import Abs, Eq, Expr, Integral, Poly, Pow, S, Symbol, erf, exp, expand, gamma, log, oo, pi, sqrt
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, log_ratio, mul, neg, square, sub
-from ..laws import LaplaceLaw, NormalLaw
-from ..nodes.scalar import Expectation
-from .base import factors, terms
+from ..laws import ExponentialLaw, GammaLaw, LaplaceLaw, NormalLaw
+from ..nodes.scalar import Density, Expectation
+from .base import factors, rewrite_nodes, terms
 from .expectation import LINEARITY
 from .families import combine_log_densities, log_density_rule, moment_rule
+from .gamma import digamma, log_moment_lemma
 from .gaussian import ADD_AND_SUBTRACT, EXPAND_SQUARE
 from .integrals import COLLECT_TERMS, INTEGRATE_PIECES, expectation_as_integral, scaled_integral
 from .laplace import CENTRE_AT_LOCATION, EXPECTATION_AS_DENSITY_INTEGRAL, SPLIT_AT_KINKS, difference, linear_in
@@ -364,4 +365,107 @@ COLLECT_LAPLACE_NORMAL = Rule(
     "Collect",
     "The logarithms combine into the log-ratio of the scales and a constant; the constants add up.",
     _collect_laplace_normal,
+)
+
+
+# -- Gamma and exponential laws against each other --------------------------------------------------------------
+
+COMBINE_GAMMA_EXPONENTIAL = combine_log_densities(
+    "combine-gamma-exponential-log-densities",
+    "The constants of the two densities come together; the terms in log x and in x stay.",
+    (GammaLaw, ExponentialLaw),
+    cite=False,
+)
+
+
+def _collect_gamma_exponential(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``log(beta/lambda) - log Gamma(alpha) + (alpha - 1) psi(alpha) + alpha (lambda -
+    beta) / beta`` for q = Gamma(alpha, beta), p = Exponential(lambda) (torch's ``_kl_gamma_exponential``: minus the
+    entropy, ``- log lambda + lambda alpha / beta``), checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, GammaLaw) and isinstance(p, ExponentialLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of a Gamma law against an exponential law")
+    a, b, rate = q.concentration, q.rate, p.rate
+    rates = evaluated(frac(sub(rate, b), b))
+    out = add(log_ratio(rate, b), neg(log(gamma(a))), mul(_number_or(sub(a, S.One)), digamma(a)),
+              mul(a, rates if rates.is_Number else frac(sub(rate, b), b)))
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_GAMMA_EXPONENTIAL = Rule(
+    "collect-gamma-exponential",
+    "Collect",
+    "The log-rates combine into one logarithm, and the terms in the digamma function and in the rates collect.",
+    _collect_gamma_exponential,
+)
+
+
+def _number_or(display: Expr) -> Expr:
+    value = evaluated(display)
+    return value if value.is_Number else display
+
+
+COMBINE_EXPONENTIAL_GAMMA = combine_log_densities(
+    "combine-exponential-gamma-log-densities",
+    "The constants of the two densities come together; the terms in x and in log x stay.",
+    (ExponentialLaw, GammaLaw),
+    cite=False,
+)
+
+
+def _exponential_log_moment(expr: Expr, setting: object) -> Rewrite:
+    """``E_q[log x] -> psi(1) - log lambda`` for q = Exponential(lambda) = Gamma(1, lambda): the Gamma law's lemma
+    (the derivative of its normalising integral in the concentration) at concentration 1."""
+    lemmas: dict[Expr, object] = {}
+    values: dict[Expr, Expr] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if not (isinstance(e, Expectation) and e.density.name and isinstance(e.density.law, ExponentialLaw)
+                and e.expr == log(e.density.variable)):
+            return None
+        if e not in values:
+            as_gamma = Expectation(e.expr, Density(e.density.name, e.density.variable,
+                                                   GammaLaw(S.One, e.density.law.rate)))
+            lemmas[e], values[e] = log_moment_lemma(as_gamma, setting)
+        return values[e]
+
+    out = rewrite_nodes(expr, match)
+    if not values:
+        raise RuleNotApplicable("no expected logarithm under an exponential density")
+    identities = tuple(Eq(e, value, evaluate=False) for e, value in values.items())
+    return Rewrite(out, identities, tuple(lemmas.values()))  # type: ignore[arg-type]
+
+
+EXPONENTIAL_LOG_MOMENT = Rule(
+    "exponential-log-moment",
+    "Expected logarithm",
+    "An exponential law is the Gamma law of concentration 1, so its expected logarithm is the Gamma law's there "
+    "(lemma below).",
+    _exponential_log_moment,
+)
+
+
+def _collect_exponential_gamma(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``alpha log(lambda/beta) + beta/lambda + log Gamma(alpha) - (alpha - 1) psi(1) - 1``
+    for q = Exponential(lambda), p = Gamma(alpha, beta) (torch's ``_kl_exponential_gamma``, with ``psi(1) = -gamma``),
+    checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, ExponentialLaw) and isinstance(p, GammaLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of an exponential law against a Gamma law")
+    rate, a, b = q.rate, p.concentration, p.rate
+    ratio = evaluated(frac(b, rate))
+    out = add(mul(a, log_ratio(b, rate)), ratio if ratio.is_Number else frac(b, rate), log(gamma(a)),
+              neg(mul(_number_or(sub(a, S.One)), digamma(S.One))), S.NegativeOne)
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_EXPONENTIAL_GAMMA = Rule(
+    "collect-exponential-gamma",
+    "Collect",
+    "The log-rates combine into one logarithm, and the constants collect.",
+    _collect_exponential_gamma,
 )
