@@ -54,6 +54,10 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # a 20-line PyTorch module's loss (--loss: reconstruction and KL checked together), read and decided
     "verify-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" / "losses" /
                                              "module_20_lines.py"), "--loss"], 2.5, "#14"),
+    # issue 14: another family's KL code (Gamma, torch.lgamma/digamma) read and decided against the derived pair
+    "verify-family-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" /
+                                                    "losses" / "family_kl.py") + ":gamma_kl",
+                            "--q", "Gamma(a1, rate=b1)", "--p", "Gamma(a2, rate=b2)"], 2.5, "#14"),
     "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
@@ -77,6 +81,12 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                           "-o", "{out}/poisson.md"], 2.5, "#12"),
     "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
                                    "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
+    # issue 12: the half-normal family (the second moment derived by parts down to the Gaussian integral)
+    "halfnormal-markdown": (["derive", "--q", "HalfNormal(s1)", "--p", "HalfNormal(s2)", "--format", "markdown",
+                             "-o", "{out}/halfnormal.md"], 2.5, "#12"),
+    # issue 12: the uniform family (its support depends on its parameters: derived under q's inside p's)
+    "uniform-markdown": (["derive", "--q", "Uniform(a1, b1)", "--p", "Uniform(a2, b2)", "--format", "markdown",
+                          "-o", "{out}/uniform.md"], 2.5, "#12"),
     # issue 12: cross-family pairs (a lemma with the error function; the split at a point)
     "normal-laplace-markdown": (["derive", "--q", "Normal(m, s)", "--p", "Laplace(b, c)", "--format", "markdown",
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),

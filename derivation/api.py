@@ -11,6 +11,7 @@ from .claims.code import CodeVerdict
 from .claims.code import verify_code as decide_code
 from .claims.decide import Verdict
 from .claims.decide import verify as decide
+from .claims.family_code import GAUSSIAN, verify_family_code
 from .claims.matrix import verify_matrix
 from .core.engine import Derivation
 from .core.errors import UsageError
@@ -126,7 +127,15 @@ def verify_code(source: str, function: str | None = None, *, q: str | None = Non
     ``q_params`` (``"mu,logvar"`` or ``"m,s:log_std"``) or by a ``q`` spec in their names
     (``DiagNormal(mu, logvar=lv, dim=d)``); ``p``, if given, must be the standard normal. See
     :mod:`derivation.claims.code`.
+
+    With two specs of another family (``Bernoulli(logits=l1)``, ``Gamma(a1, rate=b1)``, ...) the function's KL
+    term is decided entry by entry as KL(q || p) in those specs' parameter names
+    (:mod:`derivation.claims.family_code`).
     """
+    if q is not None and parse_spec(q).family not in GAUSSIAN:
+        if p is None or q_params is not None:
+            raise UsageError("with --code, a --q of another family than the Gaussian needs --p (and no --q-params)")
+        return verify_family_code(source, function, q, p, latent_dim=latent_dim)
     if q is not None:
         if q_params is not None:
             raise UsageError("give the encoder's outputs with --q or with --q-params, not both")

@@ -310,6 +310,27 @@ def _pair_poisson_bernoulli() -> AuditPair:
         lambda dist, t: (dist.Poisson(t["r1"]), dist.Bernoulli(probs=t["p2"])), reference)
 
 
+def _pair_halfnormal() -> AuditPair:
+    return AuditPair(
+        "HalfNormal", "HalfNormal(x1)", "HalfNormal(x2)", (Parameter("x1", SCALE),), (Parameter("x2", SCALE),),
+        lambda dist, t: (dist.HalfNormal(t["x1"]), dist.HalfNormal(t["x2"])),
+        lambda v: ref.kl_quadrature(ref.half_normal(v["x1"]), ref.half_normal(v["x2"])))
+
+
+#: The ends of two nested intervals, q's inside p's (where the divergence is finite; the derivation assumes it):
+#: tiny against huge intervals (all of q at its first edges, p at its last) and equal ones (the reverse).
+Q_LOW = Kind("lower end of q", _uniform(-1, -0.5), (_constant(-1e-6), _constant(-1.0)))
+Q_HIGH = Kind("upper end of q", _uniform(0.5, 1), (_constant(1e-6), _constant(1.0)))
+P_LOW = Kind("lower end of p", _uniform(-3, -1), (_constant(-1.0), _constant(-1e6)))
+P_HIGH = Kind("upper end of p", _uniform(1, 3), (_constant(1.0), _constant(1e6)))
+
+
+def _pair_uniform() -> AuditPair:
+    return AuditPair(
+        "Uniform", "Uniform(a1, b1)", "Uniform(a2, b2)", (Parameter("a1", Q_LOW), Parameter("b1", Q_HIGH)),
+        (Parameter("a2", P_LOW), Parameter("b2", P_HIGH)),
+        lambda dist, t: (dist.Uniform(t["a1"], t["b1"]), dist.Uniform(t["a2"], t["b2"])),
+        lambda v: ref.kl_quadrature(ref.uniform(v["a1"], v["b1"]), ref.uniform(v["a2"], v["b2"])))
 def _pair_normal_laplace() -> AuditPair:
     return AuditPair(
         "Normal-Laplace", "Normal(m1, s1)", "Laplace(m2, b2)",
@@ -363,6 +384,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_geometric(),
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
+    _pair_halfnormal(),
+    _pair_uniform(),
     _pair_normal_laplace(),
     _pair_laplace_normal(),
     _pair_exponential_gamma(),

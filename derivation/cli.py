@@ -122,7 +122,8 @@ def build_command(out: str, formats: str | None, cases: str | None) -> None:
                    "(several lines: a function body, read as --code).")
 @click.option("--code", "code", metavar="FILE[:FUNCTION]",
               help="A loss function (Python/PyTorch/NumPy/JAX/Keras; parsed, never run): is its KL term KL(q || p) "
-                   "per example, its batch mean or its batch sum, with p = N(0, I)?")
+                   "per example, its batch mean or its batch sum, with p = N(0, I)? With --q and --p of another "
+                   "family (Bernoulli, Laplace, Gamma, ...): is it KL(q || p) entry by entry, in the specs' names?")
 @click.option("--q-params", "q_params", metavar="MEAN,PARAM[:KIND]",
               help="With --code: the encoder's two outputs, e.g. mu,logvar or m,s:log_std (KIND: logvar, log_std, "
                    "std, var); by default read from the names.")

@@ -65,6 +65,11 @@ CONFIGS: dict[str, dict] = {
     # every family pair's document in ``kl-derive build`` (the textbook's letters)
     **{f"family-{name}": dict(zip(("q", "p"), pair.specs(), strict=True)) for name, pair in FAMILY_PAIRS.items()},
 }
+CONFIGS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNormal(1/2)"}
+CONFIGS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGS["pair-uniform-numbers"] = {"q": "Uniform(a, b)", "p": "Uniform(0, 1)"}
+CONFIGS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}
@@ -163,7 +168,7 @@ def _formulas(segment: str) -> list[str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     """Each math segment of the Markdown is made of formulas that were printed (and read back above): nothing
     in the document is typed by hand, nothing shown was left unchecked."""
@@ -225,7 +230,7 @@ def _without_intertext(text: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
     """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
     article is made of printed formulas that the round trip checked."""

@@ -34,12 +34,13 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 from sympy import Symbol, log, sstr
 
 from ..check.checker import is_zero
 from ..core.errors import ParseError, UsageError
 from ..core.lazy import LazyModule
-from ..interpret.code import KINDS, LossFunction, Statement, Term, read_function
+from ..interpret.code import KINDS, XLOGY, LossFunction, Statement, Term, read_function
 from ..interpret.parse import parse_claim
 from .decide import Verdict
 from .decide import verify as decide_claim
@@ -119,9 +120,23 @@ def _softplus(x: Any) -> Any:
     return np.logaddexp(0.0, x)
 
 
+def _special(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An mpmath function entry by entry, in floats (NumPy has no log-gamma or digamma; SciPy is optional)."""
+    def entrywise(x: Any) -> Any:
+        def one(v: float) -> float:
+            try:
+                return float(function(v))
+            except (ValueError, ZeroDivisionError):
+                return math.nan
+        return np.vectorize(one, otypes=[float])(x)
+    return entrywise
+
+
 def _elementwise() -> Mapping[str, Callable[[Any], Any]]:
     return {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "square": np.square, "abs": np.abs,
-            "softplus": _softplus, "log1p": np.log1p, "expm1": np.expm1, "sigmoid": lambda x: 1 / (1 + np.exp(-x))}
+            "softplus": _softplus, "log1p": np.log1p, "expm1": np.expm1, "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+            "logsigmoid": lambda x: -_softplus(-x), "lgamma": _special(lambda v: mpmath.log(abs(mpmath.gamma(v)))),
+            "digamma": _special(mpmath.digamma)}
 
 
 def _pointwise_loss(kind: str, prediction: Any, target: Any) -> Any:
@@ -184,6 +199,8 @@ class _Evaluate:
                     return np.power(args[0], args[1]) if np.ndim(args[0]) else float(args[0]) ** float(args[1])
                 if op == "neg":
                     return -args[0]
+                if op == XLOGY:
+                    return np.where(np.asarray(args[0]) == 0, 0.0, args[0] * np.log(args[1]))
                 if op in self.functions:
                     return self.functions[op](args[0])
                 if op == "reduce":
@@ -603,17 +620,21 @@ def _sampling(fn: LossFunction, point: _Point) -> _Sampling | None:
 # Printing the kernel as a claim for the existing verifier
 # ----------------------------------------------------------------------------------------------------
 
-_PRINTED = {"exp", "log", "sqrt", "abs", "softplus", "log1p", "expm1", "square"}
+_PRINTED = {"exp", "log", "sqrt", "abs", "softplus", "log1p", "expm1", "square", "sigmoid", "logsigmoid", "lgamma",
+            "digamma"}
 
 
-def _claim_text(t: Term, names: Mapping[str, str]) -> str | None:
-    """The kernel of ``t`` (no reductions, sizes and weights 1) as a Python claim over ``names``; None if it
-    uses something a claim cannot (data, noise, logsumexp, sigmoid)."""
+def claim_text(t: Term, names: Mapping[str, str]) -> str | None:
+    """The kernel of ``t`` (no reductions, sizes and weights 1) as a Python claim over ``names`` (role -> name; a
+    leaf of role ``given`` is printed by its own name); None if it uses something a claim cannot (data, noise,
+    logsumexp, a loss)."""
     op = t.op
     if op == "leaf":
-        role = t.value[1]  # type: ignore[index]
+        name, role = t.value  # type: ignore[misc]
         if role == "weight":
             return "1"
+        if role == "given":
+            return name
         return names.get(role)
     if op == "num":
         f = t.value[0]  # type: ignore[index]
@@ -622,7 +643,7 @@ def _claim_text(t: Term, names: Mapping[str, str]) -> str | None:
         return "pi"
     if op == "size":
         return "1"
-    parts = [_claim_text(a, names) for a in t.args]
+    parts = [claim_text(a, names) for a in t.args]
     if any(p is None for p in parts):
         return None
     if op == "add":
@@ -637,6 +658,8 @@ def _claim_text(t: Term, names: Mapping[str, str]) -> str | None:
         return f"(-{parts[0]})"
     if op in _PRINTED:
         return f"{op}({parts[0]})"
+    if op == XLOGY:
+        return f"xlogy({parts[0]}, {parts[1]})"
     if op == "reduce" and t.value[0] in ("sum", "mean"):  # type: ignore[index]
         return parts[0]
     return None
@@ -649,7 +672,7 @@ def _kernel_verdict(t: Term, kind: str, fn: LossFunction, factor: float | None, 
     mean = fn.mean if fn.mean and fn.mean.isidentifier() and fn.mean not in _RESERVED else "mu"
     param = fn.param if fn.param and fn.param.isidentifier() and fn.param not in _RESERVED and \
         fn.param != mean else "s"
-    text = _claim_text(t, {"mean": mean, "param": param})
+    text = claim_text(t, {"mean": mean, "param": param})
     if text is None:
         return None
     if factor is not None and factor != 1:
@@ -690,7 +713,7 @@ def _sampled_proof(kernel: str, mean: str, param: str, sampling: _Sampling | Non
     if sampling is None or sampling.statement.value is None:
         return None
     noise = "eps_" if "eps_" not in (mean, param) else "eps__"
-    z = _claim_text(sampling.statement.value, {"mean": mean, "param": param, "noise": noise})
+    z = claim_text(sampling.statement.value, {"mean": mean, "param": param, "noise": noise})
     if z is None:
         return None
     symbols = {name: Symbol(name, real=True) for name in (mean, param, noise)}

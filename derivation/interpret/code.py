@@ -10,7 +10,8 @@ a scale parameter), data tensors (inputs, network outputs), noise (``torch.randn
 The whitelist (anything else is refused with one line naming the line and column):
 
 * arithmetic ``+ - * / **``, unary signs, int and float literals (read exactly from their decimal text);
-* elementwise functions ``exp log sqrt square abs softplus log1p expm1 sigmoid pow power`` under the module
+* elementwise functions ``exp log sqrt square abs softplus log1p expm1 sigmoid logsigmoid lgamma digamma pow
+  power xlogy`` (and ``gammaln psi expit log_sigmoid``) under the module
   prefixes of :data:`MODULES` (``torch.``, ``np.``, ``jnp.``, ``F.``, ``K.``, ``tf.``, ``tf.math.``, ...), and the
   tensor methods ``.exp() .log() .pow(n) .sqrt() .square() .abs() .log1p() .expm1() .sigmoid()``;
 * reductions ``sum mean logsumexp`` (also ``reduce_sum``/``reduce_mean``/``reduce_logsumexp``), as functions or
@@ -52,8 +53,17 @@ MODULES = frozenset({
     "torch.nn.functional", "nn.functional", "math", "K", "keras.backend", "keras.ops", "ops", "tf", "tf.math",
     "tf.nn", "optax", "torch.special", "special",
 })
-ELEMENTWISE = frozenset({"exp", "log", "sqrt", "square", "abs", "softplus", "log1p", "expm1", "sigmoid"})
+ELEMENTWISE = frozenset({"exp", "log", "sqrt", "square", "abs", "softplus", "log1p", "expm1", "sigmoid", "logsigmoid",
+                         "lgamma", "digamma"})
+#: Other libraries' names of elementwise functions (``scipy.special.gammaln`` is ``lgamma``).
+ALIASES = {"gammaln": "lgamma", "psi": "digamma", "expit": "sigmoid", "log_sigmoid": "logsigmoid",
+           "log_expit": "logsigmoid", "loggamma": "lgamma"}
 BINARY = frozenset({"pow", "power"})
+#: Functions read when called without a module (``abs``, ``pow``, ``sum`` and the special functions imported by name).
+BARE = frozenset({"abs", "pow", "sum", "gammaln", "lgamma", "digamma", "xlogy", "expit", "sigmoid", "softplus",
+                  "logsigmoid", "log_sigmoid", "log_expit"})
+#: ``xlogy(x, y) = x log(y)`` (0 where x = 0), a Term of its own.
+XLOGY = "xlogy"
 REDUCTIONS = {"sum": "sum", "mean": "mean", "logsumexp": "logsumexp", "reduce_sum": "sum", "reduce_mean": "mean",
               "reduce_logsumexp": "logsumexp"}
 LOSSES = {"mse_loss": "mse", "binary_cross_entropy": "bce", "binary_cross_entropy_with_logits": "bce_logits",
@@ -218,8 +228,10 @@ _INERT = (ast.Name, ast.Attribute, ast.Constant, ast.Tuple, ast.List, ast.Subscr
 class _Reader:
     """Reads one function's body into Terms (symbolic substitution of its assignments)."""
 
-    def __init__(self, function: ast.FunctionDef, lines: list[str], q_params: tuple[str, str, str | None] | None):
+    def __init__(self, function: ast.FunctionDef, lines: list[str], q_params: tuple[str, str, str | None] | None,
+                 given: frozenset[str] = frozenset()):
         self.function = function
+        self.given = given
         self.lines = lines
         self.env: dict[str, Term | tuple[Term, ...]] = {}
         self.params = [a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)]
@@ -230,6 +242,8 @@ class _Reader:
 
     # -- leaves
     def role(self, name: str) -> str:
+        if name in self.given:
+            return "given"
         if self.q_params is not None:
             mean, param, _ = self.q_params
             if name == mean:
@@ -467,7 +481,7 @@ class _Reader:
                 if len(node.args) != 1 or node.keywords:
                     _refuse(node, "len() takes one argument")
                 return self.size(node.args[0], 0, node)
-            if name in ("abs", "pow", "sum") and name not in self.env:
+            if name in BARE and name not in self.env:  # builtins, and ``from scipy.special import gammaln``
                 prefix = "torch"
             elif MODEL_NAMES.match(name):
                 self.inert(list(node.args) + [k.value for k in node.keywords])
@@ -494,6 +508,8 @@ class _Reader:
 
     def apply(self, name: str, prefix: str, receiver: ast.AST | None, node: ast.Call, depth: int) -> Term:
         args = ([receiver] if receiver is not None else []) + list(node.args)
+        if prefix in MODULES:
+            name = ALIASES.get(name, name)
         keywords = {kw.arg: kw.value for kw in node.keywords}
         shown = f".{name}()" if receiver is not None else f"{prefix + '.' if prefix else ''}{name}()"
         if name in NOISE and (receiver is None and (prefix in NOISE_MODULES or prefix.endswith("random"))):
@@ -528,6 +544,10 @@ class _Reader:
             if len(args) != 1:
                 _refuse(node, f"{shown} takes one argument")
             return Term(name, (self.expr(args[0], depth + 1),), line=self.line)
+        if name == XLOGY and (receiver is not None or prefix in MODULES):
+            if keywords or len(args) != 2:
+                _refuse(node, f"{shown} takes two tensors")
+            return Term(XLOGY, (self.expr(args[0], depth + 1), self.expr(args[1], depth + 1)), line=self.line)
         if name in BINARY and (receiver is not None or prefix in MODULES):
             if keywords or len(args) != 2:
                 _refuse(node, f"{shown} takes a tensor and an exponent")
@@ -628,12 +648,15 @@ def _choose(functions: list[tuple[str, ast.FunctionDef]], wanted: str | None) ->
     raise ParseError(f"code: name the function as FILE:FUNCTION (found: {shown})")
 
 
-def read_function(source: str, function: str | None = None, q_params: str | None = None) -> LossFunction:
+def read_function(source: str, function: str | None = None, q_params: str | None = None,
+                  given: frozenset[str] | None = None) -> LossFunction:
     """Read ``function`` (a name, ``Class.method``, or None for the file's only or only loss-like function) of
     the Python ``source`` into a :class:`LossFunction`; never executes anything.
 
     ``q_params`` is ``"MEAN,PARAM"`` or ``"MEAN,PARAM:KIND"`` (KIND one of :data:`KINDS`), naming the encoder's
-    outputs when their names do not say it. Every refusal is a :class:`ParseError` of one line.
+    outputs when their names do not say it. ``given`` names a pair's parameters instead (``verify --code`` of
+    another family's KL): leaves of role ``given``, and no encoder outputs are looked for. Every refusal is a
+    :class:`ParseError` of one line.
     """
     if not isinstance(source, str):
         raise ParseError("code: expected text")
@@ -653,7 +676,7 @@ def read_function(source: str, function: str | None = None, q_params: str | None
         raise ParseError(f"code: could not parse the file ({type(error).__name__})") from None
     lines = source.splitlines()
     chosen = _choose(_functions(tree), function)
-    reader = _Reader(chosen, lines, wanted_params)
+    reader = _Reader(chosen, lines, wanted_params, given or frozenset())
     try:
         returns = reader.read()
     except RecursionError:
@@ -661,6 +684,8 @@ def read_function(source: str, function: str | None = None, q_params: str | None
     for _, term in returns:
         if _count(term) > MAX_NODES:
             raise ParseError("code: a returned expression is too large")
+    if given is not None:
+        return LossFunction(chosen.name, returns, tuple(reader.statements), None, None, None, "", tuple(lines))
     mean, param, kind, kind_from = _encoder(returns, wanted_params)
     return LossFunction(chosen.name, returns, tuple(reader.statements), mean, param, kind, kind_from, tuple(lines))
 
@@ -714,4 +739,4 @@ def _encoder(returns: tuple[tuple[str, Term], ...], wanted: tuple[str, str, str 
     return mean, param, kind, "its name"
 
 
-__all__ = ["KINDS", "LossFunction", "Statement", "Term", "is_mean_name", "kind_of", "read_function"]
+__all__ = ["ALIASES", "KINDS", "XLOGY", "LossFunction", "Statement", "Term", "is_mean_name", "kind_of", "read_function"]

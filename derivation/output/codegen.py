@@ -428,8 +428,11 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "name": FUNCTION_NAME,
         "arguments": ", ".join(names),
         "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
-        "domains": [_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
-                                                                              strict=True)],
+        "domains": [*(_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
+                                                                                strict=True)),
+                    # where a law's support depends on its parameters: what the result was derived under
+                    *(sstr(c.xreplace({a: _renamed(a, renames) for a in c.free_symbols}))
+                      for c in getattr(setting, "conditions", tuple)())],
         "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(derived)}",
         "stable": stable,
         "title": derivation.title,

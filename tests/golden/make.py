@@ -54,6 +54,9 @@ PAIRS = {
     "pair-exponential-gamma": ("Exponential(l)", "Gamma(a, rate=b)"),
     "pair-gamma-exponential": ("Gamma(a, rate=b)", "Exponential(l)"),
 }
+PAIRS["pair-halfnormal"] = ("HalfNormal(s1)", "HalfNormal(s2)")
+PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
+PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
