@@ -100,6 +100,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # issue 12: the Beta family (two expected logarithms by the Gamma family's lemma, with the Beta integral)
     "beta-markdown": (["derive", "--q", "Beta(a1, b1)", "--p", "Beta(a2, b2)", "--format", "markdown",
                        "-o", "{out}/beta.md"], 2.5, "#12"),
+    "exponential-gamma-markdown": (["derive", "--q", "Exponential(l)", "--p", "Gamma(a, rate=b)", "--format",
+                                    "markdown", "-o", "{out}/exponential-gamma.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

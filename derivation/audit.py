@@ -373,6 +373,20 @@ def _pair_beta() -> AuditPair:
         (Parameter("a2", BETA_CONCENTRATION), Parameter("b2", BETA_CONCENTRATION)),
         lambda dist, t: (dist.Beta(t["a1"], t["b1"]), dist.Beta(t["a2"], t["b2"])),
         lambda v: ref.kl_quadrature(ref.logit_beta(v["a1"], v["b1"]), ref.logit_beta(v["a2"], v["b2"])))
+def _pair_gamma_exponential() -> AuditPair:
+    return AuditPair(
+        "Gamma-Exponential", "Gamma(a1, rate=x1)", "Exponential(x2)",
+        (Parameter("a1", SHAPE), Parameter("x1", RATE)), (Parameter("x2", RATE),),
+        lambda dist, t: (dist.Gamma(t["a1"], t["x1"]), dist.Exponential(t["x2"])),
+        lambda v: ref.kl_quadrature(ref.log_gamma(v["a1"], v["x1"]), ref.log_gamma(1, v["x2"])))
+
+
+def _pair_exponential_gamma() -> AuditPair:
+    return AuditPair(
+        "Exponential-Gamma", "Exponential(x1)", "Gamma(a2, rate=x2)",
+        (Parameter("x1", RATE),), (Parameter("a2", SHAPE), Parameter("x2", RATE)),
+        lambda dist, t: (dist.Exponential(t["x1"]), dist.Gamma(t["a2"], t["x2"])),
+        lambda v: ref.kl_quadrature(ref.log_gamma(1, v["x1"]), ref.log_gamma(v["a2"], v["x2"])))
 
 
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
@@ -402,6 +416,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_beta(),
     _pair_normal_laplace(),
     _pair_laplace_normal(),
+    _pair_exponential_gamma(),
+    _pair_gamma_exponential(),
 )
 
 

@@ -54,6 +54,8 @@ CONFIGS: dict[str, dict] = {
     "pair-gamma-numbers": {"q": "Gamma(2, rate=3)", "p": "Gamma(1, rate=1)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
+    "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
+    "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},

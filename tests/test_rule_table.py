@@ -114,6 +114,8 @@ CONFIGURATIONS = {
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
+    "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
+    "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -153,6 +155,8 @@ DERIVED = (
             ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
             ("Normal(m, s)", "Laplace(b, c)"),
             ("Laplace(m, b)", "Normal(mu, s)"),
+            ("Exponential(l)", "Gamma(a, rate=b)"),
+            ("Gamma(a, rate=b)", "Exponential(l)"),
         )
     ),
 )
@@ -251,6 +255,8 @@ c_nl = Pow(Pow(mul(2, pi, nl_s**2), S.Half, evaluate=False), -1, evaluate=False)
 root_2_pi = Pow(frac(2, pi), S.Half, evaluate=False)
 gap_ln, x_mu = sub(m, mu), sub(x, mu)
 w_ln = exp(neg(frac(Abs(x_m, evaluate=False), b_l)), evaluate=False)  # the Laplace weight
+eg_a, eg_l = Symbol("a", positive=True), Symbol("l", positive=True)
+q_eg, q_ge = Density("q", x, ExponentialLaw(eg_l)), Density("q", x, GammaLaw(eg_a, b_l))
 w_ln_t = exp(neg(frac(Abs(t_l, evaluate=False), b_l)), evaluate=False)  # centred
 p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 
@@ -808,23 +814,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -833,22 +827,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, nl_b, oo),
                 ),
@@ -865,23 +848,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -890,7 +861,7 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
@@ -899,36 +870,12 @@ ROWS = [
                     (x, nl_b, oo),
                 ),
             ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
         ),
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
     ),
     # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 5
@@ -936,23 +883,10 @@ ROWS = [
         "collect-folded-mean",
         "pair-normal-laplace",
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
         add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl)),
     ),
@@ -1117,6 +1051,145 @@ ROWS = [
             mul(Pow(gap_ln, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
             mul(Rational(-1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
             S.NegativeOne,
+        ),
+    ),
+    # -- derivation/rules/cross.py (Exponential(l) and Gamma(a, rate=b) against each other) ------------------
+    # from pair-exponential-gamma, step 5
+    Row(
+        "combine-exponential-gamma-log-densities",
+        "pair-exponential-gamma",
+        Expectation(
+            add(
+                add(log(eg_l, evaluate=False), mul(S.NegativeOne, mul(eg_l, x))),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(eg_a, log(b_l, evaluate=False)),
+                        mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                        mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                        mul(S.NegativeOne, mul(b_l, x)),
+                    ),
+                ),
+            ),
+            q_eg,
+        ),
+        Expectation(
+            add(
+                log(eg_l, evaluate=False),
+                mul(
+                    S.NegativeOne,
+                    add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+                ),
+                mul(S.NegativeOne, mul(eg_l, x)),
+                mul(b_l, x),
+                mul(S.NegativeOne, mul(add(eg_a, S.NegativeOne), log(x, evaluate=False))),
+            ),
+            q_eg,
+        ),
+    ),
+    # from pair-exponential-gamma, step 8
+    Row(
+        "exponential-log-moment",
+        "pair-exponential-gamma",
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(S.NegativeOne, add(eg_a, S.NegativeOne), Expectation(log(x, evaluate=False), q_eg)),
+        ),
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(
+                S.NegativeOne,
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, S(1), evaluate=False), mul(S.NegativeOne, log(eg_l, evaluate=False))),
+            ),
+        ),
+    ),
+    # from pair-exponential-gamma, step 9
+    Row(
+        "collect-exponential-gamma",
+        "pair-exponential-gamma",
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(
+                S.NegativeOne,
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, S(1), evaluate=False), mul(S.NegativeOne, log(eg_l, evaluate=False))),
+            ),
+        ),
+        add(
+            mul(eg_a, log(mul(eg_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            log(gamma(eg_a), evaluate=False),
+            mul(S.NegativeOne, mul(add(eg_a, S.NegativeOne), polygamma(S.Zero, S(1), evaluate=False))),
+            S.NegativeOne,
+        ),
+    ),
+    # from pair-gamma-exponential, step 5
+    Row(
+        "combine-gamma-exponential-log-densities",
+        "pair-gamma-exponential",
+        Expectation(
+            add(
+                add(
+                    mul(eg_a, log(b_l, evaluate=False)),
+                    mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                    mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                    mul(S.NegativeOne, mul(b_l, x)),
+                ),
+                mul(S.NegativeOne, add(log(eg_l, evaluate=False), mul(S.NegativeOne, mul(eg_l, x)))),
+            ),
+            q_ge,
+        ),
+        Expectation(
+            add(
+                mul(eg_a, log(b_l, evaluate=False)),
+                mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                mul(S.NegativeOne, log(eg_l, evaluate=False)),
+                mul(S.NegativeOne, mul(b_l, x)),
+                mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                mul(eg_l, x),
+            ),
+            q_ge,
+        ),
+    ),
+    # from pair-gamma-exponential, step 9
+    Row(
+        "collect-gamma-exponential",
+        "pair-gamma-exponential",
+        add(
+            mul(eg_a, log(b_l, evaluate=False)),
+            mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+            mul(S.NegativeOne, log(eg_l, evaluate=False)),
+            mul(S.NegativeOne, b_l, mul(eg_a, Pow(b_l, -1, evaluate=False))),
+            mul(
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, eg_a, evaluate=False), mul(S.NegativeOne, log(b_l, evaluate=False))),
+            ),
+            mul(eg_l, mul(eg_a, Pow(b_l, -1, evaluate=False))),
+        ),
+        add(
+            log(mul(b_l, Pow(eg_l, -1, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+            mul(add(eg_a, S.NegativeOne), polygamma(S.Zero, eg_a, evaluate=False)),
+            mul(eg_a, mul(add(eg_l, mul(S.NegativeOne, b_l)), Pow(b_l, -1, evaluate=False))),
         ),
     ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------

@@ -51,6 +51,8 @@ PAIRS = {
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
     "pair-normal-laplace": ("Normal(m, s)", "Laplace(b, c)"),
     "pair-laplace-normal": ("Laplace(m, b)", "Normal(mu, s)"),
+    "pair-exponential-gamma": ("Exponential(l)", "Gamma(a, rate=b)"),
+    "pair-gamma-exponential": ("Gamma(a, rate=b)", "Exponential(l)"),
 }
 PAIRS["pair-halfnormal"] = ("HalfNormal(s1)", "HalfNormal(s2)")
 PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
