@@ -81,6 +81,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                           "-o", "{out}/poisson.md"], 2.5, "#12"),
     "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
                                    "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
+    # issue 12: binomial laws of one count by name (a finite sum up to n), in logits
+    "binomial-logits-markdown": (["derive", "--q", "Binomial(n, logits=l1)", "--p", "Binomial(n, logits=l2)",
+                                  "--format", "markdown", "-o", "{out}/binomial.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

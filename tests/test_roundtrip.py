@@ -57,6 +57,8 @@ CONFIGS: dict[str, dict] = {
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
+    "pair-binomial": {"q": "Binomial(n, a)", "p": "Binomial(n, b)"},
+    "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=-1)"},
 }
 
 _derived: dict[str, object] = {}

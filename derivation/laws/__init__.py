@@ -8,7 +8,7 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 
 from .base import Law
 from .bernoulli import BernoulliLaw
-from .counts import GeometricLaw, PoissonLaw
+from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
 from .laplace import LaplaceLaw
@@ -17,7 +17,9 @@ from .normal import NormalLaw
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
+LAWS[BinomialLaw.family] = BinomialLaw
 
 
-__all__ = ["LAWS", "BernoulliLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law", "NormalLaw",
+__all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
+           "NormalLaw",
            "PoissonLaw"]
