@@ -84,6 +84,17 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # issue 12: binomial laws of one count by name (a finite sum up to n), in logits
     "binomial-logits-markdown": (["derive", "--q", "Binomial(n, logits=l1)", "--p", "Binomial(n, logits=l2)",
                                   "--format", "markdown", "-o", "{out}/binomial.md"], 2.5, "#12"),
+    # issue 12: the half-normal family (the second moment derived by parts down to the Gaussian integral)
+    "halfnormal-markdown": (["derive", "--q", "HalfNormal(s1)", "--p", "HalfNormal(s2)", "--format", "markdown",
+                             "-o", "{out}/halfnormal.md"], 2.5, "#12"),
+    # issue 12: the uniform family (its support depends on its parameters: derived under q's inside p's)
+    "uniform-markdown": (["derive", "--q", "Uniform(a1, b1)", "--p", "Uniform(a2, b2)", "--format", "markdown",
+                          "-o", "{out}/uniform.md"], 2.5, "#12"),
+    # issue 12: cross-family pairs (a lemma with the error function; the split at a point)
+    "normal-laplace-markdown": (["derive", "--q", "Normal(m, s)", "--p", "Laplace(b, c)", "--format", "markdown",
+                                 "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
+    "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
+                                 "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -100,9 +100,11 @@ def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | No
 @main.command("build")
 @click.option("--out", "out", default="build", show_default=True, metavar="DIR", help="Directory to write into.")
 @click.option("--formats", default=None, metavar="A,B,...", help=f"Formats (default all: {', '.join(FORMATS)}).")
-@click.option("--cases", default=None, metavar="A,B,...", help=f"Cases (default all: {', '.join(CASES)}).")
+@click.option("--cases", default=None, metavar="A,B,...",
+              help=f"Cases (default all: {', '.join(CASES)}), and pairs of families (laplace-laplace, ...; "
+                   "'families' for every pair; `kl-derive list` shows them).")
 def build_command(out: str, formats: str | None, cases: str | None) -> None:
-    """Write every case in every format into DIR, with an index.md linking them."""
+    """Write every case and pair of families in every format into DIR, with an index.md linking them."""
     progress = (lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None
     report = build(out, cases=None if cases is None else cases.split(","),
                    formats=None if formats is None else formats.split(","), progress=progress)

@@ -22,6 +22,7 @@ from derivation import CASES, derive
 from derivation.core.engine import Derivation
 from derivation.output.figures import write_figures
 from derivation.output.render import Renderer
+from derivation.pairs.catalogue import FAMILY_PAIRS
 from derivation.printing.latex import MACRO_STYLE, break_lines, formula_tokens, same_formula, to_latex
 
 #: Every case, its routes and concrete dimensions, and custom pairs: each formula they print.
@@ -122,6 +123,9 @@ LAYOUT_DOCUMENTS = {
     "pair-logvar": (None, {"q": "Normal(m, logvar=v)", "p": "Normal(0, 1)"}),
     "pair-diag": (None, {"q": "DiagNormal(m1, logvar=w1, dim=d)", "p": "DiagNormal(m2, var=v2, dim=d)"}),
     "pair-mv": (None, {"q": "MvNormal(a, cov=A, dim=n)", "p": "MvNormal(b, cov=B, dim=n)"}),
+    # every family pair's document in ``kl-derive build``
+    **{f"family-{name}": (None, dict(zip(("q", "p"), pair.specs(), strict=True)))
+       for name, pair in FAMILY_PAIRS.items()},
 }
 
 

@@ -23,6 +23,7 @@ from derivation.core.forms import add, evaluated, frac, neg, square, sub
 from derivation.core.forms import mul as fmul
 from derivation.output.readback import Mismatch, check_printed, join_lines, read_latex, read_text, recording, same
 from derivation.output.render import Renderer
+from derivation.pairs.catalogue import FAMILY_PAIRS
 from derivation.printing.latex import MACRO_STYLE, PLAIN_STYLE, to_latex
 from derivation.printing.text import to_text
 from derivation.settings.univariate import parse_notation
@@ -51,6 +52,8 @@ CONFIGS: dict[str, dict] = {
     "pair-exponential-scale": {"q": "Exponential(scale=s)", "p": "Exponential(2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-gamma-numbers": {"q": "Gamma(2, rate=3)", "p": "Gamma(1, rate=1)"},
+    "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
+    "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
@@ -59,7 +62,14 @@ CONFIGS: dict[str, dict] = {
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
     "pair-binomial": {"q": "Binomial(n, a)", "p": "Binomial(n, b)"},
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=-1)"},
+    # every family pair's document in ``kl-derive build`` (the textbook's letters)
+    **{f"family-{name}": dict(zip(("q", "p"), pair.specs(), strict=True)) for name, pair in FAMILY_PAIRS.items()},
 }
+CONFIGS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNormal(1/2)"}
+CONFIGS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGS["pair-uniform-numbers"] = {"q": "Uniform(a, b)", "p": "Uniform(0, 1)"}
+CONFIGS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}
@@ -158,7 +168,7 @@ def _formulas(segment: str) -> list[str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-diag8", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_markdown_is_one_the_engine_printed(config):
     """Each math segment of the Markdown is made of formulas that were printed (and read back above): nothing
     in the document is typed by hand, nothing shown was left unchecked."""
@@ -220,7 +230,7 @@ def _without_intertext(text: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("config", ["standard", "full", "dynamics", "diagonal-dim100", "pair-mv2", "elbo",
-                                    "elbo-linear-gaussian", "estimators"])
+                                    "elbo-linear-gaussian", "estimators", "reconstruction"])
 def test_every_formula_in_the_latex_article_is_one_the_engine_printed(config):
     """As for the Markdown: every display row (joined back across its line breaks) and every inline formula of the
     article is made of printed formulas that the round trip checked."""

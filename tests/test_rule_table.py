@@ -38,6 +38,7 @@ from sympy import (
     MatAdd,
     MatMul,
     MatrixSymbol,
+    Mul,
     Pow,
     Product,
     Rational,
@@ -49,6 +50,7 @@ from sympy import (
     Transpose,
     Tuple,
     ZeroMatrix,
+    erf,
     exp,
     factorial,
     gamma,
@@ -57,6 +59,7 @@ from sympy import (
     pi,
     polygamma,
     simplify,
+    sqrt,
 )
 
 import derivation
@@ -64,18 +67,23 @@ from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
 from derivation.cases.estimators import Estimators
 from derivation.cases.interpretation import Interpretation
+from derivation.cases.reconstruction import PIXEL_PLAN
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
+from derivation.rules.decoder import pixel_result
 from derivation.rules.elbo import completed_square, divergence_from_posterior, elbo_decomposed, paper_result
 from derivation.rules.estimators import exponential_moments, log_ratio_rule, ratio_definition
 from derivation.rules.terms import closed_form_at_rule
+from derivation.settings.decoder import decoder_setting
 from derivation.settings.model import model_setting
 from derivation.settings.univariate import Notation
 
@@ -94,6 +102,7 @@ CONFIGURATIONS = {
     "pair-laplace": {"q": "Laplace(m, b)", "p": "Laplace(n, c)"},
     "elbo": {"case": "elbo"},
     "elbo-linear-gaussian": {"case": "elbo-linear-gaussian"},
+    "reconstruction": {"case": "reconstruction"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=l2)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(b)"},
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
@@ -102,6 +111,8 @@ CONFIGURATIONS = {
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=l2)"},
+    "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
+    "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -118,6 +129,7 @@ DERIVED = (
     {"case": "diagonal", "route": "full"},
     {"case": "elbo"},
     {"case": "elbo-linear-gaussian"},
+    {"case": "reconstruction"},
     *(
         {"q": q, "p": p}
         for q, p in (
@@ -140,6 +152,8 @@ DERIVED = (
             ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
             ("Binomial(n, a)", "Binomial(n, b)"),
             ("Binomial(7, logits=l1)", "Binomial(7, logits=l2)"),
+            ("Normal(m, s)", "Laplace(b, c)"),
+            ("Laplace(m, b)", "Normal(mu, s)"),
         )
     ),
 )
@@ -156,6 +170,8 @@ class _BernoulliPair:
 def setting(name: str):
     if name == "bernoulli":
         return _BernoulliPair()
+    if name == "reconstruction-bernoulli":
+        return bernoulli_decoder
     return derive(**CONFIGURATIONS[name]).setting
 
 
@@ -226,6 +242,17 @@ c_l = Symbol("c", positive=True)
 n_l = Symbol("n", real=True)
 t_l = Symbol("t", real=True)
 q_laplace = Density("q", x, LaplaceLaw(m, b_l))
+nl_b, nl_s = Symbol("b", real=True), Symbol("s", positive=True)
+q_nl, p_nl = Density("q", x, NormalLaw(m, nl_s)), Density("p", x, LaplaceLaw(nl_b, c_l))
+gap_nl, x_m, x_b = sub(m, nl_b), sub(x, m), sub(x, nl_b)
+w_nl = exp(neg(frac(x_m**2, mul(2, nl_s**2))), evaluate=False)  # the Gaussian weight
+tail_nl = exp(neg(frac(gap_nl**2, mul(2, nl_s**2))), evaluate=False)  # the weight at b
+erf_nl = erf(frac(gap_nl, mul(sqrt(2), nl_s)), evaluate=False)
+c_nl = Pow(Pow(mul(2, pi, nl_s**2), S.Half, evaluate=False), -1, evaluate=False)  # 1/sqrt(2 pi s**2)
+root_2_pi = Pow(frac(2, pi), S.Half, evaluate=False)
+gap_ln, x_mu = sub(m, mu), sub(x, mu)
+w_ln = exp(neg(frac(Abs(x_m, evaluate=False), b_l)), evaluate=False)  # the Laplace weight
+w_ln_t = exp(neg(frac(Abs(t_l, evaluate=False), b_l)), evaluate=False)  # centred
 p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 
 l1, l2 = Symbol("l1", positive=True), Symbol("l2", positive=True)
@@ -243,6 +270,17 @@ x_a1 = Pow(x, sub(g_a1, S.One), evaluate=False)
 w_gamma = exp(neg(mul(g_b1, x)), evaluate=False)
 psi_a1 = polygamma(S.Zero, g_a1, evaluate=False)
 
+
+#: The decoders of the reconstruction document: the data x_i, the output y_i (or logit eta_i), the noise scale s.
+decoder = decoder_setting(Notation(), "gaussian")
+bernoulli_decoder = decoder_setting(Notation(), "bernoulli")
+x_px, y_px, eta_px, s_px = decoder.data, decoder.output, decoder.logits, decoder.s
+i_px, D_px = decoder.index, decoder.dim
+pixel_error = frac(sub(x_px[i_px], y_px[i_px]) ** 2, mul(2, s_px**2))
+pixel_log_mass = add(mul(x_px[i_px], log(y_px[i_px])), mul(sub(1, x_px[i_px]), log(sub(1, y_px[i_px]))))
+pixel_bce = add(neg(mul(x_px[i_px], log(y_px[i_px]))), neg(mul(sub(1, x_px[i_px]), log(sub(1, y_px[i_px])))))
+sum_error = Sum(sub(x_px[i_px], y_px[i_px]) ** 2, (i_px, 1, D_px))
+kl_decoder = KL(decoder.q, decoder.prior)
 
 #: The model of the elbo documents: its densities (printed p(x, z), p(x | z), ...) and q over the latent z.
 elbo_model = model_setting(Notation())
@@ -645,6 +683,442 @@ ROWS = [
         "pair-geometric",
         add(mul(log(frac(sub(1, a_c), sub(1, b_c))), Expectation(k_int, q_geom)), log(frac(a_c, b_c))),
         add(mul(frac(sub(1, a_c), a_c), log(frac(sub(1, a_c), sub(1, b_c)))), log(frac(a_c, b_c))),
+    ),
+    # -- derivation/rules/cross.py (Normal(m, s) against Laplace(b, c)) ---------------------------------------
+    # from pair-normal-laplace, step 4
+    Row(
+        "pair-log-densities",
+        "pair-normal-laplace",
+        Expectation(add(log(q_nl, evaluate=False), mul(S.NegativeOne, log(p_nl, evaluate=False))), q_nl),
+        Expectation(
+            add(
+                add(
+                    mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        mul(Pow(x_m, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(mul(S(2), c_l), evaluate=False)),
+                        mul(S.NegativeOne, mul(Abs(x_b, evaluate=False), Pow(c_l, -1, evaluate=False))),
+                    ),
+                ),
+            ),
+            q_nl,
+        ),
+    ),
+    # from pair-normal-laplace, step 5
+    Row(
+        "combine-normal-laplace-log-densities",
+        "pair-normal-laplace",
+        Expectation(
+            add(
+                add(
+                    mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        mul(Pow(x_m, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(mul(S(2), c_l), evaluate=False)),
+                        mul(S.NegativeOne, mul(Abs(x_b, evaluate=False), Pow(c_l, -1, evaluate=False))),
+                    ),
+                ),
+            ),
+            q_nl,
+        ),
+        Expectation(
+            add(
+                mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                log(mul(S(2), c_l), evaluate=False),
+                mul(
+                    S.NegativeOne,
+                    mul(Pow(x_m, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+                ),
+                mul(Abs(x_b, evaluate=False), Pow(c_l, -1, evaluate=False)),
+            ),
+            q_nl,
+        ),
+    ),
+    # from pair-normal-laplace, step 8
+    Row(
+        "gaussian-absolute-moment",
+        "pair-normal-laplace",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            log(mul(S(2), c_l), evaluate=False),
+            mul(S.NegativeOne, Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False), nl_s**2),
+            mul(Pow(c_l, -1, evaluate=False), Expectation(Abs(x_b, evaluate=False), q_nl)),
+        ),
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            log(mul(S(2), c_l), evaluate=False),
+            mul(S.NegativeOne, Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False), nl_s**2),
+            mul(Pow(c_l, -1, evaluate=False), add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl))),
+        ),
+    ),
+    # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 1
+    Row(
+        "normal-expectation-as-integral",
+        "pair-normal-laplace",
+        Expectation(Abs(x_b, evaluate=False), q_nl),
+        mul(c_nl, Integral(mul(Abs(x_b, evaluate=False), w_nl), (x, -oo, oo))),
+    ),
+    # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 3
+    Row(
+        "linear-about-the-mean",
+        "pair-normal-laplace",
+        add(
+            mul(
+                S.NegativeOne,
+                c_nl,
+                Integral(
+                    mul(
+                        x_b,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, -oo, nl_b),
+                ),
+            ),
+            mul(
+                c_nl,
+                Integral(
+                    mul(
+                        x_b,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, nl_b, oo),
+                ),
+            ),
+        ),
+        add(
+            mul(
+                S.NegativeOne,
+                c_nl,
+                Integral(
+                    mul(
+                        x_m,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, -oo, nl_b),
+                ),
+            ),
+            mul(
+                S.NegativeOne,
+                c_nl,
+                gap_nl,
+                Integral(
+                    exp(
+                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                        evaluate=False,
+                    ),
+                    (x, -oo, nl_b),
+                ),
+            ),
+            mul(
+                c_nl,
+                Integral(
+                    mul(
+                        x_m,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, nl_b, oo),
+                ),
+            ),
+            mul(
+                c_nl,
+                gap_nl,
+                Integral(
+                    exp(
+                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                        evaluate=False,
+                    ),
+                    (x, nl_b, oo),
+                ),
+            ),
+        ),
+    ),
+    # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 4
+    Row(
+        "integrate-gaussian-pieces",
+        "pair-normal-laplace",
+        add(
+            mul(
+                S.NegativeOne,
+                c_nl,
+                Integral(
+                    mul(
+                        x_m,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, -oo, nl_b),
+                ),
+            ),
+            mul(
+                S.NegativeOne,
+                c_nl,
+                gap_nl,
+                Integral(
+                    exp(
+                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                        evaluate=False,
+                    ),
+                    (x, -oo, nl_b),
+                ),
+            ),
+            mul(
+                c_nl,
+                Integral(
+                    mul(
+                        x_m,
+                        exp(
+                            mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                            evaluate=False,
+                        ),
+                    ),
+                    (x, nl_b, oo),
+                ),
+            ),
+            mul(
+                c_nl,
+                gap_nl,
+                Integral(
+                    exp(
+                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
+                        evaluate=False,
+                    ),
+                    (x, nl_b, oo),
+                ),
+            ),
+        ),
+        add(
+            mul(c_nl, mul(nl_s**2, tail_nl)),
+            mul(
+                S.NegativeOne,
+                c_nl,
+                gap_nl,
+                mul(
+                    Rational(1, 2),
+                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
+                    add(S(1), mul(S.NegativeOne, erf_nl)),
+                ),
+            ),
+            mul(c_nl, mul(nl_s**2, tail_nl)),
+            mul(
+                c_nl,
+                gap_nl,
+                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
+            ),
+        ),
+    ),
+    # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 5
+    Row(
+        "collect-folded-mean",
+        "pair-normal-laplace",
+        add(
+            mul(c_nl, mul(nl_s**2, tail_nl)),
+            mul(
+                S.NegativeOne,
+                c_nl,
+                gap_nl,
+                mul(
+                    Rational(1, 2),
+                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
+                    add(S(1), mul(S.NegativeOne, erf_nl)),
+                ),
+            ),
+            mul(c_nl, mul(nl_s**2, tail_nl)),
+            mul(
+                c_nl,
+                gap_nl,
+                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
+            ),
+        ),
+        add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl)),
+    ),
+    # from pair-normal-laplace, step 9
+    Row(
+        "collect-normal-laplace",
+        "pair-normal-laplace",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            log(mul(S(2), c_l), evaluate=False),
+            mul(S.NegativeOne, Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False), nl_s**2),
+            mul(Pow(c_l, -1, evaluate=False), add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl))),
+        ),
+        add(
+            log(mul(c_l, Pow(nl_s, -1, evaluate=False)), evaluate=False),
+            mul(root_2_pi, mul(nl_s, Pow(c_l, -1, evaluate=False)), tail_nl),
+            mul(mul(gap_nl, Pow(c_l, -1, evaluate=False)), erf_nl),
+            mul(Rational(1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
+            Rational(-1, 2),
+        ),
+    ),
+    # -- derivation/rules/cross.py (Laplace(m, b) against Normal(mu, s)) --------------------------------------
+    # from pair-laplace-normal, step 5
+    Row(
+        "combine-laplace-normal-log-densities",
+        "pair-laplace-normal",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+                    mul(S.NegativeOne, mul(Abs(x_m, evaluate=False), Pow(b_l, -1, evaluate=False))),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(x_mu, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_laplace,
+        ),
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+                mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+                mul(S.NegativeOne, mul(Abs(x_m, evaluate=False), Pow(b_l, -1, evaluate=False))),
+                mul(Pow(x_mu, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+            ),
+            q_laplace,
+        ),
+    ),
+    # from pair-laplace-normal, step 8
+    Row(
+        "laplace-shifted-second-moment",
+        "pair-laplace-normal",
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                Expectation(Pow(x_mu, S(2), evaluate=False), q_laplace),
+            ),
+        ),
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+            ),
+        ),
+    ),
+    # from pair-laplace-normal > lemma Second moment of a Laplace variable about a point, step 4
+    Row(
+        "laplace-first-central-moment",
+        "pair-laplace-normal",
+        add(
+            Expectation(Pow(x_m, S(2), evaluate=False), q_laplace),
+            mul(S(2), gap_ln, Expectation(x_m, q_laplace)),
+            Pow(gap_ln, S(2), evaluate=False),
+        ),
+        add(Expectation(Pow(x_m, S(2), evaluate=False), q_laplace), Pow(gap_ln, S(2), evaluate=False)),
+    ),
+    # from pair-laplace-normal > ... > lemma First central moment of a Laplace variable, step 4
+    Row(
+        "integrate-power-pieces",
+        "pair-laplace-normal",
+        add(
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(mul(t_l, exp(mul(t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)), (t_l, -oo, S(0))),
+            ),
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(t_l, exp(mul(S.NegativeOne, t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+                    (t_l, S(0), oo),
+                ),
+            ),
+        ),
+        add(
+            mul(Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False), mul(S.NegativeOne, b_l**2)),
+            mul(Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False), b_l**2),
+        ),
+    ),
+    # from pair-laplace-normal > lemma Second moment of a Laplace variable about a point, step 5
+    Row(
+        "laplace-second-central-moment",
+        "pair-laplace-normal",
+        add(Expectation(Pow(x_m, S(2), evaluate=False), q_laplace), Pow(gap_ln, S(2), evaluate=False)),
+        add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+    ),
+    # from pair-laplace-normal > ... > lemma Second central moment of a Laplace variable, step 4
+    Row(
+        "integrate-power-pieces",
+        "pair-laplace-normal",
+        add(
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(Pow(t_l, S(2), evaluate=False), exp(mul(t_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+                    (t_l, -oo, S(0)),
+                ),
+            ),
+            mul(
+                Pow(mul(S(2), b_l), S.NegativeOne, evaluate=False),
+                Integral(
+                    mul(
+                        Pow(t_l, S(2), evaluate=False),
+                        exp(mul(S.NegativeOne, t_l, Pow(b_l, -1, evaluate=False)), evaluate=False),
+                    ),
+                    (t_l, S(0), oo),
+                ),
+            ),
+        ),
+        add(b_l**2, b_l**2),
+    ),
+    # from pair-laplace-normal, step 9
+    Row(
+        "collect-laplace-normal",
+        "pair-laplace-normal",
+        add(
+            mul(S.NegativeOne, log(mul(S(2), b_l), evaluate=False)),
+            mul(Rational(1, 2), log(mul(S(2), pi, nl_s**2), evaluate=False)),
+            mul(S.NegativeOne, Pow(b_l, -1, evaluate=False), b_l),
+            mul(
+                Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False),
+                add(mul(S(2), b_l**2), Pow(gap_ln, S(2), evaluate=False)),
+            ),
+        ),
+        add(
+            log(mul(nl_s, Pow(b_l, -1, evaluate=False)), evaluate=False),
+            mul(b_l**2, Pow(nl_s**2, S.NegativeOne, evaluate=False)),
+            mul(Pow(gap_ln, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
+            mul(Rational(-1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
+            S.NegativeOne,
+        ),
     ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------
     # from tests/test_discrete.py (two Bernoulli laws), step 3
@@ -2239,6 +2713,113 @@ ROWS = [
         # the univariate closed form at q's and the posterior's parameters (SymPy's product), the number last
         add((w_m**2 + s_m**2) * (t**2 + (m - w_m * x / (w_m**2 + s_m**2)) ** 2) / (2 * s_m**2),
             log(s_m / (t * (w_m**2 + s_m**2) ** Rational(1, 2))), Rational(-1, 2))),
+    # -- derivation/rules/decoder.py (and the sums and algebra rules it uses): the reconstruction document -----------
+    # from reconstruction, steps 1 to 6
+    Row("pixels-independent", "reconstruction", neg(log(decoder.likelihood)),
+        neg(log(Product(decoder.pixel(), (i_px, 1, D_px))))),
+    Row("negate-into-sum", "reconstruction", neg(Sum(log(decoder.pixel()), (i_px, 1, D_px))),
+        Sum(neg(log(decoder.pixel())), (i_px, 1, D_px))),
+    Row("pixel-result", "reconstruction", Sum(neg(log(decoder.pixel())), (i_px, 1, D_px)),
+        Sum(add(mul(HALF, log(mul(2, pi, s_px**2))), pixel_error), (i_px, 1, D_px))),
+    Row("factor-out-of-sum", "reconstruction",
+        add(mul(D_px, HALF, log(mul(2, pi, s_px**2))),
+            mul(HALF, Sum(mul(sub(x_px[i_px], y_px[i_px]) ** 2, Pow(s_px**2, -1)), (i_px, 1, D_px)))),
+        add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2))),
+    # from reconstruction > Lemma (One pixel), both decoders
+    Row("pixel-log-density", "reconstruction", neg(log(decoder.pixel())),
+        neg(sub(mul(neg(HALF), log(mul(2, pi, s_px**2))), pixel_error))),
+    Row("open-negated-bracket", "reconstruction", neg(sub(mul(neg(HALF), log(mul(2, pi, s_px**2))), pixel_error)),
+        add(mul(HALF, log(mul(2, pi, s_px**2))), pixel_error)),
+    Row("pixel-log-density", "reconstruction-bernoulli", neg(log(bernoulli_decoder.pixel())), neg(pixel_log_mass)),
+    # from reconstruction > The noise variance and the weight of the divergence
+    Row("multiply-through", "reconstruction",
+        Mul(2 * s_px**2, add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2), kl_decoder),
+            evaluate=False),
+        add(D_px * s_px**2 * log(mul(2, pi, s_px**2)), sum_error, 2 * s_px**2 * kl_decoder)),
+    # from reconstruction > In the logits (each inside the sum over the pixels)
+    Row("logistic-output", "reconstruction-bernoulli", pixel_bce,
+        add(mul(x_px[i_px], log(add(1, exp(neg(eta_px[i_px]))))),
+            mul(sub(1, x_px[i_px]), log(add(1, exp(eta_px[i_px])))))),
+    Row("softplus-of-minus", "reconstruction-bernoulli",
+        add(mul(x_px[i_px], log(add(1, exp(neg(eta_px[i_px]))))),
+            mul(sub(1, x_px[i_px]), log(add(1, exp(eta_px[i_px]))))),
+        add(mul(x_px[i_px], sub(log(add(1, exp(eta_px[i_px]))), eta_px[i_px])),
+            mul(sub(1, x_px[i_px]), log(add(1, exp(eta_px[i_px])))))),
+    Row("collect-softplus", "reconstruction-bernoulli",
+        add(mul(x_px[i_px], sub(log(add(1, exp(eta_px[i_px]))), eta_px[i_px])),
+            mul(sub(1, x_px[i_px]), log(add(1, exp(eta_px[i_px]))))),
+        add(log(1 + exp(eta_px[i_px])), mul(-1, x_px[i_px], eta_px[i_px]))),
+    # the three results as the code sections show them (chains of their own)
+    Row("loss-in-code", "reconstruction", add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2)),
+        CodeLine(add(mul(D_px, HALF, log(mul(2, pi, s_px**2))), sum_error / (2 * s_px**2)),
+                 "(F.mse_loss(x_hat, x, reduction='sum') / (2*s**2)\n + D*math.log(2*math.pi*s**2) / 2)",
+                 decoder.code_names)),
+    Row("loss-in-code", "reconstruction-bernoulli", Sum(pixel_bce, (i_px, 1, D_px)),
+        CodeLine(Sum(pixel_bce, (i_px, 1, D_px)), "F.binary_cross_entropy(x_hat, x, reduction='sum')",
+                 decoder.code_names)),
+    Row("loss-in-code", "reconstruction-bernoulli",
+        Sum(add(log(1 + exp(eta_px[i_px])), mul(-1, x_px[i_px], eta_px[i_px])), (i_px, 1, D_px)),
+        CodeLine(Sum(add(log(1 + exp(eta_px[i_px])), mul(-1, x_px[i_px], eta_px[i_px])), (i_px, 1, D_px)),
+                 "F.binary_cross_entropy_with_logits(logits, x, reduction='sum')", decoder.code_names)),
+]
+
+# -- the half-normal family (derivation/rules/halfnormal.py) ----------------------------------------------------
+CONFIGURATIONS["pair-halfnormal"] = {"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}
+DERIVED += ({"q": "HalfNormal(s1)", "p": "HalfNormal(s2)"}, {"q": "HalfNormal(2)", "p": "HalfNormal(1)"})
+hn_s1, hn_s2 = Symbol("s1", positive=True), Symbol("s2", positive=True)
+q_halfnormal, p_halfnormal = Density("q", x, HalfNormalLaw(hn_s1)), Density("p", x, HalfNormalLaw(hn_s2))
+#: log q(x), log p(x), q's normaliser and its Gaussian factor.
+log_q_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s1)), frac(x**2, mul(2, hn_s1**2)))
+log_p_halfnormal = sub(sub(mul(HALF, log(frac(2, pi))), log(hn_s2)), frac(x**2, mul(2, hn_s2**2)))
+c_halfnormal = frac(Pow(2, HALF), mul(Pow(pi, HALF), hn_s1))
+w_halfnormal = exp(neg(frac(x**2, mul(2, hn_s1**2))), evaluate=False)
+ROWS += [
+    # from pair-halfnormal, step 4
+    Row("halfnormal-log-density", "pair-halfnormal",
+        Expectation(sub(log(q_halfnormal), log(p_halfnormal)), q_halfnormal),
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal)),
+    # from pair-halfnormal, step 5
+    Row("combine-halfnormal-log-densities", "pair-halfnormal",
+        Expectation(sub(log_q_halfnormal, log_p_halfnormal), q_halfnormal),
+        Expectation(add(log(frac(hn_s2, hn_s1)), neg(frac(x**2, mul(2, hn_s1**2))), frac(x**2, mul(2, hn_s2**2))),
+                    q_halfnormal)),
+    # from pair-halfnormal, step 7 (one term of the line)
+    Row("halfnormal-second-moment", "pair-halfnormal",
+        mul(frac(1, mul(2, hn_s2**2)), Expectation(x**2, q_halfnormal)),
+        mul(frac(1, mul(2, hn_s2**2)), hn_s1**2)),
+    # from pair-halfnormal > lemma Second moment of a half-normal variable, steps 1 to 3
+    Row("halfnormal-expectation-as-integral", "pair-halfnormal",
+        Expectation(x**2, q_halfnormal),
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo)))),
+    Row("gaussian-moment-by-parts", "pair-halfnormal",
+        mul(c_halfnormal, Integral(mul(x**2, w_halfnormal), (x, 0, oo))),
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo))))),
+    Row("half-gaussian-integral", "pair-halfnormal",
+        mul(c_halfnormal, mul(hn_s1**2, Integral(w_halfnormal, (x, 0, oo)))),
+        mul(c_halfnormal, mul(hn_s1**2, frac(mul(Pow(pi, HALF), hn_s1), Pow(2, HALF))))),
+]
+
+# -- the uniform family (derivation/rules/uniform.py) and the support argument (derivation/rules/support.py) -----
+CONFIGURATIONS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
+CONFIGURATIONS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
+DERIVED += ({"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}, {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"})
+u_a1, u_b1, u_a2, u_b2 = (Symbol(name, real=True) for name in ("a1", "b1", "a2", "b2"))
+q_uniform, p_uniform = Density("q", x, UniformLaw(u_a1, u_b1)), Density("p", x, UniformLaw(u_a2, u_b2))
+log_q_uniform, log_p_uniform = neg(log(sub(u_b1, u_a1))), neg(log(sub(u_b2, u_a2)))
+q_wide, p_unit = Density("q", x, UniformLaw(S(0), S(2))), Density("p", x, UniformLaw(S(0), S(1)))
+ROWS += [
+    # from pair-uniform, step 4
+    Row("uniform-log-density", "pair-uniform",
+        Expectation(sub(log(q_uniform), log(p_uniform)), q_uniform),
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform)),
+    # from pair-uniform, step 5
+    Row("combine-uniform-log-densities", "pair-uniform",
+        Expectation(add(log_q_uniform, mul(S.NegativeOne, log_p_uniform)), q_uniform),
+        Expectation(log(frac(sub(u_b2, u_a2), sub(u_b1, u_a1))), q_uniform)),
+    # from pair-uniform-infinite, step 2
+    Row("continuous-support-mismatch", "pair-uniform-infinite",
+        Integral(mul(q_wide, log(frac(q_wide, p_unit))), (x, 0, 2)),
+        oo),
 ]
 
 
@@ -2280,6 +2861,7 @@ def factory_rules() -> dict[str, Rule]:
         paper_result(STANDARD_PLAN, standard_in_latent),
         elbo_decomposed(DECOMPOSITION_PLAN[:-1]),  # as the elbo-linear-gaussian case makes it
         divergence_from_posterior(UNIVARIATE_PLAN),
+        pixel_result(PIXEL_PLAN),
     )
     return {rule.key: rule for rule in made}
 

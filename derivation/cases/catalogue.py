@@ -32,7 +32,8 @@ from .multivariate import (
     full_setting,
     vae_setting,
 )
-from .sections import coordinate_interpretation_sections, dynamics_sections, interpretation_sections
+from .reconstruction import GAUSSIAN_PLAN, reconstruction_sections, reconstruction_setting
+from .sections import code_section, coordinate_interpretation_sections, dynamics_sections, interpretation_sections
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
 
@@ -124,11 +125,10 @@ def code_listing(derivation: Derivation) -> Section:
     chain = setting.checker().derive("vae-code", "In code", derivation.result, CODE_PLAN, setting)
     line = chain.result
     names = " and ".join(("mu", *line.names.values()))
-    return Section(
+    return code_section(
         "code", "In code",
         f"The result is one line of PyTorch over the vectors {names} the encoder outputs "
-        "(printed from the result and read back by the parser, which found it equal to the result):",
-        listing=line.text, listing_check=chain.checks[-1])
+        "(printed from the result and read back by the parser, which found it equal to the result):", chain)
 
 
 def _vae_sections(derivation: Derivation) -> tuple[Section, ...]:
@@ -274,6 +274,23 @@ CASES: Mapping[str, Case] = MappingProxyType({
             MappingProxyType({"definition": LINEAR_GAUSSIAN_PLAN}),
             sections=linear_gaussian_sections,
             figures=True,
+            code=False,
+        ),
+        Case(
+            "reconstruction",
+            "The reconstruction term: squared error and binary cross-entropy",
+            "a Gaussian decoder's -log p(x | z) as squared error plus a constant (and beta), a Bernoulli decoder's as "
+            "binary cross-entropy, each down to the line of PyTorch",
+            "The other term of a VAE's loss is the reconstruction term, minus the log-density of the observation "
+            "under the decoder. We derive it for a Gaussian decoder, where it is the squared error between the "
+            "image and the decoder's output plus a constant, and say what the noise variance means for the weight of "
+            "the KL term; then for a Bernoulli decoder, where it is the binary cross-entropy, also in the logits a "
+            "decoder outputs. Each result ends in the line of PyTorch that computes it, printed from the result and "
+            "read back by the parser. Every line follows from the one before by the rule named beside it, and every "
+            "line has been checked.",
+            reconstruction_setting,
+            MappingProxyType({"gaussian": GAUSSIAN_PLAN}),
+            sections=reconstruction_sections,
             code=False,
         ),
         Case(

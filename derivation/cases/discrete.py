@@ -20,6 +20,14 @@ from ..rules.discrete import (
     SUPPORT_MISMATCH,
     WEIGHTS_SUM_TO_ONE,
 )
+from .cross import (
+    LAPLACE_NORMAL_DESCRIPTION,
+    LAPLACE_NORMAL_PLAN,
+    LAPLACE_NORMAL_TITLE,
+    NORMAL_LAPLACE_DESCRIPTION,
+    NORMAL_LAPLACE_PLAN,
+    NORMAL_LAPLACE_TITLE,
+)
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -106,4 +114,6 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
     ("Poisson", "Bernoulli"): _infinite("Poisson", "Bernoulli"),
     ("Geometric", "Bernoulli"): _infinite("geometric", "Bernoulli"),
+    ("Normal", "Laplace"): FamilyCase(NORMAL_LAPLACE_PLAN, NORMAL_LAPLACE_TITLE, NORMAL_LAPLACE_DESCRIPTION),
+    ("Laplace", "Normal"): FamilyCase(LAPLACE_NORMAL_PLAN, LAPLACE_NORMAL_TITLE, LAPLACE_NORMAL_DESCRIPTION),
 })

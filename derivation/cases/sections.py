@@ -268,3 +268,12 @@ def coordinate_interpretation_sections(coordinate: Derivation) -> tuple[Section,
                                                           "the pull on the mean of coordinate {k}"))
     return (_section("interpretation", "Interpretation", text, {**compact.values, **values},
                      (*compact.derivations, it.sum_split), facts),)
+
+
+def code_section(key: str, title: str, text: str, chain: Derivation, values: Mapping[str, Basic] | None = None,
+                 derivations: tuple[Derivation, ...] = ()) -> Section:
+    """A section showing the result of ``chain`` (whose last rule wrote a line as code, e.g. ``in-code``) as a
+    listing after its ``derivations``: the code is printed from the expression and was read back by the parser and
+    found equal to it (the chain's last check)."""
+    return Section(key, title, text, MappingProxyType(dict(values or {})), derivations, listing=chain.result.text,
+                   listing_check=chain.checks[-1])

@@ -119,8 +119,8 @@ def factors_of(expr: Expr) -> tuple[Expr, ...]:
 class Checker:
     """Checks the steps of derivations over one set of random points (shared, so values are reused)."""
 
-    def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744, ranges=None):
-        self.evaluator = Evaluator(sample_points(symbols, probes, seed, ranges))
+    def __init__(self, symbols, probes: int = PROBES, seed: int = 2604_11744, ranges=None, admissible=None):
+        self.evaluator = Evaluator(sample_points(symbols, probes, seed, ranges, admissible))
         self._fast: Evaluator | None = None
         self._verified: dict[tuple[Expr, tuple[Expr, ...]], Derivation] = {}  # lemmas met more than once
 
@@ -158,6 +158,8 @@ class Checker:
         """A line that is +oo after ``before``, the sum ``sum_k q(k) log(q(k)/p(k))`` of two discrete laws: q must
         give a value positive probability where p gives none (p's mass there is 0 by its support; q's is checked
         positive at every random point), and the terms at the values both laws take must be finite."""
+        if isinstance(before, Integral):
+            return self._infinite_integral(index, before)
         densities = sorted(before.atoms(Density), key=lambda d: d.name) if isinstance(before, Sum) else []
         weight = factors_of(before.function)[0] if densities else None
         if len(densities) != 2 or weight not in densities or not all(d.law.discrete for d in densities):
@@ -175,6 +177,23 @@ class Checker:
             return Check(index, False, "numeric", f"{q.name}({witness}) is not positive at every random point")
         return Check(index, True, "numeric", f"support: {q.name}({witness}) > 0 = {p.name}({witness}) at {count} "
                                              "random points, and the terms where both have mass are finite")
+
+    def _infinite_integral(self, index: int, before: Integral) -> Check:
+        """A line that is +oo after ``before``, the integral ``int q(x) log(q(x)/p(x)) dx`` of two continuous laws
+        over q's support: q's support must leave p's (decided by the parameters), at a point where q's density is
+        positive and outside p's support (where p's density is 0)."""
+        weight = factors_of(before.function)[0]
+        densities = [d for d in before.atoms(Density) if d != weight]
+        if not isinstance(weight, Density) or len(densities) != 1 or weight.law.discrete or densities[0].law.discrete:
+            return Check(index, False, "numeric", "an infinite value follows only from the integral of two densities")
+        q, p = weight.law, densities[0].law
+        witness = q.outside_point(p)
+        if q.within(p) is not S.false or witness is None or witness not in q.support or witness in p.support:
+            return Check(index, False, "numeric", f"{weight.name}'s support does not leave {densities[0].name}'s")
+        if not evaluated(q.pdf(witness)) > 0:
+            return Check(index, False, "numeric", f"{weight.name}({witness}) is not positive")
+        return Check(index, True, "symbolic", f"support: {weight.name}({witness}) > 0 = {densities[0].name}({witness}),"
+                                              " outside the second support")
 
     def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
         """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import mpmath
 from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify, polygamma
@@ -24,17 +24,22 @@ from ..nodes.scalar import KL, Density, Expectation
 INTEGRAL_NODES = (KL, Expectation, Integral)
 
 Point = dict[Symbol, mpmath.mpf]
+#: The most random points drawn to find the admissible ones (a condition holding on 1/24 of the draws, such as
+#: the ordering of four ends of two nested intervals, needs about 24 a point).
+MAX_DRAWS = 10_000
 
 
 def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744,
-                  ranges: Mapping[Symbol, tuple[float, float]] | None = None) -> list[Point]:
+                  ranges: Mapping[Symbol, tuple[float, float]] | None = None,
+                  admissible: Callable[[Point], bool] | None = None) -> list[Point]:
     """``count`` random admissible points: positive symbols in [0.4, 2.5], real ones in [-2, 2], a symbol given a
-    range (a probability, say) uniformly in it."""
+    range (a probability, say) uniformly in it; a point ``admissible`` refuses (the ends of a uniform law in the
+    wrong order) is drawn again."""
     rng = random.Random(seed)
     ordered = sorted(set(symbols), key=str)
     ranges = ranges or {}
-    points = []
-    for _ in range(count):
+    points: list[Point] = []
+    for _ in range(MAX_DRAWS if count else 0):
         point: Point = {}
         for s in ordered:
             if s in ranges:
@@ -45,8 +50,13 @@ def sample_points(symbols: Iterable[Symbol], count: int, seed: int = 2604_11744,
                 point[s] = mpmath.mpf(rng.uniform(0.4, 2.5))
             else:
                 point[s] = mpmath.mpf(rng.uniform(-2.0, 2.0))
-        points.append(point)
-    return points
+        if admissible is None or admissible(point):
+            points.append(point)
+            if len(points) == count:
+                return points
+    if not count:
+        return points
+    raise ValueError("no admissible parameter values were found for the checker's random points")
 
 
 def _with_pdfs(expr: Expr) -> Expr:

@@ -52,7 +52,7 @@ from sympy.matrices.expressions import (
 
 from ..core.lazy import LazyModule
 from ..interpret.parse import parse_claim
-from ..nodes.scalar import KL, Density, Expectation
+from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import CodeLine, Diag, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 
 np = LazyModule("numpy")
@@ -379,6 +379,7 @@ _DISPATCH: dict[type, Callable[[_Walk, Any], np.ndarray]] = {
 #: Checked in order when the exact type is not in ``_DISPATCH`` (subclasses, numbers).
 _DISPATCH_ORDER: tuple[tuple[type, Callable[[_Walk, Any], np.ndarray]], ...] = (
     (Density, _Walk.density), (MvDensity, _Walk.density), (NumberSymbol, _Walk.number),
+    (Named, lambda walk, e: walk.value(e.definition)),  # a named form (a model's density): what it stands for
     (Basic, lambda walk, e: walk.number(e) if e.is_Number else _unknown(e)),
 )
 

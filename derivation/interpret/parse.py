@@ -210,6 +210,7 @@ LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Geometric": (("probs", "probability"),),
     "Exponential": (("rate", "positive"), ("scale", "positive")),
     "Binomial": (("probs", "probability"), ("logits", "real")),
+    "HalfNormal": (("scale", "positive"),),
 })
 #: Families of :data:`LAW_FAMILIES` with a leading parameter before their one parameterised one: its name and
 #: the values it takes (a whole number of trials, a name or a positive integer).
@@ -219,6 +220,10 @@ _LEADING: Mapping[str, str] = MappingProxyType({"Binomial": "total_count"})
 _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Gamma": (("concentration",), ("rate", "scale")),
 }
+_OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
+#: Families of :data:`_OWN_PARAMETERS` whose two parameters are ordered ends of an interval (real, low < high).
+_ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
+_FAMILIES += ("Uniform",)
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
 MAX_TRIALS = 10_000
@@ -239,6 +244,9 @@ def _own_parameters_form(family: str) -> tuple[str, str]:
         return f"{family}(...)", ""
     leading, choices = _OWN_PARAMETERS[family]
     written = f"{family}({', '.join((*leading, choices[0]))})"
+    if family in _ORDERED:
+        low, high = _ORDERED[family]
+        return written, f"{low} < {high}, both real"
     others = "".join(f" (or {c}= > 0)" for c in choices[1:])
     return written, "; ".join([*(f"{name} > 0" for name in leading), f"{choices[0]} > 0{others}"])
 
@@ -261,6 +269,9 @@ _POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
                       "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})
+#: Losses of ``torch.nn.functional`` a claim may call as ``F.<name>(prediction, target, reduction=...)``: each is a
+#: reduction (``'mean'`` by default, ``'sum'``) over the coordinates of what it computes per coordinate.
+LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 _BINARY = frozenset({"pow", "power", "xlogy"})
 _METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean", "sigmoid",
                       "lgamma", "digamma", "xlogy"})
@@ -953,7 +964,7 @@ class _PythonClaim:
             prefix = dotted_name(func.value)
             if prefix in _MODULES:
                 name = ALIASES.get(name, name)
-                if name not in FUNCTIONS:
+                if name not in FUNCTIONS and not (name in LOSSES and prefix in ("F", "torch.nn.functional")):
                     raise ParseError(f"unknown function '{prefix}.{name}'", pos)
             elif prefix is not None and "." in prefix and prefix.split(".")[0] in _MODULES:
                 raise ParseError(f"unknown function '{prefix}.{name}'", pos)
@@ -971,6 +982,8 @@ class _PythonClaim:
         shown = f".{name}()" if receiver is not None else f"{name}()"
         if name in _REDUCTIONS:
             return self.reduction(name, args, node, depth)
+        if name in LOSSES and receiver is None:
+            return self.loss(name, args, node, depth)
         if node.keywords:
             kw = node.keywords[0]
             raise ParseError(f"keyword arguments are not allowed ({kw.arg}=)", self.pos(kw.value))
@@ -1021,6 +1034,42 @@ class _PythonClaim:
         finally:
             self.reducing = False
         return self.names.reduce(name, body, self.b, pos)
+
+
+    def loss(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
+        """``F.mse_loss(a, b)``: ``(a_j - b_j)**2``; ``F.binary_cross_entropy(a, b)``:
+        ``-(b_j log a_j + (1 - b_j) log(1 - a_j))``; ``F.binary_cross_entropy_with_logits(a, b)``:
+        ``log(1 + exp(a_j)) - b_j a_j`` (softplus), each summed over the coordinates (``reduction='sum'``) or
+        averaged (``'mean'``, the default)."""
+        pos = self.pos(node)
+        if not self.names.has_vectors:
+            raise ParseError(f"{name}() reduces over the coordinates, but this case has no vectors", pos)
+        if len(args) != 2:
+            raise ParseError(f"{name}() takes the prediction and the target", pos)
+        reduction = "mean"
+        for kw in node.keywords:
+            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in ("sum", "mean")):
+                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction='sum' or 'mean')",
+                                 self.pos(kw.value))
+            reduction = kw.value.value
+        if self.reducing:
+            raise ParseError("nested reduction: only one sum/mean over the coordinates is allowed", pos)
+        self.reducing = True
+        try:
+            prediction, target = (self.visit(a, depth + 1) for a in args)
+        finally:
+            self.reducing = False
+        b = self.b
+        if name == "mse_loss":
+            body = b.power(b.add([prediction, b.neg(target, pos)], pos), Integer(2), pos)
+        elif name == "binary_cross_entropy":
+            complement = b.add([Integer(1), b.neg(prediction, pos)], pos)
+            body = b.neg(b.add([b.mul([target, b.apply("log", prediction, pos)], pos),
+                                b.mul([b.add([Integer(1), b.neg(target, pos)], pos), b.apply("log", complement, pos)],
+                                      pos)], pos), pos)
+        else:
+            body = b.add([b.apply("softplus", prediction, pos), b.neg(b.mul([target, prediction], pos), pos)], pos)
+        return self.names.reduce(reduction, body, b, pos)
 
 
 def _is_reduction(node: ast.AST) -> bool:
@@ -1781,6 +1830,11 @@ class _SpecParser:
                 seen[name] = role
             values[role] = self.value(role_node, role, role)
         first = values[leading[0]] if leading else None
+        if family in _ORDERED:
+            low, high = (values[end] for end in _ORDERED[family])
+            if low.is_Number and high.is_Number and not low < high:
+                raise ParseError(f"{family} needs {_ORDERED[family][0]} < {_ORDERED[family][1]} (got {low} and "
+                                 f"{high})", self.pos(given[_ORDERED[family][1]]))
         return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
                         dim=None, text=self.text)
 

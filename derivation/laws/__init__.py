@@ -11,15 +11,19 @@ from .bernoulli import BernoulliLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
+from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
+from .uniform import UniformLaw
 
 #: The laws by family name (as specs and ``torch.distributions`` spell it).
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
+LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw)})
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
+__all__ += ["HalfNormalLaw", "UniformLaw"]

@@ -9,7 +9,8 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import Basic, Expr, Integer, Interval, S, Symbol, exp, log
+from sympy import And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, log
+from sympy.logic.boolalg import Boolean
 
 from ..core.forms import as_expr, neg, sub
 
@@ -31,7 +32,8 @@ class Law(Basic):
     family: ClassVar[str]
     #: The parameters' names in ``torch.distributions``, in order (``("loc", "scale")``).
     parameter_names: ClassVar[tuple[str, ...]]
-    #: Where the density is positive: every integral against the law runs over it (a sum for a discrete law).
+    #: Where the density is positive: every integral against the law runs over it (a sum for a discrete law). A
+    #: family whose support depends on its parameters (Uniform, Pareto) makes it a property of the law.
     support: ClassVar[Interval] = S.Reals
     #: Where the checker draws each parameter, when its symbol's assumptions say too little (None: by them).
     parameter_ranges: ClassVar[tuple[tuple[float, float] | None, ...] | None] = None
@@ -41,6 +43,9 @@ class Law(Basic):
     parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
+    #: The letters a textbook gives the parameters (``("mu", "b")``), which example specs (``kl-derive build``'s
+    #: family documents) suffix with ``_q`` and ``_p``; None: :attr:`parameter_names`.
+    symbols: ClassVar[tuple[str, ...] | None] = None
 
     def __new__(cls, *parameters: Expr | int) -> Law:
         if len(parameters) != len(cls.parameter_names):
@@ -97,6 +102,32 @@ class Law(Basic):
         start = int(self.support.inf)
         return next((k for k in range(start, start + search)
                      if Integer(k) in self.support and Integer(k) not in other.support), None)
+
+    def admissible(self) -> Boolean:
+        """What the parameters must satisfy beyond their symbols' assumptions (``low < high`` for a uniform law):
+        ``S.true`` for most families."""
+        return S.true
+
+    def within(self, other: Law) -> Boolean:
+        """The condition that this (continuous) law's support lies inside ``other``'s: ``True`` or ``False`` when the
+        parameters decide it, else a relation between them. Where it fails, ``KL(self || other)`` is infinite
+        (this law gives positive probability to a set where ``other``'s density is 0)."""
+        return And(*self.containment(other))
+
+    def containment(self, other: Law) -> tuple[Boolean, Boolean]:
+        """``(other's lower end <= this one's, this upper end <= other's)``: :meth:`within`, its two ends in order."""
+        inner, outer = self.support, other.support
+        return outer.inf <= inner.inf, inner.sup <= outer.sup
+
+    def outside_point(self, other: Law) -> Expr | None:
+        """A point of this (continuous) law's support outside ``other``'s, where this density is positive and the
+        other's 0 (the middle of the first interval of the difference, or 1 past its end if it is unbounded); None
+        when the supports' ends are not numbers or the difference has no length."""
+        rest = self.support - other.support
+        piece = rest.args[0] if isinstance(rest, Union) else rest
+        if not isinstance(piece, Interval) or piece.free_symbols or not piece.measure > 0:
+            return None
+        return (piece.inf + piece.sup) / 2 if piece.sup.is_finite else piece.inf + 1
 
     def log_normaliser(self) -> Expr:
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""

@@ -22,6 +22,7 @@ class BernoulliLaw(Law):
 
     family = "Bernoulli"
     parameter_names = ("probs",)
+    symbols = ("theta",)
     support = Range(0, 2)
     discrete = True
     #: Where the checker draws the probability (a positive symbol alone would be drawn up to 2.5).

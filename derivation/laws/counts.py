@@ -47,6 +47,7 @@ class PoissonLaw(CountLaw):
 
     family = "Poisson"
     parameter_names = ("rate",)
+    symbols = ("lambda",)
     parameter_ranges = ((0.3, 4.0),)
 
     @property
@@ -82,6 +83,7 @@ class GeometricLaw(CountLaw):
 
     family = "Geometric"
     parameter_names = ("probs",)
+    symbols = ("theta",)
     parameter_ranges = ((0.1, 0.9),)
     parameter_domains = (Interval.open(0, 1),)
 
@@ -125,6 +127,9 @@ class BinomialLaw(CountLaw):
 
     family = "Binomial"
     parameter_names = ("total_count", "probs")
+    symbols = ("n", "theta")
+    #: The letters q and p share in an example pair (a pair is derived for one number of trials).
+    shared = ("n",)
     parameter_ranges = (None, (0.05, 0.95))
     parameter_domains = (None, Interval.open(0, 1))
     #: Logits l: the probability is the logistic function of l, ``1 / (1 + e^-l)``.

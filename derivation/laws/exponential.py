@@ -26,6 +26,7 @@ class ExponentialLaw(Law):
 
     family = "Exponential"
     parameter_names = ("rate",)
+    symbols = ("lambda",)
     support = Interval(0, oo)
 
     @classmethod

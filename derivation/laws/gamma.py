@@ -24,6 +24,7 @@ class GammaLaw(Law):
 
     family = "Gamma"
     parameter_names = ("concentration", "rate")
+    symbols = ("alpha", "beta")
     support = Interval(0, oo)
 
     @classmethod

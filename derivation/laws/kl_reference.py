@@ -92,6 +92,19 @@ def exponential(rate: Real) -> RefDensity:
     return RefDensity("Exponential", log_pdf, mpf(0), mpmath.inf, mpf(0), 1 / rate, panels=_HALF_LINE_PANELS)
 
 
+def half_normal(scale: Real) -> RefDensity:
+    """``HalfNormal(scale)`` on ``[0, oo)``: ``log pdf = log(2 / pi) / 2 - log(scale) - x**2 / (2 scale**2)``."""
+    (scale,) = _mp(scale)
+    constant = mpmath.log(2 / mpmath.pi) / 2 - mpmath.log(scale)
+
+    def log_pdf(x: mpf) -> mpf:
+        z = x / scale
+        return constant - z * z / 2
+
+    return RefDensity("HalfNormal", log_pdf, mpf(0), mpmath.inf, mpf(0), scale,
+                      panels=(0, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.5, 9, 11, 13))
+
+
 def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     """The logarithm ``u = log x`` of a ``Gamma(concentration, rate)`` variable: ``log pdf = alpha log beta -
     log Gamma(alpha) + alpha u - beta exp(u)`` on the real line. KL is unchanged by a bijection applied to both laws,

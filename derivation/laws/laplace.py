@@ -17,6 +17,14 @@ class LaplaceLaw(Law):
 
     family = "Laplace"
     parameter_names = ("loc", "scale")
+    symbols = ("mu", "b")
+
+    @classmethod
+    def given(cls, kind: str, value: Expr, *leading: Expr) -> LaplaceLaw:
+        """``Laplace(loc, scale)``: the location and the scale."""
+        if len(leading) != 1 or kind != "scale":
+            raise ValueError(f"Laplace is given by its loc and scale, not {kind}")
+        return cls(leading[0], value)
 
     @property
     def loc(self) -> Expr:

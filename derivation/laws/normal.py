@@ -9,10 +9,10 @@ from functools import cache
 from types import MappingProxyType
 
 import mpmath
-from sympy import Expr, Symbol, exp, log, pi, sqrt
+from sympy import Expr, Pow, Symbol, exp, log, pi, sqrt
 
 from ..core.forms import HALF, frac, mul, neg, square, sub
-from .base import Integrand, Law, Number
+from .base import Integrand, Law, Number, quadrature
 
 DIGITS = 30
 HERMITE_NODES = 24
@@ -42,6 +42,7 @@ class NormalLaw(Law):
 
     family = "Normal"
     parameter_names = ("loc", "scale")
+    symbols = ("mu", "sigma")
 
     @property
     def mean(self) -> Expr:
@@ -60,6 +61,14 @@ class NormalLaw(Law):
     def variance(self) -> Expr:
         return self.var
 
+    @classmethod
+    def given(cls, kind: str, value: Expr, *leading: Expr) -> NormalLaw:
+        """``Normal(loc, scale)`` beside a law of another family: the mean and the standard deviation (the other
+        parameterisations are the Gaussian pairs' own, :data:`SCALE_OF`)."""
+        if len(leading) != 1 or kind != "scale":
+            raise ValueError(f"Normal is given by its loc and scale here, not {kind}")
+        return cls(leading[0], value)
+
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         mean, std = values
         return rng.gauss(float(mean), float(std))
@@ -75,11 +84,22 @@ class NormalLaw(Law):
         """``(x - mean)**2 / (2 std**2)``."""
         return frac(square(sub(variable, self.mean)), mul(2, self.var))
 
+    def normaliser(self) -> Expr:
+        """``1 / sqrt(2 pi std**2)``: the constant factor of the density."""
+        return Pow(sqrt(mul(2, pi, self.var), evaluate=False), -1, evaluate=False)
+
     def integrate(self, function: Integrand, values: Sequence[Number], exact: bool,
                   breakpoints: Sequence[Number] = ()) -> Number:
         """Gauss-Hermite quadrature centred on this Gaussian: exact for a polynomial times a Gaussian
-        (what the Gaussian derivations' integrands are), in 30 digits or in double precision."""
+        (what the Gaussian derivations' integrands are), in 30 digits or in double precision. An integrand with
+        kinks (``|x - b|``: not a polynomial) is integrated adaptively in 30 digits, split at them and around the
+        mean."""
         mean, std = values
+        if breakpoints:
+            if not exact:
+                raise ValueError("an integrand with kinks is left to the exact evaluator")
+            return quadrature(function, -math.inf, math.inf,
+                              sorted({*breakpoints, mean - 8 * std, mean, mean + 8 * std}))
         if exact:
             scale = mpmath.sqrt(2) * std
             return scale * mpmath.fsum(w * mpmath.exp(t * t) * function(mean + scale * t) for t, w in hermite_rule())

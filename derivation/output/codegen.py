@@ -148,6 +148,10 @@ class ArrayCodePrinter(PythonCodePrinter):
             return self._print(evaluated(expr).evalf(17))
         return self._special("digamma", "digamma", expr, arg)
 
+    def _print_erf(self, expr: Basic) -> str:
+        """The error function: ``torch.erf`` / ``special.erf`` (SciPy) of a parameter, ``math.erf`` of a number."""
+        return self._special("erf", "erf", expr, expr.args[0])
+
     def _print_Abs(self, expr: Abs) -> str:
         return self._call("abs", expr, expr.args[0]) if expr.free_symbols else f"abs({self._print(expr.args[0])})"
 
@@ -424,8 +428,11 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "name": FUNCTION_NAME,
         "arguments": ", ".join(names),
         "densities": [f"{d.name} = {_law(setting, d)}" for d in (setting.q, setting.p)],
-        "domains": [_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
-                                                                              strict=True)],
+        "domains": [*(_domain(s, domains.get(original)) for s, original in zip(parameters, setting.parameters,
+                                                                                strict=True)),
+                    # where a law's support depends on its parameters: what the result was derived under
+                    *(sstr(c.xreplace({a: _renamed(a, renames) for a in c.free_symbols}))
+                      for c in getattr(setting, "conditions", tuple)())],
         "identity": f"KL({setting.q.name} || {setting.p.name}) = {sstr(derived)}",
         "stable": stable,
         "title": derivation.title,

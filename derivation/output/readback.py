@@ -63,6 +63,7 @@ from sympy import (
     Sum,
     Symbol,
     Tuple,
+    erf,
     factorial,
     gamma,
     oo,
@@ -308,10 +309,11 @@ def _canonical(expr: Basic) -> Basic:
 
 _SPECIAL = re.compile(
     r"!|\\texttt\{|\\begin\{matrix\}|\\end\{matrix\}|&|\\\\|\\,\s*d(?=[A-Za-z\\])|<|>|"
-    r"\\operatorname\{(?:tr|diag|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
+    r"\\operatorname\{(?:tr|diag|erf|" + "|".join(_NAMED_LAWS) + r")\}|\\mathbb\{R\}|"
     r"\\(?:cdots|ldots|geq|leq|sim|succ|in|to|infty|partial|top|int|prod|lim|KL|E|Normal)(?![A-Za-z])"
 )
-_NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\mathbb{R}": "Reals",
+_NAMED_SPECIAL = {r"\operatorname{tr}": "tr", r"\operatorname{diag}": "diag", r"\operatorname{erf}": "erf",
+                  r"\mathbb{R}": "Reals",
                   **{rf"\operatorname{{{family}}}": token for token, family in _LAW_TOKENS.items()},
                   "<": "lt", ">": "gt", "&": "amp", "\\\\": "newrow", "!": "factorial"}
 
@@ -604,7 +606,7 @@ class _Reader(_LatexParser):
         if tok.kind in ("name", "code") or (self.is_op(tok, "|") and not self.open_bars):  # the text format: a |x|
             return True
         if tok.kind == "cmd" and tok.value in ("KL", "E", "Normal", *_LAW_TOKENS, "int", "prod", "tr", "diag", "lim",
-                                               "cdots", "infty"):
+                                               "cdots", "infty", "erf"):
             return True
         return super().starts_factor(tok)
 
@@ -674,6 +676,9 @@ class _Reader(_LatexParser):
         if name in _LAW_TOKENS:
             family = _LAW_TOKENS[name]
             return Op(family, *self.arguments(len(LAWS[family].parameter_names)))
+        if name == "erf":
+            (arg,) = self.arguments(1)
+            return erf(arg)
         if name in _GREEK_FUNCTIONS and self.bracket_follows():
             (arg,) = self.arguments(1)
             return _GREEK_FUNCTIONS[name](arg)
@@ -1129,6 +1134,7 @@ _UNSYMBOLS = {"∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty",
 _MATRIX = {"[[": r"\left[\begin{matrix}", "]]": r"\end{matrix}\right]", "], [": r" \\ "}
 _WORDS = {"log": r"\log", "ln": r"\ln", "exp": r"\exp"}
 _HEADS = {"KL": (r"\KL", "("), "E": (r"\E", "_"), "N": (r"\Normal", "("), "tr": (r"\operatorname{tr}", "("),
+          "erf": (r"\operatorname{erf}", "("),
           "diag": (r"\operatorname{diag}", "("), "lim": (r"\lim", "_"),
           **{family: (rf"\operatorname{{{family}}}", "(") for family in _NAMED_LAWS}}
 

@@ -33,6 +33,11 @@ from .codegen import code_context
 from .notebook import SharedRepr, json_document, notebook
 from .slides import fact_frames, frame_title, frames, identity_rows, sentence_pages, title_room
 
+#: The width, in :func:`~derivation.printing.latex.visual_width`'s units, of ``\\quad =`` that starts each line of a
+#: chain whose left-hand side has a row of its own (a quad is about two letters wide, and TeX puts a thick space on
+#: either side of the equals sign).
+QUAD_EQUALS = 4.0
+
 
 @dataclass(frozen=True)
 class Format:
@@ -379,7 +384,7 @@ class _Context:
         longest_title = max((len(step.title) for step in d.steps), default=0) if self.fmt.chain_titles else 0
         # A wide left-hand side gets a row of its own, so the lines below can use the whole display.
         lhs_alone = self.style is not None and (self.fmt.lhs_row or visual_width(lhs) > 0.3 * self.fmt.display_width)
-        room = 2 if lhs_alone else visual_width(lhs)
+        room = QUAD_EQUALS if lhs_alone else visual_width(lhs)
         width = max(self.fmt.display_width - room - 0.8 * longest_title, 16)
         steps = []
         for index, step in enumerate(d.steps):

@@ -11,10 +11,12 @@ from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.gamma import GAMMA
+from ..cases.halfnormal import HALFNORMAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
 from ..cases.multivariate import DIAGONAL_PLAN, FULL_PLAN
+from ..cases.uniform import UNIFORM
 from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
@@ -76,6 +78,7 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
 _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
+_LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM})
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:

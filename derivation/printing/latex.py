@@ -339,6 +339,11 @@ class TextbookLatexPrinter(LatexPrinter):
             return super()._print_polygamma(expr, exp)
         return self._do_exponent(r"\psi" + self.paren(self._print(arg)), exp)
 
+    def _print_erf(self, expr: Expr, exp: str | None = None) -> str:
+        """``\\operatorname{erf}(u)``: the error function ``erf(u) = 2/sqrt(pi) int_0^u e^(-t**2) dt`` with plain
+        brackets."""
+        return self._do_exponent(r"\operatorname{erf}" + self.paren(self._print(expr.args[0])), exp)
+
     # -- exponentials ---------------------------------------------------------------------------
     def _print_ExpBase(self, expr: Expr, exp: str | None = None) -> str:
         """``e^{w/2}`` rather than ``e^{\\frac{1}{2} w}``: a fractional coefficient in an exponent is a slash."""

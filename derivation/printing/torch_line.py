@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sympy import Basic, Indexed, Mul, Rational, Sum, exp, log
+from sympy import Add, Basic, Indexed, IndexedBase, Mul, Rational, Sum, exp, expand, log
+from sympy.printing.pycode import pycode
 
 from ..core.forms import is_negative_term, negate_term
+from ..interpret.parse import parse_claim
 
 
 def _number(value: Rational) -> str:
@@ -71,3 +73,58 @@ def torch_code(expr: Basic, names: Mapping[str, str] | None = None) -> str:
     (index, _, _), = total.limits
     body = f"torch.sum({_code(total.function, index, names)})"
     return body if coefficient is None else f"{_number(coefficient)} * {body}"
+
+
+#: The losses of ``torch.nn.functional`` a line of code may call, each the sum over the coordinates of a summand
+#: in (prediction, target); what each one means is the whitelist reader's (``parse.LOSSES``), not restated here.
+LOSS_CALLS = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+#: The longest line of code printed on one line (a listing must fit a document's column).
+LINE_WIDTH = 64
+
+
+def _loss_call(total: Sum, names: Mapping[str, str], target: str) -> str:
+    """``F.<loss>(prediction, target, reduction='sum')`` for the sum ``total`` over the coordinates: the loss (and
+    the prediction, a vector in ``total`` other than the target) whose reading by the parser is ``total``."""
+    (index, _, dim), = total.limits
+    vectors = {names.get(str(b.label), str(b.label)): b for b in total.atoms(IndexedBase)}
+    if target not in vectors:
+        raise ValueError(f"no target {target!r} in the sum")
+    for prediction in sorted(set(vectors) - {target}):
+        for loss in LOSS_CALLS:
+            text = f"F.{loss}({prediction}, {target}, reduction='sum')"
+            meaning = parse_claim(text, {}, vectors=vectors, index=index, dim=dim)
+            if isinstance(meaning, Sum) and expand(meaning.function - total.function) == 0:
+                return text
+    raise ValueError("the sum is none of the losses of torch.nn.functional")
+
+
+def loss_code(expr: Basic, names: Mapping[str, str] | None = None, target: str = "x") -> str:
+    """One line of PyTorch for ``expr``, a sum of terms: each multiple ``c Sum_i (...)`` of a sum over the coordinates
+    that a loss of ``torch.nn.functional`` computes becomes that loss, ``F.mse_loss(x_hat, x, reduction='sum') /
+    (2*s**2)``; any other term is printed by SymPy's Python printer (``math.log``, ``math.pi``).
+
+    ``names`` maps a vector's name in the mathematics to its name in the code; ``target`` is the data's name in
+    the code. A line longer than :data:`LINE_WIDTH` breaks before each term, inside brackets. The text is never
+    trusted: the checker parses it back and compares.
+    """
+    names = names or {}
+    parts = []
+    for term in sorted(Add.make_args(expr), key=lambda t: not t.has(Sum)):  # the loss first, then the constants
+        sums = [f for f in Mul.make_args(term) if isinstance(f, Sum)]
+        if len(sums) == 1:
+            call = _loss_call(sums[0], names, target)
+            numerator, denominator = (term / sums[0]).as_numer_denom()
+            text = call if numerator == 1 else f"{pycode(numerator)} * {call}"
+            text = text if denominator == 1 else f"{text} / ({pycode(denominator)})"
+        elif not sums:
+            numerator, denominator = term.as_numer_denom()
+            text = pycode(numerator) if denominator == 1 else f"{pycode(numerator)} / {pycode(denominator)}"
+        else:
+            raise ValueError("a product of sums")
+        parts.append(text)
+    if not expr.has(Sum):
+        raise ValueError("no sum over the coordinates that a loss computes")
+    line = " + ".join(parts)
+    if len(line) <= LINE_WIDTH:
+        return line
+    return "(" + "\n + ".join(parts) + ")"  # a long line breaks before each term, inside brackets

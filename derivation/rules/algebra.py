@@ -229,3 +229,27 @@ COLLECT_LIKE_TERMS = Rule(
     "to every term.",
     _collect_like_terms,
 )
+
+
+def _open_negated_bracket(expr: Expr, setting: Setting) -> Expr:
+    """``-(a - b) -> -a + b`` for each negated sum among the terms: every term of the bracket changes sign
+    (``-(-c) = c``), the positive terms first."""
+    out, changed = [], False
+    for term in terms(expr):
+        if term.is_Mul and len(term.args) == 2 and term.args[0] == -1 and term.args[1].is_Add:
+            out.extend(terms(_positive_first(add(*[negate_term(t) if is_negative_term(t) else neg(t)
+                                                    for t in terms(term.args[1])]))))
+            changed = True
+        else:
+            out.append(term)
+    if not changed:
+        raise RuleNotApplicable("no negated bracket")
+    return add(*out)
+
+
+OPEN_NEGATED_BRACKET = Rule(
+    "open-negated-bracket",
+    "Signs",
+    "Minus a sum is the sum of the negated terms.",
+    _open_negated_bracket,
+)

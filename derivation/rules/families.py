@@ -14,7 +14,7 @@ from sympy import Eq, Expr
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, neg, sub
+from ..core.forms import add, evaluated, neg, sub
 from ..laws import Law
 from ..nodes.scalar import Density, Expectation
 from .base import rewrite_or_refuse, terms
@@ -47,7 +47,12 @@ def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], .
         before = sub(q.log_pdf_form(), p.log_pdf_form())
         constants = q.law.normaliser_difference(p.law)
         combined = add(*terms(constants), *(neg(term) for term in terms(q.energy())), *terms(p.energy()))
-        out = rewrite_or_refuse(expr, lambda e: combined if e == before else None, "difference of log-densities")
+        value = evaluated(before)
+
+        def match(e: Expr) -> Expr | None:  # as built, or a sum of the same terms grouped otherwise (-a - (-b))
+            return combined if e == before or (e.is_Add and evaluated(e) == value) else None
+
+        out = rewrite_or_refuse(expr, match, "difference of log-densities")
         written = sub(q.log_normaliser(), p.log_normaliser())
         return Rewrite(out, (Eq(written, constants, evaluate=False),) if cite and written != constants else ())
 

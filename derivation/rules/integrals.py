@@ -72,7 +72,8 @@ def scaled_integral(e: Expr) -> tuple[Expr, list[Expr], Integral] | None:
 
 def piece_value(e: Integral) -> Expr | None:
     """``Integral((alpha t + beta) exp(gamma t + c), (t, a, b))`` in closed form, or None if not of that shape
-    (or divergent). The antiderivative is ``exp(gamma t + c) ((alpha t + beta) / gamma - alpha / gamma**2)``."""
+    (or divergent). The antiderivative is ``exp(gamma t + c) ((alpha t + beta) / gamma - alpha / gamma**2)``; a
+    quadratic P(t) in place of the linear factor: ``exp(gamma t + c) sum_k (-1)**k P^(k)(t) / gamma**(k + 1)``."""
     t, low, high = e.limits[0]
     f = evaluated(e.function)
     if any(node.has(t) for node in f.atoms(Abs)):
@@ -85,15 +86,19 @@ def piece_value(e: Integral) -> Expr | None:
     if gamma == 0 or expand(argument - gamma * t).has(t):
         return None
     linear = expand(f / exponentials[0])
-    if not linear.is_polynomial(t) or Poly(linear, t).degree() > 1:
+    if not linear.is_polynomial(t) or Poly(linear, t).degree() > 2:
         return None
     alpha, beta = linear.coeff(t, 1), linear.coeff(t, 0)
+    polynomial = Poly(linear, t)
 
     def antiderivative(at: Expr) -> Expr:
         if at == oo or at == -oo:
             if not (gamma.is_negative if at == oo else gamma.is_positive):
                 raise RuleNotApplicable("a piece diverges")
             return S.Zero
+        if polynomial.degree() > 1:  # P e^(g t) has the antiderivative e^(g t) sum_k (-1)^k P^(k)(t) / g^(k+1)
+            return exp(argument.subs(t, at)) * sum((-1) ** k * polynomial.diff((t, k)).as_expr().subs(t, at)
+                                                   / gamma ** (k + 1) for k in range(polynomial.degree() + 1))
         return exp(argument.subs(t, at)) * ((alpha * at + beta) / gamma - alpha / gamma**2)
 
     return tidy(antiderivative(high) - antiderivative(low))

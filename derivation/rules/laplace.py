@@ -225,6 +225,9 @@ def _centre(expr: Expr, setting: PairSetting) -> Rewrite:
                     return Abs(add(t, *terms(difference(mu, -offset / slope))), evaluate=False)
             if node == x:
                 return add(t, mu)
+            line = linear_in(node, x) if node.is_Add else None
+            if line is not None and line[0] == 1:  # x - c, a power's base: t + (mu - c), t alone at c = mu
+                return add(t, *terms(difference(mu, -line[1])))
             return None
 
         used.append(Eq(t, sub(x, mu), evaluate=False))

@@ -16,7 +16,7 @@ from ..core.forms import add, evaluated, square
 from ..nodes.families import coordinate_sum
 from ..nodes.scalar import KL
 from ..nodes.vector import CodeLine, Diag, QuadForm, Vec, madd, mmul
-from ..printing.torch_line import torch_code
+from ..printing.torch_line import loss_code, torch_code
 from ..settings.multivariate import FullSetting
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
@@ -271,13 +271,18 @@ def _variance_from_log_variance(expr: Expr, setting) -> Rewrite:
     return Rewrite(out, (Eq(square(setting.scale[j]), exp(setting.logvar[j]), evaluate=False),))
 
 
-def _in_code(expr: Expr, setting) -> Expr:
-    """The line as code: the same expression, shown as the PyTorch line that computes it."""
+def in_code(expr: Expr, setting) -> Expr:
+    """The line as code: the same expression, shown as the PyTorch line that computes it (a sum over the coordinates
+    by ``torch_code``, or else sums that losses of ``torch.nn.functional`` compute by ``loss_code``)."""
     if isinstance(expr, CodeLine):
         raise RuleNotApplicable("already code")
     names = getattr(setting, "code_names", None) or {}
     try:
         return CodeLine(expr, torch_code(expr, names), names)
+    except ValueError:
+        pass
+    try:
+        return CodeLine(expr, loss_code(expr, names, names.get("x", "x")), names)
     except ValueError as error:
         raise RuleNotApplicable(str(error)) from None
 
@@ -309,7 +314,7 @@ IN_CODE = Rule(
     "in-code",
     "In code",
     "The same sum as one line of PyTorch, over the vectors mu and logvar the encoder outputs.",
-    _in_code,
+    in_code,
 )
 
 __all__ = [

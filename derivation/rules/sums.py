@@ -3,7 +3,7 @@ one sum from several, the order VAE code writes, and a rule applied inside each 
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Function, IndexedBase, Integral, S, Sum, Symbol
+from sympy import Eq, Expr, Function, IndexedBase, Integral, Mul, S, Sum, Symbol
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -35,6 +35,43 @@ def _constant_out_of_sum(expr: Expr, setting) -> Rewrite:
         return None
 
     out = rewrite_or_refuse(expr, match, "sum with a constant factor in every term")
+    j, d = _generic(setting)
+    c = Symbol("c", real=True)
+    return Rewrite(out, (Eq(coordinate_sum(mul(c, _a[j]), j, d), mul(c, coordinate_sum(_a[j], j, d)),
+                            evaluate=False),))
+
+
+def _negate_into_sum(expr: Expr, setting) -> Rewrite:
+    """``-Sum_j a_j -> Sum_j (-a_j)``: minus a sum is the sum of the negated terms."""
+
+    def match(e: Expr) -> Expr | None:
+        if e.is_Mul and len(e.args) == 2 and e.args[0] == -1 and isinstance(e.args[1], Sum):
+            return Sum(neg(e.args[1].function), *e.args[1].limits)
+        return None
+
+    out = rewrite_or_refuse(expr, match, "negated sum")
+    j, d = _generic(setting)
+    return Rewrite(out, (Eq(neg(coordinate_sum(_a[j], j, d)), coordinate_sum(neg(_a[j]), j, d), evaluate=False),))
+
+
+def _factor_out_of_sum(expr: Expr, setting) -> Rewrite:
+    """``c Sum_j b a_j -> c b Sum_j a_j`` for the factors b of the summand free of the index (not all numbers; a
+    number c outside the sum joins them)."""
+
+    def match(e: Expr) -> Expr | None:
+        parts = factors(e)
+        sums = [f for f in parts if isinstance(f, Sum)]
+        if len(sums) != 1 or not all(f.is_Number for f in parts if f is not sums[0]):
+            return None
+        total = sums[0]
+        index = total.limits[0][0]
+        outside = [f for f in factors(total.function) if index not in f.free_symbols]
+        inside = [f for f in factors(total.function) if index in f.free_symbols]
+        if not outside or not inside or all(f.is_Number for f in outside):
+            return None
+        return Mul(*[f for f in parts if f is not total], *outside, total.func(mul(*inside), *total.limits))
+
+    out = rewrite_or_refuse(expr, match, "sum with a factor free of the index")
     j, d = _generic(setting)
     c = Symbol("c", real=True)
     return Rewrite(out, (Eq(coordinate_sum(mul(c, _a[j]), j, d), mul(c, coordinate_sum(_a[j], j, d)),
@@ -228,6 +265,20 @@ CONSTANT_OUT_OF_SUM = Rule(
     _constant_out_of_sum,
 )
 
+
+NEGATE_INTO_SUM = Rule(
+    "negate-into-sum",
+    "Sign",
+    "Minus a sum is the sum of the negated terms.",
+    _negate_into_sum,
+)
+
+FACTOR_OUT_OF_SUM = Rule(
+    "factor-out-of-sum",
+    "Factor out",
+    "A factor that is the same for every term comes out of the sum.",
+    _factor_out_of_sum,
+)
 
 SUM_OF_CONSTANT = Rule(
     "sum-of-constant",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sympy import Basic, Eq, Expr, Symbol
+from sympy import And, Basic, Eq, Expr, S, Symbol, lambdify
 
 from ..check.checker import Checker, DefinitionsChecker
 from ..core.engine import Derivation, Rule, derive_chain
@@ -41,6 +41,10 @@ class LawPair(UnivariatePair):
     #: Each fresh parameter, the kind of parameter the user gave and its value (``(theta_q, "logits", l)``).
     sources: tuple[tuple[Symbol, str, Expr], ...] = ()
     slots: tuple = ()
+    #: The standard-normal variable of a Gaussian's moment lemmas (a pair with a Gaussian law: Normal-Laplace).
+    z: Symbol | None = field(default=None, kw_only=True)
+    #: The variable of a centred integral (a pair with a Laplace law: its moments are integrated about its location).
+    t: Symbol | None = field(default=None, kw_only=True)
 
     @property
     def parameters(self) -> tuple[Symbol, ...]:
@@ -64,11 +68,33 @@ class LawPair(UnivariatePair):
     def in_user_terms(self, expr: Expr) -> Expr:
         return evaluated(expr).xreplace(dict(self.definitions))
 
+    def conditions(self) -> tuple[Basic, ...]:
+        """What the parameters must satisfy beyond their symbols' assumptions, as printable relations: each law's
+        own (``a1 < b1`` for a uniform law) and, for a law whose support depends on its parameters, q's support
+        inside p's (``a2 <= a1``, ``b1 <= b2``), where the divergence is finite (derived under them)."""
+        if self.q.law.discrete or self.p.law.discrete:
+            return ()
+        parts = (self.q.law.admissible(), self.p.law.admissible(), *self.q.law.containment(self.p.law))
+        if And(*parts) in (S.true, S.false):
+            return ()
+        flat = (c for part in parts for c in (part.args if isinstance(part, And) else (part,)))
+        return tuple(dict.fromkeys(c for c in flat if c is not S.true))
+
+    def assumptions(self) -> tuple[Basic, ...]:
+        """The parameters' domains, then the :meth:`conditions` on them."""
+        return super().assumptions() + self.conditions()
+
     def checker(self) -> Checker:
-        """Points drawn in the user's parameters, each fresh parameter at its defined value there."""
+        """Points drawn in the user's parameters, each fresh parameter at its defined value there; only points
+        where the :meth:`conditions` hold."""
         if self.definitions:
             return DefinitionsChecker(self.given, self.definitions)
-        return super().checker()
+        conditions = self.conditions()
+        if not conditions:
+            return super().checker()
+        holds = lambdify(self.parameters, And(*conditions), "mpmath")
+        return Checker(self.parameters, ranges={**self.q.law.ranges(), **self.p.law.ranges()},
+                       admissible=lambda point: bool(holds(*(point[s] for s in self.parameters))))
 
     def instantiate(self, expr: Expr) -> Expr:
         return expr
@@ -123,6 +149,11 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
         definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
         sources.append((fresh, spec.param_kind, spec.param))
     x = variable_for(laws["q"].discrete, taken)
+    z = t = None
+    if any(law.family == "Normal" for law in laws.values()):
+        z = Symbol(unused(("z", "w", "v", "zeta"), taken | {x.name}), real=True)
+    if any(law.family == "Laplace" for law in laws.values()):
+        t = Symbol(unused(("t", "s", "u", "v", "tau"), taken | {x.name} | ({z.name} if z else set())), real=True)
     n = Notation()
     return LawPair(q=Density(n.name("q"), x, laws["q"]), p=Density(n.name("p"), x, laws["p"]), notation=n,
-                   definitions=tuple(definitions), given=given, sources=tuple(sources))
+                   definitions=tuple(definitions), given=given, sources=tuple(sources), z=z, t=t)

@@ -30,7 +30,7 @@ SUFFIXES = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex
 #: Custom pairs: univariate parameterisations, numbers, a diagonal pair, a full-covariance pair, two Laplace
 #: pairs, two exponential pairs (rate; scale against a number), the discrete pairs (Bernoulli in probabilities
 #: and in logits, Poisson, geometric against a number, Bernoulli against Poisson and the reverse, infinite) and two
-#: Gamma pairs (symbols; numbers).
+#: Gamma pairs (symbols; numbers), and the cross-family pairs.
 PAIRS = {
     "pair-logvar": ("Normal(m, logvar=v)", "Normal(0, 1)"),
     "pair-precision": ("Normal(m, precision=t)", "Normal(1, precision=u)"),
@@ -49,7 +49,12 @@ PAIRS = {
     "pair-poisson-bernoulli": ("Poisson(a)", "Bernoulli(b)"),
     "pair-gamma": ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
+    "pair-normal-laplace": ("Normal(m, s)", "Laplace(b, c)"),
+    "pair-laplace-normal": ("Laplace(m, b)", "Normal(mu, s)"),
 }
+PAIRS["pair-halfnormal"] = ("HalfNormal(s1)", "HalfNormal(s2)")
+PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
+PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
