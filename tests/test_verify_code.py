@@ -609,6 +609,7 @@ def test_a_family_slip_names_the_line_and_its_counterexample():
     assert slip.lines == ((3, "return p2 * torch.log(p2 / p1) + (1 - p2) * torch.log((1 - p2) / (1 - p1))"),)
     assert verdict.notes[0].startswith("counterexample: at p1 = ")
     assert verdict.computes == ("per entry: the KL of one pair of parameters",)
+    assert verdict.headline() == "does not hold: return value of bernoulli_kl is not KL(q || p) entry by entry"
 
 
 def test_cli_family_code_json(tmp_path, capsys):
