@@ -83,6 +83,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                           "-o", "{out}/poisson.md"], 2.5, "#12"),
     "bernoulli-logits-markdown": (["derive", "--q", "Bernoulli(logits=l1)", "--p", "Bernoulli(logits=l2)",
                                    "--format", "markdown", "-o", "{out}/bernoulli.md"], 2.5, "#12"),
+    # issue 12: binomial laws of one count by name (a finite sum up to n), in logits
+    "binomial-logits-markdown": (["derive", "--q", "Binomial(n, logits=l1)", "--p", "Binomial(n, logits=l2)",
+                                  "--format", "markdown", "-o", "{out}/binomial.md"], 2.5, "#12"),
     # issue 12: the half-normal family (the second moment derived by parts down to the Gaussian integral)
     "halfnormal-markdown": (["derive", "--q", "HalfNormal(s1)", "--p", "HalfNormal(s2)", "--format", "markdown",
                              "-o", "{out}/halfnormal.md"], 2.5, "#12"),

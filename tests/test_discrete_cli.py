@@ -64,6 +64,17 @@ def _logits_log_mass(k: int, logit):
     return -mpmath.log1p(mpmath.exp(-logit if k == 1 else logit))  # log(1 / (1 + e^-l)) at 1, of 1 / (1 + e^l) at 0
 
 
+def _binomial_log_mass(k: int, p):
+    """log(C(7, k) p^k (1 - p)^(7 - k))."""
+    return mpmath.log(mpmath.binomial(7, k)) + k * mpmath.log(p) + (7 - k) * mpmath.log(1 - p)
+
+
+def _binomial_logits_log_mass(k: int, logit):
+    """The binomial log-mass at the logistic function of a logit, each factor without cancellation."""
+    return mpmath.log(mpmath.binomial(7, k)) - k * mpmath.log1p(mpmath.exp(-logit)) \
+        - (7 - k) * mpmath.log1p(mpmath.exp(logit))
+
+
 @dataclass(frozen=True)
 class Family:
     """A family's two spec pairs (symbols; numbers), how torch builds it, its oracle and its random parameters."""
@@ -105,6 +116,16 @@ FAMILIES = {
         lambda dist, t: dist.Geometric(probs=t), lambda a, b: _series("Geometric", a, b, int(40 / a) + 10),
         st.floats(1e-2, 1 - 1e-3), (1e-2, 0.1, 0.5, 0.9, 1 - 1e-6),
         "KL divergence between two geometric distributions"),
+    "binomial": Family(
+        "Binomial", ("Binomial(7, p1)", "Binomial(7, p2)"), ("Binomial(7, probs=a)", "Binomial(7, 0.25)"), (0.6, 0.25),
+        lambda dist, t: dist.Binomial(7, probs=t), lambda a, b: _mp_sum(_binomial_log_mass, a, b, 0, 7),
+        st.floats(1e-9, 1 - 1e-9), (1e-12, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-12),
+        "KL divergence between two binomial distributions"),
+    "binomial-logits": Family(
+        "Binomial", ("Binomial(7, logits=l1)", "Binomial(7, logits=l2)"),
+        ("Binomial(7, logits=a)", "Binomial(7, logits=-1)"), (0.7, -1.0), lambda dist, t: dist.Binomial(7, logits=t),
+        lambda a, b: _mp_sum(_binomial_logits_log_mass, a, b, 0, 7), st.floats(-8, 8), (-30.0, -5.0, 0.0, 5.0, 30.0),
+        "KL divergence between two binomial distributions"),
 }
 
 

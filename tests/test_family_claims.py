@@ -163,3 +163,11 @@ def test_cli_json_verdict_of_a_family_claim(capsys):
     assert run(["verify", "--q", LOGITS[0], "--p", LOGITS[1], "--claim", wrong, "--json"]) == 1
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["holds"] is False and set(verdict["counterexample"]["point"]) == {"l1", "l2"}
+
+
+def test_a_pair_with_constrained_parameters_is_refused_in_one_line(capsys):
+    """Uniform's ends (low < high, q's interval inside p's) are not drawn by the decider: one line, no traceback."""
+    assert run(["verify", "--q", "Uniform(a1, b1)", "--p", "Uniform(a2, b2)", "--claim", "log((b2-a2)/(b1-a1))"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "their parameters are constrained beyond their signs" in err
+    assert "derive the pair instead" in err

@@ -112,6 +112,7 @@ CONFIGURATIONS = {
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
+    "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=l2)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
@@ -153,6 +154,8 @@ DERIVED = (
             ("Exponential(scale=s)", "Exponential(2)"),
             ("Gamma(a1, rate=b1)", "Gamma(a2, rate=b2)"),
             ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
+            ("Binomial(n, a)", "Binomial(n, b)"),
+            ("Binomial(7, logits=l1)", "Binomial(7, logits=l2)"),
             ("Normal(m, s)", "Laplace(b, c)"),
             ("Laplace(m, b)", "Normal(mu, s)"),
             ("Exponential(l)", "Gamma(a, rate=b)"),
@@ -1215,6 +1218,15 @@ ROWS = [
         add(mul(theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
             log(frac(sub(1, theta_q), sub(1, theta_p)))),
         add(mul(frac(1, add(1, exp(neg(l_1)))), sub(l_1, l_2)), log(add(1, exp(l_2))), neg(log(add(1, exp(l_1))))),
+    ),
+    # from Binomial(7, logits=l1) vs Binomial(7, logits=l2), step 8
+    Row(
+        "binomial-log-odds",
+        "pair-binomial-logits",
+        add(mul(7, theta_q, log(frac(theta_q, theta_p))), mul(7, log(frac(sub(1, theta_q), sub(1, theta_p)))),
+            neg(mul(7, theta_q, log(frac(sub(1, theta_q), sub(1, theta_p)))))),
+        add(mul(7, theta_q, sub(log(frac(theta_q, sub(1, theta_q))), log(frac(theta_p, sub(1, theta_p))))),
+            mul(7, log(frac(sub(1, theta_q), sub(1, theta_p))))),
     ),
     # from Bernoulli(a) vs Poisson(b), steps 4 and 5
     Row(

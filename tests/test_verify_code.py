@@ -609,6 +609,7 @@ def test_a_family_slip_names_the_line_and_its_counterexample():
     assert slip.lines == ((3, "return p2 * torch.log(p2 / p1) + (1 - p2) * torch.log((1 - p2) / (1 - p1))"),)
     assert verdict.notes[0].startswith("counterexample: at p1 = ")
     assert verdict.computes == ("per entry: the KL of one pair of parameters",)
+    assert verdict.headline() == "does not hold: return value of bernoulli_kl is not KL(q || p) entry by entry"
 
 
 def test_cli_family_code_json(tmp_path, capsys):
@@ -653,3 +654,20 @@ def test_a_family_verify_is_quick():
         start = time.perf_counter()
         verify_code(source, q=specs[0], p=specs[1])
         assert time.perf_counter() - start < 3.0, source
+
+
+_FAMILY_TOKENS = ["l1", "l2", "torch.", "F.", "sigmoid(", "logsigmoid(", "softplus(", "lgamma(", "digamma(",
+                  "special.xlogy(", ".sum(-1)", ".mean()", "(", ")", "+", "-", "*", "/", "**", "1", "0.5", ",", "=",
+                  "\n    ", "return ", "q", "beta", "x", "import os", "[0]", " "]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FAMILY_TOKENS), max_size=25))
+def test_random_family_code_gives_a_verdict_or_one_line_error(tokens):
+    source = "def kl(l1, l2):\n    return " + "".join(tokens)
+    try:
+        verdict = verify_code(source, q=BERNOULLI_LOGITS[0], p=BERNOULLI_LOGITS[1])
+    except UsageError as error:
+        assert "\n" not in str(error)
+        return
+    assert verdict.holds in (True, False, None) and verdict.exit_code in (0, 1, 3)

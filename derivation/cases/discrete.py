@@ -11,6 +11,7 @@ from ..core.engine import Rule
 from ..rules import KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.counts import COMBINE_LOG_MASSES, LOG_MASSES, MEAN_OF_COUNT
 from ..rules.discrete import (
+    BINOMIAL_IN_LOG_ODDS,
     FINITE_SUPPORT,
     IN_LOG_ODDS,
     LOG_OF_EXPONENTIALS,
@@ -77,11 +78,21 @@ GEOMETRIC = FamilyCase(
     "is linear in the count, so only the mean of the first distribution is needed." + _CHECKED,
 )
 
+BINOMIAL = FamilyCase(
+    COUNT_PLAN,
+    "KL divergence between two binomial distributions",
+    "The divergence of one binomial distribution from another of the same number of trials, derived from the "
+    "definition, a sum over the counts 0, 1, ..., n: the binomial coefficients cancel in the ratio of the masses, "
+    "and what is left is linear in the count, so only the mean of the first distribution is needed." + _CHECKED,
+    parameterised=(BINOMIAL_IN_LOG_ODDS, LOGISTIC),
+)
+
 #: Family (in specs and torch) -> how a pair of that family is derived.
 FAMILY_CASES: Mapping[str, FamilyCase] = MappingProxyType({
     "Bernoulli": BERNOULLI,
     "Poisson": POISSON,
     "Geometric": GEOMETRIC,
+    "Binomial": BINOMIAL,
 })
 
 BERNOULLI_POISSON = FamilyCase(

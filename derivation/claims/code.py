@@ -332,6 +332,8 @@ class CodeVerdict:
     reading: str | None = None
     kernel: Verdict | None = None
     line: int | None = None
+    #: What the term was checked to be (another family's KL code: entry by entry).
+    wanted: str = "KL(q || p) per example, its batch mean or its batch sum"
 
     @property
     def status(self) -> str:
@@ -345,8 +347,7 @@ class CodeVerdict:
         if self.holds:
             return f"holds: {self.term} of {self.function} is {self.equals}"
         if self.holds is False:
-            return (f"does not hold: {self.term} of {self.function} is not KL(q || p) per example, its batch mean "
-                    "or its batch sum")
+            return f"does not hold: {self.term} of {self.function} is not {self.wanted}"
         return f"undecided: {self.term} of {self.function}"
 
     def describe(self) -> str:

@@ -399,10 +399,15 @@ def _decidable(q: str, p: str, laws: list) -> None:
     supports."""
     if any(law is None for law in laws):
         return
+    families = " against ".join(law.family for law in laws)
     if all(law.discrete for law in laws) and laws[0].outside_support(laws[1]) is not None:
-        families = " against ".join(law.family for law in laws)
         raise UsageError(f"claims about {families} are not decided (its divergence is infinite by the supports): "
                          f"derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
+    constrained = any(law.admissible() is not S.true for law in laws) or (
+        not any(law.discrete for law in laws) and laws[0].within(laws[1]) is not S.true)
+    if constrained:  # the random points would have to respect low < high and q's support inside p's
+        raise UsageError(f"claims about {families} are not decided yet (their parameters are constrained beyond "
+                         f"their signs): derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
 
 
 def _domains(laws: list, parameters: tuple[Basic, ...]) -> dict[Basic, Interval]:

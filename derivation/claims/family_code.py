@@ -108,7 +108,7 @@ def verify_family_code(source: str, function: str | None, q: str, p: str, *, lat
     return CodeVerdict(holds, fn.name, label, ("per entry: the KL of one pair of parameters", *computes), equals,
                        f"the per-entry term as a claim: {verdict.method}",
                        tuple(f"KL weighted by {w}" for w in weights), tuple(slips), tuple(notes), None, verdict,
-                       lines[-1] if lines else None)
+                       lines[-1] if lines else None, "KL(q || p) entry by entry")
 
 
 __all__ = ["GAUSSIAN", "verify_family_code"]

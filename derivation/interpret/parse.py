@@ -213,8 +213,12 @@ LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "Poisson": (("rate", "positive"),),
     "Geometric": (("probs", "probability"),),
     "Exponential": (("rate", "positive"), ("scale", "positive")),
+    "Binomial": (("probs", "probability"), ("logits", "real")),
     "HalfNormal": (("scale", "positive"),),
 })
+#: Families of :data:`LAW_FAMILIES` with a leading parameter before their one parameterised one: its name and
+#: the values it takes (a whole number of trials, a name or a positive integer).
+_LEADING: Mapping[str, str] = MappingProxyType({"Binomial": "total_count"})
 #: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
 #: then one of a choice of parameterisations (the first is the one a positional argument gives).
 _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -227,6 +231,8 @@ _OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
 _OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
 _FAMILIES += ("Uniform", "Pareto", "Beta")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
+#: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
+MAX_TRIALS = 10_000
 #: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
 #: :data:`LAW_FAMILIES` are described from that table).
 _SPEC_FORMS = {
@@ -256,8 +262,12 @@ def spec_forms() -> tuple[tuple[str, str, str], ...]:
     forms = [(family, *_SPEC_FORMS.get(family, _own_parameters_form(family))) for family in _FAMILIES]
     for family, kinds in LAW_FAMILIES.items():
         first = kinds[0][0]
-        written = " or ".join([f"{family}({first})", *(f"{family}({kind}=...)" for kind, _ in kinds[1:])])
-        forms.append((family, written, "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)))
+        lead = f"{_LEADING[family]}, " if family in _LEADING else ""
+        written = " or ".join([f"{family}({lead}{first})", *(f"{family}({lead}{kind}=...)" for kind, _ in kinds[1:])])
+        domains = "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)
+        if family in _LEADING:
+            domains = f"{_LEADING[family]} a positive integer or a name; {domains}"
+        forms.append((family, written, domains))
     return tuple(forms)
 
 
@@ -1840,11 +1850,14 @@ class _SpecParser:
         parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
         kinds = dict(LAW_FAMILIES[family])
         names = " or ".join(f"{kind}=" for kind in kinds)
-        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
-        if len(node.args) > 1:
+        args, keywords, leading = list(node.args), list(node.keywords), None
+        if family in _LEADING:
+            args, keywords, leading = self.leading(node, family)
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in args[:1]]
+        if len(args) > 1:
             raise ParseError(f"too many positional arguments for {family} (it takes one: {names})",
-                             self.pos(node.args[1]))
-        for kw in node.keywords:
+                             self.pos(args[1]))
+        for kw in keywords:
             if kw.arg is None:
                 raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
             if kw.arg not in kinds:
@@ -1871,7 +1884,30 @@ class _SpecParser:
             if domain == "positive" and not number > 0:
                 raise ParseError(f"{kind} must be positive (got {number})", self.pos(value_node))
             value = number
-        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=None, text=self.text)
+        if isinstance(leading, Symbol) and isinstance(value, Symbol) and leading.name == value.name:
+            raise ParseError(f"name '{value}' is used for both {_LEADING[family]} and {kind}", self.pos(value_node))
+        return DistSpec(family=family, loc=leading, param_kind=kind, param=value, dim=None, text=self.text)
+
+    def leading(self, node: ast.Call, family: str) -> tuple[list[ast.AST], list[ast.keyword], Expr]:
+        """A family's leading parameter (Binomial's ``total_count``: the first positional argument or its keyword;
+        a name is a positive integer, a number must be one), and the arguments left."""
+        name = _LEADING[family]
+        args, keywords = list(node.args), [kw for kw in node.keywords if kw.arg != name]
+        given = [kw.value for kw in node.keywords if kw.arg == name]
+        if not given:
+            if not args:
+                raise ParseError(f"{family} needs its {name} first: {family}({name}, probs)", self.pos(node))
+            given, args = [args[0]], args[1:]
+        elif len(given) > 1:
+            raise ParseError(f"{name} given twice", self.pos(given[1]))
+        value_node = given[0]
+        if isinstance(value_node, ast.Name):
+            return args, keywords, Symbol(self.name(value_node), integer=True, positive=True)
+        number = self.number(value_node)
+        if number is None or not number.is_Integer or number <= 0 or number > MAX_TRIALS:
+            raise ParseError(f"{name} must be a name or a whole number of trials from 1 to {MAX_TRIALS}",
+                             self.pos(value_node))
+        return args, keywords, number
 
     def number(self, node: ast.AST) -> Rational | None:
         """The value of a number literal, optionally signed, or of a product or quotient of such (``1/2``,

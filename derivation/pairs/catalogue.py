@@ -52,7 +52,8 @@ def example_spec(family: str, suffix: str) -> str:
     ``Laplace(mu_q, b_q)`` (positional, so each parameter in the family's first parameterisation)."""
     law = LAWS[family]
     letters = law.symbols or law.parameter_names
-    return f"{family}({', '.join(f'{letter}_{suffix}' for letter in letters)})"
+    shared = getattr(law, "shared", ())  # one value for q and p (a binomial pair's number of trials)
+    return f"{family}({', '.join(letter if letter in shared else f'{letter}_{suffix}' for letter in letters)})"
 
 
 def family_pairs() -> tuple[FamilyPair, ...]:

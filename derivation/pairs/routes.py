@@ -87,6 +87,9 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of families given in their own parameters (``Bernoulli``, ...): the plan of that family, or of
     that pair of families (:data:`~derivation.cases.discrete.PAIR_CASES`)."""
     case = _LAW_CASES[q.family] if q.family == p.family else PAIR_CASES[(q.family, p.family)]
+    if q.family == p.family == "Binomial" and q.loc != p.loc:
+        raise UsageError(f"two binomial laws are derived for one number of trials (torch registers only that): got "
+                         f"total_count {q.loc} and {p.loc}")
     setting = spec_pair(q, p)
     if setting.definitions and not case.parameterised:
         kinds = ", ".join(f"{kind}=" for _, kind, _ in setting.sources)

@@ -3,12 +3,13 @@ support is a finite sum, written out term by term with the mass at each point.""
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Integer, S, Sum, exp, log
+from sympy import Eq, Expr, Integer, S, Sum, exp, expand, log
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, sub
 from ..laws.bernoulli import BernoulliLaw, complement
+from ..laws.counts import BinomialLaw
 from ..nodes.scalar import Density, Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .definition import INTEGRAL_AS_EXPECTATION
@@ -58,8 +59,8 @@ def log_odds(probability: Expr) -> Expr:
 
 def _bernoulli_probabilities(setting) -> tuple[Expr, Expr]:
     q, p = setting.q.law, setting.p.law
-    if not (isinstance(q, BernoulliLaw) and isinstance(p, BernoulliLaw)):
-        raise RuleNotApplicable("not two Bernoulli laws")
+    if not (isinstance(q, (BernoulliLaw, BinomialLaw)) and type(q) is type(p)):
+        raise RuleNotApplicable("not two Bernoulli (or binomial) laws")
     return q.probs, p.probs
 
 
@@ -73,6 +74,21 @@ def _in_log_odds(expr: Expr, setting) -> Expr:
     if expr != before:
         raise RuleNotApplicable("not the divergence of two Bernoulli laws in their probabilities")
     return after
+
+
+def _binomial_in_log_odds(expr: Expr, setting) -> Expr:
+    """``n a log(a/b) + n log((1 - a)/(1 - b)) - n a log((1 - a)/(1 - b)) -> n a (log(a/(1 - a)) - log(b/(1 - b)))
+    + n log((1 - a)/(1 - b))``: the two terms weighted by ``n a`` are the difference of the log-odds."""
+    a, b = _bernoulli_probabilities(setting)
+    law = setting.q.law
+    if not isinstance(law, BinomialLaw):
+        raise RuleNotApplicable("not two binomial laws")
+    n = law.total_count
+    ratio = log(frac(complement(a), complement(b)))
+    before = add(mul(n, a, log(frac(a, b))), mul(n, ratio), neg(mul(n, a, ratio)))
+    if expand(evaluated(expr) - evaluated(before)) != 0:
+        raise RuleNotApplicable("not the divergence of two binomial laws in their probabilities")
+    return add(mul(n, a, sub(log_odds(a), log_odds(b))), mul(n, ratio))
 
 
 def _logistic(expr: Expr, setting) -> Rewrite:
@@ -195,6 +211,13 @@ IN_LOG_ODDS = Rule(
     _in_log_odds,
 )
 
+BINOMIAL_IN_LOG_ODDS = Rule(
+    "binomial-log-odds",
+    "Log-odds",
+    "The terms weighted by the mean number of successes combine into the difference of the log-odds.",
+    _binomial_in_log_odds,
+)
+
 LOGISTIC = Rule(
     "bernoulli-logits",
     "Logits",
@@ -203,5 +226,5 @@ LOGISTIC = Rule(
     _logistic,
 )
 
-__all__ = ["FINITE_SUPPORT", "IN_LOG_ODDS", "LOGISTIC", "LOG_OF_EXPONENTIALS", "SUM_AS_EXPECTATION",
-           "SUPPORT_MISMATCH", "WEIGHTS_SUM_TO_ONE", "log_odds"]
+__all__ = ["BINOMIAL_IN_LOG_ODDS", "FINITE_SUPPORT", "IN_LOG_ODDS", "LOGISTIC", "LOG_OF_EXPONENTIALS",
+           "SUM_AS_EXPECTATION", "SUPPORT_MISMATCH", "WEIGHTS_SUM_TO_ONE", "log_odds"]

@@ -145,7 +145,7 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
             continue
         fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
         taken.add(fresh.name)
-        laws[role] = family(fresh)
+        laws[role] = family(*(() if spec.loc is None else (spec.loc,)), fresh)  # Binomial's count leads
         definitions.append((fresh, family.parameterisations[spec.param_kind](spec.param)))
         sources.append((fresh, spec.param_kind, spec.param))
     x = variable_for(laws["q"].discrete, taken)
