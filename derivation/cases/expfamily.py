@@ -72,13 +72,13 @@ def _family_pair(law: type[Law]) -> LawPair:
     return law_pair(*(law(*(Symbol(f"{letter}_{role}", positive=True) for letter in letters)) for role in "qp"))
 
 
-def _as_derived(result: Expr, name: str) -> Rule:
+def _as_derived(result: Expr, name: str, key: str) -> Rule:
     def apply(expr: Expr, setting: object) -> Rewrite:
         if expr == result or expr.has(LOG_NORMALISER, SLOPE):
             raise RuleNotApplicable("not the family's closed form")
         return Rewrite(result)
 
-    return Rule(f"as-derived-{name.split()[0].lower()}", "Simplify",
+    return Rule(key, "Simplify",
                 f"Simplified, this is the divergence derived from the definition in the document on {name}.", apply)
 
 
@@ -95,7 +95,7 @@ class InNaturalForm:
         """The natural form put in, then simplified to ``result`` (the family's own derivation's)."""
         form, key = NATURAL_FORMS[law], law.family.lower()
         return (natural_form_rule(f"natural-form-{key}", form.name, self.natural, form.log_normaliser),
-                _as_derived(result, form.name))
+                _as_derived(result, form.name, f"as-derived-{key}"))
 
 
 def in_natural_form(law: type[Law], setting: NaturalPair) -> InNaturalForm:
