@@ -332,7 +332,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
 def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
     setting = case.setting(options or Options())
-    if not hasattr(setting, "p") or not hasattr(setting.q.law, "var"):  # a model's densities (the elbo cases), a
+    if not hasattr(setting, "p") or not hasattr(setting.q, "var"):  # a model's densities (the elbo cases), a
         # family in general: its statements, as the text format prints
         return ", ".join(to_text(statement) for statement in setting.statements())
     return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))
