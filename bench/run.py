@@ -73,6 +73,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                 "#13"),
     # one figure (a PNG) written next to the document
     "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
+    # issue 12: one exponential family in general (the Bregman divergence), and each family derived from it
+    "exponential-family-markdown": (["derive", "exponential-family", "--format", "markdown", "-o", "{out}/ef.md"],
+                                    2.5, "#12"),
     # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
     "exponential-markdown": (["derive", "--q", "Exponential(l1)", "--p", "Exponential(l2)", "--format", "markdown",
                               "-o", "{out}/e.md"], 2.5, "#12"),

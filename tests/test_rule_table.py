@@ -66,6 +66,7 @@ import derivation
 from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
 from derivation.cases.estimators import Estimators
+from derivation.cases.expfamily import agreement, in_natural_form
 from derivation.cases.interpretation import Interpretation
 from derivation.cases.reconstruction import PIXEL_PLAN
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
@@ -74,6 +75,7 @@ from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
+from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
@@ -178,6 +180,8 @@ def setting(name: str):
         return _BernoulliPair()
     if name == "reconstruction-bernoulli":
         return bernoulli_decoder
+    if name.startswith("natural-"):
+        return _NaturalInstance(next(law for law in NATURAL_FORMS if f"natural-{law.family.lower()}" == name))
     return derive(**CONFIGURATIONS[name]).setting
 
 
@@ -2992,6 +2996,86 @@ ROWS += [
 ]
 
 
+# -- one exponential family in general (derivation/rules/expfamily.py, derivation/cases/expfamily.py) ---------------
+CONFIGURATIONS["exponential-family"] = {"case": "exponential-family"}
+DERIVED += ({"case": "exponential-family"},)
+eta_q, eta_p = Symbol("eta_q", real=True), Symbol("eta_p", real=True)
+q_ef, p_ef = Density("q", x, ExponentialFamilyLaw(eta_q)), Density("p", x, ExponentialFamilyLaw(eta_p))
+A_, dA_, T_, h_ = LOG_NORMALISER, SLOPE, STATISTIC, BASE
+#: exp(-A(eta_q)), exp(eta_q T(x)), and the lemma's integral ranges.
+inverse_ef = exp(neg(A_(eta_q)), evaluate=False)
+tilt_ef = exp(mul(eta_q, T_(x)), evaluate=False)
+line_ef = (x, -oo, oo)
+mean_term_ef = add(mul(sub(eta_q, eta_p), Expectation(T_(x), q_ef)), neg(A_(eta_q)), A_(eta_p))
+slope_term_ef = add(mul(sub(eta_q, eta_p), dA_(eta_q)), neg(A_(eta_q)), A_(eta_p))
+bregman_ef = add(A_(eta_p), neg(A_(eta_q)), neg(mul(sub(eta_p, eta_q), dA_(eta_q))))
+ROWS += [
+    # from exponential-family, step 4
+    Row("natural-log-density", "exponential-family", Expectation(sub(log(q_ef), log(p_ef)), q_ef),
+        Expectation(sub(add(log(h_(x)), mul(eta_q, T_(x)), neg(A_(eta_q))),
+                        add(log(h_(x)), mul(eta_p, T_(x)), neg(A_(eta_p)))), q_ef)),
+    # from exponential-family, step 5
+    Row("combine-natural-log-densities", "exponential-family",
+        Expectation(sub(add(log(h_(x)), mul(eta_q, T_(x)), neg(A_(eta_q))),
+                        add(log(h_(x)), mul(eta_p, T_(x)), neg(A_(eta_p)))), q_ef),
+        Expectation(add(mul(sub(eta_q, eta_p), T_(x)), neg(A_(eta_q)), A_(eta_p)), q_ef)),
+    # from exponential-family, step 7 (the lemma below derives it)
+    Row("mean-of-statistic", "exponential-family", mean_term_ef, slope_term_ef),
+    # from exponential-family, step 8
+    Row("bregman-form", "exponential-family", slope_term_ef, bregman_ef),
+    # from exponential-family > Lemma 1, steps 1 to 5
+    Row("natural-expectation-as-integral", "exponential-family", Expectation(T_(x), q_ef),
+        mul(inverse_ef, Integral(mul(T_(x), mul(h_(x), tilt_ef)), line_ef))),
+    Row("statistic-as-derivative", "exponential-family",
+        mul(inverse_ef, Integral(mul(T_(x), mul(h_(x), tilt_ef)), line_ef)),
+        mul(inverse_ef, Integral(mul(h_(x), Partial(tilt_ef, eta_q)), line_ef))),
+    Row("natural-normalising-integral", "exponential-family",
+        mul(inverse_ef, Partial(Integral(mul(tilt_ef, h_(x)), line_ef), eta_q)),
+        mul(inverse_ef, Partial(exp(A_(eta_q), evaluate=False), eta_q))),
+    Row("differentiate-exp-log-normaliser", "exponential-family",
+        mul(inverse_ef, Partial(exp(A_(eta_q), evaluate=False), eta_q)), dA_(eta_q)),
+]
+
+
+class _NaturalInstance:
+    """A family in natural form (its log-normaliser and natural parameters put in): the setting of its rows."""
+
+    def __init__(self, law):
+        self.law = law
+
+    def checker(self) -> Checker:
+        return in_natural_form(self.law, setting("exponential-family")).checker
+
+
+def _natural_rules() -> tuple[Rule, ...]:
+    """Each family's two rules (natural form; simplified, its own derivation's result), as its chain makes them."""
+    general = derive("exponential-family")
+    return tuple(rule for law in NATURAL_FORMS
+                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived.result))
+
+
+lam_q, lam_p = Symbol("lambda_q", positive=True), Symbol("lambda_p", positive=True)
+th_q, th_p = Symbol("theta_q", positive=True), Symbol("theta_p", positive=True)
+sg_q, sg_p = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
+#: The general result in each family's natural form, as SymPy writes it (A, A' and eta put in, then evaluated).
+NATURAL_FORM_LINES = {
+    "bernoulli": (log(th_p / (1 - th_p) + 1) - log(th_q / (1 - th_q) + 1)
+                  - th_q * (log(th_p / (1 - th_p)) - log(th_q / (1 - th_q))) / ((1 - th_q) * (th_q / (1 - th_q) + 1))),
+    "poisson": lam_p - lam_q - lam_q * (log(lam_p) - log(lam_q)),
+    "geometric": -log(th_p) + log(th_q) - (1 - th_q) * (log(1 - th_p) - log(1 - th_q)) / th_q,
+    "exponential": -log(lam_p) + log(lam_q) - (lam_q - lam_p) / lam_q,
+    "halfnormal": (-sg_q**2 * (1 / (2 * sg_q**2) - 1 / (2 * sg_p**2)) - log(sg_p**-2) / 2 + log(sg_q**-2) / 2),
+}
+ROWS += [
+    # from exponential-family > Each family from the Bregman divergence, step 1 of each chain
+    *(Row(f"natural-form-{law.family.lower()}", f"natural-{law.family.lower()}", bregman_ef,
+          NATURAL_FORM_LINES[law.family.lower()]) for law in NATURAL_FORMS),
+    # step 2 of each chain: the family's own derivation's result (its document)
+    *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
+          agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+]
+
+
 # -- the rules ------------------------------------------------------------------------------------------------
 @cache
 def module_rules() -> dict[str, list[tuple[str, Rule]]]:
@@ -3031,6 +3115,7 @@ def factory_rules() -> dict[str, Rule]:
         elbo_decomposed(DECOMPOSITION_PLAN[:-1]),  # as the elbo-linear-gaussian case makes it
         divergence_from_posterior(UNIVARIATE_PLAN),
         pixel_result(PIXEL_PLAN),
+        *_natural_rules(),
     )
     return {rule.key: rule for rule in made}
 
@@ -3099,3 +3184,4 @@ def test_rule_keys_are_unique():
             constant = module_rules()[key][0][1]
             assert (title, justification) == (constant.title, constant.justification), key
     assert {key: names for key, names in titles.items() if len(names) > 1} == {}
+
