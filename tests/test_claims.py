@@ -190,7 +190,7 @@ def test_verdict_dict_is_json():
     (*STD, r"\write18{touch pwned}", "claim: "),
     ("Normal(mu, -1)", "Normal(0, 1)", "mu", "q: scale must be positive"),
     ("Normal(mu, 0)", "Normal(0, 1)", "mu", "q: scale must be positive"),
-    ("Normal(0, 1)", "Beta(1, 1)", "mu", "p: unknown family"),
+    ("Normal(0, 1)", "Cauchy(1, 1)", "mu", "p: unknown family"),
     ("Normal(0, 1)", "Normal(0, var=-2)", "mu", "p: var must be positive"),
     ("Normal(mu, sigma", "Normal(0, 1)", "mu", "q: invalid syntax"),
     ("DiagNormal(m, s, dim=2)", "DiagNormal(0, 1, dim=3)", "m", "dimension mismatch"),

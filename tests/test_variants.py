@@ -216,7 +216,7 @@ def test_latex_of_a_custom_pair_compiles(tmp_path, require_tool):
     ("DiagNormal(m, s, dim=1)", "Normal(0, 1)", UsageError, "not supported"),
     ("DiagNormal(m, s, dim=d)", "DiagNormal(d, 1, dim=d)", ParseError, "p: name 'd' is used for both loc and dim"),
     ("Normal(m, -1)", "Normal(0, 1)", ParseError, "q: scale must be positive"),
-    ("Normal(0, 1)", "Beta(1, 1)", ParseError, "p: unknown family"),
+    ("Normal(0, 1)", "Cauchy(1, 1)", ParseError, "p: unknown family"),
 ])
 def test_bad_pairs(q, p, error, message):
     with pytest.raises(error, match=message):
