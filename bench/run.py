@@ -69,8 +69,13 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # figures included: two PNGs (as dynamics-markdown, the drawing process's start-up is in the time)
     "elbo-linear-gaussian-figures": (["derive", "elbo-linear-gaussian", "--format", "markdown", "-o",
                                       "{out}/elg-f.md"], 4.0, "#13"),
+    "reconstruction-markdown": (["derive", "reconstruction", "--format", "markdown", "-o", "{out}/r.md"], 3.0,
+                                "#13"),
     # one figure (a PNG) written next to the document
     "estimators-markdown": (["derive", "estimators", "--format", "markdown", "-o", "{out}/e.md"], 3.0, "#13"),
+    # issue 12: one exponential family in general (the Bregman divergence), and each family derived from it
+    "exponential-family-markdown": (["derive", "exponential-family", "--format", "markdown", "-o", "{out}/ef.md"],
+                                    2.5, "#12"),
     # one family derivation each from its definition, with derived lemmas (issue 12: <= 2.5x the floor)
     "exponential-markdown": (["derive", "--q", "Exponential(l1)", "--p", "Exponential(l2)", "--format", "markdown",
                               "-o", "{out}/e.md"], 2.5, "#12"),
@@ -95,6 +100,14 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
+    # issue 12: the Pareto family (the expected logarithm integrated by parts; derived under m2 <= m1)
+    "pareto-markdown": (["derive", "--q", "Pareto(m1, a1)", "--p", "Pareto(m2, a2)", "--format", "markdown",
+                         "-o", "{out}/pareto.md"], 2.5, "#12"),
+    # issue 12: the Beta family (two expected logarithms by the Gamma family's lemma, with the Beta integral)
+    "beta-markdown": (["derive", "--q", "Beta(a1, b1)", "--p", "Beta(a2, b2)", "--format", "markdown",
+                       "-o", "{out}/beta.md"], 2.5, "#12"),
+    "exponential-gamma-markdown": (["derive", "--q", "Exponential(l)", "--p", "Gamma(a, rate=b)", "--format",
+                                    "markdown", "-o", "{out}/exponential-gamma.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -54,6 +54,8 @@ CONFIGS: dict[str, dict] = {
     "pair-gamma-numbers": {"q": "Gamma(2, rate=3)", "p": "Gamma(1, rate=1)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
+    "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
+    "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
     "pair-bernoulli": {"q": "Bernoulli(a)", "p": "Bernoulli(b)"},
     "pair-bernoulli-logits": {"q": "Bernoulli(logits=l1)", "p": "Bernoulli(logits=-1)"},
     "pair-poisson": {"q": "Poisson(a)", "p": "Poisson(2)"},
@@ -70,6 +72,10 @@ CONFIGS["pair-halfnormal-numbers"] = {"q": "HalfNormal(scale=s)", "p": "HalfNorm
 CONFIGS["pair-uniform"] = {"q": "Uniform(a1, b1)", "p": "Uniform(a2, b2)"}
 CONFIGS["pair-uniform-numbers"] = {"q": "Uniform(a, b)", "p": "Uniform(0, 1)"}
 CONFIGS["pair-uniform-infinite"] = {"q": "Uniform(0, 2)", "p": "Uniform(0, 1)"}
+CONFIGS["pair-pareto"] = {"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}
+CONFIGS["pair-pareto-numbers"] = {"q": "Pareto(2, 3)", "p": "Pareto(1, 3/2)"}
+CONFIGS["pair-beta"] = {"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}
+CONFIGS["pair-beta-numbers"] = {"q": "Beta(2, 3)", "p": "Beta(1, 1)"}
 
 _derived: dict[str, object] = {}
 _verdicts: dict[tuple, str | None] = {}

@@ -66,6 +66,7 @@ import derivation
 from derivation import derive
 from derivation.cases.elbo import DECOMPOSITION_PLAN, standard_in_latent
 from derivation.cases.estimators import Estimators
+from derivation.cases.expfamily import agreement, in_natural_form
 from derivation.cases.interpretation import Interpretation
 from derivation.cases.reconstruction import PIXEL_PLAN
 from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
@@ -73,7 +74,10 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws.beta import BetaLaw
+from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
 from derivation.laws.halfnormal import HalfNormalLaw
+from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
 from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
@@ -113,6 +117,8 @@ CONFIGURATIONS = {
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=l2)"},
     "pair-normal-laplace": {"q": "Normal(m, s)", "p": "Laplace(b, c)"},
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
+    "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
+    "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -154,6 +160,8 @@ DERIVED = (
             ("Binomial(7, logits=l1)", "Binomial(7, logits=l2)"),
             ("Normal(m, s)", "Laplace(b, c)"),
             ("Laplace(m, b)", "Normal(mu, s)"),
+            ("Exponential(l)", "Gamma(a, rate=b)"),
+            ("Gamma(a, rate=b)", "Exponential(l)"),
         )
     ),
 )
@@ -172,6 +180,8 @@ def setting(name: str):
         return _BernoulliPair()
     if name == "reconstruction-bernoulli":
         return bernoulli_decoder
+    if name.startswith("natural-"):
+        return _NaturalInstance(next(law for law in NATURAL_FORMS if f"natural-{law.family.lower()}" == name))
     return derive(**CONFIGURATIONS[name]).setting
 
 
@@ -252,6 +262,8 @@ c_nl = Pow(Pow(mul(2, pi, nl_s**2), S.Half, evaluate=False), -1, evaluate=False)
 root_2_pi = Pow(frac(2, pi), S.Half, evaluate=False)
 gap_ln, x_mu = sub(m, mu), sub(x, mu)
 w_ln = exp(neg(frac(Abs(x_m, evaluate=False), b_l)), evaluate=False)  # the Laplace weight
+eg_a, eg_l = Symbol("a", positive=True), Symbol("l", positive=True)
+q_eg, q_ge = Density("q", x, ExponentialLaw(eg_l)), Density("q", x, GammaLaw(eg_a, b_l))
 w_ln_t = exp(neg(frac(Abs(t_l, evaluate=False), b_l)), evaluate=False)  # centred
 p_laplace = Density("p", x, LaplaceLaw(n_l, c_l))
 
@@ -809,23 +821,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -834,22 +834,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, nl_b, oo),
                 ),
@@ -866,23 +855,11 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
                         ),
-                    ),
-                    (x, -oo, nl_b),
-                ),
-            ),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
                     ),
                     (x, -oo, nl_b),
                 ),
@@ -891,7 +868,7 @@ ROWS = [
                 c_nl,
                 Integral(
                     mul(
-                        x_m,
+                        add(x_m, gap_nl),
                         exp(
                             mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
                             evaluate=False,
@@ -900,36 +877,12 @@ ROWS = [
                     (x, nl_b, oo),
                 ),
             ),
-            mul(
-                c_nl,
-                gap_nl,
-                Integral(
-                    exp(
-                        mul(Rational(-1, 2), Pow(nl_s, S(-2), evaluate=False), Pow(x_m, S(2), evaluate=False)),
-                        evaluate=False,
-                    ),
-                    (x, nl_b, oo),
-                ),
-            ),
         ),
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
     ),
     # from pair-normal-laplace > lemma Mean distance of a Gaussian variable from a point, step 5
@@ -937,23 +890,10 @@ ROWS = [
         "collect-folded-mean",
         "pair-normal-laplace",
         add(
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                S.NegativeOne,
-                c_nl,
-                gap_nl,
-                mul(
-                    Rational(1, 2),
-                    Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False),
-                    add(S(1), mul(S.NegativeOne, erf_nl)),
-                ),
-            ),
-            mul(c_nl, mul(nl_s**2, tail_nl)),
-            mul(
-                c_nl,
-                gap_nl,
-                mul(Rational(1, 2), Pow(mul(S(2), pi, nl_s**2), Rational(1, 2), evaluate=False), add(S(1), erf_nl)),
-            ),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(S.NegativeOne, Rational(1, 2), gap_nl, add(S(1), mul(S.NegativeOne, erf_nl))),
+            mul(c_nl, nl_s**2, tail_nl),
+            mul(Rational(1, 2), gap_nl, add(S(1), erf_nl)),
         ),
         add(mul(root_2_pi, nl_s, tail_nl), mul(gap_nl, erf_nl)),
     ),
@@ -1118,6 +1058,145 @@ ROWS = [
             mul(Pow(gap_ln, S(2), evaluate=False), Pow(mul(S(2), nl_s**2), S.NegativeOne, evaluate=False)),
             mul(Rational(-1, 2), log(mul(S(2), Pow(pi, -1, evaluate=False)), evaluate=False)),
             S.NegativeOne,
+        ),
+    ),
+    # -- derivation/rules/cross.py (Exponential(l) and Gamma(a, rate=b) against each other) ------------------
+    # from pair-exponential-gamma, step 5
+    Row(
+        "combine-exponential-gamma-log-densities",
+        "pair-exponential-gamma",
+        Expectation(
+            add(
+                add(log(eg_l, evaluate=False), mul(S.NegativeOne, mul(eg_l, x))),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(eg_a, log(b_l, evaluate=False)),
+                        mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                        mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                        mul(S.NegativeOne, mul(b_l, x)),
+                    ),
+                ),
+            ),
+            q_eg,
+        ),
+        Expectation(
+            add(
+                log(eg_l, evaluate=False),
+                mul(
+                    S.NegativeOne,
+                    add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+                ),
+                mul(S.NegativeOne, mul(eg_l, x)),
+                mul(b_l, x),
+                mul(S.NegativeOne, mul(add(eg_a, S.NegativeOne), log(x, evaluate=False))),
+            ),
+            q_eg,
+        ),
+    ),
+    # from pair-exponential-gamma, step 8
+    Row(
+        "exponential-log-moment",
+        "pair-exponential-gamma",
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(S.NegativeOne, add(eg_a, S.NegativeOne), Expectation(log(x, evaluate=False), q_eg)),
+        ),
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(
+                S.NegativeOne,
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, S(1), evaluate=False), mul(S.NegativeOne, log(eg_l, evaluate=False))),
+            ),
+        ),
+    ),
+    # from pair-exponential-gamma, step 9
+    Row(
+        "collect-exponential-gamma",
+        "pair-exponential-gamma",
+        add(
+            log(eg_l, evaluate=False),
+            mul(
+                S.NegativeOne,
+                add(mul(eg_a, log(b_l, evaluate=False)), mul(S.NegativeOne, log(gamma(eg_a), evaluate=False))),
+            ),
+            mul(S.NegativeOne, eg_l, Pow(eg_l, -1, evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            mul(
+                S.NegativeOne,
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, S(1), evaluate=False), mul(S.NegativeOne, log(eg_l, evaluate=False))),
+            ),
+        ),
+        add(
+            mul(eg_a, log(mul(eg_l, Pow(b_l, -1, evaluate=False)), evaluate=False)),
+            mul(b_l, Pow(eg_l, -1, evaluate=False)),
+            log(gamma(eg_a), evaluate=False),
+            mul(S.NegativeOne, mul(add(eg_a, S.NegativeOne), polygamma(S.Zero, S(1), evaluate=False))),
+            S.NegativeOne,
+        ),
+    ),
+    # from pair-gamma-exponential, step 5
+    Row(
+        "combine-gamma-exponential-log-densities",
+        "pair-gamma-exponential",
+        Expectation(
+            add(
+                add(
+                    mul(eg_a, log(b_l, evaluate=False)),
+                    mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                    mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                    mul(S.NegativeOne, mul(b_l, x)),
+                ),
+                mul(S.NegativeOne, add(log(eg_l, evaluate=False), mul(S.NegativeOne, mul(eg_l, x)))),
+            ),
+            q_ge,
+        ),
+        Expectation(
+            add(
+                mul(eg_a, log(b_l, evaluate=False)),
+                mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+                mul(S.NegativeOne, log(eg_l, evaluate=False)),
+                mul(S.NegativeOne, mul(b_l, x)),
+                mul(add(eg_a, S.NegativeOne), log(x, evaluate=False)),
+                mul(eg_l, x),
+            ),
+            q_ge,
+        ),
+    ),
+    # from pair-gamma-exponential, step 9
+    Row(
+        "collect-gamma-exponential",
+        "pair-gamma-exponential",
+        add(
+            mul(eg_a, log(b_l, evaluate=False)),
+            mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+            mul(S.NegativeOne, log(eg_l, evaluate=False)),
+            mul(S.NegativeOne, b_l, mul(eg_a, Pow(b_l, -1, evaluate=False))),
+            mul(
+                add(eg_a, S.NegativeOne),
+                add(polygamma(S.Zero, eg_a, evaluate=False), mul(S.NegativeOne, log(b_l, evaluate=False))),
+            ),
+            mul(eg_l, mul(eg_a, Pow(b_l, -1, evaluate=False))),
+        ),
+        add(
+            log(mul(b_l, Pow(eg_l, -1, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, log(gamma(eg_a), evaluate=False)),
+            mul(add(eg_a, S.NegativeOne), polygamma(S.Zero, eg_a, evaluate=False)),
+            mul(eg_a, mul(add(eg_l, mul(S.NegativeOne, b_l)), Pow(b_l, -1, evaluate=False))),
         ),
     ),
     # -- derivation/rules/discrete.py --------------------------------------------------------------------------
@@ -2822,6 +2901,180 @@ ROWS += [
         oo),
 ]
 
+# -- the Pareto family (derivation/rules/pareto.py) ---------------------------------------------------------------
+CONFIGURATIONS["pair-pareto"] = {"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}
+DERIVED += ({"q": "Pareto(m1, a1)", "p": "Pareto(m2, a2)"}, {"q": "Pareto(1, 2)", "p": "Pareto(2, 1)"})
+pa_m1, pa_a1, pa_m2, pa_a2 = (Symbol(name, positive=True) for name in ("m1", "a1", "m2", "a2"))
+q_pareto, p_pareto = Density("q", x, ParetoLaw(pa_m1, pa_a1)), Density("p", x, ParetoLaw(pa_m2, pa_a2))
+#: log q(x), log p(x), q's normaliser and weight, and E_q[log x].
+log_q_pareto = sub(add(log(pa_a1), mul(pa_a1, log(pa_m1))), mul(add(pa_a1, S.One), log(x)))
+log_p_pareto = sub(add(log(pa_a2), mul(pa_a2, log(pa_m2))), mul(add(pa_a2, S.One), log(x)))
+c_pareto = mul(pa_a1, Pow(pa_m1, pa_a1, evaluate=False))
+w_pareto = Pow(x, neg(add(pa_a1, S.One)), evaluate=False)
+m_pow = Pow(pa_m1, -pa_a1, evaluate=False)
+ROWS += [
+    # from pair-pareto, step 4
+    Row("pareto-log-density", "pair-pareto",
+        Expectation(sub(log(q_pareto), log(p_pareto)), q_pareto),
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto)),
+    # from pair-pareto, step 5
+    Row("combine-pareto-log-densities", "pair-pareto",
+        Expectation(sub(log_q_pareto, log_p_pareto), q_pareto),
+        Expectation(add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+                        neg(mul(add(pa_a1, S.One), log(x))), mul(add(pa_a2, S.One), log(x))), q_pareto)),
+    # from pair-pareto, step 7 (one term of the line)
+    Row("pareto-log-moment", "pair-pareto",
+        mul(add(pa_a2, S.One), Expectation(log(x), q_pareto)),
+        mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+    # from pair-pareto > lemma Expected logarithm of a Pareto variable, steps 1 and 2
+    Row("pareto-expectation-as-integral", "pair-pareto",
+        Expectation(log(x), q_pareto),
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo)))),
+    Row("log-power-by-parts", "pair-pareto",
+        mul(c_pareto, Integral(mul(log(x), w_pareto), (x, pa_m1, oo))),
+        mul(c_pareto, add(frac(mul(m_pow, log(pa_m1)), pa_a1), frac(m_pow, Pow(pa_a1, 2, evaluate=False))))),
+    # from pair-pareto, step 8
+    Row("collect-pareto-terms", "pair-pareto",
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a1, log(pa_m1)), neg(mul(pa_a2, log(pa_m2))),
+            neg(mul(add(pa_a1, S.One), log(pa_m1) + 1 / pa_a1)), mul(add(pa_a2, S.One), log(pa_m1) + 1 / pa_a1)),
+        add(log(frac(pa_a1, pa_a2)), mul(pa_a2, log(frac(pa_m1, pa_m2))), frac(pa_a2, pa_a1), S.NegativeOne)),
+]
+
+# -- the Beta family (derivation/rules/beta.py: the Gamma lemma's steps with the Beta integral) -----------------
+CONFIGURATIONS["pair-beta"] = {"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}
+DERIVED += ({"q": "Beta(a1, b1)", "p": "Beta(a2, b2)"}, {"q": "Beta(2, 3)", "p": "Beta(1, 1)"})
+be_a1, be_b1, be_a2, be_b2 = (Symbol(name, positive=True) for name in ("a1", "b1", "a2", "b2"))
+q_beta, p_beta = Density("q", x, BetaLaw(be_a1, be_b1)), Density("p", x, BetaLaw(be_a2, be_b2))
+one_minus_x = sub(S.One, x)
+#: log q(x) and log p(x) as the Beta law writes them, q's normaliser, its two powers, B(a1, b1) and the digammas.
+log_q_beta = add(log(frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))),
+                 mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)))
+log_p_beta = add(log(frac(gamma(add(be_a2, be_b2)), mul(gamma(be_a2), gamma(be_b2)))),
+                 mul(sub(be_a2, S.One), log(x)), mul(sub(be_b2, S.One), log(one_minus_x)))
+c_beta = frac(gamma(add(be_a1, be_b1)), mul(gamma(be_a1), gamma(be_b1)))
+x_a1_beta, y_b1_beta = Pow(x, sub(be_a1, S.One), evaluate=False), Pow(one_minus_x, sub(be_b1, S.One), evaluate=False)
+beta_function_1 = frac(mul(gamma(be_a1), gamma(be_b1)), gamma(add(be_a1, be_b1)))
+log_ratio_beta = log(frac(mul(gamma(add(be_a1, be_b1)), gamma(be_a2), gamma(be_b2)),
+                          mul(gamma(be_a1), gamma(be_b1), gamma(add(be_a2, be_b2)))))
+psi_beta = {arg: polygamma(S.Zero, arg, evaluate=False) for arg in (be_a1, be_b1, add(be_a1, be_b1))}
+ROWS += [
+    # from pair-beta, step 4
+    Row("beta-log-density", "pair-beta",
+        Expectation(sub(log(q_beta), log(p_beta)), q_beta),
+        Expectation(sub(log_q_beta, log_p_beta), q_beta)),
+    # from pair-beta, step 5
+    Row("combine-beta-log-densities", "pair-beta",
+        Expectation(sub(log_q_beta, log_p_beta), q_beta),
+        Expectation(add(log_ratio_beta, mul(sub(be_a1, S.One), log(x)), mul(sub(be_b1, S.One), log(one_minus_x)),
+                        neg(mul(sub(be_a2, S.One), log(x))), neg(mul(sub(be_b2, S.One), log(one_minus_x)))), q_beta)),
+    # from pair-beta, steps 7 and 8 (one term of the line each)
+    Row("beta-log-moment", "pair-beta",
+        mul(sub(be_a2, S.One), Expectation(log(x), q_beta)),
+        mul(sub(be_a2, S.One), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)]))),
+    Row("beta-log-complement-moment", "pair-beta",
+        mul(sub(be_b2, S.One), Expectation(log(one_minus_x), q_beta)),
+        mul(sub(be_b2, S.One), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 1
+    Row("beta-expectation-as-integral", "pair-beta",
+        Expectation(log(x), q_beta),
+        mul(c_beta, Integral(mul(log(x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1)))),
+    # from pair-beta > lemma Expected logarithm of a Beta variable, step 4
+    Row("beta-integral", "pair-beta",
+        mul(c_beta, Partial(Integral(mul(x_a1_beta, y_b1_beta), (x, 0, 1)), be_a1)),
+        mul(c_beta, Partial(beta_function_1, be_a1))),
+    # from pair-beta > lemma Expected logarithm of one minus a Beta variable, step 2
+    Row("reflect-unit-interval", "pair-beta",
+        mul(c_beta, Integral(mul(log(one_minus_x), mul(x_a1_beta, y_b1_beta)), (x, 0, 1))),
+        mul(c_beta, Integral(mul(log(x), Pow(x, sub(be_b1, S.One), evaluate=False),
+                                 Pow(one_minus_x, sub(be_a1, S.One), evaluate=False)), (x, 0, 1)))),
+    # from pair-beta, step 9
+    Row("collect-beta-terms", "pair-beta",
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), sub(psi_beta[be_a1], psi_beta[add(be_a1, be_b1)])),
+            mul(sub(be_b1, be_b2), sub(psi_beta[be_b1], psi_beta[add(be_a1, be_b1)]))),
+        add(log_ratio_beta, mul(sub(be_a1, be_a2), psi_beta[be_a1]), mul(sub(be_b1, be_b2), psi_beta[be_b1]),
+            mul(add(be_a2, neg(be_a1), be_b2, neg(be_b1)), psi_beta[add(be_a1, be_b1)]))),
+]
+
+
+# -- one exponential family in general (derivation/rules/expfamily.py, derivation/cases/expfamily.py) ---------------
+CONFIGURATIONS["exponential-family"] = {"case": "exponential-family"}
+DERIVED += ({"case": "exponential-family"},)
+eta_q, eta_p = Symbol("eta_q", real=True), Symbol("eta_p", real=True)
+q_ef, p_ef = Density("q", x, ExponentialFamilyLaw(eta_q)), Density("p", x, ExponentialFamilyLaw(eta_p))
+A_, dA_, T_, h_ = LOG_NORMALISER, SLOPE, STATISTIC, BASE
+#: exp(-A(eta_q)), exp(eta_q T(x)), and the lemma's integral ranges.
+inverse_ef = exp(neg(A_(eta_q)), evaluate=False)
+tilt_ef = exp(mul(eta_q, T_(x)), evaluate=False)
+line_ef = (x, -oo, oo)
+mean_term_ef = add(mul(sub(eta_q, eta_p), Expectation(T_(x), q_ef)), neg(A_(eta_q)), A_(eta_p))
+slope_term_ef = add(mul(sub(eta_q, eta_p), dA_(eta_q)), neg(A_(eta_q)), A_(eta_p))
+bregman_ef = add(A_(eta_p), neg(A_(eta_q)), neg(mul(sub(eta_p, eta_q), dA_(eta_q))))
+ROWS += [
+    # from exponential-family, step 4
+    Row("natural-log-density", "exponential-family", Expectation(sub(log(q_ef), log(p_ef)), q_ef),
+        Expectation(sub(add(log(h_(x)), mul(eta_q, T_(x)), neg(A_(eta_q))),
+                        add(log(h_(x)), mul(eta_p, T_(x)), neg(A_(eta_p)))), q_ef)),
+    # from exponential-family, step 5
+    Row("combine-natural-log-densities", "exponential-family",
+        Expectation(sub(add(log(h_(x)), mul(eta_q, T_(x)), neg(A_(eta_q))),
+                        add(log(h_(x)), mul(eta_p, T_(x)), neg(A_(eta_p)))), q_ef),
+        Expectation(add(mul(sub(eta_q, eta_p), T_(x)), neg(A_(eta_q)), A_(eta_p)), q_ef)),
+    # from exponential-family, step 7 (the lemma below derives it)
+    Row("mean-of-statistic", "exponential-family", mean_term_ef, slope_term_ef),
+    # from exponential-family, step 8
+    Row("bregman-form", "exponential-family", slope_term_ef, bregman_ef),
+    # from exponential-family > Lemma 1, steps 1 to 5
+    Row("natural-expectation-as-integral", "exponential-family", Expectation(T_(x), q_ef),
+        mul(inverse_ef, Integral(mul(T_(x), mul(h_(x), tilt_ef)), line_ef))),
+    Row("statistic-as-derivative", "exponential-family",
+        mul(inverse_ef, Integral(mul(T_(x), mul(h_(x), tilt_ef)), line_ef)),
+        mul(inverse_ef, Integral(mul(h_(x), Partial(tilt_ef, eta_q)), line_ef))),
+    Row("natural-normalising-integral", "exponential-family",
+        mul(inverse_ef, Partial(Integral(mul(tilt_ef, h_(x)), line_ef), eta_q)),
+        mul(inverse_ef, Partial(exp(A_(eta_q), evaluate=False), eta_q))),
+    Row("differentiate-exp-log-normaliser", "exponential-family",
+        mul(inverse_ef, Partial(exp(A_(eta_q), evaluate=False), eta_q)), dA_(eta_q)),
+]
+
+
+class _NaturalInstance:
+    """A family in natural form (its log-normaliser and natural parameters put in): the setting of its rows."""
+
+    def __init__(self, law):
+        self.law = law
+
+    def checker(self) -> Checker:
+        return in_natural_form(self.law, setting("exponential-family")).checker
+
+
+def _natural_rules() -> tuple[Rule, ...]:
+    """Each family's two rules (natural form; simplified, its own derivation's result), as its chain makes them."""
+    general = derive("exponential-family")
+    return tuple(rule for law in NATURAL_FORMS
+                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived.result))
+
+
+lam_q, lam_p = Symbol("lambda_q", positive=True), Symbol("lambda_p", positive=True)
+th_q, th_p = Symbol("theta_q", positive=True), Symbol("theta_p", positive=True)
+sg_q, sg_p = Symbol("sigma_q", positive=True), Symbol("sigma_p", positive=True)
+#: The general result in each family's natural form, as SymPy writes it (A, A' and eta put in, then evaluated).
+NATURAL_FORM_LINES = {
+    "bernoulli": (log(th_p / (1 - th_p) + 1) - log(th_q / (1 - th_q) + 1)
+                  - th_q * (log(th_p / (1 - th_p)) - log(th_q / (1 - th_q))) / ((1 - th_q) * (th_q / (1 - th_q) + 1))),
+    "poisson": lam_p - lam_q - lam_q * (log(lam_p) - log(lam_q)),
+    "geometric": -log(th_p) + log(th_q) - (1 - th_q) * (log(1 - th_p) - log(1 - th_q)) / th_q,
+    "exponential": -log(lam_p) + log(lam_q) - (lam_q - lam_p) / lam_q,
+    "halfnormal": (-sg_q**2 * (1 / (2 * sg_q**2) - 1 / (2 * sg_p**2)) - log(sg_p**-2) / 2 + log(sg_q**-2) / 2),
+}
+ROWS += [
+    # from exponential-family > Each family from the Bregman divergence, step 1 of each chain
+    *(Row(f"natural-form-{law.family.lower()}", f"natural-{law.family.lower()}", bregman_ef,
+          NATURAL_FORM_LINES[law.family.lower()]) for law in NATURAL_FORMS),
+    # step 2 of each chain: the family's own derivation's result (its document)
+    *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
+          agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+]
+
 
 # -- the rules ------------------------------------------------------------------------------------------------
 @cache
@@ -2862,6 +3115,7 @@ def factory_rules() -> dict[str, Rule]:
         elbo_decomposed(DECOMPOSITION_PLAN[:-1]),  # as the elbo-linear-gaussian case makes it
         divergence_from_posterior(UNIVARIATE_PLAN),
         pixel_result(PIXEL_PLAN),
+        *_natural_rules(),
     )
     return {rule.key: rule for rule in made}
 
@@ -2930,3 +3184,4 @@ def test_rule_keys_are_unique():
             constant = module_rules()[key][0][1]
             assert (title, justification) == (constant.title, constant.justification), key
     assert {key: names for key, names in titles.items() if len(names) > 1} == {}
+

@@ -18,11 +18,16 @@ from ..rules import (
 )
 from ..rules.terms import SPLIT_MEAN_VARIANCE
 from ..settings.estimators import estimator_setting
+from ..settings.expfamily import natural_pair
 from ..settings.model import model_setting
 from ..settings.univariate import Notation, Setting, gaussian_pair
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
 from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
 from .estimators import estimator_sections
+from .expfamily import DESCRIPTION as EXPONENTIAL_FAMILY_DESCRIPTION
+from .expfamily import EXPONENTIAL_FAMILY_PLAN, family_sections
+from .expfamily import SUMMARY as EXPONENTIAL_FAMILY_SUMMARY
+from .expfamily import TITLE as EXPONENTIAL_FAMILY_TITLE
 from .multivariate import (
     CODE_PLAN,
     DIAGONAL_ROUTES,
@@ -282,12 +287,12 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "a Gaussian decoder's -log p(x | z) as squared error plus a constant (and beta), a Bernoulli decoder's as "
             "binary cross-entropy, each down to the line of PyTorch",
             "The other term of a VAE's loss is the reconstruction term, minus the log-density of the observation "
-            "under the decoder. We derive it for a Gaussian decoder, where it is the squared error between the "
-            "image and the decoder's output plus a constant, and say what the noise variance means for the weight of "
-            "the KL term; then for a Bernoulli decoder, where it is the binary cross-entropy, also in the logits a "
-            "decoder outputs. Each result ends in the line of PyTorch that computes it, printed from the result and "
-            "read back by the parser. Every line follows from the one before by the rule named beside it, and every "
-            "line has been checked.",
+            "under the decoder, averaged under the encoder's q. We derive it for a Gaussian decoder, where it is the "
+            "squared error between the image and the decoder's output plus a constant, and say what the noise "
+            "variance means for the weight of the KL term; then for a Bernoulli decoder, where it is the binary "
+            "cross-entropy, also in the logits a decoder outputs. Each result ends in the line of PyTorch that "
+            "computes it, printed from the result and read back by the parser. Every line follows from the one before "
+            "by the rule named beside it, and every line has been checked.",
             reconstruction_setting,
             MappingProxyType({"gaussian": GAUSSIAN_PLAN}),
             sections=reconstruction_sections,
@@ -307,6 +312,16 @@ CASES: Mapping[str, Case] = MappingProxyType({
             sections=estimator_sections,
             figures=True,
         ),
+        Case(
+            "exponential-family",
+            EXPONENTIAL_FAMILY_TITLE,
+            EXPONENTIAL_FAMILY_SUMMARY,
+            EXPONENTIAL_FAMILY_DESCRIPTION,
+            lambda options: natural_pair(options.notation),
+            MappingProxyType({"definition": EXPONENTIAL_FAMILY_PLAN}),
+            sections=family_sections,
+            code=False,
+        ),
     )
 })
 
@@ -317,6 +332,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
 def describe_setting(case: Case, options: Options | None = None) -> str:
     """The case's densities in plain text, printed from its setting (e.g. for ``kl-derive list``)."""
     setting = case.setting(options or Options())
-    if not hasattr(setting, "p"):  # a model's densities (the elbo cases): its statements, as the text format prints
+    if not hasattr(setting, "p") or not hasattr(setting.q, "var"):  # a model's densities (the elbo cases), a
+        # family in general: its statements, as the text format prints
         return ", ".join(to_text(statement) for statement in setting.statements())
     return ", ".join(f"{d.name} = N({sstr(d.mean)}, {sstr(d.var)})" for d in (setting.q, setting.p))

@@ -6,15 +6,22 @@ from __future__ import annotations
 from ..core.engine import Rule
 from ..rules import INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.cross import (
+    COLLECT_EXPONENTIAL_GAMMA,
+    COLLECT_GAMMA_EXPONENTIAL,
     COLLECT_LAPLACE_NORMAL,
     COLLECT_NORMAL_LAPLACE,
+    COMBINE_EXPONENTIAL_GAMMA,
+    COMBINE_GAMMA_EXPONENTIAL,
     COMBINE_LAPLACE_NORMAL,
     COMBINE_NORMAL_LAPLACE,
+    EXPONENTIAL_LOG_MOMENT,
     GAUSSIAN_ABSOLUTE_MOMENT,
     LAPLACE_SECOND_MOMENT,
     LAPLACE_SHIFTED_SECOND_MOMENT,
     PAIR_LOG_DENSITIES,
 )
+from ..rules.exponential import EXPONENTIAL_MEAN
+from ..rules.gamma import GAMMA_LOG_MOMENT, GAMMA_MEAN
 from ..rules.gaussian import SECOND_MOMENT
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
 
@@ -60,3 +67,43 @@ LAPLACE_NORMAL_DESCRIPTION = (
     "log-ratio of the densities holds the absolute distance from the Laplace location and the squared distance from "
     "the Gaussian's mean, so the Laplace law's mean absolute deviation and its second moment about a point are "
     "needed, each integrated on both sides of the location." + _CHECKED)
+
+#: From the definition to ``log(beta/lambda) - log Gamma(alpha) + (alpha - 1) psi(alpha) + alpha (lambda - beta) /
+#: beta`` for q = Gamma(alpha, beta), p = Exponential(lambda): the Gamma law's mean and expected logarithm.
+GAMMA_EXPONENTIAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_GAMMA_EXPONENTIAL,
+    LINEARITY,
+    GAMMA_MEAN,
+    GAMMA_LOG_MOMENT,
+    COLLECT_GAMMA_EXPONENTIAL,
+)
+GAMMA_EXPONENTIAL_TITLE = "KL divergence of a Gamma distribution from an exponential distribution"
+GAMMA_EXPONENTIAL_DESCRIPTION = (
+    "The divergence of a Gamma distribution from an exponential distribution, derived from the definition: the "
+    "log-ratio of the densities is linear in x and in log x, so the Gamma law's mean and expected logarithm are "
+    "needed; the expected logarithm is the derivative of the log-normaliser in the concentration." + _CHECKED)
+
+#: From the definition to ``alpha log(lambda/beta) + beta/lambda + log Gamma(alpha) - (alpha - 1) psi(1) - 1`` for
+#: q = Exponential(lambda), p = Gamma(alpha, beta): the exponential law's mean and expected logarithm (the Gamma
+#: law's at concentration 1).
+EXPONENTIAL_GAMMA_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_EXPONENTIAL_GAMMA,
+    LINEARITY,
+    EXPONENTIAL_MEAN,
+    EXPONENTIAL_LOG_MOMENT,
+    COLLECT_EXPONENTIAL_GAMMA,
+)
+EXPONENTIAL_GAMMA_TITLE = "KL divergence of an exponential distribution from a Gamma distribution"
+EXPONENTIAL_GAMMA_DESCRIPTION = (
+    "The divergence of an exponential distribution from a Gamma distribution, derived from the definition: the "
+    "log-ratio of the densities is linear in x and in log x, so the exponential law's mean and expected logarithm "
+    "are needed; an exponential law is the Gamma law of concentration 1, whose expected logarithm is the derivative "
+    "of its log-normaliser in the concentration." + _CHECKED)

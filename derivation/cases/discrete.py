@@ -21,6 +21,12 @@ from ..rules.discrete import (
     WEIGHTS_SUM_TO_ONE,
 )
 from .cross import (
+    EXPONENTIAL_GAMMA_DESCRIPTION,
+    EXPONENTIAL_GAMMA_PLAN,
+    EXPONENTIAL_GAMMA_TITLE,
+    GAMMA_EXPONENTIAL_DESCRIPTION,
+    GAMMA_EXPONENTIAL_PLAN,
+    GAMMA_EXPONENTIAL_TITLE,
     LAPLACE_NORMAL_DESCRIPTION,
     LAPLACE_NORMAL_PLAN,
     LAPLACE_NORMAL_TITLE,
@@ -116,4 +122,8 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Geometric", "Bernoulli"): _infinite("geometric", "Bernoulli"),
     ("Normal", "Laplace"): FamilyCase(NORMAL_LAPLACE_PLAN, NORMAL_LAPLACE_TITLE, NORMAL_LAPLACE_DESCRIPTION),
     ("Laplace", "Normal"): FamilyCase(LAPLACE_NORMAL_PLAN, LAPLACE_NORMAL_TITLE, LAPLACE_NORMAL_DESCRIPTION),
+    ("Exponential", "Gamma"): FamilyCase(EXPONENTIAL_GAMMA_PLAN, EXPONENTIAL_GAMMA_TITLE,
+                                         EXPONENTIAL_GAMMA_DESCRIPTION),
+    ("Gamma", "Exponential"): FamilyCase(GAMMA_EXPONENTIAL_PLAN, GAMMA_EXPONENTIAL_TITLE,
+                                         GAMMA_EXPONENTIAL_DESCRIPTION),
 })

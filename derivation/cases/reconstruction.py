@@ -121,51 +121,51 @@ def reconstruction_sections(derivation: Derivation) -> tuple[Section, ...]:
     }
     facts = (_read_off(_eq(beta, scale), scaled.result, kl),)
     code_text = (
-        "The sum over the pixels is what the mean-squared-error loss of PyTorch computes with reduction='sum' "
-        "(with 'mean' it would also divide by {D}), over the decoder's output {y} (x_hat in code) and the data "
-        "{x}; the line below was printed from the result and read back by the parser, which found it equal to "
-        "the result:"
+        "As the KL term's line in the vae document, the sum over the pixels is one call in PyTorch: what the "
+        "mean-squared-error loss computes with reduction='sum' (with 'mean' it would also divide by {D}), over the "
+        "decoder's output {y} and the data {x} (the listing names them as VAE code does); the line below was printed "
+        "from the result and read back by the parser, which found it equal to the result:"
     )
     beta_text = (
-        "The constant {constant} does not depend on the decoder's output: with the noise scale {s} fixed it changes "
-        "no gradient, and minimising the reconstruction term is minimising the squared error {error}, the "
-        "mean squared error up to a positive factor. The factor does matter next to the other term of the loss, "
-        "the divergence {kl} of the encoder from the prior. Multiplying the loss by {scale}, which changes none "
-        "of its minimisers, gives (below) the plain squared error plus the divergence weighted by {beta} (fact "
-        "below). The loss {weighted} of a beta-VAE with squared error is therefore a Gaussian decoder "
-        "whose noise variance is half of {beta}: a larger weight on the divergence is a noisier decoder, which "
-        "explains less of each image and blurs its reconstructions. If {s} is learned instead, the constant "
-        "is no longer a constant: it grows with the noise scale, and it is what keeps the decoder from declaring "
-        "every error noise."
+        "A VAE minimises minus the ELBO, which the elbo document splits into this term (averaged under q) and the "
+        "divergence {kl} of the encoder from the prior. The constant {constant} does not depend on the decoder's "
+        "output: with the noise scale {s} fixed it changes no gradient, and minimising the reconstruction term is "
+        "minimising the squared error {error}, the mean squared error up to a positive factor. The factor does matter "
+        "next to the other term of the loss, the divergence. Multiplying the loss by {scale}, which changes none of its"
+        " minimisers, gives (below) the plain squared error plus the divergence weighted by {beta} (fact below). The "
+        "loss {weighted} of a beta-VAE with squared error is therefore a Gaussian decoder whose noise variance is half "
+        "of {beta}: a larger weight on the divergence is a noisier decoder, which explains less of each image and blurs"
+        " its reconstructions (the dynamics document derives what the weight does to the divergence itself). If {s} is "
+        "learned instead, the constant is no longer a constant: it grows with the noise scale, and it is what keeps the"
+        " decoder from declaring every error noise."
     )
     bernoulli_text = (
         "For binary pixels (or intensities in [0, 1]) the decoder outputs each pixel's probability {y} and "
-        "{bernoulli_law}. Minus the log-mass of one pixel is the pixel's binary cross-entropy (first chain below), "
-        "and the same steps as above, with it in place of the Gaussian lemma, give (second chain) {bernoulli}: "
-        "the binary cross-entropy, summed over the pixels."
+        "{bernoulli_law}. Minus the log-mass of one pixel is the pixel's binary cross-entropy (first chain below), and "
+        "the same steps as above, with it in place of the Gaussian lemma, give (second chain) {bernoulli}: the binary "
+        "cross-entropy, summed over the pixels."
     )
     bernoulli_code_text = (
-        "It is what PyTorch's binary cross-entropy computes with reduction='sum', over the decoder's probabilities "
-        "{y} (x_hat in code) and the data {x}; the line below was printed from the result and read back by the "
-        "parser, which found it equal to the result:"
+        "It is what PyTorch's binary cross-entropy computes with reduction='sum', over the decoder's probabilities {y} "
+        "and the data {x}; the line below was printed from the result and read back by the parser, which found it equal"
+        " to the result:"
     )
     logits_text = (
-        "A decoder usually outputs the logits {eta_i} rather than the probabilities, with {probability}. Putting "
-        "that in (below) gives {logits}. The term {softplus} is the softplus of the logit: computed as such it "
-        "neither overflows for a large logit nor takes the logarithm of a probability rounded to 0, which is why "
-        "code computes this form."
+        "A decoder usually outputs the logits {eta_i} rather than the probabilities, with {probability}. Putting that "
+        "in (below) gives {logits}. The term {softplus} is the softplus of the logit: computed as such it neither "
+        "overflows for a large logit nor takes the logarithm of a probability rounded to 0, which is why code computes "
+        "this form."
     )
     logits_code_text = (
-        "PyTorch's binary cross-entropy with logits computes it, over the logits {eta} (logits in code) and the data "
-        "{x}; the line below was printed from the result and read back by the parser, which found it equal to the "
-        "result:"
+        "PyTorch's binary cross-entropy with logits computes it, over the logits {eta} and the data {x}; the line below"
+        " was printed from the result and read back by the parser, which found it equal to the result:"
     )
     checked_text = (
-        "Every line above was compared with the line before at four random points: {D} = 2 and 3 pixels, a "
-        "random pixel of them, random data and decoder outputs (for the Bernoulli decoder, data 0 or 1 and "
-        "probabilities that are the logistic function of random logits), a random noise scale, and a random "
-        "encoder density for the divergence. The lines of code were read back by the same whitelist parser that "
-        "reads a user's claims and compared with the results symbolically."
+        "Every line above was compared with the line before at four random points: {D} = 2 and 3 pixels, a random pixel"
+        " of them, random data and decoder outputs (for the Bernoulli decoder, data 0 or 1 and probabilities that are "
+        "the logistic function of random logits), a random noise scale, and a random encoder density for the "
+        "divergence. The lines of code were read back by the same whitelist parser that reads a user's claims and "
+        "compared with the results symbolically."
     )
 
     def section(key: str, title: str, text: str, derivations=(), section_facts=()) -> Section:

@@ -185,5 +185,8 @@ def number_at(expr: Expr, point: Point) -> mpmath.mpf:
 
 
 def close(a: mpmath.mpf, b: mpmath.mpf, tolerance: float = 1e-15) -> bool:
-    """Equal to ``tolerance`` relative to the larger magnitude (absolute near zero)."""
+    """Equal to ``tolerance`` relative to the larger magnitude (absolute near zero); an infinity is close only to
+    itself (``inf - x <= tolerance * inf`` would hold for every finite x)."""
+    if mpmath.isinf(a) or mpmath.isinf(b):
+        return a == b
     return abs(a - b) <= tolerance * max(1, abs(a), abs(b))

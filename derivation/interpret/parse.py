@@ -22,6 +22,10 @@ Claims (:func:`parse_claim`) are formulas in either syntax, detected by :func:`c
   constants ``pi`` (when no symbol is called ``pi``), ``math.pi``/``np.pi``/``torch.pi`` and
   ``math.e``/``np.e``. ``sum``/``mean`` accept (and ignore) one axis given as an integer, positionally
   or as ``dim=``/``axis=``.
+  With vectors, the losses ``F.mse_loss``, ``F.binary_cross_entropy`` and ``F.binary_cross_entropy_with_logits``
+  (:data:`LOSSES`, under ``F.`` or ``torch.nn.functional.``; the prediction, then the target, and
+  ``reduction='sum'`` or ``'mean'``, the default) are the sum or the mean over the coordinates of
+  ``(a - b)**2``, ``-(b log a + (1 - b) log(1 - a))`` and ``log(1 + exp(a)) - b a``.
   ``lambda`` is a name (a lambda expression is still refused); Greek letters in names are spelled out
   (``μ`` is ``mu``). In a reduction over a reduction, ``torch.mean(x.sum(dim=1), dim=0)`` (every vector
   inside the inner one), the inner one runs over the latent coordinates and the outer one over a batch
@@ -223,7 +227,9 @@ _OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
 #: Families of :data:`_OWN_PARAMETERS` whose two parameters are ordered ends of an interval (real, low < high).
 _ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
-_FAMILIES += ("Uniform",)
+_OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
+_OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
+_FAMILIES += ("Uniform", "Pareto", "Beta")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
 MAX_TRIALS = 10_000
@@ -265,7 +271,8 @@ def spec_forms() -> tuple[tuple[str, str, str], ...]:
     return tuple(forms)
 
 
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration")
+_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration", "alpha", "concentration1",
+                   "concentration0")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
                       "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})

@@ -105,6 +105,21 @@ def half_normal(scale: Real) -> RefDensity:
                       panels=(0, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.5, 9, 11, 13))
 
 
+def log_pareto(scale: Real, alpha: Real) -> RefDensity:
+    """The logarithm ``u = log x`` of a ``Pareto(scale, alpha)`` variable: ``log pdf = log alpha + alpha log scale -
+    alpha u`` on ``[log scale, oo)`` (an exponential law shifted to ``log scale``). KL is unchanged by a bijection
+    applied to both laws, so ``KL(Pareto || Pareto) = KL(log_pareto || log_pareto)``, whose integrand decays
+    exponentially (in x it decays only like a power)."""
+    m, a = _mp(scale, alpha)
+    low = mpmath.log(m)
+    constant = mpmath.log(a) + a * low
+
+    def log_pdf(u: mpf) -> mpf:
+        return constant - a * u
+
+    return RefDensity("Pareto", log_pdf, low, mpmath.inf, low, 1 / a, panels=_HALF_LINE_PANELS)
+
+
 def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     """The logarithm ``u = log x`` of a ``Gamma(concentration, rate)`` variable: ``log pdf = alpha log beta -
     log Gamma(alpha) + alpha u - beta exp(u)`` on the real line. KL is unchanged by a bijection applied to both laws,
@@ -130,6 +145,35 @@ def log_gamma(concentration: Real, rate: Real) -> RefDensity:
     ends = (points[0] - 1, *points, max(points[-1], mode + 25 * sd) + 1)
     # the panel ends are absolute (centre 0, width 1), not kinks: p's panels need not split q's integral
     return RefDensity("Gamma", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), panels=tuple(float(e) for e in ends))
+
+
+def logit_beta(a: Real, b: Real) -> RefDensity:
+    """The log-odds ``u = log(x / (1 - x))`` of a ``Beta(a, b)`` variable: ``log pdf = a log sigma(u) + b log
+    sigma(-u) - log B(a, b)`` on the real line (``sigma`` the logistic function). KL is unchanged by a bijection
+    applied to both laws, so ``KL(Beta || Beta) = KL(logit_beta || logit_beta)``, whose integrand is smooth with
+    exponential tails (``e^{a u}`` on the left, ``e^{-b u}`` on the right: pieces over which it falls by
+    ``e**20``), where in x it piles up at an end of
+    [0, 1] for a concentration below 1.
+
+    Its panels are absolute points (centre 0, width 1): around the mode ``log(a / b)`` in standard deviations
+    ``sqrt(psi'(a) + psi'(b))``, each tail cut into pieces over which it falls by ``e**20``, and around the points
+    ``log a`` and ``-log b`` where a factor of the density switches on."""
+    a, b = _mp(a, b)
+    constant = -mpmath.log(mpmath.beta(a, b))
+
+    def log_pdf(u: mpf) -> mpf:
+        return constant - a * mpmath.log1p(mpmath.exp(-u)) - b * mpmath.log1p(mpmath.exp(u))
+
+    mode, sd = mpmath.log(a / b), mpmath.sqrt(mpmath.psi(1, a) + mpmath.psi(1, b))
+    around = [mode + sign * k * sd for k in (1, 3, 8) for sign in (-1, 1)]
+    left = [mode - 20 * k / a for k in range(1, 5)]
+    right = [mode + 20 * k / b for k in range(1, 5)]
+    # where each factor switches on: (1 + e^-u)**-a falls doubly exponentially left of log a, (1 + e^u)**-b right
+    # of -log b (far from the mode when a concentration is small)
+    cliffs = [c + k for c in (mpmath.log(a), -mpmath.log(b)) for k in (-3, -1, 0, 1, 3)]
+    points = sorted({mode, *around, *left, *right, *cliffs})
+    ends = (points[0] - 1, *points, points[-1] + 1)
+    return RefDensity("Beta", log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1), panels=tuple(float(e) for e in ends))
 
 
 def gumbel(loc: Real, scale: Real) -> RefDensity:

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from sympy import Symbol
 
+from ..cases.beta import BETA
 from ..cases.catalogue import CASES
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
@@ -16,6 +17,7 @@ from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
 from ..cases.laplace import TITLE as LAPLACE_TITLE
 from ..cases.multivariate import DIAGONAL_PLAN, FULL_PLAN
+from ..cases.pareto import PARETO
 from ..cases.uniform import UNIFORM
 from ..core.engine import Derivation
 from ..core.errors import ParseError, UsageError
@@ -78,7 +80,7 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
 _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
-_LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM})
+_LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM, "Pareto": PARETO, "Beta": BETA})
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:

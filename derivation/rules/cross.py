@@ -10,16 +10,17 @@ is a derivative; ``e^{-(x - m)**2/(2 s**2)}`` integrates to the error function, 
 
 from __future__ import annotations
 
-from sympy import Abs, Eq, Expr, Integral, Poly, Pow, S, Symbol, erf, exp, expand, log, oo, pi, sqrt
+from sympy import Abs, Eq, Expr, Integral, Poly, Pow, S, Symbol, erf, exp, expand, gamma, log, oo, pi, sqrt
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, log_ratio, mul, neg, square, sub
-from ..laws import LaplaceLaw, NormalLaw
-from ..nodes.scalar import Expectation
-from .base import factors, terms
+from ..laws import ExponentialLaw, GammaLaw, LaplaceLaw, NormalLaw
+from ..nodes.scalar import Density, Expectation
+from .base import factors, rewrite_nodes, terms
 from .expectation import LINEARITY
 from .families import combine_log_densities, log_density_rule, moment_rule
+from .gamma import digamma, log_moment_lemma
 from .gaussian import ADD_AND_SUBTRACT, EXPAND_SQUARE
 from .integrals import COLLECT_TERMS, INTEGRATE_PIECES, expectation_as_integral, scaled_integral
 from .laplace import CENTRE_AT_LOCATION, EXPECTATION_AS_DENSITY_INTEGRAL, SPLIT_AT_KINKS, difference, linear_in
@@ -79,8 +80,8 @@ def _pieces(expr: Expr, setting: object):
 
 
 def _about_the_mean(expr: Expr, setting: object) -> Rewrite:
-    """``Integral((x - b) w(x), (x, l, u)) -> Integral((x - m) w(x), (x, l, u)) + (m - b) Integral(w(x), (x, l, u))``
-    for the Gaussian weight ``w(x) = exp(-(x - m)**2 / (2 s**2))``: ``x - b = (x - m) + (m - b)``."""
+    """``Integral((x - b) w(x), (x, l, u)) -> Integral(((x - m) + (m - b)) w(x), (x, l, u))`` for the Gaussian weight
+    ``w(x) = exp(-(x - m)**2 / (2 s**2))``: the linear factor measured from the mean."""
     out, used, changed = [], [], False
     for term, piece in zip(terms(expr), _pieces(expr, setting), strict=True):
         if piece is None:
@@ -92,15 +93,13 @@ def _about_the_mean(expr: Expr, setting: object) -> Rewrite:
             out.append(term)
             continue
         slope, offset = Poly(linear, x).all_coeffs()
-        if slope != 1 or expand(offset + law.mean) == 0:
+        if slope != 1 or expand(offset + law.mean) == 0 or (rest.is_Add and sub(x, law.mean) in rest.args):
             out.append(term)
             continue
         point = -offset
-        shift = difference(law.mean, point)
-        used.append(Eq(sub(x, point), add(sub(x, law.mean), shift), evaluate=False))
-        out.append(mul(sign, *constants, Integral(mul(sub(x, law.mean), weight), (x, low, high))))
-        if evaluated(shift) != 0:
-            out.append(mul(sign, *constants, shift, Integral(weight, (x, low, high))))
+        split = add(sub(x, law.mean), difference(law.mean, point))
+        used.append(Eq(sub(x, point), split, evaluate=False))
+        out.append(mul(sign, *constants, Integral(mul(split, weight), (x, low, high))))
         changed = True
     if not changed:
         raise RuleNotApplicable("no linear function times a Gaussian weight off its mean")
@@ -125,10 +124,11 @@ def _gaussian_tail(law: NormalLaw, point: Expr) -> Expr:
 
 
 def _integrate_gaussian_pieces(expr: Expr, setting: object) -> Rewrite:
-    """Over a half-line from the point b: ``Integral((x - m) w, (x, b, oo)) = s**2 w(b)`` (the integrand is the
-    derivative of ``-s**2 w``; minus that to the left of b) and ``Integral(w, (x, b, oo)) = sqrt(2 pi s**2)/2 (1 +
-    erf((m - b)/(sqrt(2) s)))`` (``erf(u) = 2/sqrt(pi) Integral(exp(-t**2), (t, 0, u))`` with ``t = (x - m)/(sqrt(2)
-    s)``; ``1 - erf`` to the left of b)."""
+    """Over a half-line from the point b, with ``w(x) = exp(-(x - m)**2 / (2 s**2))``: ``Integral((x - m) w, (x, b,
+    oo)) = s**2 w(b)`` (the integrand is the derivative of ``-s**2 w``; minus that to the left of b) and
+    ``Integral(w, (x, b, oo)) = sqrt(2 pi s**2)/2 (1 + erf((m - b)/(sqrt(2) s)))`` (``erf(u) = 2/sqrt(pi)
+    Integral(exp(-t**2), (t, 0, u))`` with ``t = (x - m)/(sqrt(2) s)``; ``1 - erf`` to the left of b), the density's
+    constant ``1/sqrt(2 pi s**2)`` cancelled against the second."""
     out, used, changed = [], [], False
     t, u = Symbol("t", real=True), Symbol("u", real=True)
     for term, piece in zip(terms(expr), _pieces(expr, setting), strict=True):
@@ -143,17 +143,29 @@ def _integrate_gaussian_pieces(expr: Expr, setting: object) -> Rewrite:
         else:
             out.append(term)
             continue
-        if evaluated(rest) == 1:
-            erf_term = erf(_erf_argument(law, point), evaluate=False)
-            value = mul(S.Half, root(mul(2, pi, law.var)), add(S.One, erf_term if side == 1 else neg(erf_term)))
-            used.append(Eq(erf(u), mul(frac(2, sqrt(pi)), Integral(exp(neg(square(t))), (t, 0, u))),
-                           evaluate=False))
-        elif expand(evaluated(rest) - (x - evaluated(law.mean))) == 0:
-            value, sign = mul(law.var, _gaussian_tail(law, point)), sign * side
-        else:
+        parts = list(rest.args) if rest.is_Add else [rest]  # (x - m) + (m - b), or x - m alone
+        centred = [p for p in parts if expand(evaluated(p) - (x - evaluated(law.mean))) == 0]
+        if not centred or any(p.has(x) for p in parts if p is not centred[0]):
+            centred = [rest] if expand(evaluated(rest) - (x - evaluated(law.mean))) == 0 else []
+            parts = [rest]
+        if not centred:
             out.append(term)
             continue
-        out.append(mul(sign, *constants, value))
+        parts = [p for p in parts if p is not centred[0]]
+        out.append(mul(sign * side, *constants, law.var, _gaussian_tail(law, point)))
+        shift = add(*parts)
+        if shift != 0:
+            erf_term = erf(_erf_argument(law, point), evaluate=False)
+            mass = mul(S.Half, root(mul(2, pi, law.var)), add(S.One, erf_term if side == 1 else neg(erf_term)))
+            cancelled = evaluated(mul(*constants, root(mul(2, pi, law.var))))
+            if cancelled == 1:  # the density's constant against the integral's sqrt(2 pi s**2)
+                mass = mul(S.Half, add(S.One, erf_term if side == 1 else neg(erf_term)))
+                out.append(mul(sign, mass.args[0] if mass.is_Mul else mass, shift, *(mass.args[1:] if mass.is_Mul
+                                                                                      else ())))
+            else:
+                out.append(mul(sign, *constants, shift, mass))
+            used.append(Eq(erf(u), mul(frac(2, sqrt(pi)), Integral(exp(neg(square(t))), (t, 0, u))),
+                           evaluate=False))
         changed = True
     if not changed:
         raise RuleNotApplicable("no piece of a Gaussian integral over a half-line")
@@ -183,7 +195,7 @@ NORMAL_EXPECTATION_AS_INTEGRAL = expectation_as_integral("normal-expectation-as-
 ABOUT_THE_MEAN = Rule(
     "linear-about-the-mean",
     "About the mean",
-    "Write the linear factor as its distance from the Gaussian's mean plus a constant, and split each integral.",
+    "Write the linear factor as its distance from the Gaussian's mean plus a constant.",
     _about_the_mean,
 )
 
@@ -191,7 +203,7 @@ INTEGRATE_GAUSSIAN_PIECES = Rule(
     "integrate-gaussian-pieces",
     "Integrate each piece",
     "The distance from the mean times the weight is a derivative of the weight; the weight alone integrates to "
-    "the error function, by its definition.",
+    "the error function, by its definition, and the density's constant cancels.",
     _integrate_gaussian_pieces,
 )
 
@@ -353,4 +365,107 @@ COLLECT_LAPLACE_NORMAL = Rule(
     "Collect",
     "The logarithms combine into the log-ratio of the scales and a constant; the constants add up.",
     _collect_laplace_normal,
+)
+
+
+# -- Gamma and exponential laws against each other --------------------------------------------------------------
+
+COMBINE_GAMMA_EXPONENTIAL = combine_log_densities(
+    "combine-gamma-exponential-log-densities",
+    "The constants of the two densities come together; the terms in log x and in x stay.",
+    (GammaLaw, ExponentialLaw),
+    cite=False,
+)
+
+
+def _collect_gamma_exponential(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``log(beta/lambda) - log Gamma(alpha) + (alpha - 1) psi(alpha) + alpha (lambda -
+    beta) / beta`` for q = Gamma(alpha, beta), p = Exponential(lambda) (torch's ``_kl_gamma_exponential``: minus the
+    entropy, ``- log lambda + lambda alpha / beta``), checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, GammaLaw) and isinstance(p, ExponentialLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of a Gamma law against an exponential law")
+    a, b, rate = q.concentration, q.rate, p.rate
+    rates = evaluated(frac(sub(rate, b), b))
+    out = add(log_ratio(rate, b), neg(log(gamma(a))), mul(_number_or(sub(a, S.One)), digamma(a)),
+              mul(a, rates if rates.is_Number else frac(sub(rate, b), b)))
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_GAMMA_EXPONENTIAL = Rule(
+    "collect-gamma-exponential",
+    "Collect",
+    "The log-rates combine into one logarithm, and the terms in the digamma function and in the rates collect.",
+    _collect_gamma_exponential,
+)
+
+
+def _number_or(display: Expr) -> Expr:
+    value = evaluated(display)
+    return value if value.is_Number else display
+
+
+COMBINE_EXPONENTIAL_GAMMA = combine_log_densities(
+    "combine-exponential-gamma-log-densities",
+    "The constants of the two densities come together; the terms in x and in log x stay.",
+    (ExponentialLaw, GammaLaw),
+    cite=False,
+)
+
+
+def _exponential_log_moment(expr: Expr, setting: object) -> Rewrite:
+    """``E_q[log x] -> psi(1) - log lambda`` for q = Exponential(lambda) = Gamma(1, lambda): the Gamma law's lemma
+    (the derivative of its normalising integral in the concentration) at concentration 1."""
+    lemmas: dict[Expr, object] = {}
+    values: dict[Expr, Expr] = {}
+
+    def match(e: Expr) -> Expr | None:
+        if not (isinstance(e, Expectation) and e.density.name and isinstance(e.density.law, ExponentialLaw)
+                and e.expr == log(e.density.variable)):
+            return None
+        if e not in values:
+            as_gamma = Expectation(e.expr, Density(e.density.name, e.density.variable,
+                                                   GammaLaw(S.One, e.density.law.rate)))
+            lemmas[e], values[e] = log_moment_lemma(as_gamma, setting)
+        return values[e]
+
+    out = rewrite_nodes(expr, match)
+    if not values:
+        raise RuleNotApplicable("no expected logarithm under an exponential density")
+    identities = tuple(Eq(e, value, evaluate=False) for e, value in values.items())
+    return Rewrite(out, identities, tuple(lemmas.values()))  # type: ignore[arg-type]
+
+
+EXPONENTIAL_LOG_MOMENT = Rule(
+    "exponential-log-moment",
+    "Expected logarithm",
+    "An exponential law is the Gamma law of concentration 1, so its expected logarithm is the Gamma law's there "
+    "(lemma below).",
+    _exponential_log_moment,
+)
+
+
+def _collect_exponential_gamma(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``alpha log(lambda/beta) + beta/lambda + log Gamma(alpha) - (alpha - 1) psi(1) - 1``
+    for q = Exponential(lambda), p = Gamma(alpha, beta) (torch's ``_kl_exponential_gamma``, with ``psi(1) = -gamma``),
+    checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, ExponentialLaw) and isinstance(p, GammaLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of an exponential law against a Gamma law")
+    rate, a, b = q.rate, p.concentration, p.rate
+    ratio = evaluated(frac(b, rate))
+    out = add(mul(a, log_ratio(b, rate)), ratio if ratio.is_Number else frac(b, rate), log(gamma(a)),
+              neg(mul(_number_or(sub(a, S.One)), digamma(S.One))), S.NegativeOne)
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_EXPONENTIAL_GAMMA = Rule(
+    "collect-exponential-gamma",
+    "Collect",
+    "The log-rates combine into one logarithm, and the constants collect.",
+    _collect_exponential_gamma,
 )

@@ -73,7 +73,7 @@ def pixel_result(plan: tuple[Rule, ...]) -> Rule:
         return Rewrite(out, (), (lemma,) if lemma is not None else ())
 
     return Rule("pixel-result", "One pixel",
-                "Each term is minus the log-density of one pixel, derived in the lemma below.", apply)
+                "Each term is minus the log-density of one pixel, derived for one pixel on its own.", apply)
 
 
 def _multiply_out(expr: Expr, setting) -> Expr:

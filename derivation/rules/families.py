@@ -38,7 +38,8 @@ def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], .
     ``c = log_normaliser(q) - log_normaliser(p)`` combined as the law writes it (``Law.normaliser_difference``:
     ``log(b_p / b_q)`` for two Laplace laws, ``log(lambda_q / lambda_p)`` for two exponential laws) and each
     energy written out term by term (``-beta_q x + (alpha_q - 1) log x`` for a Gamma law). ``cite``: show the
-    combination of the constants as the identity used (a long one, Gamma's, is said in words only)."""
+    combination of the constants as the identity used (a long one, Gamma's, is said in words only). The difference
+    is matched however the line groups it (``-log w1 - (-log w2)`` for a law without energy: Uniform)."""
 
     def apply(expr: Expr, setting: PairSetting) -> Rewrite:
         q, p = setting.q, setting.p
@@ -49,7 +50,7 @@ def combine_log_densities(key: str, justification: str, laws: tuple[type[Law], .
         combined = add(*terms(constants), *(neg(term) for term in terms(q.energy())), *terms(p.energy()))
         value = evaluated(before)
 
-        def match(e: Expr) -> Expr | None:  # as built, or a sum of the same terms grouped otherwise (-a - (-b))
+        def match(e: Expr) -> Expr | None:  # as built, or a sum of the same terms grouped otherwise: -a - (-b)
             return combined if e == before or (e.is_Add and evaluated(e) == value) else None
 
         out = rewrite_or_refuse(expr, match, "difference of log-densities")

@@ -17,6 +17,7 @@ from functools import cached_property
 from sympy import Basic, Contains, Eq, Expr, Function, Gt, IndexedBase, Interval, Product, S, Symbol, exp, log
 
 from ..check.vector_checker import MvChecker, Point
+from ..core.errors import UsageError
 from ..core.forms import add, frac, neg
 from ..laws import NormalLaw
 from ..laws.base import Law
@@ -172,6 +173,13 @@ def decoder_setting(notation: Notation, decoder: str = "gaussian") -> DecoderSet
     """The decoder ``decoder`` (one of :data:`DECODERS`) in the notation's names."""
     if decoder not in DECODERS:
         raise ValueError(f"unknown decoder {decoder!r}")
+    roles = ("x", "y", "eta", "s", "D", "i", "z", "m", "t", "q", "p")
+    names = [notation.name(role) for role in roles]
+    for role, name in zip(roles, names, strict=True):
+        if names.count(name) > 1:
+            other = next(r for r, n in zip(roles, names, strict=True) if n == name and r != role)
+            raise UsageError(f"notation: {name!r} names both {role!r} and {other!r} of the decoder's setting; choose "
+                             "another name")
     return DecoderSetting(notation, decoder)
 
 

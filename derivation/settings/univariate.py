@@ -21,7 +21,7 @@ from ..nodes.scalar import KL, Density
 from ..printing.latex import PrintStyle
 
 #: Roles whose symbol names ``--notation role=name`` may change.
-ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t"})
+ROLES = frozenset({"mu", "sigma", "x", "z", "q", "p", "Sigma", "d", "k", "j", "logvar", "beta", "t", "eta"})
 #: Roles whose default symbol is not the role's own name: one log-variance symbol, ``\ell``, in every document.
 _DEFAULT_NAMES = {"logvar": "ell"}
 #: Keys that name another role: ``k`` (the full case's dimension before it became d, as every document now

@@ -51,10 +51,14 @@ PAIRS = {
     "pair-gamma-numbers": ("Gamma(2, rate=3)", "Gamma(1, rate=1)"),
     "pair-normal-laplace": ("Normal(m, s)", "Laplace(b, c)"),
     "pair-laplace-normal": ("Laplace(m, b)", "Normal(mu, s)"),
+    "pair-exponential-gamma": ("Exponential(l)", "Gamma(a, rate=b)"),
+    "pair-gamma-exponential": ("Gamma(a, rate=b)", "Exponential(l)"),
 }
 PAIRS["pair-halfnormal"] = ("HalfNormal(s1)", "HalfNormal(s2)")
 PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
 PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
+PAIRS["pair-pareto"] = ("Pareto(m1, a1)", "Pareto(m2, a2)")
+PAIRS["pair-beta"] = ("Beta(a1, b1)", "Beta(a2, b2)")
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -1,0 +1,16 @@
+"""KL divergence of an exponential distribution from a Gamma distribution: the closed form derived by kl-derive, as a PyTorch function."""
+
+import torch
+
+
+def kl_divergence(l, a, b):
+    """KL divergence of an exponential distribution from a Gamma distribution.
+
+    q = Exponential(l), p = Gamma(a, b); l > 0, a > 0, b > 0.
+    Derived step by step and checked by kl-derive (9 of 9 steps verified):
+
+        KL(q || p) = a*log(l/b) + b/l + EulerGamma*(a - 1) + log(gamma(a)) - 1
+
+    Arguments are tensors (broadcast elementwise; differentiable).
+    """
+    return a*torch.log(l/b) + b/l + 0.57721566490153286*(a - 1) + torch.lgamma(a) - 1
