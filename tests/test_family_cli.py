@@ -143,9 +143,9 @@ def test_verify_decides_claims(q, p, claim, code, words, capsys):
     assert words in out
 
 
-def test_a_gamma_claim_with_special_functions_is_refused_in_one_line(capsys):
-    """The claim reader does not know lgamma or digamma yet: a one-line error, exit 2 (not a wrong verdict)."""
+def test_a_gamma_claim_with_special_functions_is_decided(capsys):
+    """The claim reader knows lgamma and digamma (issue 14): the Gamma KL as torch writes it holds."""
     status, out, err = run(["verify", "--q", "Gamma(a1, rate=b1)", "--p", "Gamma(a2, rate=b2)", "--claim",
                             "a2*log(b1/b2) + lgamma(a2) - lgamma(a1) + (a1 - a2)*digamma(a1) + a1*(b2 - b1)/b1"],
                            capsys)
-    assert status == 2 and out == "" and err.count("\n") == 1 and "unknown function 'lgamma'" in err
+    assert status == 0 and err == "" and out.startswith("holds: the claim equals KL(q || p)")
