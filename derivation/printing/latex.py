@@ -587,9 +587,6 @@ __all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "
 # -- line breaking for display environments ---------------------------------------------------------
 _ZERO_WIDTH = {r"\left", r"\right", r"\middle", r"\,", r"\;", r"\!", r"\limits", r"\displaystyle"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
-#: A binary operator or relation with the spaces TeX sets around it is wider than a letter (about two letters'
-#: width in print; the display widths were set with it counted as one, so it counts a little more, not double).
-OPERATOR_WIDTH = 1.25
 _WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
@@ -617,7 +614,7 @@ def visual_width(tex: str) -> float:
         elif c in "{} ":
             i += 1
         else:
-            width += OPERATOR_WIDTH if c in "+-=" else 1.0
+            width += 1.0
             i += 1
     return width
 
