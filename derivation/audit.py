@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -674,24 +676,56 @@ def check_options(samples: int, tolerance: float, seed: int) -> None:
         raise UsageError(f"the seed must be a whole number >= 0, got {seed!r}")
 
 
+#: The pairs and their points while :func:`audit` computes them, read by the forked workers (:func:`_computed`).
+_WORK: list[tuple[AuditPair, list[Values]]] = []
+
+
+def _computed(index: int) -> tuple[str | None, list[float], list[mpmath.mpf]]:
+    """Pair ``index`` of :data:`_WORK`: ``(why it is skipped, kl-derive's values, the references)``, the skip reason
+    None when kl-derive derives the pair."""
+    pair, points = _WORK[index]
+    try:
+        closed_form = _derived(pair)
+    except UsageError as why:
+        return str(why), [], []
+    references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
+    return None, closed_form(**_batched(points)).tolist(), references
+
+
+def _compute_all(count: int) -> list[tuple[str | None, list[float], list[mpmath.mpf]]]:
+    """:func:`_computed` for every pair of :data:`_WORK`, on every core there is (forked processes, one pair at a
+    time each: the derivations and the 30-digit quadratures are independent), else one after the other."""
+    workers = min(os.cpu_count() or 1, count)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_computed(i) for i in range(count)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(_computed, range(count), chunksize=1)
+
+
 def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
           pairs: Sequence[AuditPair] = PAIRS, fixtures: Sequence[Fixture] = FIXTURES) -> AuditReport:
     """Audit ``pairs`` and ``fixtures`` at ``samples`` points each (fixtures: at most :data:`FIXTURE_SAMPLES`,
-    the reported point first), drawn from ``seed``. See the module's docstring."""
+    the reported point first), drawn from ``seed``. See the module's docstring.
+
+    The points are drawn first, in order (so a seed gives the same points however the work is shared); each pair's
+    derivation and references are then computed by :func:`_compute_all`, torch's values afterwards here."""
     check_options(samples, tolerance, seed)
+    rng = np.random.default_rng(seed)
+    work = []
+    for pair in pairs:
+        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
+        work.append((pair, _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=same_kinds)))
+    _WORK[:] = work
+    try:
+        computed = _compute_all(len(work))
+    finally:
+        _WORK.clear()
     torch = _torch()
     report = AuditReport(tolerance, samples, seed, None if torch is None else str(torch.__version__))
-    rng = np.random.default_rng(seed)
-    for pair in pairs:
-        try:
-            closed_form = _derived(pair)
-        except UsageError as why:
-            report.skipped.append((pair.name, str(why)))
+    for (pair, points), (skipped, derived, references) in zip(work, computed, strict=True):
+        if skipped is not None:
+            report.skipped.append((pair.name, skipped))
             continue
-        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
-        points = _points(pair.q_parameters, pair.p_parameters, samples, rng, equal=same_kinds)
-        references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
-        derived = closed_form(**_batched(points)).tolist()
         report.rows.append(compare(Row(pair.name, pair.q, pair.p, "kl-derive"), derived, references, points,
                                    tolerance))
         if torch is not None:
