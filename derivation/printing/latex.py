@@ -587,6 +587,9 @@ __all__ = ["MACRO_STYLE", "PLAIN_STYLE", "PrintStyle", "TextbookLatexPrinter", "
 # -- line breaking for display environments ---------------------------------------------------------
 _ZERO_WIDTH = {r"\left", r"\right", r"\middle", r"\,", r"\;", r"\!", r"\limits", r"\displaystyle"}
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+#: ``\log``, ``\ln``: three (two) upright letters and the thin space TeX sets after an operator name.
+_LOGS = {r"\log", r"\ln"}
+_LOG_WIDTH = 2.4
 _WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
@@ -607,7 +610,7 @@ def visual_width(tex: str) -> float:
             elif command in _ZERO_WIDTH:
                 continue
             else:
-                width += 2.0 if command in _WIDE else 1.0
+                width += _LOG_WIDTH if command in _LOGS else 2.0 if command in _WIDE else 1.0
         elif c in "^_":
             group, i = _group(tex, i + 1)
             width += 0.7 * visual_width(group)
