@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Basic, Eq, Expr, Lambda, Symbol
+from sympy import Basic, Eq, Expr, Symbol
 
 from ..core.engine import Derivation, Rewrite, Rule, Section
 from ..core.errors import RuleNotApplicable
 from ..laws import Law
-from ..laws.expfamily import LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, NaturalForm
+from ..laws.expfamily import LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, NaturalForm, slope_of
 from ..rules import INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.expfamily import (
     BREGMAN_FORM,
@@ -103,8 +103,7 @@ def in_natural_form(law: type[Law], setting: NaturalPair) -> InNaturalForm:
     form = NATURAL_FORMS[law]
     pair = _family_pair(law)
     natural = {setting.q.law.natural: form.natural(pair.q.law), setting.p.law.natural: form.natural(pair.p.law)}
-    slope = form.log_normaliser.expr.diff(form.log_normaliser.variables[0])
-    functions = {LOG_NORMALISER: form.log_normaliser, SLOPE: Lambda(form.log_normaliser.variables, slope)}
+    functions = {LOG_NORMALISER: form.log_normaliser, SLOPE: slope_of(form.log_normaliser)}
     checker = NaturalFormChecker(pair.parameters, functions, natural,
                                  ranges={**pair.q.law.ranges(), **pair.p.law.ranges()})
     return InNaturalForm(pair, natural, checker)

@@ -73,6 +73,12 @@ class ExponentialFamilyLaw(Law):
         return sub(neg(mul(self.natural, STATISTIC(variable))), log(BASE(variable)))
 
 
+def slope_of(log_normaliser: Lambda) -> Lambda:
+    """``A'`` of a concrete log-normaliser ``A`` (a one-variable ``Lambda``)."""
+    (eta,) = log_normaliser.variables
+    return Lambda(eta, log_normaliser.expr.diff(eta))
+
+
 @dataclass(frozen=True)
 class Instance:
     """A concrete family put in for the general one: its base measure, statistic and log-normaliser as functions,
@@ -88,8 +94,7 @@ class Instance:
     @property
     def slope(self) -> Lambda:
         """``A'``."""
-        (eta,) = self.log_normaliser.variables
-        return Lambda(eta, self.log_normaliser.expr.diff(eta))
+        return slope_of(self.log_normaliser)
 
     def functions(self) -> Mapping[Function, Lambda]:
         return {BASE: self.base, STATISTIC: self.statistic, LOG_NORMALISER: self.log_normaliser, SLOPE: self.slope}

@@ -17,7 +17,7 @@ from sympy import Derivative, Eq, Expr, Integral, Lambda, exp
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, mul, neg, sub
-from ..laws.expfamily import BASE, LOG_NORMALISER, SLOPE, STATISTIC, ExponentialFamilyLaw
+from ..laws.expfamily import BASE, LOG_NORMALISER, SLOPE, STATISTIC, ExponentialFamilyLaw, slope_of
 from ..nodes.scalar import Expectation, Partial
 from .base import factors, rewrite_nodes, rewrite_or_refuse
 from .families import PairSetting, log_density_rule, moment_rule
@@ -191,7 +191,7 @@ BREGMAN_FORM = Rule(
 def natural_form_rule(key: str, name: str, natural: dict, log_normaliser: Lambda) -> Rule:
     """``A(eta) -> the family's log-normaliser`` and ``A'(eta)`` its derivative, each natural parameter by its value
     in the law's own parameter (``natural``: ``{eta_q: log(lambda_q), eta_p: log(lambda_p)}``)."""
-    slope = Lambda(log_normaliser.variables, log_normaliser.expr.diff(log_normaliser.variables[0]))
+    slope = slope_of(log_normaliser)
 
     def apply(expr: Expr, setting: object) -> Rewrite:
         if not expr.has(LOG_NORMALISER):

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from sympy import Basic, Derivative, Eq, Expr, Function, Integral, Lambda, Symbol, expand, expand_log
 
-from ..check.checker import Checker, _as_integral, _explicit, symbolic_reason
-from ..check.numeric import INTEGRAL_NODES
+from ..check.checker import Checker, _explicit, symbolic_reason
 from ..core.engine import Check
 from ..laws.expfamily import INSTANCES, ExponentialFamilyLaw, Instance
 from ..nodes.scalar import Density
@@ -43,17 +42,9 @@ def _forced(expr: Expr) -> Expr:
     return expand(expand_log(explicit, force=True))
 
 
-def _positive_reason(before: Expr, after: Expr) -> str | None:
-    """Whether the two lines agree once their logarithms are expanded (see :func:`_forced`): two integrals with the
-    same limits by their integrands, two closed forms by their difference."""
-    a, b = _as_integral(before), _as_integral(after)
-    if a is not None and b is not None:
-        if a.limits == b.limits and _forced(a.function - b.function) == 0:
-            return "the integrands are identical (logarithms of positive factors expanded)"
-        return None
-    if not any(e.has(*INTEGRAL_NODES) for e in (before, after)) and _forced(before - after) == 0:
-        return "the difference simplifies to 0 (logarithms of positive factors expanded)"
-    return None
+def _same_with_logs_expanded(a: Expr, b: Expr) -> bool:
+    """Whether the two agree once their logarithms are expanded (see :func:`_forced`)."""
+    return _forced(a - b) == 0
 
 
 class InstanceChecker(Checker):
@@ -66,7 +57,8 @@ class InstanceChecker(Checker):
                                                   **options)) for instance in instances)
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
-        reason = symbolic_reason(before, after) or _positive_reason(before, after)
+        reason = symbolic_reason(before, after) or symbolic_reason(
+            before, after, _same_with_logs_expanded, " (logarithms of positive factors expanded)")
         if reason is not None:
             return Check(index, True, "symbolic", reason)
         verdicts = []
