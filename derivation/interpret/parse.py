@@ -231,6 +231,12 @@ _OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
 _OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
 _FAMILIES += ("Uniform", "Pareto", "Beta")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
+#: Families of a vector parameter over ``dim`` categories (given positionally after it, or as ``dim=``): each
+#: parameterisation (the first may be given positionally) and the values its entries take.
+_VECTOR_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "Categorical": (("probs", "probability"), ("logits", "real")),
+})
+_FAMILIES += tuple(_VECTOR_FAMILIES)
 #: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
 MAX_TRIALS = 10_000
 #: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
@@ -240,6 +246,8 @@ _SPEC_FORMS = {
     "DiagNormal": ("DiagNormal(loc, scale, dim=d)", "as Normal, one per coordinate; d a positive integer or a name"),
     "MvNormal": ("MvNormal(loc, cov=S, dim=d)", "cov= a covariance matrix (a name, or a number for a multiple of I)"),
     "Laplace": ("Laplace(loc, scale)", "scale > 0 (positional or scale=)"),
+    "Categorical": ("Categorical(probs, K) or Categorical(logits=..., dim=K)",
+                    "probs: a vector on the simplex; logits real; K a positive integer or a name"),
 }
 _DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
 
@@ -1710,6 +1718,8 @@ class _SpecParser:
                              self.pos(node.func))
         if family in _OWN_PARAMETERS:
             return self.own_parameters(node, family)
+        if family in _VECTOR_FAMILIES:
+            return self.vector_law(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
@@ -1887,6 +1897,45 @@ class _SpecParser:
         if isinstance(leading, Symbol) and isinstance(value, Symbol) and leading.name == value.name:
             raise ParseError(f"name '{value}' is used for both {_LEADING[family]} and {kind}", self.pos(value_node))
         return DistSpec(family=family, loc=leading, param_kind=kind, param=value, dim=None, text=self.text)
+
+    def vector_law(self, node: ast.Call, family: str) -> DistSpec:
+        """A family of :data:`_VECTOR_FAMILIES`: its vector parameter by name (``Categorical(theta, K)``,
+        ``Categorical(logits=a, dim=K)``), the first parameterisation positionally, and the number of categories."""
+        kinds = dict(_VECTOR_FAMILIES[family])
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
+            raise ParseError("starred arguments are not allowed", self.pos(node))
+        if len(node.args) > 2:
+            raise ParseError(f"too many positional arguments for {family} (expected {next(iter(kinds))}, dim)",
+                             self.pos(node.args[2]))
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
+        dims = list(node.args[1:2])
+        for kw in node.keywords:
+            if kw.arg == "dim":
+                dims.append(kw.value)
+            elif kw.arg in kinds:
+                given.append((kw.arg, kw.value))
+            else:
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family} (it takes "
+                                 f"{', '.join(f'{k}=' for k in kinds)} and dim=)", self.pos(kw.value))
+        if not given:
+            raise ParseError(f"{family} needs its {' or '.join(kinds)}", self.pos(node))
+        if len(given) > 1:
+            raise ParseError(f"two parameterisations given ({given[0][0]} and {given[1][0]}); give one",
+                             self.pos(given[1][1]))
+        if not dims:
+            raise ParseError(f"{family} needs its number of categories: dim=K (a positive integer or a name)",
+                             self.pos(node))
+        if len(dims) > 1:
+            raise ParseError("dim given twice", self.pos(dims[1]))
+        kind, value_node = given[0]
+        if not isinstance(value_node, ast.Name):
+            raise ParseError(f"{kind} must be the name of a vector over the categories", self.pos(value_node))
+        name = self.name(value_node)
+        dim = self.dim(dims[0])
+        if isinstance(dim, Symbol) and dim.name == name:
+            raise ParseError(f"name '{name}' is used for both {kind} and dim", self.pos(dims[0]))
+        value = Symbol(name, positive=True) if kinds[kind] == "probability" else Symbol(name, real=True)
+        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=dim, text=self.text)
 
     def leading(self, node: ast.Call, family: str) -> tuple[list[ast.AST], list[ast.keyword], Expr]:
         """A family's leading parameter (Binomial's ``total_count``: the first positional argument or its keyword;

@@ -9,6 +9,7 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 from .base import Law
 from .bernoulli import BernoulliLaw
 from .beta import BetaLaw
+from .categorical import CategoricalLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
@@ -23,9 +24,10 @@ LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
 LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw)})
+LAWS[CategoricalLaw.family] = CategoricalLaw
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "CategoricalLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]

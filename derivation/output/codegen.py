@@ -23,9 +23,11 @@ from sympy import (
     Abs,
     Basic,
     Expr,
+    Function,
     Indexed,
     IndexedBase,
     Integral,
+    Mul,
     Pow,
     S,
     Sum,
@@ -86,6 +88,84 @@ def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
     return rewrite_nodes(rewrite_nodes(expr, logistic), softplus), tuple(notes)
 
 
+class XLogY(Function):
+    """``x log y``, 0 where x is 0 (``torch.xlogy``, ``scipy.special.xlogy``): a probability that is 0 gives no
+    term, as in the divergence's sum, instead of ``0 * log 0 = nan``."""
+
+    def _eval_rewrite_as_log(self, x, y, **kwargs):
+        return x * log(y)
+
+
+class LogSumExp(Function):
+    """``log sum_j e^{l_j}`` over the last axis (``torch.logsumexp``): no overflow for large logits."""
+
+    def _eval_rewrite_as_log(self, logits, index, size, **kwargs):
+        return log(Sum(exp(logits[index]), (index, 1, size)))
+
+
+class Softmax(Function):
+    """``e^{l_k} / sum_j e^{l_j}`` as a vector over the last axis (``torch.softmax``): no overflow."""
+
+    def _eval_rewrite_as_log(self, logits, k, index, size, **kwargs):
+        return exp(logits[k]) / Sum(exp(logits[index]), (index, 1, size))
+
+
+def _log_sum_exp(node: Expr) -> tuple[Expr, Expr, Expr] | None:
+    """``(l, j, K)`` of ``log sum_{j=1}^{K} e^{l_j}``, else None."""
+    if not (isinstance(node, log) and isinstance(node.args[0], Sum)):
+        return None
+    total = node.args[0]
+    (index, low, size), = total.limits
+    body = total.function
+    if low != 1 or not (isinstance(body, exp) and isinstance(body.args[0], Indexed)
+                        and body.args[0].indices == (index,)):
+        return None
+    return body.args[0].base, index, size
+
+
+def array_functions(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
+    """``expr`` with the library's stable functions where it has them: ``log sum_j e^{l_j}`` as ``logsumexp``,
+    ``e^{l_k} / sum_j e^{l_j}`` as ``softmax``, and ``x log(x/y)`` (x an entry of a vector) as ``xlogy(x, x/y)``;
+    one line per rewrite for the docstring. Each rewrite is checked: written back, it must be the node it
+    replaces (else :class:`DerivationError`)."""
+    notes: dict[str, None] = {}
+
+    def checked(node: Expr, new: Expr) -> Expr:
+        if evaluated(new.rewrite(log)) != evaluated(node):
+            raise DerivationError(f"the stable form {new} is not {node}")
+        notes[f"{sstr(node)} computed as {sstr(new)} (checked equal)"] = None
+        return new
+
+    def log_sum_exp(node: Expr) -> Expr | None:
+        found = _log_sum_exp(node)
+        return None if found is None else checked(node, LogSumExp(*found))
+
+    def softmax_or_xlogy(node: Expr) -> Expr | None:
+        if not node.is_Mul:
+            return None
+        parts = list(node.args)
+        for power in parts:
+            found = _log_sum_exp(log(power.base)) if power.is_Pow and power.exp == -1 else None
+            if found is None:
+                continue
+            logits, index, size = found
+            top = next((f for f in parts if isinstance(f, exp) and isinstance(f.args[0], Indexed)
+                        and f.args[0].base == logits and f.args[0].indices[0] != index), None)
+            if top is not None:
+                rest = [f for f in parts if f is not power and f is not top]
+                softmax = checked(top * power, Softmax(logits, top.args[0].indices[0], index, size))
+                return Mul(softmax, *rest)
+        entries = [f for f in parts if isinstance(f, Indexed)]
+        logs = [f for f in parts if isinstance(f, log) and any(e in f.args[0].free_symbols or f.args[0].has(e)
+                                                                for e in entries)]
+        if len(entries) == 1 and len(logs) == 1 and len(parts) == 2:
+            return checked(node, XLogY(entries[0], logs[0].args[0]))
+        return None
+
+    out = rewrite_nodes(rewrite_nodes(expr, softmax_or_xlogy), log_sum_exp)
+    return out, tuple(notes)
+
+
 class ArrayCodePrinter(PythonCodePrinter):
     """Prints expressions as Python over arrays of ``module`` (``np`` or ``torch``).
 
@@ -138,6 +218,30 @@ class ArrayCodePrinter(PythonCodePrinter):
             return f"torch.{torch_name}({self._print(arg)})"
         self.modules.add("special")
         return f"special.{scipy_name}({self._print(arg)})"
+
+    def _print_XLogY(self, expr: XLogY) -> str:
+        x, y = (self._print(a) for a in expr.args)
+        if self.module == "torch":
+            self.modules.add("torch")
+            return f"torch.xlogy({x}, {y})"
+        self.modules.add("special")
+        return f"special.xlogy({x}, {y})"
+
+    def _axis_call(self, name: str, logits: Basic) -> str:
+        """``torch.<name>(l, dim=-1)`` / ``special.<name>(l, axis=-1)`` (SciPy) of a vector of logits."""
+        if self.module == "torch":
+            self.modules.add("torch")
+            return f"torch.{name}({logits.label}, dim=-1)"
+        self.modules.add("special")
+        return f"special.{name}({logits.label}, axis=-1)"
+
+    def _print_LogSumExp(self, expr: LogSumExp) -> str:
+        return self._axis_call("logsumexp", expr.args[0])
+
+    def _print_Softmax(self, expr: Softmax) -> str:
+        if expr.args[1] != self.summing:
+            raise UsageError(f"no code for the softmax entry {expr.args[1]} outside a sum over the categories")
+        return self._axis_call("softmax", expr.args[0])
 
     def _print_gamma(self, expr: gamma) -> str:
         return f"{self._owner(expr)}.exp({self._special('lgamma', 'gammaln', expr, expr.args[0])})"
@@ -415,6 +519,9 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
     printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
     result, stable = stable_form(result) if module in ("np", "torch") else (result, ())
+    if module in ("np", "torch"):
+        result, array_notes = array_functions(result)
+        stable += array_notes
     body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)

@@ -1,0 +1,159 @@
+"""Two categorical laws over the same K categories, each given by its probability vector (on the simplex) or by
+its logits; and the checker that draws such vectors (K = 2, 3, 4 when K is a name) and evaluates the sums over the
+categories with NumPy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sympy import Basic, Contains, Eq, Expr, IndexedBase, Integer, Interval, S, Sum, Symbol
+
+from ..check.checker import Checker
+from ..check.vector_checker import MvChecker
+from ..core.engine import Check, Derivation, Rule, derive_chain
+from ..core.forms import evaluated
+from ..laws.categorical import CategoricalLaw, softmax
+from ..nodes.scalar import KL, Density, Expectation
+from ..nodes.vector import IndexRange
+from .laws import LawPair
+
+PROBES = 4
+SEED = 2604_11744
+#: The numbers of categories drawn when K is a name.
+SIZES = (2, 3, 4, 3)
+
+
+@dataclass(frozen=True)
+class CategoricalPair(LawPair):
+    """q = Categorical(theta_q) and p = Categorical(theta_p) over k = 1, ..., K; a law given by logits a has a
+    fresh probability vector defined by them (``theta_{q,k} = e^{a_k} / sum_j e^{a_j}``)."""
+
+    #: The index of a sum inside the sum over the categories (the softmax's normaliser).
+    index: Symbol = field(default=Symbol("j", integer=True, positive=True), kw_only=True)
+
+    @property
+    def categories(self) -> Expr:
+        """K, the number of categories."""
+        return self.q.law.size
+
+    @property
+    def vectors(self) -> tuple[IndexedBase, ...]:
+        """The user's vectors: probabilities, or logits where a law was given by them."""
+        defined = {theta: value for theta, _, value in self.sources}
+        return tuple(dict.fromkeys(defined.get(d.law.probs, d.law.probs) for d in (self.q, self.p)))
+
+    @property
+    def parameters(self) -> tuple[Basic, ...]:
+        """The arguments of exported code: the user's vectors (their last axis is K)."""
+        return self.vectors
+
+    @property
+    def user_parameters(self) -> tuple[Basic, ...]:
+        """What a claim's numeric check samples: the user's vectors, and K when it is a name."""
+        return self.vectors + ((self.categories,) if isinstance(self.categories, Symbol) else ())
+
+    def assumptions(self) -> tuple[Basic, ...]:
+        """Each probability vector on the simplex (entries in (0, 1) adding up to one), logits real, k = 1, ..., K."""
+        k = self.q.variable
+        out: list[Basic] = []
+        for v in self.vectors:
+            if v.is_positive:
+                out += [Contains(v[k], Interval.open(0, 1), evaluate=False),
+                        Eq(Sum(v[k], (k, 1, self.categories)), 1, evaluate=False)]
+            else:
+                out.append(Contains(v[k], S.Reals, evaluate=False))
+        return (*out, IndexRange(k, self.categories))
+
+    def conditions(self) -> tuple[Basic, ...]:
+        return ()
+
+    def definition_of(self, node: Basic) -> Expr | None:
+        """``theta_{q,k} -> e^{a_k} / sum_j e^{a_j}`` for a probability vector defined by logits."""
+        if not (hasattr(node, "base") and node.is_Indexed):
+            return None
+        for theta, _, logits in self.sources:
+            if node.base == theta:
+                return softmax(logits, node.indices[0], self.categories, self.index)
+        return None
+
+    def definition_identities(self, expr: Basic) -> tuple[Eq, ...]:
+        k = self.q.variable
+        return tuple(Eq(theta[k], softmax(logits, k, self.categories, self.index), evaluate=False)
+                     for theta, _, logits in self.sources if expr.has(theta))
+
+    def statements(self) -> tuple[Basic, ...]:
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p)) \
+            + self.definition_identities(self.q.law.probs[self.q.variable] + self.p.law.probs[self.q.variable])
+
+    def in_user_terms(self, expr: Expr) -> Expr:
+        return expr
+
+    def code_dimensions(self) -> dict[Basic, str]:
+        return {self.categories: f"{self.vectors[0].label}.shape[-1]"} if isinstance(self.categories, Symbol) else {}
+
+    def sample(self, count: int = PROBES, seed: int = SEED) -> list[dict]:
+        """Random points: K (2, 3, 4, 3 when it is a name), probabilities on the simplex (some near 0), logits
+        normal; each fresh probability vector the softmax of its logits."""
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        points = []
+        for i in range(count):
+            size = int(self.categories) if self.categories.is_Integer else SIZES[i % len(SIZES)]
+            point: dict = {} if self.categories.is_Integer else {self.categories: np.asarray(size)}
+            for v in self.vectors:
+                if v.is_positive:
+                    raw = rng.gamma(0.7, size=size) + 1e-3
+                    point[v] = raw / raw.sum()
+                else:
+                    point[v] = rng.normal(0.0, 1.5, size=size)
+            for theta, _, logits in self.sources:
+                shifted = np.exp(point[logits] - point[logits].max())
+                point[theta] = shifted / shifted.sum()
+            points.append(point)
+        return points
+
+    def checker(self) -> Checker:
+        return CategoricalChecker(self.sample(), "random probability vectors, K categories summed")
+
+    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
+        checker = self.checker()
+        return derive_chain(name, title, self.start(), plan, self, description,
+                            check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+
+
+def written_as_sums(expr: Basic) -> Basic:
+    """``expr`` with each KL divergence and expectation between categorical laws written as its sum over the
+    categories and each categorical mass as its probability: what the NumPy evaluator computes."""
+    def categorical(e: Basic) -> bool:
+        return isinstance(e, Density) and isinstance(e.law, CategoricalLaw)
+
+    def explicit(e: Basic) -> Basic:
+        if isinstance(e, KL) and categorical(e.q):
+            return explicit(e.as_integral())
+        if isinstance(e, Expectation) and categorical(e.density):
+            d = e.density
+            return Sum(explicit(d.law.pdf(d.variable) * e.expr), d.law.limits(d.variable))
+        if categorical(e):
+            return e.law.pdf(e.variable)
+        return e.func(*(explicit(a) for a in e.args)) if e.args and not e.is_Atom else e
+
+    return explicit(evaluated(expr))
+
+
+class CategoricalChecker(MvChecker):
+    """The vector checker over categorical laws: the sums over the categories written out before evaluation."""
+
+    def check(self, index: int, before: Expr, after: Expr) -> Check:
+        return super().check(index, written_as_sums(before), written_as_sums(after))
+
+
+def categorical_pair(q_probs: Expr, p_probs: Expr, size: Expr | int, sources: tuple = (),
+                     variable: str = "k", index: str = "j") -> CategoricalPair:
+    """The pair over categories ``k = 1, ..., size`` (``sources``: fresh vectors defined by logits)."""
+    k = Symbol(variable, integer=True, positive=True)
+    size = Integer(size) if isinstance(size, int) else size
+    return CategoricalPair(q=Density("q", k, CategoricalLaw(q_probs, size)),
+                           p=Density("p", k, CategoricalLaw(p_probs, size)), sources=tuple(sources),
+                           definitions=tuple((theta, logits) for theta, _, logits in sources),
+                           index=Symbol(index, integer=True, positive=True))
