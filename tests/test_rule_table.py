@@ -75,6 +75,7 @@ from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
+from derivation.laws.categorical import CategoricalLaw
 from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
@@ -119,6 +120,7 @@ CONFIGURATIONS = {
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
+    "pair-categorical-logits": {"q": "Categorical(logits=a, dim=K)", "p": "Categorical(logits=b, dim=K)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -162,6 +164,8 @@ DERIVED = (
             ("Laplace(m, b)", "Normal(mu, s)"),
             ("Exponential(l)", "Gamma(a, rate=b)"),
             ("Gamma(a, rate=b)", "Exponential(l)"),
+            ("Categorical(t, K)", "Categorical(u, K)"),
+            ("Categorical(logits=a, dim=K)", "Categorical(logits=b, dim=K)"),
         )
     ),
 )
@@ -3073,6 +3077,27 @@ ROWS += [
     # step 2 of each chain: the family's own derivation's result (its document)
     *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
           agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+]
+
+# -- derivation/rules/categorical.py: Categorical(logits=a, dim=K) vs Categorical(logits=b, dim=K) ---------------
+cat_K = Symbol("K", integer=True, positive=True)
+cat_a, cat_b = IndexedBase("a", real=True), IndexedBase("b", real=True)
+cat_tq, cat_tp = IndexedBase("theta_q", positive=True), IndexedBase("theta_p", positive=True)
+q_cat, p_cat = Density("q", k, CategoricalLaw(cat_tq, cat_K)), Density("p", k, CategoricalLaw(cat_tp, cat_K))
+cat_lse_a = log(Sum(exp(cat_a[j]), (j, 1, cat_K)), evaluate=False)
+cat_lse_b = log(Sum(exp(cat_b[j]), (j, 1, cat_K)), evaluate=False)
+cat_sum = Sum(mul(cat_tq[k], log(frac(cat_tq[k], cat_tp[k]))), (k, 1, cat_K))
+cat_split = Sum(mul(cat_tq[k], add(cat_a[k], neg(cat_b[k]), neg(cat_lse_a), cat_lse_b)), (k, 1, cat_K))
+cat_out = add(Sum(mul(cat_tq[k], add(cat_a[k], neg(cat_b[k]))), (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)
+ROWS += [
+    # steps 2 to 5 of the derivation
+    Row("category-probabilities", "pair-categorical-logits",
+        Sum(mul(q_cat, log(frac(q_cat, p_cat))), (k, 1, cat_K)), cat_sum),
+    Row("log-softmax", "pair-categorical-logits", cat_sum, cat_split),
+    Row("category-weights-add-to-one", "pair-categorical-logits", cat_split, cat_out),
+    Row("softmax", "pair-categorical-logits", cat_out,
+        add(Sum(mul(frac(exp(cat_a[k]), Sum(exp(cat_a[j]), (j, 1, cat_K))), add(cat_a[k], neg(cat_b[k]))),
+                (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)),
 ]
 
 
