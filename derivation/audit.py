@@ -413,6 +413,53 @@ def _pair_exponential_gamma() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.log_gamma(1, v["x1"]), ref.log_gamma(v["a2"], v["x2"])))
 
 
+#: The number of categories of the audited categorical pairs.
+CATEGORIES = 5
+
+
+def _simplex(rng: Any, shape: tuple[int, ...]) -> Any:
+    """A random probability vector (a Dirichlet(0.7) draw: some entries small), no entry below 1e-300."""
+    raw = rng.gamma(0.7, size=shape) + 1e-300
+    return raw / raw.sum()
+
+
+def _corner(rng: Any, shape: tuple[int, ...]) -> Any:
+    """Near a corner of the simplex: one probability 1 - 4e-12, the others 1e-12 (near 0 and near 1)."""
+    vector = np.full(shape, 1e-12)
+    vector[int(rng.integers(shape[0]))] = 1 - 1e-12 * (shape[0] - 1)
+    return vector
+
+
+def _tiny_and_huge_logits(rng: Any, shape: tuple[int, ...]) -> Any:
+    """Logits at +-27.6 (probabilities about 1e-24 and 1), in a random order."""
+    return rng.permutation(np.linspace(-27.6, 27.6, shape[0]))
+
+
+SIMPLEX = Kind("probability vector", _simplex, (_corner, _constant(1 / CATEGORIES)))
+LOGITS = Kind("logit vector", lambda rng, shape: rng.normal(0.0, 3.0, shape), (_tiny_and_huge_logits,
+                                                                                 _constant(0.0)))
+
+
+def _softmax(logits: Sequence[Any]) -> list[mpmath.mpf]:
+    top = max(logits)
+    weights = [mpmath.exp(value - top) for value in logits]
+    total = mpmath.fsum(weights)
+    return [w / total for w in weights]
+
+
+def _pair_categorical(keyword: str) -> AuditPair:
+    """Two categorical laws over :data:`CATEGORIES` categories, given by their probabilities or their logits."""
+    given, kind = ("", SIMPLEX) if keyword == "probs" else ("logits=", LOGITS)
+    masses = _same if keyword == "probs" else _softmax
+    shape = (CATEGORIES,)
+    return AuditPair(
+        f"Categorical ({keyword}), K = {CATEGORIES}", f"Categorical({given}x1, dim={CATEGORIES})",
+        f"Categorical({given}x2, dim={CATEGORIES})", (Parameter("x1", kind, shape),), (Parameter("x2", kind, shape),),
+        lambda dist, t: (dist.Categorical(**{keyword: t["x1"]}), dist.Categorical(**{keyword: t["x2"]})),
+        lambda v: ref.kl_finite(masses(v["x1"]), masses(v["x2"])),
+        scipy=None if keyword == "logits" else lambda special, a: special.rel_entr(a["x1"], a["x2"]).sum(-1))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -445,6 +492,8 @@ PAIRS: tuple[AuditPair, ...] = (
     # the logits pair is not audited: torch computes it through the probabilities and loses digits at large
     # logits (a relative error of 4e-5 at logits 27.6, where the derived form and the reference agree to 1e-14)
     _pair_binomial("probs"),
+    _pair_categorical("probs"),
+    _pair_categorical("logits"),
 )
 
 
