@@ -108,6 +108,10 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                        "-o", "{out}/beta.md"], 2.5, "#12"),
     "exponential-gamma-markdown": (["derive", "--q", "Exponential(l)", "--p", "Gamma(a, rate=b)", "--format",
                                     "markdown", "-o", "{out}/exponential-gamma.md"], 2.5, "#12"),
+    # issue 12: categorical laws over K categories by name, in logits (the log-softmax form, checked on the simplex)
+    "categorical-logits-markdown": (["derive", "--q", "Categorical(logits=a, dim=K)", "--p",
+                                     "Categorical(logits=b, dim=K)", "--format", "markdown",
+                                     "-o", "{out}/categorical.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }
