@@ -1123,6 +1123,9 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     truth = evaluated(v.closed_form(in_scales))
     ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
     points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None, ranges=ranges)
+    admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
+    if admissible is not None:
+        points = admissible(points)
     started = time.monotonic()
     truth_values = values(truth, points)
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
@@ -1190,9 +1193,13 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         shown = ", ".join(f"{sstr(r.expr.xreplace({index: Symbol('j')}))} {r.relation[:-1]} 0" for r in requirements)
         domain_note = (f"; the claim's code is defined at every point tried, but that it is defined everywhere "
                        f"({shown}) was not proved")
+    canonical = getattr(v.setting, "canonical", None)  # a categorical pair: sums over the categories expanded
     try:
         reason = _proof(claimed, truth, inside) if careful else run_bounded(lambda: _proof(claimed, truth, inside),
                                                                             clock.left() / 2)
+        if reason is None and canonical is not None and is_zero(canonical(claimed) - canonical(truth)):
+            reason = ("claim - KL(q || p) reduces to 0 once each sum over the categories is expanded and the "
+                      "softmax's normaliser named (its probabilities add to one)")
         if reason is None:
             outcome, rest = run_bounded(lambda: _deep_proof(claimed, truth), clock.left())
             if outcome == "proof":

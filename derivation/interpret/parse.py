@@ -86,7 +86,7 @@ from types import MappingProxyType
 from typing import NoReturn, TypeVar
 
 import sympy
-from sympy import Abs, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
+from sympy import Abs, Dummy, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
 
 from ..core.errors import ParseError
 
@@ -195,6 +195,9 @@ FUNCTIONS: tuple[str, ...] = (
     "xlogy",
     "gammaln",
     "expit",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
 )
 """Function names a Python-syntax claim may call."""
 
@@ -286,10 +289,13 @@ _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional"
 _REDUCTIONS = frozenset({"sum", "mean"})
 #: Losses of ``torch.nn.functional`` a claim may call as ``F.<name>(prediction, target, reduction=...)``: each is a
 #: reduction (``'mean'`` by default, ``'sum'``) over the coordinates of what it computes per coordinate.
-LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div")
+#: Functions of a whole vector over the categories (a categorical law's logits): ``softmax``/``log_softmax`` (a
+#: vector, so inside a sum), ``logsumexp`` (a number).
+_CATEGORY_FUNCTIONS = frozenset({"softmax", "log_softmax", "logsumexp"})
 _BINARY = frozenset({"pow", "power", "xlogy"})
 _METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean", "sigmoid",
-                      "lgamma", "digamma", "xlogy"})
+                      "lgamma", "digamma", "xlogy", "softmax", "log_softmax", "logsumexp"})
 _MODULE_CONSTANTS = {"pi": sympy.pi, "e": E}
 _UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -999,6 +1005,8 @@ class _PythonClaim:
             return self.reduction(name, args, node, depth)
         if name in LOSSES and receiver is None:
             return self.loss(name, args, node, depth)
+        if name in _CATEGORY_FUNCTIONS:
+            return self.category_function(name, args, node, depth)
         if node.keywords:
             kw = node.keywords[0]
             raise ParseError(f"keyword arguments are not allowed ({kw.arg}=)", self.pos(kw.value))
@@ -1051,6 +1059,33 @@ class _PythonClaim:
         return self.names.reduce(name, body, self.b, pos)
 
 
+    def category_function(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
+        """``softmax(l)``: ``e^{l_j} / sum_i e^{l_i}`` (inside a sum over the categories j); ``log_softmax(l)``:
+        ``l_j - log sum_i e^{l_i}``; ``logsumexp(l)``: ``log sum_i e^{l_i}``; over the last axis only."""
+        pos = self.pos(node)
+        if not self.names.has_vectors:
+            raise ParseError(f"{name}() runs over the categories, but this case has no vectors", pos)
+        axes = list(args[1:]) + [kw.value for kw in node.keywords]
+        if not args or len(axes) > 1 or any(kw.arg not in ("dim", "axis") for kw in node.keywords):
+            raise ParseError(f"{name}() takes a tensor and at most its axis (dim=-1)", pos)
+        if axes and _int_literal(axes[0]) not in (-1, 1):
+            raise ParseError(f"{name}() runs over the categories: its axis must be -1 (the last)", self.pos(axes[0]))
+        if name != "logsumexp" and not self.reducing:
+            raise ParseError(f"{name}() is a vector over the categories; sum it, e.g. sum({name}(l) * ...)", pos)
+        was, self.reducing = self.reducing, True
+        try:
+            body = self.visit(args[0], depth + 1)
+        finally:
+            self.reducing = was
+        other = Dummy("i", integer=True, positive=True)
+        assert self.names.index is not None and self.names.dim is not None
+        total = Sum(sympy.exp(body.xreplace({self.names.index: other})), (other, 1, self.names.dim))
+        if name == "logsumexp":
+            return sympy.log(total)
+        if name == "softmax":
+            return sympy.exp(body) / total
+        return body - sympy.log(total)
+
     def loss(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
         """``F.mse_loss(a, b)``: ``(a_j - b_j)**2``; ``F.binary_cross_entropy(a, b)``:
         ``-(b_j log a_j + (1 - b_j) log(1 - a_j))``; ``F.binary_cross_entropy_with_logits(a, b)``:
@@ -1062,11 +1097,13 @@ class _PythonClaim:
         if len(args) != 2:
             raise ParseError(f"{name}() takes the prediction and the target", pos)
         reduction = "mean"
+        # kl_div's 'batchmean' divides the sum by the batch size: for one example, the sum over its coordinates
+        allowed = ("sum", "mean", "batchmean") if name == "kl_div" else ("sum", "mean")
         for kw in node.keywords:
-            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in ("sum", "mean")):
-                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction='sum' or 'mean')",
-                                 self.pos(kw.value))
-            reduction = kw.value.value
+            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in allowed):
+                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction="
+                                 f"{' or '.join(repr(a) for a in allowed)})", self.pos(kw.value))
+            reduction = "sum" if kw.value.value == "batchmean" else kw.value.value
         if self.reducing:
             raise ParseError("nested reduction: only one sum/mean over the coordinates is allowed", pos)
         self.reducing = True
@@ -1082,6 +1119,8 @@ class _PythonClaim:
             body = b.neg(b.add([b.mul([target, b.apply("log", prediction, pos)], pos),
                                 b.mul([b.add([Integer(1), b.neg(target, pos)], pos), b.apply("log", complement, pos)],
                                       pos)], pos), pos)
+        elif name == "kl_div":  # F.kl_div(input, target): target (log target - input), input a log-probability
+            body = b.mul([target, b.add([b.apply("log", target, pos), b.neg(prediction, pos)], pos)], pos)
         else:
             body = b.add([b.apply("softplus", prediction, pos), b.neg(b.mul([target, prediction], pos), pos)], pos)
         return self.names.reduce(reduction, body, b, pos)
@@ -1928,14 +1967,30 @@ class _SpecParser:
         if len(dims) > 1:
             raise ParseError("dim given twice", self.pos(dims[1]))
         kind, value_node = given[0]
-        if not isinstance(value_node, ast.Name):
-            raise ParseError(f"{kind} must be the name of a vector over the categories", self.pos(value_node))
-        name = self.name(value_node)
         dim = self.dim(dims[0])
+        if not isinstance(value_node, ast.Name):
+            return DistSpec(family=family, loc=None, param_kind=kind, param=self.equal_probabilities(
+                kind, value_node, dim), dim=dim, text=self.text)
+        name = self.name(value_node)
         if isinstance(dim, Symbol) and dim.name == name:
             raise ParseError(f"name '{name}' is used for both {kind} and dim", self.pos(dims[0]))
         value = Symbol(name, positive=True) if kinds[kind] == "probability" else Symbol(name, real=True)
         return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=dim, text=self.text)
+
+    def equal_probabilities(self, kind: str, node: ast.AST, dim: int | Symbol) -> Expr:
+        """The uniform law's probabilities, every category the same: ``1/K`` (K the dim's name) or the number 1/K."""
+        message = f"{kind} must be the name of a vector over the categories, or 1/K for equal probabilities"
+        if kind != "probs":
+            raise ParseError(message, self.pos(node))
+        if isinstance(dim, Symbol):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and self.number(node.left) == 1
+                    and isinstance(node.right, ast.Name) and node.right.id == dim.name):
+                raise ParseError(message, self.pos(node))
+            return 1 / dim
+        number = self.number(node)
+        if number is None or number * dim != 1:
+            raise ParseError(message + f" (1/{dim} here)", self.pos(node))
+        return number
 
     def leading(self, node: ast.Call, family: str) -> tuple[list[ast.AST], list[ast.keyword], Expr]:
         """A family's leading parameter (Binomial's ``total_count``: the first positional argument or its keyword;

@@ -18,7 +18,8 @@ def softmax(logits: IndexedBase, k: Expr, size: Expr, index: Symbol) -> Expr:
 
 
 class CategoricalLaw(Law):
-    """``Categorical(probs)`` over K categories: the mass of category k is ``probs_k``."""
+    """``Categorical(probs)`` over K categories: the mass of category k is ``probs_k`` (``probs`` a vector, or one
+    number for every category: the uniform law's ``1/K``)."""
 
     family = "Categorical"
     parameter_names = ("probs", "K")
@@ -28,12 +29,17 @@ class CategoricalLaw(Law):
     discrete = True
     parameter_domains = (Interval.open(0, 1), None)
 
-    def __new__(cls, probs: IndexedBase, size: Expr | int) -> CategoricalLaw:
+    def __new__(cls, probs: IndexedBase | Expr, size: Expr | int) -> CategoricalLaw:
         return Law.__new__(cls, probs, size)
 
     @property
-    def probs(self) -> IndexedBase:
+    def probs(self) -> IndexedBase | Expr:
         return self.args[0]
+
+    @property
+    def uniform(self) -> bool:
+        """Every category equally likely (``probs`` one number, ``1/K``)."""
+        return not isinstance(self.probs, IndexedBase)
 
     @property
     def size(self) -> Expr:
@@ -42,7 +48,7 @@ class CategoricalLaw(Law):
 
     @property
     def free_symbols(self) -> set:
-        return {self.probs} | self.size.free_symbols
+        return ({self.probs} if not self.uniform else self.probs.free_symbols) | self.size.free_symbols
 
     @property
     def support(self) -> Range:  # type: ignore[override]
@@ -52,16 +58,16 @@ class CategoricalLaw(Law):
         return variable, S.One, self.size
 
     def pdf(self, variable: Symbol) -> Expr:
-        return self.probs[variable]
+        return self.probs if self.uniform else self.probs[variable]
 
     def mass(self, value: int) -> Expr:
         """``probs_k`` at a category k (0 outside 1, ..., K when K is a number)."""
         if self.size.is_Integer and not 1 <= value <= int(self.size):
             return S.Zero
-        return self.probs[Integer(value)]
+        return self.pdf(Integer(value))
 
     def log_pdf(self, variable: Symbol) -> Expr:
-        return log(self.probs[variable])
+        return log(self.pdf(variable))
 
     def outside_support(self, other: Law, search: int = 64) -> int | None:
         """None: two categorical laws over the same K categories have the same support."""

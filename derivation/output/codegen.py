@@ -181,7 +181,9 @@ class ArrayCodePrinter(PythonCodePrinter):
         self.modules: set[str] = set()
 
     def _owner(self, expr: Basic) -> str:
-        owner = self.module if expr.free_symbols else "math"
+        """The array module for an expression of the parameters; ``math`` for numbers and the dimension alone (an
+        int: ``math.log(1/_dim)``)."""
+        owner = self.module if expr.free_symbols - set(getattr(self, "dimensions", {})) else "math"
         self.modules.add(owner)
         return owner
 

@@ -107,9 +107,15 @@ def _categorical(q: DistSpec, p: DistSpec) -> Variant:
     """Two ``Categorical`` specs over the same K categories: the sum over the categories in probabilities, then, for
     a law given in logits, the log-softmax form."""
     taken = {s.name for spec in (q, p) for s in (spec.param, spec.dim) if isinstance(s, Symbol)}
+    if not (q.param.is_Symbol or p.param.is_Symbol):
+        raise UsageError("two uniform categorical laws: their divergence is 0 (give one of them by its probabilities "
+                         "or logits)")
     vectors: dict[str, IndexedBase] = {}
     probs, sources = [], []
     for role, spec in (("q", q), ("p", p)):
+        if not isinstance(spec.param, Symbol):  # equal probabilities, 1/K
+            probs.append(spec.param)
+            continue
         vector = vectors.setdefault(spec.param.name, IndexedBase(spec.param.name, **spec.param.assumptions0))
         if spec.param_kind == "probs":
             probs.append(vector)

@@ -51,13 +51,13 @@ def _log_softmax(expr: Expr, setting) -> Rewrite:
 
     def parts(law: CategoricalLaw) -> tuple[Expr, Expr | None]:
         if law.probs not in logits:
-            return log(law.probs[k]), None
+            return log(law.pdf(k)), None
         own, total = logits[law.probs][k], log_sum_exp(logits[law.probs], index, size)
         identities[Eq(log(law.probs[k]), sub(own, total), evaluate=False)] = None
         return own, total
 
     def match(e: Expr) -> Expr | None:
-        if e != log(frac(q.law.probs[k], p.law.probs[k])):
+        if e != log(frac(q.law.pdf(k), p.law.pdf(k))):
             return None
         (a, big_a), (b, big_b) = parts(q.law), parts(p.law)
         return add(a, neg(b), *([neg(big_a)] if big_a is not None else []), *([big_b] if big_b is not None else []))

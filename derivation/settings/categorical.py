@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sympy import Basic, Contains, Eq, Expr, IndexedBase, Integer, Interval, S, Sum, Symbol
+from sympy import Basic, Contains, Eq, Expr, Indexed, IndexedBase, Integer, Interval, Mul, S, Sum, Symbol, exp, expand
 
 from ..check.checker import Checker
 from ..check.vector_checker import MvChecker
@@ -40,7 +40,8 @@ class CategoricalPair(LawPair):
     def vectors(self) -> tuple[IndexedBase, ...]:
         """The user's vectors: probabilities, or logits where a law was given by them."""
         defined = {theta: value for theta, _, value in self.sources}
-        return tuple(dict.fromkeys(defined.get(d.law.probs, d.law.probs) for d in (self.q, self.p)))
+        return tuple(dict.fromkeys(defined.get(d.law.probs, d.law.probs) for d in (self.q, self.p)
+                                   if not d.law.uniform))
 
     @property
     def parameters(self) -> tuple[Basic, ...]:
@@ -83,7 +84,7 @@ class CategoricalPair(LawPair):
 
     def statements(self) -> tuple[Basic, ...]:
         return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p)) \
-            + self.definition_identities(self.q.law.probs[self.q.variable] + self.p.law.probs[self.q.variable])
+            + self.definition_identities(self.q.law.pdf(self.q.variable) + self.p.law.pdf(self.q.variable))
 
     def in_user_terms(self, expr: Expr) -> Expr:
         return expr
@@ -113,6 +114,54 @@ class CategoricalPair(LawPair):
             points.append(point)
         return points
 
+    def _probabilities(self, vector: Expr, point: dict) -> list:
+        """The probabilities a user's vector gives at a claim's point (mpf lists): itself, or the softmax of logits."""
+        import mpmath
+
+        values = point[vector]
+        if vector.is_positive:
+            return list(values)
+        top = max(values)
+        weights = [mpmath.exp(v - top) for v in values]
+        return [w / mpmath.fsum(weights) for w in weights]
+
+    def admissible_points(self, points: list[dict]) -> list[dict]:
+        """A claim's random points with each probability vector scaled onto the simplex (its entries add to one)."""
+        import mpmath
+
+        out = []
+        for point in points:
+            point = dict(point)
+            for v in self.vectors:
+                if v.is_positive:
+                    total = mpmath.fsum(point[v])
+                    point[v] = [x / total for x in point[v]]
+            out.append(point)
+        return out
+
+    def kl_values(self, points: list[dict]) -> list:
+        """KL(q || p) from the definition at a claim's points: ``sum_k q_k log(q_k / p_k)`` over the masses
+        themselves (the probabilities, or the softmax of the logits), 30 digits (the claim checker's witness)."""
+        import mpmath
+
+        out = []
+        with mpmath.workdps(30):
+            for point in points:
+                size = len(next(iter(v for v in point.values() if isinstance(v, list))))
+                masses = [[1 / mpmath.mpf(size)] * size if d.law.uniform else
+                          self._probabilities(self._vector_of(d), point) for d in (self.q, self.p)]
+                out.append(float(mpmath.fsum(a * (mpmath.log(a) - mpmath.log(b)) for a, b in zip(*masses, strict=True))))
+        return out
+
+    def _vector_of(self, density: Density) -> Expr:
+        defined = {theta: value for theta, _, value in self.sources}
+        return defined.get(density.law.probs, density.law.probs)
+
+    @staticmethod
+    def canonical(expr: Expr) -> Expr:
+        """A claim's normal form for the symbolic proof: :func:`sums_expanded`."""
+        return sums_expanded(expr)
+
     def checker(self) -> Checker:
         return CategoricalChecker(self.sample(), "random probability vectors, K categories summed")
 
@@ -120,6 +169,49 @@ class CategoricalPair(LawPair):
         checker = self.checker()
         return derive_chain(name, title, self.start(), plan, self, description,
                             check=lambda i, before, step: checker.check_step(i, before, step, title), skip_unfit=True)
+
+
+#: The bound index every sum over the categories gets in :func:`sums_expanded`.
+_CATEGORY = Symbol("category", integer=True, positive=True)
+
+
+def _normaliser(total: Basic) -> IndexedBase | None:
+    """``l`` of ``sum_i e^{l_i}`` over all the categories, else None."""
+    if not (isinstance(total, Sum) and len(total.limits) == 1 and total.limits[0][1] == 1):
+        return None
+    (index, _, _), body = total.limits[0], total.function
+    if isinstance(body, exp) and isinstance(body.args[0], Indexed) and body.args[0].indices == (index,):
+        return body.args[0].base
+    return None
+
+
+def sums_expanded(expr: Expr) -> Expr:
+    """``expr`` with each sum over the categories split over its terms, the factors free of the category taken
+    out, and each normaliser ``sum_i e^{l_i}`` (whatever its index) one positive symbol ``S_l``: two forms of the
+    log-softmax divergence then differ by a normal form of 0 (``sum_k e^{a_k} / S_a`` is ``S_a / S_a = 1``)."""
+    names: dict[Basic, Symbol] = {}
+
+    def symbol(base: Basic) -> Symbol:
+        return names.setdefault(base, Symbol(f"S_{base}", positive=True))
+
+    def walk(e: Basic) -> Basic:
+        if isinstance(e, Sum):
+            base = _normaliser(e)
+            if base is not None:
+                return symbol(base)
+            index = e.limits[0][0]
+            out = S.Zero
+            for term in expand(walk(e.function)).as_ordered_terms():
+                inside, outside = [], []
+                for f in Mul.make_args(term):
+                    (inside if f.has(index) else outside).append(f)
+                _, low, high = e.limits[0]
+                rest = Sum(Mul(*inside).xreplace({index: _CATEGORY}), (_CATEGORY, low, high))  # one bound name
+                out += Mul(*outside) * (symbol(_normaliser(rest)) if _normaliser(rest) is not None else rest)
+            return out
+        return e.func(*(walk(a) for a in e.args)) if e.args and not e.is_Atom else e
+
+    return expand(walk(evaluated(expr)))
 
 
 def written_as_sums(expr: Basic) -> Basic:
