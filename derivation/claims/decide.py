@@ -1061,12 +1061,14 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
 
 def _counterexample(claim_at: Callable[[Mapping[Basic, Any]], tuple[Value, str | None]], truth: Expr,
                     point: Mapping[Symbol, Any], claimed: Value, true: Value, why: str | None,
-                    careful: bool, domains: Mapping[Basic, Interval] | None = None
-                    ) -> tuple[Counterexample, str | None]:
+                    careful: bool, domains: Mapping[Basic, Interval] | None = None,
+                    admissible: Callable[[list], list] | None = None) -> tuple[Counterexample, str | None]:
     """The counterexample at ``point`` (rounded, if the claim is still wrong there) and why the claim is
     undefined there (None where it is defined)."""
     for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
         nice = _rounded(point, digits, domains)
+        if admissible is not None:  # rounded probabilities put back on the simplex
+            nice = admissible([nice])[0]
         (c, reason), (t,) = claim_at(nice), values(truth, [nice])
         if _real(t) and _refutes(c, t) and (reason is None) == (why is None):
             point, claimed, true, why = nice, c, t, reason
@@ -1151,7 +1153,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
 
     def refuted(method: str, point: Mapping[Basic, Any], claim_value: Value, true: Value, why: str | None,
                 diagnosis: str | None, rounded: bool) -> Verdict:
-        example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded, domains)
+        example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded, domains, admissible)
         if why is not None:
             diagnosis = f"the claim's code is not defined there: {why}"
         return Verdict(False, method, example, diagnosis, claimed, truth, len(points))
@@ -1200,7 +1202,9 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         if reason is None and canonical is not None and is_zero(canonical(claimed) - canonical(truth)):
             reason = ("claim - KL(q || p) reduces to 0 once each sum over the categories is expanded and the "
                       "softmax's normaliser named (its probabilities add to one)")
-        if reason is None:
+        if reason is None and canonical is not None:  # term by term says nothing: the probabilities are coupled
+            missing = "no symbolic proof found (the claim may use that the probabilities add to one)"
+        elif reason is None:
             outcome, rest = run_bounded(lambda: _deep_proof(claimed, truth), clock.left())
             if outcome == "proof":
                 reason = "claim - KL(q || p) simplifies to 0"

@@ -70,7 +70,7 @@ def _weights_add_to_one(expr: Expr, setting) -> Rewrite:
     """``sum_k theta_{q,k} (A_k + c) -> sum_k theta_{q,k} A_k + c`` for the terms c free of k: they come out of the
     sum multiplied by ``sum_k theta_{q,k} = 1``."""
     q, _ = _categorical(setting)
-    k, weight = q.variable, q.law.probs[q.variable]
+    k, weight = q.variable, q.law.pdf(q.variable)
 
     def match(e: Expr) -> Expr | None:
         if not (isinstance(e, Sum) and e.limits[0][0] == k):

@@ -130,13 +130,15 @@ class CategoricalPair(LawPair):
         import mpmath
 
         out = []
-        for point in points:
-            point = dict(point)
-            for v in self.vectors:
-                if v.is_positive:
-                    total = mpmath.fsum(point[v])
-                    point[v] = [x / total for x in point[v]]
-            out.append(point)
+        with mpmath.workdps(40):  # the last entry is 1 minus the others: they add to 1 at the checker's 30 digits
+            for point in points:
+                point = dict(point)
+                for v in self.vectors:
+                    if v.is_positive:
+                        total = mpmath.fsum(point[v])
+                        head = [mpmath.mpf(x) / total for x in point[v][:-1]]
+                        point[v] = [*head, 1 - mpmath.fsum(head)]
+                out.append(point)
         return out
 
     def kl_values(self, points: list[dict]) -> list:
@@ -150,7 +152,8 @@ class CategoricalPair(LawPair):
                 size = len(next(iter(v for v in point.values() if isinstance(v, list))))
                 masses = [[1 / mpmath.mpf(size)] * size if d.law.uniform else
                           self._probabilities(self._vector_of(d), point) for d in (self.q, self.p)]
-                out.append(float(mpmath.fsum(a * (mpmath.log(a) - mpmath.log(b)) for a, b in zip(*masses, strict=True))))
+                terms = (a * (mpmath.log(a) - mpmath.log(b)) for a, b in zip(*masses, strict=True))
+                out.append(float(mpmath.fsum(terms)))
         return out
 
     def _vector_of(self, density: Density) -> Expr:
