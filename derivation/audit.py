@@ -28,6 +28,7 @@ from typing import Any
 import mpmath
 
 from .api import derive
+from .cases.discrete import INFINITE_CONTINUOUS
 from .core.errors import UsageError
 from .core.lazy import LazyModule
 from .laws import kl_reference as ref
@@ -413,6 +414,33 @@ def _pair_exponential_gamma() -> AuditPair:
         lambda v: ref.kl_quadrature(ref.log_gamma(1, v["x1"]), ref.log_gamma(v["a2"], v["x2"])))
 
 
+#: Each continuous family's spec (its parameters named ``<letter>1`` or ``<letter>2``), parameters, torch law and
+#: reference density in x (for the pairs whose divergence is infinite by the supports).
+_FAMILIES: dict[str, tuple[str, tuple[tuple[str, Kind], ...], Callable[..., Any], Callable[..., Any]]] = {
+    "Normal": ("Normal(m{i}, s{i})", (("m", LOC), ("s", SCALE)), lambda d, a, b: d.Normal(a, b), ref.normal),
+    "Laplace": ("Laplace(m{i}, s{i})", (("m", LOC), ("s", SCALE)), lambda d, a, b: d.Laplace(a, b), ref.laplace),
+    "Exponential": ("Exponential(r{i})", (("r", RATE),), lambda d, a: d.Exponential(a), ref.exponential),
+    "Gamma": ("Gamma(a{i}, rate=r{i})", (("a", SHAPE), ("r", RATE)), lambda d, a, b: d.Gamma(a, b), ref.gamma),
+    "Pareto": ("Pareto(m{i}, a{i})", (("m", SCALE), ("a", SHAPE)), lambda d, a, b: d.Pareto(a, b), ref.pareto),
+    "Beta": ("Beta(a{i}, b{i})", (("a", SHAPE), ("b", SHAPE)), lambda d, a, b: d.Beta(a, b), ref.beta),
+    "Uniform": ("Uniform(a{i}, b{i})", (("a", Kind("lower end", _uniform(-5, 0), (_constant(-1e6),))),
+                                         ("b", Kind("upper end", _uniform(0.5, 5), (_constant(1e6),)))),
+                lambda d, a, b: d.Uniform(a, b), ref.uniform),
+}
+
+
+def _pair_infinite(q: str, p: str) -> AuditPair:
+    """A pair whose divergence is infinite by the supports: every candidate must be +inf, as the reference is."""
+    (q_spec, q_kinds, q_torch, q_ref), (p_spec, p_kinds, p_torch, p_ref) = _FAMILIES[q], _FAMILIES[p]
+    q_names, p_names = [f"{n}1" for n, _ in q_kinds], [f"{n}2" for n, _ in p_kinds]
+    return AuditPair(
+        f"{q}-{p} (infinite)", q_spec.format(i=1), p_spec.format(i=2),
+        tuple(Parameter(name, kind) for name, (_, kind) in zip(q_names, q_kinds, strict=True)),
+        tuple(Parameter(name, kind) for name, (_, kind) in zip(p_names, p_kinds, strict=True)),
+        lambda dist, t: (q_torch(dist, *(t[n] for n in q_names)), p_torch(dist, *(t[n] for n in p_names))),
+        lambda v: ref.kl_quadrature(q_ref(*(v[n] for n in q_names)), p_ref(*(v[n] for n in p_names))))
+
+
 #: The number of categories of the audited categorical pairs.
 CATEGORIES = 5
 
@@ -494,6 +522,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_binomial("probs"),
     _pair_categorical("probs"),
     _pair_categorical("logits"),
+    *(_pair_infinite(q, p) for q, p in INFINITE_CONTINUOUS),
 )
 
 
