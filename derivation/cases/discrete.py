@@ -35,6 +35,7 @@ from .cross import (
     NORMAL_LAPLACE_PLAN,
     NORMAL_LAPLACE_TITLE,
 )
+from .uniform_beta import UNIFORM_BETA_DESCRIPTION, UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -151,4 +152,5 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Gamma", "Exponential"): FamilyCase(GAMMA_EXPONENTIAL_PLAN, GAMMA_EXPONENTIAL_TITLE,
                                          GAMMA_EXPONENTIAL_DESCRIPTION),
     **{pair: _infinite_continuous(*pair) for pair in INFINITE_CONTINUOUS},
+    ("Uniform", "Beta"): FamilyCase(UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE, UNIFORM_BETA_DESCRIPTION),
 })

@@ -48,7 +48,7 @@ from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
-from ..nodes.scalar import KL, Expectation
+from ..nodes.scalar import KL, Expectation, XLogY
 from ..nodes.vector import CodeLine, MvDensity, QuadForm
 from ..rules.base import rewrite_nodes
 
@@ -86,14 +86,6 @@ def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
         return None if new is None else checked(node, exp(-new))
 
     return rewrite_nodes(rewrite_nodes(expr, logistic), softplus), tuple(notes)
-
-
-class XLogY(Function):
-    """``x log y``, 0 where x is 0 (``torch.xlogy``, ``scipy.special.xlogy``): a probability that is 0 gives no
-    term, as in the divergence's sum, instead of ``0 * log 0 = nan``."""
-
-    def _eval_rewrite_as_log(self, x, y, **kwargs):
-        return x * log(y)
 
 
 class LogSumExp(Function):
@@ -209,6 +201,14 @@ class ArrayCodePrinter(PythonCodePrinter):
             if expanded != expr:
                 return self._print(expanded)
         return self._call("log", expr, expr.args[0])
+
+    def parenthesize(self, item: Basic, level: int, strict: bool = False) -> str:
+        """As SymPy's, and a logarithm of Gamma functions (printed as a sum of ``lgamma`` terms, :meth:`_print_log`)
+        in brackets where it is a factor or negated: ``-(lgamma(a) + lgamma(b) - lgamma(a + b))``."""
+        if isinstance(item, log) and item.args[0].has(gamma) and not isinstance(item.args[0], gamma) \
+                and expand_log(item, force=True).is_Add:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
 
     def _special(self, torch_name: str, scipy_name: str, expr: Basic, arg: Basic) -> str:
         """A special function: ``torch.lgamma`` / ``special.gammaln`` (SciPy) of a parameter, ``math`` of a number."""

@@ -332,6 +332,11 @@ class TextbookLatexPrinter(LatexPrinter):
         """``\\Gamma(\\alpha)``: the Gamma function with plain brackets, as a textbook writes it."""
         return self._do_exponent(r"\Gamma" + self.paren(self._print(expr.args[0])), exp)
 
+    def _print_XLogY(self, expr: Expr, exp: str | None = None) -> str:
+        """``x \\log y`` (0 where x is 0, computed with ``xlogy``), as a textbook writes ``b log b``."""
+        x, y = expr.args
+        return self._do_exponent(self._print(Mul(x, log(y, evaluate=False), evaluate=False)), exp)
+
     def _print_polygamma(self, expr: Expr, exp: str | None = None) -> str:
         """``\\psi(\\alpha)`` for the digamma function ``polygamma(0, alpha) = Gamma'(alpha) / Gamma(alpha)``."""
         order, arg = expr.args
