@@ -80,7 +80,7 @@ from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
+from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial, XLogY
 from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
@@ -121,6 +121,7 @@ CONFIGURATIONS = {
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
     "pair-categorical-logits": {"q": "Categorical(logits=a, dim=K)", "p": "Categorical(logits=b, dim=K)"},
+    "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -166,6 +167,8 @@ DERIVED = (
             ("Gamma(a, rate=b)", "Exponential(l)"),
             ("Categorical(t, K)", "Categorical(u, K)"),
             ("Categorical(logits=a, dim=K)", "Categorical(logits=b, dim=K)"),
+            ("Uniform(a, b)", "Beta(a2, b2)"),
+            ("Normal(m, s)", "Uniform(a, b)"),
         )
     ),
 )
@@ -3098,6 +3101,33 @@ ROWS += [
     Row("softmax", "pair-categorical-logits", cat_out,
         add(Sum(mul(frac(exp(cat_a[k]), Sum(exp(cat_a[j]), (j, 1, cat_K))), add(cat_a[k], neg(cat_b[k]))),
                 (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)),
+]
+
+# -- derivation/rules/uniform_beta.py: Uniform(a, b) vs Beta(a2, b2) --------------------------------------------
+ub_a, ub_b = Symbol("a", real=True), Symbol("b", real=True)
+ub_al, ub_be = Symbol("a2", positive=True), Symbol("b2", positive=True)
+q_ub, p_ub = Density("q", x, UniformLaw(ub_a, ub_b)), Density("p", x, BetaLaw(ub_al, ub_be))
+ub_width = sub(ub_b, ub_a)
+ub_const = log(frac(gamma(add(ub_al, ub_be)), mul(gamma(ub_al), gamma(ub_be))))
+ub_log_x = mul(sub(ub_al, S.One), log(x))
+ub_log_1mx = mul(sub(ub_be, S.One), log(sub(S.One, x)))
+ROWS += [
+    # step 5 of the derivation: the constants together, the Beta density's log terms kept
+    Row("combine-uniform-beta-log-densities", "pair-uniform-beta",
+        Expectation(sub(neg(log(ub_width)), add(ub_const, ub_log_x, ub_log_1mx)), q_ub),
+        Expectation(add(neg(log(ub_width)), neg(ub_const), neg(ub_log_x), neg(ub_log_1mx)), q_ub)),
+    # Lemma 1, steps 1 to 3 (E_q[log x]); step 7 of the derivation cites it
+    Row("uniform-expectation-as-integral", "pair-uniform-beta", Expectation(log(x), q_ub),
+        mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b)))),
+    Row("integrate-logarithm", "pair-uniform-beta",
+        mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b))),
+        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a)))),
+    Row("collect-uniform-log-moment", "pair-uniform-beta",
+        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a))),
+        add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width), S.NegativeOne)),
+    Row("uniform-log-moments", "pair-uniform-beta", mul(neg(sub(ub_al, S.One)), Expectation(log(x), q_ub)),
+        mul(neg(sub(ub_al, S.One)), add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width),
+                                    S.NegativeOne))),
 ]
 
 
