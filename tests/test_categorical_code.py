@@ -23,7 +23,7 @@ UNIFORM = ("Categorical(logits=logits, dim=K)", "Categorical(1/K, K)")
 
 #: (function, (q, p), holds, words of the verdict or of its slip)
 TABLE = [
-    ("kl_probs", PROBS, True, "a sum over the categories (line 17)"),
+    ("kl_probs", PROBS, True, "a sum over the categories (line 16)"),
     ("kl_ratio", PROBS, True, "KL(q || p) of each pair of entries"),
     ("kl_div_sum", PROBS, True, "F.kl_div with reduction='sum'"),
     ("kl_div_swapped", PROBS, False, "the claim is KL(p || q), not KL(q || p): the direction is reversed"),
@@ -67,7 +67,7 @@ def test_the_one_over_k_slip_names_its_line(capsys):
     assert code == 1 and verdict["holds"] is False
     (slip,) = verdict["slips"]
     assert slip["slip"] == "per example: 1/K where the uniform law's log-probability log(1/K) belongs"
-    assert slip["lines"] == [{"line": 76, "text": "return torch.sum(q_y * (torch.log(q_y) - 1.0 / K), dim=-1).mean()"}]
+    assert slip["lines"] == [{"line": 75, "text": "return torch.sum(q_y * (torch.log(q_y) - 1.0 / K), dim=-1).mean()"}]
 
 
 @pytest.mark.parametrize(("specs", "claim", "holds"), [

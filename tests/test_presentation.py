@@ -207,3 +207,14 @@ def test_one_fact_is_named_in_the_singular():
         text = render(derive("reconstruction"), fmt)
         assert "The 1 facts" not in text
         assert "The fact listed in the sections was established symbolically." in text
+
+
+def test_the_log_of_a_named_function_of_a_variable_is_written_without_brackets():
+    from sympy import Function, Symbol, log
+
+    from derivation.printing.latex import to_latex
+
+    x, h = Symbol("x"), Function("h")
+    assert to_latex(log(h(x))) == r"\log h(x)"
+    assert to_latex(x * log(h(x))) == r"x \log h(x)"
+    assert to_latex(log(x * h(x))) == r"\log(x h(x))"  # a product keeps its brackets

@@ -80,8 +80,8 @@ from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial, XLogY
-from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial, XLogY
+from derivation.nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.decoder import pixel_result

@@ -27,7 +27,7 @@ def test_derived_infinite_by_the_support(q, p):
     assert [step.rule for step in derivation.steps] == ["kl-definition", "continuous-support-mismatch"]
     assert derivation.verified and all(check.ok for check in derivation.checks)
     assert "support" in derivation.checks[-1].detail
-    first, second = derivation.steps[-1].identities
+    _, second = derivation.steps[-1].identities
     assert second.rhs == 0  # p's density at the witness
     witness = second.lhs.variable
     assert witness in derivation.setting.q.law.support and witness not in derivation.setting.p.law.support

@@ -780,7 +780,7 @@ def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[
             if a is not None and not (_real(b) and close(a, float(b), 1e-8)):
                 raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
         return
-    if not (isinstance(s.q, Density) and isinstance(s.p, Density)):
+    if not (isinstance(s.q, Density) and isinstance(s.p, Density)) or s.q.law.vector:
         return
     if isinstance(s, LawPair) and not s.q.law.discrete:  # 30-digit adaptive quadrature is slow (Gamma: 0.4 s a point)
         points, truth_values = points[:WITNESS_POINTS], truth_values[:WITNESS_POINTS]
@@ -1117,6 +1117,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                          "supported: derive the pair instead")
     claimed, parsed, index = v.read_claim(claim)
     laws = [getattr(getattr(v.setting, role, None), "law", None) for role in ("q", "p")]
+    laws = [None if law is None or law.vector else law for law in laws]  # a vector's: no parameter ranges
     _decidable(q, p, laws)
     domains = _domains(laws, v.setting.user_parameters)
     inside = {s: _inside(d) for s, d in domains.items() if d.is_open and d.inf.is_finite and d.sup.is_finite}
@@ -1136,7 +1137,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     agreement = (f"numeric agreement with the KL integral at {len(points)} random points (computed to 30 digits, "
                  "agreeing to 27)")
     if isinstance(v.setting, LawPair) and getattr(v.setting, "kl_values", None) is None \
-            and isinstance(v.setting.q, Density) and not v.setting.q.law.discrete:
+            and isinstance(v.setting.q, Density) and not v.setting.q.law.discrete and not v.setting.q.law.vector:
         agreement = (f"numeric agreement with the derived KL at {len(points)} random points (computed to 30 digits, "
                      f"agreeing to 27; the KL integral by quadrature agrees with it at {WITNESS_POINTS} of them)")
     try:

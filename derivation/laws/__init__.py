@@ -15,11 +15,13 @@ from .exponential import ExponentialLaw
 from .gamma import GammaLaw
 from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
+from .mvnormal import MvNormalLaw
 from .normal import NormalLaw
 from .pareto import ParetoLaw
 from .uniform import UniformLaw
 
-#: The laws by family name (as specs and ``torch.distributions`` spell it).
+#: The laws of one variable by family name (as specs and ``torch.distributions`` spell it); ``MvNormalLaw`` is the
+#: law of a vector.
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
@@ -30,4 +32,4 @@ LAWS[CategoricalLaw.family] = CategoricalLaw
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "CategoricalLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "CategoricalLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw", "UniformLaw"]

@@ -43,6 +43,8 @@ class Law(Basic):
     parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
+    #: A law of a column vector (``MvNormalLaw``): its integrals run over all of R^k.
+    vector: ClassVar[bool] = False
     #: The letters a textbook gives the parameters (``("mu", "b")``), which example specs (``kl-derive build``'s
     #: family documents) suffix with ``_q`` and ``_p``; None: :attr:`parameter_names`.
     symbols: ClassVar[tuple[str, ...] | None] = None

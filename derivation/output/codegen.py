@@ -49,7 +49,7 @@ from ..core.forms import evaluated
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
 from ..nodes.scalar import KL, Expectation, XLogY
-from ..nodes.vector import CodeLine, MvDensity, QuadForm
+from ..nodes.vector import CodeLine, QuadForm
 from ..rules.base import rewrite_nodes
 
 #: The function name of the emitted code.
@@ -363,7 +363,7 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DI
 def _law(setting: Any, density: Any) -> str:
     """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted)."""
     in_user_terms = getattr(setting, "in_user_terms", evaluated)
-    if isinstance(density, MvDensity):
+    if density.law.vector:
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
     if isinstance(density.law, NormalLaw):
         return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
@@ -506,7 +506,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
                     if keyword.iskeyword(str(s.name)) and str(s.name) not in renames})
     parameters = tuple(_renamed(s, renames) for s in setting.parameters)
-    laws = [d.law for d in (setting.q, setting.p) if hasattr(d, "law")]
+    laws = [d.law for d in (setting.q, setting.p) if hasattr(d, "law") and not d.law.vector]
     domains = {s: domain for law in laws for s, domain in law.domains().items()}
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]

@@ -6,7 +6,6 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 import torch
 import torch.nn.functional as F
 from scipy.special import xlogy
