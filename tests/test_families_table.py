@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from derivation.core.errors import ParseError
-from derivation.interpret.families import DOMAINS, FAMILIES, FAMILY, LOCATION, ONE, PARAMETERS, Family
+from derivation.interpret.families import DOMAINS, FAMILIES, FAMILY, LOCATION, ONE, PARAMETERS, VECTOR, Family
 from derivation.interpret.parse import parse_spec, spec_forms
 from derivation.laws import LAWS
 
 PARSE = Path(__file__).resolve().parent.parent / "derivation" / "interpret" / "parse.py"
 ORDER = ["Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma", "Uniform", "Pareto", "Beta", "Bernoulli", "Poisson",
-         "Geometric", "Exponential", "Binomial", "HalfNormal"]
+         "Geometric", "Exponential", "Binomial", "HalfNormal", "Categorical"]
 
 
 def _example(family: Family) -> str:
@@ -25,6 +25,8 @@ def _example(family: Family) -> str:
     if family.reader == LOCATION:
         parameter = f"{family.kinds[0]}=s" if family.keyword_only else "s"
         return f"{family.name}(m, {parameter}{', dim=d' if family.dim else ''})"
+    if family.reader == VECTOR:  # a vector by name over dim categories
+        return f"{family.name}(a0, dim=d)"
     return f"{family.name}({', '.join(names)})"
 
 
@@ -46,12 +48,12 @@ def test_a_family_not_in_the_table_is_refused_naming_the_table():
         parse_spec("Cauchy(0, 1)")
     assert str(error.value).startswith(
         "unknown family 'Cauchy' (expected Normal, DiagNormal, MvNormal, Laplace, Gamma, Uniform, Pareto, Beta, "
-        "Bernoulli, Poisson, Geometric, Exponential, Binomial or HalfNormal)")
+        "Bernoulli, Poisson, Geometric, Exponential, Binomial, HalfNormal or Categorical)")
 
 
 def test_each_entry_is_well_formed():
     for family in FAMILIES:
-        assert family.reader in (LOCATION, PARAMETERS, ONE)
+        assert family.reader in (LOCATION, PARAMETERS, ONE, VECTOR)
         assert family.parameterisations, family.name
         assert all(p.domain in DOMAINS for p in (*family.leading, *family.parameterisations)), family.name
         assert set(family.kinds) <= set(family.keywords), family.name
@@ -65,7 +67,8 @@ def test_the_tables_parameters_are_the_laws_own(name: str):
     parameters; the table says how a spec writes them)."""
     family = FAMILY[name]
     leading = ("loc",) if family.reader == LOCATION else tuple(p.name for p in family.leading)
-    assert (*leading, family.kinds[0]) == LAWS[name].parameter_names
+    size = ("dim",) if family.reader == VECTOR else ()  # a vector family's law knows its number of categories
+    assert (*leading, family.kinds[0], *size) == LAWS[name].parameter_names
 
 
 def test_the_parser_keeps_no_other_list_of_families():

@@ -22,7 +22,7 @@ class CategoricalLaw(Law):
     number for every category: the uniform law's ``1/K``)."""
 
     family = "Categorical"
-    parameter_names = ("probs", "K")
+    parameter_names = ("probs", "dim")
     symbols = ("theta", "K")
     #: The letters q and p share in an example pair (a pair is derived over one set of categories).
     shared = ("K",)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import mpmath
 from sympy import Basic, Contains, Eq, Expr, Indexed, IndexedBase, Integer, Interval, Mul, S, Sum, Symbol, exp, expand
 
 from ..check.checker import Checker
@@ -116,8 +117,6 @@ class CategoricalPair(LawPair):
 
     def _probabilities(self, vector: Expr, point: dict) -> list:
         """The probabilities a user's vector gives at a claim's point (mpf lists): itself, or the softmax of logits."""
-        import mpmath
-
         values = point[vector]
         if vector.is_positive:
             return list(values)
@@ -127,8 +126,6 @@ class CategoricalPair(LawPair):
 
     def admissible_points(self, points: list[dict]) -> list[dict]:
         """A claim's random points with each probability vector scaled onto the simplex (its entries add to one)."""
-        import mpmath
-
         out = []
         with mpmath.workdps(40):  # the last entry is 1 minus the others: they add to 1 at the checker's 30 digits
             for point in points:
@@ -144,8 +141,6 @@ class CategoricalPair(LawPair):
     def kl_values(self, points: list[dict]) -> list:
         """KL(q || p) from the definition at a claim's points: ``sum_k q_k log(q_k / p_k)`` over the masses
         themselves (the probabilities, or the softmax of the logits), 30 digits (the claim checker's witness)."""
-        import mpmath
-
         out = []
         with mpmath.workdps(30):
             for point in points:
