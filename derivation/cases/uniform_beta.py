@@ -22,8 +22,9 @@ UNIFORM_BETA_PLAN: tuple[Rule, ...] = (
 )
 UNIFORM_BETA_TITLE = "KL divergence of a uniform distribution from a Beta distribution"
 UNIFORM_BETA_DESCRIPTION = (
-    "The divergence of a uniform distribution on [a, b] inside [0, 1] from a Beta distribution, derived from the "
-    "definition: the log-ratio of the densities is linear in log x and in log(1 - x), so the uniform law's expected "
-    "logarithms are needed; each is the integral of a logarithm over [a, b], by its antiderivative, where x log x "
-    "is read as 0 at x = 0 (its limit), so the divergence is finite at the ends of [0, 1]. Every line follows from "
-    "the one before by the rule named beside it, and every line has been checked.")
+    "The divergence of a uniform distribution on an interval inside the unit interval from a Beta distribution, "
+    "derived from the definition: the log-ratio of the densities is linear in the logarithms of the variable and of "
+    "its complement, so the uniform law's expected logarithms are needed; each is the integral of a logarithm over "
+    "the interval, by its antiderivative, whose product of a number and its logarithm is read as zero at zero (its "
+    "limit), so the divergence is finite at the ends of the unit interval. Every line follows from the one before "
+    "by the rule named beside it, and every line has been checked.")

@@ -98,7 +98,7 @@ def _softmax(expr: Expr, setting) -> Rewrite:
 CATEGORY_PROBABILITIES = Rule(
     "category-probabilities",
     "Probabilities",
-    "Under a categorical distribution, the probability of category k is the k-th entry of its probability vector.",
+    "Under a categorical distribution, the probability of each category is its entry of the probability vector.",
     _probabilities,
 )
 

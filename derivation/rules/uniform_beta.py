@@ -22,7 +22,7 @@ from .families import combine_log_densities, moment_rule
 
 COMBINE_UNIFORM_BETA = combine_log_densities(
     "combine-uniform-beta-log-densities",
-    "The constants of the two densities come together; the Beta density's terms in log x and log(1 - x) stay.",
+    "The constants of the two densities come together; the Beta density's logarithmic terms stay.",
     (UniformLaw, BetaLaw),
 )
 
@@ -112,23 +112,23 @@ def _collect_moment(expr: Expr, setting) -> Expr:
 UNIFORM_EXPECTATION_AS_INTEGRAL = Rule(
     "uniform-expectation-as-integral",
     "As an integral",
-    "The uniform density is the constant 1/(b - a) on [a, b]: the expectation is that constant times the integral "
-    "over [a, b].",
+    "The uniform density is constant on its interval: the expectation is that constant times the integral over the "
+    "interval.",
     _as_integral,
 )
 
 INTEGRATE_LOGARITHM = Rule(
     "integrate-logarithm",
     "Antiderivative",
-    "The logarithm has the antiderivative x log x - x (and log(1 - x) has -(1 - x) log(1 - x) - x); x log x tends "
-    "to 0 at 0, so it is finite at the ends of [0, 1].",
+    "Integrate the logarithm by its antiderivative; the product of a number and its logarithm tends to zero at "
+    "zero, so the result is finite at the ends of the unit interval.",
     _integrate_logarithm,
 )
 
 COLLECT_MOMENT = Rule(
     "collect-uniform-log-moment",
     "Collect",
-    "The linear terms of the antiderivative give -1; the logarithms stay over the length of the interval.",
+    "The linear terms of the antiderivative cancel the length of the interval; the logarithms stay over it.",
     _collect_moment,
 )
 
@@ -138,7 +138,7 @@ UNIFORM_LOG_MOMENT_PLAN = (UNIFORM_EXPECTATION_AS_INTEGRAL, INTEGRATE_LOGARITHM,
 UNIFORM_LOG_MOMENTS = moment_rule(
     "uniform-log-moments",
     "Expected logarithms",
-    "The expected logarithms under the uniform law are integrals of the logarithm over [a, b].",
+    "The expected logarithms under the uniform law are integrals of a logarithm over its interval.",
     (UniformLaw,),
     _logarithm_of,
     ("uniform-log-moment", "The expected logarithm under a uniform law", UNIFORM_LOG_MOMENT_PLAN),
