@@ -12,7 +12,7 @@ import mpmath
 from sympy import And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, log
 from sympy.logic.boolalg import Boolean
 
-from ..core.forms import as_expr, neg, sub
+from ..core.forms import add, as_expr, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -141,10 +141,10 @@ class Law(Basic):
         exponential law against ``Pareto(m, alpha)``); None when none is decided."""
         inner, outer = self.support, other.support
         candidates = []
-        if inner.sup == S.Infinity:
-            candidates += [outer.sup + 1, inner.inf + 1]
+        if inner.sup == S.Infinity:  # display forms: ``b + 1``, ``c - 1`` (numbers evaluated)
+            candidates += [_shifted(outer.sup, 1), _shifted(inner.inf, 1)]
         if inner.inf == S.NegativeInfinity:
-            candidates.append(outer.inf - 1)
+            candidates.append(_shifted(outer.inf, -1))
         if inner.inf.is_finite and outer.inf.is_finite:
             candidates.append((inner.inf + outer.inf) / 2)
         for point in candidates:
@@ -214,6 +214,13 @@ class Law(Basic):
         if not exact:
             raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
+
+
+def _shifted(end: Expr, by: int) -> Expr:
+    """``end + by`` as a textbook writes it (``c - 1``, never ``-1 + c``); a number evaluated."""
+    if end.is_Number or not end.is_finite:
+        return end + by
+    return add(end, Integer(by)) if by > 0 else sub(end, Integer(-by))
 
 
 def quadrature(function: Integrand, low: float, high: float, breakpoints: Sequence[Number] = ()) -> mpmath.mpf:
