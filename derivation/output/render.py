@@ -163,6 +163,20 @@ _LETTER_LOG_LETTER = re.compile(r"(?<![\w$\\])([qp]) log ([qp])(?![\w$])")
 _CODE_NAMES = re.compile(r"(?<=\bvectors )(mu)(?= and logvar\b)|(?<=\bmu and )(logvar)(?=\b)")
 
 
+def tex_code(text: str) -> str:
+    """Code set line by line in a typewriter group: each line escaped, its leading spaces kept (``\\ `` each), lines
+    joined by ``\\\\`` (a newline in ``\\texttt`` would be a space), and straight quotes kept straight (the
+    typewriter font's upright quote, ``\\char13`` in OT1, as ``upquote`` sets it) and
+    underscores the font's own glyph (not a rule), so the lines read as the code
+    they are."""
+    lines = []
+    for line in str(text).splitlines():
+        body = line.lstrip(" ")
+        escaped = tex_escape(body).replace("'", r"{\char13}").replace(r"\_", r"{\char95}")
+        lines.append("\\ " * (len(line) - len(body)) + escaped)
+    return "\\\\\n".join(lines)
+
+
 def tex_prose(text: str) -> str:
     """Prose made safe for LaTeX text mode, with its lone math letters set as math (``in $k$ dimensions``)."""
     text = re.sub(r"\b(\d+) x (\d+)\b", r"$\1 \\times \2$", tex_escape(text))  # a 1 x 1 matrix
@@ -192,6 +206,7 @@ def _options(loader: jinja2.BaseLoader, latex_syntax: bool) -> dict[str, Any]:
 def _with_filters(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["tex"] = tex_escape
     env.filters["prose"] = tex_prose
+    env.filters["tex_code"] = tex_code
     env.filters["math_letters"] = math_letters
     env.filters["frames"] = frames
     env.filters["sentence_pages"] = sentence_pages

@@ -36,6 +36,7 @@ from sympy import (
     gamma,
     log,
 )
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
@@ -510,8 +511,11 @@ def _tt_escape(text: str) -> str:
 
 
 def _is_simple_log_argument(arg: Basic) -> bool:
-    """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
+    """Symbols, numbers and powers of them, and a named function of symbols (``\\log h(x)``): arguments a textbook
+    writes without parentheses."""
     if arg.is_Symbol or isinstance(arg, Density | ModelDensity | Determinant | Indexed | exp | gamma):
+        return True
+    if isinstance(arg, AppliedUndef) and all(a.is_Symbol for a in arg.args):
         return True
     if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True
