@@ -229,7 +229,8 @@ _OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
 _ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
 _OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
 _OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
-_FAMILIES += ("Uniform", "Pareto", "Beta")
+_OWN_PARAMETERS["Gumbel"] = (("loc",), ("scale",))
+_FAMILIES += ("Uniform", "Pareto", "Beta", "Gumbel")
 _SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
 MAX_TRIALS = 10_000
@@ -240,6 +241,7 @@ _SPEC_FORMS = {
     "DiagNormal": ("DiagNormal(loc, scale, dim=d)", "as Normal, one per coordinate; d a positive integer or a name"),
     "MvNormal": ("MvNormal(loc, cov=S, dim=d)", "cov= a covariance matrix (a name, or a number for a multiple of I)"),
     "Laplace": ("Laplace(loc, scale)", "scale > 0 (positional or scale=)"),
+    "Gumbel": ("Gumbel(loc, scale)", "loc real; scale > 0 (positional or scale=)"),
 }
 _DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
 

@@ -12,6 +12,7 @@ from .beta import BetaLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
+from .gumbel import GumbelLaw
 from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
 from .normal import NormalLaw
@@ -22,10 +23,10 @@ from .uniform import UniformLaw
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
-LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw)})
+LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw, GumbelLaw)})
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "GumbelLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]
