@@ -27,6 +27,9 @@ from .cross import (
     GAMMA_EXPONENTIAL_DESCRIPTION,
     GAMMA_EXPONENTIAL_PLAN,
     GAMMA_EXPONENTIAL_TITLE,
+    GUMBEL_NORMAL_DESCRIPTION,
+    GUMBEL_NORMAL_PLAN,
+    GUMBEL_NORMAL_TITLE,
     LAPLACE_NORMAL_DESCRIPTION,
     LAPLACE_NORMAL_PLAN,
     LAPLACE_NORMAL_TITLE,
@@ -126,4 +129,5 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
                                          EXPONENTIAL_GAMMA_DESCRIPTION),
     ("Gamma", "Exponential"): FamilyCase(GAMMA_EXPONENTIAL_PLAN, GAMMA_EXPONENTIAL_TITLE,
                                          GAMMA_EXPONENTIAL_DESCRIPTION),
+    ("Gumbel", "Normal"): FamilyCase(GUMBEL_NORMAL_PLAN, GUMBEL_NORMAL_TITLE, GUMBEL_NORMAL_DESCRIPTION),
 })

@@ -17,7 +17,7 @@ from sympy import Eq, EulerGamma, Expr, Integral, Pow, S, Symbol, binomial, exp,
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, is_negative_term, log_ratio, mul, neg, negate_term, square, sub
-from ..laws import GumbelLaw
+from ..laws import GumbelLaw, NormalLaw
 from ..nodes.scalar import Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .families import combine_log_densities, log_density_rule, moment_rule
@@ -389,4 +389,38 @@ COLLECT_GUMBEL = Rule(
     "Collect",
     "The scales cancel against their reciprocals; collect the terms in Euler's constant.",
     _collect_gumbel,
+)
+
+
+# -- KL(Gumbel || Normal): the Gumbel law's second moment about the Gaussian's mean ------------------------------
+
+COMBINE_GUMBEL_NORMAL = combine_log_densities(
+    "combine-gumbel-normal-log-densities",
+    "The constants of the two densities come together; the Gumbel law's terms and the squared distance stay.",
+    (GumbelLaw, NormalLaw),
+)
+
+
+def _collect_gumbel_normal(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``log(sqrt(2 pi) s / beta) + pi**2 beta**2 / (12 s**2) + (mu - m + beta gamma)**2 /
+    (2 s**2) - gamma - 1`` for q = Gumbel(mu, beta), p = N(m, s**2) (torch's ``_kl_gumbel_normal``), checked equal
+    to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, GumbelLaw) and isinstance(p, NormalLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of a Gumbel law against a Gaussian")
+    mean = add(*terms(difference(q.loc, p.mean)), mul(q.scale, EulerGamma))
+    out = add(log(frac(mul(Pow(mul(2, pi), S.Half, evaluate=False), p.std), q.scale)),
+              frac(mul(square(pi), square(q.scale)), mul(12, p.var)),
+              frac(square(mean), mul(2, p.var)), neg(EulerGamma), S.NegativeOne)
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_GUMBEL_NORMAL = Rule(
+    "collect-gumbel-normal",
+    "Collect",
+    "The logarithms combine into one; the variance of the Gumbel law and the squared distance of its mean from the "
+    "Gaussian's mean stay.",
+    _collect_gumbel_normal,
 )
