@@ -377,8 +377,8 @@ def _collect_gumbel(expr: Expr, setting: object) -> Expr:
     tail = exp(neg(shift), evaluate=False) if shift != 0 else S.One
     argument = evaluated(1 + ratio) if ratio.is_Number else add(S.One, ratio)
     euler = S.Zero if ratio == 1 else sub(mul(ratio, EulerGamma), EulerGamma)
-    out = add(log_ratio(q.scale, p.scale), shift, *terms(euler), mul(tail, gamma(argument)),
-              S.NegativeOne)
+    parts = [log_ratio(q.scale, p.scale), *terms(shift), *terms(euler), mul(tail, gamma(argument)), S.NegativeOne]
+    out = add(*[t for t in parts if not t.is_Number], sum((t for t in parts if t.is_Number), S.Zero))
     if out == expr:
         raise RuleNotApplicable("already collected")
     return out
