@@ -191,6 +191,14 @@ CROSS = {
         lambda d, a, b, rate: (d.Gamma(a, b), d.Exponential(rate)),
         lambda a, b, rate: ref.kl_quadrature(ref.log_gamma(a, b), ref.log_gamma(1, rate)),
         (0.6, 1.9, 0.8)),
+    "gumbel-normal": (
+        "Gumbel(m, b)", "Normal(mu, s)", "KL divergence of a Gumbel distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-gumbel-normal-log-densities", "linearity-of-expectation", "gumbel-mean",
+         "gumbel-exponential-moment", "gumbel-second-moment", "collect-gumbel-normal"],
+        lambda d, m, b, mu, s: (d.Gumbel(m, b), d.Normal(mu, s)),
+        lambda m, b, mu, s: ref.kl_quadrature(ref.gumbel(m, b), ref.normal(mu, s)),
+        (-0.4, 1.3, 0.9, 1.7)),
 }
 
 

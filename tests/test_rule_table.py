@@ -28,6 +28,7 @@ from sympy import (
     Basic,
     Derivative,
     Determinant,
+    EulerGamma,
     Function,
     Identity,
     ImmutableMatrix,
@@ -76,6 +77,7 @@ from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
+from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
@@ -119,6 +121,8 @@ CONFIGURATIONS = {
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
+    "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
+    "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -162,6 +166,8 @@ DERIVED = (
             ("Laplace(m, b)", "Normal(mu, s)"),
             ("Exponential(l)", "Gamma(a, rate=b)"),
             ("Gamma(a, rate=b)", "Exponential(l)"),
+            ("Gumbel(m1, b1)", "Gumbel(m2, b2)"),
+            ("Gumbel(m, b)", "Normal(mu, s)"),
         )
     ),
 )
@@ -3073,6 +3079,538 @@ ROWS += [
     # step 2 of each chain: the family's own derivation's result (its document)
     *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
           agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+]
+
+
+# -- the Gumbel family and the Gumbel-Normal pair (derivation/rules/gumbel.py) --------------------------------------
+gu_m1, gu_m2 = Symbol("m1", real=True), Symbol("m2", real=True)
+gu_b1, gu_b2 = Symbol("b1", positive=True), Symbol("b2", positive=True)
+u_g = Symbol("u", positive=True)
+q_gumbel, p_gumbel = Density("q", x, GumbelLaw(gu_m1, gu_b1)), Density("p", x, GumbelLaw(gu_m2, gu_b2))
+gn_m, gn_mu = Symbol("m", real=True), Symbol("mu", real=True)
+gn_b, gn_s = Symbol("b", positive=True), Symbol("s", positive=True)
+q_gn, p_gn = Density("q", x, GumbelLaw(gn_m, gn_b)), Density("p", x, NormalLaw(gn_mu, gn_s))
+
+ROWS += [
+    # from pair-gumbel, step 4
+    Row(
+        "gumbel-log-density",
+        "pair-gumbel",
+        Expectation(
+            add(log(q_gumbel, evaluate=False), mul(S.NegativeOne, log(p_gumbel, evaluate=False))), q_gumbel
+        ),
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gu_b1, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(
+                                        add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)
+                                    ),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gu_b2, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gu_m2)),
+                                            Pow(gu_b2, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gumbel,
+        ),
+    ),
+    # from pair-gumbel, step 5
+    Row(
+        "combine-gumbel-log-densities",
+        "pair-gumbel",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gu_b1, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(
+                                        add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)
+                                    ),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gu_b2, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gu_m2)),
+                                            Pow(gu_b2, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gumbel,
+        ),
+        Expectation(
+            add(
+                log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+                mul(
+                    S.NegativeOne, mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False))
+                ),
+                mul(
+                    S.NegativeOne,
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+            ),
+            q_gumbel,
+        ),
+    ),
+    # from pair-gumbel, step 7
+    Row(
+        "gumbel-mean",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(gu_b1, S.NegativeOne, evaluate=False),
+                Expectation(add(x, mul(S.NegativeOne, gu_m1)), q_gumbel),
+            ),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False), Expectation(add(x, mul(S.NegativeOne, gu_m2)), q_gumbel)
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 1
+    Row(
+        "gumbel-substitution",
+        "pair-gumbel",
+        Expectation(add(x, mul(S.NegativeOne, gu_m1)), q_gumbel),
+        Integral(
+            mul(
+                mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 2
+    Row(
+        "split-log-powers",
+        "pair-gumbel",
+        Integral(
+            mul(
+                mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+        mul(
+            S.NegativeOne,
+            gu_b1,
+            Integral(
+                mul(log(u_g, evaluate=False), exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 3
+    Row(
+        "gamma-function-at-one",
+        "pair-gumbel",
+        mul(
+            S.NegativeOne,
+            gu_b1,
+            Integral(
+                mul(log(u_g, evaluate=False), exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)
+            ),
+        ),
+        mul(gu_b1, EulerGamma),
+    ),
+    # from pair-gumbel, step 8
+    Row(
+        "gumbel-exponential-moment",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        add(gu_m1, mul(S.NegativeOne, gu_m2)),
+                        Pow(gu_b2, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), S.One), evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Exponential moment of a Gumbel variable, step 2
+    Row(
+        "separate-exponent",
+        "pair-gumbel",
+        Integral(
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                            Pow(gu_b1, S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+        Integral(mul(u_g, exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)),
+    ),
+    # from pair-gumbel, step 9
+    Row(
+        "collect-gumbel",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        add(gu_m1, mul(S.NegativeOne, gu_m2)),
+                        Pow(gu_b2, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), S.One), evaluate=False),
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(add(gu_m1, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+            mul(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), EulerGamma),
+            mul(S.NegativeOne, EulerGamma),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gu_m1, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(S.One, mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False))), evaluate=False),
+            ),
+            S.NegativeOne,
+        ),
+    ),
+    # from pair-gumbel-normal, step 5
+    Row(
+        "combine-gumbel-normal-log-densities",
+        "pair-gumbel-normal",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gn_b, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gn,
+        ),
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(gn_b, evaluate=False)),
+                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                mul(S.NegativeOne, mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False))),
+                mul(
+                    S.NegativeOne,
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_gn,
+        ),
+    ),
+    # from pair-gumbel-normal, step 9
+    Row(
+        "gumbel-second-moment",
+        "pair-gumbel-normal",
+        add(
+            mul(S.NegativeOne, log(gn_b, evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_gn),
+            ),
+        ),
+        add(
+            mul(S.NegativeOne, log(gn_b, evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                    mul(
+                        mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                        Pow(gn_b, S(2), evaluate=False),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    # from pair-gumbel-normal > lemma Second moment of a Gumbel variable about a point, step 4
+    Row(
+        "collect-gumbel-moment",
+        "pair-gumbel-normal",
+        add(
+            Pow(add(gn_m, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+            mul(mul(S(2), add(gn_m, mul(S.NegativeOne, gn_mu)), gn_b), EulerGamma),
+            mul(
+                Pow(gn_b, S(2), evaluate=False),
+                add(
+                    Pow(EulerGamma, S(2), evaluate=False),
+                    mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+        add(
+            Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+            mul(
+                mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                Pow(gn_b, S(2), evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-gumbel-normal, step 10
+    Row(
+        "collect-gumbel-normal",
+        "pair-gumbel-normal",
+        add(
+            mul(S.NegativeOne, log(gn_b, evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                    mul(
+                        mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                        Pow(gn_b, S(2), evaluate=False),
+                    ),
+                ),
+            ),
+        ),
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
+            mul(
+                mul(Pow(pi, S(2), evaluate=False), Pow(gn_b, S(2), evaluate=False)),
+                Pow(mul(S(12), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
+            mul(
+                Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
+            mul(S.NegativeOne, EulerGamma),
+            S.NegativeOne,
+        ),
+    ),
 ]
 
 
