@@ -58,6 +58,11 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     "verify-family-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" /
                                                     "losses" / "family_kl.py") + ":gamma_kl",
                             "--q", "Gamma(a1, rate=b1)", "--p", "Gamma(a2, rate=b2)"], 2.5, "#14"),
+    # issue 14: categorical code in logits against the uniform prior (the 1/K slip named by its fix)
+    "verify-categorical-code": (["verify", "--code", str(Path(__file__).resolve().parent.parent / "tests" / "data" /
+                                                         "losses" / "categorical_kl.py") + ":gumbel_softmax_kl_slip",
+                                 "--q", "Categorical(logits=logits, dim=K)", "--p", "Categorical(1/K, K)"], 2.5,
+                                "#14"),
     "custom-diagonal-markdown": (["derive", "--q", "DiagNormal(mu, logvar=lv, dim=d)", "--p",
                                   "DiagNormal(0, 1, dim=d)", "--format", "markdown", "-o", "{out}/c.md"], 3.0, "#5"),
     # figures included: three PNGs written next to the document
@@ -108,6 +113,13 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                        "-o", "{out}/beta.md"], 2.5, "#12"),
     "exponential-gamma-markdown": (["derive", "--q", "Exponential(l)", "--p", "Gamma(a, rate=b)", "--format",
                                     "markdown", "-o", "{out}/exponential-gamma.md"], 2.5, "#12"),
+    # issue 12: categorical laws over K categories by name, in logits (the log-softmax form, checked on the simplex)
+    "categorical-logits-markdown": (["derive", "--q", "Categorical(logits=a, dim=K)", "--p",
+                                     "Categorical(logits=b, dim=K)", "--format", "markdown",
+                                     "-o", "{out}/categorical.md"], 2.5, "#12"),
+    # issue 12: Uniform-Beta (the expected logarithms as lemmas, x log x finite at the ends)
+    "uniform-beta-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Beta(a2, b2)", "--format", "markdown",
+                               "-o", "{out}/uniform-beta.md"], 2.5, "#12"),
     # issue 12: the Gumbel family (mean and exponential moment by the substitution u = exp(-(x - mu)/beta))
     "gumbel-markdown": (["derive", "--q", "Gumbel(m1, b1)", "--p", "Gumbel(m2, b2)", "--format", "markdown",
                          "-o", "{out}/gumbel.md"], 2.5, "#12"),

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivation import cli, derive
-from derivation.interpret.parse import _FAMILIES, LAW_FAMILIES
+from derivation.interpret.families import FAMILY
 from derivation.pairs.routes import ROUTES
 
 FORMATS = {"markdown": ".md", "latex": ".tex", "latex-fragment": ".fragment.tex", "beamer": ".slides.tex",
@@ -268,7 +268,7 @@ def test_list_shows_the_families_with_their_specs_and_the_pairs_derived(capsys):
     assert cases.startswith("Named cases (kl-derive derive CASE):\nunivariate  ")
     assert families.splitlines()[0] == "Families (specs for --q and --p):"
     rows = {line.split()[0]: line for line in families.splitlines()[1:]}
-    assert list(rows) == [*_FAMILIES, *LAW_FAMILIES]
+    assert list(rows) == list(FAMILY)
     assert rows["Normal"].split()[1] == "Normal(loc," and "logvar=" in rows["Normal"]
     assert "Bernoulli(probs) or Bernoulli(logits=...)" in rows["Bernoulli"]
     assert rows["Bernoulli"].endswith("probs in (0, 1); logits real")

@@ -37,7 +37,8 @@ from derivation.core.errors import StepRejected, UsageError
 from derivation.core.forms import evaluated
 from derivation.laws import NormalLaw
 from derivation.nodes.families import Instantiation, _indexed, index_family
-from derivation.nodes.vector import CodeLine, Diag, Marginal, MvDensity, QuadForm, Vec
+from derivation.nodes.scalar import Marginal, MvDensity
+from derivation.nodes.vector import CodeLine, Diag, QuadForm, Vec
 from derivation.printing.latex import PLAIN_STYLE, to_latex
 from derivation.rules import kingma, matrix, specialise
 from derivation.settings.multivariate import DiagonalSetting, FullSetting

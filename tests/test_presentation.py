@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from derivation import derive
-from derivation.output.render import render
+from derivation.output.render import render, tex_code
 from derivation.printing.latex import CONTINUE, CONTINUE_INSIDE, continued
 
 
@@ -186,3 +186,35 @@ def test_a_lemma_proof_opening_with_its_left_hand_side_stays_with_its_first_note
     assert "\\noindent\\emph{Proof.}\\par\\nopagebreak\n\\begin{align*}\n& " in fragment
     assert re.search(r"\n& [^\n]*\\\\\*\n\\noalign\{\\xdef\\kldpostdisplaypenalty", fragment)
     assert r"\paragraph{Lemmas.}\mbox{}\par\nopagebreak" in fragment
+
+
+def test_slide_listings_keep_their_lines_and_straight_quotes():
+    """A listing on a slide is set line by line (a newline inside ``\\texttt`` would be a space), its continuation
+    indent kept and its quotes straight, so the slide reads as the code it is."""
+    assert tex_code("f(a, 'sum')\n  + b_c") == "f(a, {\\char13}sum{\\char13})\\\\\n\\ \\ + b{\\char95}c"
+    deck = render(derive("reconstruction"), "beamer")
+    listing = deck.split(r"\footnotesize\ttfamily\raggedright ", 1)[1].split(r"\par}", 1)[0]
+    assert "\\\\\n\\ + D*math.log" in listing
+    assert "'" not in listing
+    read_back = (listing.replace("{\\char13}", "'").replace("{\\char95}", "_").replace("\\\\\n", "\n")
+                 .replace("\\ ", " ").replace("\\_", "_"))
+    section = next(s for s in derive("reconstruction").sections if s.key == "code")
+    assert read_back == section.listing
+
+
+def test_one_fact_is_named_in_the_singular():
+    for fmt in ("markdown", "latex"):
+        text = render(derive("reconstruction"), fmt)
+        assert "The 1 facts" not in text
+        assert "The fact listed in the sections was established symbolically." in text
+
+
+def test_the_log_of_a_named_function_of_a_variable_is_written_without_brackets():
+    from sympy import Function, Symbol, log
+
+    from derivation.printing.latex import to_latex
+
+    x, h = Symbol("x"), Function("h")
+    assert to_latex(log(h(x))) == r"\log h(x)"
+    assert to_latex(x * log(h(x))) == r"x \log h(x)"
+    assert to_latex(log(x * h(x))) == r"\log(x h(x))"  # a product keeps its brackets

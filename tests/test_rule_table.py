@@ -76,13 +76,14 @@ from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
+from derivation.laws.categorical import CategoricalLaw
 from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
 from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Named, Partial
-from derivation.nodes.vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial, XLogY
+from derivation.nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
 from derivation.rules.decoder import pixel_result
@@ -121,6 +122,8 @@ CONFIGURATIONS = {
     "pair-laplace-normal": {"q": "Laplace(m, b)", "p": "Normal(mu, s)"},
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
+    "pair-categorical-logits": {"q": "Categorical(logits=a, dim=K)", "p": "Categorical(logits=b, dim=K)"},
+    "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
 }
@@ -166,6 +169,10 @@ DERIVED = (
             ("Laplace(m, b)", "Normal(mu, s)"),
             ("Exponential(l)", "Gamma(a, rate=b)"),
             ("Gamma(a, rate=b)", "Exponential(l)"),
+            ("Categorical(t, K)", "Categorical(u, K)"),
+            ("Categorical(logits=a, dim=K)", "Categorical(logits=b, dim=K)"),
+            ("Uniform(a, b)", "Beta(a2, b2)"),
+            ("Normal(m, s)", "Uniform(a, b)"),
             ("Gumbel(m1, b1)", "Gumbel(m2, b2)"),
             ("Gumbel(m, b)", "Normal(mu, s)"),
         )
@@ -3079,6 +3086,54 @@ ROWS += [
     # step 2 of each chain: the family's own derivation's result (its document)
     *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
           agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+]
+
+# -- derivation/rules/categorical.py: Categorical(logits=a, dim=K) vs Categorical(logits=b, dim=K) ---------------
+cat_K = Symbol("K", integer=True, positive=True)
+cat_a, cat_b = IndexedBase("a", real=True), IndexedBase("b", real=True)
+cat_tq, cat_tp = IndexedBase("theta_q", positive=True), IndexedBase("theta_p", positive=True)
+q_cat, p_cat = Density("q", k, CategoricalLaw(cat_tq, cat_K)), Density("p", k, CategoricalLaw(cat_tp, cat_K))
+cat_lse_a = log(Sum(exp(cat_a[j]), (j, 1, cat_K)), evaluate=False)
+cat_lse_b = log(Sum(exp(cat_b[j]), (j, 1, cat_K)), evaluate=False)
+cat_sum = Sum(mul(cat_tq[k], log(frac(cat_tq[k], cat_tp[k]))), (k, 1, cat_K))
+cat_split = Sum(mul(cat_tq[k], add(cat_a[k], neg(cat_b[k]), neg(cat_lse_a), cat_lse_b)), (k, 1, cat_K))
+cat_out = add(Sum(mul(cat_tq[k], add(cat_a[k], neg(cat_b[k]))), (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)
+ROWS += [
+    # steps 2 to 5 of the derivation
+    Row("category-probabilities", "pair-categorical-logits",
+        Sum(mul(q_cat, log(frac(q_cat, p_cat))), (k, 1, cat_K)), cat_sum),
+    Row("log-softmax", "pair-categorical-logits", cat_sum, cat_split),
+    Row("category-weights-add-to-one", "pair-categorical-logits", cat_split, cat_out),
+    Row("softmax", "pair-categorical-logits", cat_out,
+        add(Sum(mul(frac(exp(cat_a[k]), Sum(exp(cat_a[j]), (j, 1, cat_K))), add(cat_a[k], neg(cat_b[k]))),
+                (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)),
+]
+
+# -- derivation/rules/uniform_beta.py: Uniform(a, b) vs Beta(a2, b2) --------------------------------------------
+ub_a, ub_b = Symbol("a", real=True), Symbol("b", real=True)
+ub_al, ub_be = Symbol("a2", positive=True), Symbol("b2", positive=True)
+q_ub, p_ub = Density("q", x, UniformLaw(ub_a, ub_b)), Density("p", x, BetaLaw(ub_al, ub_be))
+ub_width = sub(ub_b, ub_a)
+ub_const = log(frac(gamma(add(ub_al, ub_be)), mul(gamma(ub_al), gamma(ub_be))))
+ub_log_x = mul(sub(ub_al, S.One), log(x))
+ub_log_1mx = mul(sub(ub_be, S.One), log(sub(S.One, x)))
+ROWS += [
+    # step 5 of the derivation: the constants together, the Beta density's log terms kept
+    Row("combine-uniform-beta-log-densities", "pair-uniform-beta",
+        Expectation(sub(neg(log(ub_width)), add(ub_const, ub_log_x, ub_log_1mx)), q_ub),
+        Expectation(add(neg(log(ub_width)), neg(ub_const), neg(ub_log_x), neg(ub_log_1mx)), q_ub)),
+    # Lemma 1, steps 1 to 3 (E_q[log x]); step 7 of the derivation cites it
+    Row("uniform-expectation-as-integral", "pair-uniform-beta", Expectation(log(x), q_ub),
+        mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b)))),
+    Row("integrate-logarithm", "pair-uniform-beta",
+        mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b))),
+        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a)))),
+    Row("collect-uniform-log-moment", "pair-uniform-beta",
+        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a))),
+        add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width), S.NegativeOne)),
+    Row("uniform-log-moments", "pair-uniform-beta", mul(neg(sub(ub_al, S.One)), Expectation(log(x), q_ub)),
+        mul(neg(sub(ub_al, S.One)), add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width),
+                                    S.NegativeOne))),
 ]
 
 

@@ -20,6 +20,7 @@ from ..rules.discrete import (
     SUPPORT_MISMATCH,
     WEIGHTS_SUM_TO_ONE,
 )
+from ..rules.support import CONTINUOUS_SUPPORT_MISMATCH
 from .cross import (
     EXPONENTIAL_GAMMA_DESCRIPTION,
     EXPONENTIAL_GAMMA_PLAN,
@@ -37,6 +38,7 @@ from .cross import (
     NORMAL_LAPLACE_PLAN,
     NORMAL_LAPLACE_TITLE,
 )
+from .uniform_beta import UNIFORM_BETA_DESCRIPTION, UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -118,6 +120,29 @@ def _infinite(q: str, p: str, article: str = "a") -> FamilyCase:
     )
 
 
+#: How a family is named in a sentence, with its article.
+_NAMES = {"Normal": "a Gaussian", "Laplace": "a Laplace", "Exponential": "an exponential", "Gamma": "a Gamma",
+          "Pareto": "a Pareto", "Beta": "a Beta", "Uniform": "a uniform"}
+
+
+def _infinite_continuous(q: str, p: str) -> FamilyCase:
+    """A pair of continuous laws whose first has support outside the second's (torch registers it as infinite)."""
+    first, second = _NAMES[q], _NAMES[p]
+    return FamilyCase(
+        (KL_DEFINITION, CONTINUOUS_SUPPORT_MISMATCH),
+        f"KL divergence of {first} distribution from {second} distribution",
+        f"The divergence of {first} distribution from {second} distribution is infinite: the first distribution "
+        f"gives positive probability to values outside the support of the second, where its density is zero."
+        + _CHECKED,
+    )
+
+
+#: Continuous pairs whose divergence is infinite by the supports for every value of the parameters (torch's
+#: ``_infinite_like`` registrations among these families), with a point outside the second support SymPy decides.
+INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "Beta"), ("Laplace", "Uniform"),
+                       ("Laplace", "Pareto"), ("Laplace", "Beta"), ("Exponential", "Pareto"), ("Exponential", "Beta"),
+                       ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"))
+
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
@@ -129,5 +154,7 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
                                          EXPONENTIAL_GAMMA_DESCRIPTION),
     ("Gamma", "Exponential"): FamilyCase(GAMMA_EXPONENTIAL_PLAN, GAMMA_EXPONENTIAL_TITLE,
                                          GAMMA_EXPONENTIAL_DESCRIPTION),
+    **{pair: _infinite_continuous(*pair) for pair in INFINITE_CONTINUOUS},
+    ("Uniform", "Beta"): FamilyCase(UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE, UNIFORM_BETA_DESCRIPTION),
     ("Gumbel", "Normal"): FamilyCase(GUMBEL_NORMAL_PLAN, GUMBEL_NORMAL_TITLE, GUMBEL_NORMAL_DESCRIPTION),
 })

@@ -9,6 +9,7 @@ that way is compared numerically at random admissible points, with integrals by 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,13 +18,19 @@ from dataclasses import replace
 import mpmath
 from sympy import (
     Add,
+    Derivative,
     Expr,
     Integer,
     Integral,
+    Limit,
     Mul,
+    Piecewise,
+    Product,
     S,
+    Subs,
     Sum,
     Symbol,
+    Tuple,
     cancel,
     expand,
     expand_log,
@@ -31,12 +38,13 @@ from sympy import (
     log,
     powsimp,
 )
+from sympy.core.function import AppliedUndef
 
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
 from ..core.forms import evaluated
 from ..nodes.scalar import KL, Density, Expectation
-from .numeric import INTEGRAL_NODES, Evaluator, close, number_at, sample_points
+from .numeric import INTEGRAL_NODES, Evaluator, close, compiled, number_at, sample_points
 
 PROBES = 3
 #: Relative agreement that double-precision values must reach for a numeric check to pass without 30 digits.
@@ -51,9 +59,57 @@ _NORMALISATIONS: tuple[Callable[[Expr], Expr], ...] = (
 )
 
 
+#: The normal forms tried before asking whether the expression is plainly not 0 (the cheap ones, which settle most).
+_FIRST_FORMS = 2
+
+
 def is_zero(expr: Expr) -> bool:
-    """Whether one of a few cheap normal forms of ``expr`` is literally 0 (a proof, not a guess)."""
-    return any(normalise(expr) == 0 for normalise in _NORMALISATIONS)
+    """Whether one of a few cheap normal forms of ``expr`` is literally 0 (a proof, not a guess).
+
+    The costlier forms are not tried when ``expr`` has a value other than 0 at one point (:func:`nonzero_at_a_point`):
+    a normal form keeps the value, so none of them could be 0 there."""
+    if any(normalise(expr) == 0 for normalise in _NORMALISATIONS[:_FIRST_FORMS]):
+        return True
+    if nonzero_at_a_point(expr):
+        return False
+    return any(normalise(expr) == 0 for normalise in _NORMALISATIONS[_FIRST_FORMS:])
+
+
+#: Nodes whose value a single evaluation does not give cheaply or at all (left to the normal forms).
+_NOT_EVALUATED = (Integral, Sum, Product, Derivative, Subs, Limit, Piecewise)
+
+
+def nonzero_at_a_point(expr: Expr) -> bool:
+    """Whether ``expr`` (closed form, numbers for its symbols allowed by their assumptions) is clearly not 0 at one
+    point: its terms computed in 30 digits, their sum larger than ``1e-12`` of the largest. False whenever that cannot
+    be told (an unknown function, a complex or infinite value, a symbol whose assumptions this does not draw)."""
+    if not isinstance(expr, Expr) or not expr.is_commutative or expr.has(*_NOT_EVALUATED) or \
+            expr.atoms(AppliedUndef) or any(not isinstance(s, Symbol) for s in expr.free_symbols):
+        return False
+    symbols = sorted(expr.free_symbols, key=str)
+    draw = random.Random(2604_11744)  # the same point for the same symbols, whatever was checked before
+    values = []
+    for s in symbols:
+        if s.is_real is False:
+            return False
+        if s.is_integer:
+            if not s.is_nonnegative:
+                return False
+            values.append(mpmath.mpf(draw.randint(1, 4)))
+        elif s.is_negative or s.is_nonpositive:
+            return False
+        else:  # positive, nonnegative, real or without assumptions: a number in (0, 1) is allowed for each
+            values.append(mpmath.mpf(draw.uniform(0.35, 0.85)))
+    terms = Add.make_args(expr)
+    try:
+        with mpmath.workdps(30):
+            numbers = compiled(symbols, Tuple(*terms))(*values)  # a symbol named like pi or beta renamed first
+            if any(not isinstance(n, mpmath.mpf | int | float) or not mpmath.isfinite(n) for n in numbers):
+                return False
+            total, largest = mpmath.fsum(numbers), max(abs(mpmath.mpf(n)) for n in numbers)
+            return abs(total) > mpmath.mpf("1e-12") * max(1, largest)
+    except Exception:  # anything that cannot be evaluated is left to the normal forms
+        return False
 
 
 def _as_integral(expr: Expr) -> Integral | Sum | None:
@@ -70,7 +126,16 @@ def _as_integral(expr: Expr) -> Integral | Sum | None:
 
 
 def _explicit(expr: Expr) -> Expr:
-    return evaluated(expr).replace(lambda e: isinstance(e, Density), lambda e: e.pdf())
+    """The line with display forms evaluated and named densities replaced by their formulas (computed once per line:
+    a line is the line after one step and the line before the next)."""
+    if expr not in _EXPLICIT:
+        if len(_EXPLICIT) >= 4096:
+            _EXPLICIT.clear()
+        _EXPLICIT[expr] = evaluated(expr).replace(lambda e: isinstance(e, Density), lambda e: e.pdf())
+    return _EXPLICIT[expr]
+
+
+_EXPLICIT: dict[Expr, Expr] = {}
 
 
 def _same_by_normal_forms(a: Expr, b: Expr) -> bool:

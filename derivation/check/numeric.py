@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import mpmath
-from sympy import Abs, Basic, Derivative, Dummy, Expr, Float, Integral, Poly, Symbol, lambdify, polygamma
+from sympy import Abs, Basic, Derivative, Expr, Float, Integral, Poly, Symbol, Tuple, lambdify, polygamma
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
@@ -104,10 +104,10 @@ class Evaluator:
         if any(d.has(*INTEGRAL_NODES) for d in expr.atoms(Derivative)):  # d/da of an integral: under the sign
             expr = evaluated(expr)
         integrals = _outer_integrals(expr)
-        dummies = [Dummy("I") for _ in integrals]
+        dummies = fresh_symbols(len(integrals), expr, "I")
         outer = _with_pdfs(expr.xreplace(dict(zip(integrals, dummies, strict=False))))
         params = sorted(outer.free_symbols - set(dummies), key=str)
-        function = _compiled([*params, *dummies], outer, self.exact)
+        function = compiled([*params, *dummies], outer, self.exact)
         inner = [self.values_of_integral(node) for node in integrals]
         return [
             self._number(function(*(point[s] for s in params), *(values[i] for values in inner)))
@@ -127,15 +127,20 @@ class Evaluator:
         densities = [centre] if centre is not None else (
             _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name))
         integrand = _with_pdfs(node.function)
-        params = sorted(integrand.free_symbols - {variable}, key=str)
-        function = _compiled([variable, *params], integrand, self.exact)
         kinks = _kinks(integrand, variable)
+        integrand, constants = hoisted(integrand, variable)
+        params = sorted(integrand.free_symbols - {variable} - set(constants), key=str)
+        function = compiled([variable, *params, *constants], integrand, self.exact)
+        outer = sorted(set().union(*(c.free_symbols for c in constants.values())), key=str)
+        constant_values = compiled(outer, Tuple(*constants.values()), self.exact) if constants else None
         law = densities[0].law if densities else None
         if law is not None and (low, high) != (law.support.inf, law.support.sup):
             law = None  # a part of the support: adaptive quadrature over the limits
         results = []
         for point in self.points:
             args = [point[s] for s in params]
+            if constant_values is not None:  # once per point, not at every node
+                args += [self._number(v) for v in constant_values(*(point[s] for s in outer))]
             breakpoints = [self._number(number_at(k, point)) for k in kinks]
             if law is not None:
                 values = [self._number(number_at(v, point)) for v in law.parameters]
@@ -147,6 +152,44 @@ class Evaluator:
             else:
                 raise ValueError("no density to integrate against: left to the exact evaluator")
         return results
+
+
+def fresh_symbols(count: int, expr: Basic, stem: str) -> list[Symbol]:
+    """``count`` symbols ``_<stem>0``, ``_<stem>1``, ... that ``expr`` does not use: placeholders for ``lambdify``
+    (a ``Dummy`` argument makes it rebuild the whole expression once per argument)."""
+    taken = {s.name for s in expr.free_symbols}
+    names = (f"_{stem}{i}" for i in range(count + len(taken)))
+    return [Symbol(name) for name in names if name not in taken][:count]
+
+
+def hoisted(integrand: Expr, variable: Symbol) -> tuple[Expr, dict[Symbol, Expr]]:
+    """``integrand`` with each largest part free of ``variable`` (a normalising constant ``Gamma(a + b) /
+    (Gamma(a) Gamma(b))``, ``log sigma``, an exponent ``a - 1``) replaced by a symbol, and those parts: a quadrature
+    computes them once per point instead of at every node (the integrand's value is unchanged)."""
+    parts: dict[Expr, Symbol] = {}
+    taken = {s.name for s in integrand.free_symbols}
+    names = (Symbol(name) for name in (f"_c{i}" for i in range(10**6)) if name not in taken)
+
+    def walk(expr: Expr) -> Expr:
+        if not expr.has(variable):
+            if expr.is_Atom:
+                return expr
+            if expr not in parts:
+                parts[expr] = next(names)
+            return parts[expr]
+        if not expr.args:
+            return expr
+        if expr.is_Add or expr.is_Mul:
+            free = [a for a in expr.args if not a.has(variable)]
+            bound = [walk(a) for a in expr.args if a.has(variable)]
+            return expr.func(*bound, *([walk(expr.func(*free))] if free else []))
+        return expr.func(*(walk(a) for a in expr.args))
+
+    try:
+        rewritten = walk(integrand)
+    except (TypeError, ValueError):  # a node that cannot be rebuilt from new arguments: compute it as it is
+        return integrand, {}
+    return rewritten, {dummy: part for part, dummy in parts.items()}
 
 
 def _kinks(integrand: Expr, variable: Symbol) -> list[Expr]:
@@ -166,13 +209,14 @@ def _weights(integrand: Expr) -> list[Density]:
     return [f for f in parts if isinstance(f, Density)]
 
 
-def _compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
+def compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
     module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
     module = mpmath if exact else math
     if not exact and expr.has(polygamma):
         raise ValueError("the math module has no digamma function: left to the exact evaluator")
-    clashing = {s: Dummy() for s in arguments if hasattr(module, s.name)}
+    renamed = [s for s in arguments if hasattr(module, s.name)]
+    clashing = dict(zip(renamed, fresh_symbols(len(renamed), Tuple(*arguments, expr), "p"), strict=True))
     if clashing:
         expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
     return lambdify(arguments, expr, modules="mpmath" if exact else "math", docstring_limit=0)

@@ -36,8 +36,8 @@ from ..core.engine import Check, Derivation, Rule, Step
 from ..core.errors import DerivationError
 from ..core.forms import evaluated
 from ..nodes.families import Instantiation
-from ..nodes.scalar import KL, Expectation
-from ..nodes.vector import CodeLine, Diag, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from ..nodes.scalar import KL, Expectation, is_vector_density
+from ..nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from .checker import Checker, is_zero, symbolic_reason
 from .vector_numeric import EvaluationError, MvEvaluator, code_meaning
 
@@ -56,8 +56,8 @@ def _nodes(expr: Basic):
 
 
 def _has_vector_parts(expr: Basic) -> bool:
-    return any(isinstance(n, MatrixExpr | MvDensity | SpaceIntegral | QuadForm | Trace | Determinant | CodeLine)
-               for n in _nodes(expr))
+    return any(isinstance(n, MatrixExpr | SpaceIntegral | QuadForm | Trace | Determinant | CodeLine)
+               or is_vector_density(n) for n in _nodes(expr))
 
 
 def _opaque(before: Expr, after: Expr) -> tuple[Expr, Expr] | None:

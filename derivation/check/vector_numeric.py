@@ -53,7 +53,7 @@ from sympy.matrices.expressions import (
 from ..core.lazy import LazyModule
 from ..interpret.parse import parse_claim
 from ..nodes.scalar import KL, Density, Expectation, Named
-from ..nodes.vector import CodeLine, Diag, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from ..nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 
 np = LazyModule("numpy")
 
@@ -158,9 +158,9 @@ class _Walk:
     def log_of(self, arg: Basic) -> np.ndarray:
         """``log(arg)``; of densities, their products, ratios and powers, as sums of log-densities (the
         densities themselves may underflow far from their means)."""
-        if isinstance(arg, Density | MvDensity):
+        if isinstance(arg, Density):
             return self.log_density(arg)
-        if arg.has(Density, MvDensity):
+        if arg.has(Density):
             if isinstance(arg, Pow):
                 return self.value(arg.exp) * self.log_of(arg.base)
             if isinstance(arg, Product):
@@ -209,8 +209,8 @@ class _Walk:
         return self.value(code_meaning(expr))
 
     # -- densities -----------------------------------------------------------------------------------
-    def log_density(self, density: Density | MvDensity) -> np.ndarray:
-        if isinstance(density, Density):
+    def log_density(self, density: Density) -> np.ndarray:
+        if not density.law.vector:
             x, m, s = (self.value(a) for a in (density.variable, density.mean, density.std))
             return -0.5 * np.log(2 * np.pi * s**2) - (x - m) ** 2 / (2 * s**2)
         x, m, cov = (self.value(a) for a in (density.variable, density.mean, density.cov))
@@ -221,7 +221,7 @@ class _Walk:
         _, logdet = np.linalg.slogdet(cov)
         return -0.5 * k * np.log(2 * np.pi) - 0.5 * logdet - 0.5 * quad
 
-    def density(self, expr: Density | MvDensity) -> np.ndarray:
+    def density(self, expr: Density) -> np.ndarray:
         return np.exp(self.log_density(expr))
 
     # -- matrices ------------------------------------------------------------------------------------
@@ -303,20 +303,20 @@ class _Walk:
             variable, function = expr.limits[0][0], expr.function
         else:
             variable, function = expr.variable, expr.function
-        centre = next((d for d in _preorder(function) if isinstance(d, Density | MvDensity) and d.variable == variable),
+        centre = next((d for d in _preorder(function) if isinstance(d, Density) and d.variable == variable),
                       None)
         if centre is None:
             raise EvaluationError("an integral without a Gaussian density of its variable to centre on")
         # int f dx = E_centre[f / centre]
         return self.average(function, centre, lambda value, c=centre: value / self.density(c))
 
-    def average(self, integrand: Basic, density: Density | MvDensity,
+    def average(self, integrand: Basic, density: Density,
                 transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         """``E_density[transform(integrand)]`` by Gauss-Hermite quadrature, the variable bound to all nodes."""
         if self.batched:
             raise EvaluationError("nested integrals are not evaluated")
         variable = density.variable
-        if isinstance(density, Density):
+        if not density.law.vector:
             t, w = _tensor_rule(1)
             values = self.value(density.mean) + self.value(density.std) * t[:, 0]
             key, bound = variable, values
@@ -378,7 +378,7 @@ _DISPATCH: dict[type, Callable[[_Walk, Any], np.ndarray]] = {
 }
 #: Checked in order when the exact type is not in ``_DISPATCH`` (subclasses, numbers).
 _DISPATCH_ORDER: tuple[tuple[type, Callable[[_Walk, Any], np.ndarray]], ...] = (
-    (Density, _Walk.density), (MvDensity, _Walk.density), (NumberSymbol, _Walk.number),
+    (Density, _Walk.density), (NumberSymbol, _Walk.number),
     (Named, lambda walk, e: walk.value(e.definition)),  # a named form (a model's density): what it stands for
     (Basic, lambda walk, e: walk.number(e) if e.is_Number else _unknown(e)),
 )

@@ -144,6 +144,8 @@ def _pointwise_loss(kind: str, prediction: Any, target: Any) -> Any:
         return (prediction - target) ** 2
     if kind == "bce_logits":
         return _softplus(prediction) - target * prediction
+    if kind == "kl_div":  # F.kl_div(input, target): the input is a log-probability
+        return target * (np.log(target) - prediction)
     return -(target * np.log(prediction) + (1 - target) * np.log(1 - prediction))
 
 
@@ -207,6 +209,8 @@ class _Evaluate:
                     return self.reduce(t, args[0])
                 if op == "loss":
                     return self.loss(t, args)
+                if op in ("softmax", "log_softmax"):
+                    return self.softmax(t, args[0])
             except (ValueError, ZeroDivisionError, OverflowError) as error:  # shapes that do not broadcast
                 raise _Unfit(f"the code cannot be evaluated ({str(error)[:80]})") from None
         raise _Unfit(f"cannot evaluate {op}")
@@ -237,11 +241,26 @@ class _Evaluate:
             return out if keep else np.squeeze(out, axis=axes)
         return (np.sum if kind == "sum" else np.mean)(x, axis=axes, keepdims=keep)
 
+    def softmax(self, t: Term, x: Any) -> Any:
+        """``softmax``/``log_softmax`` over an axis (of the whole vector: no per-coordinate kernel)."""
+        if self.kernel:
+            raise _Unfit(f"a {t.op} is not a function of each coordinate alone")
+        x = np.asarray(x)
+        if not x.ndim:
+            raise _Unfit(f"a {t.op} of a number")
+        axes = _axes(t.value, x.ndim)
+        shifted = x - np.max(x, axis=axes, keepdims=True)
+        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        return log_softmax if t.op == "log_softmax" else np.exp(log_softmax)
+
     def loss(self, t: Term, args: list[Any]) -> Any:
         kind, reduction = t.value  # type: ignore[misc]
         values = _pointwise_loss(kind, *args)
         if self.kernel or reduction == "none" or kind == "keras_bce_elementwise":
             return values
+        if reduction == "batchmean":  # F.kl_div: the sum over every axis over the batch size
+            values = np.asarray(values)
+            return np.sum(values) / (values.shape[0] if values.ndim else 1)
         if reduction == "keras":
             return np.mean(values, axis=-1)
         return np.sum(values) if reduction == "sum" else np.mean(values)

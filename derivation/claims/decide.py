@@ -780,7 +780,7 @@ def _witness(v: Variant, points: list[Mapping[Symbol, Any]], truth_values: list[
             if a is not None and not (_real(b) and close(a, float(b), 1e-8)):
                 raise StepRejected(f"the derived closed form disagrees with the KL integral ({a} vs {b})")
         return
-    if not (isinstance(s.q, Density) and isinstance(s.p, Density)):
+    if not (isinstance(s.q, Density) and isinstance(s.p, Density)) or s.q.law.vector:
         return
     if isinstance(s, LawPair) and not s.q.law.discrete:  # 30-digit adaptive quadrature is slow (Gamma: 0.4 s a point)
         points, truth_values = points[:WITNESS_POINTS], truth_values[:WITNESS_POINTS]
@@ -1061,12 +1061,14 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
 
 def _counterexample(claim_at: Callable[[Mapping[Basic, Any]], tuple[Value, str | None]], truth: Expr,
                     point: Mapping[Symbol, Any], claimed: Value, true: Value, why: str | None,
-                    careful: bool, domains: Mapping[Basic, Interval] | None = None
-                    ) -> tuple[Counterexample, str | None]:
+                    careful: bool, domains: Mapping[Basic, Interval] | None = None,
+                    admissible: Callable[[list], list] | None = None) -> tuple[Counterexample, str | None]:
     """The counterexample at ``point`` (rounded, if the claim is still wrong there) and why the claim is
     undefined there (None where it is defined)."""
     for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
         nice = _rounded(point, digits, domains)
+        if admissible is not None:  # rounded probabilities put back on the simplex
+            nice = admissible([nice])[0]
         (c, reason), (t,) = claim_at(nice), values(truth, [nice])
         if _real(t) and _refutes(c, t) and (reason is None) == (why is None):
             point, claimed, true, why = nice, c, t, reason
@@ -1115,6 +1117,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                          "supported: derive the pair instead")
     claimed, parsed, index = v.read_claim(claim)
     laws = [getattr(getattr(v.setting, role, None), "law", None) for role in ("q", "p")]
+    laws = [None if law is None or law.vector else law for law in laws]  # a vector's: no parameter ranges
     _decidable(q, p, laws)
     domains = _domains(laws, v.setting.user_parameters)
     inside = {s: _inside(d) for s, d in domains.items() if d.is_open and d.inf.is_finite and d.sup.is_finite}
@@ -1123,6 +1126,9 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     truth = evaluated(v.closed_form(in_scales))
     ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
     points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None, ranges=ranges)
+    admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
+    if admissible is not None:
+        points = admissible(points)
     started = time.monotonic()
     truth_values = values(truth, points)
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
@@ -1131,7 +1137,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     agreement = (f"numeric agreement with the KL integral at {len(points)} random points (computed to 30 digits, "
                  "agreeing to 27)")
     if isinstance(v.setting, LawPair) and getattr(v.setting, "kl_values", None) is None \
-            and isinstance(v.setting.q, Density) and not v.setting.q.law.discrete:
+            and isinstance(v.setting.q, Density) and not v.setting.q.law.discrete and not v.setting.q.law.vector:
         agreement = (f"numeric agreement with the derived KL at {len(points)} random points (computed to 30 digits, "
                      f"agreeing to 27; the KL integral by quadrature agrees with it at {WITNESS_POINTS} of them)")
     try:
@@ -1148,7 +1154,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
 
     def refuted(method: str, point: Mapping[Basic, Any], claim_value: Value, true: Value, why: str | None,
                 diagnosis: str | None, rounded: bool) -> Verdict:
-        example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded, domains)
+        example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded, domains, admissible)
         if why is not None:
             diagnosis = f"the claim's code is not defined there: {why}"
         return Verdict(False, method, example, diagnosis, claimed, truth, len(points))
@@ -1190,10 +1196,16 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         shown = ", ".join(f"{sstr(r.expr.xreplace({index: Symbol('j')}))} {r.relation[:-1]} 0" for r in requirements)
         domain_note = (f"; the claim's code is defined at every point tried, but that it is defined everywhere "
                        f"({shown}) was not proved")
+    canonical = getattr(v.setting, "canonical", None)  # a categorical pair: sums over the categories expanded
     try:
         reason = _proof(claimed, truth, inside) if careful else run_bounded(lambda: _proof(claimed, truth, inside),
                                                                             clock.left() / 2)
-        if reason is None:
+        if reason is None and canonical is not None and is_zero(canonical(claimed) - canonical(truth)):
+            reason = ("claim - KL(q || p) reduces to 0 once each sum over the categories is expanded and the "
+                      "softmax's normaliser named (its probabilities add to one)")
+        if reason is None and canonical is not None:  # term by term says nothing: the probabilities are coupled
+            missing = "no symbolic proof found (the claim may use that the probabilities add to one)"
+        elif reason is None:
             outcome, rest = run_bounded(lambda: _deep_proof(claimed, truth), clock.left())
             if outcome == "proof":
                 reason = "claim - KL(q || p) simplifies to 0"

@@ -17,7 +17,8 @@ The whitelist (anything else is refused with one line naming the line and column
 * reductions ``sum mean logsumexp`` (also ``reduce_sum``/``reduce_mean``/``reduce_logsumexp``), as functions or
   methods, with an axis (``dim=``/``axis=``, an int or a tuple of ints, positional too) and ``keepdim(s)=``;
 * the losses ``mse_loss``, ``binary_cross_entropy(_with_logits)`` (``reduction=`` / legacy ``size_average=``)
-  and Keras' ``binary_crossentropy``/``mse`` (a mean over the last axis);
+  and Keras' ``binary_crossentropy``/``mse`` (a mean over the last axis); ``kl_div(input, target)`` (the input a
+  log-probability; ``reduction='batchmean'`` too), and ``softmax``/``log_softmax`` over the last axis;
 * noise: ``randn``, ``randn_like``, ``normal``, ``random_normal``, ``standard_normal`` (its arguments are
   only checked to be inert, never read);
 * sizes: ``x.size(i)``, ``x.shape[i]``, ``len(x)``, ``x.numel()``; shape-only methods that keep the values
@@ -59,6 +60,8 @@ ELEMENTWISE = frozenset({"exp", "log", "sqrt", "square", "abs", "softplus", "log
 ALIASES = {"gammaln": "lgamma", "psi": "digamma", "expit": "sigmoid", "log_sigmoid": "logsigmoid",
            "log_expit": "logsigmoid", "loggamma": "lgamma"}
 BINARY = frozenset({"pow", "power"})
+#: Functions of a whole vector over its last axis (a categorical law's logits), a Term of their own (value: axis).
+VECTOR_FUNCTIONS = frozenset({"softmax", "log_softmax"})
 #: Functions read when called without a module (``abs``, ``pow``, ``sum`` and the special functions imported by name).
 BARE = frozenset({"abs", "pow", "sum", "gammaln", "lgamma", "digamma", "xlogy", "expit", "sigmoid", "softplus",
                   "logsigmoid", "log_sigmoid", "log_expit"})
@@ -68,7 +71,8 @@ REDUCTIONS = {"sum": "sum", "mean": "mean", "logsumexp": "logsumexp", "reduce_su
               "reduce_logsumexp": "logsumexp"}
 LOSSES = {"mse_loss": "mse", "binary_cross_entropy": "bce", "binary_cross_entropy_with_logits": "bce_logits",
           "binary_crossentropy": "keras_bce", "mse": "keras_mse", "mean_squared_error": "keras_mse",
-          "sigmoid_binary_cross_entropy": "bce_logits", "l2_loss": "mse", "squared_error": "mse"}
+          "sigmoid_binary_cross_entropy": "bce_logits", "l2_loss": "mse", "squared_error": "mse",
+          "kl_div": "kl_div"}
 #: Modules whose losses are Keras' (a mean over the last axis, no ``reduction=``).
 KERAS_LOSS_MODULES = frozenset({"metrics", "losses", "keras.losses", "keras.metrics", "tf.keras.losses",
                                 "tf.keras.metrics", "objectives"})
@@ -544,6 +548,14 @@ class _Reader:
             if len(args) != 1:
                 _refuse(node, f"{shown} takes one argument")
             return Term(name, (self.expr(args[0], depth + 1),), line=self.line)
+        if name in VECTOR_FUNCTIONS and (receiver is not None or prefix in MODULES):
+            axis_nodes = args[1:] + [v for k, v in keywords.items() if k in ("dim", "axis")]
+            if set(keywords) - {"dim", "axis"} or len(axis_nodes) > 1 or len(args) < 1:
+                _refuse(node, f"{shown} takes a tensor and its axis (dim=-1)")
+            axis = _int(axis_nodes[0]) if axis_nodes else -1
+            if axis is None:
+                _refuse(axis_nodes[0], f"the axis of {shown} must be an integer")
+            return Term(name, (self.expr(args[0], depth + 1),), value=axis, line=self.line)
         if name == XLOGY and (receiver is not None or prefix in MODULES):
             if keywords or len(args) != 2:
                 _refuse(node, f"{shown} takes two tensors")
@@ -589,7 +601,8 @@ class _Reader:
         if len(args) != 2:
             _refuse(node, f"{name}() takes the prediction and the target")
         for key, value in keywords.items():
-            if key == "reduction" and isinstance(value, ast.Constant) and value.value in ("sum", "mean", "none"):
+            if key == "reduction" and isinstance(value, ast.Constant) and value.value in ("sum", "mean", "none") + (
+                    ("batchmean",) if kind == "kl_div" else ()):
                 reduction = value.value
             elif key == "size_average" and isinstance(value, ast.Constant) and isinstance(value.value, bool):
                 reduction = "mean" if value.value else "sum"

@@ -86,9 +86,10 @@ from types import MappingProxyType
 from typing import NoReturn, TypeVar
 
 import sympy
-from sympy import Abs, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
+from sympy import Abs, Dummy, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
 
 from ..core.errors import ParseError
+from .families import DOMAINS, FAMILIES, FAMILY, LOCATION, ONE, PARAMETERS, VECTOR, Family
 
 __all__ = [
     "ALIASES",
@@ -195,6 +196,9 @@ FUNCTIONS: tuple[str, ...] = (
     "xlogy",
     "gammaln",
     "expit",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
 )
 """Function names a Python-syntax claim may call."""
 
@@ -205,85 +209,53 @@ ALIASES: Mapping[str, str] = MappingProxyType({
     "psi": "digamma", "loggamma": "lgamma",
 })
 
-_FAMILIES = ("Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma")
-#: Families given in their own parameters, one at a time: each parameterisation (the first may be given
-#: positionally) and the values it takes (``probability``: in (0, 1); ``positive``; ``real``).
-LAW_FAMILIES: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
-    "Bernoulli": (("probs", "probability"), ("logits", "real")),
-    "Poisson": (("rate", "positive"),),
-    "Geometric": (("probs", "probability"),),
-    "Exponential": (("rate", "positive"), ("scale", "positive")),
-    "Binomial": (("probs", "probability"), ("logits", "real")),
-    "HalfNormal": (("scale", "positive"),),
-})
-#: Families of :data:`LAW_FAMILIES` with a leading parameter before their one parameterised one: its name and
-#: the values it takes (a whole number of trials, a name or a positive integer).
-_LEADING: Mapping[str, str] = MappingProxyType({"Binomial": "total_count"})
-#: Families of more than one parameter given in their own positive parameters: the leading ones (torch's names),
-#: then one of a choice of parameterisations (the first is the one a positional argument gives).
-_OWN_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Gamma": (("concentration",), ("rate", "scale")),
-}
-_OWN_PARAMETERS["Uniform"] = (("low",), ("high",))
-#: Families of :data:`_OWN_PARAMETERS` whose two parameters are ordered ends of an interval (real, low < high).
-_ORDERED: dict[str, tuple[str, str]] = {"Uniform": ("low", "high")}
-_OWN_PARAMETERS["Pareto"] = (("scale",), ("alpha",))
-_OWN_PARAMETERS["Beta"] = (("concentration1",), ("concentration0",))
-_OWN_PARAMETERS["Gumbel"] = (("loc",), ("scale",))
-_FAMILIES += ("Uniform", "Pareto", "Beta", "Gumbel")
-_SCALAR_KINDS = ("scale", "var", "logvar", "log_scale", "precision")
 #: Largest number of trials of a Binomial spec given as a number (its sum has that many terms).
 MAX_TRIALS = 10_000
-#: How a spec of each family is written, and its parameterisations (``kl-derive list``; the families of
-#: :data:`LAW_FAMILIES` are described from that table).
-_SPEC_FORMS = {
-    "Normal": ("Normal(loc, scale)", "scale (positional), var=, logvar=, log_scale= or precision="),
-    "DiagNormal": ("DiagNormal(loc, scale, dim=d)", "as Normal, one per coordinate; d a positive integer or a name"),
-    "MvNormal": ("MvNormal(loc, cov=S, dim=d)", "cov= a covariance matrix (a name, or a number for a multiple of I)"),
-    "Laplace": ("Laplace(loc, scale)", "scale > 0 (positional or scale=)"),
-    "Gumbel": ("Gumbel(loc, scale)", "loc real; scale > 0 (positional or scale=)"),
-}
-_DOMAINS = {"probability": "in (0, 1)", "positive": "> 0", "real": "real"}
 
 
-def _own_parameters_form(family: str) -> tuple[str, str]:
-    """How a spec of a family of :data:`_OWN_PARAMETERS` is written (``Gamma(concentration, rate)``)."""
-    if family not in _OWN_PARAMETERS:
-        return f"{family}(...)", ""
-    leading, choices = _OWN_PARAMETERS[family]
-    written = f"{family}({', '.join((*leading, choices[0]))})"
-    if family in _ORDERED:
-        low, high = _ORDERED[family]
-        return written, f"{low} < {high}, both real"
-    others = "".join(f" (or {c}= > 0)" for c in choices[1:])
-    return written, "; ".join([*(f"{name} > 0" for name in leading), f"{choices[0]} > 0{others}"])
+def _parameters_form(family: Family) -> tuple[str, str]:
+    """How a spec of a family read by its own parameters is written (``Gamma(concentration, rate)``), and its
+    parameterisations' domains."""
+    first, *others = family.parameterisations
+    written = f"{family.name}({', '.join(p.name for p in (*family.leading, first))})"
+    if family.ordered:
+        return written, f"{family.leading[0].name} < {first.name}, both real"
+    alternatives = "".join(f" (or {p.name}= {DOMAINS[p.domain]})" for p in others)
+    return written, "; ".join([*(f"{p.name} {DOMAINS[p.domain]}" for p in family.leading),
+                               f"{first.name} {DOMAINS[first.domain]}{alternatives}"])
+
+
+def _one_form(family: Family) -> tuple[str, str]:
+    """How a spec of a family of one parameter is written (``Bernoulli(probs) or Bernoulli(logits=...)``), and the
+    domains of its leading count and parameterisations."""
+    lead = "".join(f"{p.name}, " for p in family.leading)
+    first, *others = family.kinds
+    written = " or ".join([f"{family.name}({lead}{first})", *(f"{family.name}({lead}{kind}=...)" for kind in others)])
+    return written, "; ".join(f"{p.name} {DOMAINS[p.domain]}" for p in (*family.leading, *family.parameterisations))
 
 
 def spec_forms() -> tuple[tuple[str, str, str], ...]:
-    """``(family, how a spec is written, its parameterisations)`` for every family the spec parser takes."""
-    forms = [(family, *_SPEC_FORMS.get(family, _own_parameters_form(family))) for family in _FAMILIES]
-    for family, kinds in LAW_FAMILIES.items():
-        first = kinds[0][0]
-        lead = f"{_LEADING[family]}, " if family in _LEADING else ""
-        written = " or ".join([f"{family}({lead}{first})", *(f"{family}({lead}{kind}=...)" for kind, _ in kinds[1:])])
-        domains = "; ".join(f"{kind} {_DOMAINS[domain]}" for kind, domain in kinds)
-        if family in _LEADING:
-            domains = f"{_LEADING[family]} a positive integer or a name; {domains}"
-        forms.append((family, written, domains))
+    """``(family, how a spec is written, its parameterisations)`` for every family the spec parser takes
+    (:data:`~.families.FAMILIES`, in its order)."""
+    forms = []
+    for family in FAMILIES:
+        written, described = _one_form(family) if family.reader == ONE else _parameters_form(family)
+        forms.append((family.name, family.written or written, family.described or described))
     return tuple(forms)
 
 
-_POSITIVE_KINDS = ("scale", "var", "precision", "cov", "rate", "concentration", "alpha", "concentration1",
-                   "concentration0")
 _MODULES = frozenset({"torch", "np", "numpy", "F", "math", "torch.nn.functional", "torch.special", "special",
                       "scipy.special", "jnp", "jax.numpy", "jax.nn", "jax.scipy.special", "nn.functional", "tf.math"})
 _REDUCTIONS = frozenset({"sum", "mean"})
 #: Losses of ``torch.nn.functional`` a claim may call as ``F.<name>(prediction, target, reduction=...)``: each is a
 #: reduction (``'mean'`` by default, ``'sum'``) over the coordinates of what it computes per coordinate.
-LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+LOSSES: tuple[str, ...] = ("mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div")
+#: Functions of a whole vector over the categories (a categorical law's logits): ``softmax``/``log_softmax`` (a
+#: vector, so inside a sum), ``logsumexp`` (a number).
+_CATEGORY_FUNCTIONS = frozenset({"softmax", "log_softmax", "logsumexp"})
 _BINARY = frozenset({"pow", "power", "xlogy"})
 _METHODS = frozenset({"pow", "exp", "log", "sqrt", "abs", "square", "log1p", "expm1", "sum", "mean", "sigmoid",
-                      "lgamma", "digamma", "xlogy"})
+                      "lgamma", "digamma", "xlogy", "softmax", "log_softmax", "logsumexp"})
 _MODULE_CONSTANTS = {"pi": sympy.pi, "e": E}
 _UNDEFINED = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -299,13 +271,13 @@ class DistSpec:
 
     ``loc`` and ``param`` are Symbols (with assumptions: loc real; scale, var, precision and cov
     positive; logvar and log_scale real) or exact numbers. ``dim`` is ``None`` for ``Normal`` and a
-    positive ``int`` or a positive-integer Symbol otherwise. A family of :data:`_OWN_PARAMETERS` keeps its leading
+    positive ``int`` or a positive-integer Symbol otherwise. A family read by its own parameters keeps its leading
     parameter in ``loc`` (Gamma's concentration; None for Exponential) and its rate or scale in ``param``.
     ``text`` is the string as given.
     """
 
     family: str
-    loc: Expr | None  # None for a family of :data:`LAW_FAMILIES` (no location)
+    loc: Expr | None  # a family of one parameter: its leading count, or None (no location)
     param_kind: str
     param: Expr
     dim: int | Symbol | None
@@ -993,6 +965,8 @@ class _PythonClaim:
             return self.reduction(name, args, node, depth)
         if name in LOSSES and receiver is None:
             return self.loss(name, args, node, depth)
+        if name in _CATEGORY_FUNCTIONS:
+            return self.category_function(name, args, node, depth)
         if node.keywords:
             kw = node.keywords[0]
             raise ParseError(f"keyword arguments are not allowed ({kw.arg}=)", self.pos(kw.value))
@@ -1045,6 +1019,33 @@ class _PythonClaim:
         return self.names.reduce(name, body, self.b, pos)
 
 
+    def category_function(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
+        """``softmax(l)``: ``e^{l_j} / sum_i e^{l_i}`` (inside a sum over the categories j); ``log_softmax(l)``:
+        ``l_j - log sum_i e^{l_i}``; ``logsumexp(l)``: ``log sum_i e^{l_i}``; over the last axis only."""
+        pos = self.pos(node)
+        if not self.names.has_vectors:
+            raise ParseError(f"{name}() runs over the categories, but this case has no vectors", pos)
+        axes = list(args[1:]) + [kw.value for kw in node.keywords]
+        if not args or len(axes) > 1 or any(kw.arg not in ("dim", "axis") for kw in node.keywords):
+            raise ParseError(f"{name}() takes a tensor and at most its axis (dim=-1)", pos)
+        if axes and _int_literal(axes[0]) not in (-1, 1):
+            raise ParseError(f"{name}() runs over the categories: its axis must be -1 (the last)", self.pos(axes[0]))
+        if name != "logsumexp" and not self.reducing:
+            raise ParseError(f"{name}() is a vector over the categories; sum it, e.g. sum({name}(l) * ...)", pos)
+        was, self.reducing = self.reducing, True
+        try:
+            body = self.visit(args[0], depth + 1)
+        finally:
+            self.reducing = was
+        other = Dummy("i", integer=True, positive=True)
+        assert self.names.index is not None and self.names.dim is not None
+        total = Sum(sympy.exp(body.xreplace({self.names.index: other})), (other, 1, self.names.dim))
+        if name == "logsumexp":
+            return sympy.log(total)
+        if name == "softmax":
+            return sympy.exp(body) / total
+        return body - sympy.log(total)
+
     def loss(self, name: str, args: list[ast.AST], node: ast.Call, depth: int) -> Expr:
         """``F.mse_loss(a, b)``: ``(a_j - b_j)**2``; ``F.binary_cross_entropy(a, b)``:
         ``-(b_j log a_j + (1 - b_j) log(1 - a_j))``; ``F.binary_cross_entropy_with_logits(a, b)``:
@@ -1056,11 +1057,13 @@ class _PythonClaim:
         if len(args) != 2:
             raise ParseError(f"{name}() takes the prediction and the target", pos)
         reduction = "mean"
+        # kl_div's 'batchmean' divides the sum by the batch size: for one example, the sum over its coordinates
+        allowed = ("sum", "mean", "batchmean") if name == "kl_div" else ("sum", "mean")
         for kw in node.keywords:
-            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in ("sum", "mean")):
-                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction='sum' or 'mean')",
-                                 self.pos(kw.value))
-            reduction = kw.value.value
+            if kw.arg != "reduction" or not (isinstance(kw.value, ast.Constant) and kw.value.value in allowed):
+                raise ParseError(f"keyword '{kw.arg}=' of {name}() is not allowed (only reduction="
+                                 f"{' or '.join(repr(a) for a in allowed)})", self.pos(kw.value))
+            reduction = "sum" if kw.value.value == "batchmean" else kw.value.value
         if self.reducing:
             raise ParseError("nested reduction: only one sum/mean over the coordinates is allowed", pos)
         self.reducing = True
@@ -1076,6 +1079,8 @@ class _PythonClaim:
             body = b.neg(b.add([b.mul([target, b.apply("log", prediction, pos)], pos),
                                 b.mul([b.add([Integer(1), b.neg(target, pos)], pos), b.apply("log", complement, pos)],
                                       pos)], pos), pos)
+        elif name == "kl_div":  # F.kl_div(input, target): target (log target - input), input a log-probability
+            body = b.mul([target, b.add([b.apply("log", target, pos), b.neg(prediction, pos)], pos)], pos)
         else:
             body = b.add([b.apply("softplus", prediction, pos), b.neg(b.mul([target, prediction], pos), pos)], pos)
         return self.names.reduce(reduction, body, b, pos)
@@ -1706,35 +1711,46 @@ class _SpecParser:
         family = dotted_name(node.func)
         if family is None:
             raise ParseError("a spec must be a call such as Normal(mu, sigma)", self.pos(node.func))
-        known = (*_FAMILIES, *LAW_FAMILIES)
-        if family not in known:
+        if family not in FAMILY:
+            known = tuple(FAMILY)
             raise ParseError(f"unknown family '{family}' (expected {', '.join(known[:-1])} or {known[-1]})",
                              self.pos(node.func))
-        if family in _OWN_PARAMETERS:
-            return self.own_parameters(node, family)
+        entry = FAMILY[family]
+        if entry.reader == PARAMETERS:
+            return self.own_parameters(node, entry)
+        if entry.reader == VECTOR:
+            return self.vector_law(node, family)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise ParseError("starred arguments are not allowed", self.pos(arg))
-        if family in LAW_FAMILIES:
-            return self.law(node, family)
+        if entry.reader == ONE:
+            return self.law(node, entry)
+        return self.location(node, entry)
+
+    def location(self, node: ast.Call, entry: Family) -> DistSpec:
+        """A spec of a :data:`~.families.LOCATION` family: ``loc``, one parameterisation (positionally unless
+        ``keyword_only``), and ``dim=`` when the family is a vector's; a keyword of a family of the same
+        vocabulary is refused by naming that family."""
+        family = entry.name
+        siblings = [f for f in FAMILIES
+                    if f.reader == LOCATION and entry.vocabulary and f.vocabulary == entry.vocabulary] or [entry]
+        allowed = ("loc", *(("dim",) if any(f.dim for f in siblings) else ()), *entry.keywords)
         keywords: dict[str, ast.keyword] = {}
         for kw in node.keywords:
             if kw.arg is None:
                 raise ParseError("**keyword arguments are not allowed", self.pos(kw.value))
             if kw.arg in keywords:
                 raise ParseError(f"keyword '{kw.arg}' given twice", self.pos(kw.value))
-            allowed = ("loc", "scale") if family == "Laplace" else ("loc", "dim", "cov", *_SCALAR_KINDS)
             if kw.arg not in allowed:
                 raise ParseError(f"unknown keyword '{kw.arg}' for {family}", self.pos(kw.value))
             keywords[kw.arg] = kw
 
-        max_positional = 1 if family == "MvNormal" else 2
+        max_positional = 1 if entry.keyword_only else 2
         if len(node.args) > max_positional:
             extra = node.args[max_positional]
-            if family == "MvNormal":
-                message = "MvNormal takes the covariance as a keyword: MvNormal(m, cov=S, dim=k)"
-                raise ParseError(message, self.pos(extra))
-            message = f"too many positional arguments for {family} (expected loc, scale)"
+            if entry.keyword_only:
+                raise ParseError(f"{family} takes {entry.keyword_only}", self.pos(extra))
+            message = f"too many positional arguments for {family} (expected loc, {entry.kinds[0]})"
             raise ParseError(message, self.pos(extra))
 
         # loc
@@ -1752,44 +1768,42 @@ class _SpecParser:
         # the one parameterisation
         params: list[tuple[str, ast.AST]] = []
         if len(node.args) > 1:
-            params.append(("scale", node.args[1]))
-        for kind in (*_SCALAR_KINDS, "cov"):
+            params.append((entry.kinds[0], node.args[1]))
+        for kind in entry.keywords:
             if kind in keywords:
                 params.append((kind, keywords[kind].value))
         if not params:
-            if family == "MvNormal":
-                raise ParseError("MvNormal needs cov=...", self.pos(node))
-            if family == "Laplace":
-                raise ParseError("Laplace needs a scale: a second argument or scale=", self.pos(node))
-            raise ParseError(
-                f"{family} needs a scale: a second argument or one of scale=, var=, logvar=, log_scale=, "
-                "precision=",
-                self.pos(node),
-            )
+            first = entry.kinds[0]
+            if entry.keyword_only:
+                raise ParseError(f"{family} needs {first}=...", self.pos(node))
+            options = f"{first}=" if len(entry.kinds) == 1 else f"one of {', '.join(f'{k}=' for k in entry.kinds)}"
+            raise ParseError(f"{family} needs a {first}: a second argument or {options}", self.pos(node))
         if len(params) > 1:
             (k1, _), (k2, n2) = params[0], params[1]
             if k1 == k2:
                 raise ParseError(f"{k1} given twice", self.pos(n2))
             raise ParseError(f"two parameterisations given ({k1} and {k2}); give exactly one", self.pos(n2))
         kind, param_node = params[0]
-        if family == "MvNormal" and kind != "cov":
-            raise ParseError(f"MvNormal takes cov=..., not {kind}=", self.pos(param_node))
-        if family != "MvNormal" and kind == "cov":
-            raise ParseError(f"{family} does not take cov= (use MvNormal)", self.pos(param_node))
+        if kind not in entry.kinds:
+            if entry.keyword_only:
+                raise ParseError(f"{family} takes {entry.kinds[0]}=..., not {kind}=", self.pos(param_node))
+            taker = next(f.name for f in siblings if kind in f.kinds)
+            raise ParseError(f"{family} does not take {kind}= (use {taker})", self.pos(param_node))
 
         # dim
         dim: int | Symbol | None = None
         dim_kw = keywords.get("dim")
-        if family in ("Normal", "Laplace"):
-            if dim_kw is not None:  # (a Laplace spec refuses dim= above, as an unknown keyword)
-                raise ParseError("Normal takes no dim (did you mean DiagNormal?)", self.pos(dim_kw.value))
+        if not entry.dim:
+            if dim_kw is not None:
+                meant = next(f.name for f in siblings if f.dim and f.kinds == entry.kinds)
+                raise ParseError(f"{family} takes no dim (did you mean {meant}?)", self.pos(dim_kw.value))
         else:
             if dim_kw is None:
                 raise ParseError(f"{family} needs dim=D (a positive integer or a name)", self.pos(node))
             dim = self.dim(dim_kw.value)
 
-        loc = self.value(loc_node, "loc", "loc")
-        param = self.value(param_node, kind, kind)
+        loc = self.value(loc_node, "loc", "real")
+        param = self.value(param_node, kind, entry.domain(kind))
         roles = [("loc", loc_node), (kind, param_node)]
         if dim_kw is not None:
             roles.append(("dim", dim_kw.value))
@@ -1802,10 +1816,10 @@ class _SpecParser:
                 seen[name] = role
         return DistSpec(family=family, loc=loc, param_kind=kind, param=param, dim=dim, text=self.text)
 
-    def own_parameters(self, node: ast.Call, family: str) -> DistSpec:
-        """A family of :data:`_OWN_PARAMETERS`: its leading parameters, then one parameterisation, positionally
-        or by keyword; each a positive name or number, no name used twice."""
-        leading, choices = _OWN_PARAMETERS[family]
+    def own_parameters(self, node: ast.Call, entry: Family) -> DistSpec:
+        """A :data:`~.families.PARAMETERS` family: its leading parameters, then one parameterisation,
+        positionally or by keyword; each a name or a number of its domain, no name used twice."""
+        family, leading, choices = entry.name, tuple(p.name for p in entry.leading), entry.kinds
         names = (*leading, choices[0])
         if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
             raise ParseError("starred arguments are not allowed", self.pos(node))
@@ -1837,24 +1851,27 @@ class _SpecParser:
                 if name in seen:
                     raise ParseError(f"name '{name}' is used for both {seen[name]} and {role}", self.pos(role_node))
                 seen[name] = role
-            values[role] = self.value(role_node, role, role)
+            values[role] = self.value(role_node, role, entry.domain(role))
         first = values[leading[0]] if leading else None
-        if family in _ORDERED:
-            low, high = (values[end] for end in _ORDERED[family])
+        if entry.ordered:
+            low_name, high_name = leading[0], choices[0]
+            low, high = values[low_name], values[high_name]
             if low.is_Number and high.is_Number and not low < high:
-                raise ParseError(f"{family} needs {_ORDERED[family][0]} < {_ORDERED[family][1]} (got {low} and "
-                                 f"{high})", self.pos(given[_ORDERED[family][1]]))
+                raise ParseError(f"{family} needs {low_name} < {high_name} (got {low} and {high})",
+                                 self.pos(given[high_name]))
         return DistSpec(family=family, loc=first, param_kind=kinds[0], param=values[kinds[0]],  # type: ignore[arg-type]
                         dim=None, text=self.text)
 
-    def law(self, node: ast.Call, family: str) -> DistSpec:
-        """A spec of a family in :data:`LAW_FAMILIES`: its one parameter, positionally (the first
-        parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``)."""
-        kinds = dict(LAW_FAMILIES[family])
+    def law(self, node: ast.Call, entry: Family) -> DistSpec:
+        """A spec of a :data:`~.families.ONE` family: its one parameter, positionally (the first
+        parameterisation) or by the keyword of any parameterisation (``Bernoulli(0.3)``, ``Bernoulli(logits=l)``),
+        after its leading count if it has one."""
+        family = entry.name
+        kinds = {p.name: p.domain for p in entry.parameterisations}
         names = " or ".join(f"{kind}=" for kind in kinds)
         args, keywords, leading = list(node.args), list(node.keywords), None
-        if family in _LEADING:
-            args, keywords, leading = self.leading(node, family)
+        if entry.leading:
+            args, keywords, leading = self.leading(node, entry)
         given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in args[:1]]
         if len(args) > 1:
             raise ParseError(f"too many positional arguments for {family} (it takes one: {names})",
@@ -1887,18 +1904,75 @@ class _SpecParser:
                 raise ParseError(f"{kind} must be positive (got {number})", self.pos(value_node))
             value = number
         if isinstance(leading, Symbol) and isinstance(value, Symbol) and leading.name == value.name:
-            raise ParseError(f"name '{value}' is used for both {_LEADING[family]} and {kind}", self.pos(value_node))
+            raise ParseError(f"name '{value}' is used for both {entry.leading[0].name} and {kind}",
+                             self.pos(value_node))
         return DistSpec(family=family, loc=leading, param_kind=kind, param=value, dim=None, text=self.text)
 
-    def leading(self, node: ast.Call, family: str) -> tuple[list[ast.AST], list[ast.keyword], Expr]:
-        """A family's leading parameter (Binomial's ``total_count``: the first positional argument or its keyword;
+    def vector_law(self, node: ast.Call, family: str) -> DistSpec:
+        """A family of the :data:`~.families.VECTOR` reader: its vector parameter by name (``Categorical(theta, K)``,
+        ``Categorical(logits=a, dim=K)``), the first parameterisation positionally, and the number of categories."""
+        kinds = {p.name: p.domain for p in FAMILY[family].parameterisations}
+        if any(isinstance(arg, ast.Starred) for arg in node.args) or any(kw.arg is None for kw in node.keywords):
+            raise ParseError("starred arguments are not allowed", self.pos(node))
+        if len(node.args) > 2:
+            raise ParseError(f"too many positional arguments for {family} (expected {next(iter(kinds))}, dim)",
+                             self.pos(node.args[2]))
+        given: list[tuple[str, ast.AST]] = [(next(iter(kinds)), arg) for arg in node.args[:1]]
+        dims = list(node.args[1:2])
+        for kw in node.keywords:
+            if kw.arg == "dim":
+                dims.append(kw.value)
+            elif kw.arg in kinds:
+                given.append((kw.arg, kw.value))
+            else:
+                raise ParseError(f"unknown keyword '{kw.arg}' for {family} (it takes "
+                                 f"{', '.join(f'{k}=' for k in kinds)} and dim=)", self.pos(kw.value))
+        if not given:
+            raise ParseError(f"{family} needs its {' or '.join(kinds)}", self.pos(node))
+        if len(given) > 1:
+            raise ParseError(f"two parameterisations given ({given[0][0]} and {given[1][0]}); give one",
+                             self.pos(given[1][1]))
+        if not dims:
+            raise ParseError(f"{family} needs its number of categories: dim=K (a positive integer or a name)",
+                             self.pos(node))
+        if len(dims) > 1:
+            raise ParseError("dim given twice", self.pos(dims[1]))
+        kind, value_node = given[0]
+        dim = self.dim(dims[0])
+        if not isinstance(value_node, ast.Name):
+            return DistSpec(family=family, loc=None, param_kind=kind, param=self.equal_probabilities(
+                kind, value_node, dim), dim=dim, text=self.text)
+        name = self.name(value_node)
+        if isinstance(dim, Symbol) and dim.name == name:
+            raise ParseError(f"name '{name}' is used for both {kind} and dim", self.pos(dims[0]))
+        value = Symbol(name, positive=True) if kinds[kind] == "probability" else Symbol(name, real=True)
+        return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=dim, text=self.text)
+
+    def equal_probabilities(self, kind: str, node: ast.AST, dim: int | Symbol) -> Expr:
+        """The uniform law's probabilities, every category the same: ``1/K`` (K the dim's name) or the number 1/K."""
+        message = f"{kind} must be the name of a vector over the categories, or 1/K for equal probabilities"
+        if kind != "probs":
+            raise ParseError(message, self.pos(node))
+        if isinstance(dim, Symbol):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and self.number(node.left) == 1
+                    and isinstance(node.right, ast.Name) and node.right.id == dim.name):
+                raise ParseError(message, self.pos(node))
+            return 1 / dim
+        number = self.number(node)
+        if number is None or number * dim != 1:
+            raise ParseError(message + f" (1/{dim} here)", self.pos(node))
+        return number
+
+    def leading(self, node: ast.Call, entry: Family) -> tuple[list[ast.AST], list[ast.keyword], Expr]:
+        """A family's leading count (Binomial's ``total_count``: the first positional argument or its keyword;
         a name is a positive integer, a number must be one), and the arguments left."""
-        name = _LEADING[family]
+        family, name = entry.name, entry.leading[0].name
         args, keywords = list(node.args), [kw for kw in node.keywords if kw.arg != name]
         given = [kw.value for kw in node.keywords if kw.arg == name]
         if not given:
             if not args:
-                raise ParseError(f"{family} needs its {name} first: {family}({name}, probs)", self.pos(node))
+                raise ParseError(f"{family} needs its {name} first: {family}({name}, {entry.kinds[0]})",
+                                 self.pos(node))
             given, args = [args[0]], args[1:]
         elif len(given) > 1:
             raise ParseError(f"{name} given twice", self.pos(given[1]))
@@ -1948,17 +2022,19 @@ class _SpecParser:
                              "choose another name", self.pos(node))
         return name
 
-    def value(self, node: ast.AST, role: str, kind: str) -> Expr:
+    def value(self, node: ast.AST, name: str, domain: str) -> Expr:
+        """The parameter ``name`` given by ``node``: a Symbol (positive if its domain is ``positive``, else real)
+        or a number (positive if its domain is)."""
         if isinstance(node, ast.Name):
-            name = self.name(node)
-            if kind in _POSITIVE_KINDS:
-                return Symbol(name, positive=True)
-            return Symbol(name, real=True)
+            symbol = self.name(node)
+            if domain == "positive":
+                return Symbol(symbol, positive=True)
+            return Symbol(symbol, real=True)
         number = self.number(node)
         if number is None:
-            raise ParseError(f"{role} must be a name or a number", self.pos(node))
-        if kind in _POSITIVE_KINDS and not number > 0:
-            raise ParseError(f"{kind} must be positive (got {number})", self.pos(node))
+            raise ParseError(f"{name} must be a name or a number", self.pos(node))
+        if domain == "positive" and not number > 0:
+            raise ParseError(f"{name} must be positive (got {number})", self.pos(node))
         return number
 
     def dim(self, node: ast.AST) -> int | Symbol:

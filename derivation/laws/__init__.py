@@ -9,24 +9,28 @@ law module here (and its rules under ``derivation/rules``), nothing else in the 
 from .base import Law
 from .bernoulli import BernoulliLaw
 from .beta import BetaLaw
+from .categorical import CategoricalLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
 from .gumbel import GumbelLaw
 from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
+from .mvnormal import MvNormalLaw
 from .normal import NormalLaw
 from .pareto import ParetoLaw
 from .uniform import UniformLaw
 
-#: The laws by family name (as specs and ``torch.distributions`` spell it).
+#: The laws of one variable by family name (as specs and ``torch.distributions`` spell it); ``MvNormalLaw`` is the
+#: law of a vector.
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
 LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw, GumbelLaw)})
+LAWS[CategoricalLaw.family] = CategoricalLaw
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "GumbelLaw", "HalfNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "CategoricalLaw", "GumbelLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw", "UniformLaw"]

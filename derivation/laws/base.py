@@ -12,7 +12,7 @@ import mpmath
 from sympy import And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, log
 from sympy.logic.boolalg import Boolean
 
-from ..core.forms import as_expr, neg, sub
+from ..core.forms import add, as_expr, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -43,6 +43,8 @@ class Law(Basic):
     parameterisations: ClassVar[Mapping[str, Callable[[Expr], Expr]]] = MappingProxyType({})
     #: A law of an integer variable: its "integrals" are sums over the integers of the support.
     discrete: ClassVar[bool] = False
+    #: A law of a column vector (``MvNormalLaw``): its integrals run over all of R^k.
+    vector: ClassVar[bool] = False
     #: The letters a textbook gives the parameters (``("mu", "b")``), which example specs (``kl-derive build``'s
     #: family documents) suffix with ``_q`` and ``_p``; None: :attr:`parameter_names`.
     symbols: ClassVar[tuple[str, ...] | None] = None
@@ -125,9 +127,35 @@ class Law(Basic):
         when the supports' ends are not numbers or the difference has no length."""
         rest = self.support - other.support
         piece = rest.args[0] if isinstance(rest, Union) else rest
-        if not isinstance(piece, Interval) or piece.free_symbols or not piece.measure > 0:
-            return None
-        return (piece.inf + piece.sup) / 2 if piece.sup.is_finite else piece.inf + 1
+        if isinstance(piece, Interval) and not piece.free_symbols and piece.measure > 0:
+            if piece.inf == S.NegativeInfinity:
+                return piece.sup - 1
+            return (piece.inf + piece.sup) / 2 if piece.sup.is_finite else piece.inf + 1
+        return self._beyond(other)
+
+    def _beyond(self, other: Law) -> Expr | None:
+        """A point of this law's support outside ``other``'s when the ends are symbols, the first candidate whose
+        place SymPy decides: 1 past p's upper end or past q's lower end where q's support is unbounded above
+        (``b + 1`` for a Gaussian against ``Uniform(a, b)``, ``m + 1`` for ``Pareto(m, alpha)`` against a Beta law),
+        1 before p's lower end where q's is unbounded below, the middle of q's lower end and p's (``m/2`` for an
+        exponential law against ``Pareto(m, alpha)``); None when none is decided."""
+        inner, outer = self.support, other.support
+        candidates = []
+        if inner.sup == S.Infinity:  # display forms: ``b + 1``, ``c - 1`` (numbers evaluated)
+            candidates += [_shifted(outer.sup, 1), _shifted(inner.inf, 1)]
+        if inner.inf == S.NegativeInfinity:
+            candidates.append(_shifted(outer.inf, -1))
+        if inner.inf.is_finite and outer.inf.is_finite:
+            candidates.append((inner.inf + outer.inf) / 2)
+        for point in candidates:
+            if not point.is_finite:
+                continue
+            try:
+                if bool(point in inner) and not bool(point in outer):
+                    return point
+            except TypeError:  # not decided for every value of the symbols
+                continue
+        return None
 
     def log_normaliser(self) -> Expr:
         """The part of the log-density free of the variable (``-1/2 log(2 pi sigma**2)`` for a Gaussian)."""
@@ -186,6 +214,13 @@ class Law(Basic):
         if not exact:
             raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
+
+
+def _shifted(end: Expr, by: int) -> Expr:
+    """``end + by`` as a textbook writes it (``c - 1``, never ``-1 + c``); a number evaluated."""
+    if end.is_Number or not end.is_finite:
+        return end + by
+    return add(end, Integer(by)) if by > 0 else sub(end, Integer(-by))
 
 
 def quadrature(function: Integrand, low: float, high: float, breakpoints: Sequence[Number] = ()) -> mpmath.mpf:

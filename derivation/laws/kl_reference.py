@@ -199,6 +199,30 @@ def uniform(low: Real, high: Real) -> RefDensity:
     return RefDensity("Uniform", lambda x: constant, low, high, (low + high) / 2, (high - low) / 2)
 
 
+def gamma(concentration: Real, rate: Real) -> RefDensity:
+    """``Gamma(concentration, rate)`` in x, on ``[0, oo)``: ``log pdf = alpha log beta - log Gamma(alpha) +
+    (alpha - 1) log x - beta x`` (for supports: a divergence from a law on a bounded set is infinite)."""
+    a, b = _mp(concentration, rate)
+    constant = a * mpmath.log(b) - mpmath.loggamma(a)
+
+    def log_pdf(x: mpf) -> mpf:
+        return constant + (a - 1) * mpmath.log(x) - b * x
+
+    return RefDensity("Gamma", log_pdf, mpf(0), mpmath.inf, a / b, mpmath.sqrt(a) / b, panels=_HALF_LINE_PANELS)
+
+
+def pareto(scale: Real, alpha: Real) -> RefDensity:
+    """``Pareto(scale, alpha)`` in x, on ``[scale, oo)``: ``log pdf = log alpha + alpha log scale - (alpha + 1) log x``
+    (for supports; :func:`log_pareto` integrates a pair of Pareto laws)."""
+    m, a = _mp(scale, alpha)
+    constant = mpmath.log(a) + a * mpmath.log(m)
+
+    def log_pdf(x: mpf) -> mpf:
+        return constant - (a + 1) * mpmath.log(x)
+
+    return RefDensity("Pareto", log_pdf, m, mpmath.inf, m, m, panels=_HALF_LINE_PANELS)
+
+
 def beta(a: Real, b: Real) -> RefDensity:
     """``Beta(a, b)`` on ``[0, 1]``: ``log pdf = (a - 1) log x + (b - 1) log(1 - x) - log B(a, b)``
     (a term whose coefficient is 0 is left out: it is 0 on the whole open interval)."""

@@ -18,8 +18,8 @@ from sympy import Add, Basic, Dummy, Expr, Function, Indexed, IndexedBase, Integ
 from sympy.core.assumptions import StdFactKB
 from sympy.core.relational import Relational
 
-from .scalar import KL, Density, Expectation
-from .vector import CodeLine, Diag, Marginal, MatExpectation, MvDensity, QuadForm, SpaceIntegral, Vec
+from .scalar import KL, Density, Expectation, Marginal
+from .vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 
 
 def coordinate_sum(template: Expr, index: Symbol, dim: Expr) -> Sum:
@@ -153,7 +153,7 @@ def _rebuild(expr: Basic, args: tuple[Basic, ...]) -> Basic:
 
 
 #: The engine's own nodes: built with ``Basic.__new__`` from ready arguments.
-_PLAIN_NODES = (Density, MvDensity, Expectation, KL, Vec, Diag, QuadForm, SpaceIntegral, MatExpectation, CodeLine)
+_PLAIN_NODES = (Density, Expectation, KL, Vec, Diag, QuadForm, SpaceIntegral, MatExpectation, CodeLine)
 
 
 @lru_cache(maxsize=64)

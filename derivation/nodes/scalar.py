@@ -6,12 +6,49 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-from sympy import Derivative, Expr, Integral, Sum, Tuple, log
+import mpmath
+from sympy import Derivative, Expr, Function, Integral, S, Sum, Tuple, log
 from sympy.core.basic import Basic
 from sympy.core.symbol import Str, Symbol
 
-from ..core.forms import frac, log_ratio, mul
-from ..laws import Law
+from ..core.forms import as_expr, frac, log_ratio, mul
+from ..laws import Law, MvNormalLaw
+from .vector import SpaceIntegral
+
+
+def _xlogy_value(x, y):
+    """``x log y`` of two numbers, 0 where x is 0 (the checker's compiled form)."""
+    return 0 * x if x == 0 else x * mpmath.log(y)
+
+
+class XLogY(Function):
+    """``x log y``, 0 where x is 0 (its limit: ``x log x -> 0``), as ``torch.xlogy`` and ``scipy.special.xlogy``
+    compute it. Printed ``x log y``; a number x = 0 makes it 0 (``0 log 0`` never appears); ``x log x`` at a
+    symbolic x stays this node, which the code exports compute with ``xlogy`` (finite at 0)."""
+
+    nargs = 2
+    _imp_ = staticmethod(_xlogy_value)
+
+    @classmethod
+    def eval(cls, x, y):
+        if x.is_zero:
+            return S.Zero
+        if x.is_number and y.is_number:
+            return x * log(y)
+        return None
+
+    def _eval_rewrite_as_log(self, x, y, **kwargs):
+        return x * log(y)
+
+    def _eval_evalf(self, prec):
+        x, y = self.args
+        return (x * log(y))._eval_evalf(prec)
+
+    def _eval_is_extended_real(self):
+        x, y = self.args
+        if x.is_extended_real and y.is_positive:
+            return True
+        return None
 
 
 class Density(Expr):
@@ -19,6 +56,11 @@ class Density(Expr):
 
     Printed as its name applied to the variable (``q(x)``) until a rule substitutes the formula.
     A density without a name (``name=""``) is printed as its law, e.g. ``N(0, 1)``.
+
+    The variable of a law of a vector (``MvNormalLaw(m, S)``, :attr:`~derivation.laws.base.Law.vector`) is a
+    column vector (a k x 1 matrix expression): its integrals run over all of R^k (:class:`.vector.SpaceIntegral`),
+    and its ``srepr`` is written ``MvDensity(name, x, m, S)`` (:func:`.vector.MvDensity` builds the same density),
+    the form the JSON documents have always had.
     """
 
     is_commutative = True
@@ -54,8 +96,25 @@ class Density(Expr):
 
     @property
     def var(self) -> Expr:
-        """A Gaussian density's variance ``std**2``."""
+        """A Gaussian density's variance ``std**2`` (the covariance matrix of a density of a vector)."""
         return self.law.var
+
+    @property
+    def cov(self) -> Expr:
+        """The covariance matrix of a density of a vector (``law.cov``)."""
+        return self.law.cov
+
+    @property
+    def dim(self) -> Expr:
+        """The dimension of a density of a vector (``law.dim``)."""
+        return self.law.dim
+
+    def centred(self) -> Expr:
+        """``x - mean`` for a density of a vector."""
+        return self.law.centred(self.variable)
+
+    def _eval_is_positive(self) -> bool | None:
+        return True if self.law.vector else None
 
     @property
     def free_symbols(self) -> set:
@@ -80,18 +139,76 @@ class Density(Expr):
 
     def log_normaliser_ratio(self, other: Density) -> Expr:
         """``log_normaliser(self) - log_normaliser(other) = log(s_other / s_self)`` for two Gaussians, combined
-        as a textbook writes it (:func:`~derivation.core.forms.log_ratio`)."""
+        as a textbook writes it (:func:`~derivation.core.forms.log_ratio`); ``1/2 log(|S_other| / |S_self|)`` for
+        two Gaussians of a vector (``law.normaliser_difference``)."""
+        if self.law.vector:
+            return self.law.normaliser_difference(other.law)
         return log_ratio(self.std, other.std)
 
-    def integral(self, integrand: Expr) -> Integral | Sum:
+    def integral(self, integrand: Expr) -> Integral | Sum | SpaceIntegral:
         """``Integral(integrand, (x, low, high))`` over the support of this density's law; for a discrete law
-        the sum ``Sum(integrand, (x, low, high))`` over the integers of its support."""
+        the sum ``Sum(integrand, (x, low, high))`` over the integers of its support; for a law of a vector the
+        integral over all of R^k."""
+        if self.law.vector:
+            return SpaceIntegral(integrand, self.variable)
         if self.law.discrete:
             return Sum(integrand, self.law.limits(self.variable))
         return Integral(integrand, self.law.limits(self.variable))
 
     def doit(self, **hints) -> Expr:
         return self.pdf()
+
+    def _sympystr(self, printer) -> str:
+        if not self.law.vector:
+            return printer._print_Basic(self)
+        return f"{self.name}({printer._print(self.variable)})" if self.name else \
+            f"N({printer._print(self.law.mean)}, {printer._print(self.law.cov)})"
+
+    def _sympyrepr(self, printer) -> str:
+        if not self.law.vector:
+            return printer.emptyPrinter(self)
+        return f"MvDensity({', '.join(printer._print(a) for a in (self.args[0], self.variable, *self.law.args))})"
+
+
+def MvDensity(name: str | Str, variable: Expr, mean: Expr, cov: Expr) -> Density:
+    """``Density(name, variable, MvNormalLaw(mean, cov))``: a Gaussian density ``q(x) = N(x; mean, cov)`` of a column
+    vector ``x``. Not a class (the one density node is :class:`Density`): the constructor a density of a vector's
+    ``srepr`` names, so that a JSON document's ``srepr`` reads back to the same density."""
+    return Density(name, variable, MvNormalLaw(mean, cov))
+
+
+def is_vector_density(expr: Basic) -> bool:
+    """Whether ``expr`` is a density of a vector (its law's ``vector``)."""
+    return isinstance(expr, Density) and expr.law.vector
+
+
+class Marginal(Density):
+    """The j-th coordinate density ``q_j(x_j) = N(x_j; m_j, s_j**2)`` of a diagonal Gaussian ``q``.
+
+    A univariate :class:`Density` (every univariate rule applies to it) whose name carries the coordinate index as
+    an argument, so that substituting ``j = 3`` gives ``q_3(x_3)``.
+    """
+
+    def __new__(cls, name: str | Str, variable: Expr, law: Law, index: Expr | int) -> Marginal:
+        name = name if isinstance(name, Str) else Str(name)
+        return Expr.__new__(cls, name, variable, law, as_expr(index))
+
+    @property
+    def family(self) -> str:
+        """The name of the joint density (``q`` for ``q_j``)."""
+        return self.args[0].name
+
+    @property
+    def index(self) -> Expr:
+        return self.args[3]
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}_{self.index}"
+
+    @property
+    def free_symbols(self) -> set:
+        return super().free_symbols | self.index.free_symbols
 
 
 class Expectation(Expr):
@@ -127,7 +244,7 @@ class KL(Expr):
     """``KL(q || p) = Integral(q(x) log(q(x) / p(x)), (x, support of q))``.
 
     The integral is taken over the whole space of q's variable (``q.integral``), so the same node
-    serves densities of one variable and of a vector (``mvnodes.MvDensity``).
+    serves densities of one variable and of a vector (a law with ``vector = True``).
     """
 
     is_commutative = True

@@ -23,6 +23,7 @@ from sympy import (
     Abs,
     Basic,
     Expr,
+    Function,
     Indexed,
     IndexedBase,
     Integral,
@@ -48,8 +49,8 @@ from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
-from ..nodes.scalar import KL, Expectation
-from ..nodes.vector import CodeLine, MvDensity, QuadForm
+from ..nodes.scalar import KL, Expectation, XLogY
+from ..nodes.vector import CodeLine, QuadForm
 from ..rules.base import rewrite_nodes
 
 #: The function name of the emitted code.
@@ -103,6 +104,76 @@ def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
     return rewrite_nodes(stable, exp_gamma), tuple(notes)
 
 
+class LogSumExp(Function):
+    """``log sum_j e^{l_j}`` over the last axis (``torch.logsumexp``): no overflow for large logits."""
+
+    def _eval_rewrite_as_log(self, logits, index, size, **kwargs):
+        return log(Sum(exp(logits[index]), (index, 1, size)))
+
+
+class Softmax(Function):
+    """``e^{l_k} / sum_j e^{l_j}`` as a vector over the last axis (``torch.softmax``): no overflow."""
+
+    def _eval_rewrite_as_log(self, logits, k, index, size, **kwargs):
+        return exp(logits[k]) / Sum(exp(logits[index]), (index, 1, size))
+
+
+def _log_sum_exp(node: Expr) -> tuple[Expr, Expr, Expr] | None:
+    """``(l, j, K)`` of ``log sum_{j=1}^{K} e^{l_j}``, else None."""
+    if not (isinstance(node, log) and isinstance(node.args[0], Sum)):
+        return None
+    total = node.args[0]
+    (index, low, size), = total.limits
+    body = total.function
+    if low != 1 or not (isinstance(body, exp) and isinstance(body.args[0], Indexed)
+                        and body.args[0].indices == (index,)):
+        return None
+    return body.args[0].base, index, size
+
+
+def array_functions(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
+    """``expr`` with the library's stable functions where it has them: ``log sum_j e^{l_j}`` as ``logsumexp``,
+    ``e^{l_k} / sum_j e^{l_j}`` as ``softmax``, and ``x log(x/y)`` (x an entry of a vector) as ``xlogy(x, x/y)``;
+    one line per rewrite for the docstring. Each rewrite is checked: written back, it must be the node it
+    replaces (else :class:`DerivationError`)."""
+    notes: dict[str, None] = {}
+
+    def checked(node: Expr, new: Expr) -> Expr:
+        if evaluated(new.rewrite(log)) != evaluated(node):
+            raise DerivationError(f"the stable form {new} is not {node}")
+        notes[f"{sstr(node)} computed as {sstr(new)} (checked equal)"] = None
+        return new
+
+    def log_sum_exp(node: Expr) -> Expr | None:
+        found = _log_sum_exp(node)
+        return None if found is None else checked(node, LogSumExp(*found))
+
+    def softmax_or_xlogy(node: Expr) -> Expr | None:
+        if not node.is_Mul:
+            return None
+        parts = list(node.args)
+        for power in parts:
+            found = _log_sum_exp(log(power.base)) if power.is_Pow and power.exp == -1 else None
+            if found is None:
+                continue
+            logits, index, size = found
+            top = next((f for f in parts if isinstance(f, exp) and isinstance(f.args[0], Indexed)
+                        and f.args[0].base == logits and f.args[0].indices[0] != index), None)
+            if top is not None:
+                rest = [f for f in parts if f is not power and f is not top]
+                softmax = checked(top * power, Softmax(logits, top.args[0].indices[0], index, size))
+                return Mul(softmax, *rest)
+        entries = [f for f in parts if isinstance(f, Indexed)]
+        logs = [f for f in parts if isinstance(f, log) and any(e in f.args[0].free_symbols or f.args[0].has(e)
+                                                                for e in entries)]
+        if len(entries) == 1 and len(logs) == 1 and len(parts) == 2:
+            return checked(node, XLogY(entries[0], logs[0].args[0]))
+        return None
+
+    out = rewrite_nodes(rewrite_nodes(expr, softmax_or_xlogy), log_sum_exp)
+    return out, tuple(notes)
+
+
 class ArrayCodePrinter(PythonCodePrinter):
     """Prints expressions as Python over arrays of ``module`` (``np`` or ``torch``).
 
@@ -118,7 +189,9 @@ class ArrayCodePrinter(PythonCodePrinter):
         self.modules: set[str] = set()
 
     def _owner(self, expr: Basic) -> str:
-        owner = self.module if expr.free_symbols else "math"
+        """The array module for an expression of the parameters; ``math`` for numbers and the dimension alone (an
+        int: ``math.log(1/_dim)``)."""
+        owner = self.module if expr.free_symbols - set(getattr(self, "dimensions", {})) else "math"
         self.modules.add(owner)
         return owner
 
@@ -145,6 +218,14 @@ class ArrayCodePrinter(PythonCodePrinter):
                 return self._print(expanded)
         return self._call("log", expr, expr.args[0])
 
+    def parenthesize(self, item: Basic, level: int, strict: bool = False) -> str:
+        """As SymPy's, and a logarithm of Gamma functions (printed as a sum of ``lgamma`` terms, :meth:`_print_log`)
+        in brackets where it is a factor or negated: ``-(lgamma(a) + lgamma(b) - lgamma(a + b))``."""
+        if isinstance(item, log) and item.args[0].has(gamma) and not isinstance(item.args[0], gamma) \
+                and expand_log(item, force=True).is_Add:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
     def _special(self, torch_name: str, scipy_name: str, expr: Basic, arg: Basic) -> str:
         """A special function: ``torch.lgamma`` / ``special.gammaln`` (SciPy) of a parameter, ``math`` of a number."""
         if not expr.free_symbols:
@@ -158,6 +239,30 @@ class ArrayCodePrinter(PythonCodePrinter):
 
     def _print_loggamma(self, expr: loggamma) -> str:
         return self._special("lgamma", "gammaln", expr, expr.args[0])
+
+    def _print_XLogY(self, expr: XLogY) -> str:
+        x, y = (self._print(a) for a in expr.args)
+        if self.module == "torch":
+            self.modules.add("torch")
+            return f"torch.xlogy({x}, {y})"
+        self.modules.add("special")
+        return f"special.xlogy({x}, {y})"
+
+    def _axis_call(self, name: str, logits: Basic) -> str:
+        """``torch.<name>(l, dim=-1)`` / ``special.<name>(l, axis=-1)`` (SciPy) of a vector of logits."""
+        if self.module == "torch":
+            self.modules.add("torch")
+            return f"torch.{name}({logits.label}, dim=-1)"
+        self.modules.add("special")
+        return f"special.{name}({logits.label}, axis=-1)"
+
+    def _print_LogSumExp(self, expr: LogSumExp) -> str:
+        return self._axis_call("logsumexp", expr.args[0])
+
+    def _print_Softmax(self, expr: Softmax) -> str:
+        if expr.args[1] != self.summing:
+            raise UsageError(f"no code for the softmax entry {expr.args[1]} outside a sum over the categories")
+        return self._axis_call("softmax", expr.args[0])
 
     def _print_gamma(self, expr: gamma) -> str:
         return f"{self._owner(expr)}.exp({self._special('lgamma', 'gammaln', expr, expr.args[0])})"
@@ -277,7 +382,7 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DI
 def _law(setting: Any, density: Any) -> str:
     """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted)."""
     in_user_terms = getattr(setting, "in_user_terms", evaluated)
-    if isinstance(density, MvDensity):
+    if density.law.vector:
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
     if isinstance(density.law, NormalLaw):
         return f"N({sstr(evaluated(density.mean))}, {sstr(in_user_terms(density.std) ** 2)})"
@@ -420,7 +525,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     renames.update({str(s.name): f"{s.name}_" for s in setting.parameters
                     if keyword.iskeyword(str(s.name)) and str(s.name) not in renames})
     parameters = tuple(_renamed(s, renames) for s in setting.parameters)
-    laws = [d.law for d in (setting.q, setting.p) if hasattr(d, "law")]
+    laws = [d.law for d in (setting.q, setting.p) if hasattr(d, "law") and not d.law.vector]
     domains = {s: domain for law in laws for s, domain in law.domains().items()}
     names = [str(s.name) for s in parameters]
     clashes = [name for name in names if name in _RESERVED]
@@ -435,6 +540,9 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     dimensions = dict(getattr(setting, "code_dimensions", dict)())
     printer.dimensions = {symbol: DIMENSION for symbol in dimensions} if kinds else dimensions
     result, stable = stable_form(result) if module in ("np", "torch") else (result, ())
+    if module in ("np", "torch"):
+        result, array_notes = array_functions(result)
+        stable += array_notes
     body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)

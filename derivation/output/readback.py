@@ -99,7 +99,6 @@ from ..nodes.vector import (
     IndexRange,
     InSpace,
     MatExpectation,
-    MvDensity,
     PositiveDefinite,
     QuadForm,
     SpaceIntegral,
@@ -172,7 +171,7 @@ _GREEK_FUNCTIONS = {"Gamma": gamma, "psi": lambda arg: polygamma(0, arg)}
 def _law(density: Basic) -> Op:
     if isinstance(density, Density) and density.law.family in _NAMED_LAWS:
         return Op(density.law.family, *(canonical(p) for p in density.law.parameters))
-    spread = density.cov if isinstance(density, MvDensity) else density.var
+    spread = density.var  # a covariance matrix for a density of a vector
     mean = S.Zero if isinstance(density.mean, ZeroMatrix) else density.mean  # printed 0
     return Op("N", canonical(mean), canonical(spread))
 
@@ -233,7 +232,7 @@ def _canonical(expr: Basic) -> Basic:
         return expr
     if isinstance(expr, Op):
         return Op(expr.head, *[canonical(a) for a in expr.args[1:]])
-    if isinstance(expr, Density | MvDensity):
+    if isinstance(expr, Density):
         if expr.name:
             return Op("density", Symbol("density:" + expr.name), canonical(expr.variable))
         return _law(expr)
@@ -416,7 +415,7 @@ class Lexicon:
 
 
 #: Nodes printed as a name: symbols and named objects, and Euler's constant (printed as the letter gamma).
-_NAME_TYPES = (Symbol, Indexed, IndexedBase, MatrixSymbol, Vec, Density, MvDensity, Named, AppliedUndef, Identity,
+_NAME_TYPES = (Symbol, Indexed, IndexedBase, MatrixSymbol, Vec, Density, Named, AppliedUndef, Identity,
                type(S.EulerGamma))
 
 
@@ -446,7 +445,7 @@ def lexicon(expr: Basic, style: PrintStyle = MACRO_STYLE, translate=None) -> Lex
                 visit(arg)
             return
         if isinstance(node, _NAME_TYPES) and not isinstance(node, Dummy):
-            if isinstance(node, Density | MvDensity):
+            if isinstance(node, Density):
                 if node.name:
                     lex.add(key_of(node), node)
                     lex.add(key_of(Symbol(node.name)), node, "label")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from sympy import Symbol
+from sympy import IndexedBase, Symbol
 
 from ..cases.beta import BETA
 from ..cases.catalogue import CASES
+from ..cases.categorical import CATEGORICAL
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.gamma import GAMMA
@@ -27,6 +28,7 @@ from ..interpret.parse import DistSpec
 from ..laws import LAWS
 from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.sums import SUM_OF_CONSTANT
+from ..settings.categorical import categorical_pair
 from ..settings.laplace import user_pair
 from ..settings.laws import spec_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
@@ -102,6 +104,43 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
                    description=case.description)
 
 
+def _categorical(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``Categorical`` specs over the same K categories: the sum over the categories in probabilities, then, for
+    a law given in logits, the log-softmax form."""
+    taken = {s.name for spec in (q, p) for s in (spec.param, spec.dim) if isinstance(s, Symbol)}
+    if not (q.param.is_Symbol or p.param.is_Symbol):
+        raise UsageError("two uniform categorical laws: their divergence is 0 (give one of them by its probabilities "
+                         "or logits)")
+    vectors: dict[str, IndexedBase] = {}
+    probs, sources = [], []
+    for role, spec in (("q", q), ("p", p)):
+        if not isinstance(spec.param, Symbol):  # equal probabilities, 1/K
+            probs.append(spec.param)
+            continue
+        vector = vectors.setdefault(spec.param.name, IndexedBase(spec.param.name, **spec.param.assumptions0))
+        if spec.param_kind == "probs":
+            probs.append(vector)
+            continue
+        fresh = IndexedBase(_unused_name((f"theta_{role}", f"vartheta_{role}", f"pi_{role}"), taken), positive=True)
+        taken.add(str(fresh.label))
+        probs.append(fresh)
+        sources.append((fresh, "logits", vector))
+    variable = _unused_name(("k", "c", "i", "l"), taken)
+    index = _unused_name(("j", "i", "l", "n"), taken | {variable})
+    setting = categorical_pair(probs[0], probs[1], q.dim, tuple(sources), variable, index)  # type: ignore[arg-type]
+    return Variant("categorical", setting, CATEGORICAL.plan, (q, p), _categorical,
+                   finish=CATEGORICAL.parameterised if sources else (), title=CATEGORICAL.title,
+                   description=CATEGORICAL.description, dim=q.dim,  # type: ignore[arg-type]
+                   vectors=MappingProxyType(vectors))
+
+
+def _unused_name(candidates: tuple[str, ...], taken: set[str]) -> str:
+    name = next((c for c in candidates if c not in taken), None)
+    if name is None:
+        raise UsageError(f"rename a parameter: the names {', '.join(candidates)} are all taken")
+    return name
+
+
 def _mixed(q: DistSpec, p: DistSpec) -> Variant:
     raise UsageError(f"{q.family} against {p.family} is not supported: give both as DiagNormal (diagonal "
                      "covariance) or both as MvNormal (write the diagonal one as MvNormal(m, cov=S, dim=k))")
@@ -115,6 +154,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "DiagNormal"): _mixed,
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
+    ("Categorical", "Categorical"): _categorical,
     **{(family, family): _same_law for family in _LAW_CASES},
     **dict.fromkeys(PAIR_CASES, _same_law),
 })

@@ -34,10 +34,11 @@ from ..core.engine import Derivation, Rule, derive_chain
 from ..core.errors import UsageError
 from ..core.forms import evaluated, square
 from ..interpret.parse import DistSpec
+from ..laws import MvNormalLaw
 from ..laws.normal import SCALE_OF
 from ..nodes.families import Instantiation
-from ..nodes.scalar import KL
-from ..nodes.vector import Diag, IndexRange, InSpace, MvDensity, PositiveDefinite, Vec
+from ..nodes.scalar import KL, Density
+from ..nodes.vector import Diag, IndexRange, InSpace, PositiveDefinite, Vec
 from ..rules.matrix import FLIP_SIGN
 from ..rules.specialise import SIMPLIFY_IDENTITIES, TRIVIAL_TERMS
 from ..settings.multivariate import TwoDensities, marginal
@@ -169,9 +170,9 @@ class DiagonalPair(TwoDensities):
             return Identity(self.dim)
         return MatMul(evaluated(square(value)), Identity(self.dim))
 
-    def _density(self, role: int) -> MvDensity:
+    def _density(self, role: int) -> Density:
         name = self.notation.name("q" if role == 0 else "p")
-        return MvDensity(name, self.x, self._mean(self.means[role]), self._cov(self.scales[role]))
+        return Density(name, self.x, MvNormalLaw(self._mean(self.means[role]), self._cov(self.scales[role])))
 
     def general(self) -> DiagonalPair:
         """The same pair at general d."""
@@ -206,8 +207,8 @@ class DiagonalPair(TwoDensities):
     def statements(self) -> tuple[Basic, ...]:
         """``q = x ~ N(mu, diag(e^{lv_1}, ...))``, ``p = ...`` in the user's vectors, then each fresh scale's
         definition."""
-        laws = tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, evaluated(self.in_user_terms(d.cov))
-                                                  if isinstance(d.cov, Diag) else d.cov), evaluate=False)
+        laws = tuple(Eq(Symbol(d.name), Density("", d.variable, MvNormalLaw(
+            d.mean, evaluated(self.in_user_terms(d.cov)) if isinstance(d.cov, Diag) else d.cov)), evaluate=False)
                      for d in (self.q, self.p))
         j = self.index
         return laws + tuple(Eq(base[j], define(j), evaluate=False) for base, define in self.fresh.items())
@@ -386,12 +387,12 @@ class FullPair(TwoDensities):
     def x(self) -> MatrixSymbol:
         return MatrixSymbol(self.notation.name("x"), self.dim, 1)
 
-    def _density(self, role: int) -> MvDensity:
+    def _density(self, role: int) -> Density:
         k = self.dim
         mean, cov = self.means[role], self.covs[role]
         mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else ZeroMatrix(k, 1)
         cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else Identity(k)
-        return MvDensity(self.notation.name("q" if role == 0 else "p"), self.x, mean, cov)
+        return Density(self.notation.name("q" if role == 0 else "p"), self.x, MvNormalLaw(mean, cov))
 
     @property
     def parameters(self) -> tuple[Basic, ...]:

@@ -36,11 +36,12 @@ from sympy import (
     gamma,
     log,
 )
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.latex import LatexPrinter
 
 from ..core.forms import is_negative_term, mul, negate_term
-from ..laws import Law, NormalLaw
+from ..laws import Law, MvNormalLaw, NormalLaw
 from ..nodes.families import index_family
 from ..nodes.model import ModelDensity
 from ..nodes.scalar import KL, Density, Expectation, Named, is_partial
@@ -50,7 +51,6 @@ from ..nodes.vector import (
     IndexRange,
     InSpace,
     MatExpectation,
-    MvDensity,
     PositiveDefinite,
     QuadForm,
     SpaceIntegral,
@@ -137,7 +137,10 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_NormalLaw(self, law: NormalLaw) -> str:
         return self._normal_law(law)
 
-    def _normal_law(self, law: NormalLaw | MvDensity) -> str:
+    def _print_MvNormalLaw(self, law: MvNormalLaw) -> str:
+        return self._normal_law(law)
+
+    def _normal_law(self, law: NormalLaw | MvNormalLaw) -> str:
         """``N(mean, variance)`` (a covariance matrix for a density over vectors)."""
         return self.style.normal + self.paren(f"{self._print(law.mean)}, {self._print(law.var)}")
 
@@ -145,11 +148,10 @@ class TextbookLatexPrinter(LatexPrinter):
         r"""A law printed by its family's name: ``\operatorname{Laplace}(\mu, b)``, ``\operatorname{Poisson}(a)``."""
         return rf"\operatorname{{{law.family}}}" + self.paren(", ".join(self._print(p) for p in law.parameters))
 
-    def _density_label(self, density: Density | MvDensity) -> str:
+    def _density_label(self, density: Density) -> str:
         if density.name:
             return self._print(Symbol(density.name))
-        law = self._print(density.law) if isinstance(density, Density) else self._normal_law(density)
-        return rf"{self._print(density.variable)} \sim {law}"
+        return rf"{self._print(density.variable)} \sim {self._print(density.law)}"
 
     def _print_Expectation(self, expr: Expectation) -> str:
         label = self._density_label(expr.density)
@@ -266,11 +268,6 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_Determinant(self, expr: Determinant) -> str:
         return self.paren(self._print(expr.arg), "|", "|")
 
-    def _print_MvDensity(self, expr: MvDensity) -> str:
-        if expr.name:
-            return rf"{self._print(Symbol(expr.name))}({self._print(expr.variable)})"
-        return self._normal_law(expr)
-
     def _print_Integral(self, expr) -> str:
         """``\\int_{-\\infty}^{\\infty}``: the limits beside the sign, as textbooks set them (SymPy writes
         ``\\int\\limits``, which stacks them above and below)."""
@@ -331,6 +328,11 @@ class TextbookLatexPrinter(LatexPrinter):
     def _print_gamma(self, expr: Expr, exp: str | None = None) -> str:
         """``\\Gamma(\\alpha)``: the Gamma function with plain brackets, as a textbook writes it."""
         return self._do_exponent(r"\Gamma" + self.paren(self._print(expr.args[0])), exp)
+
+    def _print_XLogY(self, expr: Expr, exp: str | None = None) -> str:
+        """``x \\log y`` (0 where x is 0, computed with ``xlogy``), as a textbook writes ``b log b``."""
+        x, y = expr.args
+        return self._do_exponent(self._print(Mul(x, log(y, evaluate=False), evaluate=False)), exp)
 
     def _print_polygamma(self, expr: Expr, exp: str | None = None) -> str:
         """``\\psi(\\alpha)`` for the digamma function ``polygamma(0, alpha) = Gamma'(alpha) / Gamma(alpha)``."""
@@ -514,8 +516,11 @@ def _tt_escape(text: str) -> str:
 
 
 def _is_simple_log_argument(arg: Basic) -> bool:
-    """Symbols, numbers and powers of them: arguments a textbook writes without parentheses."""
-    if arg.is_Symbol or isinstance(arg, Density | MvDensity | ModelDensity | Determinant | Indexed | exp | gamma):
+    """Symbols, numbers and powers of them, and a named function of symbols (``\\log h(x)``): arguments a textbook
+    writes without parentheses."""
+    if arg.is_Symbol or isinstance(arg, Density | ModelDensity | Determinant | Indexed | exp | gamma):
+        return True
+    if isinstance(arg, AppliedUndef) and all(a.is_Symbol for a in arg.args):
         return True
     if arg.is_Number and arg.is_positive and arg.is_Integer:
         return True

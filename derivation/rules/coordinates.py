@@ -13,8 +13,8 @@ from sympy import Eq, Expr, Function, Indexed, IndexedBase, Product, Sum, Symbol
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.forms import add, frac, mul
 from ..nodes.families import coordinate_product, coordinate_sum
-from ..nodes.scalar import KL, Density, Expectation
-from ..nodes.vector import MvDensity, Vec
+from ..nodes.scalar import KL, Density, Expectation, is_vector_density
+from ..nodes.vector import Vec
 from ..settings.multivariate import marginal
 from ..settings.univariate import Setting
 from .base import factors, rewrite_nodes, rewrite_or_refuse
@@ -26,10 +26,10 @@ _p, _r = Symbol("a", positive=True), Symbol("b", positive=True)
 
 def _diagonal(density: Expr) -> bool:
     """A named Gaussian over a coordinate vector (its covariance is diagonal by construction of the setting)."""
-    return isinstance(density, MvDensity) and isinstance(density.variable, Vec) and bool(density.name)
+    return is_vector_density(density) and isinstance(density.variable, Vec) and bool(density.name)
 
 
-def _marginal(density: MvDensity, index: Expr):
+def _marginal(density: Density, index: Expr):
     return marginal(density, index)
 
 
@@ -43,7 +43,7 @@ def _generic(setting) -> tuple[Symbol, Expr]:
 def _factorise(expr: Expr, setting) -> Rewrite:
     """``q(x) -> Product_j q_j(x_j)`` inside expectations, for each Gaussian with diagonal covariance."""
     j = setting.index
-    replaced: list[MvDensity] = []
+    replaced: list[Density] = []
 
     def product(density: Expr) -> Expr | None:
         if _diagonal(density):
@@ -52,7 +52,7 @@ def _factorise(expr: Expr, setting) -> Rewrite:
         return None
 
     def match(e: Expr) -> Expr | None:
-        if isinstance(e, Expectation) and isinstance(e.density, MvDensity):
+        if isinstance(e, Expectation) and is_vector_density(e.density):
             inner = rewrite_nodes(e.expr, product)
             return None if inner is e.expr else Expectation(inner, e.density)
         return None
@@ -156,7 +156,8 @@ def _kl_of_coordinates(expr: Expr, setting) -> Rewrite:
     used: list[Eq] = []
 
     def match(e: Expr) -> Expr | None:
-        if not (isinstance(e, Expectation) and isinstance(e.density, Density) and isinstance(e.expr, log)):
+        if not (isinstance(e, Expectation) and isinstance(e.density, Density) and not e.density.law.vector
+                and isinstance(e.expr, log)):
             return None
         parts = factors(e.expr.args[0])
         if len(parts) == 2 and parts[0] == e.density and parts[1].is_Pow and parts[1].args[1] == -1:
@@ -188,7 +189,7 @@ def univariate_result(standard_plan: tuple[Rule, ...], general_plan: tuple[Rule,
 
     def apply(expr: Expr, setting) -> Rewrite:
         def lemma_for(e: Expr) -> Derivation | None:
-            if isinstance(e, KL) and isinstance(e.q, Density) and isinstance(e.p, Density):
+            if isinstance(e, KL) and isinstance(e.q, Density) and isinstance(e.p, Density) and not e.q.law.vector:
                 return lemma(e, setting)
             return None
 

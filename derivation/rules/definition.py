@@ -6,7 +6,7 @@ from sympy import Expr, Integral, Sum
 
 from ..core.engine import Rule
 from ..nodes.scalar import KL, Density, Expectation
-from ..nodes.vector import DENSITIES, SpaceIntegral
+from ..nodes.vector import SpaceIntegral
 from ..settings.univariate import Setting
 from .base import factors, rewrite_or_refuse
 
@@ -39,9 +39,9 @@ def _as_expectation(expr: Expr, setting: Setting) -> Expr:
         variable, integrand, limits = found
         parts = factors(integrand)
         density = parts[0]
-        if not isinstance(density, DENSITIES) or density.variable != variable:
+        if not isinstance(density, Density) or density.variable != variable:
             return None
-        if limits is not None and (not isinstance(density, Density) or limits != density.law.limits(variable)
+        if limits is not None and (density.law.vector or limits != density.law.limits(variable)
                                    or isinstance(e, Sum) != density.law.discrete):
             return None  # over a part of the support (or a sum against a density): not an expectation
         rest = parts[1:]

@@ -11,7 +11,6 @@ from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, mul, neg, square, sub
 from ..laws import NormalLaw
 from ..nodes.scalar import Density, Expectation
-from ..nodes.vector import DENSITIES
 from ..settings.univariate import Setting
 from .base import constants_first, rewrite_nodes, rewrite_or_refuse
 from .expectation import LINEARITY
@@ -25,7 +24,7 @@ def _log_density(expr: Expr, setting: Setting) -> Rewrite:
     used: list[Density] = []
 
     def match(e: Expr) -> Expr | None:
-        if isinstance(e, log) and isinstance(e.args[0], DENSITIES) and e.args[0].name:
+        if isinstance(e, log) and isinstance(e.args[0], Density) and e.args[0].name:
             used.append(e.args[0])
             return e.args[0].log_pdf_form()
         return None

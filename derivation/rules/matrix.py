@@ -14,8 +14,8 @@ from sympy.matrices.expressions import Determinant, Identity, Inverse, MatAdd, M
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, mul
-from ..nodes.scalar import Expectation
-from ..nodes.vector import MatExpectation, MvDensity, QuadForm, madd, mmul, mneg, msub
+from ..nodes.scalar import Density, Expectation, is_vector_density
+from ..nodes.vector import MatExpectation, QuadForm, madd, mmul, mneg, msub
 from .algebra import _factor_leading_coefficient, _numeric_coefficient
 from .base import rewrite_or_refuse, terms
 from .expectation import LINEARITY
@@ -76,7 +76,7 @@ def _trace_to_quadratic_form(expr: Expr, setting) -> Rewrite:
 
 def _expectation_through_trace(expr: Expr, setting) -> Rewrite:
     """``E_q[tr(A M(x))] -> tr(A E_q[M(x)])`` for constant A: trace and expectation are linear and commute."""
-    used: list[MvDensity] = []
+    used: list[Density] = []
 
     def match(e: Expr) -> Expr | None:
         if not (isinstance(e, Expectation) and isinstance(e.expr, Trace) and isinstance(e.expr.arg, MatMul)):
@@ -116,7 +116,7 @@ def _distribute_trace(expr: Expr, setting) -> Rewrite:
 # -- moments of x ----------------------------------------------------------------------------------------
 
 
-def _outer_of_deviation(e: Expr) -> tuple[MvDensity, Expr] | None:
+def _outer_of_deviation(e: Expr) -> tuple[Density, Expr] | None:
     """``(q, m)`` when ``e`` is ``E_q[(x - m)(x - m)^T]``."""
     if not (isinstance(e, MatExpectation) and isinstance(e.expr, MatMul) and len(e.expr.args) == 2):
         return None
@@ -235,7 +235,7 @@ def _shifted_second_moment_plan() -> tuple[Rule, ...]:
     return (ADD_AND_SUBTRACT_MEAN, EXPAND_OUTER, LINEARITY, ZERO_MEAN_DEVIATION, COVARIANCE)
 
 
-def shifted_outer_moment_lemma(density: MvDensity, point: Expr, setting) -> Derivation:
+def shifted_outer_moment_lemma(density: Density, point: Expr, setting) -> Derivation:
     """The derived lemma ``E_q[(x - m)(x - m)^T] = S + (mu - m)(mu - m)^T``."""
     deviation = msub(density.variable, point)
     start = MatExpectation(MatMul(deviation, Transpose(deviation)), density)
@@ -302,9 +302,9 @@ _SHIFTED_PLAN = (SCALAR_AS_TRACE, CYCLIC_TRACE, EXPECTATION_THROUGH_TRACE, SHIFT
                  TRACE_TO_QUADRATIC_FORM)
 
 
-def _quadratic_form_under(e: Expr) -> tuple[MvDensity, Expr] | None:
+def _quadratic_form_under(e: Expr) -> tuple[Density, Expr] | None:
     """``(q, m)`` when ``e`` is ``E_q[(x - m)^T A (x - m)]``."""
-    if not (isinstance(e, Expectation) and isinstance(e.density, MvDensity) and isinstance(e.expr, QuadForm)):
+    if not (isinstance(e, Expectation) and is_vector_density(e.density) and isinstance(e.expr, QuadForm)):
         return None
     form, x = e.expr, e.density.variable
     if form.left != form.right or not (isinstance(form.left, MatAdd) and form.left.args[0] == x):

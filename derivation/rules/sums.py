@@ -10,7 +10,7 @@ from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, mul, neg
 from ..nodes.families import coordinate_sum
 from ..nodes.scalar import Density
-from ..nodes.vector import MvDensity, SpaceIntegral
+from ..nodes.vector import SpaceIntegral
 from .algebra import _numeric_coefficient, vae_rank
 from .base import factors, rewrite_or_refuse, terms
 
@@ -240,7 +240,7 @@ def _split_integral(expr: Expr, setting) -> Rewrite:
         if not isinstance(e, SpaceIntegral | Integral):
             return None
         parts = factors(e.function)
-        if len(parts) != 2 or not isinstance(parts[0], Density | MvDensity) or not parts[1].is_Add:
+        if len(parts) != 2 or not isinstance(parts[0], Density) or not parts[1].is_Add:
             return None
         density, total = parts
         used.append(density)

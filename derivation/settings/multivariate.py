@@ -18,10 +18,10 @@ from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix
 from ..check.vector_checker import MvChecker, Point, WrittenOutChecker
 from ..check.vector_numeric import random_spd
 from ..core.forms import HALF, evaluated, mul, square
-from ..laws import NormalLaw
+from ..laws import MvNormalLaw, NormalLaw
 from ..nodes.families import Instantiation
-from ..nodes.scalar import KL
-from ..nodes.vector import Diag, IndexRange, InSpace, Marginal, MvDensity, PositiveDefinite, Vec
+from ..nodes.scalar import KL, Density, Marginal
+from ..nodes.vector import Diag, IndexRange, InSpace, PositiveDefinite, Vec
 from .univariate import Notation, Setting
 
 PROBES = 4
@@ -39,18 +39,18 @@ class TwoDensities:
     ``KL(q || p)``, and the statements ``q = N(mean, cov)``, ``p = ...`` of the document's Setting."""
 
     @cached_property
-    def q(self) -> MvDensity:
+    def q(self) -> Density:
         return self._density(0)
 
     @cached_property
-    def p(self) -> MvDensity:
+    def p(self) -> Density:
         return self._density(1)
 
     def start(self) -> KL:
         return KL(self.q, self.p)
 
     def statements(self) -> tuple[Basic, ...]:
-        return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False)
                      for d in (self.q, self.p))
 
 
@@ -70,10 +70,10 @@ class FullSetting(TwoDensities):
     def x(self) -> MatrixSymbol:
         return MatrixSymbol(self.notation.name("x"), self.dim, 1)
 
-    def _density(self, role: int) -> MvDensity:
+    def _density(self, role: int) -> Density:
         n, d, letter = self.notation, self.dim, ("q", "p")[role]
-        return MvDensity(n.name(letter), self.x, MatrixSymbol(n.name("mu", of=letter), d, 1),
-                         MatrixSymbol(n.name("Sigma", of=letter), d, d))
+        return Density(n.name(letter), self.x, MvNormalLaw(MatrixSymbol(n.name("mu", of=letter), d, 1),
+                                                           MatrixSymbol(n.name("Sigma", of=letter), d, d)))
 
     def assumptions(self) -> tuple[Basic, ...]:
         return (InSpace(self.q.mean, self.dim), InSpace(self.p.mean, self.dim),
@@ -160,14 +160,14 @@ class DiagonalSetting:
         return Vec(self.coordinates, self.dim)
 
     @cached_property
-    def q(self) -> MvDensity:
+    def q(self) -> Density:
         j = self.index
-        return MvDensity(self.notation.name("q"), self.x, Vec(self.mean, self.dim),
-                         Diag(square(self.scale[j]), j, self.dim))
+        return Density(self.notation.name("q"), self.x, MvNormalLaw(Vec(self.mean, self.dim),
+                                                                    Diag(square(self.scale[j]), j, self.dim)))
 
     @cached_property
-    def p(self) -> MvDensity:
-        return MvDensity(self.notation.name("p"), self.x, ZeroMatrix(self.dim, 1), Identity(self.dim))
+    def p(self) -> Density:
+        return Density(self.notation.name("p"), self.x, MvNormalLaw(ZeroMatrix(self.dim, 1), Identity(self.dim)))
 
     @cached_property
     def z(self) -> Symbol:
@@ -187,7 +187,7 @@ class DiagonalSetting:
 
     # -- the document's Setting paragraph -----------------------------------------------------------------
     def statements(self) -> tuple[Basic, ...]:
-        return tuple(Eq(Symbol(d.name), MvDensity("", d.variable, d.mean, d.cov), evaluate=False)
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False)
                      for d in (self.q, self.p))
 
     def assumptions(self) -> tuple[Basic, ...]:
@@ -246,7 +246,7 @@ class DiagonalSetting:
                                  Instantiation(self.dim_symbol, self.size))
 
 
-def marginal(density: MvDensity, index: Expr) -> Marginal:
+def marginal(density: Density, index: Expr) -> Marginal:
     """The coordinate density ``q_j(x_j)`` of a Gaussian with diagonal covariance (``Diag`` of squares, or I)."""
     variable, mean, cov = density.variable, density.mean, density.cov
     if not isinstance(variable, Vec):

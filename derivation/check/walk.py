@@ -1,0 +1,85 @@
+"""The one interface of the numeric evaluators, and the walker two of them share.
+
+Three evaluators give expressions values at random points, each in its own arithmetic:
+
+* :class:`~.numeric.Evaluator`: the step checker's, 30-digit mpmath (or double precision first), each expression
+  compiled once with ``lambdify`` and every KL, expectation or integral in it integrated by its law's quadrature;
+* :class:`~.vector_numeric.MvEvaluator`: the checker's for vectors and matrices, NumPy arrays, by a
+  :class:`Walker` (``vector_numeric._Walk``);
+* :class:`~derivation.claims.decide.ClaimEvaluator`: the decider's for claimed formulas, mpmath at a chosen
+  precision with the largest term of every sum kept (cancellation is measured), by a :class:`Walker`
+  (``decide._Walk``).
+
+Each is a :class:`PointEvaluator`: ``values(expr)`` is the list of the expression's values at its points. The two
+walkers share :class:`Walker`: ``value(expr)`` dispatches on the node's type through the subclass's
+:attr:`Walker.DISPATCH` (exact types) and :attr:`Walker.FALLBACK` (base classes, in order), the method chosen once
+per type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
+
+from sympy import Basic
+
+__all__ = ["PointEvaluator", "Walker"]
+
+
+class PointEvaluator(Protocol):
+    """Values of expressions at fixed points."""
+
+    points: Sequence[Mapping[Basic, Any]]
+
+    def values(self, expr: Basic) -> list:
+        """The value of ``expr`` at each point, in order."""
+        ...
+
+
+Method = Callable[[Any, Any], Any]
+
+
+class Walker:
+    """One evaluation of expressions at one point: a recursive walk whose step for a node is chosen by its type.
+
+    A subclass sets :attr:`DISPATCH` (type -> method, for nodes of exactly that type) and :attr:`FALLBACK`
+    (``(base class, method)`` pairs tried in order for other types), and may override :meth:`bound` (a value the
+    walk already has for a node: a bound variable) and :meth:`unknown` (a node no entry covers).
+    """
+
+    DISPATCH: ClassVar[Mapping[type, Method]] = {}
+    FALLBACK: ClassVar[tuple[tuple[type, Method], ...]] = ()
+    _chosen: ClassVar[dict[type, Method | None]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._chosen = {}
+
+    def value(self, expr: Basic) -> Any:
+        """The value of ``expr`` at this walk's point."""
+        found = self.bound(expr)
+        if found is not None:
+            return found
+        method = self.method(type(expr))
+        if method is None:
+            return self.unknown(expr)
+        return method(self, expr)
+
+    @classmethod
+    def method(cls, kind: type) -> Method | None:
+        """The step for a node of type ``kind``: its own entry, else the first base class's in the fallback."""
+        chosen = cls._chosen.get(kind, cls)
+        if chosen is cls:
+            chosen = cls.DISPATCH.get(kind)
+            if chosen is None:
+                chosen = next((method for base, method in cls.FALLBACK if issubclass(kind, base)), None)
+            cls._chosen[kind] = chosen
+        return chosen  # type: ignore[return-value]
+
+    def bound(self, expr: Basic) -> Any:
+        """A value this walk holds for ``expr`` already (None: none)."""
+        return None
+
+    def unknown(self, expr: Basic) -> Any:
+        """The value of a node no entry covers (by default: refused)."""
+        raise TypeError(f"cannot evaluate {type(expr).__name__} numerically")
