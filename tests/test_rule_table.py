@@ -3552,8 +3552,13 @@ ROWS += [
         ),
         Expectation(
             add(
-                mul(S.NegativeOne, log(gn_b, evaluate=False)),
-                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                log(
+                    mul(
+                        mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s),
+                        Pow(gn_b, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
                 mul(S.NegativeOne, mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False))),
                 mul(
                     S.NegativeOne,
@@ -3578,8 +3583,12 @@ ROWS += [
         "gumbel-second-moment",
         "pair-gumbel-normal",
         add(
-            mul(S.NegativeOne, log(gn_b, evaluate=False)),
-            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
             mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
             S.NegativeOne,
             mul(
@@ -3588,8 +3597,12 @@ ROWS += [
             ),
         ),
         add(
-            mul(S.NegativeOne, log(gn_b, evaluate=False)),
-            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
             mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
             S.NegativeOne,
             mul(
@@ -3632,8 +3645,12 @@ ROWS += [
         "collect-gumbel-normal",
         "pair-gumbel-normal",
         add(
-            mul(S.NegativeOne, log(gn_b, evaluate=False)),
-            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
             mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
             S.NegativeOne,
             mul(

@@ -8,10 +8,11 @@ import random
 from collections.abc import Sequence
 
 import mpmath
-from sympy import EulerGamma, Expr, Pow, Symbol, exp, log, pi
+from sympy import EulerGamma, Expr, Pow, S, Symbol, exp, log, pi
 
-from ..core.forms import add, frac, log_ratio, neg, sub
+from ..core.forms import add, frac, log_ratio, mul, neg, sub
 from .base import Integrand, Law, Number
+from .normal import NormalLaw
 
 
 class GumbelLaw(Law):
@@ -62,10 +63,13 @@ class GumbelLaw(Law):
         return neg(log(self.scale))
 
     def normaliser_difference(self, other: Law) -> Expr:
-        """``-log beta_1 + log beta_2 = log(beta_2 / beta_1)`` against another Gumbel law."""
-        if not isinstance(other, GumbelLaw):
-            return super().normaliser_difference(other)
-        return log_ratio(self.scale, other.scale)
+        """``-log beta_1 + log beta_2 = log(beta_2 / beta_1)`` against another Gumbel law; ``-log beta + log(2 pi
+        s**2) / 2 = log(sqrt(2 pi) s / beta)`` against a Gaussian."""
+        if isinstance(other, GumbelLaw):
+            return log_ratio(self.scale, other.scale)
+        if isinstance(other, NormalLaw):
+            return log(frac(mul(Pow(mul(2, pi), S.Half, evaluate=False), other.std), self.scale))
+        return super().normaliser_difference(other)
 
     def normaliser(self) -> Expr:
         """``1 / beta``: the constant factor of the density."""
