@@ -12,7 +12,7 @@ polynomial in ``log u``, whose integrals against ``e^{-u}`` are the derivatives 
 
 from __future__ import annotations
 
-from sympy import Eq, EulerGamma, Expr, Integral, Pow, S, Symbol, binomial, exp, expand, gamma, log, oo, pi
+from sympy import Eq, EulerGamma, Expr, Integral, Pow, S, Symbol, binomial, exp, expand, gamma, log, oo, pi, sqrt
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -20,6 +20,7 @@ from ..core.forms import add, evaluated, frac, is_negative_term, log_ratio, mul,
 from ..laws import GumbelLaw, NormalLaw
 from ..nodes.scalar import Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
+from .cross import NORMAL_EXPECTATION_AS_INTEGRAL
 from .families import combine_log_densities, log_density_rule, moment_rule
 from .gamma import GAMMA_INTEGRAL
 from .integrals import scaled_integral
@@ -423,4 +424,158 @@ COLLECT_GUMBEL_NORMAL = Rule(
     "The logarithms combine into one; the variance of the Gumbel law and the squared distance of its mean from the "
     "Gaussian's mean stay.",
     _collect_gumbel_normal,
+)
+
+
+# -- KL(Normal || Gumbel): the Gaussian's exponential moment ---------------------------------------------------
+
+COMBINE_NORMAL_GUMBEL = combine_log_densities(
+    "combine-normal-gumbel-log-densities",
+    "The constants of the two densities come together; the squared distance and the Gumbel law's terms stay.",
+    (NormalLaw, GumbelLaw),
+)
+
+
+def _gaussian_mean(expr: Expr, setting: object) -> Rewrite:
+    """``E_q[x - c] -> m - c`` for q = N(m, s**2): the Gaussian's mean is its location (``E_q[x] = m``)."""
+    used: list[Eq] = []
+
+    def match(e: Expr) -> Expr | None:
+        if not (isinstance(e, Expectation) and isinstance(e.density.law, NormalLaw) and e.density.name):
+            return None
+        x, m = e.density.variable, e.density.law.mean
+        line = linear_in(e.expr, x) if e.expr.is_Add else ((1, 0) if e.expr == x else None)
+        if line is None or line[0] != 1:
+            return None
+        used.append(Eq(Expectation(x, e.density), m, evaluate=False))
+        return add(*terms(difference(m, -line[1])))
+
+    out = rewrite_or_refuse(expr, match, "mean distance of a Gaussian variable from a point")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+GAUSSIAN_MEAN_DISTANCE = Rule(
+    "gaussian-mean-distance",
+    "Mean",
+    "The mean of a Gaussian variable is its location.",
+    _gaussian_mean,
+)
+
+
+def _complete_square(expr: Expr, setting: object) -> Rewrite:
+    """``Integral(exp(-(x - c)/b) exp(-(x - m)**2/(2 s**2)), x) -> exp(-(m - c)/b + s**2/(2 b**2))
+    Integral(exp(-(x - (m - s**2/b))**2/(2 s**2)), x)``: the exponents add, and the square is completed
+    (``-(x - m)**2/(2 s**2) - (x - c)/b = -(x - m + s**2/b)**2/(2 s**2) - (m - c)/b + s**2/(2 b**2)``)."""
+    changed = False
+    out = []
+    for term in terms(expr):
+        found = scaled_integral(term)
+        if found is None:
+            out.append(term)
+            continue
+        sign, constants, integral = found
+        x, low, high = integral.limits[0]
+        exponentials = [f for f in factors(integral.function) if isinstance(f, exp)]
+        linear = [f for f in exponentials if evaluated(f.args[0]).is_polynomial(x)
+                  and evaluated(f.args[0]).as_poly(x) is not None and evaluated(f.args[0]).as_poly(x).degree() == 1]
+        laws = [d.law for d in (setting.q, setting.p) if isinstance(d.law, NormalLaw)]  # type: ignore[attr-defined]
+        if (low, high) != (-oo, oo) or len(exponentials) != 2 or len(linear) != 1 or not laws:
+            out.append(term)
+            continue
+        law = laws[0]
+        argument = expand(evaluated(linear[0].args[0]))
+        slope = argument.coeff(x)
+        scale = evaluated(-1 / slope)
+        point = evaluated(argument.subs(x, 0) / -slope)
+        gaussian = next(f for f in exponentials if f is not linear[0])
+        if expand(evaluated(gaussian.args[0]) + (x - evaluated(law.mean)) ** 2 / (2 * evaluated(law.std) ** 2)) != 0:
+            out.append(term)
+            continue
+        shift = add(neg(frac(difference(law.mean, point), scale)), frac(law.var, mul(2, square(scale))))
+        centre = sub(law.mean, frac(law.var, scale))
+        weight = exp(neg(frac(square(add(x, *(neg(t) for t in terms(centre)))), mul(2, law.var))), evaluate=False)
+        out.append(mul(sign, exp(shift, evaluate=False), *constants, Integral(weight, (x, low, high))))
+        changed = True
+    if not changed:
+        raise RuleNotApplicable("no Gaussian weight times the exponential of a linear function")
+    return Rewrite(add(*out))
+
+
+COMPLETE_THE_SQUARE = Rule(
+    "complete-the-square",
+    "Complete the square",
+    "The exponents add; completing the square leaves a Gaussian weight about a shifted mean and a constant factor.",
+    _complete_square,
+)
+
+
+def _gaussian_integral(expr: Expr, setting: object) -> Rewrite:
+    """``Integral(exp(-(x - a)**2/(2 s**2)), (x, -oo, oo)) = sqrt(2 pi s**2)``, cancelled against the density's
+    ``1/sqrt(2 pi s**2)`` beside it."""
+    used: list[Eq] = []
+    laws = [d.law for d in (setting.q, setting.p) if isinstance(d.law, NormalLaw)]  # type: ignore[attr-defined]
+
+    def match(e: Expr) -> Expr | None:
+        found = scaled_integral(e) if (e.is_Mul and laws) else None
+        if found is None:
+            return None
+        sign, constants, integral = found
+        x, low, high = integral.limits[0]
+        variance = evaluated(laws[0].std) ** 2
+        f = evaluated(integral.function)
+        if (low, high) != (-oo, oo) or not isinstance(f, exp) or not f.args[0].is_polynomial(x) \
+                or expand(f.args[0]).coeff(x, 2) != -1 / (2 * variance):
+            return None
+        kept = [c for c in constants if isinstance(c, exp)]
+        others = [c for c in constants if not isinstance(c, exp)]
+        if expand(evaluated(mul(*others)) * sqrt(2 * pi * variance)) != 1:
+            return None
+        used.append(Eq(integral, laws[0].normaliser().args[0], evaluate=False))
+        return mul(sign, *kept)
+
+    out = rewrite_or_refuse(expr, match, "integral of a Gaussian weight over the line")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+GAUSSIAN_INTEGRAL = Rule(
+    "gaussian-integral",
+    "Gaussian integral",
+    "A Gaussian weight integrates to the reciprocal of the density's constant factor, which cancels.",
+    _gaussian_integral,
+)
+
+#: From ``E_q[exp(-(x - c)/b)]`` to ``exp(-(m - c)/b + s**2/(2 b**2))`` for q = N(m, s**2).
+GAUSSIAN_EXPONENTIAL_PLAN: tuple[Rule, ...] = (NORMAL_EXPECTATION_AS_INTEGRAL, COMPLETE_THE_SQUARE, GAUSSIAN_INTEGRAL)
+
+GAUSSIAN_EXPONENTIAL_MOMENT = moment_rule(
+    "gaussian-exponential-moment",
+    "Exponential moment",
+    "The expected exponential of a multiple of a Gaussian variable is derived from the density by completing the "
+    "square (lemma below).",
+    (NormalLaw,),
+    _exponential_of_distance,
+    ("gaussian-exponential-moment", "Exponential moment of a Gaussian variable", GAUSSIAN_EXPONENTIAL_PLAN),
+)
+
+
+def _collect_normal_gumbel(expr: Expr, setting: object) -> Expr:
+    """The closed form written ``log(beta/s) + (m - mu)/beta + exp(-(m - mu)/beta + s**2/(2 beta**2)) - log(2 pi)/2
+    - 1/2`` for q = N(m, s**2), p = Gumbel(mu, beta) (torch's ``_kl_normal_gumbel``), checked equal to the line."""
+    q, p = setting.q.law, setting.p.law  # type: ignore[attr-defined]
+    if not (isinstance(q, NormalLaw) and isinstance(p, GumbelLaw)) or expr.has(Integral, Expectation):
+        raise RuleNotApplicable("not a closed form of a Gaussian against a Gumbel law")
+    gap = difference(q.mean, p.loc)
+    shift = add(neg(frac(gap, p.scale)) if evaluated(gap) != 0 else S.Zero, frac(q.var, mul(2, square(p.scale))))
+    out = add(log_ratio(q.std, p.scale), frac(gap, p.scale) if evaluated(gap) != 0 else S.Zero,
+              exp(shift, evaluate=False), neg(mul(S.Half, log(mul(2, pi)))), -S.Half)
+    if out == expr:
+        raise RuleNotApplicable("already collected")
+    return out
+
+
+COLLECT_NORMAL_GUMBEL = Rule(
+    "collect-normal-gumbel",
+    "Collect",
+    "The logarithms combine into the log-ratio of the scales and a constant; the constants add up.",
+    _collect_normal_gumbel,
 )
