@@ -126,6 +126,7 @@ CONFIGURATIONS = {
     "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
+    "pair-normal-gumbel": {"q": "Normal(m, s)", "p": "Gumbel(mu, b)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -175,6 +176,7 @@ DERIVED = (
             ("Normal(m, s)", "Uniform(a, b)"),
             ("Gumbel(m1, b1)", "Gumbel(m2, b2)"),
             ("Gumbel(m, b)", "Normal(mu, s)"),
+            ("Normal(m, s)", "Gumbel(mu, b)"),
         )
     ),
 )
@@ -3145,6 +3147,7 @@ q_gumbel, p_gumbel = Density("q", x, GumbelLaw(gu_m1, gu_b1)), Density("p", x, G
 gn_m, gn_mu = Symbol("m", real=True), Symbol("mu", real=True)
 gn_b, gn_s = Symbol("b", positive=True), Symbol("s", positive=True)
 q_gn, p_gn = Density("q", x, GumbelLaw(gn_m, gn_b)), Density("p", x, NormalLaw(gn_mu, gn_s))
+q_ng, p_ng = Density("q", x, NormalLaw(gn_m, gn_s)), Density("p", x, GumbelLaw(gn_mu, gn_b))
 
 ROWS += [
     # from pair-gumbel, step 4
@@ -3681,6 +3684,344 @@ ROWS += [
             ),
             mul(S.NegativeOne, EulerGamma),
             S.NegativeOne,
+        ),
+    ),
+    # from pair-normal-gumbel, step 5
+    Row(
+        "combine-normal-gumbel-log-densities",
+        "pair-normal-gumbel",
+        Expectation(
+            add(
+                add(
+                    mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gn_b, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gn_mu)),
+                                            Pow(gn_b, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_ng,
+        ),
+        Expectation(
+            add(
+                mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                log(gn_b, evaluate=False),
+                mul(
+                    S.NegativeOne,
+                    mul(
+                        Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+            ),
+            q_ng,
+        ),
+    ),
+    # from pair-normal-gumbel, step 8
+    Row(
+        "gaussian-mean-distance",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), Expectation(add(x, mul(S.NegativeOne, gn_mu)), q_ng)),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel, step 9
+    Row(
+        "gaussian-exponential-moment",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel > lemma Exponential moment of a Gaussian variable, step 2
+    Row(
+        "complete-the-square",
+        "pair-normal-gumbel",
+        mul(
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                mul(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+        mul(
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(
+                                add(
+                                    x,
+                                    mul(S.NegativeOne, gn_m),
+                                    mul(Pow(gn_s, S(2), evaluate=False), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                S(2),
+                                evaluate=False,
+                            ),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel > lemma Exponential moment of a Gaussian variable, step 3
+    Row(
+        "gaussian-integral",
+        "pair-normal-gumbel",
+        mul(
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(
+                                add(
+                                    x,
+                                    mul(S.NegativeOne, gn_m),
+                                    mul(Pow(gn_s, S(2), evaluate=False), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                S(2),
+                                evaluate=False,
+                            ),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+        exp(
+            add(
+                mul(
+                    S.NegativeOne,
+                    mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                ),
+                mul(
+                    Pow(gn_s, S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            evaluate=False,
+        ),
+    ),
+    # from pair-normal-gumbel, step 10
+    Row(
+        "collect-normal-gumbel",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+        ),
+        add(
+            log(mul(gn_b, Pow(gn_s, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            mul(Rational(-1, 2), log(mul(S(2), pi), evaluate=False)),
+            Rational(-1, 2),
         ),
     ),
 ]
