@@ -191,6 +191,22 @@ CROSS = {
         lambda d, a, b, rate: (d.Gamma(a, b), d.Exponential(rate)),
         lambda a, b, rate: ref.kl_quadrature(ref.log_gamma(a, b), ref.log_gamma(1, rate)),
         (0.6, 1.9, 0.8)),
+    "gumbel-normal": (
+        "Gumbel(m, b)", "Normal(mu, s)", "KL divergence of a Gumbel distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-gumbel-normal-log-densities", "linearity-of-expectation", "gumbel-mean",
+         "gumbel-exponential-moment", "gumbel-second-moment", "collect-gumbel-normal"],
+        lambda d, m, b, mu, s: (d.Gumbel(m, b), d.Normal(mu, s)),
+        lambda m, b, mu, s: ref.kl_quadrature(ref.gumbel(m, b), ref.normal(mu, s)),
+        (-0.4, 1.3, 0.9, 1.7)),
+    "normal-gumbel": (
+        "Normal(m, s)", "Gumbel(mu, b)", "KL divergence of a Gaussian distribution from a Gumbel distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-normal-gumbel-log-densities", "linearity-of-expectation", "gaussian-second-moment",
+         "gaussian-mean-distance", "gaussian-exponential-moment", "collect-normal-gumbel"],
+        lambda d, m, s, mu, b: (d.Normal(m, s), d.Gumbel(mu, b)),
+        lambda m, s, mu, b: ref.kl_quadrature(ref.normal(m, s), ref.gumbel(mu, b)),
+        (-0.4, 0.8, 0.9, 1.7)),
 }
 
 
