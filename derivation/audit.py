@@ -433,6 +433,22 @@ def _pair_normal_gumbel() -> AuditPair:
         lambda v: ref.kl_quadrature(_normal_towards_gumbel(v["m1"], v["s1"], v["b2"]), ref.gumbel(v["m2"], v["b2"])))
 
 
+def _pair_exponential_normal() -> AuditPair:
+    return AuditPair(
+        "Exponential-Normal", "Exponential(x1)", "Normal(m2, s2)",
+        (Parameter("x1", RATE),), (Parameter("m2", LOC), Parameter("s2", SCALE)),
+        lambda dist, t: (dist.Exponential(t["x1"]), dist.Normal(t["m2"], t["s2"])),
+        lambda v: ref.kl_quadrature(ref.exponential(v["x1"]), ref.normal(v["m2"], v["s2"])))
+
+
+def _pair_uniform_normal() -> AuditPair:
+    return AuditPair(
+        "Uniform-Normal", "Uniform(a1, b1)", "Normal(m2, s2)",
+        (Parameter("a1", Q_LOW), Parameter("b1", Q_HIGH)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
+        lambda dist, t: (dist.Uniform(t["a1"], t["b1"]), dist.Normal(t["m2"], t["s2"])),
+        lambda v: ref.kl_quadrature(ref.uniform(v["a1"], v["b1"]), ref.normal(v["m2"], v["s2"])))
+
+
 def _pair_gamma_exponential() -> AuditPair:
     return AuditPair(
         "Gamma-Exponential", "Gamma(a1, rate=x1)", "Exponential(x2)",
@@ -555,6 +571,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_gumbel(),
     _pair_gumbel_normal(),
     _pair_normal_gumbel(),
+    _pair_exponential_normal(),
+    _pair_uniform_normal(),
     # the logits pair is not audited: torch computes it through the probabilities and loses digits at large
     # logits (a relative error of 4e-5 at logits 27.6, where the derived form and the reference agree to 1e-14)
     _pair_binomial("probs"),

@@ -207,6 +207,22 @@ CROSS = {
         lambda d, m, s, mu, b: (d.Normal(m, s), d.Gumbel(mu, b)),
         lambda m, s, mu, b: ref.kl_quadrature(ref.normal(m, s), ref.gumbel(mu, b)),
         (-0.4, 0.8, 0.9, 1.7)),
+    "exponential-normal": (
+        "Exponential(l)", "Normal(mu, s)", "KL divergence of an exponential distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-exponential-normal-log-densities", "linearity-of-expectation", "exponential-mean",
+         "exponential-second-moment", "collect-exponential-normal"],
+        lambda d, rate, mu, s: (d.Exponential(rate), d.Normal(mu, s)),
+        lambda rate, mu, s: ref.kl_quadrature(ref.exponential(rate), ref.normal(mu, s)),
+        (1.3, -0.7, 1.9)),
+    "uniform-normal": (
+        "Uniform(a, b)", "Normal(mu, s)", "KL divergence of a uniform distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-uniform-normal-log-densities", "linearity-of-expectation", "uniform-second-moment",
+         "collect-uniform-normal"],
+        lambda d, a, b, mu, s: (d.Uniform(a, b), d.Normal(mu, s)),
+        lambda a, b, mu, s: ref.kl_quadrature(ref.uniform(a, b), ref.normal(mu, s)),
+        (0.2, 5.0, 0.4, 1.1)),  # random points: a in (0.06, 0.6), b in (1.5, 15), so a < b
 }
 
 

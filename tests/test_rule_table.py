@@ -127,6 +127,8 @@ CONFIGURATIONS = {
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
     "pair-normal-gumbel": {"q": "Normal(m, s)", "p": "Gumbel(mu, b)"},
+    "pair-exponential-normal": {"q": "Exponential(l)", "p": "Normal(mu, s)"},
+    "pair-uniform-normal": {"q": "Uniform(a, b)", "p": "Normal(mu, s)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -177,6 +179,8 @@ DERIVED = (
             ("Gumbel(m1, b1)", "Gumbel(m2, b2)"),
             ("Gumbel(m, b)", "Normal(mu, s)"),
             ("Normal(m, s)", "Gumbel(mu, b)"),
+            ("Exponential(l)", "Normal(mu, s)"),
+            ("Uniform(a, b)", "Normal(mu, s)"),
         )
     ),
 )
@@ -3845,7 +3849,7 @@ ROWS += [
     ),
     # from pair-normal-gumbel > lemma Exponential moment of a Gaussian variable, step 2
     Row(
-        "complete-the-square",
+        "complete-square-in-exponent",
         "pair-normal-gumbel",
         mul(
             Pow(
@@ -4022,6 +4026,274 @@ ROWS += [
             ),
             mul(Rational(-1, 2), log(mul(S(2), pi), evaluate=False)),
             Rational(-1, 2),
+        ),
+    ),
+]
+
+
+# -- exponential and uniform laws against a Gaussian (derivation/rules/against_normal.py) ---------------------------
+en_l, un_a, un_b = Symbol("l", positive=True), Symbol("a", real=True), Symbol("b", real=True)
+q_en, p_en = Density("q", x, ExponentialLaw(en_l)), Density("p", x, NormalLaw(gn_mu, gn_s))
+q_un, p_un = Density("q", x, UniformLaw(un_a, un_b)), Density("p", x, NormalLaw(gn_mu, gn_s))
+
+ROWS += [
+    # from pair-exponential-normal, step 5
+    Row(
+        "combine-exponential-normal-log-densities",
+        "pair-exponential-normal",
+        Expectation(
+            add(
+                add(log(en_l, evaluate=False), mul(S.NegativeOne, mul(en_l, x))),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_en,
+        ),
+        Expectation(
+            add(
+                log(en_l, evaluate=False),
+                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                mul(S.NegativeOne, mul(en_l, x)),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_en,
+        ),
+    ),
+    # from pair-exponential-normal, step 8
+    Row(
+        "exponential-second-moment",
+        "pair-exponential-normal",
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_en),
+            ),
+        ),
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(gn_mu, S(2), evaluate=False),
+                    mul(S(2), Pow(en_l, S(-2), evaluate=False)),
+                    mul(S(-2), gn_mu, Pow(en_l, S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+    ),
+    # from pair-exponential-normal, step 9
+    Row(
+        "collect-exponential-normal",
+        "pair-exponential-normal",
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(gn_mu, S(2), evaluate=False),
+                    mul(S(2), Pow(en_l, S(-2), evaluate=False)),
+                    mul(S(-2), gn_mu, Pow(en_l, S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+        add(
+            log(mul(Pow(mul(S(2), pi), S.Half, evaluate=False), en_l, gn_s), evaluate=False),
+            S.NegativeOne,
+            mul(
+                add(
+                    Pow(Pow(en_l, S(2), evaluate=False), S.NegativeOne, evaluate=False),
+                    mul(S.NegativeOne, mul(gn_mu, Pow(en_l, S.NegativeOne, evaluate=False))),
+                    mul(Pow(gn_mu, S(2), evaluate=False), Pow(S(2), S.NegativeOne, evaluate=False)),
+                ),
+                Pow(Pow(gn_s, S(2), evaluate=False), S.NegativeOne, evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal, step 5
+    Row(
+        "combine-uniform-normal-log-densities",
+        "pair-uniform-normal",
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_un,
+        ),
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_un,
+        ),
+    ),
+    # from pair-uniform-normal, step 7
+    Row(
+        "uniform-second-moment",
+        "pair-uniform-normal",
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_un),
+            ),
+        ),
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal > lemma Second moment of a uniform variable about a point, step 2
+    Row(
+        "integrate-square",
+        "pair-uniform-normal",
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            Integral(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), (x, un_a, un_b)),
+        ),
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            mul(
+                add(
+                    Pow(add(un_b, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False),
+                    mul(S.NegativeOne, Pow(add(un_a, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False)),
+                ),
+                Pow(S(3), S.NegativeOne, evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal > lemma Second moment of a uniform variable about a point, step 3
+    Row(
+        "uniform-moment-about-the-mean",
+        "pair-uniform-normal",
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            mul(
+                add(
+                    Pow(add(un_b, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False),
+                    mul(S.NegativeOne, Pow(add(un_a, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False)),
+                ),
+                Pow(S(3), S.NegativeOne, evaluate=False),
+            ),
+        ),
+        add(
+            mul(
+                Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                Pow(S(12), S.NegativeOne, evaluate=False),
+            ),
+            Pow(
+                add(mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)), mul(S.NegativeOne, gn_mu)),
+                S(2),
+                evaluate=False,
+            ),
+        ),
+    ),
+    # from pair-uniform-normal, step 8
+    Row(
+        "collect-uniform-normal",
+        "pair-uniform-normal",
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+            ),
+        ),
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s),
+                    Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+                ),
+                evaluate=False,
+            ),
+            mul(
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
         ),
     ),
 ]

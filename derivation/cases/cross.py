@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from ..core.engine import Rule
 from ..rules import INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
+from ..rules.against_normal import (
+    COLLECT_EXPONENTIAL_NORMAL,
+    COLLECT_UNIFORM_NORMAL,
+    COMBINE_EXPONENTIAL_NORMAL,
+    COMBINE_UNIFORM_NORMAL,
+    EXPONENTIAL_SECOND_MOMENT,
+    UNIFORM_SECOND_MOMENT,
+)
 from ..rules.cross import (
     COLLECT_EXPONENTIAL_GAMMA,
     COLLECT_GAMMA_EXPONENTIAL,
@@ -164,3 +172,41 @@ NORMAL_GUMBEL_DESCRIPTION = (
     "log-ratio of the densities holds the squared distance from the Gaussian's mean, and the Gumbel law's "
     "standardised distance and its exponential, so the Gaussian's variance, mean and exponential moment are "
     "needed; the exponential moment is integrated by completing the square." + _CHECKED)
+
+#: From the definition to ``log(sqrt(2 pi) lambda s) - 1 + (1/lambda**2 - mu/lambda + mu**2/2) / s**2`` for
+#: q = Exponential(lambda), p = N(mu, s**2): the exponential law's mean and second moment about the Gaussian's mean.
+EXPONENTIAL_NORMAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_EXPONENTIAL_NORMAL,
+    LINEARITY,
+    EXPONENTIAL_MEAN,
+    EXPONENTIAL_SECOND_MOMENT,
+    COLLECT_EXPONENTIAL_NORMAL,
+)
+EXPONENTIAL_NORMAL_TITLE = "KL divergence of an exponential distribution from a Gaussian distribution"
+EXPONENTIAL_NORMAL_DESCRIPTION = (
+    "The divergence of an exponential distribution from a Gaussian distribution, derived from the definition: the "
+    "log-ratio of the densities is linear in x and holds the squared distance from the Gaussian's mean, so the "
+    "exponential law's mean and its second moment about a point are needed, each integrated by parts." + _CHECKED)
+
+#: From the definition to ``log(sqrt(2 pi) s / (b - a)) + ((b - a)**2/12 + ((a + b)/2 - mu)**2) / (2 s**2)`` for
+#: q = Uniform(a, b), p = N(mu, s**2): the uniform law's second moment about the Gaussian's mean.
+UNIFORM_NORMAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_UNIFORM_NORMAL,
+    LINEARITY,
+    UNIFORM_SECOND_MOMENT,
+    COLLECT_UNIFORM_NORMAL,
+)
+UNIFORM_NORMAL_TITLE = "KL divergence of a uniform distribution from a Gaussian distribution"
+UNIFORM_NORMAL_DESCRIPTION = (
+    "The divergence of a uniform distribution from a Gaussian distribution, derived from the definition: the "
+    "uniform density is constant on its interval and the Gaussian's log-density holds the squared distance from its "
+    "mean, so the uniform law's second moment about a point is needed, a polynomial integrated over the "
+    "interval." + _CHECKED)

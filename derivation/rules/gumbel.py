@@ -502,7 +502,7 @@ def _complete_square(expr: Expr, setting: object) -> Rewrite:
 
 
 COMPLETE_THE_SQUARE = Rule(
-    "complete-the-square",
+    "complete-square-in-exponent",
     "Complete the square",
     "The exponents add; completing the square leaves a Gaussian weight about a shifted mean and a constant factor.",
     _complete_square,
