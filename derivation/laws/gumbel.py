@@ -67,9 +67,16 @@ class GumbelLaw(Law):
         s**2) / 2 = log(sqrt(2 pi) s / beta)`` against a Gaussian."""
         if isinstance(other, GumbelLaw):
             return log_ratio(self.scale, other.scale)
-        if isinstance(other, NormalLaw):
-            return log(frac(mul(Pow(mul(2, pi), S.Half, evaluate=False), other.std), self.scale))
-        return super().normaliser_difference(other)
+        joint = self.joint_constant(other, first=True)
+        return joint if joint is not None else super().normaliser_difference(other)
+
+    def joint_constant(self, other: Law, first: bool) -> Expr | None:
+        """Against a Gaussian ``N(m, s**2)``: ``-log beta + log(2 pi s**2) / 2 = log(sqrt(2 pi) s / beta)`` (this law
+        first), ``log(beta / (sqrt(2 pi) s))`` (the Gaussian first)."""
+        if not isinstance(other, NormalLaw):
+            return None
+        gaussian = mul(Pow(mul(2, pi), S.Half, evaluate=False), other.std)
+        return log(frac(gaussian, self.scale) if first else frac(self.scale, gaussian))
 
     def normaliser(self) -> Expr:
         """``1 / beta``: the constant factor of the density."""
