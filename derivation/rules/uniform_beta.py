@@ -70,14 +70,14 @@ def _integrate_logarithm(expr: Expr, setting) -> Rewrite:
         primitive = _antiderivative(e.function, x)
         if primitive is None:
             return None
-        used[e.function] = primitive
         at = [evaluated(primitive).subs(x, end) for end in (high, low)]
-        return sub(_display(primitive, x, high), _display(primitive, x, low)) if all(a.free_symbols for a in at) \
+        used[e] = sub(_display(primitive, x, high), _display(primitive, x, low)) if all(a.free_symbols for a in at) \
             else evaluated(at[0] - at[1])
+        return used[e]
 
     out = rewrite_or_refuse(expr, match, "integral of a logarithm")
-    x = setting.q.variable
-    return Rewrite(out, tuple(Eq(Integral(f, x), F, evaluate=False) for f, F in used.items()))
+    return Rewrite(out, tuple(Eq(integral, value, evaluate=False) for integral, value in used.items()
+                              if out != value))
 
 
 def _display(primitive: Expr, x: Expr, at: Expr) -> Expr:
