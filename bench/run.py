@@ -125,6 +125,13 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                          "-o", "{out}/gumbel.md"], 2.5, "#12"),
     "gumbel-normal-markdown": (["derive", "--q", "Gumbel(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                 "-o", "{out}/gumbel-normal.md"], 2.5, "#12"),
+    "normal-gumbel-markdown": (["derive", "--q", "Normal(m, s)", "--p", "Gumbel(mu, b)", "--format", "markdown",
+                                "-o", "{out}/normal-gumbel.md"], 2.5, "#12"),
+    # issue 12: exponential and uniform laws against a Gaussian (the second moment about its mean)
+    "exponential-normal-markdown": (["derive", "--q", "Exponential(l)", "--p", "Normal(mu, s)", "--format",
+                                     "markdown", "-o", "{out}/exponential-normal.md"], 2.5, "#12"),
+    "uniform-normal-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Normal(mu, s)", "--format", "markdown",
+                                 "-o", "{out}/uniform-normal.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -166,6 +166,12 @@ class Law(Basic):
         ratio where the two are logarithms), as a display form."""
         return sub(self.log_normaliser(), other.log_normaliser())
 
+    def joint_constant(self, other: Law, first: bool) -> Expr | None:
+        """``log_normaliser(q) - log_normaliser(p)`` as one logarithm, when this law writes it so against ``other``
+        (``first``: this law is q), else None: the Gumbel law against a Gaussian, either way round (a law of another
+        family consults it from its :meth:`normaliser_difference`)."""
+        return None
+
     def energy(self, variable: Symbol) -> Expr:
         """Minus the part of the log-density that depends on the variable (``(x - mu)**2 / (2 sigma**2)``)."""
         raise NotImplementedError

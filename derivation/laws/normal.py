@@ -80,6 +80,12 @@ class NormalLaw(Law):
         """``-1/2 log(2 pi std**2)``."""
         return mul(neg(HALF), log(mul(2, pi, self.var)))
 
+    def normaliser_difference(self, other: Law) -> Expr:
+        """``log_normaliser(self) - log_normaliser(other)``, as one logarithm where the other law writes it so
+        (:meth:`Law.joint_constant`: ``log(beta / (sqrt(2 pi) sigma))`` against a Gumbel law)."""
+        joint = other.joint_constant(self, first=False)
+        return joint if joint is not None else super().normaliser_difference(other)
+
     def energy(self, variable: Symbol) -> Expr:
         """``(x - mean)**2 / (2 std**2)``."""
         return frac(square(sub(variable, self.mean)), mul(2, self.var))
