@@ -120,6 +120,11 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # issue 12: Uniform-Beta (the expected logarithms as lemmas, x log x finite at the ends)
     "uniform-beta-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Beta(a2, b2)", "--format", "markdown",
                                "-o", "{out}/uniform-beta.md"], 2.5, "#12"),
+    # issue 12: the Gumbel family (mean and exponential moment by the substitution u = exp(-(x - mu)/beta))
+    "gumbel-markdown": (["derive", "--q", "Gumbel(m1, b1)", "--p", "Gumbel(m2, b2)", "--format", "markdown",
+                         "-o", "{out}/gumbel.md"], 2.5, "#12"),
+    "gumbel-normal-markdown": (["derive", "--q", "Gumbel(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
+                                "-o", "{out}/gumbel-normal.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -86,15 +86,17 @@ _SPEC_HELP = ("e.g. 'Normal(mu, logvar=w)', 'Normal(0, 1)', 'DiagNormal(m, s, di
 @click.option("--figures/--no-figures", default=True, show_default=True,
               help="Write the document's figures next to FILE (PNG for Markdown, PDF for LaTeX). "
                    "Documents written to stdout have no figures.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes deriving a bundle's chapters (default: the number of CPUs); the document is the same.")
 def derive_command(case: str | None, q: str | None, p: str | None, fmt: str | None, output: str,
                    template: str | None, notation: tuple[str, ...], steps: str, dim: str | None, route: str | None,
-                   figures: bool) -> None:
+                   figures: bool, jobs: int | None) -> None:
     """Derive CASE (or KL(q || p) for --q SPEC --p SPEC) step by step, check every step, write the document."""
     if fmt is None:
         fmt = ("latex" if case in BUNDLES else
                "text" if output == "-" and sys.stdout.isatty() and template is None else "markdown")
     write_document(output, fmt, case=case, q=q, p=p, notation=parse_notation(notation) if notation else None,
-                   template=template, steps=steps, figures=figures, dim=dim, route=route)
+                   template=template, steps=steps, figures=figures, dim=dim, route=route, jobs=jobs)
 
 
 @main.command("build")

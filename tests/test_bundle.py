@@ -205,6 +205,49 @@ def test_derive_writes_the_same_book_as_build(built, tmp_path):
     assert (tmp_path / "dynamics-terms.pdf").exists() and (tmp_path / "estimators-spread.pdf").exists()
 
 
+@pytest.mark.parametrize("fmt", ["latex", "beamer", "markdown"])
+def test_the_bundle_is_the_same_on_one_process_and_on_two(fmt, tmp_path):
+    """``--jobs 2``: a forked process derives and renders the leading chapters (the ELBO and the decoders) while
+    the command derives the others; the document is byte for byte the one of ``--jobs 1``."""
+    from derivation.document import chapters_ahead
+
+    assert chapters_ahead(LECTURE.cases, 2) == ("elbo", "reconstruction")
+    assert chapters_ahead(LECTURE.cases, 1) == ()
+    texts = []
+    for jobs in ("1", "2"):
+        target = tmp_path / jobs / "book"
+        target.parent.mkdir()
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "derive", "vae-lecture", "-f", fmt,
+                               "--no-figures", "--jobs", jobs, "-o", str(target)],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        texts.append(target.read_bytes())
+    assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_chapter_that_fails_is_reported_on_any_number_of_processes(jobs, tmp_path, monkeypatch, capsys):
+    """A failing chapter (here the first, which the second process derives with two jobs) is the same one-line error
+    and no document, whether it failed in the forked process or in this one."""
+    from derivation import cli, document
+    from derivation.core.errors import DerivationError
+
+    derive = document.derive
+
+    def failing(case, **kwargs):
+        if case == "elbo":
+            raise DerivationError("elbo: step 3 (split-log) does not follow from the line before")
+        return derive(case, **kwargs)
+
+    monkeypatch.setattr(document, "derive", failing)
+    target = tmp_path / "book.tex"
+    code = cli.run(["derive", "vae-lecture", "--no-figures", "--jobs", str(jobs), "-o", str(target)])
+    assert code == 2
+    message = "kl-derive: error: elbo: step 3 (split-log) does not follow from the line before\n"
+    assert capsys.readouterr().err == message
+    assert not target.exists()
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     (["-f", "text"], "kl-derive: error: a bundle is written in latex, beamer, markdown, not 'text'\n"),
     (["--dim", "3"], "kl-derive: error: the bundle 'vae-lecture' takes no --dim"),

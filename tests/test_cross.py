@@ -191,6 +191,38 @@ CROSS = {
         lambda d, a, b, rate: (d.Gamma(a, b), d.Exponential(rate)),
         lambda a, b, rate: ref.kl_quadrature(ref.log_gamma(a, b), ref.log_gamma(1, rate)),
         (0.6, 1.9, 0.8)),
+    "gumbel-normal": (
+        "Gumbel(m, b)", "Normal(mu, s)", "KL divergence of a Gumbel distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-gumbel-normal-log-densities", "linearity-of-expectation", "gumbel-mean",
+         "gumbel-exponential-moment", "gumbel-second-moment", "collect-gumbel-normal"],
+        lambda d, m, b, mu, s: (d.Gumbel(m, b), d.Normal(mu, s)),
+        lambda m, b, mu, s: ref.kl_quadrature(ref.gumbel(m, b), ref.normal(mu, s)),
+        (-0.4, 1.3, 0.9, 1.7)),
+    "normal-gumbel": (
+        "Normal(m, s)", "Gumbel(mu, b)", "KL divergence of a Gaussian distribution from a Gumbel distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-normal-gumbel-log-densities", "linearity-of-expectation", "gaussian-second-moment",
+         "gaussian-mean-distance", "gaussian-exponential-moment", "collect-normal-gumbel"],
+        lambda d, m, s, mu, b: (d.Normal(m, s), d.Gumbel(mu, b)),
+        lambda m, s, mu, b: ref.kl_quadrature(ref.normal(m, s), ref.gumbel(mu, b)),
+        (-0.4, 0.8, 0.9, 1.7)),
+    "exponential-normal": (
+        "Exponential(l)", "Normal(mu, s)", "KL divergence of an exponential distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-exponential-normal-log-densities", "linearity-of-expectation", "exponential-mean",
+         "exponential-second-moment", "collect-exponential-normal"],
+        lambda d, rate, mu, s: (d.Exponential(rate), d.Normal(mu, s)),
+        lambda rate, mu, s: ref.kl_quadrature(ref.exponential(rate), ref.normal(mu, s)),
+        (1.3, -0.7, 1.9)),
+    "uniform-normal": (
+        "Uniform(a, b)", "Normal(mu, s)", "KL divergence of a uniform distribution from a Gaussian distribution",
+        ["kl-definition", "integral-as-expectation", "log-of-ratio", "pair-log-densities",
+         "combine-uniform-normal-log-densities", "linearity-of-expectation", "uniform-second-moment",
+         "collect-uniform-normal"],
+        lambda d, a, b, mu, s: (d.Uniform(a, b), d.Normal(mu, s)),
+        lambda a, b, mu, s: ref.kl_quadrature(ref.uniform(a, b), ref.normal(mu, s)),
+        (0.2, 5.0, 0.4, 1.1)),  # random points: a in (0.06, 0.6), b in (1.5, 15), so a < b
 }
 
 

@@ -28,6 +28,7 @@ from sympy import (
     Basic,
     Derivative,
     Determinant,
+    EulerGamma,
     Function,
     Identity,
     ImmutableMatrix,
@@ -77,6 +78,7 @@ from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
 from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
+from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
@@ -122,6 +124,11 @@ CONFIGURATIONS = {
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
     "pair-categorical-logits": {"q": "Categorical(logits=a, dim=K)", "p": "Categorical(logits=b, dim=K)"},
     "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
+    "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
+    "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
+    "pair-normal-gumbel": {"q": "Normal(m, s)", "p": "Gumbel(mu, b)"},
+    "pair-exponential-normal": {"q": "Exponential(l)", "p": "Normal(mu, s)"},
+    "pair-uniform-normal": {"q": "Uniform(a, b)", "p": "Normal(mu, s)"},
 }
 
 #: Every configuration whose derivation records rule keys (tests/golden/make.py derives the same).
@@ -169,6 +176,11 @@ DERIVED = (
             ("Categorical(logits=a, dim=K)", "Categorical(logits=b, dim=K)"),
             ("Uniform(a, b)", "Beta(a2, b2)"),
             ("Normal(m, s)", "Uniform(a, b)"),
+            ("Gumbel(m1, b1)", "Gumbel(m2, b2)"),
+            ("Gumbel(m, b)", "Normal(mu, s)"),
+            ("Normal(m, s)", "Gumbel(mu, b)"),
+            ("Exponential(l)", "Normal(mu, s)"),
+            ("Uniform(a, b)", "Normal(mu, s)"),
         )
     ),
 )
@@ -3129,6 +3141,1162 @@ ROWS += [
     Row("uniform-log-moments", "pair-uniform-beta", mul(neg(sub(ub_al, S.One)), Expectation(log(x), q_ub)),
         add(neg(frac(mul(sub(ub_al, S.One), XLogY(ub_b, ub_b)), ub_width)),
             frac(mul(sub(ub_al, S.One), XLogY(ub_a, ub_a)), ub_width), ub_al, S.NegativeOne)),
+]
+
+
+# -- the Gumbel family and the Gumbel-Normal pair (derivation/rules/gumbel.py) --------------------------------------
+gu_m1, gu_m2 = Symbol("m1", real=True), Symbol("m2", real=True)
+gu_b1, gu_b2 = Symbol("b1", positive=True), Symbol("b2", positive=True)
+u_g = Symbol("u", positive=True)
+q_gumbel, p_gumbel = Density("q", x, GumbelLaw(gu_m1, gu_b1)), Density("p", x, GumbelLaw(gu_m2, gu_b2))
+gn_m, gn_mu = Symbol("m", real=True), Symbol("mu", real=True)
+gn_b, gn_s = Symbol("b", positive=True), Symbol("s", positive=True)
+q_gn, p_gn = Density("q", x, GumbelLaw(gn_m, gn_b)), Density("p", x, NormalLaw(gn_mu, gn_s))
+q_ng, p_ng = Density("q", x, NormalLaw(gn_m, gn_s)), Density("p", x, GumbelLaw(gn_mu, gn_b))
+
+ROWS += [
+    # from pair-gumbel, step 4
+    Row(
+        "gumbel-log-density",
+        "pair-gumbel",
+        Expectation(
+            add(log(q_gumbel, evaluate=False), mul(S.NegativeOne, log(p_gumbel, evaluate=False))), q_gumbel
+        ),
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gu_b1, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(
+                                        add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)
+                                    ),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gu_b2, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gu_m2)),
+                                            Pow(gu_b2, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gumbel,
+        ),
+    ),
+    # from pair-gumbel, step 5
+    Row(
+        "combine-gumbel-log-densities",
+        "pair-gumbel",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gu_b1, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(
+                                        add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)
+                                    ),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gu_b2, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gu_m2)),
+                                            Pow(gu_b2, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gumbel,
+        ),
+        Expectation(
+            add(
+                log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+                mul(
+                    S.NegativeOne, mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False))
+                ),
+                mul(
+                    S.NegativeOne,
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+            ),
+            q_gumbel,
+        ),
+    ),
+    # from pair-gumbel, step 7
+    Row(
+        "gumbel-mean",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(gu_b1, S.NegativeOne, evaluate=False),
+                Expectation(add(x, mul(S.NegativeOne, gu_m1)), q_gumbel),
+            ),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False), Expectation(add(x, mul(S.NegativeOne, gu_m2)), q_gumbel)
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 1
+    Row(
+        "gumbel-substitution",
+        "pair-gumbel",
+        Expectation(add(x, mul(S.NegativeOne, gu_m1)), q_gumbel),
+        Integral(
+            mul(
+                mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 2
+    Row(
+        "split-log-powers",
+        "pair-gumbel",
+        Integral(
+            mul(
+                mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+        mul(
+            S.NegativeOne,
+            gu_b1,
+            Integral(
+                mul(log(u_g, evaluate=False), exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Mean distance of a Gumbel variable from a point, step 3
+    Row(
+        "gamma-function-at-one",
+        "pair-gumbel",
+        mul(
+            S.NegativeOne,
+            gu_b1,
+            Integral(
+                mul(log(u_g, evaluate=False), exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)
+            ),
+        ),
+        mul(gu_b1, EulerGamma),
+    ),
+    # from pair-gumbel, step 8
+    Row(
+        "gumbel-exponential-moment",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            mul(
+                S.NegativeOne,
+                Expectation(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gu_m1)), Pow(gu_b1, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    q_gumbel,
+                ),
+            ),
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_gumbel,
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        add(gu_m1, mul(S.NegativeOne, gu_m2)),
+                        Pow(gu_b2, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), S.One), evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-gumbel > lemma Exponential moment of a Gumbel variable, step 2
+    Row(
+        "separate-exponent",
+        "pair-gumbel",
+        Integral(
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            mul(S.NegativeOne, mul(gu_b1, log(u_g, evaluate=False))),
+                            Pow(gu_b1, S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                exp(mul(S.NegativeOne, u_g), evaluate=False),
+            ),
+            (u_g, S.Zero, oo),
+        ),
+        Integral(mul(u_g, exp(mul(S.NegativeOne, u_g), evaluate=False)), (u_g, S.Zero, oo)),
+    ),
+    # from pair-gumbel, step 9
+    Row(
+        "collect-gumbel",
+        "pair-gumbel",
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(S.NegativeOne, Pow(gu_b1, S.NegativeOne, evaluate=False), mul(gu_b1, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(gu_b2, S.NegativeOne, evaluate=False),
+                add(gu_m1, mul(S.NegativeOne, gu_m2), mul(gu_b1, EulerGamma)),
+            ),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        add(gu_m1, mul(S.NegativeOne, gu_m2)),
+                        Pow(gu_b2, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), S.One), evaluate=False),
+            ),
+        ),
+        add(
+            log(mul(gu_b2, Pow(gu_b1, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(add(gu_m1, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+            mul(mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False)), EulerGamma),
+            mul(S.NegativeOne, EulerGamma),
+            mul(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gu_m1, mul(S.NegativeOne, gu_m2)), Pow(gu_b2, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                gamma(add(S.One, mul(gu_b1, Pow(gu_b2, S.NegativeOne, evaluate=False))), evaluate=False),
+            ),
+            S.NegativeOne,
+        ),
+    ),
+    # from pair-gumbel-normal, step 5
+    Row(
+        "combine-gumbel-normal-log-densities",
+        "pair-gumbel-normal",
+        Expectation(
+            add(
+                add(
+                    mul(S.NegativeOne, log(gn_b, evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        add(
+                            mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                            exp(
+                                mul(
+                                    S.NegativeOne,
+                                    mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                evaluate=False,
+                            ),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_gn,
+        ),
+        Expectation(
+            add(
+                log(
+                    mul(
+                        mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s),
+                        Pow(gn_b, S.NegativeOne, evaluate=False),
+                    ),
+                    evaluate=False,
+                ),
+                mul(S.NegativeOne, mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False))),
+                mul(
+                    S.NegativeOne,
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gn_m)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_gn,
+        ),
+    ),
+    # from pair-gumbel-normal, step 9
+    Row(
+        "gumbel-second-moment",
+        "pair-gumbel-normal",
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_gn),
+            ),
+        ),
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                    mul(
+                        mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                        Pow(gn_b, S(2), evaluate=False),
+                    ),
+                ),
+            ),
+        ),
+    ),
+    # from pair-gumbel-normal > lemma Second moment of a Gumbel variable about a point, step 4
+    Row(
+        "collect-gumbel-moment",
+        "pair-gumbel-normal",
+        add(
+            Pow(add(gn_m, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+            mul(mul(S(2), add(gn_m, mul(S.NegativeOne, gn_mu)), gn_b), EulerGamma),
+            mul(
+                Pow(gn_b, S(2), evaluate=False),
+                add(
+                    Pow(EulerGamma, S(2), evaluate=False),
+                    mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+        add(
+            Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+            mul(
+                mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                Pow(gn_b, S(2), evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-gumbel-normal, step 10
+    Row(
+        "collect-gumbel-normal",
+        "pair-gumbel-normal",
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
+            mul(S.NegativeOne, Pow(gn_b, S.NegativeOne, evaluate=False), mul(gn_b, EulerGamma)),
+            S.NegativeOne,
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                    mul(
+                        mul(Pow(pi, S(2), evaluate=False), Pow(S(6), S.NegativeOne, evaluate=False)),
+                        Pow(gn_b, S(2), evaluate=False),
+                    ),
+                ),
+            ),
+        ),
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s), Pow(gn_b, S.NegativeOne, evaluate=False)
+                ),
+                evaluate=False,
+            ),
+            mul(
+                mul(Pow(pi, S(2), evaluate=False), Pow(gn_b, S(2), evaluate=False)),
+                Pow(mul(S(12), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
+            mul(
+                Pow(add(gn_m, mul(S.NegativeOne, gn_mu), mul(gn_b, EulerGamma)), S(2), evaluate=False),
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
+            mul(S.NegativeOne, EulerGamma),
+            S.NegativeOne,
+        ),
+    ),
+    # from pair-normal-gumbel, step 5
+    Row(
+        "combine-normal-gumbel-log-densities",
+        "pair-normal-gumbel",
+        Expectation(
+            add(
+                add(
+                    mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                ),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(S.NegativeOne, log(gn_b, evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            add(
+                                mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                exp(
+                                    mul(
+                                        S.NegativeOne,
+                                        mul(
+                                            add(x, mul(S.NegativeOne, gn_mu)),
+                                            Pow(gn_b, S.NegativeOne, evaluate=False),
+                                        ),
+                                    ),
+                                    evaluate=False,
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_ng,
+        ),
+        Expectation(
+            add(
+                mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                log(gn_b, evaluate=False),
+                mul(
+                    S.NegativeOne,
+                    mul(
+                        Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+            ),
+            q_ng,
+        ),
+    ),
+    # from pair-normal-gumbel, step 8
+    Row(
+        "gaussian-mean-distance",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), Expectation(add(x, mul(S.NegativeOne, gn_mu)), q_ng)),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel, step 9
+    Row(
+        "gaussian-exponential-moment",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            Expectation(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    evaluate=False,
+                ),
+                q_ng,
+            ),
+        ),
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel > lemma Exponential moment of a Gaussian variable, step 2
+    Row(
+        "complete-square-in-exponent",
+        "pair-normal-gumbel",
+        mul(
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                mul(
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(add(x, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                        ),
+                        evaluate=False,
+                    ),
+                    exp(
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_m)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                        evaluate=False,
+                    ),
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+        mul(
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(
+                                add(
+                                    x,
+                                    mul(S.NegativeOne, gn_m),
+                                    mul(Pow(gn_s, S(2), evaluate=False), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                S(2),
+                                evaluate=False,
+                            ),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+    ),
+    # from pair-normal-gumbel > lemma Exponential moment of a Gaussian variable, step 3
+    Row(
+        "gaussian-integral",
+        "pair-normal-gumbel",
+        mul(
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            Pow(
+                Pow(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), S.Half, evaluate=False),
+                S.NegativeOne,
+                evaluate=False,
+            ),
+            Integral(
+                exp(
+                    mul(
+                        S.NegativeOne,
+                        mul(
+                            Pow(
+                                add(
+                                    x,
+                                    mul(S.NegativeOne, gn_m),
+                                    mul(Pow(gn_s, S(2), evaluate=False), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                                ),
+                                S(2),
+                                evaluate=False,
+                            ),
+                            Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                        ),
+                    ),
+                    evaluate=False,
+                ),
+                (x, -oo, oo),
+            ),
+        ),
+        exp(
+            add(
+                mul(
+                    S.NegativeOne,
+                    mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                ),
+                mul(
+                    Pow(gn_s, S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            evaluate=False,
+        ),
+    ),
+    # from pair-normal-gumbel, step 10
+    Row(
+        "collect-normal-gumbel",
+        "pair-normal-gumbel",
+        add(
+            mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            log(gn_b, evaluate=False),
+            mul(
+                S.NegativeOne,
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Pow(gn_s, S(2), evaluate=False),
+            ),
+            mul(Pow(gn_b, S.NegativeOne, evaluate=False), add(gn_m, mul(S.NegativeOne, gn_mu))),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+        ),
+        add(
+            log(mul(gn_b, Pow(gn_s, S.NegativeOne, evaluate=False)), evaluate=False),
+            mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+            exp(
+                add(
+                    mul(
+                        S.NegativeOne,
+                        mul(add(gn_m, mul(S.NegativeOne, gn_mu)), Pow(gn_b, S.NegativeOne, evaluate=False)),
+                    ),
+                    mul(
+                        Pow(gn_s, S(2), evaluate=False),
+                        Pow(mul(S(2), Pow(gn_b, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                    ),
+                ),
+                evaluate=False,
+            ),
+            mul(Rational(-1, 2), log(mul(S(2), pi), evaluate=False)),
+            Rational(-1, 2),
+        ),
+    ),
+]
+
+
+# -- exponential and uniform laws against a Gaussian (derivation/rules/against_normal.py) ---------------------------
+en_l, un_a, un_b = Symbol("l", positive=True), Symbol("a", real=True), Symbol("b", real=True)
+q_en, p_en = Density("q", x, ExponentialLaw(en_l)), Density("p", x, NormalLaw(gn_mu, gn_s))
+q_un, p_un = Density("q", x, UniformLaw(un_a, un_b)), Density("p", x, NormalLaw(gn_mu, gn_s))
+
+ROWS += [
+    # from pair-exponential-normal, step 5
+    Row(
+        "combine-exponential-normal-log-densities",
+        "pair-exponential-normal",
+        Expectation(
+            add(
+                add(log(en_l, evaluate=False), mul(S.NegativeOne, mul(en_l, x))),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_en,
+        ),
+        Expectation(
+            add(
+                log(en_l, evaluate=False),
+                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                mul(S.NegativeOne, mul(en_l, x)),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_en,
+        ),
+    ),
+    # from pair-exponential-normal, step 8
+    Row(
+        "exponential-second-moment",
+        "pair-exponential-normal",
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_en),
+            ),
+        ),
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(gn_mu, S(2), evaluate=False),
+                    mul(S(2), Pow(en_l, S(-2), evaluate=False)),
+                    mul(S(-2), gn_mu, Pow(en_l, S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+    ),
+    # from pair-exponential-normal, step 9
+    Row(
+        "collect-exponential-normal",
+        "pair-exponential-normal",
+        add(
+            log(en_l, evaluate=False),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(S.NegativeOne, en_l, Pow(en_l, S.NegativeOne, evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    Pow(gn_mu, S(2), evaluate=False),
+                    mul(S(2), Pow(en_l, S(-2), evaluate=False)),
+                    mul(S(-2), gn_mu, Pow(en_l, S.NegativeOne, evaluate=False)),
+                ),
+            ),
+        ),
+        add(
+            log(mul(Pow(mul(S(2), pi), S.Half, evaluate=False), en_l, gn_s), evaluate=False),
+            S.NegativeOne,
+            mul(
+                add(
+                    Pow(Pow(en_l, S(2), evaluate=False), S.NegativeOne, evaluate=False),
+                    mul(S.NegativeOne, mul(gn_mu, Pow(en_l, S.NegativeOne, evaluate=False))),
+                    mul(Pow(gn_mu, S(2), evaluate=False), Pow(S(2), S.NegativeOne, evaluate=False)),
+                ),
+                Pow(Pow(gn_s, S(2), evaluate=False), S.NegativeOne, evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal, step 5
+    Row(
+        "combine-uniform-normal-log-densities",
+        "pair-uniform-normal",
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+                mul(
+                    S.NegativeOne,
+                    add(
+                        mul(Rational(-1, 2), log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                        mul(
+                            S.NegativeOne,
+                            mul(
+                                Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+            q_un,
+        ),
+        Expectation(
+            add(
+                mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+                mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+                mul(
+                    Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False),
+                    Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                ),
+            ),
+            q_un,
+        ),
+    ),
+    # from pair-uniform-normal, step 7
+    Row(
+        "uniform-second-moment",
+        "pair-uniform-normal",
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                Expectation(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), q_un),
+            ),
+        ),
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal > lemma Second moment of a uniform variable about a point, step 2
+    Row(
+        "integrate-square",
+        "pair-uniform-normal",
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            Integral(Pow(add(x, mul(S.NegativeOne, gn_mu)), S(2), evaluate=False), (x, un_a, un_b)),
+        ),
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            mul(
+                add(
+                    Pow(add(un_b, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False),
+                    mul(S.NegativeOne, Pow(add(un_a, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False)),
+                ),
+                Pow(S(3), S.NegativeOne, evaluate=False),
+            ),
+        ),
+    ),
+    # from pair-uniform-normal > lemma Second moment of a uniform variable about a point, step 3
+    Row(
+        "uniform-moment-about-the-mean",
+        "pair-uniform-normal",
+        mul(
+            Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+            mul(
+                add(
+                    Pow(add(un_b, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False),
+                    mul(S.NegativeOne, Pow(add(un_a, mul(S.NegativeOne, gn_mu)), S(3), evaluate=False)),
+                ),
+                Pow(S(3), S.NegativeOne, evaluate=False),
+            ),
+        ),
+        add(
+            mul(
+                Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                Pow(S(12), S.NegativeOne, evaluate=False),
+            ),
+            Pow(
+                add(mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)), mul(S.NegativeOne, gn_mu)),
+                S(2),
+                evaluate=False,
+            ),
+        ),
+    ),
+    # from pair-uniform-normal, step 8
+    Row(
+        "collect-uniform-normal",
+        "pair-uniform-normal",
+        add(
+            mul(S.NegativeOne, log(add(un_b, mul(S.NegativeOne, un_a)), evaluate=False)),
+            mul(S.Half, log(mul(S(2), pi, Pow(gn_s, S(2), evaluate=False)), evaluate=False)),
+            mul(
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+            ),
+        ),
+        add(
+            log(
+                mul(
+                    mul(Pow(mul(S(2), pi), S.Half, evaluate=False), gn_s),
+                    Pow(add(un_b, mul(S.NegativeOne, un_a)), S.NegativeOne, evaluate=False),
+                ),
+                evaluate=False,
+            ),
+            mul(
+                add(
+                    mul(
+                        Pow(add(un_b, mul(S.NegativeOne, un_a)), S(2), evaluate=False),
+                        Pow(S(12), S.NegativeOne, evaluate=False),
+                    ),
+                    Pow(
+                        add(
+                            mul(add(un_a, un_b), Pow(S(2), S.NegativeOne, evaluate=False)),
+                            mul(S.NegativeOne, gn_mu),
+                        ),
+                        S(2),
+                        evaluate=False,
+                    ),
+                ),
+                Pow(mul(S(2), Pow(gn_s, S(2), evaluate=False)), S.NegativeOne, evaluate=False),
+            ),
+        ),
+    ),
 ]
 
 

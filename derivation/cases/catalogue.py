@@ -78,6 +78,9 @@ class Case:
     route_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Whether the result is a closed form the code formats (python, torch) can export as a function.
     code: bool = True
+    #: The user's pair this case is the named form of, ``(q, p)`` specs: ``kl-derive derive --q Q --p P`` derives
+    #: the same divergence (``tests/test_presets.py``); the case adds its notation, route and sections.
+    preset: tuple[str, str] | None = None
 
     def describe(self, options: Options) -> str:
         """The opening paragraph for the chosen route (which describes that route's own argument)."""
@@ -165,6 +168,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "it, and every line has been checked.",
             _two_gaussians,
             MappingProxyType({"definition": UNIVARIATE_PLAN}),
+            preset=('Normal(mu_q, sigma_q)', 'Normal(mu_p, sigma_p)'),
         ),
         Case(
             "standard",
@@ -176,6 +180,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _against_standard_prior,
             MappingProxyType({"definition": STANDARD_PLAN}),
             sections=interpretation_sections,
+            preset=('Normal(mu, sigma)', 'Normal(0, 1)'),
         ),
         Case(
             "dynamics",
@@ -192,6 +197,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             MappingProxyType({"definition": DYNAMICS_PLAN}),
             sections=_dynamics,
             figures=True,
+            preset=('Normal(mu, sigma)', 'Normal(0, 1)'),
         ),
         Case(
             "full",
@@ -203,6 +209,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the rule named beside it, and every line has been checked.",
             full_setting,
             FULL_ROUTES,
+            preset=('MvNormal(mu_q, cov=Sigma_q, dim=d)', 'MvNormal(mu_p, cov=Sigma_p, dim=d)'),
         ),
         Case(
             "diagonal",
@@ -215,6 +222,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             diagonal_setting,
             DIAGONAL_ROUTES,
             takes_dim=True,
+            preset=('DiagNormal(mu, sigma, dim=d)', 'DiagNormal(0, 1, dim=d)'),
             route_descriptions=MappingProxyType({
                 "full": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
                         "prior is the standard normal. Both are Gaussians in d dimensions, so the divergence is a "
@@ -245,6 +253,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             vae_setting,
             VAE_ROUTES,
             sections=_vae_sections,
+            preset=('DiagNormal(mu, logvar=ell, dim=d)', 'DiagNormal(0, 1, dim=d)'),
         ),
         Case(
             "elbo",

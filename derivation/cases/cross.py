@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from ..core.engine import Rule
 from ..rules import INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
+from ..rules.against_normal import (
+    COLLECT_EXPONENTIAL_NORMAL,
+    COLLECT_UNIFORM_NORMAL,
+    COMBINE_EXPONENTIAL_NORMAL,
+    COMBINE_UNIFORM_NORMAL,
+    EXPONENTIAL_SECOND_MOMENT,
+    UNIFORM_SECOND_MOMENT,
+)
 from ..rules.cross import (
     COLLECT_EXPONENTIAL_GAMMA,
     COLLECT_GAMMA_EXPONENTIAL,
@@ -23,6 +31,17 @@ from ..rules.cross import (
 from ..rules.exponential import EXPONENTIAL_MEAN
 from ..rules.gamma import GAMMA_LOG_MOMENT, GAMMA_MEAN
 from ..rules.gaussian import SECOND_MOMENT
+from ..rules.gumbel import (
+    COLLECT_GUMBEL_NORMAL,
+    COLLECT_NORMAL_GUMBEL,
+    COMBINE_GUMBEL_NORMAL,
+    COMBINE_NORMAL_GUMBEL,
+    GAUSSIAN_EXPONENTIAL_MOMENT,
+    GAUSSIAN_MEAN_DISTANCE,
+    GUMBEL_EXPONENTIAL_MOMENT,
+    GUMBEL_MEAN,
+    GUMBEL_SECOND_MOMENT,
+)
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
@@ -107,3 +126,87 @@ EXPONENTIAL_GAMMA_DESCRIPTION = (
     "log-ratio of the densities is linear in x and in log x, so the exponential law's mean and expected logarithm "
     "are needed; an exponential law is the Gamma law of concentration 1, whose expected logarithm is the derivative "
     "of its log-normaliser in the concentration." + _CHECKED)
+
+#: From the definition to ``log(sqrt(2 pi) s / beta) + pi**2 beta**2 / (12 s**2) + (mu - m + beta gamma)**2 / (2 s**2)
+#: - gamma - 1`` for q = Gumbel(mu, beta), p = N(m, s**2): the Gumbel law's mean, exponential moment and second
+#: moment about the Gaussian's mean.
+GUMBEL_NORMAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_GUMBEL_NORMAL,
+    LINEARITY,
+    GUMBEL_MEAN,
+    GUMBEL_EXPONENTIAL_MOMENT,
+    GUMBEL_SECOND_MOMENT,
+    COLLECT_GUMBEL_NORMAL,
+)
+
+GUMBEL_NORMAL_TITLE = "KL divergence of a Gumbel distribution from a Gaussian distribution"
+GUMBEL_NORMAL_DESCRIPTION = (
+    "The divergence of a Gumbel distribution from a Gaussian distribution, derived from the definition: the "
+    "log-ratio of the densities holds the Gumbel law's standardised distance and its exponential, and the squared "
+    "distance from the Gaussian's mean, so the Gumbel law's mean, exponential moment and second moment about a "
+    "point are needed; substituting u for the exponential in the Gumbel density turns each into an integral "
+    "against an exponential density, where Euler's constant and the square of pi appear. Every line follows from "
+    "the one before by the rule named beside it, and every line has been checked.")
+
+#: From the definition to ``log(beta/s) + (m - mu)/beta + exp(-(m - mu)/beta + s**2/(2 beta**2)) - log(2 pi)/2 - 1/2``
+#: for q = N(m, s**2), p = Gumbel(mu, beta): the Gaussian's variance, mean and exponential moment.
+NORMAL_GUMBEL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_NORMAL_GUMBEL,
+    LINEARITY,
+    SECOND_MOMENT,
+    GAUSSIAN_MEAN_DISTANCE,
+    GAUSSIAN_EXPONENTIAL_MOMENT,
+    COLLECT_NORMAL_GUMBEL,
+)
+NORMAL_GUMBEL_TITLE = "KL divergence of a Gaussian distribution from a Gumbel distribution"
+NORMAL_GUMBEL_DESCRIPTION = (
+    "The divergence of a Gaussian distribution from a Gumbel distribution, derived from the definition: the "
+    "log-ratio of the densities holds the squared distance from the Gaussian's mean, and the Gumbel law's "
+    "standardised distance and its exponential, so the Gaussian's variance, mean and exponential moment are "
+    "needed; the exponential moment is integrated by completing the square." + _CHECKED)
+
+#: From the definition to ``log(sqrt(2 pi) lambda s) - 1 + (1/lambda**2 - mu/lambda + mu**2/2) / s**2`` for
+#: q = Exponential(lambda), p = N(mu, s**2): the exponential law's mean and second moment about the Gaussian's mean.
+EXPONENTIAL_NORMAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_EXPONENTIAL_NORMAL,
+    LINEARITY,
+    EXPONENTIAL_MEAN,
+    EXPONENTIAL_SECOND_MOMENT,
+    COLLECT_EXPONENTIAL_NORMAL,
+)
+EXPONENTIAL_NORMAL_TITLE = "KL divergence of an exponential distribution from a Gaussian distribution"
+EXPONENTIAL_NORMAL_DESCRIPTION = (
+    "The divergence of an exponential distribution from a Gaussian distribution, derived from the definition: the "
+    "log-ratio of the densities is linear in x and holds the squared distance from the Gaussian's mean, so the "
+    "exponential law's mean and its second moment about a point are needed, each integrated by parts." + _CHECKED)
+
+#: From the definition to ``log(sqrt(2 pi) s / (b - a)) + ((b - a)**2/12 + ((a + b)/2 - mu)**2) / (2 s**2)`` for
+#: q = Uniform(a, b), p = N(mu, s**2): the uniform law's second moment about the Gaussian's mean.
+UNIFORM_NORMAL_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_UNIFORM_NORMAL,
+    LINEARITY,
+    UNIFORM_SECOND_MOMENT,
+    COLLECT_UNIFORM_NORMAL,
+)
+UNIFORM_NORMAL_TITLE = "KL divergence of a uniform distribution from a Gaussian distribution"
+UNIFORM_NORMAL_DESCRIPTION = (
+    "The divergence of a uniform distribution from a Gaussian distribution, derived from the definition: the "
+    "uniform density is constant on its interval and the Gaussian's log-density holds the squared distance from its "
+    "mean, so the uniform law's second moment about a point is needed, a polynomial integrated over the "
+    "interval." + _CHECKED)

@@ -18,7 +18,7 @@ from sympy import Abs, Basic, Derivative, Expr, Float, Integral, Poly, Symbol, T
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
-from ..laws.normal import DIGITS
+from ..laws.normal import DIGITS, NormalLaw
 from ..nodes.scalar import KL, Density, Expectation
 
 INTEGRAL_NODES = (KL, Expectation, Integral)
@@ -126,32 +126,57 @@ class Evaluator:
         (variable, low, high), = node.limits
         densities = [centre] if centre is not None else (
             _weights(node.function) or sorted(node.atoms(Density), key=lambda d: d.name != "" and d.name))
-        integrand = _with_pdfs(node.function)
-        kinks = _kinks(integrand, variable)
-        integrand, constants = hoisted(integrand, variable)
-        params = sorted(integrand.free_symbols - {variable} - set(constants), key=str)
-        function = compiled([variable, *params, *constants], integrand, self.exact)
-        outer = sorted(set().union(*(c.free_symbols for c in constants.values())), key=str)
-        constant_values = compiled(outer, Tuple(*constants.values()), self.exact) if constants else None
         law = densities[0].law if densities else None
         if law is not None and (low, high) != (law.support.inf, law.support.sup):
             law = None  # a part of the support: adaptive quadrature over the limits
+        if law is None and not self.exact:
+            raise ValueError("no density to integrate against: left to the exact evaluator")
+        integrand = _with_pdfs(node.function)
+        kinks = _kinks(integrand, variable)
+        if law is None or kinks or not isinstance(law, NormalLaw):  # adaptive: hundreds of nodes a point
+            integrand, constants = hoisted(integrand, variable)
+        else:  # Gauss-Hermite's 24 nodes: compiling the constant parts apart costs more than it saves
+            constants = {}
+        params = sorted(integrand.free_symbols - {variable} - set(constants), key=str)
+        outer = sorted(set().union(*(c.free_symbols for c in constants.values())), key=str)
+        # compiled when first called: a law without a double-precision quadrature refuses before calling it
+        function = _OnFirstCall(lambda: compiled([variable, *params, *constants], integrand, self.exact))
+        constant_values = _OnFirstCall(lambda: compiled(outer, Tuple(*constants.values()), self.exact))
+
+        def at(point: Point) -> Callable:
+            arguments: list = []
+
+            def value(t):
+                if not arguments:  # the parts free of the variable: once per point, not at every node
+                    arguments.extend(point[s] for s in params)
+                    if constants:
+                        arguments.extend(self._number(v) for v in constant_values(*(point[s] for s in outer)))
+                return function(t, *arguments)
+            return value
+
         results = []
         for point in self.points:
-            args = [point[s] for s in params]
-            if constant_values is not None:  # once per point, not at every node
-                args += [self._number(v) for v in constant_values(*(point[s] for s in outer))]
             breakpoints = [self._number(number_at(k, point)) for k in kinks]
             if law is not None:
                 values = [self._number(number_at(v, point)) for v in law.parameters]
-                results.append(law.integrate(lambda t, a=args: function(t, *a), values, self.exact, breakpoints))
-            elif self.exact:
+                results.append(law.integrate(at(point), values, self.exact, breakpoints))
+            else:
                 ends = [self._number(number_at(limit, point)) if limit.is_finite else float(limit)
                         for limit in (low, high)]
-                results.append(quadrature(lambda t, a=args: function(t, *a), *ends, breakpoints))
-            else:
-                raise ValueError("no density to integrate against: left to the exact evaluator")
+                results.append(quadrature(at(point), *ends, breakpoints))
         return results
+
+
+class _OnFirstCall:
+    """A function made by ``make`` when it is first called."""
+
+    def __init__(self, make: Callable[[], Callable]):
+        self._make, self._function = make, None
+
+    def __call__(self, *arguments):
+        if self._function is None:
+            self._function = self._make()
+        return self._function(*arguments)
 
 
 def fresh_symbols(count: int, expr: Basic, stem: str) -> list[Symbol]:

@@ -54,6 +54,7 @@ from ..core.lazy import LazyModule
 from ..interpret.parse import parse_claim
 from ..nodes.scalar import KL, Density, Expectation, Named
 from ..nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
+from .walk import Walker
 
 np = LazyModule("numpy")
 
@@ -102,24 +103,17 @@ def _scale(scalar: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.asarray(scalar)[..., None, None] * matrix
 
 
-class _Walk:
-    """One evaluation at one point: a recursive walk with a mutable binding of bound variables."""
+class _Walk(Walker):
+    """One evaluation at one point: a recursive walk (:class:`~.walk.Walker`, its table :data:`_DISPATCH`) with a
+    mutable binding of bound variables."""
 
     def __init__(self, point: Point):
         self.env: dict[Basic, Any] = dict(point)
         self.batched = False
 
     # -- entry ---------------------------------------------------------------------------------------
-    def value(self, expr: Basic) -> np.ndarray:
-        found = self.env.get(expr)
-        if found is not None:
-            return found
-        method = _DISPATCH.get(type(expr))
-        if method is None:
-            method = next((m for cls, m in _DISPATCH_ORDER if isinstance(expr, cls)), None)
-        if method is None:
-            raise EvaluationError(f"cannot evaluate {type(expr).__name__} numerically")
-        return method(self, expr)
+    def unknown(self, expr: Basic) -> np.ndarray:
+        return _unknown(expr)
 
     def bind(self, symbol: Basic, value: Any) -> Any:
         old = self.env.get(symbol)
@@ -382,6 +376,7 @@ _DISPATCH_ORDER: tuple[tuple[type, Callable[[_Walk, Any], np.ndarray]], ...] = (
     (Named, lambda walk, e: walk.value(e.definition)),  # a named form (a model's density): what it stands for
     (Basic, lambda walk, e: walk.number(e) if e.is_Number else _unknown(e)),
 )
+_Walk.DISPATCH, _Walk.FALLBACK = _DISPATCH, _DISPATCH_ORDER
 
 
 def _unknown(expr: Basic) -> np.ndarray:

@@ -19,13 +19,15 @@ per type.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Protocol
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from sympy import Basic
 
 __all__ = ["PointEvaluator", "Walker"]
 
 
+@runtime_checkable
 class PointEvaluator(Protocol):
     """Values of expressions at fixed points."""
 
@@ -43,12 +45,14 @@ class Walker:
     """One evaluation of expressions at one point: a recursive walk whose step for a node is chosen by its type.
 
     A subclass sets :attr:`DISPATCH` (type -> method, for nodes of exactly that type) and :attr:`FALLBACK`
-    (``(base class, method)`` pairs tried in order for other types), and may override :meth:`bound` (a value the
-    walk already has for a node: a bound variable) and :meth:`unknown` (a node no entry covers).
+    (``(base class, method)`` pairs tried in order for other types), may keep values it already has for nodes in
+    :attr:`env` (bound variables), and may override :meth:`unknown` (a node no entry covers).
     """
 
-    DISPATCH: ClassVar[Mapping[type, Method]] = {}
+    DISPATCH: ClassVar[Mapping[type, Method]] = MappingProxyType({})
     FALLBACK: ClassVar[tuple[tuple[type, Method], ...]] = ()
+    #: Values the walk already has for nodes (a bound variable's): returned as they are.
+    env: Mapping[Basic, Any] = MappingProxyType({})
     _chosen: ClassVar[dict[type, Method | None]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -57,28 +61,24 @@ class Walker:
 
     def value(self, expr: Basic) -> Any:
         """The value of ``expr`` at this walk's point."""
-        found = self.bound(expr)
+        found = self.env.get(expr)
         if found is not None:
             return found
-        method = self.method(type(expr))
+        method = self._chosen.get(type(expr)) or self.method(type(expr))
         if method is None:
             return self.unknown(expr)
         return method(self, expr)
 
     @classmethod
     def method(cls, kind: type) -> Method | None:
-        """The step for a node of type ``kind``: its own entry, else the first base class's in the fallback."""
-        chosen = cls._chosen.get(kind, cls)
-        if chosen is cls:
+        """The step for a node of type ``kind``: its own entry, else the first base class's in the fallback (chosen
+        once per type)."""
+        if kind not in cls._chosen:
             chosen = cls.DISPATCH.get(kind)
             if chosen is None:
                 chosen = next((method for base, method in cls.FALLBACK if issubclass(kind, base)), None)
             cls._chosen[kind] = chosen
-        return chosen  # type: ignore[return-value]
-
-    def bound(self, expr: Basic) -> Any:
-        """A value this walk holds for ``expr`` already (None: none)."""
-        return None
+        return cls._chosen[kind]
 
     def unknown(self, expr: Basic) -> Any:
         """The value of a node no entry covers (by default: refused)."""

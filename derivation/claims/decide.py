@@ -82,6 +82,7 @@ from sympy import (
 
 from ..check.checker import is_zero
 from ..check.numeric import DIGITS, Evaluator, close, number_at
+from ..check.walk import Walker
 from ..core.bounded import Failed, TimedOut, run_bounded
 from ..core.errors import StepRejected, UsageError
 from ..core.forms import evaluated
@@ -227,50 +228,52 @@ class _Unreliable(Exception):
     """An intermediate value too large to compute, or cancellation beyond :data:`MAX_DIGITS`."""
 
 
-class _Walk:
-    """One evaluation of an expression at one point; ``largest`` is the largest term any sum had."""
+class _Walk(Walker):
+    """One evaluation of an expression at one point (a :class:`~derivation.check.walk.Walker`, its table below);
+    ``largest`` is the largest term any sum had.
+
+    The value of an expression is in mpmath at the current precision; complex where the formula is. A vector's value
+    is the list of its entries; ``v_i`` is entry i (1-based) and a sum over the coordinates adds its terms for each
+    value of its index. A node of no other kind is evaluated by SymPy at the point (:func:`number_at`).
+    """
 
     def __init__(self, point: Mapping[Basic, Any]):
         self.point = dict(point)  # a sum binds its index here
         self.largest = mpmath.mpf(0)
 
-    def value(self, expr: Expr) -> Any:
-        """The value of ``expr`` (mpmath, current precision); complex where the formula is.
+    def symbol(self, expr: Symbol) -> Any:
+        return self.point[expr]
 
-        A vector's value is the list of its entries; ``v_i`` is entry i (1-based) and a sum over the
-        coordinates adds its terms for each value of its index.
-        """
-        if expr.is_Symbol:
-            return self.point[expr]
-        if isinstance(expr, Indexed):
-            return self.point[expr.base][int(self.value(expr.indices[0])) - 1]
-        if isinstance(expr, Sum):
-            return self.total(expr)
-        if expr.is_Rational:
-            return mpmath.mpf(int(expr.p)) / int(expr.q)
-        if expr is pi:
-            return +mpmath.pi
-        if expr is E:
-            return +mpmath.e
-        if isinstance(expr, Add):
-            terms = [self.value(a) for a in expr.args]
-            self.largest = max(self.largest, *(abs(t) for t in terms))
-            return mpmath.fsum(terms)
-        if isinstance(expr, Mul):
-            return self.bounded(mpmath.fprod(self.value(a) for a in expr.args))
-        if isinstance(expr, Pow):
-            base, exponent = (self.value(a) for a in expr.args)
-            if base != 0 and abs(exponent) * abs(mpmath.log(abs(base), 2)) > MAX_MAGNITUDE:
-                raise _Unreliable("power too large")
-            return mpmath.power(base, exponent)
-        if isinstance(expr, exp):
-            argument = self.value(expr.args[0])
-            if mpmath.re(argument) > MAX_MAGNITUDE / 2:
-                raise _Unreliable("exponential too large")
-            return mpmath.exp(argument)
-        function = _FUNCTIONS.get(type(expr))
-        if function is not None:
-            return function(self.value(expr.args[0]))
+    def indexed(self, expr: Indexed) -> Any:
+        return self.point[expr.base][int(self.value(expr.indices[0])) - 1]
+
+    def rational(self, expr: Rational) -> Any:
+        return mpmath.mpf(int(expr.p)) / int(expr.q)
+
+    def add(self, expr: Add) -> Any:
+        terms = [self.value(a) for a in expr.args]
+        self.largest = max(self.largest, *(abs(t) for t in terms))
+        return mpmath.fsum(terms)
+
+    def mul(self, expr: Mul) -> Any:
+        return self.bounded(mpmath.fprod(self.value(a) for a in expr.args))
+
+    def pow(self, expr: Pow) -> Any:
+        base, exponent = (self.value(a) for a in expr.args)
+        if base != 0 and abs(exponent) * abs(mpmath.log(abs(base), 2)) > MAX_MAGNITUDE:
+            raise _Unreliable("power too large")
+        return mpmath.power(base, exponent)
+
+    def exp(self, expr: exp) -> Any:
+        argument = self.value(expr.args[0])
+        if mpmath.re(argument) > MAX_MAGNITUDE / 2:
+            raise _Unreliable("exponential too large")
+        return mpmath.exp(argument)
+
+    def function(self, expr: Expr) -> Any:
+        return _FUNCTIONS[type(expr)](self.value(expr.args[0]))
+
+    def unknown(self, expr: Expr) -> Any:
         return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
 
     def total(self, expr: Sum) -> Any:
@@ -295,6 +298,16 @@ class _Walk:
         if v != 0 and mpmath.isfinite(v) and abs(mpmath.mag(v)) > MAX_MAGNITUDE:
             raise _Unreliable("value too large")
         return v
+
+
+#: ``_Walk``'s steps: by exact type (the constants pi and e, the arithmetic, the functions of :data:`_FUNCTIONS`), then
+#: by base class in order (symbols, vector entries, sums over the coordinates, exact numbers).
+_Walk.DISPATCH = MappingProxyType({
+    type(pi): lambda walk, e: +mpmath.pi, type(E): lambda walk, e: +mpmath.e,
+    Add: _Walk.add, Mul: _Walk.mul, Pow: _Walk.pow, exp: _Walk.exp, **dict.fromkeys(_FUNCTIONS, _Walk.function),
+})
+_Walk.FALLBACK = ((Symbol, _Walk.symbol), (Indexed, _Walk.indexed), (Sum, _Walk.total), (Rational, _Walk.rational),
+                  (Add, _Walk.add), (Mul, _Walk.mul), (Pow, _Walk.pow), (exp, _Walk.exp))
 
 
 #: Counterexamples with vectors up to this length are rounded for reading.
@@ -359,9 +372,21 @@ def value_at(expr: Expr, point: Mapping[Symbol, Any]) -> Value:
     return UNSTABLE
 
 
+@dataclass(frozen=True)
+class ClaimEvaluator:
+    """The decider's values of formulas at fixed points (:func:`value_at` at each: the walk, at as many digits as
+    cancellation needs), a :class:`~derivation.check.walk.PointEvaluator` like the checkers' evaluators."""
+
+    points: list[Mapping[Symbol, Any]]
+
+    def values(self, expr: Expr) -> list[Value]:
+        """``expr`` at each point."""
+        return [value_at(expr, point) for point in self.points]
+
+
 def values(expr: Expr, points: list[Mapping[Symbol, Any]]) -> list[Value]:
     """``expr`` at each point (see :func:`value_at`)."""
-    return [value_at(expr, point) for point in points]
+    return ClaimEvaluator(points).values(expr)
 
 
 def _real(v: Value) -> bool:
@@ -1258,4 +1283,5 @@ def _nonzero(rest: Expr, points: list[Mapping[Symbol, Any]], truth_values: list[
     return worst, sstr(rest.evalf(6), full_prec=False)
 
 
-__all__ = ["Counterexample", "Relative", "Verdict", "diagnose", "relatives", "tame", "values", "verify"]
+__all__ = ["ClaimEvaluator", "Counterexample", "Relative", "Verdict", "diagnose", "relatives", "tame", "values",
+           "verify"]

@@ -129,6 +129,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("Uniform", PARAMETERS, (Parameter("high", "real"),), leading=(Parameter("low", "real"),), ordered=True),
     Family("Pareto", PARAMETERS, _positive("alpha"), leading=_positive("scale")),
     Family("Beta", PARAMETERS, _positive("concentration0"), leading=_positive("concentration1")),
+    Family("Gumbel", PARAMETERS, _positive("scale"), leading=(Parameter("loc", "real"),)),
     Family("Bernoulli", ONE, (Parameter("probs", "probability"), Parameter("logits", "real"))),
     Family("Poisson", ONE, _positive("rate")),
     Family("Geometric", ONE, (Parameter("probs", "probability"),)),

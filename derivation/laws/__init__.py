@@ -13,6 +13,7 @@ from .categorical import CategoricalLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
+from .gumbel import GumbelLaw
 from .halfnormal import HalfNormalLaw
 from .laplace import LaplaceLaw
 from .mvnormal import MvNormalLaw
@@ -25,11 +26,11 @@ from .uniform import UniformLaw
 LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw, BernoulliLaw, PoissonLaw,
                                                           GeometricLaw, ExponentialLaw, GammaLaw)}
 LAWS[BinomialLaw.family] = BinomialLaw
-LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw)})
+LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw, GumbelLaw)})
 LAWS[CategoricalLaw.family] = CategoricalLaw
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "CategoricalLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "CategoricalLaw", "GumbelLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw", "UniformLaw"]

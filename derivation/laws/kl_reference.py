@@ -185,8 +185,11 @@ def gumbel(loc: Real, scale: Real) -> RefDensity:
         z = (x - loc) / scale
         return constant - z - mpmath.exp(-z)
 
+    # unit panels far into the left tail: there the density falls like exp(-e^{-z}), but p's log-density may grow
+    # like e^{-z r} (r = scale / p's scale, up to 10**12 at the audit's edges), so the integrand peaks near
+    # z = -log r, a peak one unit wide
     return RefDensity("Gumbel", log_pdf, -mpmath.inf, mpmath.inf, loc, scale,
-                      panels=(-5, -3, -1, 0, 1, 3, 6, 12, 25, 45, 75))
+                      panels=(*range(-45, 1), 1, 2, 3, 4.5, 6, 9, 12, 18, 25, 35, 45, 60, 75))
 
 
 def uniform(low: Real, high: Real) -> RefDensity:

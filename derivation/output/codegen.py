@@ -36,6 +36,7 @@ from sympy import (
     expand_log,
     gamma,
     log,
+    loggamma,
     polygamma,
     sstr,
 )
@@ -85,7 +86,22 @@ def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
         new = one_plus_exp(node.base) if isinstance(node, Pow) and node.exp == -1 else None
         return None if new is None else checked(node, exp(-new))
 
-    return rewrite_nodes(rewrite_nodes(expr, logistic), softplus), tuple(notes)
+    def exp_gamma(node: Expr) -> Expr | None:  # e^a Gamma(b) as exp(a + lgamma(b)): no inf * 0 when both are extreme
+        if not node.is_Mul:
+            return None
+        powers = [f for f in node.args if isinstance(f, exp)]
+        gammas = [f for f in node.args if isinstance(f, gamma) and f.free_symbols]
+        if len(powers) != 1 or len(gammas) != 1:
+            return None
+        rest = [f for f in node.args if f is not powers[0] and f is not gammas[0]]
+        new = Mul(*rest, exp(powers[0].args[0] + loggamma(gammas[0].args[0]), evaluate=False), evaluate=False)
+        if evaluated(new.replace(loggamma, lambda arg: log(gamma(arg)))) != evaluated(node):
+            raise DerivationError(f"the stable form {new} is not {node}")
+        notes[f"{sstr(node)} computed as {sstr(new)} (checked equal)"] = None
+        return new
+
+    stable = rewrite_nodes(rewrite_nodes(expr, logistic), softplus)
+    return rewrite_nodes(stable, exp_gamma), tuple(notes)
 
 
 class LogSumExp(Function):
@@ -220,6 +236,9 @@ class ArrayCodePrinter(PythonCodePrinter):
             return f"torch.{torch_name}({self._print(arg)})"
         self.modules.add("special")
         return f"special.{scipy_name}({self._print(arg)})"
+
+    def _print_loggamma(self, expr: loggamma) -> str:
+        return self._special("lgamma", "gammaln", expr, expr.args[0])
 
     def _print_XLogY(self, expr: XLogY) -> str:
         x, y = (self._print(a) for a in expr.args)

@@ -414,7 +414,9 @@ class Lexicon:
         return out
 
 
-_NAME_TYPES = (Symbol, Indexed, IndexedBase, MatrixSymbol, Vec, Density, Named, AppliedUndef, Identity)
+#: Nodes printed as a name: symbols and named objects, and Euler's constant (printed as the letter gamma).
+_NAME_TYPES = (Symbol, Indexed, IndexedBase, MatrixSymbol, Vec, Density, Named, AppliedUndef, Identity,
+               type(S.EulerGamma))
 
 
 #: The printed names met so far, per style: node -> tokens.

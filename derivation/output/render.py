@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sympy import Eq
+from sympy import Eq, srepr
 
 from ..core.engine import Derivation, Section
 from ..core.errors import DerivationError, RenderError, UsageError
@@ -296,6 +296,41 @@ class Lazy(Mapping):
 
 #: A lemma as a bundle's later chapters cite it: ``(start, result)`` of its chain.
 LemmaKey = tuple[Any, Any]
+
+
+def lemma_text(key: LemmaKey) -> str:
+    """A lemma's key (its first and last line) as text: the same for the same lines in any process."""
+    return srepr(key)
+
+
+class _ByText(Mapping):
+    """Lemmas of earlier chapters (label and number) looked up by their key, stored by :func:`lemma_text`."""
+
+    def __init__(self, by_text: dict[str, tuple[str, int | str]]):
+        self._by_text = by_text
+
+    def __getitem__(self, key: LemmaKey) -> tuple[str, int | str]:
+        return self._by_text[lemma_text(key)]
+
+    def __contains__(self, key: object) -> bool:
+        return lemma_text(key) in self._by_text
+
+    def __iter__(self):
+        return iter(self._by_text)
+
+    def __len__(self) -> int:
+        return len(self._by_text)
+
+
+@dataclass(frozen=True)
+class BundleChapters:
+    """The chapters of a bundle rendered so far, as plain data (a process rendering the leading chapters sends it):
+    each chapter's template values, the macros they define, and their lemmas (label and number) by
+    :func:`lemma_text`."""
+
+    chapters: list[dict[str, Any]] = field(default_factory=list)
+    macros: dict[str, str] = field(default_factory=dict)
+    earlier: dict[str, tuple[str, int | str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -630,25 +665,34 @@ class Renderer:
             raise RenderError(f"template syntax error in {error.name or 'template'} line {error.lineno}: "
                               f"{error.message}") from None
 
-    def render_bundle(self, title: str, description: str, derivations: list[Derivation], fmt: str = "latex") -> str:
+    def render_bundle(self, title: str, description: str, derivations: list[Derivation], fmt: str = "latex",
+                      done: BundleChapters | None = None) -> str:
         """Several derivations as one document in ``fmt`` (see :data:`BUNDLE_TEMPLATES`): a chapter per derivation,
         each rendered from its own context by the template that renders the body of its own document, so a
         bundle prints nothing its chapters' documents do not. Lemmas and figures are numbered within their chapter;
         a lemma an earlier chapter derived is cited there, not derived again; "the <case> document" in prose
-        refers to the chapter."""
-        if fmt not in BUNDLE_TEMPLATES:
-            raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
-        spec, (whole, body, unit) = get_format(fmt), BUNDLE_TEMPLATES[fmt]
+        refers to the chapter. ``done``: the leading chapters, already rendered (:meth:`render_chapters`, e.g. by
+        another process); ``derivations`` are the chapters after them."""
+        spec, (whole, _, _) = self._bundle_format(fmt)
+        done = self.render_chapters(derivations, fmt, tuple(d.name for d in derivations), done)
+        return self._template(self._environment(spec.latex_syntax), whole).render(
+            title=title, description=description, version=__version__, macros=[list(m) for m in done.macros.items()],
+            chapters=done.chapters, with_figures=any(c["figures"] for c in done.chapters))
+
+    def render_chapters(self, derivations: list[Derivation], fmt: str, later: tuple[str, ...] = (),
+                        done: BundleChapters | None = None) -> BundleChapters:
+        """The chapters of ``derivations`` after those ``done`` (numbered on from them, citing their lemmas);
+        ``later`` names every chapter after ``done`` (prose naming "the <case> document" refers to it)."""
+        spec, (_, body, unit) = self._bundle_format(fmt)
         environment = self._environment(spec.latex_syntax)
-        cases = tuple(d.name for d in derivations)
-        earlier: dict[LemmaKey, tuple[str, int | str]] = {}
-        macros: dict[str, str] = {}
-        chapters = []
-        for number, derivation in enumerate(derivations, 1):
-            chapter = Chapter(number, cases, MappingProxyType(dict(earlier)), unit)
+        done = BundleChapters() if done is None else done
+        cases = tuple(c["case"] for c in done.chapters) + later
+        chapters, macros, earlier = list(done.chapters), dict(done.macros), dict(done.earlier)
+        for number, derivation in enumerate(derivations, len(chapters) + 1):
+            chapter = Chapter(number, cases, _ByText(dict(earlier)), unit)
             builder = _Context(derivation, spec, False, self._printed, with_srepr=False, chapter=chapter)
             ctx = builder.document()
-            earlier.update((key, builder.cited_as(key)) for key in builder.numbers)
+            earlier.update((lemma_text(key), builder.cited_as(key)) for key in builder.numbers)
             for command, definition in ctx["macros"]:
                 if macros.setdefault(command, definition) != definition:
                     raise RenderError(f"the chapters of the bundle define {command} differently "
@@ -656,9 +700,13 @@ class Renderer:
             chapters.append({"case": derivation.name, "number": number, "title": derivation.title,
                              "figures": any(s["figures"] for s in ctx["sections"]),
                              "body": self._template(environment, body).render(**ctx, in_bundle=True)})
-        return self._template(environment, whole).render(
-            title=title, description=description, version=__version__, macros=[list(m) for m in macros.items()],
-            chapters=chapters, with_figures=any(c["figures"] for c in chapters))
+        return BundleChapters(chapters, macros, earlier)
+
+    @staticmethod
+    def _bundle_format(fmt: str) -> tuple[Format, tuple[str, str, str]]:
+        if fmt not in BUNDLE_TEMPLATES:
+            raise UsageError(f"a bundle is written in {', '.join(BUNDLE_TEMPLATES)}, not {fmt!r}")
+        return get_format(fmt), BUNDLE_TEMPLATES[fmt]
 
     @staticmethod
     def _template(environment: jinja2.Environment, name: str) -> jinja2.Template:

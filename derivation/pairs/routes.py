@@ -13,6 +13,7 @@ from ..cases.categorical import CATEGORICAL
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.gamma import GAMMA
+from ..cases.gumbel import GUMBEL
 from ..cases.halfnormal import HALFNORMAL
 from ..cases.laplace import DESCRIPTION as LAPLACE_DESCRIPTION
 from ..cases.laplace import LAPLACE_PLAN
@@ -82,7 +83,7 @@ def _laplace(q: DistSpec, p: DistSpec) -> Variant:
 
 #: The families given in their own parameters whose same-family pairs :func:`_same_law` derives.
 _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
-_LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM, "Pareto": PARETO, "Beta": BETA})
+_LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM, "Pareto": PARETO, "Beta": BETA, "Gumbel": GUMBEL})
 
 
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:

@@ -1,0 +1,31 @@
+"""A named case is the named form of a user's pair: its ``preset`` specs, derived by ``kl-derive derive --q Q --p P``
+(the same parser, setting of the pair and plan a user's specs get), give the same divergence as the case. ``vae``
+is ``DiagNormal(mu, logvar=ell, dim=d)`` against ``DiagNormal(0, 1, dim=d)``: the identical expression."""
+
+from __future__ import annotations
+
+import pytest
+from sympy import simplify
+
+from derivation import CASES, derive
+from derivation.core.forms import evaluated
+
+PRESETS = {name: case.preset for name, case in CASES.items() if case.preset is not None}
+#: The cases whose preset pair's result is the very same expression (the others: equal in value, written otherwise).
+IDENTICAL = {"univariate", "diagonal", "vae"}
+
+
+def test_the_gaussian_cases_name_their_pairs():
+    assert PRESETS["vae"] == ("DiagNormal(mu, logvar=ell, dim=d)", "DiagNormal(0, 1, dim=d)")
+    assert set(PRESETS) == {"univariate", "standard", "dynamics", "full", "diagonal", "vae"}
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_a_case_derives_what_its_preset_pair_derives(name: str):
+    q, p = PRESETS[name]
+    case, pair = derive(name).result, derive(q=q, p=p).result
+    assert case.free_symbols == pair.free_symbols
+    if name in IDENTICAL:
+        assert case == pair
+    else:
+        assert simplify((evaluated(case) - evaluated(pair)).doit().expand(force=True)) == 0
