@@ -160,5 +160,5 @@ def test_the_code_listing_is_in_every_format():
     line = "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
     sections = json.loads(render(vae, "json"))["sections"]
     assert sections[0]["key"] == "code" and sections[0]["listing"] == line
-    assert r"\texttt{" + line + "}" in render(vae, "beamer").split(r"\begin{frame}[t]{In code}", 1)[1]
+    assert r"\ttfamily\raggedright " + line + r"\par}" in render(vae, "beamer").split(r"\begin{frame}[t]{In code}", 1)[1]
     assert line in render(vae, "ipynb") and line in render(vae, "latex-fragment")
