@@ -3133,13 +3133,14 @@ ROWS += [
         mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b)))),
     Row("integrate-logarithm", "pair-uniform-beta",
         mul(Pow(ub_width, -1, evaluate=False), Integral(log(x), (x, ub_a, ub_b))),
-        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a)))),
+        mul(Pow(ub_width, -1, evaluate=False), add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a)), neg(ub_width)))),
     Row("collect-uniform-log-moment", "pair-uniform-beta",
-        mul(Pow(ub_width, -1, evaluate=False), sub(sub(XLogY(ub_b, ub_b), ub_b), sub(XLogY(ub_a, ub_a), ub_a))),
+        mul(Pow(ub_width, -1, evaluate=False), add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a)), neg(ub_width))),
         add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width), S.NegativeOne)),
+    # step 7: the lemmas' results put in, the coefficient multiplied into each u log u term
     Row("uniform-log-moments", "pair-uniform-beta", mul(neg(sub(ub_al, S.One)), Expectation(log(x), q_ub)),
-        mul(neg(sub(ub_al, S.One)), add(frac(add(XLogY(ub_b, ub_b), neg(XLogY(ub_a, ub_a))), ub_width),
-                                    S.NegativeOne))),
+        add(neg(frac(mul(sub(ub_al, S.One), XLogY(ub_b, ub_b)), ub_width)),
+            frac(mul(sub(ub_al, S.One), XLogY(ub_a, ub_a)), ub_width), ub_al, S.NegativeOne)),
 ]
 
 

@@ -9,15 +9,17 @@ NaN (torch's old ``_x_log_x``)."""
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Integral, S, cancel, log
+from functools import cache
+
+from sympy import Add, Eq, Expr, Integral, S, cancel, default_sort_key, expand, log, preorder_traversal
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, frac, mul, neg, sub
+from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, sub
 from ..laws.beta import BetaLaw
 from ..laws.uniform import UniformLaw
 from ..nodes.scalar import Expectation, XLogY
-from .base import factors, rewrite_nodes, rewrite_or_refuse
+from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .families import combine_log_densities, moment_rule
 
 COMBINE_UNIFORM_BETA = combine_log_densities(
@@ -71,13 +73,29 @@ def _integrate_logarithm(expr: Expr, setting) -> Rewrite:
         if primitive is None:
             return None
         at = [evaluated(primitive).subs(x, end) for end in (high, low)]
-        used[e] = sub(_display(primitive, x, high), _display(primitive, x, low)) if all(a.free_symbols for a in at) \
-            else evaluated(at[0] - at[1])
+        if not all(a.free_symbols for a in at):
+            used[e] = evaluated(at[0] - at[1])
+            return used[e]
+        # F(b) - F(a) with the terms of x log x first, the linear ones as the interval's length: b log b - a log a -
+        # (b - a), or (1 - a) log(1 - a) - (1 - b) log(1 - b) - (b - a)
+        logs = [t for end, sign in ((high, 1), (low, -1)) for t in terms(_display(primitive, x, end))
+                if t.has(XLogY) for t in [t if sign > 0 else neg(t)]]
+        logs = sorted((_plain(t) for t in logs), key=is_negative_term)
+        used[e] = add(*logs, neg(sub(high, low)))
         return used[e]
 
     out = rewrite_or_refuse(expr, match, "integral of a logarithm")
     return Rewrite(out, tuple(Eq(integral, value, evaluate=False) for integral, value in used.items()
                               if out != value))
+
+
+def _plain(term: Expr) -> Expr:
+    """``-(-u)`` as ``u``: a doubly negated term written once."""
+    if term.is_Mul and term.args[0] == -1 and len(term.args) == 2:
+        inner = term.args[1]
+        if inner.is_Mul and inner.args[0] == -1:
+            return inner.args[1] if len(inner.args) == 2 else mul(*inner.args[1:])
+    return term
 
 
 def _display(primitive: Expr, x: Expr, at: Expr) -> Expr:
@@ -109,6 +127,46 @@ def _collect_moment(expr: Expr, setting) -> Expr:
     return out
 
 
+def _collect_uniform_beta(expr: Expr, setting) -> Expr:
+    """The closed form with the coefficients multiplied into the expected logarithms: each ``u log u`` over the
+    interval's length with its coefficient (``(alpha - 1) b log b / (b - a)``), the constants ``alpha - 1`` and
+    ``beta - 1`` together; the logarithms of the constants kept as they were. Every term stands alone, so a long
+    line breaks between them."""
+    q, p = setting.q.law, setting.p.law
+    if not (isinstance(q, UniformLaw) and isinstance(p, BetaLaw)) or expr.has(Integral, Expectation) \
+            or not expr.has(XLogY):
+        raise RuleNotApplicable("not the closed form of a uniform law against a Beta law")
+    kept = [t for t in terms(expr) if not t.has(XLogY)]
+    total = expand(evaluated(expr) - evaluated(add(*kept)))
+    width = q.width
+    pieces = []
+    for atom in dict.fromkeys(a for a in preorder_traversal(expr) if isinstance(a, XLogY)):  # as the line has them
+        coefficient = cancel(total.coeff(atom) * evaluated(width))
+        if coefficient.could_extract_minus_sign():
+            pieces.append(neg(frac(mul(_factor(-coefficient), atom), width)))
+        else:
+            pieces.append(frac(mul(_factor(coefficient), atom), width))
+    rest = expand(total - sum((total.coeff(atom) * atom for atom in total.atoms(XLogY)), S.Zero))
+    if rest.has(XLogY):
+        raise RuleNotApplicable("the logarithms are not linear in x log x")
+    return add(*kept, *pieces, *([] if rest == 0 else terms(_readable_sum(rest))))
+
+
+def _factor(coefficient: Expr) -> Expr:
+    """``alpha - 1`` as a display form (``alpha - 1``, not ``-1 + alpha``); 1 is left out by ``mul``."""
+    number, rest = coefficient.as_independent(*coefficient.free_symbols, as_Add=True)
+    if not rest:
+        return number
+    return add(*sorted(terms(rest), key=is_negative_term), *([] if number == 0 else [number]))
+
+
+def _readable_sum(value: Expr) -> Expr:
+    """A sum with its symbols first and its number last (``alpha + beta - 2``)."""
+    number, rest = value.as_independent(*value.free_symbols, as_Add=True)
+    parts = sorted(Add.make_args(rest), key=lambda t: (is_negative_term(t), default_sort_key(t)))
+    return add(*parts, *([] if number == 0 else [number]))
+
+
 UNIFORM_EXPECTATION_AS_INTEGRAL = Rule(
     "uniform-expectation-as-integral",
     "As an integral",
@@ -135,14 +193,33 @@ COLLECT_MOMENT = Rule(
 #: The lemma's plan: ``E_q[log x] = (b log b - a log a)/(b - a) - 1`` from the definition of the expectation.
 UNIFORM_LOG_MOMENT_PLAN = (UNIFORM_EXPECTATION_AS_INTEGRAL, INTEGRATE_LOGARITHM, COLLECT_MOMENT)
 
-UNIFORM_LOG_MOMENTS = moment_rule(
+@cache
+def _lemma_rule() -> Rule:
+    """The family rule that replaces each expected logarithm by the lemma deriving it (made once, not a rule of its
+    own: :data:`UNIFORM_LOG_MOMENTS` is the step)."""
+    return moment_rule("uniform-log-moments", "Expected logarithms", "", (UniformLaw,), _logarithm_of,
+                       ("uniform-log-moment", "The expected logarithm under a uniform law", UNIFORM_LOG_MOMENT_PLAN))
+
+
+def _log_moments(expr: Expr, setting) -> Rewrite:
+    """Each expected logarithm replaced by its lemma's result, the coefficients multiplied in (each ``u log u``
+    term over the interval's length on its own, so that a long line breaks between them); the lemmas are cited by
+    number, their statements not repeated beside the step (each lemma shows its own)."""
+    rewrite = _lemma_rule().apply(expr, setting)
+    try:
+        out = _collect_uniform_beta(rewrite.expr, setting)
+    except RuleNotApplicable:  # numbers: nothing of the form u log u is left
+        out = rewrite.expr
+    return Rewrite(out, (), rewrite.lemmas)
+
+
+UNIFORM_LOG_MOMENTS = Rule(
     "uniform-log-moments",
     "Expected logarithms",
-    "The expected logarithms under the uniform law are integrals of a logarithm over its interval.",
-    (UniformLaw,),
-    _logarithm_of,
-    ("uniform-log-moment", "The expected logarithm under a uniform law", UNIFORM_LOG_MOMENT_PLAN),
+    "The expected logarithms under the uniform law are integrals of a logarithm over its interval (derived in the "
+    "lemmas); multiply out.",
+    _log_moments,
 )
 
-__all__ = ["COLLECT_MOMENT", "COMBINE_UNIFORM_BETA", "INTEGRATE_LOGARITHM", "UNIFORM_EXPECTATION_AS_INTEGRAL",
-           "UNIFORM_LOG_MOMENTS", "UNIFORM_LOG_MOMENT_PLAN"]
+__all__ = ["COLLECT_MOMENT", "COMBINE_UNIFORM_BETA", "INTEGRATE_LOGARITHM",
+           "UNIFORM_EXPECTATION_AS_INTEGRAL", "UNIFORM_LOG_MOMENTS", "UNIFORM_LOG_MOMENT_PLAN"]
