@@ -202,3 +202,34 @@ def test_the_definitions_are_stated(logits):
     a = IndexedBase("a", real=True)
     k = setting.q.variable
     assert any(isinstance(s, Eq) and s.lhs == setting.q.law.probs[k] and s.rhs.has(a[k]) for s in setting.statements())
+
+
+UNIFORM_PAIRS = [
+    # (q, p, rules, the result in LaTeX)
+    ("Categorical(a, K)", "Categorical(1/K, K)", ["kl-definition", "category-probabilities"],
+     r"\sum_{k=1}^{K} a_{k} \log(K a_{k})"),
+    ("Categorical(1/K, K)", "Categorical(b, K)", ["kl-definition", "category-probabilities",
+                                                  "equal-weights-out-of-sum"],
+     r"- \frac{\sum_{k=1}^{K} \log(K b_{k})}{K}"),
+    ("Categorical(logits=a, dim=K)", "Categorical(1/K, K)", ["kl-definition", "category-probabilities", "log-softmax",
+                                                             "category-weights-add-to-one", "softmax"], None),
+]
+
+
+@pytest.mark.parametrize(("q", "p", "rules", "result"), UNIFORM_PAIRS)
+def test_a_uniform_law_prints_no_fraction_of_a_fraction_and_no_log_of_a_reciprocal(q, p, rules, result):
+    """A uniform law's probability 1/K: ``log(a_k / (1/K))`` is ``log(K a_k)``, ``log(1/K)`` is ``-log K``, and a
+    uniform q's weight comes out of the sum; every result is still the exact sum."""
+    derivation = derive(q=q, p=p)
+    assert derivation.verified and [step.rule for step in derivation.steps] == rules
+    latex = render(derivation, "latex-fragment")
+    assert r"\frac{1}{K}}" not in latex and r"\log \frac{1}{K}" not in latex and r"\log(\frac{1}{K}" not in latex
+    if result is not None:
+        assert rf"\KL(q \,\|\, p) = {result} \label" in latex
+    else:
+        assert r"+ \log K" in latex
+    size, a, b = 4, [0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2]
+    uniform = [0.25] * size
+    q_probs = uniform if "1/K" in q else (_softmax(a) if "logits" in q else a)
+    p_probs = uniform if "1/K" in p else b
+    assert _value(derivation.result, size, a=a, b=b) == pytest.approx(float(_exact(q_probs, p_probs)), rel=1e-12)

@@ -123,6 +123,8 @@ CONFIGURATIONS = {
     "pair-exponential-gamma": {"q": "Exponential(l)", "p": "Gamma(a, rate=b)"},
     "pair-gamma-exponential": {"q": "Gamma(a, rate=b)", "p": "Exponential(l)"},
     "pair-categorical-logits": {"q": "Categorical(logits=a, dim=K)", "p": "Categorical(logits=b, dim=K)"},
+    "pair-categorical-uniform-q": {"q": "Categorical(1/K, K)", "p": "Categorical(b, K)"},
+    "pair-categorical-uniform-p": {"q": "Categorical(a, K)", "p": "Categorical(1/K, K)"},
     "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
@@ -3113,6 +3115,22 @@ ROWS += [
     Row("softmax", "pair-categorical-logits", cat_out,
         add(Sum(mul(frac(exp(cat_a[k]), Sum(exp(cat_a[j]), (j, 1, cat_K))), add(cat_a[k], neg(cat_b[k]))),
                 (k, 1, cat_K)), neg(cat_lse_a), cat_lse_b)),
+]
+
+# -- a uniform categorical law (1/K): no fraction of a fraction, no logarithm of a reciprocal; the weight comes out
+cat_ta, cat_tb = IndexedBase("a", positive=True), IndexedBase("b", positive=True)
+cat_uniform = CategoricalLaw(1 / cat_K, cat_K)
+q_uni, p_uni = Density("q", k, cat_uniform), Density("p", k, cat_uniform)
+q_cat_a, p_cat_b = Density("q", k, CategoricalLaw(cat_ta, cat_K)), Density("p", k, CategoricalLaw(cat_tb, cat_K))
+cat_uniform_q = Sum(mul(1 / cat_K, neg(log(mul(cat_K, cat_tb[k])))), (k, 1, cat_K))
+ROWS += [
+    Row("category-probabilities", "pair-categorical-uniform-p",
+        Sum(mul(q_cat_a, log(frac(q_cat_a, p_uni))), (k, 1, cat_K)),
+        Sum(mul(cat_ta[k], log(mul(cat_K, cat_ta[k]))), (k, 1, cat_K))),
+    Row("category-probabilities", "pair-categorical-uniform-q",
+        Sum(mul(q_uni, log(frac(q_uni, p_cat_b))), (k, 1, cat_K)), cat_uniform_q),
+    Row("equal-weights-out-of-sum", "pair-categorical-uniform-q", cat_uniform_q,
+        -Sum(log(mul(cat_K, cat_tb[k])), (k, 1, cat_K)) / cat_K),
 ]
 
 # -- derivation/rules/uniform_beta.py: Uniform(a, b) vs Beta(a2, b2) --------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from sympy import IndexedBase, Symbol
+from sympy import Expr, IndexedBase, Symbol
 
 from ..cases.beta import BETA
 from ..cases.catalogue import CASES
@@ -21,12 +21,13 @@ from ..cases.laplace import TITLE as LAPLACE_TITLE
 from ..cases.multivariate import DIAGONAL_PLAN, FULL_PLAN
 from ..cases.pareto import PARETO
 from ..cases.uniform import UNIFORM
-from ..core.engine import Derivation
+from ..core.engine import Derivation, Rule
 from ..core.errors import ParseError, UsageError
 from ..core.limits import MAX_DIM
 from ..interpret.parse import DistSpec
 from ..laws import LAWS
 from ..rules.algebra import COLLECT_LIKE_TERMS
+from ..rules.categorical import EQUAL_WEIGHTS_OUT
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.categorical import categorical_pair
 from ..settings.laplace import user_pair
@@ -129,9 +130,15 @@ def _categorical(q: DistSpec, p: DistSpec) -> Variant:
     index = _unused_name(("j", "i", "l", "n"), taken | {variable})
     setting = categorical_pair(probs[0], probs[1], q.dim, tuple(sources), variable, index)  # type: ignore[arg-type]
     return Variant("categorical", setting, CATEGORICAL.plan, (q, p), _categorical,
-                   finish=CATEGORICAL.parameterised if sources else (), title=CATEGORICAL.title,
+                   finish=(*(CATEGORICAL.parameterised if sources else ()), *_uniform_weight_out(probs[0])),
+                   title=CATEGORICAL.title,
                    description=CATEGORICAL.description, dim=q.dim,  # type: ignore[arg-type]
                    vectors=MappingProxyType(vectors))
+
+
+def _uniform_weight_out(q_probs: Expr) -> tuple[Rule, ...]:
+    """A uniform q's probability ``1/K`` weighs every term of the sum alike: the step that takes it out."""
+    return () if isinstance(q_probs, IndexedBase) else (EQUAL_WEIGHTS_OUT,)
 
 
 def _unused_name(candidates: tuple[str, ...], taken: set[str]) -> str:

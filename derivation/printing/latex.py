@@ -188,7 +188,7 @@ class TextbookLatexPrinter(LatexPrinter):
     def _big_operator(self, command: str, expr: Sum | Product) -> str:
         (index, low, high), = expr.limits
         body = self._print(expr.function)
-        if expr.function.is_Add or is_negative_term(expr.function):
+        if expr.function.is_Add or is_negative_term(expr.function) or body.startswith("-"):
             body = self.paren(body)
         return rf"{command}_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {body}"
 

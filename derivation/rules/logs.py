@@ -12,7 +12,7 @@ from .base import factors, rewrite_nodes, rewrite_or_refuse
 _A, _B = Symbol("a", positive=True), Symbol("b", positive=True)
 
 
-def _numerator_denominator(arg: Expr) -> tuple[Expr, Expr] | None:
+def numerator_denominator(arg: Expr) -> tuple[Expr, Expr] | None:
     """``(a, b)`` when ``arg`` is the display fraction ``a / b``."""
     parts = factors(arg)
     den = [f.args[0] for f in parts if f.is_Pow and f.args[1] == -1]
@@ -30,7 +30,7 @@ RECIPROCAL_LOG: tuple[Eq, ...] = (
 )
 
 
-def _reciprocal_base(e: Expr) -> Expr | None:
+def reciprocal_base(e: Expr) -> Expr | None:
     """``a`` when ``e`` is a reciprocal ``a**-k`` (printed as a fraction ``1/a**k``), else None."""
     if e.is_Pow and e.args[1].is_Number and e.args[1].is_negative:
         return Pow(e.args[0], -e.args[1])
@@ -53,11 +53,11 @@ def without_reciprocal_logs(expr: Expr) -> tuple[Expr, tuple[Eq, ...]]:
         if not isinstance(rest, log):
             return None
         arg = rest.args[0]
-        alone = _reciprocal_base(arg)  # 1/sqrt(t), printed as a fraction
-        parts = (S.One, alone) if alone is not None else _numerator_denominator(arg)
+        alone = reciprocal_base(arg)  # 1/sqrt(t), printed as a fraction
+        parts = (S.One, alone) if alone is not None else numerator_denominator(arg)
         if parts is None:
             return None
-        top, bottom = _reciprocal_base(parts[0]), _reciprocal_base(parts[1])
+        top, bottom = reciprocal_base(parts[0]), reciprocal_base(parts[1])
         if top is not None and bottom is not None:
             return mul(c, log(frac(bottom, top)))  # (1/a) / (1/b) = b / a: no law of logarithms used
         if parts[0] != 1:
@@ -75,7 +75,7 @@ def _log_of_ratio(expr: Expr, setting: Setting) -> Rewrite:
     def match(e: Expr) -> Expr | None:
         if not isinstance(e, log):
             return None
-        parts = _numerator_denominator(e.args[0])
+        parts = numerator_denominator(e.args[0])
         return None if parts is None else sub(log(parts[0]), log(parts[1]))
 
     identity = Eq(log(frac(_A, _B)), sub(log(_A), log(_B)), evaluate=False)
@@ -101,7 +101,7 @@ def _log_variance(expr: Expr, setting: Setting) -> Rewrite:
         if _is_scale(rest.args[0]):
             used.setdefault("scale", Eq(log(_A), mul(HALF, log(square(_A))), evaluate=False))
             return mul(c * HALF, log(square(rest.args[0])))
-        parts = _numerator_denominator(rest.args[0])
+        parts = numerator_denominator(rest.args[0])
         if parts is None or c != 1:
             return None
         num, den = parts
