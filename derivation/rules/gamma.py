@@ -156,7 +156,7 @@ COMBINE_POWERS = Rule(
 GAMMA_INTEGRAL = Rule(
     "gamma-integral",
     "Gamma integral",
-    "The integral of a power of x times an exponential over the half-line is a value of the Gamma function "
+    "The integral of a power of the variable times an exponential over the half-line is a value of the Gamma function "
     "(change the variable in its definition).",
     _gamma_integral,
 )

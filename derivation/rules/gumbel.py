@@ -200,7 +200,7 @@ def _coefficient(k: int, j: int, shift: Expr, slope: Expr) -> Expr:
 SPLIT_LOG_POWERS = Rule(
     "split-log-powers",
     "Multiply out",
-    "Multiply out the power; the integral of a sum is the sum of the integrals.",
+    "Multiply out the integrand; the integral of a sum is the sum of the integrals.",
     _split_powers,
 )
 
@@ -297,7 +297,7 @@ def _display(value: Expr) -> Expr:
 COLLECT_GUMBEL_MOMENT = Rule(
     "collect-gumbel-moment",
     "Collect",
-    "Collect the terms about the mean, mu plus beta times Euler's constant.",
+    "Collect the terms; the mean of a Gumbel variable is its location plus its scale times Euler's constant.",
     _collect_moment,
 )
 

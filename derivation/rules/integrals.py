@@ -157,7 +157,8 @@ INTEGRATE_PIECES = Rule(
 INTEGRATE_BY_PARTS = Rule(
     "integrate-by-parts",
     "Integrate by parts",
-    "A linear function times an exponential: integrate by parts; the exponential vanishes at infinity.",
+    "A polynomial times an exponential: integrate by parts, once for each power; the exponential vanishes at "
+    "infinity.",
     _integrate_pieces,
 )
 
