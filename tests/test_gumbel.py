@@ -207,3 +207,34 @@ def test_the_exports_compute_torchs_value_without_overflow(written):
     # e^a Gamma(b) with e^a tiny and Gamma(b) huge: one exponential, finite (a product would be 0 * inf)
     far = (1e3, 1e4, -1e3, 1.0)
     assert float(_load(written / "g.py")(*far)) == pytest.approx(_torch_kl(*far), rel=1e-9)
+
+
+@pytest.mark.parametrize(("q", "p", "q_ref", "p_ref"), [
+    ("Normal(0, 1)", "Gumbel(0, 1)", ref.normal(0, 1), ref.gumbel(0, 1)),
+    ("Normal(0, 2)", "Gumbel(1, 1)", ref.normal(0, 2), ref.gumbel(1, 1)),
+    ("Gumbel(0, 1)", "Gumbel(1, 0.5)", ref.gumbel(0, 1), ref.gumbel(1, 0.5)),
+])
+def test_pairs_given_in_numbers_are_derived_and_right(q, p, q_ref, p_ref):
+    """Numbers where names stood (a mean of 0 used to reach the rules as a Python int, and fail)."""
+    derivation = derive(q=q, p=p)
+    assert derivation.verified
+    value = float(evaluated(derivation.result).evalf(30))
+    assert value == pytest.approx(float(ref.kl_quadrature(q_ref, p_ref)), rel=1e-10)
+
+
+@pytest.mark.parametrize(("q", "p", "message"), [
+    ("Normal(m, var=v)", "Gumbel(a, b)", "q: a Normal against another family is given by its loc and scale"),
+    ("Gumbel(m, s)", "Normal(a, logvar=w)", "p: a Normal against another family is given by its loc and scale"),
+    ("Gumbel(0, 1)", "Gumbel(0, 1e-8)", "the ratio of the Gumbel scales is 1e+08, more than 100"),
+])
+def test_what_a_pair_cannot_take_is_a_one_line_error(q, p, message, capsys, tmp_path):
+    target = tmp_path / "kl.md"
+    assert cli.run(["derive", "--q", q, "--p", p, "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kl-derive: error: ") and message in err and err.count("\n") == 1
+    assert not target.exists()
+
+
+def test_fresh_probabilities_named_vartheta_print_as_text():
+    text = to_text(Symbol("vartheta_q"))
+    assert text == "ϑ_q"

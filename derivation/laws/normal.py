@@ -66,7 +66,8 @@ class NormalLaw(Law):
         """``Normal(loc, scale)`` beside a law of another family: the mean and the standard deviation (the other
         parameterisations are the Gaussian pairs' own, :data:`SCALE_OF`)."""
         if len(leading) != 1 or kind != "scale":
-            raise ValueError(f"Normal is given by its loc and scale here, not {kind}")
+            raise ValueError(f"a Normal against another family is given by its loc and scale: Normal(loc, scale), "
+                             f"not {kind}= (the other parameterisations are for two Gaussians)")
         return cls(leading[0], value)
 
     def sample(self, values: Sequence[float], rng: random.Random) -> float:

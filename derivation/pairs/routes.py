@@ -87,6 +87,20 @@ _LAW_CASES = {**FAMILY_CASES, "Exponential": EXPONENTIAL, "Gamma": GAMMA}
 _LAW_CASES.update({"HalfNormal": HALFNORMAL, "Uniform": UNIFORM, "Pareto": PARETO, "Beta": BETA, "Gumbel": GUMBEL})
 
 
+#: Largest ratio of two Gumbel scales given as numbers: the result holds Gamma(1 + ratio) exactly (Gamma(101) has
+#: 158 digits already; far beyond, an exact Gamma function does not finish).
+MAX_GUMBEL_SCALE_RATIO = 100
+
+
+def _gumbel_scales_in_range(q_scale: Expr, p_scale: Expr) -> None:
+    """Refuse, in one line, two Gumbel scales given as numbers whose ratio is too large for an exact result."""
+    ratio = q_scale / p_scale
+    if ratio.is_Number and ratio > MAX_GUMBEL_SCALE_RATIO:
+        raise UsageError(f"the ratio of the Gumbel scales is {float(ratio):g}, more than {MAX_GUMBEL_SCALE_RATIO}: "
+                         f"its divergence holds Gamma(1 + {float(ratio):g}) exactly (give the scales as names to "
+                         f"derive it in general)")
+
+
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of families given in their own parameters (``Bernoulli``, ...): the plan of that family, or of
     that pair of families (:data:`~derivation.cases.discrete.PAIR_CASES`)."""
@@ -94,6 +108,8 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     if q.family == p.family == "Binomial" and q.loc != p.loc:
         raise UsageError(f"two binomial laws are derived for one number of trials (torch registers only that): got "
                          f"total_count {q.loc} and {p.loc}")
+    if q.family == p.family == "Gumbel":
+        _gumbel_scales_in_range(q.param, p.param)
     setting = spec_pair(q, p)
     if setting.definitions and not case.parameterised:
         kinds = ", ".join(f"{kind}=" for _, kind, _ in setting.sources)

@@ -444,7 +444,7 @@ def _gaussian_mean(expr: Expr, setting: object) -> Rewrite:
         if not (isinstance(e, Expectation) and isinstance(e.density.law, NormalLaw) and e.density.name):
             return None
         x, m = e.density.variable, e.density.law.mean
-        line = linear_in(e.expr, x) if e.expr.is_Add else ((1, 0) if e.expr == x else None)
+        line = linear_in(e.expr, x) if e.expr.is_Add else ((S.One, S.Zero) if e.expr == x else None)
         if line is None or line[0] != 1:
             return None
         used.append(Eq(Expectation(x, e.density), m, evaluate=False))

@@ -15,6 +15,7 @@ from sympy import And, Basic, Eq, Expr, S, Symbol, lambdify
 
 from ..check.checker import Checker, DefinitionsChecker
 from ..core.engine import Derivation, Rule, derive_chain
+from ..core.errors import UsageError
 from ..core.forms import evaluated
 from ..interpret.parse import DistSpec
 from ..laws import LAWS, Law
@@ -141,7 +142,10 @@ def spec_pair(q: DistSpec, p: DistSpec) -> LawPair:
     for role, spec in specs.items():
         family = LAWS[spec.family]
         if spec.param_kind not in family.parameterisations:  # its own parameter, or a plain expression of it
-            laws[role] = family.given(spec.param_kind, spec.param, *(() if spec.loc is None else (spec.loc,)))
+            try:
+                laws[role] = family.given(spec.param_kind, spec.param, *(() if spec.loc is None else (spec.loc,)))
+            except ValueError as error:  # a parameterisation this pair does not take
+                raise UsageError(f"{role}: {error}") from None
             continue
         fresh = Symbol(unused((f"theta_{role}", f"vartheta_{role}", f"t_{role}"), taken), positive=True)
         taken.add(fresh.name)
