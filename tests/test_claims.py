@@ -500,6 +500,17 @@ def test_a_long_counterexample_vector_is_abbreviated_in_text_not_in_json():
     assert len(verdict.as_dict()["counterexample"]["point"]["mu"]) == 20
 
 
+def test_a_float_constant_written_twice_is_read_as_one_number():
+    """Euler's constant as a float, in two places of a Gumbel KL: read at double precision together, it holds."""
+    claim = ("log(b/s) + (m-a)/b + 0.5772156649015329*s/b - 0.5772156649015329 + exp(-(m-a)/b + lgamma(1+s/b))"
+             " - 1")
+    verdict = verify("Gumbel(m, s)", "Gumbel(a, b)", claim)
+    assert verdict.holds is True and verdict.status == "holds to double precision", verdict.describe()
+    assert "0.5772156649015329 is EulerGamma rounded to double precision" in verdict.method
+    wrong = verify("Gumbel(m, s)", "Gumbel(a, b)", claim.replace("- 0.5772156649015329", "- 0.5772"))
+    assert wrong.holds is False
+
+
 def test_cli_verify_over_the_reals_and_at_double_precision(capsys):
     """The probe's invocations: kl-derive verify ... --claim '...'."""
     args = ["verify", "--q", "Normal(mu, logvar=lv)", "--p", "Normal(0, 1)", "--claim"]

@@ -1033,8 +1033,9 @@ MAX_LITERALS = 8
 
 def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, truth: Expr
                     ) -> tuple[str, Expr] | None:
-    """``(literal, exact)`` when reading one float literal of a code claim as the exact number ``exact`` (whose
-    double-precision rounding is that literal's) makes the claim equal KL(q || p), symbolically; else None.
+    """``(literal, exact)`` when reading one float literal of a code claim (every place it is written) as the exact
+    number ``exact`` (whose double-precision rounding is that literal's) makes the claim equal KL(q || p),
+    symbolically; else None.
 
     The claim is linear in the literal ``t``: ``claim(t) = claim(c) + a (t - c)``, so the reading is
     ``c - (claim(c) - KL) / a``; it must be a number (free of the parameters).
@@ -1042,9 +1043,11 @@ def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, tru
     if parsed.syntax != "python" or not tame(claim) or len(parsed.literals) > MAX_LITERALS:
         return None
     difference = claim - truth
-    for literal in parsed.literals:
+    by_text = {literal.text: literal for literal in parsed.literals}  # one constant written several times
+    for literal in by_text.values():
         stand_in = Dummy("t")
-        with_symbol = v.read_claim(text, {literal.pos: stand_in})[0]
+        places = {other.pos: stand_in for other in parsed.literals if other.text == literal.text}
+        with_symbol = v.read_claim(text, places)[0]
         slope = with_symbol.diff(stand_in)
         if slope == 0 or slope.has(stand_in) or slope.has(Sum):
             continue
