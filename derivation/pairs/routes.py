@@ -217,9 +217,8 @@ def derivable_pairs() -> tuple[tuple[str, str], ...]:
 
 
 def _mixed_families(q: DistSpec, p: DistSpec) -> None:
-    raise UsageError(f"{q.family} against {p.family} is not supported (give both of the same family: Laplace "
-                     "with Laplace, Bernoulli with Bernoulli, or Gaussians of the same kind; `kl-derive list` "
-                     "shows the pairs)")
+    raise UsageError(f"{q.family} against {p.family} is not supported: its divergence is not derived here "
+                     "(`kl-derive list` shows the pairs that are)")
 
 
 def _replace_symbols(spec: DistSpec, replacements: Mapping[Symbol, Symbol]) -> DistSpec:
