@@ -47,7 +47,10 @@ FONTS = {
     "font.family": "serif",
     "font.serif": ["cmr10", "Latin Modern Roman", "DejaVu Serif"],
     "mathtext.fontset": "cm",
-    "axes.formatter.use_mathtext": True,  # cmr10 has no Unicode minus: tick labels are set as mathtext
+    # cmr10 has no Unicode minus: the tick labels of an axis with a negative tick are set as mathtext (its minus
+    # sign, Computer Modern's); the others as plain text in cmr10, the same digits without the parser's cost
+    # (see :func:`_tick_labels`)
+    "axes.formatter.use_mathtext": True,
     "axes.unicode_minus": False,
     "font.size": 11,
     "axes.labelsize": 12,
@@ -170,7 +173,22 @@ def _new_figure(colour_bar: bool = False, fonts: dict[str, Any] = FONTS):
     return fig
 
 
-def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> None:
+def _tick_labels(axis, fonts: dict[str, Any]) -> None:
+    """Tick labels of ``axis`` as mathtext only where the axis has a negative tick (for the minus sign), if
+    ``fonts`` sets tick labels as mathtext; the labels of one axis are all set alike, so they line up."""
+    if not fonts.get("axes.formatter.use_mathtext"):
+        return
+    from matplotlib.ticker import ScalarFormatter
+
+    class SignedMathText(ScalarFormatter):
+        def set_locs(self, locs) -> None:
+            self.set_useMathText(any(loc < 0 for loc in locs))
+            super().set_locs(locs)
+
+    axis.set_major_formatter(SignedMathText())
+
+
+def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any], fonts: dict[str, Any]) -> None:
     import numpy as np
 
     X, Y, Z = data["X"], data["Y"], data["Z"]
@@ -180,6 +198,7 @@ def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> Non
     levels = [v for v in CONTOUR_LEVELS if v < top]
     ax.contour(X, Y, Z, levels=levels, colors="white", linewidths=0.6, alpha=0.7)
     bar = fig.colorbar(image, ax=ax, label=plot.quantity, extend="max", fraction=0.05, pad=0.02)
+    _tick_labels(bar.ax.yaxis, fonts)
     bar.add_lines(levels=levels, colors=["white"] * len(levels), linewidths=[0.6] * len(levels))
     for mx, my in data["marks"]:
         ax.plot([mx], [my], marker="*", markersize=14, color="#d62728", markeredgecolor="white",
@@ -199,6 +218,8 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
     data = data if data is not None else figure_data(plot)
     fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot), fonts=fonts)
     ax = fig.add_subplot()
+    for axis in (ax.xaxis, ax.yaxis):
+        _tick_labels(axis, fonts)
     if isinstance(plot, CurvesPlot):
         for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
             ax.plot(data["x"], values, curve.style, linewidth=1.8, label=label)
@@ -214,7 +235,7 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper center" if low >= 0 else "lower center", fontsize=LEGEND_SIZE, framealpha=0.95)
     else:
-        _colour_map(fig, ax, plot, data)
+        _colour_map(fig, ax, plot, data, fonts)
         if isinstance(plot, FieldPlot):
             U, V = data["U"], data["V"]
             length = np.hypot(U, V)
