@@ -46,6 +46,9 @@ WIDTH, HEIGHT = 5.0, 3.5
 FONTS = {
     "font.family": "serif",
     "font.serif": ["cmr10", "Latin Modern Roman", "DejaVu Serif"],
+    # the slides' (below), set for both: matplotlib caches a font lookup under every list of fonts, so the
+    # lookups made for one kind of figure serve the other (and those made in the warm-up serve both)
+    "font.sans-serif": ["cmss10", "DejaVu Sans"],
     "mathtext.fontset": "cm",
     # cmr10 has no Unicode minus: the tick labels of an axis with a negative tick are set as mathtext (its minus
     # sign, Computer Modern's); the others as plain text in cmr10, the same digits without the parser's cost
@@ -64,7 +67,6 @@ LEGEND_SIZE, TITLE_SIZE = 10.5, 12
 SLIDE_FONTS = {
     **FONTS,
     "font.family": "sans-serif",
-    "font.sans-serif": ["cmss10", "DejaVu Sans"],
     "mathtext.fontset": "stixsans",
     "axes.formatter.use_mathtext": False,
 }
@@ -374,25 +376,39 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 
 
 def _warm_up(formats: Sequence[str] = ("png",)) -> None:
-    """Draw a tiny figure of every kind once, in PNG and PDF, so that modules (the PDF backend and fontTools'
-    subsetter included), fonts and the mathtext parser are loaded (in the worker, before the derivation is
-    done) rather than in each figure process."""
+    """Draw a small figure of every kind once in each figure format to come, with the text sizes and fonts of the
+    real ones, so that modules (the PDF backend and fontTools' subsetter included), fonts (matplotlib looks a font
+    up once per size) and the mathtext parser are loaded in the worker, before the derivation is done, rather than
+    in each figure process."""
     import numpy
 
     x, y = Symbol("x", positive=True), Symbol("y", real=True)
-    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [0.0, 1.0]))[0]
-    fig = _new_figure(colour_bar=True)
-    ax = fig.add_subplot()
-    image = ax.imshow(values, origin="lower", aspect="auto", interpolation="bilinear")
-    ax.contour(values, levels=[values.mean()], colors="white")
-    fig.colorbar(image, ax=ax, label="z", extend="max").add_lines(levels=[values.mean()], colors=["white"],
-                                                                  linewidths=[0.5])
-    ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
-    ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
-    ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
-    fig.savefig(io.BytesIO(), format="png", dpi=10)
-    if any(fmt != "png" for fmt in formats):  # PDF figures to come: load the PDF backend and its font subsetter
-        fig.savefig(io.BytesIO(), format="pdf")  # once, not in each figure process
+    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [-1.0, 1.0]))[0]
+    kinds = {SLIDES_PDF: [fmt for fmt in formats if fmt == SLIDES_PDF],
+             "article": list(dict.fromkeys(fmt for fmt in formats if fmt != SLIDES_PDF))}
+    for kind, saved in kinds.items():
+        if not saved:
+            continue
+        fonts = SLIDE_FONTS if kind == SLIDES_PDF else FONTS
+        fig = _new_figure(colour_bar=True, fonts=fonts)
+        fig.set_size_inches(1.0, 1.0)  # the same text, little to paint
+        ax = fig.add_subplot()
+        for axis in (ax.xaxis, ax.yaxis):
+            _tick_labels(axis, fonts)
+        image = ax.imshow(values, origin="lower", aspect="auto", extent=(-1.0, 1.0, -1.0, 1.0),
+                          interpolation="bilinear")
+        ax.contour(numpy.linspace(-1.0, 1.0, 2), numpy.linspace(-1.0, 1.0, 2), values, levels=[values.mean()],
+                   colors="white")
+        bar = fig.colorbar(image, ax=ax, label=r"$\mu$", extend="max")
+        _tick_labels(bar.ax.yaxis, fonts)
+        bar.add_lines(levels=[values.mean()], colors=["white"], linewidths=[0.5])
+        ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
+        ax.set_xlabel(r"$\mu$")
+        ax.set_ylabel(r"$\sigma$")
+        ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=TITLE_SIZE)
+        ax.legend(handles=ax.plot([0], [0], marker="*", label=r"$\mu$"), fontsize=LEGEND_SIZE)
+        for fmt in saved:  # at the figures' own resolution: mathtext is laid out (and cached) per resolution
+            fig.savefig(io.BytesIO(), format="pdf" if fmt == SLIDES_PDF else fmt, dpi=DPI)
 
 
 def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
