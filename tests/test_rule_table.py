@@ -443,6 +443,12 @@ ROWS = [
         ),
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
     ),
+    # from Bernoulli(p1) against Bernoulli(p1), step 4
+    Row("equal-laws", "pair-poisson",
+        add(mul(sub(1, Symbol("p1", positive=True)), log(frac(sub(1, Symbol("p1", positive=True)),
+                                                              sub(1, Symbol("p1", positive=True))))),
+            mul(Symbol("p1", positive=True), log(frac(Symbol("p1", positive=True), Symbol("p1", positive=True))))),
+        S.Zero),
     # from pair-numbers, step 11
     Row("collect-like-terms", "pair-numbers", add(neg(log(2)), Rational(5, 2), Rational(-1, 2)), sub(2, log(2))),
     # from dynamics, step 11
