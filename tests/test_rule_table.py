@@ -74,6 +74,7 @@ from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
+from derivation.core.functions import XLogY
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
@@ -82,7 +83,7 @@ from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial, XLogY
+from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
