@@ -52,7 +52,7 @@ def test_xlogy_of_one_argument_twice_is_the_node_defined_at_zero():
 
 
 def test_slacks_prove_what_the_condition_implies_and_nothing_else():
-    condition = (0 <= a) & (a < b) & (b <= 1)
+    condition = (a >= 0) & (a < b) & (b <= 1)
     assert sorted(str(s) for s, _ in _slacks(condition)) == ["-a + b", "1 - b", "a"]
     assert _proved_under(Requirement(1 - a, ">=0", ""), condition)
     assert _proved_under(Requirement(b, ">0", ""), condition)
@@ -64,7 +64,7 @@ def test_slacks_prove_what_the_condition_implies_and_nothing_else():
 @given(st.integers(-3, 3), st.integers(-3, 3), st.integers(-3, 3))
 def test_what_the_slacks_prove_holds_at_every_admissible_point(k0, ka, kb):
     """Soundness: a linear requirement proved under 0 <= a < b <= 1 is non-negative on a grid of that triangle."""
-    condition = (0 <= a) & (a < b) & (b <= 1)
+    condition = (a >= 0) & (a < b) & (b <= 1)
     expr = k0 + ka * a + kb * b
     if _proved_under(Requirement(expr, ">=0", ""), condition):
         grid = [(i / 10, j / 10) for i in range(11) for j in range(11) if i < j]
