@@ -86,6 +86,9 @@ class Evaluator:
         self.exact = exact
         self.points = list(points) if exact else [{s: float(v) for s, v in p.items()} for p in points]
         self._values: dict[Expr, list] = {}
+        #: integrals by what is integrated (integrand with densities written out, limits, weighting law): one integral
+        #: met in several lines, or in two forms that evaluate alike (d/da under or outside the sign), is done once
+        self._integrals: dict[tuple, list] = {}
 
     def _number(self, value) -> mpmath.mpf | float:
         return mpmath.mpf(value) if self.exact else float(value)
@@ -132,6 +135,14 @@ class Evaluator:
         if law is None and not self.exact:
             raise ValueError("no density to integrate against: left to the exact evaluator")
         integrand = _with_pdfs(node.function)
+        key = (integrand, variable, low, high, law)
+        if key not in self._integrals:
+            self._integrals[key] = self._quadratures(integrand, variable, low, high, law)
+        return self._integrals[key]
+
+    def _quadratures(self, integrand: Expr, variable: Symbol, low: Expr, high: Expr, law) -> list:
+        """``int integrand d(variable)`` from ``low`` to ``high`` at each point, by ``law``'s quadrature (adaptive
+        over the limits when ``law`` is None)."""
         kinks = _kinks(integrand, variable)
         if law is None or kinks or not isinstance(law, NormalLaw):  # adaptive: hundreds of nodes a point
             integrand, constants = hoisted(integrand, variable)
