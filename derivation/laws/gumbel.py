@@ -13,7 +13,7 @@ import mpmath
 from sympy import EulerGamma, Expr, Pow, S, Symbol, exp, log, pi
 
 from ..core.forms import add, frac, log_ratio, mul, neg, sub
-from .base import Integrand, Law, Number
+from .base import Integrand, Law, Number, tanh_sinh
 from .normal import NormalLaw
 
 
@@ -103,7 +103,7 @@ class GumbelLaw(Law):
             return function(loc - scale * mpmath.log(u)) * scale / u if u > 0 else mpmath.mpf(0)
 
         kinks = [mpmath.exp(-(mpmath.mpf(k) - loc) / scale) for k in breakpoints]
-        return mpmath.quad(in_u, [*sorted({mpmath.mpf(0), mpmath.mpf(1), *kinks}), mpmath.inf])
+        return tanh_sinh(in_u, [*sorted({mpmath.mpf(0), mpmath.mpf(1), *kinks}), mpmath.inf])
 
 
 #: Panel ends, in scales from the location, of the double-precision quadrature: below -6 the density
