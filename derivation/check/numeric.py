@@ -247,7 +247,22 @@ def _weights(integrand: Expr) -> list[Density]:
 
 def compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
-    module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
+    module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function.
+
+    Made once per process for the same arguments, expression and precision (a line's parts met by several
+    evaluators: the checker's two precisions, a lemma and the step that cites it)."""
+    key = (tuple(arguments), expr, exact)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 4096:
+            _COMPILED.clear()
+        _COMPILED[key] = _compile(arguments, expr, exact)
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple, Callable] = {}
+
+
+def _compile(arguments: list[Symbol], expr: Expr, exact: bool):
     module = mpmath if exact else math
     if not exact and expr.has(polygamma):
         raise ValueError("the math module has no digamma function: left to the exact evaluator")
