@@ -49,7 +49,7 @@ from derivation.nodes.scalar import Marginal, MvDensity
 from derivation.nodes.vector import CodeLine, Diag, QuadForm, Vec
 from derivation.printing.latex import PLAIN_STYLE, to_latex
 from derivation.rules import kingma, matrix, specialise
-from derivation.settings.multivariate import FullSetting, preset_pair
+from derivation.settings.multivariate import preset_full, preset_pair
 from derivation.settings.univariate import Notation
 
 ROUTES = ("paper", "full", "kingma")
@@ -137,7 +137,7 @@ def test_matrix_steps_are_checked_numerically_at_d_2_and_3(full):
 
 
 def _derive_full_with(plan_edit):
-    setting = FullSetting()
+    setting = preset_full(Notation())
     return setting.checker().derive("full", "Full", setting.start(), plan_edit(FULL_PLAN), setting)
 
 

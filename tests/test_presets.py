@@ -31,18 +31,19 @@ def test_a_case_derives_what_its_preset_pair_derives(name: str):
         assert simplify((evaluated(case) - evaluated(pair)).doit().expand(force=True)) == 0
 
 
-def test_the_vae_and_diagonal_cases_come_through_the_door_of_a_users_pair():
+def test_the_gaussian_cases_come_through_the_door_of_a_users_pair():
     """The setting of ``vae`` (and ``diagonal``) is made from its preset specs by the spec parser and the same
     constructor as ``--q``/``--p`` (one class, :class:`DiagonalPair`); the case adds notation, route and sections."""
     from derivation.pairs.routes import variant
-    from derivation.settings.multivariate import DiagonalPair
-    from derivation.settings.univariate import Notation
+    from derivation.settings.multivariate import DiagonalPair, FullPair
+    from derivation.settings.univariate import Notation, Setting
 
-    for name in ("vae", "diagonal"):
+    for name, kind in (("vae", DiagonalPair), ("diagonal", DiagonalPair), ("full", FullPair),
+                       ("univariate", Setting), ("standard", Setting)):
         case = derive(name).setting
         pair = variant(*PRESETS[name]).setting
-        assert type(case) is type(pair) is DiagonalPair
-        assert case.q == pair.q and case.p == pair.p and case.vectors == pair.vectors
+        assert isinstance(case, kind) and isinstance(pair, kind)
+        assert case.q == pair.q and case.p == pair.p and case.parameters == pair.parameters
     vae = derive("vae").setting
     assert [str(v.label) for v in vae.vectors] == ["mu", "ell"] and vae.logvar == vae.vectors[1]
     assert dict(vae.code_names) == {"ell": "logvar"} and vae.in_variances

@@ -20,6 +20,7 @@ from ..rules.terms import SPLIT_MEAN_VARIANCE
 from ..settings.estimators import estimator_setting
 from ..settings.expfamily import natural_pair
 from ..settings.model import model_setting
+from ..settings.multivariate import FULL_PRESET
 from ..settings.univariate import Notation, Setting, preset_gaussians
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
 from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
@@ -213,7 +214,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the rule named beside it, and every line has been checked.",
             full_setting,
             FULL_ROUTES,
-            preset=('MvNormal(mu_q, cov=Sigma_q, dim=d)', 'MvNormal(mu_p, cov=Sigma_p, dim=d)'),
+            preset=FULL_PRESET,
         ),
         Case(
             "diagonal",

@@ -49,7 +49,7 @@ from ..rules.sums import (
     SPLIT_INTEGRAL,
     VAE_ORDER_IN_SUM,
 )
-from ..settings.multivariate import DiagonalPair, FullSetting, preset_pair
+from ..settings.multivariate import DiagonalPair, FullPair, preset_full, preset_pair
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
 #: Two Gaussians with full covariance: log-densities, linearity, the trace trick twice (lemmas), tidy.
@@ -101,8 +101,9 @@ CODE_PLAN: tuple[Rule, ...] = (IN_CODE,)
 VAE_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"logvar": VAE_PLAN})
 
 
-def full_setting(options) -> FullSetting:
-    return FullSetting(options.notation)
+def full_setting(options) -> FullPair:
+    """The ``full`` case's pair: its preset specs through the door a user's pair goes through."""
+    return preset_full(options.notation)
 
 
 #: The ``diagonal`` and ``vae`` cases' pairs, as a user writes them (``kl-derive derive --q Q --p P``).

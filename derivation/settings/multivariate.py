@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
 from sympy import Basic, Eq, Expr, Gt, Indexed, IndexedBase, Integer, S, Sum, Symbol, lambdify, sqrt
 from sympy.matrices.expressions import Identity, MatMul, MatrixSymbol, OneMatrix, ZeroMatrix
 
-from ..check.vector_checker import MvChecker, Point, WrittenOutChecker, write_out
+from ..check.vector_checker import MvChecker, WrittenOutChecker, write_out
 from ..check.vector_numeric import MvEvaluator, random_spd
 from ..core.engine import Derivation, Rule, derive_chain
 from ..core.errors import UsageError
@@ -61,57 +61,98 @@ class TwoDensities:
 
 
 @dataclass(frozen=True)
-class FullSetting(TwoDensities):
-    """q = N(mu_q, Sigma_q) and p = N(mu_p, Sigma_p) over x in R^d, d symbolic."""
+class FullPair(TwoDensities):
+    """q = N(m_q, S_q) and p = N(m_p, S_p) over x in R^k with the user's names: means are k x 1 matrix
+    symbols or 0, covariances k x k symmetric positive-definite matrix symbols or c I for a number c."""
 
-    notation: Notation = field(default_factory=Notation)
-    #: A result for every dimension d: a case written out at d = N cites it as it is (see ``mvverify.write_out``).
-    for_every_dimension: ClassVar[bool] = True
+    notation: Notation
+    dim_symbol: Symbol
+    size: int | None
+    means: tuple[Any, Any]
+    covs: tuple[Any, Any]
 
-    @cached_property
-    def dim(self) -> Symbol:
-        return _dimension(self.notation, "d")
+    @property
+    def for_every_dimension(self) -> bool:
+        """Whether the result holds for every dimension d (a case written out at d = N cites it as it is: see
+        :func:`~derivation.check.vector_checker.write_out`)."""
+        return self.size is None
+
+    @property
+    def general(self) -> bool:
+        """Whether every mean and covariance is a name (the ``full`` case's setting itself, renamed)."""
+        return all(isinstance(v, Symbol) for v in (*self.means, *self.covs))
+
+    @property
+    def dim(self) -> Expr:
+        return self.dim_symbol if self.size is None else Integer(self.size)
 
     @cached_property
     def x(self) -> MatrixSymbol:
         return MatrixSymbol(self.notation.name("x"), self.dim, 1)
 
     def _density(self, role: int) -> Density:
-        n, d, letter = self.notation, self.dim, ("q", "p")[role]
-        return Density(n.name(letter), self.x, MvNormalLaw(MatrixSymbol(n.name("mu", of=letter), d, 1),
-                                                           MatrixSymbol(n.name("Sigma", of=letter), d, d)))
-
-    def assumptions(self) -> tuple[Basic, ...]:
-        return (InSpace(self.q.mean, self.dim), InSpace(self.p.mean, self.dim),
-                PositiveDefinite(self.q.cov), PositiveDefinite(self.p.cov))
+        k = self.dim
+        mean, cov = self.means[role], self.covs[role]
+        mean = MatrixSymbol(mean.name, k, 1) if isinstance(mean, Symbol) else ZeroMatrix(k, 1)
+        cov = MatrixSymbol(cov.name, k, k) if isinstance(cov, Symbol) else Identity(k)
+        return Density(self.notation.name("q" if role == 0 else "p"), self.x, MvNormalLaw(mean, cov))
 
     @property
     def parameters(self) -> tuple[Basic, ...]:
-        return (self.q.mean, self.q.cov, self.p.mean, self.p.cov)
+        """The user's matrices and vectors, in reading order (the dimension when none tells it)."""
+        found = [m for d in (self.q, self.p) for m in (d.mean, d.cov) if isinstance(m, MatrixSymbol)]
+        found = list(dict.fromkeys(found))
+        return tuple(found) if found else (self.dim_symbol,)
+
+    @property
+    def user_parameters(self) -> tuple[Basic, ...]:
+        return self.parameters
+
+    def assumptions(self) -> tuple[Basic, ...]:
+        """The means' spaces, then the covariances' positive definiteness."""
+        named = [m for m in self.parameters if isinstance(m, MatrixSymbol)]
+        return (*(InSpace(m, self.dim) for m in named if m.shape[1] == 1),
+                *(PositiveDefinite(m) for m in named if m.shape[1] != 1))
 
     def code_dimensions(self) -> dict[Basic, str]:
-        """How generated code finds the dimension: the length of the first mean."""
-        return {self.dim: f"{self.q.mean.name}.shape[0]"}
+        first = next((m for m in self.parameters if isinstance(m, MatrixSymbol)), None)
+        return {self.dim_symbol: f"{first.name}.shape[0]"} if first is not None else {}
 
-    def sample(self, count: int = PROBES, seed: int = SEED) -> list[Point]:
-        """Points with d = 2, 3, 2, 3, ...: random means in [-2, 2]^d, random SPD covariances."""
+    def in_user_terms(self, expr: Basic) -> Basic:
+        return expr
+
+    def instantiate(self, expr: Basic) -> Basic:
+        return expr
+
+    def sample(self, count: int = PROBES, seed: int = SEED) -> list[dict]:
+        """Points with d = 2, 3, 2, 3, ... (or the concrete size): random means, random SPD covariances."""
         import numpy as np
 
 
         rng = np.random.default_rng(seed)
         points = []
         for i in range(count):
-            k = 2 + i % 2
-            points.append({
-                self.dim: np.asarray(k),
-                self.q.mean: rng.uniform(-2, 2, size=(k, 1)), self.q.cov: random_spd(rng, k),
-                self.p.mean: rng.uniform(-2, 2, size=(k, 1)), self.p.cov: random_spd(rng, k),
-            })
+            k = self.size if self.size is not None else 2 + i % 2
+            point: dict = {self.dim_symbol: np.asarray(k)}
+            for m in self.parameters:
+                if isinstance(m, MatrixSymbol):
+                    point[m] = rng.uniform(-2, 2, size=(k, 1)) if m.shape[1] == 1 else random_spd(rng, k)
+            points.append(point)
         return points
 
-    def checker(self) -> MvChecker:
-        return MvChecker(self.sample(), f"{self.dim} = 2 and 3, random symmetric positive-definite covariances, "
-                                        "expectations by Gauss-Hermite quadrature")
+    def checker(self):
+        where = f"{self.dim_symbol} = " + ("2 and 3" if self.size is None else f"{self.size}")
+        return MvChecker(self.sample(), f"{where}, random symmetric positive-definite covariances, expectations "
+                                        "by Gauss-Hermite quadrature")
+
+    def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
+        checker = self.checker()
+        return derive_chain(name, title, self.start(), plan, self, description,
+                            check=lambda i, before, step: checker.check_step(i, before, step, title),
+                            skip_unfit=True)
+
+    def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
+        return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
 
 
 #: A claim's witness (the KL integral by quadrature) is computed up to this many coordinates.
@@ -480,6 +521,41 @@ def preset_pair(specs: tuple[str, str], notation: Notation, size: int | None = N
     :class:`DiagonalPair` as a user's pair by :func:`diagonal_pair`."""
     q, p = preset_specs(specs, notation, size)
     return diagonal_pair(q, p, notation, code_names=code_names, in_variances=in_variances)
+
+
+def full_pair(q: DistSpec, p: DistSpec, notation: Notation | None = None) -> FullPair:
+    """The setting of two ``MvNormal`` specs (already checked to have the same dimension).
+
+    A mean is a name or 0, a covariance a name or 1 (the identity); anything else is refused. A user's pair
+    (``notation`` None) takes the names of x and d from the first its own names leave free; a named case gives
+    its notation.
+    """
+    for role, spec in (("q", q), ("p", p)):
+        if not isinstance(spec.loc, Symbol) and spec.loc != 0:
+            raise UsageError(f"{role}: an MvNormal mean is a name or 0 (got {spec.loc})")
+        if not isinstance(spec.param, Symbol) and spec.param != 1:
+            raise UsageError(f"{role}: an MvNormal covariance is a name or 1 for the identity (got {spec.param})")
+    if notation is None:
+        taken = _names_of(q, p)
+        names = {role: _unused(candidates, taken) for role, candidates in INTERNAL_NAMES.items()
+                 if role in ("x", "d")}
+        if isinstance(q.dim, Symbol):  # the user's dimension (lemmas in the general setting use it too)
+            names["d"] = q.dim.name
+        notation = Notation(MappingProxyType(names))
+    size = q.dim if isinstance(q.dim, int) else None
+    dim_symbol = q.dim if isinstance(q.dim, Symbol) else Symbol(notation.name("d"), integer=True, positive=True)
+    return FullPair(notation, dim_symbol, size, (q.loc, p.loc), (q.param, p.param))
+
+
+#: The ``full`` case's pair, as a user writes it (also the setting of the lemma the specialised routes cite).
+FULL_PRESET = ("MvNormal(mu_q, cov=Sigma_q, dim=d)", "MvNormal(mu_p, cov=Sigma_p, dim=d)")
+
+
+def preset_full(notation: Notation) -> FullPair:
+    """Two Gaussians with full covariance in ``notation``: :data:`FULL_PRESET` as
+    :func:`~derivation.settings.univariate.preset_specs` reads it, made into a :class:`FullPair` by
+    :func:`full_pair`, as a user's pair is."""
+    return full_pair(*preset_specs(FULL_PRESET, notation), notation)
 
 
 def marginal(density: Density, index: Expr) -> Marginal:

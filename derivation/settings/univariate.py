@@ -206,7 +206,7 @@ def gaussian_pair(notation: Notation, q_mean: Expr, q_std: Expr, p_mean: Expr, p
 
 
 #: The roles a named case's preset specs name by their default names (``mu``, ``sigma_q``, ``ell``, ``d``).
-PRESET_ROLES = ("mu", "sigma", "logvar", "d")
+PRESET_ROLES = ("mu", "sigma", "logvar", "Sigma", "d")
 
 
 def preset_specs(specs: tuple[str, str], notation: Notation, dim: int | None = None) -> tuple[DistSpec, DistSpec]:
@@ -215,7 +215,7 @@ def preset_specs(specs: tuple[str, str], notation: Notation, dim: int | None = N
     a concrete dimension ``dim`` (``--dim``) replaces the specs' own."""
     default = Notation()
     renames = {default.name(role): notation.name(role) for role in PRESET_ROLES}
-    renames.update({default.name(role, of=of): notation.name(role, of=of) for role in PRESET_ROLES[:3]
+    renames.update({default.name(role, of=of): notation.name(role, of=of) for role in ("mu", "sigma", "logvar", "Sigma")
                     for of in DENSITIES})
 
     def renamed(value: Any) -> Any:
