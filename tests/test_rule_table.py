@@ -74,6 +74,7 @@ from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
+from derivation.core.functions import XLogY
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
@@ -82,7 +83,7 @@ from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial, XLogY
+from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
@@ -3078,7 +3079,7 @@ def _natural_rules() -> tuple[Rule, ...]:
     """Each family's two rules (natural form; simplified, its own derivation's result), as its chain makes them."""
     general = derive("exponential-family")
     return tuple(rule for law in NATURAL_FORMS
-                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived.result))
+                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived))
 
 
 lam_q, lam_p = Symbol("lambda_q", positive=True), Symbol("lambda_p", positive=True)
@@ -3099,7 +3100,7 @@ ROWS += [
           NATURAL_FORM_LINES[law.family.lower()]) for law in NATURAL_FORMS),
     # step 2 of each chain: the family's own derivation's result (its document)
     *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
-          agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+          agreement(law, derive("exponential-family")).derived) for law in NATURAL_FORMS),
 ]
 
 # -- derivation/rules/categorical.py: Categorical(logits=a, dim=K) vs Categorical(logits=b, dim=K) ---------------
