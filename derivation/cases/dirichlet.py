@@ -27,9 +27,10 @@ DIRICHLET_PLAN: tuple[Rule, ...] = (
 
 TITLE = "KL divergence between two Dirichlet distributions"
 DESCRIPTION = ("The divergence of one Dirichlet distribution from another over the same K coordinates, derived from "
-               "the definition: the log-ratio of the densities is a sum over the coordinates of multiples of log x_k, "
-               "so the expected logarithm of each coordinate is needed; a coordinate alone is a Beta variable, whose "
-               "expected logarithm is the derivative of its log-normaliser, as for the Gamma and Beta distributions. "
-               "Every line follows from the one before by the rule named beside it, and every line has been checked.")
+               "the definition: the log-ratio of the densities is a sum over the coordinates of multiples of the "
+               "logarithm of each coordinate, so the expected logarithm of each coordinate is needed; a coordinate "
+               "alone is a Beta variable, whose expected logarithm is the derivative of its log-normaliser, as for "
+               "the Gamma and Beta distributions. Every line follows from the one before by the rule named beside "
+               "it, and every line has been checked.")
 
 DIRICHLET = FamilyCase(DIRICHLET_PLAN, TITLE, DESCRIPTION)
