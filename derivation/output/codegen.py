@@ -238,7 +238,7 @@ class ArrayCodePrinter(PythonCodePrinter):
                 return f"math.{torch_name}({self._print(arg)})"
             if self.module == "torch":
                 self.modules.add("torch")
-                return f"torch.{torch_name}(torch.tensor(float({self._print(arg)})))"
+                return f"torch.{torch_name}(torch.tensor(float({self._print(arg)}), dtype=torch.float64))"
         if self.module == "torch":
             self.modules.add("torch")
             return f"torch.{torch_name}({self._print(arg)})"
