@@ -593,8 +593,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_binomial("probs"),
     _pair_categorical("probs"),
     _pair_categorical("logits"),
-    _pair_dirichlet(2),
-    _pair_dirichlet(3),
+    _pair_dirichlet(3),  # K = 2 too in tests/test_dirichlet.py: here K = 3 only, its reference two Beta quadratures
     *(_pair_infinite(q, p) for q, p in INFINITE_CONTINUOUS),
 )
 

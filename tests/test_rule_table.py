@@ -3140,7 +3140,7 @@ DERIVED += ({"q": "Dirichlet(a, K)", "p": "Dirichlet(b, K)"}, {"q": "Dirichlet(2
 di_K = Symbol("K", integer=True, positive=True)
 di_a, di_b, di_x = (IndexedBase(name, positive=True) for name in ("a", "b", "x"))
 q_di, p_di = Density("q", di_x, DirichletLaw(di_a, di_K)), Density("p", di_x, DirichletLaw(di_b, di_K))
-di_total_a, di_total_b = Sum(di_a[j], (j, 1, di_K)), Sum(di_b[j], (j, 1, di_K))
+di_total_a, di_total_b = di_a[0], di_b[0]  # a_0 = sum_j a_j, b_0 = sum_j b_j (the setting's definitions)
 #: log q(x) and log p(x) as the Dirichlet law writes them; the four constants of the closed form; psi(a_k), psi(a_0).
 log_q_di = add(log(gamma(di_total_a)), neg(Sum(log(gamma(di_a[k])), (k, 1, di_K))),
                Sum(mul(sub(di_a[k], S.One), log(di_x[k])), (k, 1, di_K)))

@@ -6,9 +6,9 @@ over K coordinates: density ``Gamma(alpha_0) / prod_k Gamma(alpha_k) * prod_k x_
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sympy import Expr, IndexedBase, Integer, S, Sum, Symbol, exp, gamma, log
+from sympy import Basic, Expr, Indexed, IndexedBase, Integer, S, Sum, Symbol, exp, gamma, log
 
 from ..core.forms import add, mul, neg, sub
 from .base import Integrand, Law, Number
@@ -56,10 +56,17 @@ class DirichletLaw(Law):
         """``alpha_k``: the concentration of coordinate ``index``."""
         return self.concentration if self.symmetric else self.concentration[index]
 
-    def total(self, index: Symbol = TOTAL_INDEX) -> Expr:
-        """``alpha_0 = sum_j alpha_j`` (``K c`` for the symmetric law, a number when K is one)."""
+    def total(self) -> Expr:
+        """``alpha_0``, the total concentration: the entry 0 of the vector, which stands for ``sum_j alpha_j``
+        (:meth:`total_sum`; a vector's entries are 1, ..., K), or ``K c`` for the symmetric law."""
         if self.symmetric:
             return self.size * self.concentration if self.size.is_Integer else mul(self.size, self.concentration)
+        return self.concentration[0]
+
+    def total_sum(self, index: Symbol = TOTAL_INDEX) -> Expr:
+        """``sum_j alpha_j``, what :meth:`total` stands for."""
+        if self.symmetric:
+            return self.total()
         return Sum(self.concentration[index], (index, 1, self.size))
 
     def over(self, body: Expr, index: Symbol = INDEX) -> Expr:
@@ -106,4 +113,12 @@ class DirichletLaw(Law):
         raise ValueError("a Dirichlet law's expectations are integrals over the simplex (settings.dirichlet)")
 
 
-__all__ = ["INDEX", "TOTAL_INDEX", "DirichletLaw"]
+__all__ = ["INDEX", "TOTAL_INDEX", "DirichletLaw", "with_totals"]
+
+
+def with_totals(expr: Basic, laws: Iterable[DirichletLaw]) -> Basic:
+    """``expr`` with each total concentration ``alpha_0`` of one of ``laws`` (an entry 0 of its vector) written as
+    ``sum_j alpha_j``."""
+    by_vector = {law.concentration: law for law in laws if not law.symmetric}
+    found = {e: by_vector[e.base].total_sum() for e in expr.atoms(Indexed) if e.indices == (0,) and e.base in by_vector}
+    return expr.xreplace(found) if found else expr

@@ -544,6 +544,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    result = getattr(setting, "code_terms", lambda e: e)(result)  # named quantities as the code computes them
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     derived = result
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}

@@ -40,7 +40,7 @@ from ..core.engine import Check, Derivation, Rule, derive_chain
 from ..core.errors import DerivationError
 from ..core.forms import evaluated
 from ..laws.beta import BetaLaw
-from ..laws.dirichlet import INDEX, DirichletLaw
+from ..laws.dirichlet import INDEX, DirichletLaw, with_totals
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import IndexRange
 from .laws import LawPair
@@ -113,11 +113,22 @@ class DirichletPair(LawPair):
     def conditions(self) -> tuple[Basic, ...]:
         return ()
 
+    @property
+    def laws(self) -> tuple[DirichletLaw, DirichletLaw]:
+        return self.q.law, self.p.law
+
     def statements(self) -> tuple[Basic, ...]:
-        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
+        """``q = Dirichlet(a, K)``, ``p = ...``, then each total concentration ``a_0 = sum_j a_j``."""
+        laws = tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
+        totals = {d.law.total(): d.law.total_sum() for d in (self.q, self.p) if not d.law.symmetric}
+        return laws + tuple(Eq(total, value, evaluate=False) for total, value in totals.items())
 
     def in_user_terms(self, expr: Expr) -> Expr:
         return expr
+
+    def code_terms(self, expr: Expr) -> Expr:
+        """The result as code computes it: each total concentration the sum of its vector."""
+        return with_totals(expr, self.laws)
 
     def code_dimensions(self) -> dict[Basic, str]:
         if isinstance(self.coordinates, Symbol) and self.vectors:
@@ -142,7 +153,7 @@ class DirichletPair(LawPair):
         return points
 
     def checker(self) -> Checker:
-        return DirichletChecker(self.sample(), self.index)
+        return DirichletChecker(self.sample(), self.index, self.laws)
 
     def derive(self, name: str, title: str, plan: tuple[Rule, ...], description: str = "") -> Derivation:
         checker = self.checker()
@@ -153,8 +164,9 @@ class DirichletPair(LawPair):
 class DirichletEvaluator:
     """The value of a line at a point (see the module docstring): a float."""
 
-    def __init__(self, point: dict, index: Symbol):
+    def __init__(self, point: dict, index: Symbol, laws: tuple[DirichletLaw, ...]):
         self.point = point
+        self.laws = laws
         self.size = point["size"]
         self.index = index
         self._cache: dict[Basic, float] = {}
@@ -165,6 +177,7 @@ class DirichletEvaluator:
         index its coordinate, each concentration's entries numbers (densities and expectations kept)."""
         size = self.size
         replacements = {s: Integer(v) for s, v in self.point.items() if isinstance(s, Symbol)}
+        expr = with_totals(expr, self.laws)
 
         def walk(e: Basic) -> Basic:
             if isinstance(e, Sum):
@@ -305,9 +318,9 @@ def expand_logs(expr: Expr, names: list[Symbol], logs: list[Symbol]) -> Expr:
 class DirichletChecker(Checker):
     """Symbolic normal forms first, then the values of both lines at the random points (double precision)."""
 
-    def __init__(self, points: list[dict], index: Symbol):
+    def __init__(self, points: list[dict], index: Symbol, laws: tuple[DirichletLaw, ...]):
         self.points = points
-        self.evaluators = [DirichletEvaluator(p, index) for p in points]
+        self.evaluators = [DirichletEvaluator(p, index, laws) for p in points]
         self._verified: dict = {}
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
