@@ -22,7 +22,7 @@ from derivation.interpret.parse import parse_spec
 from derivation.laws.kl_reference import kl_dirichlet
 from derivation.output.render import render
 from derivation.pairs.routes import variant
-from derivation.rules.dirichlet import COLLECT_DIRICHLET
+from derivation.rules.dirichlet import DIRICHLET_LOG_MOMENT
 
 K = Symbol("K", integer=True, positive=True)
 j = Symbol("j", integer=True, positive=True)
@@ -75,9 +75,9 @@ def general():
 def test_the_chain_is_derived_from_the_definition_and_checked(general):
     assert general.verified
     assert [s.rule for s in general.steps] == ["dirichlet-kl-definition", "log-of-ratio", "dirichlet-log-density",
-                                               "combine-dirichlet-log-densities", "linearity-of-expectation",
-                                               "dirichlet-log-moment", "collect-dirichlet-terms"]
-    (lemma,) = general.steps[5].lemmas
+                                               "combine-dirichlet-log-densities", "collect-dirichlet-sums",
+                                               "linearity-of-expectation", "dirichlet-log-moment"]
+    (lemma,) = general.steps[6].lemmas
     assert [s.rule for s in lemma.steps] == ["dirichlet-marginal", "beta-log-moment"]
     assert lemma.steps[1].lemmas[0].name == "beta-log-moment"  # the Beta lemma, from the log-normaliser
     assert any(c.method == "numeric" and "quadrature over the simplex" in c.detail for c in general.checks)
@@ -88,8 +88,8 @@ def test_the_result_reads_as_torch_writes_it(general):
     assert ("KL(q ‖ p) = log Γ(a₀) - ∑ₖ₌₁^K log Γ(aₖ) - log Γ(b₀) + ∑ₖ₌₁^K log Γ(bₖ) "
             "+ ∑ₖ₌₁^K (aₖ - bₖ) (ψ(aₖ) - ψ(a₀))") in text
     assert "E_q[log xₖ] = ψ(aₖ) - ψ(a₀)" in text
-    assert "q = Dirichlet(a, K), p = Dirichlet(b, K), a₀ = ∑ⱼ₌₁^K aⱼ, b₀ = ∑ⱼ₌₁^K bⱼ" in text
-    assert "aₖ ∈ (0, ∞), bₖ ∈ (0, ∞), xₖ ∈ (0, 1), ∑ₖ₌₁^K xₖ = 1, k = 1, …, K" in text
+    assert ("q = Dirichlet(a, K), p = Dirichlet(b, K); aₖ ∈ (0, ∞), bₖ ∈ (0, ∞), a₀ = ∑ⱼ₌₁^K aⱼ, b₀ = ∑ⱼ₌₁^K bⱼ, "
+            "xₖ ∈ (0, 1), ∑ₖ₌₁^K xₖ = 1, k = 1, …, K") in text
 
 
 @settings(max_examples=15, deadline=None)
@@ -144,12 +144,12 @@ def test_numbers_of_coordinates_and_symmetric_laws(q, p, a, b):
 def test_a_wrong_step_is_rejected():
     setting = variant("Dirichlet(a, K)", "Dirichlet(b, K)").setting
 
-    def drop_the_total(expr, setting):  # the closed form without psi(a_0): wrong
-        out = COLLECT_DIRICHLET.apply(expr, setting)
-        return out.replace(lambda e: isinstance(e, polygamma) and e.args[1].is_Indexed and e.args[1].indices == (0,),
-                           lambda e: S.Zero)
+    def drop_the_total(expr, setting):  # the expected logarithm without psi(a_0): wrong
+        out = DIRICHLET_LOG_MOMENT.apply(expr, setting)
+        return out.expr.replace(lambda e: isinstance(e, polygamma) and e.args[1].is_Indexed
+                                and e.args[1].indices == (0,), lambda e: S.Zero)
 
-    broken = Rule("collect-dirichlet-terms", "Collect", "wrong on purpose", drop_the_total)
+    broken = Rule("dirichlet-log-moment", "Expected logarithm", "wrong on purpose", drop_the_total)
     with pytest.raises(StepRejected, match="step 7"):
         setting.derive("d", "Dirichlet", (*DIRICHLET_PLAN[:-1], broken))
 

@@ -20,9 +20,9 @@ DIRICHLET_PLAN: tuple[Rule, ...] = (
     LOG_OF_RATIO,
     DIRICHLET_LOG_DENSITY,
     COMBINE_DIRICHLET_LOG_DENSITIES,
+    COLLECT_DIRICHLET,
     LINEARITY,
     DIRICHLET_LOG_MOMENT,
-    COLLECT_DIRICHLET,
 )
 
 TITLE = "KL divergence between two Dirichlet distributions"

@@ -93,10 +93,10 @@ class DirichletLaw(Law):
         return neg(self.over(mul(shape_minus_one(self.at(index)), log(variable[index])), index))
 
     def log_pdf_form(self, variable: IndexedBase) -> Expr:
-        """``log Gamma(alpha_0) - sum_k log Gamma(alpha_k) + sum_k (alpha_k - 1) log x_k``."""
+        """``log Gamma(alpha_0) + sum_k ((alpha_k - 1) log x_k - log Gamma(alpha_k))``: one sum over the coordinates."""
         k = INDEX
-        return add(log(gamma(self.total())), neg(self.over(log(gamma(self.at(k))), k)),
-                   self.over(mul(shape_minus_one(self.at(k)), log(variable[k])), k))
+        return add(log(gamma(self.total())),
+                   self.over(sub(mul(shape_minus_one(self.at(k)), log(variable[k])), log(gamma(self.at(k)))), k))
 
     def pdf(self, variable: IndexedBase) -> Expr:
         return exp(self.log_pdf_form(variable))

@@ -169,7 +169,9 @@ def _dirichlet(q: DistSpec, p: DistSpec) -> Variant:
                       for spec in (q, p)]
     setting = dirichlet_pair(concentrations[0], concentrations[1], q.dim,  # type: ignore[arg-type]
                              _unused_name(("x", "y", "z", "u"), taken), _unused_name(("t", "s", "v", "w"), taken))
-    return Variant("dirichlet", setting, DIRICHLET.plan, (q, p), _dirichlet, finish=(), title=DIRICHLET.title,
+    both_symmetric = not vectors  # the last sum's terms are then all the same
+    return Variant("dirichlet", setting, DIRICHLET.plan, (q, p), _dirichlet,
+                   finish=(SUM_OF_CONSTANT,) if both_symmetric else (), title=DIRICHLET.title,
                    description=DIRICHLET.description, dim=q.dim,  # type: ignore[arg-type]
                    vectors=MappingProxyType(vectors))
 

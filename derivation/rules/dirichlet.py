@@ -1,6 +1,7 @@
 """The Dirichlet family: the divergence as an expectation over the simplex, its log-densities combined (the shared
-factories of ``rules.families``), and the expected logarithm of a coordinate derived from its Beta marginal with
-the Beta lemma (``rules.beta.BETA_LOG_MOMENT``: the derivative of the log-normaliser, as for Gamma and Beta).
+factories of ``rules.families``) and their two sums over the coordinates collected into one, and the expected
+logarithm of a coordinate derived from its Beta marginal with the Beta lemma (``rules.beta.BETA_LOG_MOMENT``: the
+derivative of the log-normaliser, as for Gamma and Beta).
 
 ``KL(Dir(alpha) || Dir(beta)) = log Gamma(alpha_0) - sum_k log Gamma(alpha_k) - log Gamma(beta_0)
 + sum_k log Gamma(beta_k) + sum_k (alpha_k - beta_k) (psi(alpha_k) - psi(alpha_0))``, ``alpha_0 = sum_k alpha_k``.
@@ -8,7 +9,7 @@ the Beta lemma (``rules.beta.BETA_LOG_MOMENT``: the derivative of the log-normal
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Indexed, S, Symbol, gamma, log
+from sympy import Eq, Expr, Indexed, S, Symbol, log
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
@@ -18,8 +19,8 @@ from ..laws.dirichlet import INDEX, DirichletLaw
 from ..nodes.scalar import KL, Density, Expectation
 from .base import rewrite_or_refuse
 from .beta import BETA_LOG_MOMENT
-from .families import combine_log_densities, log_density_rule
-from .gamma import digamma
+from .families import combine_log_densities
+from .gaussian import GAUSSIAN_LOG_DENSITY
 
 
 def _dirichlet(setting: object) -> tuple[Density, Density]:
@@ -46,7 +47,20 @@ DIRICHLET_DEFINITION = Rule(
     _definition,
 )
 
-DIRICHLET_LOG_DENSITY = log_density_rule("dirichlet-log-density", "Dirichlet")
+def _log_densities(expr: Expr, setting: object) -> Rewrite:
+    """``log q(x) -> log Gamma(alpha_0) + sum_k ((alpha_k - 1) log x_k - log Gamma(alpha_k))`` for each named
+    density (the body every family's log-density rule shares, ``rules.families.log_density_rule``), citing q's:
+    p's is the same in its own concentrations, and the two would not fit one slide."""
+    out = GAUSSIAN_LOG_DENSITY.apply(expr, setting)
+    return Rewrite(out.expr, out.identities[:1], out.lemmas)
+
+
+DIRICHLET_LOG_DENSITY = Rule(
+    "dirichlet-log-density",
+    "Log-densities",
+    "Substitute the logarithm of each Dirichlet density (shown for q; p's is the same in its own concentrations).",
+    _log_densities,
+)
 
 COMBINE_DIRICHLET_LOG_DENSITIES = combine_log_densities(
     "combine-dirichlet-log-densities",
@@ -127,30 +141,30 @@ DIRICHLET_LOG_MOMENT = Rule(
 )
 
 
-def _collect(expr: Expr, setting: object) -> Expr:
-    """The closed form ``log Gamma(alpha_0) - sum_k log Gamma(alpha_k) - log Gamma(beta_0) + sum_k log Gamma(beta_k)
-    + sum_k (alpha_k - beta_k) (psi(alpha_k) - psi(alpha_0))`` (torch's form), checked equal to the line."""
+def _collect_sums(expr: Expr, setting: object) -> Expr:
+    """``sum_k (alpha_k - 1) log x_k - sum_k (beta_k - 1) log x_k -> sum_k (alpha_k - beta_k) log x_k``: the two
+    sums over the coordinates (minus each law's energy, as the combined log-densities write them) as one, their
+    coefficients collected (a symmetric law's sum ``K`` times its term when nothing depends on k)."""
     q, p = _dirichlet(setting)
-    if expr.has(Expectation, KL):
-        raise RuleNotApplicable("not a closed form of a Dirichlet pair")
-    k = INDEX
-    a, b = q.law, p.law
-    constants = [log(gamma(a.total())), neg(a.over(log(gamma(a.at(k))), k)), neg(log(gamma(b.total()))),
-                 a.over(log(gamma(b.at(k))), k)]
-    gap = evaluated(a.at(k) - b.at(k))
-    weight = gap if gap.is_Number else sub(a.at(k), b.at(k))
-    moments = S.Zero if gap == 0 else a.over(mul(weight, sub(digamma(a.at(k)), digamma(a.total()))), k)
-    out = add(*constants, moments)
-    if out == expr:
-        raise RuleNotApplicable("already collected")
-    return out
+    k, x = INDEX, q.variable
+    gap = evaluated(q.law.at(k) - p.law.at(k))
+    weight = gap if gap.is_Number else sub(q.law.at(k), p.law.at(k))
+    pieces = [t for t in (neg(q.law.energy(x)), p.law.energy(x)) if t != 0]
+    collected = S.Zero if gap == 0 else q.law.over(mul(weight, log(x[k])), k)
+
+    def match(e: Expr) -> Expr | None:
+        if not e.is_Add or not all(t in e.args for t in pieces):
+            return None
+        return add(*(t for t in e.args if t not in pieces), collected)
+
+    return rewrite_or_refuse(expr, match, "two sums over the coordinates of the logarithms of x")
 
 
 COLLECT_DIRICHLET = Rule(
-    "collect-dirichlet-terms",
+    "collect-dirichlet-sums",
     "Collect",
-    "Collect the terms of the two sums over the coordinates into one.",
-    _collect,
+    "The two sums over the coordinates of the logarithms of x become one, their coefficients collected.",
+    _collect_sums,
 )
 
 __all__ = ["COLLECT_DIRICHLET", "COMBINE_DIRICHLET_LOG_DENSITIES", "DIRICHLET_DEFINITION", "DIRICHLET_LOG_DENSITY",

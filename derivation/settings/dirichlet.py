@@ -102,10 +102,11 @@ class DirichletPair(LawPair):
         return self.vectors + ((self.coordinates,) if isinstance(self.coordinates, Symbol) else ())
 
     def assumptions(self) -> tuple[Basic, ...]:
-        """Each concentration positive, x on the simplex, k = 1, ..., K."""
+        """Each concentration positive, its total, x on the simplex, k = 1, ..., K."""
         k = self.index
         x = self.q.variable
         out: list[Basic] = [Contains(v[k], Interval.open(0, oo), evaluate=False) for v in self.vectors]
+        out += self.totals()
         out += [Contains(x[k], Interval.open(0, 1), evaluate=False),
                 Eq(Sum(x[k], (k, 1, self.coordinates)), 1, evaluate=False)]
         return (*out, IndexRange(k, self.coordinates))
@@ -118,10 +119,12 @@ class DirichletPair(LawPair):
         return self.q.law, self.p.law
 
     def statements(self) -> tuple[Basic, ...]:
-        """``q = Dirichlet(a, K)``, ``p = ...``, then each total concentration ``a_0 = sum_j a_j``."""
-        laws = tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
-        totals = {d.law.total(): d.law.total_sum() for d in (self.q, self.p) if not d.law.symmetric}
-        return laws + tuple(Eq(total, value, evaluate=False) for total, value in totals.items())
+        return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
+
+    def totals(self) -> tuple[Eq, ...]:
+        """Each total concentration: ``a_0 = sum_j a_j``."""
+        found = {d.law.total(): d.law.total_sum() for d in (self.q, self.p) if not d.law.symmetric}
+        return tuple(Eq(total, value, evaluate=False) for total, value in found.items())
 
     def in_user_terms(self, expr: Expr) -> Expr:
         return expr
