@@ -173,6 +173,7 @@ class DirichletEvaluator:
         self.size = point["size"]
         self.index = index
         self._cache: dict[Basic, float] = {}
+        self._means: dict[tuple[float, ...], list[float]] = {}
 
     # -- the line made concrete: K a number, sums written out, vectors' entries numbers ---------------------
     def concrete(self, expr: Basic) -> Basic:
@@ -256,10 +257,10 @@ class DirichletEvaluator:
         if isinstance(law, BetaLaw):
             a, b = (float(self.concrete(evaluated(c)).evalf(17)) for c in law.args)
             t = density.variable
-            f = lambdify(t, integrand, modules="numpy")
             low, high, w = _tanh_sinh()
             logpdf = (a - 1) * np.log(low) + (b - 1) * np.log(high) - _betaln(a, b)
-            return float(np.sum(w * np.exp(logpdf) * np.broadcast_to(f(low), low.shape)))
+            values = np.log(low) if integrand == log(t) else lambdify(t, integrand, modules="numpy")(low)
+            return float(np.sum(w * np.exp(logpdf) * np.broadcast_to(values, low.shape)))
         if not isinstance(law, DirichletLaw):
             raise DerivationError(f"an expectation under a {law.family} law")
         size = self.size
@@ -269,41 +270,55 @@ class DirichletEvaluator:
         integrand = integrand.xreplace({x[Integer(i)]: names[i - 1] for i in range(1, size + 1)})
         if integrand.has(x):
             raise DerivationError("a coordinate of the variable not written out")
-        log_norm = math.lgamma(float(alphas.sum())) - sum(math.lgamma(float(a)) for a in alphas)
+        logs = [Symbol(f"_l{i}") for i in range(size)]
+        affine = expand(expand_logs(integrand, names, logs))
+        if not (affine.free_symbols - set(logs) or any(affine.diff(s).free_symbols for s in logs)):
+            # affine in the logarithms (every line of this derivation): its constant plus each coefficient times
+            # that coordinate's expected logarithm, integrated once per point
+            means = self._mean_logs(alphas)
+            return float(affine.xreplace(dict.fromkeys(logs, 0))) + sum(
+                float(affine.diff(s)) * m for s, m in zip(logs, means, strict=True))
         if size > QUADRATURE_UP_TO:
-            return self._affine(integrand, names, alphas)
+            raise DerivationError("a line not affine in the logarithms of the coordinates")
         f = lambdify(names, integrand, modules="numpy")
+        coords, weight, log_pdf = self._simplex(alphas)
+        values = np.broadcast_to(f(*coords), coords[0].shape)
+        return float(np.sum(weight * np.exp(log_pdf) * values))
+
+    def _simplex(self, alphas):
+        """The product tanh-sinh rule on the simplex of ``len(alphas)`` (2 or 3) coordinates: the coordinates at the
+        nodes, the weights and the Dirichlet log-density there."""
+        import numpy as np
+
         low, high, w = _tanh_sinh()
-        if size == 2:
+        if len(alphas) == 2:
             coords, weight = (low, high), w
-        elif size == 3:
+        else:
             u, v = np.meshgrid(low, low, indexing="ij")
             cu, cv = np.meshgrid(high, high, indexing="ij")
             wu, wv = np.meshgrid(w, w, indexing="ij")
             coords, weight = (u, cu * v, cu * cv), wu * wv * cu
-        else:
-            raise DerivationError(f"{size} coordinates")
+        log_norm = math.lgamma(float(alphas.sum())) - sum(math.lgamma(float(a)) for a in alphas)
         log_pdf = log_norm + sum((a - 1) * np.log(c) for a, c in zip(alphas, coords, strict=True))
-        values = np.broadcast_to(f(*coords), coords[0].shape)
-        return float(np.sum(weight * np.exp(log_pdf) * values))
+        return coords, weight, log_pdf
 
-    def _affine(self, integrand: Expr, names: list[Symbol], alphas) -> float:
-        """``E[c + sum_i c_i log x_i]`` as ``c + sum_i c_i E[log x_i]``, each expected logarithm the quadrature of
-        ``log t`` against the coordinate's Beta marginal ``Beta(alpha_i, alpha_0 - alpha_i)``."""
+    def _mean_logs(self, alphas) -> list[float]:
+        """``E[log x_i]`` for each coordinate: by quadrature over the simplex (K = 2, 3), else against the
+        coordinate's Beta marginal ``Beta(alpha_i, alpha_0 - alpha_i)`` (one dimension)."""
         import numpy as np
 
-        logs = [Symbol(f"_l{i}") for i in range(len(names))]
-        affine = expand(expand_logs(integrand, names, logs))
-        if affine.free_symbols - set(logs) or any(affine.diff(s).free_symbols for s in logs):
-            raise DerivationError("a line not affine in the logarithms of the coordinates")
-        low, high, w = _tanh_sinh()
-        total = float(affine.xreplace({s: 0 for s in logs}))
-        for s, a in zip(logs, alphas, strict=True):
-            b = alphas.sum() - a
-            mean_log = float(np.sum(w * np.exp((a - 1) * np.log(low) + (b - 1) * np.log(high) - _betaln(a, b))
-                                    * np.log(low)))
-            total += float(affine.diff(s)) * mean_log
-        return total
+        key = tuple(float(a) for a in alphas)
+        if key not in self._means:
+            if len(alphas) <= QUADRATURE_UP_TO:
+                coords, weight, log_pdf = self._simplex(alphas)
+                density = weight * np.exp(log_pdf)
+                self._means[key] = [float(np.sum(density * np.log(c))) for c in coords]
+            else:
+                low, high, w = _tanh_sinh()
+                self._means[key] = [
+                    float(np.sum(w * np.exp((a - 1) * np.log(low) + (alphas.sum() - a - 1) * np.log(high)
+                                            - _betaln(a, alphas.sum() - a)) * np.log(low))) for a in alphas]
+        return self._means[key]
 
 
 def _betaln(a: float, b: float) -> float:
