@@ -1079,6 +1079,7 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     fractions = {r for r in rest.atoms(Rational) if not r.is_Integer or abs(r) > 1000}
     shown = rest.evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest
     where = " in each coordinate j" if terms is not None else ""
+    shown = shown.xreplace({stand_in: Symbol(stand_in.name) for stand_in in shown.atoms(Dummy)})  # j, not _j
     return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"
 
 

@@ -30,7 +30,6 @@ from sympy import (
     Dummy,
     Eq,
     Expr,
-    Indexed,
     IndexedBase,
     Integer,
     Integral,
@@ -50,6 +49,7 @@ from ..core.forms import add, evaluated, is_negative_term, mul, sub
 from ..interpret.parse import DistSpec, ParsedClaim, parse_spec, read_claim
 from ..laws import NormalLaw
 from ..laws.normal import SCALE_OF
+from ..nodes.families import entrywise
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import MatExpectation, SpaceIntegral
 from ..rules.algebra import COLLECT_LIKE_TERMS
@@ -119,21 +119,6 @@ class CustomSetting(Setting):
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
         """The plan's result (rules only, unchecked)."""
         return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
-
-
-def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
-    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
-    (a Symbol key stands for itself: ``table[s](None)``)."""
-    if not table:
-        return expr
-
-    def hit(e: Basic) -> bool:
-        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
-
-    def value(e: Basic) -> Expr:
-        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
-
-    return expr.replace(hit, value)
 
 
 
