@@ -21,6 +21,7 @@ from derivation.core.forms import evaluated
 from derivation.interpret.parse import parse_spec
 from derivation.laws.kl_reference import kl_dirichlet
 from derivation.output.render import render
+from derivation.pairs.catalogue import FAMILY_PAIRS
 from derivation.pairs.routes import variant
 from derivation.rules.dirichlet import DIRICHLET_LOG_MOMENT
 
@@ -190,3 +191,13 @@ def test_list_shows_the_family_and_the_pair(capsys):
 @pytest.mark.parametrize("fmt", ["latex", "beamer", "latex-fragment", "markdown", "ipynb", "json", "text"])
 def test_every_format_renders(general, fmt):
     assert "Dirichlet" in render(general, fmt)
+
+
+def test_build_writes_a_dirichlet_document_in_the_families_index(tmp_path):
+    assert FAMILY_PAIRS["dirichlet-dirichlet"].specs() == ("Dirichlet(alpha_q, K)", "Dirichlet(alpha_p, K)")
+    assert cli.run(["build", "--out", str(tmp_path), "--cases", "dirichlet-dirichlet", "--formats", "markdown"]) == 0
+    index = (tmp_path / "families" / "index.md").read_text()
+    assert "[markdown](dirichlet-dirichlet.md)" in index
+    assert "KL divergence between two Dirichlet distributions" in index
+    document = (tmp_path / "families" / "dirichlet-dirichlet.md").read_text()
+    assert r"\psi(\alpha_{q, k}) - \psi(\alpha_{q, 0})" in document
