@@ -47,9 +47,10 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..core.engine import Derivation
 from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
+from ..core.functions import XLogY
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
-from ..nodes.scalar import KL, Expectation, XLogY
+from ..nodes.scalar import KL, Expectation
 from ..nodes.vector import CodeLine, QuadForm
 from ..rules.base import rewrite_nodes
 

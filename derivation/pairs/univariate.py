@@ -52,7 +52,7 @@ from ..laws.normal import SCALE_OF
 from ..nodes.families import entrywise
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import MatExpectation, SpaceIntegral
-from ..rules.algebra import COLLECT_LIKE_TERMS
+from ..rules.algebra import COLLECT_LIKE_TERMS, EQUAL_LAWS
 from ..rules.base import factors, rebuild, rewrite_or_refuse, terms
 from ..rules.logs import without_reciprocal_logs
 from ..settings.univariate import Notation, Setting, gaussian_pair
@@ -289,7 +289,7 @@ class Variant:
         ``in_scales`` is :meth:`closed_form_in_scales`, when already computed.
         """
         start = self.closed_form_in_scales() if in_scales is None else in_scales
-        chain = derive_chain(self.case, self.title, start, self.finish, self.setting, skip_unfit=True)
+        chain = derive_chain(self.case, self.title, start, (*self.finish, EQUAL_LAWS), self.setting, skip_unfit=True)
         return chain.result
 
     def reversed(self) -> Variant:
@@ -298,7 +298,7 @@ class Variant:
 
     def derive(self) -> Derivation:
         """The verified derivation: every step checked as it is made."""
-        derivation = self.setting.derive("custom", self.title, self.plan + self.finish, self.description)
+        derivation = self.setting.derive("custom", self.title, (*self.plan, *self.finish, EQUAL_LAWS), self.description)
         _closed(derivation.result)
         return derivation
 
