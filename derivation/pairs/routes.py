@@ -159,8 +159,6 @@ def _categorical(q: DistSpec, p: DistSpec) -> Variant:
 def _dirichlet(q: DistSpec, p: DistSpec) -> Variant:
     """Two ``Dirichlet`` specs over the same K coordinates: from the definition, the expected logarithm of each
     coordinate by its Beta marginal."""
-    if q.param == p.param:
-        raise UsageError("two equal Dirichlet laws: their divergence is 0 (give them different concentrations)")
     taken = {s.name for spec in (q, p) for s in (spec.param, spec.dim) if isinstance(s, Symbol)}
     clash = taken & {"k", "j"}
     if clash:
