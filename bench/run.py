@@ -136,6 +136,10 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                      "markdown", "-o", "{out}/exponential-normal.md"], 2.5, "#12"),
     "uniform-normal-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/uniform-normal.md"], 2.5, "#12"),
+    # issue 12: the Dirichlet family (each coordinate's expected logarithm from its Beta marginal; checked by
+    # quadrature over the simplex at K = 2 and 3)
+    "dirichlet-markdown": (["derive", "--q", "Dirichlet(a, K)", "--p", "Dirichlet(b, K)", "--format", "markdown",
+                            "-o", "{out}/dirichlet.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

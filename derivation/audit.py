@@ -539,6 +539,21 @@ def _pair_categorical(keyword: str) -> AuditPair:
         scipy=None if keyword == "logits" else lambda special, a: special.rel_entr(a["x1"], a["x2"]).sum(-1))
 
 
+#: A Dirichlet law's concentrations: from 0.1 to 30, edges tiny (0.01) and huge (1000).
+DIRICHLET_CONCENTRATION = Kind("Dirichlet concentration vector", _log_uniform(-1, 1.5),
+                               (_constant(1e-2), _constant(1e3)))
+
+
+def _pair_dirichlet(size: int) -> AuditPair:
+    """Two Dirichlet laws over ``size`` coordinates; the reference by stick-breaking into Beta laws."""
+    shape = (size,)
+    return AuditPair(
+        f"Dirichlet, K = {size}", f"Dirichlet(c1, dim={size})", f"Dirichlet(c2, dim={size})",
+        (Parameter("c1", DIRICHLET_CONCENTRATION, shape),), (Parameter("c2", DIRICHLET_CONCENTRATION, shape),),
+        lambda dist, t: (dist.Dirichlet(t["c1"]), dist.Dirichlet(t["c2"])),
+        lambda v: ref.kl_dirichlet(v["c1"], v["c2"]))
+
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -578,6 +593,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_binomial("probs"),
     _pair_categorical("probs"),
     _pair_categorical("logits"),
+    _pair_dirichlet(3),  # K = 2 too in tests/test_dirichlet.py: here K = 3 only, its reference two Beta quadratures
     *(_pair_infinite(q, p) for q, p in INFINITE_CONTINUOUS),
 )
 

@@ -16,7 +16,7 @@ from derivation.laws import LAWS
 
 PARSE = Path(__file__).resolve().parent.parent / "derivation" / "interpret" / "parse.py"
 ORDER = ["Normal", "DiagNormal", "MvNormal", "Laplace", "Gamma", "Uniform", "Pareto", "Beta", "Gumbel", "Bernoulli",
-         "Poisson", "Geometric", "Exponential", "Binomial", "HalfNormal", "Categorical"]
+         "Poisson", "Geometric", "Exponential", "Binomial", "HalfNormal", "Categorical", "Dirichlet"]
 
 
 def _example(family: Family) -> str:
@@ -48,7 +48,7 @@ def test_a_family_not_in_the_table_is_refused_naming_the_table():
         parse_spec("Cauchy(0, 1)")
     assert str(error.value).startswith(
         "unknown family 'Cauchy' (expected Normal, DiagNormal, MvNormal, Laplace, Gamma, Uniform, Pareto, Beta, "
-        "Gumbel, Bernoulli, Poisson, Geometric, Exponential, Binomial, HalfNormal or Categorical)")
+        "Gumbel, Bernoulli, Poisson, Geometric, Exponential, Binomial, HalfNormal, Categorical or Dirichlet)")
 
 
 def test_each_entry_is_well_formed():

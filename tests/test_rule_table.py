@@ -78,6 +78,7 @@ from derivation.core.functions import XLogY
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
+from derivation.laws.dirichlet import DirichletLaw
 from derivation.laws.expfamily import BASE, LOG_NORMALISER, NATURAL_FORMS, SLOPE, STATISTIC, ExponentialFamilyLaw
 from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
@@ -3138,6 +3139,44 @@ ROWS += [
         Sum(mul(q_uni, log(frac(q_uni, p_cat_b))), (k, 1, cat_K)), cat_uniform_q),
     Row("equal-weights-out-of-sum", "pair-categorical-uniform-q", cat_uniform_q,
         -Sum(log(mul(cat_K, cat_tb[k])), (k, 1, cat_K)) / cat_K),
+]
+
+# -- derivation/rules/dirichlet.py: Dirichlet(a, K) vs Dirichlet(b, K) ---------------------------------------------
+CONFIGURATIONS["pair-dirichlet"] = {"q": "Dirichlet(a, K)", "p": "Dirichlet(b, K)"}
+DERIVED += ({"q": "Dirichlet(a, K)", "p": "Dirichlet(b, K)"}, {"q": "Dirichlet(2, 3)", "p": "Dirichlet(b, 3)"})
+di_K = Symbol("K", integer=True, positive=True)
+di_a, di_b, di_x = (IndexedBase(name, positive=True) for name in ("a", "b", "x"))
+q_di, p_di = Density("q", di_x, DirichletLaw(di_a, di_K)), Density("p", di_x, DirichletLaw(di_b, di_K))
+di_total_a, di_total_b = di_a[0], di_b[0]  # a_0 = sum_j a_j, b_0 = sum_j b_j (the setting's definitions)
+#: log q(x) and log p(x) as the Dirichlet law writes them; the four constants of the closed form; psi(a_k), psi(a_0).
+log_q_di = add(log(gamma(di_total_a)),
+               Sum(sub(mul(sub(di_a[k], S.One), log(di_x[k])), log(gamma(di_a[k]))), (k, 1, di_K)))
+log_p_di = add(log(gamma(di_total_b)),
+               Sum(sub(mul(sub(di_b[k], S.One), log(di_x[k])), log(gamma(di_b[k]))), (k, 1, di_K)))
+di_constants = (log(gamma(di_total_a)), neg(Sum(log(gamma(di_a[k])), (k, 1, di_K))), neg(log(gamma(di_total_b))),
+                Sum(log(gamma(di_b[k])), (k, 1, di_K)))
+di_psi = sub(polygamma(S.Zero, di_a[k], evaluate=False), polygamma(S.Zero, di_total_a, evaluate=False))
+di_marginal = Density("q_k", t, BetaLaw(di_a[k], sub(di_total_a, di_a[k])))
+ROWS += [
+    # from pair-dirichlet, steps 1 to 4
+    Row("dirichlet-kl-definition", "pair-dirichlet", KL(q_di, p_di), Expectation(log(frac(q_di, p_di)), q_di)),
+    Row("dirichlet-log-density", "pair-dirichlet",
+        Expectation(sub(log(q_di), log(p_di)), q_di), Expectation(sub(log_q_di, log_p_di), q_di)),
+    Row("combine-dirichlet-log-densities", "pair-dirichlet",
+        Expectation(sub(log_q_di, log_p_di), q_di),
+        Expectation(add(*di_constants, Sum(mul(sub(di_a[k], S.One), log(di_x[k])), (k, 1, di_K)),
+                        neg(Sum(mul(sub(di_b[k], S.One), log(di_x[k])), (k, 1, di_K)))), q_di)),
+    # from pair-dirichlet, step 7 (one term of the line)
+    Row("dirichlet-log-moment", "pair-dirichlet",
+        Sum(mul(sub(di_a[k], di_b[k]), Expectation(log(di_x[k]), q_di)), (k, 1, di_K)),
+        Sum(mul(sub(di_a[k], di_b[k]), di_psi), (k, 1, di_K))),
+    # from pair-dirichlet > lemma Expected logarithm of a coordinate of a Dirichlet variable, step 1
+    Row("dirichlet-marginal", "pair-dirichlet", Expectation(log(di_x[k]), q_di), Expectation(log(t), di_marginal)),
+    # from pair-dirichlet, step 5
+    Row("collect-dirichlet-sums", "pair-dirichlet",
+        Expectation(add(*di_constants, Sum(mul(sub(di_a[k], S.One), log(di_x[k])), (k, 1, di_K)),
+                        neg(Sum(mul(sub(di_b[k], S.One), log(di_x[k])), (k, 1, di_K)))), q_di),
+        Expectation(add(*di_constants, Sum(mul(sub(di_a[k], di_b[k]), log(di_x[k])), (k, 1, di_K))), q_di)),
 ]
 
 # -- derivation/rules/uniform_beta.py: Uniform(a, b) vs Beta(a2, b2) --------------------------------------------

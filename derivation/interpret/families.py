@@ -140,6 +140,9 @@ FAMILIES: tuple[Family, ...] = (
     Family("Categorical", VECTOR, (Parameter("probs", "probability"), Parameter("logits", "real")),
            written="Categorical(probs, K) or Categorical(logits=..., dim=K)",
            described="probs a vector on the simplex (or 1/K: equal); logits real; K a positive integer or a name"),
+    Family("Dirichlet", VECTOR, _positive("concentration"), written="Dirichlet(concentration, K)",
+           described="concentration a vector of positive entries (or one number > 0 for every coordinate); K a "
+                     "positive integer or a name"),
 )
 """Every family the spec parser takes, in the order ``kl-derive list`` and its error messages name them."""
 

@@ -1950,11 +1950,20 @@ class _SpecParser:
         name = self.name(value_node)
         if isinstance(dim, Symbol) and dim.name == name:
             raise ParseError(f"name '{name}' is used for both {kind} and dim", self.pos(dims[0]))
-        value = Symbol(name, positive=True) if kinds[kind] == "probability" else Symbol(name, real=True)
+        value = Symbol(name, positive=True) if kinds[kind] in ("probability", "positive") else Symbol(name, real=True)
         return DistSpec(family=family, loc=None, param_kind=kind, param=value, dim=dim, text=self.text)
 
     def equal_probabilities(self, kind: str, node: ast.AST, dim: int | Symbol) -> Expr:
-        """The uniform law's probabilities, every category the same: ``1/K`` (K the dim's name) or the number 1/K."""
+        """The uniform law's probabilities, every category the same: ``1/K`` (K the dim's name) or the number 1/K;
+        for a positive parameterisation (Dirichlet's concentration) one positive number for every coordinate."""
+        if kind == "concentration":
+            number = self.number(node)
+            if number is None:
+                raise ParseError(f"{kind} must be the name of a vector, or one positive number for every coordinate",
+                                 self.pos(node))
+            if not number > 0:
+                raise ParseError(f"{kind} must be positive (got {number})", self.pos(node))
+            return number
         message = f"{kind} must be the name of a vector over the categories, or 1/K for equal probabilities"
         if kind != "probs":
             raise ParseError(message, self.pos(node))

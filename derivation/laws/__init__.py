@@ -11,6 +11,7 @@ from .bernoulli import BernoulliLaw
 from .beta import BetaLaw
 from .categorical import CategoricalLaw
 from .counts import BinomialLaw, GeometricLaw, PoissonLaw
+from .dirichlet import DirichletLaw
 from .exponential import ExponentialLaw
 from .gamma import GammaLaw
 from .gumbel import GumbelLaw
@@ -28,9 +29,11 @@ LAWS: dict[str, type[Law]] = {law.family: law for law in (NormalLaw, LaplaceLaw,
 LAWS[BinomialLaw.family] = BinomialLaw
 LAWS.update({law.family: law for law in (HalfNormalLaw, UniformLaw, ParetoLaw, BetaLaw, GumbelLaw)})
 LAWS[CategoricalLaw.family] = CategoricalLaw
+LAWS[DirichletLaw.family] = DirichletLaw
 
 
 __all__ = ["LAWS", "BernoulliLaw", "BinomialLaw", "ExponentialLaw", "GammaLaw", "GeometricLaw", "LaplaceLaw", "Law",
            "NormalLaw",
            "PoissonLaw"]
-__all__ += ["BetaLaw", "CategoricalLaw", "GumbelLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw", "UniformLaw"]
+__all__ += ["BetaLaw", "CategoricalLaw", "DirichletLaw", "GumbelLaw", "HalfNormalLaw", "MvNormalLaw", "ParetoLaw",
+            "UniformLaw"]

@@ -369,3 +369,15 @@ def geometric_kl(q_probs: Real, p_probs: Real) -> mpf:
             return lambda k: log_p + k * log_fail
 
         return kl_series(log_mass(a), log_mass(b), 0, int(75 / a) + 2)
+
+
+def kl_dirichlet(a: Sequence[Real], b: Sequence[Real]) -> mpf:
+    """KL of two Dirichlet laws over K coordinates by stick-breaking: ``x_1 = v_1``, ``x_i = v_i prod_{j<i}
+    (1 - v_j)`` maps independent ``v_i ~ Beta(a_i, a_{i+1} + ... + a_K)`` (i < K) one to one onto the simplex with
+    the Dirichlet law, for both laws alike, so the divergence is the sum of the K - 1 Beta divergences of the
+    sticks (each by :func:`kl_quadrature` of the log-odds densities, :func:`logit_beta`). At K = 2 it is the one
+    Beta divergence of ``x_1``."""
+    with mpmath.workdps(DIGITS):
+        a, b = [mpf(v) for v in a], [mpf(v) for v in b]
+        return mpmath.fsum(kl_quadrature(logit_beta(a[i], mpmath.fsum(a[i + 1:])),
+                                         logit_beta(b[i], mpmath.fsum(b[i + 1:]))) for i in range(len(a) - 1))

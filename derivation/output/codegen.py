@@ -228,10 +228,18 @@ class ArrayCodePrinter(PythonCodePrinter):
         return super().parenthesize(item, level, strict)
 
     def _special(self, torch_name: str, scipy_name: str, expr: Basic, arg: Basic) -> str:
-        """A special function: ``torch.lgamma`` / ``special.gammaln`` (SciPy) of a parameter, ``math`` of a number."""
+        """A special function: ``torch.lgamma`` / ``special.gammaln`` (SciPy) of a parameter, ``math`` of a number
+        (or of a dimension: an integer in the code)."""
         if not expr.free_symbols:
             self.modules.add("math")
             return f"math.{torch_name}({self._print(arg)})"
+        if not expr.free_symbols - set(getattr(self, "dimensions", {})):  # of a dimension: an integer in the code
+            if torch_name in ("lgamma", "erf"):
+                self.modules.add("math")
+                return f"math.{torch_name}({self._print(arg)})"
+            if self.module == "torch":
+                self.modules.add("torch")
+                return f"torch.{torch_name}(torch.tensor(float({self._print(arg)}), dtype=torch.float64))"
         if self.module == "torch":
             self.modules.add("torch")
             return f"torch.{torch_name}({self._print(arg)})"
@@ -321,6 +329,9 @@ class ArrayCodePrinter(PythonCodePrinter):
             self.summing = outer
         self.modules.add(self.module)
         axis = "dim" if self.module == "torch" else "axis"
+        if outer is not None and outer != index:  # inside another sum: kept as an axis, to broadcast against it
+            keep = "keepdim" if self.module == "torch" else "keepdims"
+            return f"{self.module}.sum({body}, {axis}=-1, {keep}=True)"
         return f"{self.module}.sum({body}, {axis}=-1)"
 
     def _print_CodeLine(self, expr: CodeLine) -> str:
@@ -536,6 +547,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         raise UsageError(f"the symbol name {clashes[0]!r} would shadow a name the generated code uses; rename it")
     shown = derivation.result
     result: Expr = evaluated(folded(shown.expr if isinstance(shown, CodeLine) else shown, setting))
+    result = getattr(setting, "code_terms", lambda e: e)(result)  # named quantities as the code computes them
     result = result.xreplace({atom: _renamed(atom, renames) for atom in result.atoms(Symbol, IndexedBase)})
     derived = result
     kinds = {name: kind for name, kind in ((n, _kind(s)) for n, s in zip(names, parameters, strict=True)) if kind}

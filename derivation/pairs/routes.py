@@ -10,6 +10,7 @@ from sympy import Expr, IndexedBase, Symbol
 from ..cases.beta import BETA
 from ..cases.catalogue import CASES
 from ..cases.categorical import CATEGORICAL
+from ..cases.dirichlet import DIRICHLET
 from ..cases.discrete import FAMILY_CASES, PAIR_CASES
 from ..cases.exponential import EXPONENTIAL
 from ..cases.gamma import GAMMA
@@ -30,6 +31,7 @@ from ..rules.algebra import COLLECT_LIKE_TERMS
 from ..rules.categorical import EQUAL_WEIGHTS_OUT
 from ..rules.sums import SUM_OF_CONSTANT
 from ..settings.categorical import categorical_pair
+from ..settings.dirichlet import dirichlet_pair
 from ..settings.laplace import user_pair
 from ..settings.laws import spec_pair
 from .univariate import EVALUATE, PARAMETERISATION, Variant, _dim, _parse, _position_of, _unify, _univariate
@@ -154,6 +156,26 @@ def _categorical(q: DistSpec, p: DistSpec) -> Variant:
                    vectors=MappingProxyType(vectors))
 
 
+def _dirichlet(q: DistSpec, p: DistSpec) -> Variant:
+    """Two ``Dirichlet`` specs over the same K coordinates: from the definition, the expected logarithm of each
+    coordinate by its Beta marginal."""
+    taken = {s.name for spec in (q, p) for s in (spec.param, spec.dim) if isinstance(s, Symbol)}
+    clash = taken & {"k", "j"}
+    if clash:
+        raise UsageError(f"rename {sorted(clash)[0]}: the sums over the coordinates use k and j")
+    vectors: dict[str, IndexedBase] = {}
+    concentrations = [spec.param if not isinstance(spec.param, Symbol) else
+                      vectors.setdefault(spec.param.name, IndexedBase(spec.param.name, positive=True))
+                      for spec in (q, p)]
+    setting = dirichlet_pair(concentrations[0], concentrations[1], q.dim,  # type: ignore[arg-type]
+                             _unused_name(("x", "y", "z", "u"), taken), _unused_name(("t", "s", "v", "w"), taken))
+    both_symmetric = not vectors  # the last sum's terms are then all the same
+    return Variant("dirichlet", setting, DIRICHLET.plan, (q, p), _dirichlet,
+                   finish=(SUM_OF_CONSTANT,) if both_symmetric else (), title=DIRICHLET.title,
+                   description=DIRICHLET.description, dim=q.dim,  # type: ignore[arg-type]
+                   vectors=MappingProxyType(vectors))
+
+
 def _uniform_weight_out(q_probs: Expr) -> tuple[Rule, ...]:
     """A uniform q's probability ``1/K`` weighs every term of the sum alike: the step that takes it out."""
     return () if isinstance(q_probs, IndexedBase) else (EQUAL_WEIGHTS_OUT,)
@@ -180,6 +202,7 @@ ROUTES: Mapping[tuple[str, str], Callable[[DistSpec, DistSpec], Variant]] = Mapp
     ("MvNormal", "MvNormal"): _full,
     ("Laplace", "Laplace"): _laplace,
     ("Categorical", "Categorical"): _categorical,
+    ("Dirichlet", "Dirichlet"): _dirichlet,
     **{(family, family): _same_law for family in _LAW_CASES},
     **dict.fromkeys(PAIR_CASES, _same_law),
 })

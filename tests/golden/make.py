@@ -59,6 +59,7 @@ PAIRS["pair-uniform"] = ("Uniform(a1, b1)", "Uniform(a2, b2)")
 PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
 PAIRS["pair-pareto"] = ("Pareto(m1, a1)", "Pareto(m2, a2)")
 PAIRS["pair-beta"] = ("Beta(a1, b1)", "Beta(a2, b2)")
+PAIRS["pair-dirichlet"] = ("Dirichlet(a, K)", "Dirichlet(b, K)")
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
