@@ -477,6 +477,7 @@ _FAMILIES: dict[str, tuple[str, tuple[tuple[str, Kind], ...], Callable[..., Any]
     "Uniform": ("Uniform(a{i}, b{i})", (("a", Kind("lower end", _uniform(-5, 0), (_constant(-1e6),))),
                                          ("b", Kind("upper end", _uniform(0.5, 5), (_constant(1e6),)))),
                 lambda d, a, b: d.Uniform(a, b), ref.uniform),
+    "Gumbel": ("Gumbel(m{i}, s{i})", (("m", LOC), ("s", SCALE)), lambda d, a, b: d.Gumbel(a, b), ref.gumbel),
 }
 
 

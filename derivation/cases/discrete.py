@@ -131,7 +131,7 @@ def _infinite(q: str, p: str, article: str = "a") -> FamilyCase:
 
 #: How a family is named in a sentence, with its article.
 _NAMES = {"Normal": "a Gaussian", "Laplace": "a Laplace", "Exponential": "an exponential", "Gamma": "a Gamma",
-          "Pareto": "a Pareto", "Beta": "a Beta", "Uniform": "a uniform"}
+          "Pareto": "a Pareto", "Beta": "a Beta", "Uniform": "a uniform", "Gumbel": "a Gumbel"}
 
 
 def _infinite_continuous(q: str, p: str) -> FamilyCase:
@@ -150,7 +150,10 @@ def _infinite_continuous(q: str, p: str) -> FamilyCase:
 #: ``_infinite_like`` registrations among these families), with a point outside the second support SymPy decides.
 INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "Beta"), ("Laplace", "Uniform"),
                        ("Laplace", "Pareto"), ("Laplace", "Beta"), ("Exponential", "Pareto"), ("Exponential", "Beta"),
-                       ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"))
+                       ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"), ("Beta", "Pareto"),
+                       ("Exponential", "Uniform"), ("Gamma", "Uniform"), ("Gumbel", "Beta"), ("Gumbel", "Exponential"),
+                       ("Gumbel", "Gamma"), ("Gumbel", "Pareto"), ("Gumbel", "Uniform"), ("Laplace", "Exponential"),
+                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"))
 
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
