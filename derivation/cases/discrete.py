@@ -37,6 +37,9 @@ from .cross import (
     LAPLACE_NORMAL_DESCRIPTION,
     LAPLACE_NORMAL_PLAN,
     LAPLACE_NORMAL_TITLE,
+    MOMENT_DESCRIPTION,
+    MOMENT_PAIRS,
+    MOMENT_PLAN,
     NORMAL_GUMBEL_DESCRIPTION,
     NORMAL_GUMBEL_PLAN,
     NORMAL_GUMBEL_TITLE,
@@ -146,6 +149,13 @@ def _infinite_continuous(q: str, p: str) -> FamilyCase:
     )
 
 
+def _moment_case(q: str, p: str) -> FamilyCase:
+    """A pair derived by the shared plan of the laws' moments (:data:`~derivation.cases.cross.MOMENT_PLAN`)."""
+    first, second = _NAMES[q], _NAMES[p]
+    return FamilyCase(MOMENT_PLAN, f"KL divergence of {first} distribution from {second} distribution",
+                      MOMENT_DESCRIPTION.format(q=first, p=second))
+
+
 #: Continuous pairs whose divergence is infinite by the supports for every value of the parameters (torch's
 #: ``_infinite_like`` registrations among these families), with a point outside the second support SymPy decides.
 INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "Beta"), ("Laplace", "Uniform"),
@@ -173,4 +183,5 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Exponential", "Normal"): FamilyCase(EXPONENTIAL_NORMAL_PLAN, EXPONENTIAL_NORMAL_TITLE,
                                           EXPONENTIAL_NORMAL_DESCRIPTION),
     ("Uniform", "Normal"): FamilyCase(UNIFORM_NORMAL_PLAN, UNIFORM_NORMAL_TITLE, UNIFORM_NORMAL_DESCRIPTION),
+    **{pair: _moment_case(*pair) for pair in MOMENT_PAIRS},
 })
