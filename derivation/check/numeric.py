@@ -86,6 +86,8 @@ class Evaluator:
         self.exact = exact
         self.points = list(points) if exact else [{s: float(v) for s, v in p.items()} for p in points]
         self._values: dict[Expr, list] = {}
+        #: The values of each KL, expectation or integral computed (one node recurs in the lines of a chain).
+        self._integrals: dict[tuple[Expr, Density | None], list] = {}
 
     def _number(self, value) -> mpmath.mpf | float:
         return mpmath.mpf(value) if self.exact else float(value)
@@ -117,8 +119,14 @@ class Evaluator:
     def values_of_integral(self, node: Expr, centre: Density | None = None) -> list:
         """Quadrature of one KL, expectation or integral at each point, by the law of the density that weights
         the integrand (q for KL(q || p)): Gauss-Hermite for a Gaussian, adaptive quadrature split at every kink
-        ``|x - a|`` of the integrand for the others.
+        ``|x - a|`` of the integrand for the others; each node once (remembered for the lines after).
         """
+        key = (node, centre)
+        if key not in self._integrals:
+            self._integrals[key] = self._integral(node, centre)
+        return self._integrals[key]
+
+    def _integral(self, node: Expr, centre: Density | None) -> list:
         if isinstance(node, KL):
             return self.values_of_integral(node.as_integral(), node.q)
         if isinstance(node, Expectation):
