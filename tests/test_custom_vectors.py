@@ -367,3 +367,11 @@ def test_a_large_concrete_dimension_is_decided_in_time():
 def test_a_spec_dimension_is_bounded():
     with pytest.raises(UsageError, match="at most 10000"):
         variant("DiagNormal(mu, s, dim=20000)", "DiagNormal(0, 1, dim=20000)")
+
+
+def test_a_remainder_in_the_summation_index_is_named_by_the_claims_index():
+    """The per-coordinate remainder is printed in the index ``j`` the diagnosis names (it printed ``_j/2``)."""
+    verdict = verify("DiagNormal(m, logvar=lv, dim=d)", "DiagNormal(0, 1, dim=d)",
+                     r"\frac{1}{2}\sum_{j=1}^{d} (m_j^2 + e^{lv_j} - lv_j - 1 + j)")
+    assert verdict.holds is False
+    assert verdict.diagnosis == "claim - KL(q || p) = j/2 in each coordinate j, which is not 0"

@@ -10,13 +10,15 @@ import sympy
 from sympy import Identity, IndexedBase, MatrixSymbol, Symbol, ZeroMatrix, srepr
 from sympy.core.symbol import Str
 
+from derivation.cases.multivariate import DIAGONAL_PRESET
 from derivation.core.forms import evaluated
 from derivation.laws import MvNormalLaw, NormalLaw
 from derivation.laws.matrices import Diag, QuadForm, Vec, inv, msub
 from derivation.nodes.scalar import Density, MvDensity, is_vector_density
 from derivation.nodes.vector import SpaceIntegral
 from derivation.printing.latex import to_latex
-from derivation.settings.multivariate import DiagonalSetting, FullSetting
+from derivation.settings.multivariate import preset_full, preset_pair
+from derivation.settings.univariate import Notation
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derivation"
 k = Symbol("k", integer=True, positive=True)
@@ -36,7 +38,7 @@ def test_no_density_class_but_density():
 
 
 def test_the_settings_densities_of_vectors_are_densities_of_the_multivariate_normal_law():
-    for setting in (DiagonalSetting(), FullSetting()):
+    for setting in (preset_pair(DIAGONAL_PRESET, Notation()), preset_full(Notation())):
         for density in (setting.q, setting.p):
             assert type(density) is Density and isinstance(density.law, MvNormalLaw) and is_vector_density(density)
     assert not is_vector_density(Density("q", Symbol("y", real=True), NormalLaw(0, 1)))

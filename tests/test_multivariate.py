@@ -30,7 +30,15 @@ from sympy import (
 from sympy.matrices.expressions import Identity, MatrixSymbol, ZeroMatrix
 
 from derivation import CASES, derive, render
-from derivation.cases.multivariate import DIAGONAL_PLAN, FULL_PLAN, KINGMA_PLAN, UNIVARIATE_RESULT, VAE_PLAN
+from derivation.cases.multivariate import (
+    DIAGONAL_PLAN,
+    DIAGONAL_PRESET,
+    FULL_PLAN,
+    KINGMA_PLAN,
+    UNIVARIATE_RESULT,
+    VAE_PLAN,
+    VAE_PRESET,
+)
 from derivation.check.vector_numeric import MvEvaluator, random_spd
 from derivation.core.engine import Rewrite
 from derivation.core.errors import StepRejected, UsageError
@@ -41,7 +49,7 @@ from derivation.nodes.scalar import Marginal, MvDensity
 from derivation.nodes.vector import CodeLine, Diag, QuadForm, Vec
 from derivation.printing.latex import PLAIN_STYLE, to_latex
 from derivation.rules import kingma, matrix, specialise
-from derivation.settings.multivariate import DiagonalSetting, FullSetting
+from derivation.settings.multivariate import preset_full, preset_pair
 from derivation.settings.univariate import Notation
 
 ROUTES = ("paper", "full", "kingma")
@@ -129,7 +137,7 @@ def test_matrix_steps_are_checked_numerically_at_d_2_and_3(full):
 
 
 def _derive_full_with(plan_edit):
-    setting = FullSetting()
+    setting = preset_full(Notation())
     return setting.checker().derive("full", "Full", setting.start(), plan_edit(FULL_PLAN), setting)
 
 
@@ -257,7 +265,7 @@ def test_a_large_dimension_is_written_out_and_printed_readably():
 
 
 def test_broken_univariate_result_is_rejected():
-    setting = DiagonalSetting()
+    setting = preset_pair(DIAGONAL_PRESET, Notation())
 
     def wrong_sign(expr, setting):
         out = UNIVARIATE_RESULT.apply(expr, setting)
@@ -271,7 +279,7 @@ def test_broken_univariate_result_is_rejected():
 
 
 def test_broken_concrete_route_is_rejected_directly():
-    setting = DiagonalSetting(size=2)
+    setting = preset_pair(DIAGONAL_PRESET, Notation(), 2)
 
     def forget_cross_term(expr, setting):
         out = kingma.CROSS_TERM.apply(expr, setting)
@@ -306,7 +314,7 @@ def test_vae_result_is_mathematics_and_the_code_is_a_checked_listing_after_it():
 
 
 def test_wrong_code_is_rejected():
-    setting = DiagonalSetting(log_variance=True)
+    setting = preset_pair(VAE_PRESET, Notation(), code_names={'ell': 'logvar'}, in_variances=True)
 
     def wrong_code(expr, setting):
         return CodeLine(expr, "-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar)", setting.code_names)

@@ -74,6 +74,7 @@ from derivation.cases.univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
+from derivation.core.functions import XLogY
 from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
@@ -82,7 +83,7 @@ from derivation.laws.gumbel import GumbelLaw
 from derivation.laws.halfnormal import HalfNormalLaw
 from derivation.laws.pareto import ParetoLaw
 from derivation.laws.uniform import UniformLaw
-from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial, XLogY
+from derivation.nodes.scalar import KL, Density, Expectation, Marginal, MvDensity, Named, Partial
 from derivation.nodes.vector import CodeLine, Diag, MatExpectation, QuadForm, SpaceIntegral, Vec
 from derivation.pairs.univariate import CustomSetting, DefinitionsChecker
 from derivation.rules.calculus import differentiate_derived, use_derived
@@ -445,6 +446,12 @@ ROWS = [
         ),
         add(neg(log(sigma)), mul(Pow(2, -1, evaluate=False), Expectation(x**2, q_x_mu_sigma)), Rational(-1, 2)),
     ),
+    # from Bernoulli(p1) against Bernoulli(p1), step 4
+    Row("equal-laws", "pair-poisson",
+        add(mul(sub(1, Symbol("p1", positive=True)), log(frac(sub(1, Symbol("p1", positive=True)),
+                                                              sub(1, Symbol("p1", positive=True))))),
+            mul(Symbol("p1", positive=True), log(frac(Symbol("p1", positive=True), Symbol("p1", positive=True))))),
+        S.Zero),
     # from pair-numbers, step 11
     Row("collect-like-terms", "pair-numbers", add(neg(log(2)), Rational(5, 2), Rational(-1, 2)), sub(2, log(2))),
     # from dynamics, step 11

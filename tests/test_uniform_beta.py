@@ -16,8 +16,8 @@ from sympy import S, Symbol, lambdify
 from derivation import derive
 from derivation.audit import FIXTURES, PAIRS, audit
 from derivation.core.forms import evaluated
+from derivation.core.functions import XLogY
 from derivation.laws import kl_reference as ref
-from derivation.nodes.scalar import XLogY
 from derivation.output.render import render
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sympy import S, sstr
+from sympy import sstr
 
 from ..check.checker import Checker
 from ..core.engine import Derivation, Rule, Section
@@ -20,7 +20,8 @@ from ..rules.terms import SPLIT_MEAN_VARIANCE
 from ..settings.estimators import estimator_setting
 from ..settings.expfamily import natural_pair
 from ..settings.model import model_setting
-from ..settings.univariate import Notation, Setting, gaussian_pair
+from ..settings.multivariate import FULL_PRESET
+from ..settings.univariate import Notation, Setting, preset_gaussians
 from .elbo import ELBO_PLAN, LINEAR_GAUSSIAN_PLAN, elbo_sections, linear_gaussian_sections
 from .estimators import MAIN_PLAN as ESTIMATORS_PLAN
 from .estimators import estimator_sections
@@ -30,8 +31,10 @@ from .expfamily import SUMMARY as EXPONENTIAL_FAMILY_SUMMARY
 from .expfamily import TITLE as EXPONENTIAL_FAMILY_TITLE
 from .multivariate import (
     CODE_PLAN,
+    DIAGONAL_PRESET,
     DIAGONAL_ROUTES,
     FULL_ROUTES,
+    VAE_PRESET,
     VAE_ROUTES,
     diagonal_setting,
     full_setting,
@@ -102,15 +105,17 @@ class Case:
 DYNAMICS_PLAN: tuple[Rule, ...] = (*UNIVARIATE_PLAN, LOG_VARIANCE, DISTRIBUTE, SPLIT_MEAN_VARIANCE)
 
 
+#: The univariate cases' pairs, as a user writes them (``kl-derive derive --q Q --p P``).
+TWO_GAUSSIANS = ("Normal(mu_q, sigma_q)", "Normal(mu_p, sigma_p)")
+AGAINST_STANDARD_PRIOR = ("Normal(mu, sigma)", "Normal(0, 1)")
+
+
 def _two_gaussians(options: Options) -> Setting:
-    n = options.notation
-    return gaussian_pair(n, n.real("mu", of="q"), n.positive("sigma", of="q"), n.real("mu", of="p"),
-                         n.positive("sigma", of="p"))
+    return preset_gaussians(TWO_GAUSSIANS, options.notation)
 
 
 def _against_standard_prior(options: Options) -> Setting:
-    n = options.notation
-    return gaussian_pair(n, n.real("mu"), n.positive("sigma"), S.Zero, S.One)
+    return preset_gaussians(AGAINST_STANDARD_PRIOR, options.notation)
 
 
 def _derived(setting: Setting, plan: tuple[Rule, ...], name: str) -> Derivation:
@@ -168,7 +173,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "it, and every line has been checked.",
             _two_gaussians,
             MappingProxyType({"definition": UNIVARIATE_PLAN}),
-            preset=('Normal(mu_q, sigma_q)', 'Normal(mu_p, sigma_p)'),
+            preset=TWO_GAUSSIANS,
         ),
         Case(
             "standard",
@@ -180,7 +185,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _against_standard_prior,
             MappingProxyType({"definition": STANDARD_PLAN}),
             sections=interpretation_sections,
-            preset=('Normal(mu, sigma)', 'Normal(0, 1)'),
+            preset=AGAINST_STANDARD_PRIOR,
         ),
         Case(
             "dynamics",
@@ -197,7 +202,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             MappingProxyType({"definition": DYNAMICS_PLAN}),
             sections=_dynamics,
             figures=True,
-            preset=('Normal(mu, sigma)', 'Normal(0, 1)'),
+            preset=AGAINST_STANDARD_PRIOR,
         ),
         Case(
             "full",
@@ -209,7 +214,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             "the rule named beside it, and every line has been checked.",
             full_setting,
             FULL_ROUTES,
-            preset=('MvNormal(mu_q, cov=Sigma_q, dim=d)', 'MvNormal(mu_p, cov=Sigma_p, dim=d)'),
+            preset=FULL_PRESET,
         ),
         Case(
             "diagonal",
@@ -222,7 +227,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             diagonal_setting,
             DIAGONAL_ROUTES,
             takes_dim=True,
-            preset=('DiagNormal(mu, sigma, dim=d)', 'DiagNormal(0, 1, dim=d)'),
+            preset=DIAGONAL_PRESET,
             route_descriptions=MappingProxyType({
                 "full": "The encoder of a variational autoencoder outputs a Gaussian with diagonal covariance; the "
                         "prior is the standard normal. Both are Gaussians in d dimensions, so the divergence is a "
@@ -253,7 +258,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             vae_setting,
             VAE_ROUTES,
             sections=_vae_sections,
-            preset=('DiagNormal(mu, logvar=ell, dim=d)', 'DiagNormal(0, 1, dim=d)'),
+            preset=VAE_PRESET,
         ),
         Case(
             "elbo",

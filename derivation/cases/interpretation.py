@@ -26,6 +26,7 @@ from sympy import (
     Ge,
     Gt,
     ImmutableMatrix,
+    IndexedBase,
     Limit,
     Lt,
     Matrix,
@@ -75,8 +76,9 @@ from ..rules.terms import (
     SUM_TERM_BY_TERM,
     closed_form_at_rule,
 )
-from ..settings.multivariate import DiagonalSetting, marginal
+from ..settings.multivariate import DiagonalPair, marginal, preset_pair
 from ..settings.univariate import Setting
+from .multivariate import DIAGONAL_PRESET
 
 #: Differentiate a closed form: linearity, the table, then tidy.
 DIFFERENTIATE: tuple[Rule, ...] = (TERM_BY_TERM, ELEMENTARY_DERIVATIVES, MULTIPLY_OUT)
@@ -357,10 +359,10 @@ class Interpretation:
 
     # -- d dimensions -----------------------------------------------------------------------------
     @cached_property
-    def diagonal(self) -> DiagonalSetting:
+    def diagonal(self) -> DiagonalPair:
         """The d-dimensional setting whose coordinates this interpretation reads: q = N(mu, diag(sigma^2))
         against N(0, I), in the same notation (its checker evaluates sums over the coordinates, d = 2 and 3)."""
-        return DiagonalSetting(self.setting.notation)
+        return preset_pair(DIAGONAL_PRESET, self.setting.notation)
 
     @cached_property
     def coordinates(self) -> dict[str, Basic]:
@@ -368,7 +370,7 @@ class Interpretation:
         n, diagonal = self.setting.notation, self.diagonal
         k = Symbol(n.names.get("k", "k"), integer=True, positive=True)
         return {"j": diagonal.index, "k": k, "d": diagonal.dim_symbol, "mu": diagonal.mean,
-                "sigma": diagonal.scale, "ell": diagonal.logvar}
+                "sigma": diagonal.scale, "ell": IndexedBase(n.name("logvar"), real=True)}
 
     def per_coordinate(self, expr: Expr, index: Symbol) -> Expr:
         """``expr`` with mu, sigma and l replaced by coordinate ``index``'s parameters (display form kept)."""

@@ -49,7 +49,7 @@ from ..rules.sums import (
     SPLIT_INTEGRAL,
     VAE_ORDER_IN_SUM,
 )
-from ..settings.multivariate import DiagonalSetting, FullSetting
+from ..settings.multivariate import DiagonalPair, FullPair, preset_full, preset_pair
 from .univariate import STANDARD_PLAN, UNIVARIATE_PLAN
 
 #: Two Gaussians with full covariance: log-densities, linearity, the trace trick twice (lemmas), tidy.
@@ -101,13 +101,24 @@ CODE_PLAN: tuple[Rule, ...] = (IN_CODE,)
 VAE_ROUTES: Mapping[str, tuple[Rule, ...]] = MappingProxyType({"logvar": VAE_PLAN})
 
 
-def full_setting(options) -> FullSetting:
-    return FullSetting(options.notation)
+def full_setting(options) -> FullPair:
+    """The ``full`` case's pair: its preset specs through the door a user's pair goes through."""
+    return preset_full(options.notation)
 
 
-def diagonal_setting(options) -> DiagonalSetting:
-    return DiagonalSetting(options.notation, options.dim)
+#: The ``diagonal`` and ``vae`` cases' pairs, as a user writes them (``kl-derive derive --q Q --p P``).
+DIAGONAL_PRESET = ("DiagNormal(mu, sigma, dim=d)", "DiagNormal(0, 1, dim=d)")
+VAE_PRESET = ("DiagNormal(mu, logvar=ell, dim=d)", "DiagNormal(0, 1, dim=d)")
 
 
-def vae_setting(options) -> DiagonalSetting:
-    return DiagonalSetting(options.notation, None, log_variance=True)
+def diagonal_setting(options) -> DiagonalPair:
+    """The ``diagonal`` case's pair: its preset specs through the door a user's pair goes through."""
+    return preset_pair(DIAGONAL_PRESET, options.notation, options.dim)
+
+
+def vae_setting(options) -> DiagonalPair:
+    """The ``vae`` case's pair, in the log-variances: derived in the variances (the diagonal result, then
+    rewritten), exported with the log-variance named as VAE code names it."""
+    setting = preset_pair(VAE_PRESET, options.notation, code_names={options.notation.name("logvar"): "logvar"},
+                          in_variances=True)
+    return setting

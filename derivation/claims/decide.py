@@ -47,20 +47,25 @@ import mpmath
 from sympy import (
     Abs,
     Add,
+    And,
     Basic,
     Dummy,
     E,
     Expr,
     FiniteSet,
+    GreaterThan,
     Indexed,
     IndexedBase,
     Integer,
     Interval,
+    LessThan,
     Mul,
     Poly,
     Pow,
     Rational,
     S,
+    StrictGreaterThan,
+    StrictLessThan,
     Sum,
     Symbol,
     Union,
@@ -79,6 +84,7 @@ from sympy import (
     sstr,
     together,
 )
+from sympy.logic.boolalg import Boolean
 
 from ..check.checker import is_zero
 from ..check.numeric import DIGITS, Evaluator, close, number_at
@@ -419,20 +425,52 @@ def _agree(left: list[Value], right: list[Value]) -> bool:
 DIMENSIONS = (2, 5)
 
 
-def _decidable(q: str, p: str, laws: list) -> None:
-    """Refuse (one line) the pairs whose claims the decider cannot judge: a divergence that is infinite by the
-    supports."""
+def _decidable(q: str, p: str, laws: list, parameters: tuple[Basic, ...]) -> Boolean:
+    """What the random points must satisfy beyond the parameters' signs (``low < high``; q's support inside p's,
+    where the divergence is finite): ``S.true`` for most pairs. Refuses (one line) the pairs whose claims the
+    decider cannot judge: a divergence that is infinite by the supports, or a condition on parameters that are
+    not the user's."""
     if any(law is None for law in laws):
-        return
+        return S.true
     families = " against ".join(law.family for law in laws)
     if all(law.discrete for law in laws) and laws[0].outside_support(laws[1]) is not None:
         raise UsageError(f"claims about {families} are not decided (its divergence is infinite by the supports): "
                          f"derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
-    constrained = any(law.admissible() is not S.true for law in laws) or (
-        not any(law.discrete for law in laws) and laws[0].within(laws[1]) is not S.true)
-    if constrained:  # the random points would have to respect low < high and q's support inside p's
-        raise UsageError(f"claims about {families} are not decided yet (their parameters are constrained beyond "
+    condition = And(*(law.admissible() for law in laws),
+                    *(() if any(law.discrete for law in laws) else (laws[0].within(laws[1]),)))
+    if condition is S.false or not condition.free_symbols <= set(parameters):
+        raise UsageError(f"claims about {families} are not decided (their parameters are constrained beyond "
                          f"their signs): derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
+    return condition
+
+
+#: How many candidate points are drawn, at most, to find :data:`POINTS` that satisfy a pair's condition.
+MAX_CANDIDATES = 5000
+
+
+def _satisfying(condition: Boolean) -> Callable[[Mapping[Basic, Any]], bool]:
+    """Whether a point (the user's parameters as numbers) satisfies ``condition``."""
+    test = lambdify(sorted(condition.free_symbols, key=str), condition, "mpmath")
+    names = sorted(condition.free_symbols, key=str)
+    return lambda point: bool(test(*(point[s] for s in names)))
+
+
+def _keep_if(satisfied: Callable[[Mapping[Basic, Any]], bool]) -> Callable[[list], list]:
+    """Points as they are where they satisfy the pair's condition, None where not (a rounded point that left it)."""
+    return lambda points: [point if satisfied(point) else None for point in points]
+
+
+def _constrained(parameters: tuple[Basic, ...], condition: Boolean, dim: int | None,
+                 ranges: Mapping[Basic, tuple[float, float]]) -> list[dict[Basic, Any]]:
+    """:data:`POINTS` random points that satisfy ``condition`` (drawn as :func:`sample` draws, the others
+    rejected); fewer when the condition is rarely met (then the claim is refused in one line)."""
+    candidates = sample(parameters, MAX_CANDIDATES, dim=dim, ranges=ranges)
+    ok = _satisfying(condition)
+    points = [point for point in candidates if ok(point)][:POINTS]
+    if len(points) < POINTS:
+        raise UsageError("claims about this pair are not decided (random parameters rarely satisfy "
+                         f"{sstr(condition)}): derive the pair instead")
+    return points
 
 
 def _domains(laws: list, parameters: tuple[Basic, ...]) -> dict[Basic, Interval]:
@@ -632,9 +670,12 @@ def _family_relatives(q: str, p: str, v: Variant) -> list[Relative]:
 def relatives(v: Variant, truth: Expr, in_scales: Expr, specs: tuple[str, str] | None = None) -> list[Relative]:
     """Simple relatives of KL(q || p) that a mistaken claim might equal (the truth itself first); with the specs
     of a pair of families given in their own parameters, also the truth in their other parameterisations."""
-    reverse = v.reversed().closed_form()
-    return [Relative(evaluated(truth), ""),
-            Relative(evaluated(reverse), "the claim is KL(p || q), not KL(q || p): the direction is reversed"),
+    try:
+        reverse = [Relative(evaluated(v.reversed().closed_form()),
+                            "the claim is KL(p || q), not KL(q || p): the direction is reversed")]
+    except UsageError:  # KL(p || q) is not derived here (Beta against Uniform)
+        reverse = []
+    return [Relative(evaluated(truth), ""), *reverse,
             *_scale_relatives(v, in_scales), *(_family_relatives(*specs, v) if specs else [])]
 
 
@@ -860,6 +901,55 @@ def _proved(requirement: Requirement, index: Symbol, domains: Mapping[Basic, Int
     return _univariate(requirement, index, domains)[0]
 
 
+_STRICT = (StrictLessThan, StrictGreaterThan)
+_INEQUALITIES = (*_STRICT, LessThan, GreaterThan)
+
+
+def _gaps(condition: Boolean) -> dict[Symbol, Expr]:
+    """The pair's condition as substitutions that make it hold by the symbols' signs: ``a < b`` gives
+    ``b -> a + t`` with t > 0, ``c <= a`` gives ``a -> c + u`` with u >= 0 (each relation's greater side, a symbol
+    not yet substituted, written as the smaller side plus a gap), applied in turn."""
+    relations = condition.args if isinstance(condition, And) else (condition,)
+    gaps: dict[Symbol, Expr] = {}
+    for relation in relations:
+        if not isinstance(relation, _INEQUALITIES):
+            continue
+        low, high = relation.lts, relation.gts
+        if not isinstance(high, Symbol) or high in gaps:
+            continue
+        gap = Dummy("gap", positive=True) if isinstance(relation, _STRICT) else Dummy("gap", nonnegative=True)
+        gaps[high] = low.xreplace(gaps) + gap
+    return {s: value.xreplace(gaps) for s, value in gaps.items()}
+
+
+def _slacks(condition: Boolean) -> list[tuple[Expr, bool]]:
+    """Each relation of the pair's condition as ``(high - low, strict)``: a quantity the condition makes
+    non-negative (positive, when strict)."""
+    relations = condition.args if isinstance(condition, And) else (condition,)
+    return [(expand(r.gts - r.lts), isinstance(r, _STRICT)) for r in relations if isinstance(r, _INEQUALITIES)]
+
+
+def _proved_under(requirement: Requirement, condition: Boolean) -> bool:
+    """Whether the requirement holds wherever the pair's condition does: with the condition's :func:`_gaps` put in,
+    the symbols' signs show it (``s/(b - a) > 0`` under a < b); or it is one or two of the condition's slacks plus
+    something the signs show non-negative (``1 - a >= 0`` from a < b and b <= 1)."""
+    if condition is S.true or requirement.expr.has(Sum, Indexed):
+        return False
+    relation = requirement.relation
+    test = {">0": lambda e: e.is_positive, ">=0": lambda e: e.is_nonnegative, "!=0": lambda e: e.is_nonzero}[relation]
+    if test(together(requirement.expr.xreplace(_gaps(condition)))):
+        return True
+    if relation == "!=0" or not tame(requirement.expr):
+        return False
+    slacks = _slacks(condition)
+    combinations = [*slacks, *((a + b, s or t) for i, (a, s) in enumerate(slacks) for b, t in slacks[i + 1:])]
+    for slack, strict in combinations:
+        rest = expand(requirement.expr - slack)
+        if rest.is_nonnegative and (relation == ">=0" or strict or rest.is_positive):
+            return True
+    return False
+
+
 def _scalar(expr: Expr, index: Symbol) -> tuple[Expr, dict[Symbol, IndexedBase]]:
     """``expr`` with each vector entry at ``index`` replaced by a symbol of its assumptions (all coordinates are
     alike), and those symbols' vectors; a sum over the coordinates stays as it is."""
@@ -1002,10 +1092,12 @@ def _univariate(requirement: Requirement, index: Symbol, domains: Mapping[Basic,
 
 
 def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters: tuple[Basic, ...],
-                dim: int | None, domains: Mapping[Basic, Interval] | None = None
+                dim: int | None, domains: Mapping[Basic, Interval] | None = None,
+                satisfied: Callable[[Mapping[Basic, Any]], bool] | None = None
                 ) -> tuple[dict[Basic, Any], str] | None:
     """A point where the claim's code is not defined, with the reason, if one is found: on a grid, or from the
-    exact solution of a requirement on one parameter."""
+    exact solution of a requirement on one parameter; only points that ``satisfied`` accepts (the pair's condition,
+    ``low < high``), when given."""
     points = grid(parameters, dim, domains=domains)
     for requirement in requirements:
         _, witness = _univariate(requirement, index, domains)
@@ -1016,6 +1108,8 @@ def _domain_gap(requirements: tuple[Requirement, ...], index: Symbol, parameters
             old = points[0][parameter]
             points.insert(0, {**points[0], parameter: [number] * len(old) if isinstance(old, list) else number})
     for point in points:
+        if satisfied is not None and not satisfied(point):
+            continue
         reason = _failure(requirements, index, point)
         if reason is not None:
             return point, reason
@@ -1079,6 +1173,7 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     fractions = {r for r in rest.atoms(Rational) if not r.is_Integer or abs(r) > 1000}
     shown = rest.evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest
     where = " in each coordinate j" if terms is not None else ""
+    shown = shown.xreplace({stand_in: Symbol(stand_in.name) for stand_in in shown.atoms(Dummy)})  # j, not _j
     return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"
 
 
@@ -1095,8 +1190,10 @@ def _counterexample(claim_at: Callable[[Mapping[Basic, Any]], tuple[Value, str |
     undefined there (None where it is defined)."""
     for digits in (1, 2) if careful else ():  # a rounded point reads better, if the claim is still wrong there
         nice = _rounded(point, digits, domains)
-        if admissible is not None:  # rounded probabilities put back on the simplex
+        if admissible is not None:  # rounded probabilities put back on the simplex (None: no longer admissible)
             nice = admissible([nice])[0]
+            if nice is None:
+                continue
         (c, reason), (t,) = claim_at(nice), values(truth, [nice])
         if _real(t) and _refutes(c, t) and (reason is None) == (why is None):
             point, claimed, true, why = nice, c, t, reason
@@ -1146,17 +1243,22 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     claimed, parsed, index = v.read_claim(claim)
     laws = [getattr(getattr(v.setting, role, None), "law", None) for role in ("q", "p")]
     laws = [None if law is None or law.vector else law for law in laws]  # a vector's: no parameter ranges
-    _decidable(q, p, laws)
+    condition = _decidable(q, p, laws, v.setting.user_parameters)
     domains = _domains(laws, v.setting.user_parameters)
     inside = {s: _inside(d) for s, d in domains.items() if d.is_open and d.inf.is_finite and d.sup.is_finite}
-    requirements = tuple(r for r in parsed.requirements if not _proved(r, index, domains))
+    requirements = tuple(r for r in parsed.requirements
+                         if not _proved(r, index, domains) and not _proved_under(r, condition))
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
     ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
-    points = sample(v.setting.user_parameters, POINTS, dim=v.dim if isinstance(v.dim, int) else None, ranges=ranges)
+    dim = v.dim if isinstance(v.dim, int) else None
+    points = sample(v.setting.user_parameters, POINTS, dim=dim, ranges=ranges) if condition is S.true else \
+        _constrained(v.setting.user_parameters, condition, dim, ranges)
     admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
     if admissible is not None:
         points = admissible(points)
+    if condition is not S.true:  # a rounded counterexample must still satisfy the pair's condition
+        admissible = _keep_if(_satisfying(condition))
     started = time.monotonic()
     truth_values = values(truth, points)
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
@@ -1216,7 +1318,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     domain_note = ""
     if requirements:
         gap = _domain_gap(requirements, index, v.setting.user_parameters, v.dim if isinstance(v.dim, int) else None,
-                          domains)
+                          domains, None if condition is S.true else _satisfying(condition))
         if gap is not None:
             point, why = gap
             return refuted("real-valued: the claim's code is not defined at every admissible point", point, None,

@@ -89,6 +89,7 @@ import sympy
 from sympy import Abs, Dummy, E, Expr, IndexedBase, Integer, Rational, S, Sum, Symbol
 
 from ..core.errors import ParseError
+from ..core.functions import XLogY
 from .families import DOMAINS, FAMILIES, FAMILY, LOCATION, ONE, PARAMETERS, VECTOR, Family
 
 __all__ = [
@@ -623,7 +624,11 @@ class _Builder:
         raise ParseError(f"unknown function '{name}'", pos)
 
     def xlogy(self, x: Expr, y: Expr, pos: int | None) -> Expr:
-        """``xlogy(x, y) = x log(y)`` (torch, SciPy and JAX define it as 0 where x = 0)."""
+        """``xlogy(x, y) = x log(y)`` (torch, SciPy and JAX define it as 0 where x = 0): ``x log x`` is defined for
+        x >= 0 (an :class:`~derivation.core.functions.XLogY`, 0 at 0), ``x log y`` otherwise where y > 0."""
+        if x == y:
+            self.require(y, ">=0", "x log x of")
+            return self._checked(XLogY(x, y), pos)
         self.require(y, ">0", "the logarithm of")
         return self._checked(x * sympy.log(y), pos)
 

@@ -12,6 +12,7 @@ print ``t_1 + t_2 + \\cdots + t_N`` (the expression itself stays explicit).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from sympy import Add, Basic, Dummy, Expr, Function, Indexed, IndexedBase, Integer, Mul, Pow, Product, Sum, Symbol
@@ -246,3 +247,18 @@ def _bound_by(expr: Basic) -> set[Basic]:
     if isinstance(expr, Diag):
         return {expr.index}
     return {limit[0] for limit in expr.limits}
+
+
+def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
+    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
+    (a Symbol key stands for itself: ``table[s](None)``)."""
+    if not table:
+        return expr
+
+    def hit(e: Basic) -> bool:
+        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
+
+    def value(e: Basic) -> Expr:
+        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
+
+    return expr.replace(hit, value)

@@ -6,49 +6,13 @@ rewrites them; ``doit()`` gives their meaning as integrals, which the tests use 
 
 from __future__ import annotations
 
-import mpmath
-from sympy import Derivative, Expr, Function, Integral, S, Sum, Tuple, log
+from sympy import Derivative, Expr, Integral, Sum, Tuple, log
 from sympy.core.basic import Basic
 from sympy.core.symbol import Str, Symbol
 
 from ..core.forms import as_expr, frac, log_ratio, mul
 from ..laws import Law, MvNormalLaw
 from .vector import SpaceIntegral
-
-
-def _xlogy_value(x, y):
-    """``x log y`` of two numbers, 0 where x is 0 (the checker's compiled form)."""
-    return 0 * x if x == 0 else x * mpmath.log(y)
-
-
-class XLogY(Function):
-    """``x log y``, 0 where x is 0 (its limit: ``x log x -> 0``), as ``torch.xlogy`` and ``scipy.special.xlogy``
-    compute it. Printed ``x log y``; a number x = 0 makes it 0 (``0 log 0`` never appears); ``x log x`` at a
-    symbolic x stays this node, which the code exports compute with ``xlogy`` (finite at 0)."""
-
-    nargs = 2
-    _imp_ = staticmethod(_xlogy_value)
-
-    @classmethod
-    def eval(cls, x, y):
-        if x.is_zero:
-            return S.Zero
-        if x.is_number and y.is_number:
-            return x * log(y)
-        return None
-
-    def _eval_rewrite_as_log(self, x, y, **kwargs):
-        return x * log(y)
-
-    def _eval_evalf(self, prec):
-        x, y = self.args
-        return (x * log(y))._eval_evalf(prec)
-
-    def _eval_is_extended_real(self):
-        x, y = self.args
-        if x.is_extended_real and y.is_positive:
-            return True
-        return None
 
 
 class Density(Expr):

@@ -47,9 +47,10 @@ from sympy.printing.pycode import PythonCodePrinter
 from ..core.engine import Derivation
 from ..core.errors import DerivationError, UsageError
 from ..core.forms import evaluated
+from ..core.functions import XLogY
 from ..laws import NormalLaw
 from ..nodes.families import Instantiation, _rebuild, _signature, index_family
-from ..nodes.scalar import KL, Expectation, XLogY
+from ..nodes.scalar import KL, Expectation
 from ..nodes.vector import CodeLine, QuadForm
 from ..rules.base import rewrite_nodes
 
@@ -380,8 +381,10 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DI
 
 
 def _law(setting: Any, density: Any) -> str:
-    """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted)."""
-    in_user_terms = getattr(setting, "in_user_terms", evaluated)
+    """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted), or as
+    the setting states it when it is stated in the derivation's variances (``in_variances``: the vae case)."""
+    in_user_terms = evaluated if getattr(setting, "in_variances", False) else \
+        getattr(setting, "in_user_terms", evaluated)
     if density.law.vector:
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
     if isinstance(density.law, NormalLaw):

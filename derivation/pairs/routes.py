@@ -104,7 +104,9 @@ def _gumbel_scales_in_range(q_scale: Expr, p_scale: Expr) -> None:
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of families given in their own parameters (``Bernoulli``, ...): the plan of that family, or of
     that pair of families (:data:`~derivation.cases.discrete.PAIR_CASES`)."""
-    case = _LAW_CASES[q.family] if q.family == p.family else PAIR_CASES[(q.family, p.family)]
+    case = _LAW_CASES[q.family] if q.family == p.family else PAIR_CASES.get((q.family, p.family))
+    if case is None:  # the reverse of a derived pair (verify's diagnoses ask for it)
+        _mixed_families(q, p)
     if q.family == p.family == "Binomial" and q.loc != p.loc:
         raise UsageError(f"two binomial laws are derived for one number of trials (torch registers only that): got "
                          f"total_count {q.loc} and {p.loc}")

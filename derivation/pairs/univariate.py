@@ -30,7 +30,6 @@ from sympy import (
     Dummy,
     Eq,
     Expr,
-    Indexed,
     IndexedBase,
     Integer,
     Integral,
@@ -50,9 +49,10 @@ from ..core.forms import add, evaluated, is_negative_term, mul, sub
 from ..interpret.parse import DistSpec, ParsedClaim, parse_spec, read_claim
 from ..laws import NormalLaw
 from ..laws.normal import SCALE_OF
+from ..nodes.families import entrywise
 from ..nodes.scalar import KL, Density, Expectation
 from ..nodes.vector import MatExpectation, SpaceIntegral
-from ..rules.algebra import COLLECT_LIKE_TERMS
+from ..rules.algebra import COLLECT_LIKE_TERMS, EQUAL_LAWS
 from ..rules.base import factors, rebuild, rewrite_or_refuse, terms
 from ..rules.logs import without_reciprocal_logs
 from ..settings.univariate import Notation, Setting, gaussian_pair
@@ -119,21 +119,6 @@ class CustomSetting(Setting):
     def closed(self, title: str, plan: tuple[Rule, ...]) -> Expr:
         """The plan's result (rules only, unchecked)."""
         return derive_chain("custom", title, self.start(), plan, self, skip_unfit=True).result
-
-
-def entrywise(expr: Basic, table: Mapping[Basic, Callable[[Basic], Expr]]) -> Basic:
-    """``expr`` with every entry ``v_i`` of a vector ``v`` in ``table`` replaced by ``table[v](i)``
-    (a Symbol key stands for itself: ``table[s](None)``)."""
-    if not table:
-        return expr
-
-    def hit(e: Basic) -> bool:
-        return (isinstance(e, Indexed) and e.base in table) or (e.is_Symbol and e in table)
-
-    def value(e: Basic) -> Expr:
-        return table[e.base](e.indices[0]) if isinstance(e, Indexed) else table[e](None)
-
-    return expr.replace(hit, value)
 
 
 
@@ -304,7 +289,7 @@ class Variant:
         ``in_scales`` is :meth:`closed_form_in_scales`, when already computed.
         """
         start = self.closed_form_in_scales() if in_scales is None else in_scales
-        chain = derive_chain(self.case, self.title, start, self.finish, self.setting, skip_unfit=True)
+        chain = derive_chain(self.case, self.title, start, (*self.finish, EQUAL_LAWS), self.setting, skip_unfit=True)
         return chain.result
 
     def reversed(self) -> Variant:
@@ -313,7 +298,7 @@ class Variant:
 
     def derive(self) -> Derivation:
         """The verified derivation: every step checked as it is made."""
-        derivation = self.setting.derive("custom", self.title, self.plan + self.finish, self.description)
+        derivation = self.setting.derive("custom", self.title, (*self.plan, *self.finish, EQUAL_LAWS), self.description)
         _closed(derivation.result)
         return derivation
 

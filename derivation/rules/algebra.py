@@ -5,7 +5,7 @@ Each rule builds its display form deliberately (never ``simplify``), so the line
 
 from __future__ import annotations
 
-from sympy import Add, Eq, Expr, Rational, S, log
+from sympy import Add, Eq, Expr, Rational, S, Sum, log
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -119,6 +119,31 @@ def _vae_form(expr: Expr, setting: Setting) -> Expr:
         raise RuleNotApplicable("already in the VAE form")
     return out
 
+
+def _equal_laws(expr: Expr, setting: Setting) -> Expr:
+    """``(1 - p) log((1 - p)/(1 - p)) + p log(p/p) -> 0``: a closed form that is zero as it stands, each ratio of equal
+    quantities being one (whose logarithm is zero) and each difference of equal terms zero. It is zero for every
+    value of the parameters, so q and p are the same law: a law's divergence from itself is zero."""
+    if expr == 0:
+        raise RuleNotApplicable("already zero")
+    value = evaluated(expr)
+    sums = value.atoms(Sum)
+    if len({s.limits for s in sums}) > 1:
+        raise RuleNotApplicable("sums over different ranges")
+    if sums:  # sums over one range: their summands cancel, or not (cheap: no sum is carried out)
+        value = evaluated(value.replace(lambda e: isinstance(e, Sum), lambda e: e.function))
+    if value != 0:
+        raise RuleNotApplicable("the terms do not cancel as they stand")
+    return S.Zero
+
+
+EQUAL_LAWS = Rule(
+    "equal-laws",
+    "Equal laws",
+    "Every term cancels as it stands: the two distributions are the same, and a distribution's divergence from "
+    "itself is zero.",
+    _equal_laws,
+)
 
 CANCEL_AND_COLLECT = Rule(
     "cancel-and-collect",

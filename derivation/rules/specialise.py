@@ -17,7 +17,7 @@ from ..nodes.families import coordinate_sum
 from ..nodes.scalar import KL
 from ..nodes.vector import CodeLine, Diag, QuadForm, Vec, madd, mmul
 from ..printing.torch_line import loss_code, torch_code
-from ..settings.multivariate import FullSetting
+from ..settings.multivariate import preset_full
 from .base import rebuild, rewrite_nodes, rewrite_or_refuse, terms
 from .gaussian import replace_by_lemmas
 from .logs import without_reciprocal_logs
@@ -36,7 +36,7 @@ def _full_result(full_plan: tuple[Rule, ...]):
     ``full_plan`` in its own setting, same notation), specialised."""
 
     def apply(expr: Expr, setting) -> Rewrite:
-        general = FullSetting(setting.notation)
+        general = preset_full(setting.notation)
         return _specialised(expr, setting, general.checker().derive(
             "full", "KL divergence between two Gaussians with full covariance", general.start(), full_plan, general))
 

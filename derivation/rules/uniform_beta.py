@@ -3,7 +3,7 @@
 The log-ratio of the densities is linear in ``log x`` and ``log(1 - x)``, so the uniform law's expected logarithms
 are needed. Each is a lemma derived from the definition: the expectation is ``1/(b - a)`` times the integral of the
 logarithm over ``[a, b]``, whose antiderivative is ``x log x - x`` (and ``-(1 - x) log(1 - x) - x``). ``x log x`` is
-the node :class:`~derivation.nodes.scalar.XLogY`, 0 at x = 0 (its limit; the integral converges there), so the
+the node :class:`~derivation.core.functions.XLogY`, 0 at x = 0 (its limit; the integral converges there), so the
 result is finite at the ends: ``KL(Uniform(0, 1) || Beta(1, 1)) = 0``, where ``x * log(x)`` computed as written gives
 NaN (torch's old ``_x_log_x``)."""
 
@@ -16,9 +16,10 @@ from sympy import Add, Eq, Expr, Integral, S, cancel, default_sort_key, expand, 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, sub
+from ..core.functions import XLogY
 from ..laws.beta import BetaLaw
 from ..laws.uniform import UniformLaw
-from ..nodes.scalar import Expectation, XLogY
+from ..nodes.scalar import Expectation
 from .base import factors, rewrite_nodes, rewrite_or_refuse, terms
 from .families import combine_log_densities, moment_rule
 

@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from sympy import Basic, Contains, Eq, Expr, Gt, S, Symbol
 
 from ..check.checker import Checker
 from ..core.errors import UsageError
-from ..interpret.parse import RESERVED_NAMES
+from ..interpret.parse import RESERVED_NAMES, DistSpec, parse_spec
 from ..laws import NormalLaw
 from ..nodes.scalar import KL, Density
 from ..printing.latex import PrintStyle
@@ -202,3 +203,39 @@ def gaussian_pair(notation: Notation, q_mean: Expr, q_std: Expr, p_mean: Expr, p
         z=notation.real("z"),
         notation=notation,
     )
+
+
+#: The roles a named case's preset specs name by their default names (``mu``, ``sigma_q``, ``ell``, ``d``).
+PRESET_ROLES = ("mu", "sigma", "logvar", "Sigma", "d")
+
+
+def preset_specs(specs: tuple[str, str], notation: Notation, dim: int | None = None) -> tuple[DistSpec, DistSpec]:
+    """A named case's preset specs (``Normal(mu, sigma)``), read by the spec parser a user's ``--q``/``--p`` go
+    through and renamed by the case's ``notation`` (``--notation mu=m``: ``mu`` -> ``m``, ``mu_q`` -> ``m_q``);
+    a concrete dimension ``dim`` (``--dim``) replaces the specs' own."""
+    default = Notation()
+    renames = {default.name(role): notation.name(role) for role in PRESET_ROLES}
+    renames.update({default.name(role, of=of): notation.name(role, of=of) for role in ("mu", "sigma", "logvar", "Sigma")
+                    for of in DENSITIES})
+
+    def renamed(value: Any) -> Any:
+        if not isinstance(value, Symbol) or value.name not in renames:
+            return value
+        kind = {"integer": True, "positive": True} if value.is_integer else \
+            {"positive": True} if value.is_positive else {"real": True}  # as the parser made it
+        return Symbol(renames[value.name], **kind)
+
+    def read(text: str) -> DistSpec:
+        s = parse_spec(text)
+        return DistSpec(s.family, renamed(s.loc), s.param_kind, renamed(s.param),
+                        dim if dim is not None and s.dim is not None else renamed(s.dim), s.text)
+
+    q, p = specs
+    return read(q), read(p)
+
+
+def preset_gaussians(specs: tuple[str, str], notation: Notation) -> Setting:
+    """A named univariate case's setting: its preset ``Normal`` specs (:func:`preset_specs`), then the Gaussian pair
+    a user's specs make (:func:`gaussian_pair`)."""
+    q, p = preset_specs(specs, notation)
+    return gaussian_pair(notation, q.loc, q.param, p.loc, p.param)
