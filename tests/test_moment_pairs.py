@@ -11,11 +11,13 @@ import random
 import mpmath
 import pytest
 from conftest import _require_module as require
-from sympy import Integral, lambdify
+from sympy import Integral, Symbol, lambdify, log
 
 from derivation import derive
 from derivation.cases.cross import MOMENT_PAIRS
-from derivation.nodes.scalar import Expectation
+from derivation.check.numeric import Evaluator
+from derivation.laws import GammaLaw
+from derivation.nodes.scalar import Density, Expectation
 from derivation.output.render import render
 
 SPECS = {"Gamma": "Gamma(a1, rate=r1)", "Beta": "Beta(a1, b1)", "Uniform": "Uniform(lo, hi)",
@@ -102,3 +104,17 @@ def test_the_support_condition_is_in_the_setting(spec, condition):
     assert condition in text.split("Setting:")[1].splitlines()[0]
     beta_uniform = render(derive(q="Beta(a1, b1)", p="Uniform(lo2, hi2)"), "text")
     assert "lo₂ ≤ 0, 1 ≤ hi₂" in beta_uniform.split("Setting:")[1].splitlines()[0]
+
+
+def test_an_expectation_recurring_in_a_chain_is_integrated_once(monkeypatch):
+    x, a, r = Symbol("x", positive=True), Symbol("a", positive=True), Symbol("r", positive=True)
+    mean_log = Expectation(log(x), Density("q", x, GammaLaw(a, r)))
+    evaluator = Evaluator([{a: mpmath.mpf(2), r: mpmath.mpf(1)}])
+    calls = []
+    integral = Evaluator._integral
+    monkeypatch.setattr(Evaluator, "_integral", lambda self, *args: calls.append(args) or integral(self, *args))
+    first = evaluator.values(2 * mean_log + a)
+    second = evaluator.values(mean_log - r)
+    assert len(calls) == 1
+    assert mpmath.almosteq(first[0], 2 * mpmath.digamma(2) + 2, rel_eps=1e-12)
+    assert mpmath.almosteq(second[0], mpmath.digamma(2) - 1, rel_eps=1e-12)
