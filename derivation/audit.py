@@ -497,14 +497,22 @@ def _pair_infinite(q: str, p: str) -> AuditPair:
         lambda v: ref.kl_quadrature(q_ref(*(v[n] for n in q_names)), p_ref(*(v[n] for n in p_names))))
 
 
-#: The ends of a uniform law inside the positive half-line (q against an exponential or Gamma law: 0 <= low), and
-#: of a uniform law around [0, 1] (p against a Beta law: low <= 0, 1 <= high).
+#: The ends of a uniform law inside the positive half-line (q against an exponential or Gamma law: 0 <= low), of a
+#: uniform law around [0, 1] (p against a Beta law: low <= 0, 1 <= high), of a uniform law right of a Pareto scale.
 NONNEGATIVE_LOW = Kind("lower end >= 0", _uniform(0, 2), (_constant(0.0), _constant(1e-6)))
 HIGH_ABOVE_TWO = Kind("upper end > 2", _uniform(2.5, 6), (_constant(1e6), _constant(2.5)))
 HIGH_ABOVE_ONE = Kind("upper end >= 1", _uniform(1, 5), (_constant(1.0), _constant(1e6)))
 _ENDS = {("Uniform", "Exponential"): ((NONNEGATIVE_LOW, HIGH_ABOVE_TWO), None),
          ("Uniform", "Gamma"): ((NONNEGATIVE_LOW, HIGH_ABOVE_TWO), None),
-         ("Beta", "Uniform"): (None, (_FAMILIES["Uniform"][1][0][1], HIGH_ABOVE_ONE))}
+         ("Beta", "Uniform"): (None, (_FAMILIES["Uniform"][1][0][1], HIGH_ABOVE_ONE)),
+         # torch's form is inf - inf (NaN) where the true value overflows (a Gumbel location right of the interval at
+         # a tiny scale): the location is kept inside the interval; the derived form is inf there (one exponential)
+         ("Uniform", "Gumbel"): (None, (Kind("location in [-1/2, 1/2]", _uniform(-0.5, 0.5), (_constant(0.0),)),
+                                        _FAMILIES["Gumbel"][1][1][1])),
+         ("Uniform", "Pareto"): ((Kind("lower end >= 1/2", _uniform(0.5, 2), (_constant(0.5),)), HIGH_ABOVE_TWO),
+                                 # not 1e-6: torch's scale**alpha underflows to 0 at alpha = 100 (its log: -inf)
+                                 (Kind("scale <= 1/2", _log_uniform(-3, -0.31), (_constant(0.5), _constant(1e-2))),
+                                  _FAMILIES["Pareto"][1][1][1]))}
 
 
 def _pair_cross(q: str, p: str) -> AuditPair:
@@ -522,7 +530,7 @@ def _pair_cross(q: str, p: str) -> AuditPair:
         lambda dist, t: (q_torch(dist, *(t[n] for n in q_names)), p_torch(dist, *(t[n] for n in p_names))),
         lambda v: _cross_reference(q, q_ref(*(v[n] for n in q_names)), p_ref(*(v[n] for n in p_names)),
                                    [v[n] for n in q_names]),
-        most=CROSS_SAMPLES if q in ("Gamma", "Beta") else None)
+        most=CROSS_SAMPLES if q in ("Gamma", "Beta", "Exponential") else None)
 
 
 #: The points of a pair of two families whose reference is a quadrature in the logarithm or the log-odds of q (30
@@ -533,8 +541,8 @@ CROSS_SAMPLES = 30
 def _cross_reference(family: str, q: ref.RefDensity, p: ref.RefDensity, values: list[Any]) -> mpmath.mpf:
     """KL(q || p) by quadrature; a Gamma or Beta q (whose density piles up at an end for a concentration below 1)
     in its logarithm or log-odds, p pulled back to the same variable (KL is unchanged by a bijection)."""
-    if family == "Gamma" and p.low <= 0:
-        return ref.kl_quadrature(ref.log_gamma(*values), ref.in_log(p))
+    if family in ("Gamma", "Exponential") and p.low <= 0:  # an exponential law: the Gamma law of concentration 1
+        return ref.kl_quadrature(ref.log_gamma(*([1] if family == "Exponential" else []), *values), ref.in_log(p))
     if family == "Beta" and p.low <= 0 and p.high >= 1:
         return ref.kl_quadrature(ref.logit_beta(*values), ref.in_logit(p))
     return ref.kl_quadrature(q, p)

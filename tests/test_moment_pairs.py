@@ -1,8 +1,9 @@
 """Torch's finite cross pairs derived by the shared plan of the laws' moments (issue 12): Gamma-Normal, Beta-Normal,
-Beta-Exponential, Beta-Gamma, Uniform-Exponential, Uniform-Gamma, Beta-Uniform. Each derived and checked; its result
-equal to the KL integral by mpmath quadrature (30 digits, densities written here) at random points; its torch
-export equal to ``torch.distributions.kl_divergence``; a support condition (0 <= a for a uniform law against a law
-on the positive half-line) stated in the setting."""
+Beta-Exponential, Beta-Gamma, Uniform-Exponential, Uniform-Gamma, Beta-Uniform, Uniform-Pareto, and the Gumbel
+targets Exponential-Gumbel, Gamma-Gumbel, Uniform-Gumbel (by the moment generating function). Each derived and
+checked; its result equal to the KL integral by mpmath quadrature (30 digits, densities written here) at random
+points; its torch export equal to ``torch.distributions.kl_divergence``; a support condition (0 <= a for a uniform
+law against a law on the positive half-line) stated in the setting."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from derivation.nodes.scalar import Density, Expectation
 from derivation.output.render import render
 
 SPECS = {"Gamma": "Gamma(a1, rate=r1)", "Beta": "Beta(a1, b1)", "Uniform": "Uniform(lo, hi)",
-         "Normal": "Normal(m2, s2)", "Exponential": "Exponential(r2)"}
-P_SPECS = {**SPECS, "Gamma": "Gamma(a2, rate=r2)", "Uniform": "Uniform(lo2, hi2)"}
+         "Exponential": "Exponential(r1)"}
+P_SPECS = {"Gamma": "Gamma(a2, rate=r2)", "Uniform": "Uniform(lo2, hi2)", "Normal": "Normal(m2, s2)",
+           "Exponential": "Exponential(r2)", "Gumbel": "Gumbel(m2, s2)", "Pareto": "Pareto(c2, k2)"}
 IDS = [f"{q}-{p}" for q, p in MOMENT_PAIRS]
 
 
@@ -37,18 +39,26 @@ def _log_pdf(family: str, v: dict[str, mpmath.mpf], second: bool):
     if family == "Uniform":
         lo, hi = (v["lo2"], v["hi2"]) if second else (v["lo"], v["hi"])
         return lambda x: -mpmath.log(hi - lo)
+    if family == "Gumbel":
+        return lambda x: -(x - v["m2"]) / v["s2"] - mpmath.exp(-(x - v["m2"]) / v["s2"]) - mpmath.log(v["s2"])
+    if family == "Pareto":
+        return lambda x: mpmath.log(v["k2"]) + v["k2"] * mpmath.log(v["c2"]) - (v["k2"] + 1) * mpmath.log(x)
+    if family == "Exponential" and not second:
+        return lambda x: mpmath.log(v["r1"]) - v["r1"] * x
     if family == "Normal":
         return lambda x: -(x - v["m2"]) ** 2 / (2 * v["s2"] ** 2) - mpmath.log(2 * mpmath.pi * v["s2"] ** 2) / 2
     return lambda x: mpmath.log(v["r2"]) - v["r2"] * x  # Exponential
 
 
 def _support(family: str, v: dict[str, mpmath.mpf]) -> list[mpmath.mpf]:
-    return {"Gamma": [0, 1, mpmath.inf], "Beta": [0, 0.5, 1], "Uniform": [v["lo"], v["hi"]]}[family]
+    return {"Gamma": [0, 1, mpmath.inf], "Exponential": [0, 1, mpmath.inf], "Beta": [0, 0.5, 1],
+            "Uniform": [v["lo"], v["hi"]]}[family]
 
 
 def _point(rng: random.Random) -> dict[str, mpmath.mpf]:
-    """Random parameters with the support conditions holding (0 <= lo; lo2 <= 0 and 1 <= hi2)."""
-    values = {"a1": rng.uniform(1.2, 4), "r1": rng.uniform(0.5, 2), "b1": rng.uniform(1.2, 4), "lo": rng.uniform(0, 1),
+    """Random parameters with the support conditions holding (c2 <= lo, 0 <= lo; lo2 <= 0 and 1 <= hi2)."""
+    values = {"a1": rng.uniform(1.2, 4), "r1": rng.uniform(0.5, 2), "b1": rng.uniform(1.2, 4),
+              "lo": rng.uniform(0.3, 1), "c2": rng.uniform(0.05, 0.3), "k2": rng.uniform(0.5, 3),
               "hi": rng.uniform(1.5, 3), "m2": rng.uniform(-2, 2), "s2": rng.uniform(0.5, 2), "r2": rng.uniform(0.5, 2),
               "a2": rng.uniform(0.5, 3), "lo2": rng.uniform(-2, 0), "hi2": rng.uniform(1, 3)}
     return {k: mpmath.mpf(x) for k, x in values.items()}
@@ -84,14 +94,12 @@ def test_the_torch_export_is_torch_s_value(q, p):
     exec(compile(render(derivation, "torch"), "<kl-derive output>", "exec"), namespace)  # our own generated code
     point = _point(random.Random(7))
     tensors = {k: torch.tensor(float(x), dtype=torch.float64) for k, x in point.items()}
-    build = {"Gamma": lambda a, r: torch.distributions.Gamma(tensors[a], tensors[r]),
-             "Beta": lambda: torch.distributions.Beta(tensors["a1"], tensors["b1"]),
-             "Normal": lambda: torch.distributions.Normal(tensors["m2"], tensors["s2"]),
-             "Exponential": lambda: torch.distributions.Exponential(tensors["r2"])}
-    first = (build["Gamma"]("a1", "r1") if q == "Gamma" else build["Beta"]() if q == "Beta"
-             else torch.distributions.Uniform(tensors["lo"], tensors["hi"]))
-    second = (build["Gamma"]("a2", "r2") if p == "Gamma" else
-              torch.distributions.Uniform(tensors["lo2"], tensors["hi2"]) if p == "Uniform" else build[p]())
+    d, t = torch.distributions, tensors
+    first = {"Gamma": lambda: d.Gamma(t["a1"], t["r1"]), "Beta": lambda: d.Beta(t["a1"], t["b1"]),
+             "Uniform": lambda: d.Uniform(t["lo"], t["hi"]), "Exponential": lambda: d.Exponential(t["r1"])}[q]()
+    second = {"Gamma": lambda: d.Gamma(t["a2"], t["r2"]), "Uniform": lambda: d.Uniform(t["lo2"], t["hi2"]),
+              "Normal": lambda: d.Normal(t["m2"], t["s2"]), "Exponential": lambda: d.Exponential(t["r2"]),
+              "Gumbel": lambda: d.Gumbel(t["m2"], t["s2"]), "Pareto": lambda: d.Pareto(t["c2"], t["k2"])}[p]()
     expected = torch.distributions.kl_divergence(first, second)
     arguments = [tensors[name] for name in namespace["kl_divergence"].__code__.co_varnames[
         :namespace["kl_divergence"].__code__.co_argcount]]
@@ -101,6 +109,8 @@ def test_the_torch_export_is_torch_s_value(q, p):
 @pytest.mark.parametrize(("spec", "condition"), [("Uniform(lo, hi)", "0 ≤ lo")])
 def test_the_support_condition_is_in_the_setting(spec, condition):
     text = render(derive(q=spec, p="Exponential(r2)"), "text")
+    pareto = render(derive(q=spec, p="Pareto(c2, k2)"), "text")
+    assert "c₂ ≤ lo" in pareto.split("Setting:")[1].splitlines()[0]
     assert condition in text.split("Setting:")[1].splitlines()[0]
     beta_uniform = render(derive(q="Beta(a1, b1)", p="Uniform(lo2, hi2)"), "text")
     assert "lo₂ ≤ 0, 1 ≤ hi₂" in beta_uniform.split("Setting:")[1].splitlines()[0]

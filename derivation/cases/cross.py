@@ -242,4 +242,5 @@ MOMENT_DESCRIPTION = (
 
 #: The pairs (q, p) derived by :data:`MOMENT_PLAN`, torch's finite cross pairs among these families.
 MOMENT_PAIRS = (("Gamma", "Normal"), ("Beta", "Normal"), ("Beta", "Exponential"), ("Beta", "Gamma"),
-                ("Uniform", "Exponential"), ("Uniform", "Gamma"), ("Beta", "Uniform"))
+                ("Uniform", "Exponential"), ("Uniform", "Gamma"), ("Beta", "Uniform"), ("Uniform", "Pareto"),
+                ("Exponential", "Gumbel"), ("Gamma", "Gumbel"), ("Uniform", "Gumbel"))

@@ -10,19 +10,20 @@ expectation integrated by quadrature.
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Symbol, count_ops
+from sympy import Eq, Expr, Poly, Symbol, count_ops, exp, expand
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
-from ..core.forms import add, evaluated, square, sub
-from ..laws import BetaLaw, ExponentialLaw, GammaLaw, Law, NormalLaw, ParetoLaw, UniformLaw
+from ..core.forms import add, evaluated, mul, square, sub
+from ..laws import BetaLaw, ExponentialLaw, GammaLaw, GumbelLaw, Law, NormalLaw, ParetoLaw, UniformLaw
 from ..nodes.scalar import Expectation
 from .base import terms
 from .families import combine_log_densities
 from .laplace import linear_in
 
 #: The continuous laws whose pairs the shared plan derives.
-CROSS_LAWS: tuple[type[Law], ...] = (BetaLaw, ExponentialLaw, GammaLaw, NormalLaw, ParetoLaw, UniformLaw)
+CROSS_LAWS: tuple[type[Law], ...] = (BetaLaw, ExponentialLaw, GammaLaw, GumbelLaw, NormalLaw, ParetoLaw,
+                                     UniformLaw)
 
 COMBINE_CROSS_LOG_DENSITIES = combine_log_densities(
     "combine-cross-log-densities",
@@ -33,9 +34,23 @@ COMBINE_CROSS_LOG_DENSITIES = combine_log_densities(
 
 def moment_of(law: Law, statistic: Expr, x: Symbol) -> Expr | None:
     """``E[statistic]`` under ``law`` from its mean and variance, as a display form: ``x`` -> the mean,
-    ``(x - c)**2`` -> ``variance + (mean - c)**2``, ``x**2`` -> ``variance + mean**2``; None for another statistic."""
+    ``(x - c)**2`` -> ``variance + (mean - c)**2``, ``x**2`` -> ``variance + mean**2``, ``e^{k x + c}`` ->
+    the law's moment generating function at k, shifted by c (a Gumbel law's log-density holds one); None for
+    another statistic."""
     if statistic == x:
         return law.mean
+    if isinstance(statistic, exp) and hasattr(law, "exponential_moment"):  # ``e^{k x + c} -> e^c E[e^{k x}]``
+        argument = evaluated(statistic.args[0])
+        slope = argument.diff(x)
+        if argument.has(x) and not slope.has(x):
+            offset = expand(argument - slope * x)
+            return law.exponential_moment(slope, offset)
+        return None
+    linear = evaluated(statistic)
+    if linear.has(x) and linear.is_polynomial(x) and Poly(linear, x).degree() == 1:  # ``x - m -> mean - m``
+        slope, offset = Poly(linear, x).all_coeffs()
+        first = law.mean if slope == 1 else mul(slope, law.mean)
+        return add(first, offset) if offset != 0 else first
     if statistic.is_Pow and statistic.args[1] == 2:
         line = linear_in(statistic.args[0], x)
         if line and line[0] in (1, -1):
