@@ -129,6 +129,7 @@ CONFIGURATIONS = {
     "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
     "pair-uniform-exponential": {"q": "Uniform(a, b)", "p": "Exponential(l)"},
     "pair-gamma-normal": {"q": "Gamma(a, rate=r)", "p": "Normal(m, s)"},
+    "pair-exponential-gumbel": {"q": "Exponential(l)", "p": "Gumbel(m, s)"},
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
     "pair-normal-gumbel": {"q": "Normal(m, s)", "p": "Gumbel(mu, b)"},
@@ -4432,6 +4433,7 @@ p_ue = Density("p", x, ExponentialLaw(ue_l))
 gn_a, gn_r, gn_m, gn_s = (Symbol("a", positive=True), Symbol("r", positive=True), Symbol("m", real=True),
                           Symbol("s", positive=True))
 q_gn = Density("q", x, GammaLaw(gn_a, gn_r))
+q_eg = Density("q", x, ExponentialLaw(ue_l))
 
 ROWS += [
     # Uniform-Exponential, step 5: the constants together, the exponential law's term in x kept
@@ -4444,6 +4446,10 @@ ROWS += [
     # Gamma-Normal, step 9: the second moment about the Gaussian's mean, variance plus squared distance of the mean
     Row("law-moments", "pair-gamma-normal", Expectation(Pow(sub(x, gn_m), 2, evaluate=False), q_gn),
         add(GammaLaw(gn_a, gn_r).variance, Pow(sub(GammaLaw(gn_a, gn_r).mean, gn_m), 2, evaluate=False))),
+    # Exponential-Gumbel, step 8: the Gumbel law's exponential term by the exponential law's moment generating
+    # function at -1/s, shifted by m/s
+    Row("law-moments", "pair-exponential-gumbel", Expectation(exp(neg(frac(sub(x, gn_m), gn_s))), q_eg),
+        ExponentialLaw(ue_l).exponential_moment(-1 / gn_s, gn_m / gn_s)),
     # Gamma-Normal, step 10: the Gamma mean times the rate cancels
     Row("cancel-monomials", "pair-gamma-normal", add(log(gn_s), neg(frac(mul(gn_r, gn_a), gn_r))),
         add(log(gn_s), neg(gn_a))),
