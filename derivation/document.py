@@ -80,17 +80,21 @@ def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notati
     ahead = chapters_ahead(bundle.cases, (os.cpu_count() or 1) if jobs is None else jobs)
     with contextlib.ExitStack() as stack, reusing_chains():
         helper = stack.enter_context(_ChaptersAhead(ahead, fmt, notation, bundle.cases)) if ahead else None
-        derivations, batches = [], []
+        derived, batches = {}, []
         worker: FigureWorker | None = None  # one process draws every chapter's figures, in turn
-        for case in bundle.cases[len(ahead):]:
-            if directory is not None and CASES[case].figures and worker is None:
+        chapters = bundle.cases[len(ahead):]
+        drawn = [case for case in chapters if directory is not None and CASES[case].figures]
+        # The chapters with figures are derived first: their figures are drawn while the others are derived.
+        for case in [*drawn, *(case for case in chapters if case not in drawn)]:
+            if case in drawn and worker is None:
                 worker = stack.enter_context(FigureWorker((spec.figure_format,)))
             derivation = derive(case, notation=notation)
-            if directory is None or not CASES[case].figures:
-                derivation = without_figures(derivation)
-            else:
+            if case in drawn:
                 batches.append(worker.write(derivation, directory, (spec.figure_format,)))
-            derivations.append(derivation)
+            else:
+                derivation = without_figures(derivation)
+            derived[case] = derivation
+        derivations = [derived[case] for case in chapters]
         done = helper.result() if helper is not None else None
         if done is None:  # no helper, or it failed: its chapters here (an error in them is reported as always)
             derivations = [without_figures(derive(case, notation=notation)) for case in ahead] + derivations

@@ -311,3 +311,42 @@ def test_each_section_of_the_deck_is_the_cases_own_slides(built):
             assert f"(Lemma~{standard}.1)" in part and f"Lemma~{number}." not in part
             continue
         assert _unpaged(part.strip()) == _unpaged(own), case
+
+
+def test_the_chapters_with_figures_are_derived_first(tmp_path, monkeypatch):
+    """``derive vae-lecture`` derives the chapters with figures before the others, so their figures are drawn while
+    the others are derived (the book keeps the chapter order: the same bytes as the build's, tested above)."""
+    from derivation import document
+
+    class Stop(Exception):
+        pass
+
+    class NoWorker:  # nothing is drawn: only the order of the derivations is looked at
+        def __init__(self, formats):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def write(self, derivation, directory, formats):
+            return 0
+
+    order: list[str] = []
+
+    def recorded(case, **kwargs):
+        order.append(case)
+        if len(order) == len(LECTURE.cases):
+            raise Stop
+        return univariate  # a derivation without figures stands in for each chapter
+
+    univariate = document.derive("univariate")
+    monkeypatch.setattr(document, "derive", recorded)
+    monkeypatch.setattr(document, "FigureWorker", NoWorker)
+    with pytest.raises(Stop):
+        document.write_bundle(str(tmp_path / "book.tex"), "vae-lecture", "latex", jobs=1)
+    with_figures = [case for case in LECTURE.cases if CASES[case].figures]
+    others = [case for case in LECTURE.cases if case not in with_figures]
+    assert with_figures == ["estimators", "dynamics"] and order == with_figures + others

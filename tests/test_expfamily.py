@@ -15,7 +15,7 @@ from conftest import _require_module as require
 from sympy import Float, Lambda, Rational, Symbol, cos, lambdify, log, pi
 
 from derivation import derive, render
-from derivation.cases.expfamily import EXPONENTIAL_FAMILY_PLAN, agreement
+from derivation.cases.expfamily import _FAMILY_CASES, EXPONENTIAL_FAMILY_PLAN, agreement
 from derivation.core.engine import Rule
 from derivation.core.errors import StepRejected
 from derivation.core.forms import add, mul, neg, sub
@@ -119,9 +119,20 @@ def test_each_family_from_the_bregman_divergence_is_its_own_result(law):
     found = agreement(law, GENERAL)
     assert found.chain.verified and all(c.ok for c in found.chain.checks)
     assert found.chain.start == GENERAL.result
-    assert found.chain.result == found.derived.result
+    assert found.chain.result == found.derived
     assert [s.rule for s in found.chain.steps] == [f"natural-form-{law.family.lower()}",
                                                     f"as-derived-{law.family.lower()}"]
+
+
+@pytest.mark.parametrize("law", list(NATURAL_FORMS), ids=lambda law: law.family)
+def test_the_result_each_family_chain_ends_at_is_its_own_checked_derivations(law):
+    """The family's result is taken from its plan's rules, unchecked in this document (its own checks every step):
+    the same plan, every step checked, ends at the same expression."""
+    found = agreement(law, GENERAL)
+    case = _FAMILY_CASES[law.family]
+    checked = found.pair.derive(law.family.lower(), case.title, case.plan)
+    assert checked.verified and all(c.ok for c in checked.checks)
+    assert checked.result == found.derived
 
 
 #: Random parameters per family (torch's parameterisation) and the torch distribution of one.

@@ -217,3 +217,40 @@ def test_a_failed_derivation_writes_no_figures_and_stops_the_worker(tmp_path, ca
     import multiprocessing
 
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def _tick_texts(figure, axis) -> list[str]:
+    figure.canvas.draw()
+    return [label.get_text() for label in axis.get_ticklabels() if label.get_text()]
+
+
+def test_tick_labels_are_mathtext_only_on_an_axis_with_a_negative_tick(plots):
+    """cmr10 has no minus sign: an axis with a negative tick sets all its labels as mathtext (Computer Modern's
+    minus, labels aligned alike); an axis without one sets them as plain cmr10 text (the same digits, no parsing)."""
+    from derivation.output.figures import FONTS, SLIDE_FONTS
+
+    figure = draw(plots["map"])
+    ax, bar = figure.axes
+    x, y, colours = (_tick_texts(figure, a) for a in (ax.xaxis, ax.yaxis, bar.yaxis))
+    assert r"$\mathdefault{-1}$" in x and all(t.startswith(r"$\mathdefault{") for t in x)  # mu from -2.5 to 2.5
+    assert "1.0" in y and not any("$" in t for t in y + colours)  # sigma and the divergence are positive
+    terms = draw(plots["terms"])
+    assert not any("$" in t for a in (terms.axes[0].xaxis, terms.axes[0].yaxis) for t in _tick_texts(terms, a))
+    assert FONTS["font.serif"][0] == "cmr10" and FONTS["axes.formatter.use_mathtext"]
+    slides = draw(plots["map"], fonts=SLIDE_FONTS)  # the slides' labels are plain text throughout
+    assert not any("$" in t for t in _tick_texts(slides, slides.axes[0].xaxis))
+
+
+def test_after_the_warm_up_drawing_a_figure_looks_no_font_up(plots, tmp_path):
+    """The worker's warm-up draws the figures' own text in both font sets, and both sets share their lists of fonts,
+    so a figure process (a fork of the worker) finds every font in matplotlib's cache."""
+    from matplotlib.font_manager import FontManager
+
+    from derivation.output.figures import _warm_up, _write_jobs, jobs
+
+    formats = ("pdf", "png", "slides-pdf")
+    _warm_up(formats)
+    before = FontManager._findfont_cached.cache_info().misses
+    work = [job for job in jobs(derive("dynamics")) if job[0].endswith("field")]
+    _write_jobs(work, tmp_path, formats, "token")
+    assert FontManager._findfont_cached.cache_info().misses == before

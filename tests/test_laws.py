@@ -72,3 +72,36 @@ def test_a_discrete_law_sums_to_one_with_its_mean_and_variance():
     rng = random.Random(7)
     draws = [law.sample((0.3,), rng) for _ in range(20_000)]
     assert set(draws) == {0.0, 1.0} and abs(statistics.fmean(draws) - 0.3) < 0.015
+
+
+def test_the_checkers_quadrature_stops_at_its_error_not_at_30_digits():
+    """``laws.base.tanh_sinh``: 30-digit arithmetic, refined until the estimated error is below 1e-24 (a check asks
+    1e-15 of two values): within 1e-17 of closed forms (an endpoint singularity, where ``mpmath.quad`` is no closer
+    either, a log, a Gaussian over R), and with no more evaluations than ``mpmath.quad``, fewer where that one goes
+    on to the working precision."""
+    from derivation.laws.base import tanh_sinh
+
+    with mpmath.workdps(30):
+        rate, a, b, m = mpmath.mpf("1.3"), mpmath.mpf("0.6"), mpmath.mpf("2.2"), mpmath.mpf("0.4")
+        cases = [
+            (lambda t: rate * mpmath.exp(-rate * t) * mpmath.log(t), [0, mpmath.inf],
+             -(mpmath.euler + mpmath.log(rate))),
+            (lambda t: t ** (a - 1) * (1 - t) ** (b - 1) * mpmath.log(t), [0, 1],
+             mpmath.beta(a, b) * (mpmath.digamma(a) - mpmath.digamma(a + b))),
+            (lambda t: t * mpmath.exp(-t**2 / 2 + m * t), [-mpmath.inf, mpmath.inf],
+             m * mpmath.sqrt(2 * mpmath.pi) * mpmath.exp(m**2 / 2)),
+        ]
+        counts = []
+        for function, ends, exact in cases:
+            calls = {"ours": 0, "quad": 0}
+
+            def counted(name, f=function, calls=calls):
+                def g(t):
+                    calls[name] += 1
+                    return f(t)
+                return g
+
+            ours, theirs = tanh_sinh(counted("ours"), ends), mpmath.quad(counted("quad"), ends)
+            assert abs(ours - exact) < 1e-17 * max(1, abs(exact)) and abs(ours - theirs) < 1e-17
+            counts.append((calls["ours"], calls["quad"]))
+        assert all(ours <= theirs for ours, theirs in counts) and counts[0][0] < counts[0][1], counts

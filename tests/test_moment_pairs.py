@@ -121,8 +121,8 @@ def test_an_expectation_recurring_in_a_chain_is_integrated_once(monkeypatch):
     mean_log = Expectation(log(x), Density("q", x, GammaLaw(a, r)))
     evaluator = Evaluator([{a: mpmath.mpf(2), r: mpmath.mpf(1)}])
     calls = []
-    integral = Evaluator._integral
-    monkeypatch.setattr(Evaluator, "_integral", lambda self, *args: calls.append(args) or integral(self, *args))
+    integral = Evaluator._quadratures
+    monkeypatch.setattr(Evaluator, "_quadratures", lambda self, *args: calls.append(args) or integral(self, *args))
     first = evaluator.values(2 * mean_log + a)
     second = evaluator.values(mean_log - r)
     assert len(calls) == 1

@@ -3082,7 +3082,7 @@ def _natural_rules() -> tuple[Rule, ...]:
     """Each family's two rules (natural form; simplified, its own derivation's result), as its chain makes them."""
     general = derive("exponential-family")
     return tuple(rule for law in NATURAL_FORMS
-                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived.result))
+                 for rule in in_natural_form(law, general.setting).rules(law, agreement(law, general).derived))
 
 
 lam_q, lam_p = Symbol("lambda_q", positive=True), Symbol("lambda_p", positive=True)
@@ -3103,7 +3103,7 @@ ROWS += [
           NATURAL_FORM_LINES[law.family.lower()]) for law in NATURAL_FORMS),
     # step 2 of each chain: the family's own derivation's result (its document)
     *(Row(f"as-derived-{law.family.lower()}", f"natural-{law.family.lower()}", NATURAL_FORM_LINES[law.family.lower()],
-          agreement(law, derive("exponential-family")).derived.result) for law in NATURAL_FORMS),
+          agreement(law, derive("exponential-family")).derived) for law in NATURAL_FORMS),
 ]
 
 # -- derivation/rules/categorical.py: Categorical(logits=a, dim=K) vs Categorical(logits=b, dim=K) ---------------

@@ -51,12 +51,19 @@ PROBES = 3
 #: Relative agreement that double-precision values must reach for a numeric check to pass without 30 digits.
 DOUBLE_TOLERANCE = 1e-10
 
+def _logs_expanded(e: Expr) -> Expr:
+    """``expand(expand_log(e))`` (logarithms of products split where SymPy knows the factors positive)."""
+    return expand(expand_log(e, force=False))
+
+
+#: The normal forms, cheapest first. The last one starts from the third's result (``_logs_expanded``), handed to it
+#: by :func:`is_zero` so that it is not computed twice.
 _NORMALISATIONS: tuple[Callable[[Expr], Expr], ...] = (
     lambda e: e,
     expand,
-    lambda e: expand(expand_log(e)),
+    _logs_expanded,
     lambda e: cancel(expand(expand_log(powsimp(e)))),
-    lambda e: factor_terms(cancel(expand(expand_log(e, force=False)))),
+    lambda e: factor_terms(cancel(_logs_expanded(e))),
 )
 
 
@@ -73,7 +80,8 @@ def is_zero(expr: Expr) -> bool:
         return True
     if nonzero_at_a_point(expr):
         return False
-    return any(normalise(expr) == 0 for normalise in _NORMALISATIONS[_FIRST_FORMS:])
+    logs_expanded = _logs_expanded(expr)  # the third form, and where the last one starts
+    return logs_expanded == 0 or _NORMALISATIONS[3](expr) == 0 or factor_terms(cancel(logs_expanded)) == 0
 
 
 #: Nodes whose value a single evaluation does not give cheaply or at all (left to the normal forms).

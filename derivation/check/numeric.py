@@ -86,8 +86,9 @@ class Evaluator:
         self.exact = exact
         self.points = list(points) if exact else [{s: float(v) for s, v in p.items()} for p in points]
         self._values: dict[Expr, list] = {}
-        #: The values of each KL, expectation or integral computed (one node recurs in the lines of a chain).
-        self._integrals: dict[tuple[Expr, Density | None], list] = {}
+        #: integrals by what is integrated (integrand with densities written out, limits, weighting law): one integral
+        #: met in several lines, or in two forms that evaluate alike (d/da under or outside the sign), is done once
+        self._integrals: dict[tuple, list] = {}
 
     def _number(self, value) -> mpmath.mpf | float:
         return mpmath.mpf(value) if self.exact else float(value)
@@ -119,14 +120,8 @@ class Evaluator:
     def values_of_integral(self, node: Expr, centre: Density | None = None) -> list:
         """Quadrature of one KL, expectation or integral at each point, by the law of the density that weights
         the integrand (q for KL(q || p)): Gauss-Hermite for a Gaussian, adaptive quadrature split at every kink
-        ``|x - a|`` of the integrand for the others; each node once (remembered for the lines after).
+        ``|x - a|`` of the integrand for the others.
         """
-        key = (node, centre)
-        if key not in self._integrals:
-            self._integrals[key] = self._integral(node, centre)
-        return self._integrals[key]
-
-    def _integral(self, node: Expr, centre: Density | None) -> list:
         if isinstance(node, KL):
             return self.values_of_integral(node.as_integral(), node.q)
         if isinstance(node, Expectation):
@@ -140,6 +135,14 @@ class Evaluator:
         if law is None and not self.exact:
             raise ValueError("no density to integrate against: left to the exact evaluator")
         integrand = _with_pdfs(node.function)
+        key = (integrand, variable, low, high, law)
+        if key not in self._integrals:
+            self._integrals[key] = self._quadratures(integrand, variable, low, high, law)
+        return self._integrals[key]
+
+    def _quadratures(self, integrand: Expr, variable: Symbol, low: Expr, high: Expr, law) -> list:
+        """``int integrand d(variable)`` from ``low`` to ``high`` at each point, by ``law``'s quadrature (adaptive
+        over the limits when ``law`` is None)."""
         kinks = _kinks(integrand, variable)
         if law is None or kinks or not isinstance(law, NormalLaw):  # adaptive: hundreds of nodes a point
             integrand, constants = hoisted(integrand, variable)
@@ -244,7 +247,22 @@ def _weights(integrand: Expr) -> list[Density]:
 
 def compiled(arguments: list[Symbol], expr: Expr, exact: bool = True):
     """``lambdify`` with mpmath (or ``math`` for double precision); a parameter named like a name of that
-    module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function."""
+    module (``pi``, ``e``, ``exp``) is renamed first, so it cannot shadow it in the generated function.
+
+    Made once per process for the same arguments, expression and precision (a line's parts met by several
+    evaluators: the checker's two precisions, a lemma and the step that cites it)."""
+    key = (tuple(arguments), expr, exact)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 4096:
+            _COMPILED.clear()
+        _COMPILED[key] = _compile(arguments, expr, exact)
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple, Callable] = {}
+
+
+def _compile(arguments: list[Symbol], expr: Expr, exact: bool):
     module = mpmath if exact else math
     if not exact and expr.has(polygamma):
         raise ValueError("the math module has no digamma function: left to the exact evaluator")

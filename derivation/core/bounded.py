@@ -42,6 +42,7 @@ def run_bounded(function: Callable[[], T], timeout: float) -> T:
     if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
         code = 0
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it kills the child)
             os.close(read_end)
             try:
                 payload = pickle.dumps((True, function()))
@@ -55,6 +56,7 @@ def run_bounded(function: Callable[[], T], timeout: float) -> T:
         finally:
             os._exit(code)
     os.close(write_end)
+    data = None  # also when the wait is interrupted (Ctrl-C): the child is killed
     try:
         data = _read_until(read_end, time.monotonic() + timeout)
     finally:

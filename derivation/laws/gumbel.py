@@ -13,7 +13,7 @@ import mpmath
 from sympy import EulerGamma, Expr, Pow, S, Symbol, exp, log, pi
 
 from ..core.forms import add, frac, log_ratio, mul, neg, sub
-from .base import Integrand, Law, Number
+from .base import Integrand, Law, Number, tanh_sinh
 from .normal import NormalLaw
 
 
@@ -103,7 +103,7 @@ class GumbelLaw(Law):
             return function(loc - scale * mpmath.log(u)) * scale / u if u > 0 else mpmath.mpf(0)
 
         kinks = [mpmath.exp(-(mpmath.mpf(k) - loc) / scale) for k in breakpoints]
-        return mpmath.quad(in_u, [*sorted({mpmath.mpf(0), mpmath.mpf(1), *kinks}), mpmath.inf])
+        return tanh_sinh(in_u, [*sorted({mpmath.mpf(0), mpmath.mpf(1), *kinks}), mpmath.inf])
 
 
 #: Panel ends, in scales from the location, of the double-precision quadrature: below -6 the density
@@ -112,11 +112,32 @@ _PANELS = (-6, -5, -4, -3, -2.5, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3, 4, 6,
 
 
 @cache
-def _legendre(count: int = 20) -> tuple[tuple[float, float], ...]:
-    """Nodes and weights of the ``count``-point Gauss-Legendre rule on ``[-1, 1]`` (mpmath's, rounded)."""
-    with mpmath.workdps(30):
-        return tuple((float(x), float(w)) for x, w in mpmath.calculus.quadrature.GaussLegendre(mpmath.mp)
-                     .calc_nodes(5, mpmath.mp.prec))
+def _legendre(count: int = 48) -> tuple[tuple[float, float], ...]:
+    """Nodes and weights of the ``count``-point Gauss-Legendre rule on ``[-1, 1]``, in double precision: Newton's
+    method on the Legendre recurrence ``j P_j = (2j - 1) z P_{j-1} - (j - 1) P_{j-2}`` from the usual first guesses,
+    weights ``2 / ((1 - z^2) P_n'(z)^2)`` (nodes to a unit in the last place, weights to about 1e-14: for a first look
+    that accepts at 1e-10; mpmath's 30-digit nodes took a tenth of a second to compute)."""
+    rule: list[tuple[float, float]] = []
+    for i in range(1, count // 2 + 1):
+        z = math.cos(math.pi * (i - 0.25) / (count + 0.5))
+        for _ in range(100):
+            value, derivative = _legendre_at(z, count)
+            step = value / derivative
+            z -= step
+            if abs(step) <= 1e-16:
+                break
+        _, derivative = _legendre_at(z, count)
+        weight = 2 / ((1 - z * z) * derivative * derivative)
+        rule += [(-z, weight), (z, weight)]
+    return tuple(sorted(rule))
+
+
+def _legendre_at(z: float, count: int) -> tuple[float, float]:
+    """``P_count(z)`` and its derivative."""
+    p1, p2 = 1.0, 0.0
+    for j in range(1, count + 1):
+        p1, p2 = ((2 * j - 1) * z * p1 - (j - 1) * p2) / j, p1
+    return p1, count * (z * p1 - p2) / (z * z - 1)
 
 
 def _double_quadrature(function: Integrand, loc: float, scale: float) -> float:

@@ -125,6 +125,8 @@ def hermite_rule(n: int = HERMITE_NODES) -> tuple[tuple[mpmath.mpf, mpmath.mpf],
         weights: list[mpmath.mpf] = []
         quarter = mpmath.pi ** mpmath.mpf(-0.25)
         z = mpmath.mpf(0)
+        # the recurrence's coefficients, computed once (not at every step of every Newton iteration)
+        coefficients = [(mpmath.sqrt(mpmath.mpf(2) / j), mpmath.sqrt(mpmath.mpf(j - 1) / j)) for j in range(1, n + 1)]
         for i in range((n + 1) // 2):
             if i == 0:
                 z = mpmath.sqrt(2 * n + 1) - 1.85575 * (2 * n + 1) ** (-1 / 6)
@@ -138,8 +140,8 @@ def hermite_rule(n: int = HERMITE_NODES) -> tuple[tuple[mpmath.mpf, mpmath.mpf],
                 z = 2 * z - roots[i - 2]
             for _ in range(100):
                 p1, p2 = quarter, mpmath.mpf(0)
-                for j in range(1, n + 1):
-                    p1, p2 = z * mpmath.sqrt(mpmath.mpf(2) / j) * p1 - mpmath.sqrt(mpmath.mpf(j - 1) / j) * p2, p1
+                for up, down in coefficients:
+                    p1, p2 = z * up * p1 - down * p2, p1
                 derivative = mpmath.sqrt(2 * n) * p2
                 step = p1 / derivative
                 z -= step

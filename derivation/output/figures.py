@@ -46,8 +46,14 @@ WIDTH, HEIGHT = 5.0, 3.5
 FONTS = {
     "font.family": "serif",
     "font.serif": ["cmr10", "Latin Modern Roman", "DejaVu Serif"],
+    # the slides' (below), set for both: matplotlib caches a font lookup under every list of fonts, so the
+    # lookups made for one kind of figure serve the other (and those made in the warm-up serve both)
+    "font.sans-serif": ["cmss10", "DejaVu Sans"],
     "mathtext.fontset": "cm",
-    "axes.formatter.use_mathtext": True,  # cmr10 has no Unicode minus: tick labels are set as mathtext
+    # cmr10 has no Unicode minus: the tick labels of an axis with a negative tick are set as mathtext (its minus
+    # sign, Computer Modern's); the others as plain text in cmr10, the same digits without the parser's cost
+    # (see :func:`_tick_labels`)
+    "axes.formatter.use_mathtext": True,
     "axes.unicode_minus": False,
     "font.size": 11,
     "axes.labelsize": 12,
@@ -61,7 +67,6 @@ LEGEND_SIZE, TITLE_SIZE = 10.5, 12
 SLIDE_FONTS = {
     **FONTS,
     "font.family": "sans-serif",
-    "font.sans-serif": ["cmss10", "DejaVu Sans"],
     "mathtext.fontset": "stixsans",
     "axes.formatter.use_mathtext": False,
 }
@@ -170,7 +175,22 @@ def _new_figure(colour_bar: bool = False, fonts: dict[str, Any] = FONTS):
     return fig
 
 
-def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> None:
+def _tick_labels(axis, fonts: dict[str, Any]) -> None:
+    """Tick labels of ``axis`` as mathtext only where the axis has a negative tick (for the minus sign), if
+    ``fonts`` sets tick labels as mathtext; the labels of one axis are all set alike, so they line up."""
+    if not fonts.get("axes.formatter.use_mathtext"):
+        return
+    from matplotlib.ticker import ScalarFormatter
+
+    class SignedMathText(ScalarFormatter):
+        def set_locs(self, locs) -> None:
+            self.set_useMathText(any(loc < 0 for loc in locs))
+            super().set_locs(locs)
+
+    axis.set_major_formatter(SignedMathText())
+
+
+def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any], fonts: dict[str, Any]) -> None:
     import numpy as np
 
     X, Y, Z = data["X"], data["Y"], data["Z"]
@@ -180,6 +200,7 @@ def _colour_map(fig, ax, plot: MapPlot | FieldPlot, data: dict[str, Any]) -> Non
     levels = [v for v in CONTOUR_LEVELS if v < top]
     ax.contour(X, Y, Z, levels=levels, colors="white", linewidths=0.6, alpha=0.7)
     bar = fig.colorbar(image, ax=ax, label=plot.quantity, extend="max", fraction=0.05, pad=0.02)
+    _tick_labels(bar.ax.yaxis, fonts)
     bar.add_lines(levels=levels, colors=["white"] * len(levels), linewidths=[0.6] * len(levels))
     for mx, my in data["marks"]:
         ax.plot([mx], [my], marker="*", markersize=14, color="#d62728", markeredgecolor="white",
@@ -199,6 +220,8 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
     data = data if data is not None else figure_data(plot)
     fig = _new_figure(colour_bar=not isinstance(plot, CurvesPlot), fonts=fonts)
     ax = fig.add_subplot()
+    for axis in (ax.xaxis, ax.yaxis):
+        _tick_labels(axis, fonts)
     if isinstance(plot, CurvesPlot):
         for curve, values, label in zip(plot.curves, data["curves"], text.curves, strict=True):
             ax.plot(data["x"], values, curve.style, linewidth=1.8, label=label)
@@ -214,7 +237,7 @@ def draw(plot: Plot, text: Labels | None = None, fonts: dict[str, Any] = FONTS,
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper center" if low >= 0 else "lower center", fontsize=LEGEND_SIZE, framealpha=0.95)
     else:
-        _colour_map(fig, ax, plot, data)
+        _colour_map(fig, ax, plot, data, fonts)
         if isinstance(plot, FieldPlot):
             U, V = data["U"], data["V"]
             length = np.hypot(U, V)
@@ -353,25 +376,39 @@ def write_figures(derivation: Derivation, directory: str | os.PathLike[str],
 
 
 def _warm_up(formats: Sequence[str] = ("png",)) -> None:
-    """Draw a tiny figure of every kind once, in PNG and PDF, so that modules (the PDF backend and fontTools'
-    subsetter included), fonts and the mathtext parser are loaded (in the worker, before the derivation is
-    done) rather than in each figure process."""
+    """Draw a small figure of every kind once in each figure format to come, with the text sizes and fonts of the
+    real ones, so that modules (the PDF backend and fontTools' subsetter included), fonts (matplotlib looks a font
+    up once per size) and the mathtext parser are loaded in the worker, before the derivation is done, rather than
+    in each figure process."""
     import numpy
 
     x, y = Symbol("x", positive=True), Symbol("y", real=True)
-    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [0.0, 1.0]))[0]
-    fig = _new_figure(colour_bar=True)
-    ax = fig.add_subplot()
-    image = ax.imshow(values, origin="lower", aspect="auto", interpolation="bilinear")
-    ax.contour(values, levels=[values.mean()], colors="white")
-    fig.colorbar(image, ax=ax, label="z", extend="max").add_lines(levels=[values.mean()], colors=["white"],
-                                                                  linewidths=[0.5])
-    ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
-    ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=10)
-    ax.legend(handles=ax.plot([0], [0], label=r"$\mu$"), fontsize=LEGEND_SIZE)
-    fig.savefig(io.BytesIO(), format="png", dpi=10)
-    if any(fmt != "png" for fmt in formats):  # PDF figures to come: load the PDF backend and its font subsetter
-        fig.savefig(io.BytesIO(), format="pdf")  # once, not in each figure process
+    values = _evaluate([x**2 / 2 - log(x) + exp(y)], [x, y], numpy.meshgrid([1.0, 2.0], [-1.0, 1.0]))[0]
+    kinds = {SLIDES_PDF: [fmt for fmt in formats if fmt == SLIDES_PDF],
+             "article": list(dict.fromkeys(fmt for fmt in formats if fmt != SLIDES_PDF))}
+    for kind, saved in kinds.items():
+        if not saved:
+            continue
+        fonts = SLIDE_FONTS if kind == SLIDES_PDF else FONTS
+        fig = _new_figure(colour_bar=True, fonts=fonts)
+        fig.set_size_inches(1.0, 1.0)  # the same text, little to paint
+        ax = fig.add_subplot()
+        for axis in (ax.xaxis, ax.yaxis):
+            _tick_labels(axis, fonts)
+        image = ax.imshow(values, origin="lower", aspect="auto", extent=(-1.0, 1.0, -1.0, 1.0),
+                          interpolation="bilinear")
+        ax.contour(numpy.linspace(-1.0, 1.0, 2), numpy.linspace(-1.0, 1.0, 2), values, levels=[values.mean()],
+                   colors="white")
+        bar = fig.colorbar(image, ax=ax, label=r"$\mu$", extend="max")
+        _tick_labels(bar.ax.yaxis, fonts)
+        bar.add_lines(levels=[values.mean()], colors=["white"], linewidths=[0.5])
+        ax.quiver([0.0], [0.0], [1.0], [1.0], angles="xy", scale_units="width")
+        ax.set_xlabel(r"$\mu$")
+        ax.set_ylabel(r"$\sigma$")
+        ax.set_title(r"$\frac{1}{2} \mu^{2} - \log \sigma^{2} + e^{\ell}$", fontsize=TITLE_SIZE)
+        ax.legend(handles=ax.plot([0], [0], marker="*", label=r"$\mu$"), fontsize=LEGEND_SIZE)
+        for fmt in saved:  # at the figures' own resolution: mathtext is laid out (and cached) per resolution
+            fig.savefig(io.BytesIO(), format="pdf" if fmt == SLIDES_PDF else fmt, dpi=DPI)
 
 
 def _outcome(work: Sequence[Job], directory: Path, formats: Sequence[str], token: str) -> tuple[str, Any]:
