@@ -81,8 +81,8 @@ def _law_moments(expr: Expr, setting: object) -> Rewrite:
 LAW_MOMENTS = Rule(
     "law-moments",
     "Moments",
-    "The mean of the first law, and its second moment about a point as its variance plus the squared distance of "
-    "its mean from the point.",
+    "The mean of the first law, its second moment about a point as its variance plus the squared distance of its "
+    "mean from the point, and the expectation of an exponential of x by its moment generating function.",
     _law_moments,
 )
 
