@@ -140,6 +140,13 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # quadrature over the simplex at K = 2 and 3)
     "dirichlet-markdown": (["derive", "--q", "Dirichlet(a, K)", "--p", "Dirichlet(b, K)", "--format", "markdown",
                             "-o", "{out}/dirichlet.md"], 2.5, "#12"),
+    # issue 12: cross pairs by the shared plan of the laws' moments (expected-log lemmas; mean, variance as data)
+    "gamma-normal-markdown": (["derive", "--q", "Gamma(a, rate=r)", "--p", "Normal(mu, s)", "--format", "markdown",
+                               "-o", "{out}/gamma-normal.md"], 2.5, "#12"),
+    "beta-gamma-markdown": (["derive", "--q", "Beta(a, b)", "--p", "Gamma(a2, rate=r)", "--format", "markdown",
+                             "-o", "{out}/beta-gamma.md"], 2.5, "#12"),
+    "uniform-gamma-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Gamma(a2, rate=r)", "--format",
+                                "markdown", "-o", "{out}/uniform-gamma.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import cli
 from derivation import audit as audit_module
 from derivation.audit import FIXTURES, PAIRS, SCALE, audit, markdown
+from derivation.cases.cross import MOMENT_PAIRS
 from derivation.laws import kl_reference as ref
 from derivation.pairs.routes import ROUTES
 
@@ -151,9 +152,12 @@ def test_every_derived_pair_and_torch_agree(report):
     for pair in audited:
         assert [r.candidate for r in report.rows if r.pair == pair] == ["kl-derive", "torch"] + \
             (["scipy"] if pair in with_scipy else [])
+    # the cross pairs' reference for a Beta q is a quadrature in its log-odds with the other law pulled back: at a
+    # concentration of 0.01 it is good to about 1e-10 (the closed form at 30 digits differs from it by 6e-11 there)
+    cross = {f"{q}-{p}" for q, p in MOMENT_PAIRS}
     for row in report.rows:
         assert row.samples == row.agreed == 16 and row.nonfinite == 0
-        assert row.worst_error < 1e-12
+        assert row.worst_error < (1e-9 if row.pair in cross else 1e-12), row.pair
 
 
 @pytest.mark.parametrize("family", ["Laplace", "Bernoulli", "Poisson", "Geometric"])

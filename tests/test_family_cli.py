@@ -71,7 +71,7 @@ def test_bad_gamma_specs_are_one_line_errors(spec, message, capsys):
     assert err.startswith("kl-derive: error: q: ") and message in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize(("q", "p"), [("Gumbel(0, 1)", "Exponential(1)"), ("Laplace(0, 1)", "Exponential(l)"),
+@pytest.mark.parametrize(("q", "p"), [("Gumbel(0, 1)", "Laplace(1, 2)"), ("Laplace(0, 1)", "Gumbel(m, s)"),
                                       ("Gamma(a, rate=b)", "Laplace(0, 1)")])
 def test_a_mixed_pair_is_refused_in_one_line(q, p, capsys, tmp_path):
     target = tmp_path / "kl.md"

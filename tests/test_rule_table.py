@@ -128,6 +128,9 @@ CONFIGURATIONS = {
     "pair-categorical-uniform-q": {"q": "Categorical(1/K, K)", "p": "Categorical(b, K)"},
     "pair-categorical-uniform-p": {"q": "Categorical(a, K)", "p": "Categorical(1/K, K)"},
     "pair-uniform-beta": {"q": "Uniform(a, b)", "p": "Beta(a2, b2)"},
+    "pair-uniform-exponential": {"q": "Uniform(a, b)", "p": "Exponential(l)"},
+    "pair-gamma-normal": {"q": "Gamma(a, rate=r)", "p": "Normal(m, s)"},
+    "pair-exponential-gumbel": {"q": "Exponential(l)", "p": "Gumbel(m, s)"},
     "pair-gumbel": {"q": "Gumbel(m1, b1)", "p": "Gumbel(m2, b2)"},
     "pair-gumbel-normal": {"q": "Gumbel(m, b)", "p": "Normal(mu, s)"},
     "pair-normal-gumbel": {"q": "Normal(m, s)", "p": "Gumbel(mu, b)"},
@@ -4459,6 +4462,37 @@ def derived_steps() -> tuple[tuple[str, str, str], ...]:
         for chain in chains(derive(**arguments))
         for step in chain.steps
     )
+
+
+# -- the pairs of two families by the laws' moments (derivation/rules/moments.py) ------------------------------------
+
+ue_a, ue_b, ue_l = Symbol("a", real=True), Symbol("b", real=True), Symbol("l", positive=True)
+q_ue = Density("q", x, UniformLaw(ue_a, ue_b))
+p_ue = Density("p", x, ExponentialLaw(ue_l))
+gn_a, gn_r, gn_m, gn_s = (Symbol("a", positive=True), Symbol("r", positive=True), Symbol("m", real=True),
+                          Symbol("s", positive=True))
+q_gn = Density("q", x, GammaLaw(gn_a, gn_r))
+q_eg = Density("q", x, ExponentialLaw(ue_l))
+
+ROWS += [
+    # Uniform-Exponential, step 5: the constants together, the exponential law's term in x kept
+    Row("combine-cross-log-densities", "pair-uniform-exponential",
+        Expectation(sub(neg(log(sub(ue_b, ue_a))), add(neg(mul(ue_l, x)), log(ue_l))), q_ue),
+        Expectation(add(neg(log(sub(ue_b, ue_a))), neg(log(ue_l)), mul(ue_l, x)), q_ue)),
+    # Uniform-Exponential, step 7: the uniform law's mean
+    Row("law-moments", "pair-uniform-exponential", mul(ue_l, Expectation(x, q_ue)),
+        mul(ue_l, UniformLaw(ue_a, ue_b).mean)),  # the law's own mean, (a + b)/2
+    # Gamma-Normal, step 9: the second moment about the Gaussian's mean, variance plus squared distance of the mean
+    Row("law-moments", "pair-gamma-normal", Expectation(Pow(sub(x, gn_m), 2, evaluate=False), q_gn),
+        add(GammaLaw(gn_a, gn_r).variance, Pow(sub(GammaLaw(gn_a, gn_r).mean, gn_m), 2, evaluate=False))),
+    # Exponential-Gumbel, step 8: the Gumbel law's exponential term by the exponential law's moment generating
+    # function at -1/s, shifted by m/s
+    Row("law-moments", "pair-exponential-gumbel", Expectation(exp(neg(frac(sub(x, gn_m), gn_s))), q_eg),
+        ExponentialLaw(ue_l).exponential_moment(-1 / gn_s, gn_m / gn_s)),
+    # Gamma-Normal, step 10: the Gamma mean times the rate cancels
+    Row("cancel-monomials", "pair-gamma-normal", add(log(gn_s), neg(frac(mul(gn_r, gn_a), gn_r))),
+        add(log(gn_s), neg(gn_a))),
+]
 
 
 # -- the tests ------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..rules.against_normal import (
     EXPONENTIAL_SECOND_MOMENT,
     UNIFORM_SECOND_MOMENT,
 )
+from ..rules.beta import BETA_LOG_COMPLEMENT_MOMENT, BETA_LOG_MOMENT
 from ..rules.cross import (
     COLLECT_EXPONENTIAL_GAMMA,
     COLLECT_GAMMA_EXPONENTIAL,
@@ -43,6 +44,8 @@ from ..rules.gumbel import (
     GUMBEL_SECOND_MOMENT,
 )
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
+from ..rules.moments import CANCEL_MONOMIALS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
+from ..rules.uniform_beta import UNIFORM_LOG_MOMENTS
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
 
@@ -210,3 +213,34 @@ UNIFORM_NORMAL_DESCRIPTION = (
     "uniform density is constant on its interval and the Gaussian's log-density holds the squared distance from its "
     "mean, so the uniform law's second moment about a point is needed, a polynomial integrated over the "
     "interval." + _CHECKED)
+
+#: The shared plan of the pairs whose log-densities are combinations of x, (x - c)**2, log x and log(1 - x): the
+#: expected logarithms by the families' lemmas, the mean and the second moment from the first law's data (each rule
+#: that does not fit a pair is skipped).
+MOMENT_PLAN: tuple[Rule, ...] = (
+    KL_DEFINITION,
+    INTEGRAL_AS_EXPECTATION,
+    LOG_OF_RATIO,
+    PAIR_LOG_DENSITIES,
+    COMBINE_CROSS_LOG_DENSITIES,
+    LINEARITY,
+    GAMMA_MEAN,
+    EXPONENTIAL_MEAN,
+    GAMMA_LOG_MOMENT,
+    EXPONENTIAL_LOG_MOMENT,
+    BETA_LOG_MOMENT,
+    BETA_LOG_COMPLEMENT_MOMENT,
+    UNIFORM_LOG_MOMENTS,
+    LAW_MOMENTS,
+    CANCEL_MONOMIALS,
+)
+MOMENT_DESCRIPTION = (
+    "The divergence of {q} distribution from {p} distribution, derived from the definition: both log-densities are "
+    "combinations of x, its square about a point and its logarithms, so only the first law's mean, its second "
+    "moment about a point and its expected logarithms are needed; the expected logarithms are derived in lemmas, "
+    "the mean and the second moment come from the law's mean and variance." + _CHECKED)
+
+#: The pairs (q, p) derived by :data:`MOMENT_PLAN`, torch's finite cross pairs among these families.
+MOMENT_PAIRS = (("Gamma", "Normal"), ("Beta", "Normal"), ("Beta", "Exponential"), ("Beta", "Gamma"),
+                ("Uniform", "Exponential"), ("Uniform", "Gamma"), ("Beta", "Uniform"), ("Uniform", "Pareto"),
+                ("Exponential", "Gumbel"), ("Gamma", "Gumbel"), ("Uniform", "Gumbel"))

@@ -37,6 +37,9 @@ from .cross import (
     LAPLACE_NORMAL_DESCRIPTION,
     LAPLACE_NORMAL_PLAN,
     LAPLACE_NORMAL_TITLE,
+    MOMENT_DESCRIPTION,
+    MOMENT_PAIRS,
+    MOMENT_PLAN,
     NORMAL_GUMBEL_DESCRIPTION,
     NORMAL_GUMBEL_PLAN,
     NORMAL_GUMBEL_TITLE,
@@ -131,7 +134,7 @@ def _infinite(q: str, p: str, article: str = "a") -> FamilyCase:
 
 #: How a family is named in a sentence, with its article.
 _NAMES = {"Normal": "a Gaussian", "Laplace": "a Laplace", "Exponential": "an exponential", "Gamma": "a Gamma",
-          "Pareto": "a Pareto", "Beta": "a Beta", "Uniform": "a uniform"}
+          "Pareto": "a Pareto", "Beta": "a Beta", "Uniform": "a uniform", "Gumbel": "a Gumbel"}
 
 
 def _infinite_continuous(q: str, p: str) -> FamilyCase:
@@ -146,11 +149,21 @@ def _infinite_continuous(q: str, p: str) -> FamilyCase:
     )
 
 
+def _moment_case(q: str, p: str) -> FamilyCase:
+    """A pair derived by the shared plan of the laws' moments (:data:`~derivation.cases.cross.MOMENT_PLAN`)."""
+    first, second = _NAMES[q], _NAMES[p]
+    return FamilyCase(MOMENT_PLAN, f"KL divergence of {first} distribution from {second} distribution",
+                      MOMENT_DESCRIPTION.format(q=first, p=second))
+
+
 #: Continuous pairs whose divergence is infinite by the supports for every value of the parameters (torch's
 #: ``_infinite_like`` registrations among these families), with a point outside the second support SymPy decides.
 INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "Beta"), ("Laplace", "Uniform"),
                        ("Laplace", "Pareto"), ("Laplace", "Beta"), ("Exponential", "Pareto"), ("Exponential", "Beta"),
-                       ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"))
+                       ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"), ("Beta", "Pareto"),
+                       ("Exponential", "Uniform"), ("Gamma", "Uniform"), ("Gumbel", "Beta"), ("Gumbel", "Exponential"),
+                       ("Gumbel", "Gamma"), ("Gumbel", "Pareto"), ("Gumbel", "Uniform"), ("Laplace", "Exponential"),
+                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"))
 
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
@@ -170,4 +183,5 @@ PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Exponential", "Normal"): FamilyCase(EXPONENTIAL_NORMAL_PLAN, EXPONENTIAL_NORMAL_TITLE,
                                           EXPONENTIAL_NORMAL_DESCRIPTION),
     ("Uniform", "Normal"): FamilyCase(UNIFORM_NORMAL_PLAN, UNIFORM_NORMAL_TITLE, UNIFORM_NORMAL_DESCRIPTION),
+    **{pair: _moment_case(*pair) for pair in MOMENT_PAIRS},
 })

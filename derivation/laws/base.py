@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, log
+from sympy import Abs, And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, factor, log
 from sympy.logic.boolalg import Boolean
 
 from ..core.forms import add, as_expr, neg, sub
@@ -147,14 +147,13 @@ class Law(Basic):
             candidates.append(_shifted(outer.inf, -1))
         if inner.inf.is_finite and outer.inf.is_finite:
             candidates.append((inner.inf + outer.inf) / 2)
+        if inner.sup == S.Infinity and outer.sup.is_finite and inner.inf.is_finite:  # ``b + |b| + 1``
+            candidates.append(add(outer.sup, Abs(sub(outer.sup, inner.inf)), Integer(1)))
+        if inner.inf == 0 and inner.sup.is_positive and outer.inf.is_positive:  # ``c/(c + 1)``, below both
+            candidates.append(outer.inf * inner.sup / (outer.inf + inner.sup))
         for point in candidates:
-            if not point.is_finite:
-                continue
-            try:
-                if bool(point in inner) and not bool(point in outer):
-                    return point
-            except TypeError:  # not decided for every value of the symbols
-                continue
+            if point.is_finite and inside(point, inner) is True and inside(point, outer) is False:
+                return point
         return None
 
     def log_normaliser(self) -> Expr:
@@ -220,6 +219,43 @@ class Law(Basic):
         if not exact:
             raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
+
+
+def _lower_bounds(point: Expr) -> list[Expr]:
+    """``point`` and the expressions made by putting ``u`` or ``-u`` in for an ``|u|`` it holds with a positive
+    coefficient, each at most ``point``: ``b + |b| + 1 >= 1``."""
+    bounds = [point]
+    for modulus in point.atoms(Abs):
+        coefficient = point.coeff(modulus)
+        if coefficient.is_positive and not (point - coefficient * modulus).has(modulus):
+            bounds += [point.subs(modulus, sign * modulus.args[0]) for sign in (1, -1)]
+    return bounds
+
+
+def _sign(difference: Expr) -> tuple[bool | None, bool | None]:
+    """Whether ``difference`` is positive and whether it is nonnegative, as SymPy decides them of its factored
+    form (``c - c/(c + 1) = c**2/(c + 1)``)."""
+    if difference in (S.Infinity, S.NegativeInfinity):
+        return difference is S.Infinity, difference is S.Infinity
+    factored = factor(difference)
+    return factored.is_positive, factored.is_nonnegative
+
+
+def inside(point: Expr, interval: Interval) -> bool | None:
+    """Whether ``point`` lies in ``interval`` for every value of the symbols (True), outside it for every value
+    (False), or neither is decided (None); where SymPy's membership does not decide, by the signs of the
+    differences to the ends, factored, and of an ``|u|`` in the point replaced by ``u`` or ``-u``
+    (:func:`_lower_bounds`). The checker decides a witness of the support argument by it too."""
+    try:
+        return bool(point in interval)
+    except TypeError:  # not decided by SymPy alone
+        pass
+    lower = _lower_bounds(point)
+    if any(_sign(bound - interval.sup)[0] for bound in lower) or _sign(interval.inf - point)[0]:
+        return False
+    if any(_sign(bound - interval.inf)[1] for bound in lower) and _sign(interval.sup - point)[1]:
+        return True
+    return None
 
 
 def _shifted(end: Expr, by: int) -> Expr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sympy import Expr, Interval, Pow, Symbol, cancel, exp, fraction, log, oo
+from sympy import Expr, Interval, Pow, S, Symbol, cancel, exp, fraction, log, oo
 
 from ..core.forms import log_ratio, mul, neg
 from .base import Law
@@ -47,6 +47,10 @@ class ExponentialLaw(Law):
     @property
     def variance(self) -> Expr:
         return 1 / self.rate**2
+
+    def exponential_moment(self, t: Expr, shift: Expr = S.Zero) -> Expr:
+        """``E[e^{t x + c}] = lambda e^c / (lambda - t)`` for ``t < lambda`` (the moment generating function)."""
+        return self.rate * exp(shift) / (self.rate - t)
 
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         return rng.expovariate(float(values[0]))

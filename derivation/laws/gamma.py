@@ -54,6 +54,10 @@ class GammaLaw(Law):
     def variance(self) -> Expr:
         return self.concentration / self.rate**2
 
+    def exponential_moment(self, t: Expr, shift: Expr = S.Zero) -> Expr:
+        """``E[e^{t x + c}] = (beta / (beta - t))**alpha e^c`` for ``t < beta`` (the moment generating function)."""
+        return (self.rate / (self.rate - t)) ** self.concentration * exp(shift)
+
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         concentration, rate = (float(v) for v in values)
         return rng.gammavariate(concentration, 1 / rate)

@@ -240,6 +240,26 @@ def beta(a: Real, b: Real) -> RefDensity:
     return RefDensity("Beta", log_pdf, mpf(0), mpf(1), mpf("0.5"), mpf("0.5"))
 
 
+def in_log(p: RefDensity) -> RefDensity:
+    """``p`` pulled back to ``u = log x`` (for x > 0): ``log pdf(u) = log p(e^u) + u`` on the real line. With q given
+    in u too (:func:`log_gamma`), ``KL(q || p)`` is unchanged and smooth where q's mass piles up at 0 in x; only for
+    a ``p`` whose support holds (0, oo), where q lives."""
+    def log_pdf(u: mpf) -> mpf:
+        return p.log_pdf(mpmath.exp(u)) + u
+
+    return RefDensity(p.family, log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1))
+
+
+def in_logit(p: RefDensity) -> RefDensity:
+    """``p`` pulled back to the log-odds ``u = log(x / (1 - x))`` (for 0 < x < 1): ``log pdf(u) = log p(sigma(u)) +
+    log sigma(u) + log sigma(-u)``, for q given in u (:func:`logit_beta`); only for a ``p`` whose support holds
+    (0, 1)."""
+    def log_pdf(u: mpf) -> mpf:
+        return p.log_pdf(1 / (1 + mpmath.exp(-u))) - mpmath.log1p(mpmath.exp(-u)) - mpmath.log1p(mpmath.exp(u))
+
+    return RefDensity(p.family, log_pdf, -mpmath.inf, mpmath.inf, mpf(0), mpf(1))
+
+
 def kl_quadrature(q: RefDensity, p: RefDensity) -> mpf:
     """``KL(q || p) = int q(x) (log q(x) - log p(x)) dx`` over q's support, to :data:`DIGITS` digits.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sympy import Expr, Interval, Pow, S, Symbol, cancel, fraction, log
+from sympy import Expr, Interval, Pow, S, Symbol, cancel, exp, fraction, log
 from sympy.logic.boolalg import Boolean
 
 from ..core.forms import log_ratio, neg, sub
@@ -57,6 +57,13 @@ class UniformLaw(Law):
     @property
     def variance(self) -> Expr:
         return (self.high - self.low) ** 2 / 12
+
+    def exponential_moment(self, t: Expr, shift: Expr = S.Zero) -> Expr:
+        """``E[e^{t x + c}] = e^{t a + c} (e^{t (b - a)} - 1) / (t (b - a))`` for ``t != 0`` (the moment generating
+        function; c inside the exponential, and no difference of two exponentials, which is inf - inf where the
+        value overflows)."""
+        width = self.high - self.low
+        return exp(t * self.low + shift) * (exp(t * width) - 1) / (t * width)
 
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         return rng.uniform(float(values[0]), float(values[1]))

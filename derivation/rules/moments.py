@@ -1,0 +1,119 @@
+"""The rules shared by the cross-family pairs whose second log-density is linear in a few statistics of x.
+
+``KL(q || p) = E_q[log q(x)] - E_q[log p(x)]``, and when both log-densities are combinations of ``x``, ``(x - c)**2``,
+``log x`` and ``log(1 - x)`` with constant coefficients, the divergence is that combination of q's expectations of
+them. The expected logarithms are the families' lemmas (``rules.gamma``, ``rules.beta``, ``rules.uniform_beta``); the
+mean and the second moment about a point are the law's own data (:attr:`Law.mean`, :attr:`Law.variance`):
+``E_q[x] = mean``, ``E_q[(x - c)**2] = variance + (mean - c)**2``, each checked by the step checker against the
+expectation integrated by quadrature.
+"""
+
+from __future__ import annotations
+
+from sympy import Eq, Expr, Poly, Symbol, count_ops, exp, expand
+
+from ..core.engine import Rewrite, Rule
+from ..core.errors import RuleNotApplicable
+from ..core.forms import add, evaluated, mul, square, sub
+from ..laws import BetaLaw, ExponentialLaw, GammaLaw, GumbelLaw, Law, NormalLaw, ParetoLaw, UniformLaw
+from ..nodes.scalar import Expectation
+from .base import terms
+from .families import combine_log_densities
+from .laplace import linear_in
+
+#: The continuous laws whose pairs the shared plan derives.
+CROSS_LAWS: tuple[type[Law], ...] = (BetaLaw, ExponentialLaw, GammaLaw, GumbelLaw, NormalLaw, ParetoLaw,
+                                     UniformLaw)
+
+COMBINE_CROSS_LOG_DENSITIES = combine_log_densities(
+    "combine-cross-log-densities",
+    "The constants of the two densities come together; each density's terms in x stay.",
+    CROSS_LAWS,
+)
+
+
+def moment_of(law: Law, statistic: Expr, x: Symbol) -> Expr | None:
+    """``E[statistic]`` under ``law`` from its mean and variance, as a display form: ``x`` -> the mean,
+    ``(x - c)**2`` -> ``variance + (mean - c)**2``, ``x**2`` -> ``variance + mean**2``, ``e^{k x + c}`` ->
+    the law's moment generating function at k, shifted by c (a Gumbel law's log-density holds one); None for
+    another statistic."""
+    if statistic == x:
+        return law.mean
+    if isinstance(statistic, exp) and hasattr(law, "exponential_moment"):  # ``e^{k x + c} -> e^c E[e^{k x}]``
+        argument = evaluated(statistic.args[0])
+        slope = argument.diff(x)
+        if argument.has(x) and not slope.has(x):
+            offset = expand(argument - slope * x)
+            return law.exponential_moment(slope, offset)
+        return None
+    linear = evaluated(statistic)
+    if linear.has(x) and linear.is_polynomial(x) and Poly(linear, x).degree() == 1:  # ``x - m -> mean - m``
+        slope, offset = Poly(linear, x).all_coeffs()
+        first = law.mean if slope == 1 else mul(slope, law.mean)
+        return add(first, offset) if offset != 0 else first
+    if statistic.is_Pow and statistic.args[1] == 2:
+        line = linear_in(statistic.args[0], x)
+        if line and line[0] in (1, -1):
+            point = -line[1] * line[0]
+            return add(law.variance, square(sub(law.mean, point)) if point != 0 else square(law.mean))
+    return None
+
+
+def _law_moments(expr: Expr, setting: object) -> Rewrite:
+    """Each ``E_q[x]`` and ``E_q[(x - c)**2]`` under q's law replaced by :func:`moment_of` (the identities used
+    shown beside the step)."""
+    q = setting.q  # type: ignore[attr-defined]
+    used: list[Eq] = []
+
+    def replace(e: Expectation) -> Expr:
+        value = moment_of(q.law, e.expr, q.variable) if e.density == q else None
+        if value is None:
+            return e
+        used.append(Eq(e, value, evaluate=False))
+        return value
+
+    out = expr.replace(lambda e: isinstance(e, Expectation), replace)
+    if not used:
+        raise RuleNotApplicable("no mean or second moment of the first law")
+    return Rewrite(out, tuple(dict.fromkeys(used)))
+
+
+LAW_MOMENTS = Rule(
+    "law-moments",
+    "Moments",
+    "The mean of the first law, its second moment about a point as its variance plus the squared distance of its "
+    "mean from the point, and the expectation of an exponential of x by its moment generating function.",
+    _law_moments,
+)
+
+
+
+def _monomial(value: Expr) -> bool:
+    """Whether ``value`` is a product of powers of symbols and a number (``a``, ``a/r``, ``2 a b``)."""
+    return all(base.is_Symbol or base.is_Number for base in value.as_powers_dict())
+
+
+def _cancel_monomials(expr: Expr, setting: object) -> Expr:
+    """``(r a)/r -> a``: each term that is a product of powers of symbols written with a factor in both its
+    numerator and its denominator, cancelled (the other terms as they are)."""
+    out, changed = [], False
+    for term in terms(expr):
+        value = evaluated(term)
+        if value != term and _monomial(value) and count_ops(value) < count_ops(term):
+            out.append(value)
+            changed = True
+        else:
+            out.append(term)
+    if not changed:
+        raise RuleNotApplicable("no monomial to cancel")
+    return add(*out)
+
+
+CANCEL_MONOMIALS = Rule(
+    "cancel-monomials",
+    "Cancel",
+    "A factor in both the numerator and the denominator of a term cancels.",
+    _cancel_monomials,
+)
+
+__all__ = ["CANCEL_MONOMIALS", "COMBINE_CROSS_LOG_DENSITIES", "CROSS_LAWS", "LAW_MOMENTS", "moment_of"]
