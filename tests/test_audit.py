@@ -335,3 +335,12 @@ def test_cli_bad_input_is_one_line_and_exit_2(args, tmp_path, capsys):
 def test_cli_unwritable_output_fails_before_auditing(tmp_path, capsys):
     code, _, err = run(["audit", "-o", str(tmp_path)], capsys)
     assert code == 2 and err == f"kl-derive: error: cannot write {tmp_path}: it is a directory\n"
+
+
+def test_a_quadrature_node_rounded_onto_an_end_adds_nothing():
+    """Uniform(0.158, 1) against Beta: a tanh-sinh node rounded just past x = 1 made log(1 - x) complex (the audit
+    failed with a TypeError on an mpc); the reference is real and equals torch's value."""
+    from derivation.laws import kl_reference as ref
+
+    value = ref.kl_quadrature(ref.uniform(0.15832925261885697, 1.0), ref.beta(0.8120115167896826, 3.471682502360102))
+    assert not isinstance(value, mpmath.mpc) and abs(float(value) - 2.09853232937552) < 1e-12

@@ -276,6 +276,8 @@ def kl_quadrature(q: RefDensity, p: RefDensity) -> mpf:
 
         def integrand(t: mpf) -> mpf:
             x = q.centre + q.width * t
+            if not q.low < x < q.high:  # a node next to an end, rounded onto it (or past it: log(1 - x) complex);
+                return mpf(0)            # its weight is below the working precision
             log_q = q.log_pdf(x)
             difference = log_q - p.log_pdf(x)
             return mpmath.exp(log_q + log_width) * difference if difference else mpf(0)
