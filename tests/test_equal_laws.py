@@ -25,3 +25,21 @@ def test_a_law_against_itself_ends_in_zero(spec: str):
 def test_the_rule_does_not_touch_a_divergence_that_is_not_zero():
     derivation = derive(q="Bernoulli(r)", p="Bernoulli(t)")
     assert "equal-laws" not in [s.rule for s in derivation.steps] and derivation.result != 0
+
+
+def test_the_exports_of_a_law_against_itself_return_zeros_of_the_batch_shape():
+    """``return 0`` was a plain int: no batch shape, no tensor to call ``backward`` through."""
+    import numpy as np
+    import torch
+
+    def load_function(source: str):
+        namespace: dict = {}
+        exec(compile(source, "<kl-derive output>", "exec"), namespace)  # our own generated code, in a test
+        return namespace["kl_divergence"]
+
+    scalar = load_function(render(derive(q="Normal(m, s)", p="Normal(m, s)"), "torch"))
+    value = scalar(torch.zeros(3), torch.ones(2, 3, requires_grad=True))
+    assert isinstance(value, torch.Tensor) and value.shape == (2, 3) and not value.any()
+    vector = load_function(render(derive(q="DiagNormal(m, s, dim=d)", p="DiagNormal(m, s, dim=d)"), "python"))
+    zeros = vector(np.zeros((5, 3)), np.ones((5, 3)))
+    assert zeros.shape == (5,) and zeros.dtype == float and not zeros.any()

@@ -137,7 +137,7 @@ def code_listing(derivation: Derivation) -> Section:
     setting = derivation.setting
     chain = setting.checker().derive("vae-code", "In code", derivation.result, CODE_PLAN, setting)
     line = chain.result
-    names = " and ".join(("mu", *line.names.values()))
+    names = " and ".join(line.names.get(str(v.label), str(v.label)) for v in setting.parameters)
     return code_section(
         "code", "In code",
         f"The result is one line of PyTorch over the vectors {names} the encoder outputs "

@@ -119,6 +119,6 @@ def diagonal_setting(options) -> DiagonalPair:
 def vae_setting(options) -> DiagonalPair:
     """The ``vae`` case's pair, in the log-variances: derived in the variances (the diagonal result, then
     rewritten), exported with the log-variance named as VAE code names it."""
-    setting = preset_pair(VAE_PRESET, options.notation, code_names={options.notation.name("logvar"): "logvar"},
-                          in_variances=True)
-    return setting
+    renamed = "logvar" in options.notation.names  # --notation logvar=v: the code says v as well
+    return preset_pair(VAE_PRESET, options.notation, code_names={} if renamed else {"ell": "logvar"},
+                       in_variances=True)

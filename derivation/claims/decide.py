@@ -192,7 +192,7 @@ class Verdict:
             "method": self.method,
             "counterexample": None if self.counterexample is None else self.counterexample.as_dict(),
             "diagnosis": self.diagnosis,
-            "claim": None if self.claim is None else sstr(self.claim),
+            "claim": None if self.claim is None else sstr(_plain(self.claim)),
             "kl": None if self.kl is None else sstr(evaluated(self.kl)),
             "points": self.points,
             "precision": self.precision,
@@ -201,7 +201,7 @@ class Verdict:
     def describe(self) -> str:
         """The verdict for people: a first line, then how it was established."""
         lines = [f"{self.status}: the claim {'equals' if self.holds else 'is not'} KL(q || p)"
-                 if self.holds is not None else "undecided: no proof or counterexample within the time budget"]
+                 if self.holds is not None else "undecided: neither a proof nor a counterexample was found"]
         lines.append(f"  method: {self.method}")
         if self.counterexample is not None:
             lines.append(f"  counterexample: {self.counterexample.describe()}")
@@ -436,12 +436,28 @@ def _decidable(q: str, p: str, laws: list, parameters: tuple[Basic, ...]) -> Boo
     if all(law.discrete for law in laws) and laws[0].outside_support(laws[1]) is not None:
         raise UsageError(f"claims about {families} are not decided (its divergence is infinite by the supports): "
                          f"derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
-    condition = And(*(law.admissible() for law in laws),
-                    *(() if any(law.discrete for law in laws) else (laws[0].within(laws[1]),)))
-    if condition is S.false or not condition.free_symbols <= set(parameters):
+    own = And(*(law.admissible() for law in laws))
+    if own not in (S.true, S.false) and own.free_symbols <= set(parameters):  # a < b and b < a: never both
+        satisfied = _satisfying(own)
+        if not any(satisfied(point) for point in sample(parameters, 200)):
+            own = S.false
+    if own is S.false:
+        raise UsageError(f"no parameter values make both {q} and {p} laws (a low end below its high end)")
+    condition = And(own, *(() if any(law.discrete for law in laws) else (laws[0].within(laws[1]),)))
+    if condition is S.false:
+        raise UsageError(f"KL(q || p) is infinite for every value of these parameters ({laws[0].family} gives "
+                         f"probability to values outside the support of {laws[1].family}): no finite claim holds "
+                         f"(kl-derive derive --q '{q}' --p '{p}' derives it)")
+    if not condition.free_symbols <= set(parameters):
         raise UsageError(f"claims about {families} are not decided (their parameters are constrained beyond "
                          f"their signs): derive the pair instead (kl-derive derive --q '{q}' --p '{p}')")
     return condition
+
+
+def _condition_text(condition: Boolean) -> str:
+    """``a < b, b <= 1``: the relations of a pair's condition, as a reader writes them."""
+    relations = condition.args if isinstance(condition, And) else (condition,)
+    return ", ".join(sorted(sstr(r) for r in relations))
 
 
 #: How many candidate points are drawn, at most, to find :data:`POINTS` that satisfy a pair's condition.
@@ -466,11 +482,7 @@ def _constrained(parameters: tuple[Basic, ...], condition: Boolean, dim: int | N
     rejected); fewer when the condition is rarely met (then the claim is refused in one line)."""
     candidates = sample(parameters, MAX_CANDIDATES, dim=dim, ranges=ranges)
     ok = _satisfying(condition)
-    points = [point for point in candidates if ok(point)][:POINTS]
-    if len(points) < POINTS:
-        raise UsageError("claims about this pair are not decided (random parameters rarely satisfy "
-                         f"{sstr(condition)}): derive the pair instead")
-    return points
+    return [point for point in candidates if ok(point)][:POINTS]
 
 
 def _domains(laws: list, parameters: tuple[Basic, ...]) -> dict[Basic, Interval]:
@@ -794,10 +806,12 @@ def summand(expr: Expr) -> Expr | None:
     return Add(*body)
 
 
-def _proof(claim: Expr, truth: Expr, inside: Mapping[Basic, Expr] | None = None) -> str | None:
+def _proof(claim: Expr, truth: Expr, inside: Mapping[Basic, Expr] | None = None,
+           gaps: Mapping[Symbol, Expr] | None = None) -> str | None:
     """A symbolic proof that ``claim - truth`` is 0 by cheap normal forms (term by term for sums), or None;
     failing that, with each bounded parameter written as in ``inside`` (a probability ``u/(1 + u)``, so that
-    ``log((1 - p) x) = log(1 - p) + log(x)`` can be read off)."""
+    ``log((1 - p) x) = log(1 - p) + log(x)`` can be read off), or with the pair's condition put in as
+    :func:`_gaps` (``b = a + t``, t > 0: ``log(b - a)`` is then the logarithm of a positive number)."""
     difference = claim - truth
     terms = summand(difference)
     if terms is not None and is_zero(terms):
@@ -806,6 +820,9 @@ def _proof(claim: Expr, truth: Expr, inside: Mapping[Basic, Expr] | None = None)
         return "claim - KL(q || p) reduces to 0"
     if inside and is_zero(difference.xreplace(inside)):
         return "claim - KL(q || p) reduces to 0 (each probability p written as u/(1 + u), u > 0)"
+    if gaps and is_zero(difference.xreplace(dict(gaps))):
+        return ("claim - KL(q || p) reduces to 0 where the pair's condition holds (each upper end written as the "
+                "lower end plus a positive gap)")
     return None
 
 
@@ -1156,6 +1173,11 @@ def _double_reading(v: Variant, text: str, parsed: ParsedClaim, claim: Expr, tru
     return None
 
 
+def _plain(expr: Expr) -> Expr:
+    """``expr`` with each internal stand-in (a Dummy, printed ``_j``) as the plain symbol of its name (``j``)."""
+    return expr.xreplace({stand_in: Symbol(stand_in.name) for stand_in in expr.atoms(Dummy)})
+
+
 def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     """``claim - KL(q || p)`` in a short normal form, when it has one (a diagnosis that is never vacuous).
 
@@ -1173,7 +1195,7 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     fractions = {r for r in rest.atoms(Rational) if not r.is_Integer or abs(r) > 1000}
     shown = rest.evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest
     where = " in each coordinate j" if terms is not None else ""
-    shown = shown.xreplace({stand_in: Symbol(stand_in.name) for stand_in in shown.atoms(Dummy)})  # j, not _j
+    shown = _plain(shown)  # j, not _j
     return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"
 
 
@@ -1208,8 +1230,12 @@ def _counterexample(claim_at: Callable[[Mapping[Basic, Any]], tuple[Value, str |
         shown = float(claimed)
         if _real(true):
             difference = float(claimed - true)
-    return Counterexample(MappingProxyType({s.name: tuple(float(e) for e in x) if isinstance(x, list) else float(x)
-                                            for s, x in point.items()}), shown, float(true), difference), why
+    def number(symbol: Basic, value: Any) -> float | int:
+        return int(value) if symbol.is_integer else float(value)  # a dimension d = 2, not 2.0
+
+    return Counterexample(MappingProxyType({s.name: tuple(float(e) for e in x) if isinstance(x, list)
+                                            else number(s, x) for s, x in point.items()}),
+                          shown, float(true), difference), why
 
 
 @dataclass
@@ -1254,6 +1280,10 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     dim = v.dim if isinstance(v.dim, int) else None
     points = sample(v.setting.user_parameters, POINTS, dim=dim, ranges=ranges) if condition is S.true else \
         _constrained(v.setting.user_parameters, condition, dim, ranges)
+    if len(points) < POINTS:  # the condition is rarely met by random values: nothing to compare at
+        return Verdict(None, f"random parameter values rarely satisfy the pair's condition "
+                       f"({_condition_text(condition)}); rename the parameters apart or derive the pair",
+                       claim=claimed, kl=truth)
     admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
     if admissible is not None:
         points = admissible(points)
@@ -1328,8 +1358,9 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                        f"({shown}) was not proved")
     canonical = getattr(v.setting, "canonical", None)  # a categorical pair: sums over the categories expanded
     try:
-        reason = _proof(claimed, truth, inside) if careful else run_bounded(lambda: _proof(claimed, truth, inside),
-                                                                            clock.left() / 2)
+        gaps = None if condition is S.true else _gaps(condition)
+        reason = _proof(claimed, truth, inside, gaps) if careful else run_bounded(
+            lambda: _proof(claimed, truth, inside, gaps), clock.left() / 2)
         if reason is None and canonical is not None and is_zero(canonical(claimed) - canonical(truth)):
             reason = ("claim - KL(q || p) reduces to 0 once each sum over the categories is expanded and the "
                       "softmax's normaliser named (its probabilities add to one)")

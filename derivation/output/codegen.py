@@ -403,16 +403,27 @@ def _law(setting: Any, density: Any) -> str:
     return f"{density.law.family}({', '.join(sstr(in_user_terms(p)) for p in density.law.parameters)})"
 
 
-def _infinite_body(names: list[str], module: str, modules: set[str]) -> str:
-    """An infinite divergence in the arguments' broadcast shape (a float when there are no arguments)."""
+#: How many trailing axes of an argument are its own, not the batch's, by its kind (see :func:`_kind`).
+_OWN_AXES = {"vector": 1, "column": 2, "matrix": 2}
+
+
+def _constant_body(number: str, names: list[str], kinds: dict[str, str], module: str, modules: set[str]) -> str:
+    """A divergence that is a constant (``number``, printed: +inf by the supports, 0 for a law against itself) in the
+    batch shape of the arguments (the number itself when there are none): the same shape, dtype and, in torch, a
+    tensor as any other result."""
     modules.add("math")
     if not names:
-        return "math.inf"
+        return number
     modules.add(module)
+    shapes = [f"torch.as_tensor({name}).shape" if module == "torch" else f"np.shape({name})" for name in names]
+    shapes = [f"{shape}[:-{_OWN_AXES[kinds[name]]}]" if name in kinds else shape
+              for shape, name in zip(shapes, names, strict=True)]
     if module == "torch":
-        shapes = ", ".join(f"torch.as_tensor({name}).shape" for name in names)
-        return f"torch.full(torch.broadcast_shapes({shapes}), math.inf, dtype=torch.get_default_dtype())"
-    return f"np.full(np.broadcast({', '.join(names)}).shape, math.inf)"
+        return f"torch.full(torch.broadcast_shapes({', '.join(shapes)}), {number}, dtype=torch.get_default_dtype())"
+    dtype = "" if number == "math.inf" else ", dtype=float"  # np.full(shape, 0) would be an array of ints
+    if not kinds:
+        return f"np.full(np.broadcast({', '.join(names)}).shape, {number}{dtype})"
+    return f"np.full(np.broadcast_shapes({', '.join(shapes)}), {number}{dtype})"
 
 
 def _domain(symbol: Basic, interval: Any = None) -> str:
@@ -558,7 +569,12 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     if module in ("np", "torch"):
         result, array_notes = array_functions(result)
         stable += array_notes
-    body = _infinite_body(names, module, printer.modules) if result == S.Infinity else printer.doprint(result)
+    if result == S.Infinity:
+        body = _constant_body("math.inf", names, kinds, module, printer.modules)
+    elif result.is_number and names and module in ("np", "torch"):  # a law against itself: zeros, batch-shaped
+        body = _constant_body(printer.doprint(result), names, kinds, module, printer.modules)
+    else:
+        body = printer.doprint(result)
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"
