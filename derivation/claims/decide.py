@@ -92,6 +92,7 @@ from ..check.walk import Walker
 from ..core.bounded import Failed, TimedOut, run_bounded
 from ..core.errors import StepRejected, UsageError
 from ..core.forms import evaluated
+from ..core.functions import XLogY
 from ..interpret.parse import ParsedClaim, Requirement, parse_spec
 from ..laws.normal import KIND_NAMES, SCALE_OF
 from ..nodes.scalar import KL, Density
@@ -282,6 +283,11 @@ class _Walk(Walker):
     def unknown(self, expr: Expr) -> Any:
         return number_at(expr, {s: self.point[s] for s in expr.free_symbols})
 
+    def xlogy(self, expr: XLogY) -> Any:
+        """``x log y``, 0 where x is 0 (torch's and SciPy's xlogy)."""
+        x = self.value(expr.args[0])
+        return x * 0 if x == 0 else x * mpmath.log(self.value(expr.args[1]))
+
     def total(self, expr: Sum) -> Any:
         (index, low, high), = expr.limits
         start, stop = int(self.value(low)), int(self.value(high))
@@ -310,7 +316,8 @@ class _Walk(Walker):
 #: by base class in order (symbols, vector entries, sums over the coordinates, exact numbers).
 _Walk.DISPATCH = MappingProxyType({
     type(pi): lambda walk, e: +mpmath.pi, type(E): lambda walk, e: +mpmath.e,
-    Add: _Walk.add, Mul: _Walk.mul, Pow: _Walk.pow, exp: _Walk.exp, **dict.fromkeys(_FUNCTIONS, _Walk.function),
+    Add: _Walk.add, Mul: _Walk.mul, Pow: _Walk.pow, exp: _Walk.exp, XLogY: _Walk.xlogy,
+    **dict.fromkeys(_FUNCTIONS, _Walk.function),
 })
 _Walk.FALLBACK = ((Symbol, _Walk.symbol), (Indexed, _Walk.indexed), (Sum, _Walk.total), (Rational, _Walk.rational),
                   (Add, _Walk.add), (Mul, _Walk.mul), (Pow, _Walk.pow), (exp, _Walk.exp))

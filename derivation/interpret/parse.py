@@ -626,7 +626,7 @@ class _Builder:
     def xlogy(self, x: Expr, y: Expr, pos: int | None) -> Expr:
         """``xlogy(x, y) = x log(y)`` (torch, SciPy and JAX define it as 0 where x = 0): ``x log x`` is defined for
         x >= 0 (an :class:`~derivation.core.functions.XLogY`, 0 at 0), ``x log y`` otherwise where y > 0."""
-        if x == y:
+        if x == y and not x.has(sympy.Indexed):  # (a vector's entries: x log x, as the sums over them are proved)
             self.require(y, ">=0", "x log x of")
             return self._checked(XLogY(x, y), pos)
         self.require(y, ">0", "the logarithm of")
