@@ -92,7 +92,7 @@ from ..check.walk import Walker
 from ..core.bounded import Failed, TimedOut, run_bounded
 from ..core.errors import StepRejected, UsageError
 from ..core.forms import evaluated
-from ..core.functions import XLogY
+from ..core.functions import XLogY, xlogy_value
 from ..interpret.parse import ParsedClaim, Requirement, parse_spec
 from ..laws.normal import KIND_NAMES, SCALE_OF
 from ..nodes.scalar import KL, Density
@@ -285,8 +285,7 @@ class _Walk(Walker):
 
     def xlogy(self, expr: XLogY) -> Any:
         """``x log y``, 0 where x is 0 (torch's and SciPy's xlogy)."""
-        x = self.value(expr.args[0])
-        return x * 0 if x == 0 else x * mpmath.log(self.value(expr.args[1]))
+        return xlogy_value(*(self.value(a) for a in expr.args))
 
     def total(self, expr: Sum) -> Any:
         (index, low, high), = expr.limits
@@ -463,8 +462,7 @@ def _decidable(q: str, p: str, laws: list, parameters: tuple[Basic, ...]) -> Boo
 
 def _condition_text(condition: Boolean) -> str:
     """``a < b, b <= 1``: the relations of a pair's condition, as a reader writes them."""
-    relations = condition.args if isinstance(condition, And) else (condition,)
-    return ", ".join(sorted(sstr(r) for r in relations))
+    return ", ".join(sorted(sstr(r) for r in _relations(condition)))
 
 
 #: How many candidate points are drawn, at most, to find :data:`POINTS` that satisfy a pair's condition.
@@ -473,8 +471,8 @@ MAX_CANDIDATES = 5000
 
 def _satisfying(condition: Boolean) -> Callable[[Mapping[Basic, Any]], bool]:
     """Whether a point (the user's parameters as numbers) satisfies ``condition``."""
-    test = lambdify(sorted(condition.free_symbols, key=str), condition, "mpmath")
     names = sorted(condition.free_symbols, key=str)
+    test = lambdify(names, condition, "mpmath")
     return lambda point: bool(test(*(point[s] for s in names)))
 
 
@@ -483,13 +481,12 @@ def _keep_if(satisfied: Callable[[Mapping[Basic, Any]], bool]) -> Callable[[list
     return lambda points: [point if satisfied(point) else None for point in points]
 
 
-def _constrained(parameters: tuple[Basic, ...], condition: Boolean, dim: int | None,
+def _constrained(parameters: tuple[Basic, ...], satisfied: Callable[[Mapping[Basic, Any]], bool], dim: int | None,
                  ranges: Mapping[Basic, tuple[float, float]]) -> list[dict[Basic, Any]]:
-    """:data:`POINTS` random points that satisfy ``condition`` (drawn as :func:`sample` draws, the others
-    rejected); fewer when the condition is rarely met (then the claim is refused in one line)."""
+    """:data:`POINTS` random points that satisfy the pair's condition (drawn as :func:`sample` draws, the others
+    rejected); fewer when the condition is rarely met (then the claim is undecided)."""
     candidates = sample(parameters, MAX_CANDIDATES, dim=dim, ranges=ranges)
-    ok = _satisfying(condition)
-    return [point for point in candidates if ok(point)][:POINTS]
+    return [point for point in candidates if satisfied(point)][:POINTS]
 
 
 def _domains(laws: list, parameters: tuple[Basic, ...]) -> dict[Basic, Interval]:
@@ -929,19 +926,25 @@ _STRICT = (StrictLessThan, StrictGreaterThan)
 _INEQUALITIES = (*_STRICT, LessThan, GreaterThan)
 
 
+def _relations(condition: Boolean) -> tuple[Boolean, ...]:
+    """The relations a pair's condition is the conjunction of (``a < b``, ``b <= 1``)."""
+    return condition.args if isinstance(condition, And) else (condition,)
+
+
+def _inequalities(condition: Boolean) -> list[tuple[Expr, Expr, bool]]:
+    """Each inequality of the pair's condition as ``(smaller side, greater side, strict)``."""
+    return [(r.lts, r.gts, isinstance(r, _STRICT)) for r in _relations(condition) if isinstance(r, _INEQUALITIES)]
+
+
 def _gaps(condition: Boolean) -> dict[Symbol, Expr]:
     """The pair's condition as substitutions that make it hold by the symbols' signs: ``a < b`` gives
     ``b -> a + t`` with t > 0, ``c <= a`` gives ``a -> c + u`` with u >= 0 (each relation's greater side, a symbol
     not yet substituted, written as the smaller side plus a gap), applied in turn."""
-    relations = condition.args if isinstance(condition, And) else (condition,)
     gaps: dict[Symbol, Expr] = {}
-    for relation in relations:
-        if not isinstance(relation, _INEQUALITIES):
-            continue
-        low, high = relation.lts, relation.gts
+    for low, high, strict in _inequalities(condition):
         if not isinstance(high, Symbol) or high in gaps:
             continue
-        gap = Dummy("gap", positive=True) if isinstance(relation, _STRICT) else Dummy("gap", nonnegative=True)
+        gap = Dummy("gap", positive=True) if strict else Dummy("gap", nonnegative=True)
         gaps[high] = low.xreplace(gaps) + gap
     return {s: value.xreplace(gaps) for s, value in gaps.items()}
 
@@ -949,23 +952,21 @@ def _gaps(condition: Boolean) -> dict[Symbol, Expr]:
 def _slacks(condition: Boolean) -> list[tuple[Expr, bool]]:
     """Each relation of the pair's condition as ``(high - low, strict)``: a quantity the condition makes
     non-negative (positive, when strict)."""
-    relations = condition.args if isinstance(condition, And) else (condition,)
-    return [(expand(r.gts - r.lts), isinstance(r, _STRICT)) for r in relations if isinstance(r, _INEQUALITIES)]
+    return [(expand(high - low), strict) for low, high, strict in _inequalities(condition)]
 
 
-def _proved_under(requirement: Requirement, condition: Boolean) -> bool:
+def _proved_under(requirement: Requirement, gaps: Mapping[Symbol, Expr], slacks: list[tuple[Expr, bool]]) -> bool:
     """Whether the requirement holds wherever the pair's condition does: with the condition's :func:`_gaps` put in,
-    the symbols' signs show it (``s/(b - a) > 0`` under a < b); or it is one or two of the condition's slacks plus
-    something the signs show non-negative (``1 - a >= 0`` from a < b and b <= 1)."""
-    if condition is S.true or requirement.expr.has(Sum, Indexed):
+    the symbols' signs show it (``s/(b - a) > 0`` under a < b); or it is one or two of the condition's
+    :func:`_slacks` plus something the signs show non-negative (``1 - a >= 0`` from a < b and b <= 1)."""
+    if not slacks or requirement.expr.has(Sum, Indexed):
         return False
     relation = requirement.relation
     test = {">0": lambda e: e.is_positive, ">=0": lambda e: e.is_nonnegative, "!=0": lambda e: e.is_nonzero}[relation]
-    if test(together(requirement.expr.xreplace(_gaps(condition)))):
+    if test(together(requirement.expr.xreplace(dict(gaps)))):
         return True
     if relation == "!=0" or not tame(requirement.expr):
         return False
-    slacks = _slacks(condition)
     combinations = [*slacks, *((a + b, s or t) for i, (a, s) in enumerate(slacks) for b, t in slacks[i + 1:])]
     for slack, strict in combinations:
         rest = expand(requirement.expr - slack)
@@ -1279,14 +1280,17 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     condition = _decidable(q, p, laws, v.setting.user_parameters)
     domains = _domains(laws, v.setting.user_parameters)
     inside = {s: _inside(d) for s, d in domains.items() if d.is_open and d.inf.is_finite and d.sup.is_finite}
+    constrained = condition is not S.true
+    satisfied = _satisfying(condition) if constrained else None
+    gaps, slacks = (_gaps(condition), _slacks(condition)) if constrained else ({}, [])
     requirements = tuple(r for r in parsed.requirements
-                         if not _proved(r, index, domains) and not _proved_under(r, condition))
+                         if not _proved(r, index, domains) and not _proved_under(r, gaps, slacks))
     in_scales = v.closed_form_in_scales()
     truth = evaluated(v.closed_form(in_scales))
     ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
     dim = v.dim if isinstance(v.dim, int) else None
-    points = sample(v.setting.user_parameters, POINTS, dim=dim, ranges=ranges) if condition is S.true else \
-        _constrained(v.setting.user_parameters, condition, dim, ranges)
+    points = _constrained(v.setting.user_parameters, satisfied, dim, ranges) if constrained else \
+        sample(v.setting.user_parameters, POINTS, dim=dim, ranges=ranges)
     if len(points) < POINTS:  # the condition is rarely met by random values: nothing to compare at
         return Verdict(None, f"random parameter values rarely satisfy the pair's condition "
                        f"({_condition_text(condition)}); rename the parameters apart or derive the pair",
@@ -1294,8 +1298,8 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
     if admissible is not None:
         points = admissible(points)
-    if condition is not S.true:  # a rounded counterexample must still satisfy the pair's condition
-        admissible = _keep_if(_satisfying(condition))
+    if constrained:  # a rounded counterexample must still satisfy the pair's condition
+        admissible = _keep_if(satisfied)
     started = time.monotonic()
     truth_values = values(truth, points)
     cost = time.monotonic() - started  # about what evaluating one more candidate of the same size costs
@@ -1355,7 +1359,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     domain_note = ""
     if requirements:
         gap = _domain_gap(requirements, index, v.setting.user_parameters, v.dim if isinstance(v.dim, int) else None,
-                          domains, None if condition is S.true else _satisfying(condition))
+                          domains, satisfied)
         if gap is not None:
             point, why = gap
             return refuted("real-valued: the claim's code is not defined at every admissible point", point, None,
@@ -1365,7 +1369,6 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                        f"({shown}) was not proved")
     canonical = getattr(v.setting, "canonical", None)  # a categorical pair: sums over the categories expanded
     try:
-        gaps = None if condition is S.true else _gaps(condition)
         reason = _proof(claimed, truth, inside, gaps) if careful else run_bounded(
             lambda: _proof(claimed, truth, inside, gaps), clock.left() / 2)
         if reason is None and canonical is not None and is_zero(canonical(claimed) - canonical(truth)):
