@@ -392,10 +392,9 @@ _RESERVED = frozenset({"np", "numpy", "torch", "math", FUNCTION_NAME, HELPER, DI
 
 
 def _law(setting: Any, density: Any) -> str:
-    """``N(a, exp(w))``, ``Laplace(m, b)``: a density in the user's parameters (fresh scales substituted), or as
-    the setting states it when it is stated in the derivation's variances (``in_variances``: the vae case)."""
-    in_user_terms = evaluated if getattr(setting, "in_variances", False) else \
-        getattr(setting, "in_user_terms", evaluated)
+    """``N(a, exp(w))``, ``Laplace(m, b)``: a density as its setting states it (``as_stated``: the vae case keeps
+    its variances), else in the user's parameters (fresh scales substituted)."""
+    in_user_terms = getattr(setting, "as_stated", None) or getattr(setting, "in_user_terms", evaluated)
     if density.law.vector:
         return f"N({sstr(density.mean)}, {sstr(in_user_terms(density.cov))})"
     if isinstance(density.law, NormalLaw):

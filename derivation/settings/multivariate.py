@@ -322,6 +322,11 @@ class DiagonalPair(TwoDensities):
         """``expr`` with every fresh scale's entry replaced by its definition."""
         return entrywise(expr, self.fresh)
 
+    def as_stated(self, expr: Basic) -> Basic:
+        """A law's parameter as the Setting paragraph (and an export's docstring) states it: in the user's vectors,
+        or, ``in_variances``, in the derivation's variances, as it is."""
+        return expr if self.in_variances else self.in_user_terms(expr)
+
     def instantiate(self, expr: Basic) -> Basic:
         """A line at general d written out at the concrete dimension (itself when d is symbolic)."""
         return expr if self.size is None else self._instantiation(expr)
@@ -334,11 +339,11 @@ class DiagonalPair(TwoDensities):
     def statements(self) -> tuple[Basic, ...]:
         """``q = x ~ N(mu, diag(e^{lv_1}, ...))``, ``p = ...`` in the user's vectors, then each fresh scale's
         definition."""
-        if self.in_variances:
-            return tuple(Eq(Symbol(d.name), Density("", d.variable, d.law), evaluate=False) for d in (self.q, self.p))
         laws = tuple(Eq(Symbol(d.name), Density("", d.variable, MvNormalLaw(
-            d.mean, evaluated(self.in_user_terms(d.cov)) if isinstance(d.cov, Diag) else d.cov)), evaluate=False)
+            d.mean, evaluated(self.as_stated(d.cov)) if isinstance(d.cov, Diag) else d.cov)), evaluate=False)
                      for d in (self.q, self.p))
+        if self.in_variances:  # the definitions are among the assumptions
+            return laws
         j = self.index
         return laws + tuple(Eq(base[j], define(j), evaluate=False) for base, define in self.fresh.items())
 
