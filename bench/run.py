@@ -149,6 +149,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                              "-o", "{out}/beta-gamma.md"], 2.5, "#12"),
     "uniform-gamma-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Gamma(a2, rate=r)", "--format",
                                 "markdown", "-o", "{out}/uniform-gamma.md"], 2.5, "#12"),
+    "pareto-normal-markdown": (["derive", "--q", "Pareto(m, a)", "--p", "Normal(mu, s)", "--format", "markdown",
+                                "-o", "{out}/pareto-normal.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

@@ -4519,6 +4519,22 @@ ROWS += [
         add(log(gn_s), neg(gn_a))),
 ]
 
+# -- a Pareto law against a law whose log-density grows like a power of x (derivation/rules/support.py) -------------
+CONFIGURATIONS["pair-pareto-exponential"] = {"q": "Pareto(m1, a1)", "p": "Exponential(l)"}
+CONFIGURATIONS["pair-pareto-infinite-moment"] = {"q": "Pareto(m1, 1)", "p": "Exponential(l)"}
+DERIVED += ({"q": "Pareto(m1, a1)", "p": "Normal(m, s)"}, {"q": "Pareto(m1, 1)", "p": "Exponential(l)"})
+q_pe, q_pe_one = Density("q", x, ParetoLaw(pa_m1, pa_a1)), Density("q", x, ParetoLaw(pa_m1, 1))
+p_pe = Density("p", x, ExponentialLaw(ue_l))
+
+ROWS += [
+    # Pareto-Exponential, step 8: the Pareto law's mean, a1 m1 / (a1 - 1) (derived under a1 > 1)
+    Row("law-moments", "pair-pareto-exponential", Expectation(x, q_pe), frac(mul(pa_a1, pa_m1), sub(pa_a1, S.One))),
+    # Pareto(m1, 1)-Exponential, step 2: the mean of a Pareto law of shape 1 is infinite, and so is the divergence
+    Row("infinite-moment", "pair-pareto-infinite-moment",
+        Integral(mul(q_pe_one, log(frac(q_pe_one, p_pe))), (x, pa_m1, oo)),
+        oo),
+]
+
 
 # -- the tests ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("row", ROWS, ids=[row.key for row in ROWS])

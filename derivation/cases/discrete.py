@@ -169,7 +169,7 @@ INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "
                        ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"), ("Beta", "Pareto"),
                        ("Exponential", "Uniform"), ("Gamma", "Uniform"), ("Gumbel", "Beta"), ("Gumbel", "Exponential"),
                        ("Gumbel", "Gamma"), ("Gumbel", "Pareto"), ("Gumbel", "Uniform"), ("Laplace", "Exponential"),
-                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"))
+                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"), ("Pareto", "Uniform"))
 
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({

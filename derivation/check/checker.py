@@ -22,6 +22,7 @@ from sympy import (
     Expr,
     Integer,
     Integral,
+    Interval,
     Limit,
     Mul,
     Piecewise,
@@ -35,6 +36,7 @@ from sympy import (
     expand,
     expand_log,
     factor_terms,
+    integrate,
     log,
     powsimp,
 )
@@ -43,7 +45,7 @@ from sympy.core.function import AppliedUndef
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
 from ..core.forms import evaluated
-from ..laws.base import inside
+from ..laws.base import inside, tail_order
 from ..nodes.scalar import KL, Density, Expectation
 from .numeric import INTEGRAL_NODES, Evaluator, close, compiled, number_at, sample_points
 
@@ -280,6 +282,8 @@ class Checker:
         if not isinstance(weight, Density) or len(densities) != 1 or weight.law.discrete or densities[0].law.discrete:
             return Check(index, False, "numeric", "an infinite value follows only from the integral of two densities")
         q, p = weight.law, densities[0].law
+        if q.within(p) is not S.false and q.support == Interval(*before.limits[0][1:]):
+            return self._infinite_moment(index, weight, densities[0], before.limits[0][0])
         witness = q.outside_point(p)
         if (q.within(p) is not S.false or witness is None or inside(witness, q.support) is not True
                 or inside(witness, p.support) is not False):
@@ -293,6 +297,21 @@ class Checker:
                                                  f"= {densities[0].name}({witness}), outside the second support")
         return Check(index, True, "symbolic", f"support: {weight.name}({witness}) > 0 = {densities[0].name}({witness}),"
                                               " outside the second support")
+
+    def _infinite_moment(self, index: int, weight: Density, other: Density, x: Symbol) -> Check:
+        """A line that is +oo after the integral of two continuous laws whose supports nest: ``-log p(x)`` must be a
+        polynomial of degree k in x with a positive leading coefficient (decided by SymPy) plus terms of slower
+        growth, and ``int x**k q(x) dx`` over q's support +oo by SymPy's integrator (at the parameters' values:
+        a number for the shape). Then ``log(q/p) >= c x**k / 2 - C + log q(x) + ...``, whose expectation is +oo."""
+        q, p = weight.law, other.law
+        order, coefficient = tail_order(p.energy(x), x)
+        if order == 0 or evaluated(coefficient).is_positive is not True:
+            return Check(index, False, "numeric", f"-log {other.name}(x) holds no positive power of x")
+        moment = integrate(x**order * q.pdf(x), q.limits(x))
+        if moment != S.Infinity:
+            return Check(index, False, "numeric", f"E[x^{order}] under {weight.name} is {moment}, not infinite")
+        return Check(index, True, "symbolic", f"infinite moment: the integral of x^{order} {weight.name}(x) diverges "
+                                              f"(SymPy), and -log {other.name}(x) grows like a positive multiple of it")
 
     def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
         """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""

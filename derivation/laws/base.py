@@ -9,10 +9,10 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import Abs, And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, factor, log
+from sympy import Abs, Add, And, Basic, Expr, Integer, Interval, Poly, S, Symbol, Union, exp, expand, factor, log
 from sympy.logic.boolalg import Boolean
 
-from ..core.forms import add, as_expr, neg, sub
+from ..core.forms import add, as_expr, evaluated, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -78,6 +78,12 @@ class Law(Basic):
         return {p: span for p, span in zip(self.args, self.parameter_ranges, strict=True)
                 if span is not None and isinstance(p, Symbol)}
 
+    def tail_ranges(self, order: int) -> dict[Symbol, tuple[float, float]]:
+        """Where the checker draws the parameters against a law whose log-density grows like ``x**order``: as
+        :meth:`ranges` for most families; a heavy-tailed law (Pareto) draws its shape where that moment exists and
+        the quadrature of an integrand of that growth converges quickly."""
+        return self.ranges()
+
     def domains(self) -> dict[Symbol, Interval]:
         """The domains of the symbols that are this law's parameters (see :attr:`parameter_domains`)."""
         if self.parameter_domains is None:
@@ -98,6 +104,11 @@ class Law(Basic):
         0 outside its support). ``value`` may be a symbolic count (``n + 1``) whose place SymPy decides."""
         at = as_expr(value)
         return self.pdf(at) if at in self.support else S.Zero
+
+    def moment_exists(self, order: int) -> Boolean:
+        """Whether ``E[x**order]`` is finite (``order`` a natural number): ``S.true`` for most families; a law with a
+        heavy tail states what its parameters must satisfy (``alpha > order`` for a Pareto law)."""
+        return S.true
 
     def outside_support(self, other: Law, search: int = 64) -> Expr | None:
         """The first integer of this (discrete) law's support outside ``other``'s (None if none is found below
@@ -225,6 +236,26 @@ class Law(Basic):
         if not exact:
             raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
+
+
+def tail_order(energy: Expr, variable: Symbol) -> tuple[int, Expr]:
+    """``(k, c)``: the highest power ``x**k`` of the terms of ``energy`` (minus a log-density) that are polynomials
+    in ``x``, and its coefficient ``c`` (``(0, 0)`` when there is none): ``(2, 1/(2 sigma**2))`` for a Gaussian,
+    ``(1, beta)`` for a Gamma law. Against it, ``E_q[-log p(x)]`` is finite only if q's moment of order k is
+    (the other terms, logarithms, grow more slowly)."""
+    terms = Add.make_args(expand(evaluated(energy)))
+    polynomial = Add(*(t for t in terms if t.is_polynomial(variable) and t.has(variable)))
+    if polynomial == 0:
+        return 0, S.Zero
+    degree = Poly(polynomial, variable).degree()
+    return degree, polynomial.coeff(variable, degree)
+
+
+def tail_condition(q: Law, p: Law, variable: Symbol) -> Boolean:
+    """Where ``E_q[-log p(x)]`` is finite: q's moment of the order of p's :func:`tail_order` exists (``alpha > 2``
+    for a Pareto law against a Gaussian); ``S.true`` for q of a law whose moments all exist, ``S.false`` when the
+    parameters decide the moment is infinite."""
+    return q.moment_exists(tail_order(p.energy(variable), variable)[0])
 
 
 def _lower_bounds(point: Expr) -> list[Expr]:
