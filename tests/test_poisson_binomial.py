@@ -146,3 +146,10 @@ def test_audited_and_torch_agrees():
         (pair.name, candidate) for pair in pairs for candidate in ("kl-derive", "torch")}
     for row in report.rows:
         assert row.agreed == row.samples == 12 and row.worst_value == math.inf == row.worst_reference, row
+
+
+def test_any_infinite_discrete_pair_takes_a_law_in_its_logits():
+    """The result is free of the parameters: Poisson against Bernoulli(logits=l) is +oo at 2 as in probabilities."""
+    derivation = derive(q="Poisson(r)", p="Bernoulli(logits=l)")
+    assert derivation.verified and derivation.result == S.Infinity
+    assert [i.lhs.variable for i in derivation.steps[-1].identities] == [2, 2]
