@@ -44,7 +44,7 @@ from ..rules.gumbel import (
     GUMBEL_SECOND_MOMENT,
 )
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
-from ..rules.moments import CANCEL_MONOMIALS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
+from ..rules.moments import CANCEL_MONOMIALS, COLLECT_PARETO_LOGARITHMS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
 from ..rules.pareto import PARETO_LOG_MOMENT
 from ..rules.support import INFINITE_MOMENT
 from ..rules.uniform_beta import UNIFORM_LOG_MOMENTS
@@ -239,6 +239,7 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     PARETO_LOG_MOMENT,
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
+    COLLECT_PARETO_LOGARITHMS,
 )
 MOMENT_DESCRIPTION = (
     "The divergence of {q} distribution from {p} distribution, derived from the definition: both log-densities are "
