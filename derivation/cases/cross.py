@@ -237,9 +237,9 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     BETA_LOG_COMPLEMENT_MOMENT,
     UNIFORM_LOG_MOMENTS,
     PARETO_LOG_MOMENT,
+    COLLECT_PARETO_LOGARITHMS,
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
-    COLLECT_PARETO_LOGARITHMS,
 )
 MOMENT_DESCRIPTION = (
     "The divergence of {q} distribution from {p} distribution, derived from the definition: both log-densities are "

@@ -123,14 +123,15 @@ def _holds_a_moment(term: Expr) -> bool:
 
 
 def _collect_pareto_logarithms(expr: Expr, setting: object) -> Expr:
-    """``a log m - (a + 1)(1/a + log m) + log a + c -> log a - log m - 1 - 1/a + c``: the terms of a closed form
-    under a Pareto law that do not divide by a sum (its expected logarithm times coefficients, the constants)
-    multiplied out and collected; the terms holding its mean or variance (``a l m / (a - 1)``) kept as they are."""
-    if not isinstance(setting.q.law, ParetoLaw) or expr.has(Expectation, Integral):  # type: ignore[attr-defined]
-        raise RuleNotApplicable("not a closed form under a Pareto law")
+    """``a log m - (a + 1)(1/a + log m) + log a + l E_q[x] -> log a - log m - 1 - 1/a + l E_q[x]``: the terms of a
+    line under a Pareto law that hold no expectation and do not divide by a sum (its expected logarithm times
+    coefficients, the constants) multiplied out and collected; the terms holding an expectation or its mean or
+    variance (``a l m / (a - 1)``) kept as they are."""
+    if not isinstance(setting.q.law, ParetoLaw) or expr.has(Integral):  # type: ignore[attr-defined]
+        raise RuleNotApplicable("not a line of expectations under a Pareto law")
     parts = terms(expr)
-    kept = [t for t in parts if _holds_a_moment(t)]
-    rest = [t for t in parts if not _holds_a_moment(t)]
+    kept = [t for t in parts if t.has(Expectation) or _holds_a_moment(t)]
+    rest = [t for t in parts if not (t.has(Expectation) or _holds_a_moment(t))]
     collected = tidy(evaluated(add(*rest))) if rest else None
     if collected is None or collected == add(*rest):
         raise RuleNotApplicable("nothing to collect")
@@ -140,8 +141,7 @@ def _collect_pareto_logarithms(expr: Expr, setting: object) -> Expr:
 COLLECT_PARETO_LOGARITHMS = Rule(
     "collect-pareto-logarithms",
     "Collect",
-    "Multiply out the expected logarithm and collect the logarithms and the constants; the terms of the mean and "
-    "the variance stay.",
+    "Multiply out the expected logarithm and collect the logarithms and the constants; the other expectations stay.",
     _collect_pareto_logarithms,
 )
 
