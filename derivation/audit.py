@@ -340,6 +340,27 @@ def _pair_binomial(keyword: str) -> AuditPair:
         lambda v: ref.kl_finite(masses(mpmath.mpf(v["x1"])), masses(mpmath.mpf(v["x2"]))))
 
 
+def _pair_poisson_binomial(keyword: str) -> AuditPair:
+    """A Poisson law against a binomial law of :data:`BINOMIAL_TRIALS` trials, given by its probability or its
+    logit: the reference from the masses of the counts 0, ..., n + 1, where q(n + 1) > 0 = p(n + 1) makes it
+    infinite."""
+    n = BINOMIAL_TRIALS
+
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        rate, value = mpmath.mpf(v["r1"]), mpmath.mpf(v["x2"])
+        up = value if keyword == "probs" else 1 / (1 + mpmath.exp(-value))
+        down = 1 - value if keyword == "probs" else 1 / (1 + mpmath.exp(value))
+        poisson = [mpmath.power(rate, k) * mpmath.exp(-rate) / mpmath.factorial(k) for k in range(n + 2)]
+        binomial = [mpmath.binomial(n, k) * mpmath.power(up, k) * mpmath.power(down, n - k) for k in range(n + 1)]
+        return ref.kl_finite(poisson, [*binomial, 0])
+
+    given, kind = ("", PROBABILITY) if keyword == "probs" else ("logits=", LOGIT)
+    return AuditPair(
+        f"Poisson-Binomial ({keyword}), n = {n}", "Poisson(r1)", f"Binomial({n}, {given}x2)",
+        (Parameter("r1", RATE),), (Parameter("x2", kind),),
+        lambda dist, t: (dist.Poisson(t["r1"]), dist.Binomial(n, **{keyword: t["x2"]})), reference)
+
+
 def _pair_halfnormal() -> AuditPair:
     return AuditPair(
         "HalfNormal", "HalfNormal(x1)", "HalfNormal(x2)", (Parameter("x1", SCALE),), (Parameter("x2", SCALE),),
@@ -650,6 +671,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_geometric(),
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
+    _pair_poisson_binomial("probs"),
+    _pair_poisson_binomial("logits"),
     _pair_halfnormal(),
     _pair_uniform(),
     _pair_pareto(),

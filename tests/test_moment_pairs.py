@@ -8,6 +8,7 @@ here) at random points; its torch export equal to ``torch.distributions.kl_diver
 
 from __future__ import annotations
 
+import math
 import random
 from fractions import Fraction
 
@@ -197,3 +198,22 @@ def test_the_pareto_exports_are_infinite_where_torch_s_are(p):
         plain = numpy_namespace["kl_divergence"](*(a.numpy() for a in arguments))
     assert np.array_equal(np.isinf(plain), (shapes <= order).numpy())
     assert np.allclose(plain[finite.numpy()], expected[finite].numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("p", list(PARETO_ORDERS))
+def test_the_numpy_export_takes_floats_at_the_boundary_quietly(p):
+    """At shape 1 or 2 the branch np.where does not take divides by 0: a Python float raised ZeroDivisionError
+    (the docstring promises floats); now inf, without a warning, and the finite values unchanged."""
+    import warnings
+    namespace: dict = {}
+    derivation = derive(q="Pareto(c1, k1)", p=P_SPECS[p])
+    exec(compile(render(derivation, "python"), "<kl-derive output>", "exec"), namespace)  # our own generated code
+    function = namespace["kl_divergence"]
+    values = {"c1": 0.7, "a2": 1.7, "r2": 0.8, "m2": -0.4, "s2": 1.3}
+    names = function.__code__.co_varnames[:function.__code__.co_argcount]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for shape in [s for s in (1, 2, 1.0, 2.0, 0.5) if s <= PARETO_ORDERS[p]]:
+            value = function(*(shape if name == "k1" else values[name] for name in names))
+            assert float(value) == math.inf
+        assert math.isfinite(float(function(*(3.5 if name == "k1" else values[name] for name in names))))

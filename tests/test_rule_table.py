@@ -75,7 +75,16 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.core.functions import XLogY
-from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws import (
+    BernoulliLaw,
+    BinomialLaw,
+    ExponentialLaw,
+    GammaLaw,
+    GeometricLaw,
+    LaplaceLaw,
+    NormalLaw,
+    PoissonLaw,
+)
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
 from derivation.laws.dirichlet import DirichletLaw
@@ -117,6 +126,7 @@ CONFIGURATIONS = {
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
+    "pair-poisson-binomial": {"q": "Poisson(a)", "p": "Binomial(n, b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=l2)"},
@@ -254,6 +264,7 @@ k_int = Symbol("k", integer=True, nonnegative=True)
 a_c, b_c = Symbol("a", positive=True), Symbol("b", positive=True)
 q_pois, p_pois = Density("q", k_int, PoissonLaw(a_c)), Density("p", k_int, PoissonLaw(b_c))
 q_geom = Density("q", k_int, GeometricLaw(a_c))
+n_trials = Symbol("n", integer=True, positive=True)
 l_1, l_2 = Symbol("l1", real=True), Symbol("l2", real=True)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
@@ -1282,6 +1293,13 @@ ROWS = [
         "support-mismatch",
         "pair-poisson-bernoulli",
         Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BernoulliLaw(b_c))))), (k_int, 0, oo)),
+        oo,
+    ),
+    # from Poisson(a) vs Binomial(n, b), step 2: q(n + 1) > 0 = p(n + 1), the count one past the number of trials
+    Row(
+        "support-mismatch",
+        "pair-poisson-binomial",
+        Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BinomialLaw(n_trials, b_c))))), (k_int, 0, oo)),
         oo,
     ),
     # from a Bernoulli pair, step 2

@@ -251,15 +251,27 @@ class Checker:
         witness = q.law.outside_support(p.law)
         if witness is None or p.law.mass(witness) != 0:
             return Check(index, False, "numeric", f"{q.name} has no value outside the support of {p.name}")
-        shared = [k for k in range(int(p.law.support.inf), int(p.law.support.inf) + 64)
-                  if Integer(k) in p.law.support and Integer(k) in q.law.support]
-        finite = Add(*(q.law.mass(k) * log(q.law.mass(k) / p.law.mass(k)) for k in shared))
         count = len(self.evaluator.points)
-        masses, others = self.evaluator.values(q.law.mass(witness)), self.evaluator.values(finite)
+        masses, others = self.evaluator.values(q.law.mass(witness)), self._shared_terms(q, p, before.variables[0])
         if not all(m > 0 for m in masses) or not all(mpmath.isfinite(v) for v in others):
             return Check(index, False, "numeric", f"{q.name}({witness}) is not positive at every random point")
         return Check(index, True, "numeric", f"support: {q.name}({witness}) > 0 = {p.name}({witness}) at {count} "
                                              "random points, and the terms where both have mass are finite")
+
+    def _shared_terms(self, q: Density, p: Density, variable: Symbol) -> list:
+        """At each random point, the sum of the terms ``q(k) log(q(k)/p(k))`` over the values ``k`` of p's support
+        that q's takes too (a NaN or infinity if a term is not finite). A support whose end is a symbol
+        (``Binomial(n, p)``: ``0, ..., n``) must lie inside q's: its sum is p's own, at each point's ``n``."""
+        support = p.law.support
+        if not support.free_symbols:
+            shared = [k for k in range(int(support.inf), int(support.inf) + 64)
+                      if Integer(k) in support and Integer(k) in q.law.support]
+            return self.evaluator.values(Add(*(q.law.mass(k) * log(q.law.mass(k) / p.law.mass(k)) for k in shared)))
+        if support.is_subset(q.law.support) is not True:
+            return [mpmath.nan] * len(self.evaluator.points)
+        at_q, at_p = Density(q.name, variable, q.law), Density(p.name, variable, p.law)
+        terms = Sum(at_q * log(at_q / at_p), (variable, support.inf, support.sup))
+        return self.evaluator.values_of_integral(terms, at_p)
 
     def _infinite_integral(self, index: int, before: Integral) -> Check:
         """A line that is +oo after ``before``, the integral ``int q(x) log(q(x)/p(x)) dx`` of two continuous laws

@@ -99,21 +99,27 @@ class Law(Basic):
         """The density at ``variable``, as one closed form (what the checker evaluates)."""
         return exp(-self.energy(variable)) * exp(self.log_normaliser())
 
-    def mass(self, value: int) -> Expr:
+    def mass(self, value: int | Expr) -> Expr:
         """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``;
-        0 outside its support)."""
-        return self.pdf(Integer(value)) if Integer(value) in self.support else S.Zero
+        0 outside its support). ``value`` may be a symbolic count (``n + 1``) whose place SymPy decides."""
+        at = as_expr(value)
+        return self.pdf(at) if at in self.support else S.Zero
 
     def moment_exists(self, order: int) -> Boolean:
         """Whether ``E[x**order]`` is finite (``order`` a natural number): ``S.true`` for most families; a law with a
         heavy tail states what its parameters must satisfy (``alpha > order`` for a Pareto law)."""
         return S.true
 
-    def outside_support(self, other: Law, search: int = 64) -> int | None:
+    def outside_support(self, other: Law, search: int = 64) -> Expr | None:
         """The first integer of this (discrete) law's support outside ``other``'s (None if none is found below
-        ``search``): where this law has mass and ``other`` none."""
+        ``search``): where this law has mass and ``other`` none. When ``other``'s support ends at a symbol
+        (``Binomial(n, p)``: ``0, ..., n``), the count one past that end (``n + 1``), if SymPy decides that it is in
+        this law's support and outside ``other``'s (None otherwise)."""
+        if other.support.free_symbols:
+            past = _shifted(other.support.sup, 1)
+            return past if inside(past, self.support) is True and inside(past, other.support) is False else None
         start = int(self.support.inf)
-        return next((k for k in range(start, start + search)
+        return next((Integer(k) for k in range(start, start + search)
                      if Integer(k) in self.support and Integer(k) not in other.support), None)
 
     def admissible(self) -> Boolean:

@@ -568,6 +568,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
     if module in ("np", "torch"):
         result, array_notes = array_functions(result)
         stable += array_notes
+    conversions, quiet = "", False
     if result == S.Infinity:
         body = _constant_body("math.inf", names, kinds, module, printer.modules)
     elif result.is_number and names and module in ("np", "torch"):  # a law against itself: zeros, batch-shaped
@@ -577,8 +578,12 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         finite = getattr(setting, "finite_where", lambda: S.true)()
         if finite not in (S.true, S.false) and module in ("np", "torch"):  # +inf where a needed moment is infinite
             printer.modules.update({module, "math"})
-            condition = printer.doprint(finite.xreplace({a: _renamed(a, renames) for a in finite.free_symbols}))
-            body = f"{module}.where({condition}, {body}, math.inf)"
+            finite = finite.xreplace({a: _renamed(a, renames) for a in finite.free_symbols})
+            body = f"{module}.where({printer.doprint(finite)}, {body}, math.inf)"
+            if module == "np":  # where.. evaluates both branches: at a = 1, 1/(a - 1) is inf (quietly), not an error
+                guarded = sorted(str(a) for a in finite.free_symbols)
+                conversions = "\n    ".join(f"{name} = np.asarray({name}, dtype=float)" for name in guarded)
+                quiet = True
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"
@@ -587,6 +592,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         targets = ", ".join([*kinds, DIMENSION if DIMENSION in body else "_"])
         pairs = ", ".join(f'{name}=({name}, "{kind}")' for name, kind in kinds.items())
         prologue = f"{targets} = {HELPER}({size}, {pairs})"
+    prologue = "\n    ".join(line for line in (prologue, conversions) if line)
     return {
         "name": FUNCTION_NAME,
         "arguments": ", ".join(names),
@@ -604,6 +610,7 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         "verified": derivation.verified,
         "body": body,
         "prologue": prologue,
+        "quiet": quiet,
         "helper": HELPER if kinds else None,
         "shapes": _shapes_doc(kinds, size, str(next(iter(dimensions), "d")), array) if kinds else None,
         "imports": sorted(printer.modules),

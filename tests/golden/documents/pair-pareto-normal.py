@@ -15,4 +15,6 @@ def kl_divergence(m, a, mu, s):
 
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """
-    return np.where((a > 2), np.log(a) - np.log(m) + (1/2)*np.log(2*math.pi*s**2) - 1 + (1/2)*(a*m**2/((a - 2)*(a - 1)**2) + (a*m/(a - 1) - mu)**2)/s**2 - 1/a, math.inf)
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken may divide by 0
+        return np.where((a > 2), np.log(a) - np.log(m) + (1/2)*np.log(2*math.pi*s**2) - 1 + (1/2)*(a*m**2/((a - 2)*(a - 1)**2) + (a*m/(a - 1) - mu)**2)/s**2 - 1/a, math.inf)
