@@ -646,6 +646,10 @@ def _pair_dirichlet(size: int) -> AuditPair:
         lambda v: ref.kl_dirichlet(v["c1"], v["c2"]))
 
 
+#: Infinite pairs audited after all the others (the points are drawn pair after pair from one seed: a pair added
+#: later comes last, so that a seed keeps giving every earlier pair the same points).
+_LATER = (("Pareto", "Uniform"),)
+
 #: Every pair audited, in report order; a pair whose specs kl-derive does not derive (yet) is listed as skipped.
 PAIRS: tuple[AuditPair, ...] = (
     _pair_normal("Normal (scale)", "scale", SCALE, _same, _same),
@@ -688,7 +692,7 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_categorical("probs"),
     _pair_categorical("logits"),
     _pair_dirichlet(3),  # K = 2 too in tests/test_dirichlet.py: here K = 3 only, its reference two Beta quadratures
-    *(_pair_infinite(q, p) for q, p in INFINITE_CONTINUOUS),
+    *(_pair_infinite(q, p) for q, p in INFINITE_CONTINUOUS if (q, p) not in _LATER),
     *(_pair_cross(q, p) for q, p in MOMENT_PAIRS),
 )
 
@@ -734,7 +738,7 @@ def _pair_uniform_beta() -> AuditPair:
 
 
 #: The Uniform-Beta pair is audited after the others (its kinds are the historic fixture's, defined here).
-PAIRS += (_pair_uniform_beta(),)
+PAIRS += (_pair_uniform_beta(), *(_pair_infinite(q, p) for q, p in _LATER))
 
 #: The historic buggy formulas (issue 12): the audit must flag each of them.
 FIXTURES: tuple[Fixture, ...] = (

@@ -4529,6 +4529,13 @@ p_pe = Density("p", x, ExponentialLaw(ue_l))
 ROWS += [
     # Pareto-Exponential, step 8: the Pareto law's mean, a1 m1 / (a1 - 1) (derived under a1 > 1)
     Row("law-moments", "pair-pareto-exponential", Expectation(x, q_pe), frac(mul(pa_a1, pa_m1), sub(pa_a1, S.One))),
+    # Pareto-Exponential, step 8: the expected logarithm multiplied out, the logarithms and constants collected, a
+    # term of the mean (or the expectation E_q[x] it replaces, one step later) kept
+    Row("collect-pareto-logarithms", "pair-pareto-exponential",
+        add(neg(log(ue_l)), mul(pa_a1, log(pa_m1)), neg(mul(add(pa_a1, S.One), add(1 / pa_a1, log(pa_m1)))),
+            frac(mul(pa_a1, ue_l, pa_m1), sub(pa_a1, S.One)), log(pa_a1)),
+        add(log(pa_a1), S.NegativeOne, -1 / pa_a1, neg(log(ue_l)), neg(log(pa_m1)),
+            frac(mul(pa_a1, ue_l, pa_m1), sub(pa_a1, S.One)))),
     # Pareto(m1, 1)-Exponential, step 2: the mean of a Pareto law of shape 1 is infinite, and so is the divergence
     Row("infinite-moment", "pair-pareto-infinite-moment",
         Integral(mul(q_pe_one, log(frac(q_pe_one, p_pe))), (x, pa_m1, oo)),

@@ -44,7 +44,7 @@ from ..rules.gumbel import (
     GUMBEL_SECOND_MOMENT,
 )
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
-from ..rules.moments import CANCEL_MONOMIALS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
+from ..rules.moments import CANCEL_MONOMIALS, COLLECT_PARETO_LOGARITHMS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
 from ..rules.pareto import PARETO_LOG_MOMENT
 from ..rules.support import INFINITE_MOMENT
 from ..rules.uniform_beta import UNIFORM_LOG_MOMENTS
@@ -237,6 +237,7 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     BETA_LOG_COMPLEMENT_MOMENT,
     UNIFORM_LOG_MOMENTS,
     PARETO_LOG_MOMENT,
+    COLLECT_PARETO_LOGARITHMS,
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
 )

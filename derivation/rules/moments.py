@@ -10,7 +10,7 @@ expectation integrated by quadrature.
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Poly, Symbol, count_ops, exp, expand
+from sympy import Add, Eq, Expr, Integral, Poly, Pow, Symbol, count_ops, exp, expand
 
 from ..core.engine import Rewrite, Rule
 from ..core.errors import RuleNotApplicable
@@ -19,6 +19,7 @@ from ..laws import BetaLaw, ExponentialLaw, GammaLaw, GumbelLaw, Law, NormalLaw,
 from ..nodes.scalar import Expectation
 from .base import terms
 from .families import combine_log_densities
+from .integrals import tidy
 from .laplace import linear_in
 
 #: The continuous laws whose pairs the shared plan derives.
@@ -116,4 +117,33 @@ CANCEL_MONOMIALS = Rule(
     _cancel_monomials,
 )
 
-__all__ = ["CANCEL_MONOMIALS", "COMBINE_CROSS_LOG_DENSITIES", "CROSS_LAWS", "LAW_MOMENTS", "moment_of"]
+def _holds_a_moment(term: Expr) -> bool:
+    """Whether ``term`` divides by a sum (``a m / (a - 1)``: a Pareto law's mean or variance)."""
+    return any(p.args[1].is_negative and isinstance(p.args[0], Add) for p in evaluated(term).atoms(Pow))
+
+
+def _collect_pareto_logarithms(expr: Expr, setting: object) -> Expr:
+    """``a log m - (a + 1)(1/a + log m) + log a + l E_q[x] -> log a - log m - 1 - 1/a + l E_q[x]``: the terms of a
+    line under a Pareto law that hold no expectation and do not divide by a sum (its expected logarithm times
+    coefficients, the constants) multiplied out and collected; the terms holding an expectation or its mean or
+    variance (``a l m / (a - 1)``) kept as they are."""
+    if not isinstance(setting.q.law, ParetoLaw) or expr.has(Integral):  # type: ignore[attr-defined]
+        raise RuleNotApplicable("not a line of expectations under a Pareto law")
+    parts = terms(expr)
+    kept = [t for t in parts if t.has(Expectation) or _holds_a_moment(t)]
+    rest = [t for t in parts if not (t.has(Expectation) or _holds_a_moment(t))]
+    collected = tidy(evaluated(add(*rest))) if rest else None
+    if collected is None or collected == add(*rest):
+        raise RuleNotApplicable("nothing to collect")
+    return add(*terms(collected), *kept)
+
+
+COLLECT_PARETO_LOGARITHMS = Rule(
+    "collect-pareto-logarithms",
+    "Collect",
+    "Multiply out the expected logarithm and collect the logarithms and the constants; the other expectations stay.",
+    _collect_pareto_logarithms,
+)
+
+__all__ = ["CANCEL_MONOMIALS", "COLLECT_PARETO_LOGARITHMS", "COMBINE_CROSS_LOG_DENSITIES", "CROSS_LAWS", "LAW_MOMENTS",
+           "moment_of"]
