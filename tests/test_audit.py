@@ -233,6 +233,46 @@ def test_edges_come_first():
     assert SCALE.edges[0](rng, ()) == 1e-6
 
 
+#: Every pair the audit covered when its speed was worked on (issue 12's 60 s bar): a faster audit must not come
+#: from auditing fewer pairs or fewer points. A pair added later only adds to this.
+AUDITED_PAIRS = (
+    "Normal (scale)", "Normal (variance)", "Normal (log-variance)", "DiagNormal (scale), d = 2",
+    "DiagNormal (log-variance), d = 3", "MvNormal, d = 2", "MvNormal, d = 3", "Laplace", "Exponential (rate)",
+    "Exponential (scale)", "Gamma (rate)", "Gamma (scale)", "Bernoulli", "Bernoulli (logits)", "Poisson", "Geometric",
+    "Bernoulli-Poisson", "Poisson-Bernoulli", "HalfNormal", "Uniform", "Pareto", "Beta", "Normal-Laplace",
+    "Laplace-Normal", "Exponential-Gamma", "Gamma-Exponential", "Gumbel", "Gumbel-Normal", "Normal-Gumbel",
+    "Exponential-Normal", "Uniform-Normal", "Binomial (probs), n = 7", "Categorical (probs), K = 5",
+    "Categorical (logits), K = 5", "Dirichlet, K = 3", "Normal-Uniform (infinite)", "Normal-Pareto (infinite)",
+    "Normal-Beta (infinite)", "Laplace-Uniform (infinite)", "Laplace-Pareto (infinite)", "Laplace-Beta (infinite)",
+    "Exponential-Pareto (infinite)", "Exponential-Beta (infinite)", "Gamma-Pareto (infinite)", "Gamma-Beta (infinite)",
+    "Pareto-Beta (infinite)", "Beta-Pareto (infinite)", "Exponential-Uniform (infinite)", "Gamma-Uniform (infinite)",
+    "Gumbel-Beta (infinite)", "Gumbel-Exponential (infinite)", "Gumbel-Gamma (infinite)", "Gumbel-Pareto (infinite)",
+    "Gumbel-Uniform (infinite)", "Laplace-Exponential (infinite)", "Laplace-Gamma (infinite)",
+    "Normal-Exponential (infinite)", "Normal-Gamma (infinite)", "Gamma-Normal", "Beta-Normal", "Beta-Exponential",
+    "Beta-Gamma", "Uniform-Exponential", "Uniform-Gamma", "Beta-Uniform", "Uniform-Pareto", "Exponential-Gumbel",
+    "Gamma-Gumbel", "Uniform-Gumbel", "Uniform-Beta")
+
+
+def test_the_default_audit_loses_no_pair_and_no_point():
+    """The default run's plan (no quadrature here): every pair above, 100 points each with its edges first (16 for
+    the cross pairs whose reference is a quadrature in the logarithm or log-odds), the fixtures at 24 points, the
+    tolerance 1e-6 against a 30-digit reference."""
+    assert (audit_module.SAMPLES, audit_module.FIXTURE_SAMPLES, audit_module.TOLERANCE) == (100, 24, 1e-6)
+    assert ref.DIGITS == 30 and audit_module.CROSS_SAMPLES >= 16
+    rng = audit_module.np.random.default_rng(0)
+    work = audit_module._plan(audit_module.SAMPLES, rng, PAIRS)
+    names = [pair.name for pair, _ in work]
+    assert names == [pair.name for pair in PAIRS] and len(set(names)) == len(names)
+    assert set(AUDITED_PAIRS) <= set(names)
+    for pair, points in work:
+        assert len(points) == (100 if pair.most is None else pair.most) >= 16, pair.name
+        # every edge scenario among the points: q = p, each parameter at each edge, q's first edges against p's last
+        scenarios = 1 + sum(len(a.kind.edges) for a in (*pair.q_parameters, *pair.p_parameters)) + 2
+        assert len(points) >= scenarios, pair.name
+    assert sum(len(points) for _, points in work) >= 6412
+    assert len(FIXTURES) == 3
+
+
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 2**32))
 def test_any_seed_agrees(seed):
