@@ -803,6 +803,14 @@ def _mp(value: Any) -> Any:
     return [_mp(v) for v in value] if isinstance(value, list) else mpmath.mpf(value)
 
 
+def _reference(reference: Callable[[Mapping[str, Any]], mpmath.mpf], point: Values) -> mpmath.mpf:
+    """The reference at ``point``, computed at its working precision throughout: the densities' constants (``log``
+    of a rate, ``1 / rate``) and the parameters' maps (a scale from a log-variance, masses from logits) too, not
+    only the quadrature (at mpmath's default 15 digits they limited it to about 1e-16)."""
+    with mpmath.workdps(ref.DIGITS):
+        return reference({k: _mp(v) for k, v in point.items()})
+
+
 def _batched(points: Sequence[Values]) -> dict[str, Any]:
     return {name: np.asarray([point[name] for point in points], dtype=float) for name in points[0]}
 
@@ -912,7 +920,7 @@ def _computed(index: int) -> Computed:
         closed_form = _derived(pair)
     except UsageError as why:
         return str(why), [], []
-    references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
+    references = [_reference(pair.reference, point) for point in points]
     return None, closed_form(**_batched(points)).tolist(), references
 
 
@@ -944,7 +952,7 @@ def _fixture_rows(fixtures: Sequence[Fixture], points: Sequence[list[Values]], t
     """Each fixture's row: its formula against the reference at its points."""
     rows = []
     for fixture, at in zip(fixtures, points, strict=True):
-        references = [fixture.reference({k: _mp(v) for k, v in point.items()}) for point in at]
+        references = [_reference(fixture.reference, point) for point in at]
         values = [fixture.formula(**point) for point in at]
         rows.append(compare(Row(fixture.name, fixture.q, fixture.p, fixture.source), values, references, at,
                             tolerance))

@@ -75,6 +75,26 @@ def test_reference_at_the_edges_of_scale():
         assert ref.kl_quadrature(ref.normal(0.3, 2), ref.normal(0.3, 2)) == 0
 
 
+def test_the_audit_computes_the_reference_at_30_digits_throughout():
+    """The densities' constants (log rate, 1 / rate) at the working precision too: at mpmath's default 15 digits
+    they limited the Exponential reference to 1.4e-16 here; now it is the closed form to 25 digits."""
+    def exponential(r1, r2):
+        return mpmath.log(r1 / r2) + r2 / r1 - 1
+
+    def pareto(m1, a1, m2, a2):
+        return a2 * mpmath.log(m1 / m2) + mpmath.log(a1 / a2) + a2 / a1 - 1
+
+    for name, point, closed in (("Exponential (rate)", {"x1": 15.443284879938131, "x2": 49.17363155174878},
+                                 exponential),
+                                ("Pareto", {"m1": 2.6821375332802435, "a1": 100.0, "m2": 0.04404979216654293,
+                                            "a2": 1.1542469624598175}, pareto)):
+        pair = next(p for p in PAIRS if p.name == name)
+        value = audit_module._reference(pair.reference, point)
+        with mpmath.workdps(40):
+            exact = closed(*map(mpmath.mpf, point.values()))
+        assert abs(value - exact) < mpmath.mpf(10) ** -25 * abs(exact), name
+
+
 def test_full_covariance_reference_by_whitening_matches_the_closed_form():
     s1 = [[2, 0.3], [0.3, 1]]
     s2 = [[1, -0.2], [-0.2, 3]]

@@ -494,16 +494,20 @@ def poisson_kl(q_rate: Real, p_rate: Real) -> mpf:
 
 
 def geometric_kl(q_probs: Real, p_probs: Real) -> mpf:
-    """KL(Geometric(q_probs) || Geometric(p_probs)) (failures before the first success: mass ``p (1 - p)**k``) by
-    :func:`kl_series` over ``k < 75 / q_probs``, beyond which q's mass ``(1 - p)**k`` is below ``e**-75``."""
+    """KL(Geometric(q_probs) || Geometric(p_probs)) (failures before the first success: mass ``p (1 - p)**k``) as the
+    sum ``sum_k q_k (log q_k - log p_k)`` over ``k < 75 / q_probs``, beyond which q's mass ``(1 - p)**k`` is below
+    ``e**-75``. The log-ratio is ``log(a / b) + k log((1 - a) / (1 - b))``; the masses are multiplied along, ``q_{k+1}
+    = q_k (1 - a)`` (up to 75 000 terms at the audit's edge 1e-3: a rounding of ``k`` units of the last of 30
+    digits, not an exponential per term)."""
     with mpmath.workdps(DIGITS):
         a, b = _mp(q_probs, p_probs)
-
-        def log_mass(p: mpf) -> Callable[[int], mpf]:
-            log_p, log_fail = mpmath.log(p), mpmath.log1p(-p)
-            return lambda k: log_p + k * log_fail
-
-        return kl_series(log_mass(a), log_mass(b), 0, int(75 / a) + 2)
+        fail = 1 - a
+        ratio, step = mpmath.log(a) - mpmath.log(b), mpmath.log1p(-a) - mpmath.log1p(-b)
+        total, mass = [], a
+        for k in range(int(75 / a) + 2):
+            total.append(mass * (ratio + k * step))
+            mass *= fail
+        return +mpmath.fsum(total)
 
 
 def kl_dirichlet(a: Sequence[Real], b: Sequence[Real]) -> mpf:
