@@ -109,6 +109,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
+    "laplace-markdown": (["derive", "--q", "Laplace(m1, b1)", "--p", "Laplace(m2, b2)", "--format", "markdown",
+                          "-o", "{out}/laplace.md"], 2.5, "#12"),
     # issue 12: the Pareto family (the expected logarithm integrated by parts; derived under m2 <= m1)
     "pareto-markdown": (["derive", "--q", "Pareto(m1, a1)", "--p", "Pareto(m2, a2)", "--format", "markdown",
                          "-o", "{out}/pareto.md"], 2.5, "#12"),
@@ -147,6 +149,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                              "-o", "{out}/beta-gamma.md"], 2.5, "#12"),
     "uniform-gamma-markdown": (["derive", "--q", "Uniform(a, b)", "--p", "Gamma(a2, rate=r)", "--format",
                                 "markdown", "-o", "{out}/uniform-gamma.md"], 2.5, "#12"),
+    "pareto-normal-markdown": (["derive", "--q", "Pareto(m, a)", "--p", "Normal(mu, s)", "--format", "markdown",
+                                "-o", "{out}/pareto-normal.md"], 2.5, "#12"),
     # every pair at the default 100 points, against the quadrature reference (and torch when installed)
     "audit": (["audit", "-o", "{out}/audit.md"], 0.0, "#12"),
 }

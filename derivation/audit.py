@@ -340,6 +340,27 @@ def _pair_binomial(keyword: str) -> AuditPair:
         lambda v: ref.kl_finite(masses(mpmath.mpf(v["x1"])), masses(mpmath.mpf(v["x2"]))))
 
 
+def _pair_poisson_binomial(keyword: str) -> AuditPair:
+    """A Poisson law against a binomial law of :data:`BINOMIAL_TRIALS` trials, given by its probability or its
+    logit: the reference from the masses of the counts 0, ..., n + 1, where q(n + 1) > 0 = p(n + 1) makes it
+    infinite."""
+    n = BINOMIAL_TRIALS
+
+    def reference(v: Mapping[str, Any]) -> mpmath.mpf:
+        rate, value = mpmath.mpf(v["r1"]), mpmath.mpf(v["x2"])
+        up = value if keyword == "probs" else 1 / (1 + mpmath.exp(-value))
+        down = 1 - value if keyword == "probs" else 1 / (1 + mpmath.exp(value))
+        poisson = [mpmath.power(rate, k) * mpmath.exp(-rate) / mpmath.factorial(k) for k in range(n + 2)]
+        binomial = [mpmath.binomial(n, k) * mpmath.power(up, k) * mpmath.power(down, n - k) for k in range(n + 1)]
+        return ref.kl_finite(poisson, [*binomial, 0])
+
+    given, kind = ("", PROBABILITY) if keyword == "probs" else ("logits=", LOGIT)
+    return AuditPair(
+        f"Poisson-Binomial ({keyword}), n = {n}", "Poisson(r1)", f"Binomial({n}, {given}x2)",
+        (Parameter("r1", RATE),), (Parameter("x2", kind),),
+        lambda dist, t: (dist.Poisson(t["r1"]), dist.Binomial(n, **{keyword: t["x2"]})), reference)
+
+
 def _pair_halfnormal() -> AuditPair:
     return AuditPair(
         "HalfNormal", "HalfNormal(x1)", "HalfNormal(x2)", (Parameter("x1", SCALE),), (Parameter("x2", SCALE),),
@@ -513,7 +534,18 @@ _ENDS = {("Uniform", "Exponential"): ((NONNEGATIVE_LOW, HIGH_ABOVE_TWO), None),
          ("Uniform", "Pareto"): ((Kind("lower end >= 1/2", _uniform(0.5, 2), (_constant(0.5),)), HIGH_ABOVE_TWO),
                                  # not 1e-6: torch's scale**alpha underflows to 0 at alpha = 100 (its log: -inf)
                                  (Kind("scale <= 1/2", _log_uniform(-3, -0.31), (_constant(0.5), _constant(1e-2))),
-                                  _FAMILIES["Pareto"][1][1][1]))}
+                                  _FAMILIES["Pareto"][1][1][1])),
+         # a Pareto law against a law whose log-density grows like x**k: its shape on both sides of k (+inf at and
+         # below), near k from above, tiny and huge
+         ("Pareto", "Exponential"): ((SCALE, Kind("Pareto shape about 1", _log_uniform(-0.5, 1.5),
+                                                  (_constant(1 + 1e-3), _constant(1.0), _constant(0.5),
+                                                   _constant(1e2)))), None),
+         ("Pareto", "Gamma"): ((SCALE, Kind("Pareto shape about 1", _log_uniform(-0.5, 1.5),
+                                            (_constant(1 + 1e-3), _constant(1.0), _constant(0.5), _constant(1e2)))),
+                               None),
+         ("Pareto", "Normal"): ((SCALE, Kind("Pareto shape about 2", _log_uniform(-0.2, 1.5),
+                                             (_constant(2 + 1e-3), _constant(2.0), _constant(1.5), _constant(1e2)))),
+                                None)}
 
 
 def _pair_cross(q: str, p: str) -> AuditPair:
@@ -541,9 +573,13 @@ CROSS_SAMPLES = 16
 
 def _cross_reference(family: str, q: ref.RefDensity, p: ref.RefDensity, values: list[Any]) -> mpmath.mpf:
     """KL(q || p) by quadrature; a Gamma or Beta q (whose density piles up at an end for a concentration below 1)
-    in its logarithm or log-odds, p pulled back to the same variable (KL is unchanged by a bijection)."""
+    in its logarithm or log-odds, a Pareto q in its logarithm (its tail against p's log-density:
+    :func:`~derivation.laws.kl_reference.kl_heavy_tail`), p pulled back to the same variable (KL is unchanged by a
+    bijection)."""
     if family in ("Gamma", "Exponential") and p.low <= 0:  # an exponential law: the Gamma law of concentration 1
         return ref.kl_quadrature(ref.log_gamma(*([1] if family == "Exponential" else []), *values), ref.in_log(p))
+    if family == "Pareto" and p.low <= values[0]:  # in u = log x, its tail against p's log-density (+inf if heavier)
+        return ref.kl_heavy_tail(ref.log_pareto(*values), ref.in_log(p))
     if family == "Beta" and p.low <= 0 and p.high >= 1:
         return ref.kl_quadrature(ref.logit_beta(*values), ref.in_logit(p))
     return ref.kl_quadrature(q, p)
@@ -632,6 +668,8 @@ PAIRS: tuple[AuditPair, ...] = (
     _pair_geometric(),
     _pair_bernoulli_poisson(),
     _pair_poisson_bernoulli(),
+    _pair_poisson_binomial("probs"),
+    _pair_poisson_binomial("logits"),
     _pair_halfnormal(),
     _pair_uniform(),
     _pair_pareto(),

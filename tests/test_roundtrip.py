@@ -62,6 +62,7 @@ CONFIGS: dict[str, dict] = {
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
+    "pair-poisson-binomial-logits": {"q": "Poisson(a)", "p": "Binomial(n, logits=l)"},
     "pair-binomial": {"q": "Binomial(n, a)", "p": "Binomial(n, b)"},
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=-1)"},
     # every family pair's document in ``kl-derive build`` (the textbook's letters)

@@ -75,7 +75,16 @@ from derivation.check.checker import Checker
 from derivation.core.engine import Derivation, Rule
 from derivation.core.forms import HALF, add, frac, mul, neg, sub
 from derivation.core.functions import XLogY
-from derivation.laws import BernoulliLaw, ExponentialLaw, GammaLaw, GeometricLaw, LaplaceLaw, NormalLaw, PoissonLaw
+from derivation.laws import (
+    BernoulliLaw,
+    BinomialLaw,
+    ExponentialLaw,
+    GammaLaw,
+    GeometricLaw,
+    LaplaceLaw,
+    NormalLaw,
+    PoissonLaw,
+)
 from derivation.laws.beta import BetaLaw
 from derivation.laws.categorical import CategoricalLaw
 from derivation.laws.dirichlet import DirichletLaw
@@ -117,6 +126,7 @@ CONFIGURATIONS = {
     "pair-geometric": {"q": "Geometric(a)", "p": "Geometric(b)"},
     "pair-bernoulli-poisson": {"q": "Bernoulli(a)", "p": "Poisson(b)"},
     "pair-poisson-bernoulli": {"q": "Poisson(a)", "p": "Bernoulli(b)"},
+    "pair-poisson-binomial": {"q": "Poisson(a)", "p": "Binomial(n, b)"},
     "pair-exponential": {"q": "Exponential(l1)", "p": "Exponential(l2)"},
     "pair-gamma": {"q": "Gamma(a1, rate=b1)", "p": "Gamma(a2, rate=b2)"},
     "pair-binomial-logits": {"q": "Binomial(7, logits=l1)", "p": "Binomial(7, logits=l2)"},
@@ -254,6 +264,7 @@ k_int = Symbol("k", integer=True, nonnegative=True)
 a_c, b_c = Symbol("a", positive=True), Symbol("b", positive=True)
 q_pois, p_pois = Density("q", k_int, PoissonLaw(a_c)), Density("p", k_int, PoissonLaw(b_c))
 q_geom = Density("q", k_int, GeometricLaw(a_c))
+n_trials = Symbol("n", integer=True, positive=True)
 l_1, l_2 = Symbol("l1", real=True), Symbol("l2", real=True)
 q_x_mu_sigma = Density("q", x, NormalLaw(mu, sigma))
 q_xj_muj_sigmaj_j = Marginal("q", Indexed(b_x, j), NormalLaw(Indexed(b_mu, j), Indexed(b_sigma, j)), j)
@@ -1282,6 +1293,13 @@ ROWS = [
         "support-mismatch",
         "pair-poisson-bernoulli",
         Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BernoulliLaw(b_c))))), (k_int, 0, oo)),
+        oo,
+    ),
+    # from Poisson(a) vs Binomial(n, b), step 2: q(n + 1) > 0 = p(n + 1), the count one past the number of trials
+    Row(
+        "support-mismatch",
+        "pair-poisson-binomial",
+        Sum(mul(q_pois, log(frac(q_pois, Density("p", k_int, BinomialLaw(n_trials, b_c))))), (k_int, 0, oo)),
         oo,
     ),
     # from a Bernoulli pair, step 2
@@ -2569,6 +2587,13 @@ ROWS = [
         "diagonal",
         Sum(mul(Rational(1, 2), log(mul(2, pi))), Tuple(j, 1, d)),
         mul(d, mul(Rational(1, 2), log(mul(2, pi)))),
+    ),
+    # made here: a negative term's sign leads the product (it printed "+ (-d (...))", a Dirichlet pair's last step)
+    Row(
+        "sum-of-constant",
+        "diagonal",
+        Sum(mul(-1, add(1, log(mul(2, pi)))), Tuple(j, 1, d)),
+        mul(-1, d, add(1, log(mul(2, pi)))),
     ),
     # from pair-diagonal, step 9
     Row(
@@ -4492,6 +4517,22 @@ ROWS += [
     # Gamma-Normal, step 10: the Gamma mean times the rate cancels
     Row("cancel-monomials", "pair-gamma-normal", add(log(gn_s), neg(frac(mul(gn_r, gn_a), gn_r))),
         add(log(gn_s), neg(gn_a))),
+]
+
+# -- a Pareto law against a law whose log-density grows like a power of x (derivation/rules/support.py) -------------
+CONFIGURATIONS["pair-pareto-exponential"] = {"q": "Pareto(m1, a1)", "p": "Exponential(l)"}
+CONFIGURATIONS["pair-pareto-infinite-moment"] = {"q": "Pareto(m1, 1)", "p": "Exponential(l)"}
+DERIVED += ({"q": "Pareto(m1, a1)", "p": "Normal(m, s)"}, {"q": "Pareto(m1, 1)", "p": "Exponential(l)"})
+q_pe, q_pe_one = Density("q", x, ParetoLaw(pa_m1, pa_a1)), Density("q", x, ParetoLaw(pa_m1, 1))
+p_pe = Density("p", x, ExponentialLaw(ue_l))
+
+ROWS += [
+    # Pareto-Exponential, step 8: the Pareto law's mean, a1 m1 / (a1 - 1) (derived under a1 > 1)
+    Row("law-moments", "pair-pareto-exponential", Expectation(x, q_pe), frac(mul(pa_a1, pa_m1), sub(pa_a1, S.One))),
+    # Pareto(m1, 1)-Exponential, step 2: the mean of a Pareto law of shape 1 is infinite, and so is the divergence
+    Row("infinite-moment", "pair-pareto-infinite-moment",
+        Integral(mul(q_pe_one, log(frac(q_pe_one, p_pe))), (x, pa_m1, oo)),
+        oo),
 ]
 
 

@@ -45,6 +45,8 @@ from ..rules.gumbel import (
 )
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
 from ..rules.moments import CANCEL_MONOMIALS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
+from ..rules.pareto import PARETO_LOG_MOMENT
+from ..rules.support import INFINITE_MOMENT
 from ..rules.uniform_beta import UNIFORM_LOG_MOMENTS
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
@@ -216,9 +218,12 @@ UNIFORM_NORMAL_DESCRIPTION = (
 
 #: The shared plan of the pairs whose log-densities are combinations of x, (x - c)**2, log x and log(1 - x): the
 #: expected logarithms by the families' lemmas, the mean and the second moment from the first law's data (each rule
-#: that does not fit a pair is skipped).
+#: that does not fit a pair is skipped). A heavy-tailed first law (Pareto) is derived under the condition that the
+#: moment needed exists (the pair's setting states it); where its parameters decide it does not, the divergence is
+#: +oo by the infinite moment, the step after the definition.
 MOMENT_PLAN: tuple[Rule, ...] = (
     KL_DEFINITION,
+    INFINITE_MOMENT,
     INTEGRAL_AS_EXPECTATION,
     LOG_OF_RATIO,
     PAIR_LOG_DENSITIES,
@@ -231,6 +236,7 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     BETA_LOG_MOMENT,
     BETA_LOG_COMPLEMENT_MOMENT,
     UNIFORM_LOG_MOMENTS,
+    PARETO_LOG_MOMENT,
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
 )
@@ -243,4 +249,5 @@ MOMENT_DESCRIPTION = (
 #: The pairs (q, p) derived by :data:`MOMENT_PLAN`, torch's finite cross pairs among these families.
 MOMENT_PAIRS = (("Gamma", "Normal"), ("Beta", "Normal"), ("Beta", "Exponential"), ("Beta", "Gamma"),
                 ("Uniform", "Exponential"), ("Uniform", "Gamma"), ("Beta", "Uniform"), ("Uniform", "Pareto"),
-                ("Exponential", "Gumbel"), ("Gamma", "Gumbel"), ("Uniform", "Gumbel"))
+                ("Exponential", "Gumbel"), ("Gamma", "Gumbel"), ("Uniform", "Gumbel"), ("Pareto", "Exponential"),
+                ("Pareto", "Gamma"), ("Pareto", "Normal"))

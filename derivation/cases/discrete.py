@@ -64,6 +64,9 @@ class FamilyCase:
     description: str
     #: The steps after the plan when a parameter is given in another parameterisation (Bernoulli's logits).
     parameterised: tuple[Rule, ...] = ()
+    #: The result is free of the parameters (infinite by the supports): a law may be given in any of its
+    #: parameterisations, and no step follows the plan.
+    any_parameterisation: bool = False
 
 
 BERNOULLI = FamilyCase(
@@ -122,13 +125,16 @@ BERNOULLI_POISSON = FamilyCase(
 
 
 
-def _infinite(q: str, p: str, article: str = "a") -> FamilyCase:
-    """A pair whose first law has mass where the second has none: the divergence is infinite, by the support."""
+def _infinite(q: str, p: str, article: str = "a", where: str = "") -> FamilyCase:
+    """A pair whose first law has mass where the second has none: the divergence is infinite, by the support.
+    ``where``: the sentence saying where (by default the value 2, where the second law has no mass)."""
+    where = where or (f"the {q} distribution gives the value 2 positive probability, where the {p} distribution "
+                      f"has none")
     return FamilyCase(
         (KL_DEFINITION, SUPPORT_MISMATCH),
         f"KL divergence of {article} {q} distribution from a {p} distribution",
-        f"The divergence of {article} {q} distribution from a {p} distribution is infinite: the {q} "
-        f"distribution gives the value 2 positive probability, where the {p} distribution has none." + _CHECKED,
+        f"The divergence of {article} {q} distribution from a {p} distribution is infinite: {where}." + _CHECKED,
+        any_parameterisation=True,
     )
 
 
@@ -163,13 +169,16 @@ INFINITE_CONTINUOUS = (("Normal", "Uniform"), ("Normal", "Pareto"), ("Normal", "
                        ("Gamma", "Pareto"), ("Gamma", "Beta"), ("Pareto", "Beta"), ("Beta", "Pareto"),
                        ("Exponential", "Uniform"), ("Gamma", "Uniform"), ("Gumbel", "Beta"), ("Gumbel", "Exponential"),
                        ("Gumbel", "Gamma"), ("Gumbel", "Pareto"), ("Gumbel", "Uniform"), ("Laplace", "Exponential"),
-                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"))
+                       ("Laplace", "Gamma"), ("Normal", "Exponential"), ("Normal", "Gamma"), ("Pareto", "Uniform"))
 
 #: Pairs of two families (q, p) -> how their divergence is derived.
 PAIR_CASES: Mapping[tuple[str, str], FamilyCase] = MappingProxyType({
     ("Bernoulli", "Poisson"): BERNOULLI_POISSON,
     ("Poisson", "Bernoulli"): _infinite("Poisson", "Bernoulli"),
     ("Geometric", "Bernoulli"): _infinite("geometric", "Bernoulli"),
+    ("Poisson", "Binomial"): _infinite(
+        "Poisson", "binomial", where="the Poisson distribution gives every count positive probability, and the "
+        "binomial distribution gives none to the count one past its number of trials"),
     ("Normal", "Laplace"): FamilyCase(NORMAL_LAPLACE_PLAN, NORMAL_LAPLACE_TITLE, NORMAL_LAPLACE_DESCRIPTION),
     ("Laplace", "Normal"): FamilyCase(LAPLACE_NORMAL_PLAN, LAPLACE_NORMAL_TITLE, LAPLACE_NORMAL_DESCRIPTION),
     ("Exponential", "Gamma"): FamilyCase(EXPONENTIAL_GAMMA_PLAN, EXPONENTIAL_GAMMA_TITLE,

@@ -22,6 +22,7 @@ from sympy import (
     Expr,
     Integer,
     Integral,
+    Interval,
     Limit,
     Mul,
     Piecewise,
@@ -35,6 +36,7 @@ from sympy import (
     expand,
     expand_log,
     factor_terms,
+    integrate,
     log,
     powsimp,
 )
@@ -43,7 +45,7 @@ from sympy.core.function import AppliedUndef
 from ..core.engine import Check, Derivation, Rule, Step, derive_chain
 from ..core.errors import StepRejected
 from ..core.forms import evaluated
-from ..laws.base import inside
+from ..laws.base import inside, tail_order
 from ..nodes.scalar import KL, Density, Expectation
 from .numeric import INTEGRAL_NODES, Evaluator, close, compiled, number_at, sample_points
 
@@ -249,15 +251,27 @@ class Checker:
         witness = q.law.outside_support(p.law)
         if witness is None or p.law.mass(witness) != 0:
             return Check(index, False, "numeric", f"{q.name} has no value outside the support of {p.name}")
-        shared = [k for k in range(int(p.law.support.inf), int(p.law.support.inf) + 64)
-                  if Integer(k) in p.law.support and Integer(k) in q.law.support]
-        finite = Add(*(q.law.mass(k) * log(q.law.mass(k) / p.law.mass(k)) for k in shared))
         count = len(self.evaluator.points)
-        masses, others = self.evaluator.values(q.law.mass(witness)), self.evaluator.values(finite)
+        masses, others = self.evaluator.values(q.law.mass(witness)), self._shared_terms(q, p, before.variables[0])
         if not all(m > 0 for m in masses) or not all(mpmath.isfinite(v) for v in others):
             return Check(index, False, "numeric", f"{q.name}({witness}) is not positive at every random point")
         return Check(index, True, "numeric", f"support: {q.name}({witness}) > 0 = {p.name}({witness}) at {count} "
                                              "random points, and the terms where both have mass are finite")
+
+    def _shared_terms(self, q: Density, p: Density, variable: Symbol) -> list:
+        """At each random point, the sum of the terms ``q(k) log(q(k)/p(k))`` over the values ``k`` of p's support
+        that q's takes too (a NaN or infinity if a term is not finite). A support whose end is a symbol
+        (``Binomial(n, p)``: ``0, ..., n``) must lie inside q's: its sum is p's own, at each point's ``n``."""
+        support = p.law.support
+        if not support.free_symbols:
+            shared = [k for k in range(int(support.inf), int(support.inf) + 64)
+                      if Integer(k) in support and Integer(k) in q.law.support]
+            return self.evaluator.values(Add(*(q.law.mass(k) * log(q.law.mass(k) / p.law.mass(k)) for k in shared)))
+        if support.is_subset(q.law.support) is not True:
+            return [mpmath.nan] * len(self.evaluator.points)
+        at_q, at_p = Density(q.name, variable, q.law), Density(p.name, variable, p.law)
+        terms = Sum(at_q * log(at_q / at_p), (variable, support.inf, support.sup))
+        return self.evaluator.values_of_integral(terms, at_p)
 
     def _infinite_integral(self, index: int, before: Integral) -> Check:
         """A line that is +oo after ``before``, the integral ``int q(x) log(q(x)/p(x)) dx`` of two continuous laws
@@ -268,6 +282,8 @@ class Checker:
         if not isinstance(weight, Density) or len(densities) != 1 or weight.law.discrete or densities[0].law.discrete:
             return Check(index, False, "numeric", "an infinite value follows only from the integral of two densities")
         q, p = weight.law, densities[0].law
+        if q.within(p) is not S.false and q.support == Interval(*before.limits[0][1:]):
+            return self._infinite_moment(index, weight, densities[0], before.limits[0][0])
         witness = q.outside_point(p)
         if (q.within(p) is not S.false or witness is None or inside(witness, q.support) is not True
                 or inside(witness, p.support) is not False):
@@ -281,6 +297,21 @@ class Checker:
                                                  f"= {densities[0].name}({witness}), outside the second support")
         return Check(index, True, "symbolic", f"support: {weight.name}({witness}) > 0 = {densities[0].name}({witness}),"
                                               " outside the second support")
+
+    def _infinite_moment(self, index: int, weight: Density, other: Density, x: Symbol) -> Check:
+        """A line that is +oo after the integral of two continuous laws whose supports nest: ``-log p(x)`` must be a
+        polynomial of degree k in x with a positive leading coefficient (decided by SymPy) plus terms of slower
+        growth, and ``int x**k q(x) dx`` over q's support +oo by SymPy's integrator (at the parameters' values:
+        a number for the shape). Then ``log(q/p) >= c x**k / 2 - C + log q(x) + ...``, whose expectation is +oo."""
+        q, p = weight.law, other.law
+        order, coefficient = tail_order(p.energy(x), x)
+        if order == 0 or evaluated(coefficient).is_positive is not True:
+            return Check(index, False, "numeric", f"-log {other.name}(x) holds no positive power of x")
+        moment = integrate(x**order * q.pdf(x), q.limits(x))
+        if moment != S.Infinity:
+            return Check(index, False, "numeric", f"E[x^{order}] under {weight.name} is {moment}, not infinite")
+        return Check(index, True, "symbolic", f"infinite moment: the integral of x^{order} {weight.name}(x) diverges "
+                                              f"(SymPy), and -log {other.name}(x) grows like a positive multiple of it")
 
     def check_step(self, index: int, before: Expr, step: Step, title: str = "derivation") -> tuple[Step, Check]:
         """Check one new step (and verify its lemmas); raise :class:`StepRejected` if it is wrong."""

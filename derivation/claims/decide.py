@@ -98,6 +98,7 @@ from ..laws.normal import KIND_NAMES, SCALE_OF
 from ..nodes.scalar import KL, Density
 from ..pairs.routes import variant
 from ..pairs.univariate import Variant, entrywise
+from ..printing.text import to_text
 from ..settings.laws import LawPair
 
 #: Random points the claim is compared at.
@@ -161,7 +162,8 @@ class Verdict:
 
     ``method`` says how that was established; ``counterexample`` and ``diagnosis`` are set when the
     claim does not hold (the diagnosis only when the claim is a recognised relative of the truth).
-    ``claim`` and ``kl`` are the parsed claim and the derived closed form.
+    ``claim`` and ``kl`` are the parsed claim and the derived closed form (as the documents print it, where the
+    verdict has that form: :meth:`describe` prints it by the text documents' printer, JSON in SymPy's syntax).
     """
 
     holds: bool | None
@@ -209,7 +211,7 @@ class Verdict:
         if self.diagnosis:
             lines.append(f"  diagnosis: {self.diagnosis}")
         if self.kl is not None:
-            lines.append(f"  KL(q || p) = {sstr(evaluated(self.kl))}")
+            lines.append(f"  KL(q || p) = {to_text(_plain(self.kl))}")
         return "\n".join(lines)
 
 
@@ -476,6 +478,18 @@ def _satisfying(condition: Boolean) -> Callable[[Mapping[Basic, Any]], bool]:
     return lambda point: bool(test(*(point[s] for s in names)))
 
 
+def _holds_everywhere(condition: Boolean, points: list[Mapping[Symbol, Any]]) -> bool:
+    """Whether every point satisfies ``condition`` (its symbols matched to the points' by name)."""
+    if condition is S.false:
+        return False
+    by_name = {s.name: s for point in points[:1] for s in point if isinstance(s, Symbol)}
+    if not {s.name for s in condition.free_symbols} <= set(by_name):
+        return False
+    named = condition.xreplace({s: by_name[s.name] for s in condition.free_symbols})
+    satisfied = _satisfying(named)
+    return all(satisfied(point) for point in points)
+
+
 def _keep_if(satisfied: Callable[[Mapping[Basic, Any]], bool]) -> Callable[[list], list]:
     """Points as they are where they satisfy the pair's condition, None where not (a rounded point that left it)."""
     return lambda points: [point if satisfied(point) else None for point in points]
@@ -595,10 +609,13 @@ _HINTS: Mapping[tuple[str, str], str] = MappingProxyType({
 
 @dataclass(frozen=True)
 class Relative:
-    """A formula a mistaken claim might equal, and what that mistake is."""
+    """A formula a mistaken claim might equal, and what that mistake is; ``condition``: where the formula is what
+    the mistake says it is (KL(p || q)'s closed form only where p's support lies inside q's: elsewhere KL(p || q)
+    is infinite), a diagnosis offered only when every point satisfies it."""
 
     expr: Expr
     mistake: str
+    condition: Boolean = S.true
 
 
 def _scales(choice: list[tuple[Any, str]]) -> dict[Basic, Any]:
@@ -687,12 +704,18 @@ def relatives(v: Variant, truth: Expr, in_scales: Expr, specs: tuple[str, str] |
     """Simple relatives of KL(q || p) that a mistaken claim might equal (the truth itself first); with the specs
     of a pair of families given in their own parameters, also the truth in their other parameterisations."""
     try:
-        reverse = [Relative(evaluated(v.reversed().closed_form()),
-                            "the claim is KL(p || q), not KL(q || p): the direction is reversed")]
+        reversed_pair = v.reversed()
+        conditions = reversed_pair.setting.conditions() if isinstance(reversed_pair.setting, LawPair) else ()
+        reverse = [Relative(evaluated(reversed_pair.closed_form()),
+                            "the claim is KL(p || q), not KL(q || p): the direction is reversed", And(*conditions))]
     except UsageError:  # KL(p || q) is not derived here (Beta against Uniform)
         reverse = []
     return [Relative(evaluated(truth), ""), *reverse,
             *_scale_relatives(v, in_scales), *(_family_relatives(*specs, v) if specs else [])]
+
+
+#: The diagnosis of a claim that is 0 where KL(q || p) is not (Gibbs' inequality: 0 only where q = p).
+ZERO_CLAIM = "the claim is 0, but KL(q || p) is not: it is 0 only where q and p are the same distribution"
 
 
 def _factor_words(c: Rational) -> str:
@@ -740,10 +763,14 @@ def diagnose(claim_values: list[Value], candidates: list[Relative], points: list
 def _diagnosis(claim_values: list[Value], candidates: list[Relative], points: list[Mapping[Symbol, Any]],
                dim: Expr | int, truth_values: list[Value] | None, affordable: Callable[[], bool] | None
                ) -> str | None:
+    if all(c == 0 for c in claim_values):  # not "0 times the right value"
+        return ZERO_CLAIM
     dims = values(dim, points) if isinstance(dim, Expr) and dim.free_symbols else [mpmath.mpf(int(dim))] * len(points)
     for index, relative in enumerate(candidates):
         if index and affordable is not None and not affordable():
             return None
+        if relative.condition is not S.true and not _holds_everywhere(relative.condition, points):
+            continue  # not what the mistake says at these points (KL(p || q) is infinite there)
         base = truth_values if index == 0 and truth_values is not None else values(relative.expr, points)
         if not all(_real(b) for b in base):
             continue
@@ -1201,7 +1228,7 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     if rest == 0 or rest.count_ops() > 40:
         return None
     fractions = {r for r in rest.atoms(Rational) if not r.is_Integer or abs(r) > 1000}
-    shown = rest.evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest
+    shown = rest.evalf(DIGITS).evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest  # no cancellation
     where = " in each coordinate j" if terms is not None else ""
     shown = _plain(shown)  # j, not _j
     return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"
@@ -1286,7 +1313,8 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     requirements = tuple(r for r in parsed.requirements
                          if not _proved(r, index, domains) and not _proved_under(r, gaps, slacks))
     in_scales = v.closed_form_in_scales()
-    truth = evaluated(v.closed_form(in_scales))
+    shown_truth = v.closed_form(in_scales)  # as the documents print it (the verdict's KL line)
+    truth = evaluated(shown_truth)
     ranges = {s: span for law in laws if law is not None for s, span in law.ranges().items()}
     dim = v.dim if isinstance(v.dim, int) else None
     points = _constrained(v.setting.user_parameters, satisfied, dim, ranges) if constrained else \
@@ -1294,7 +1322,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     if len(points) < POINTS:  # the condition is rarely met by random values: nothing to compare at
         return Verdict(None, f"random parameter values rarely satisfy the pair's condition "
                        f"({_condition_text(condition)}); rename the parameters apart or derive the pair",
-                       claim=claimed, kl=truth)
+                       claim=claimed, kl=shown_truth)
     admissible = getattr(v.setting, "admissible_points", None)  # a categorical law's probabilities on the simplex
     if admissible is not None:
         points = admissible(points)
@@ -1315,7 +1343,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         claim_values = values(claimed, points) if careful else run_bounded(
             lambda: values(claimed, points), clock.left())
     except (TimedOut, Failed):
-        return Verdict(None, "the claim could not be evaluated within the time budget", claim=claimed, kl=truth)
+        return Verdict(None, "the claim could not be evaluated within the time budget", claim=claimed, kl=shown_truth)
     reasons = [_failure(requirements, index, point) if requirements else None for point in points]
     claim_values = [None if why else c for c, why in zip(claim_values, reasons, strict=True)]
 
@@ -1328,7 +1356,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         example, why = _counterexample(claim_at, truth, point, claim_value, true, why, rounded, domains, admissible)
         if why is not None:
             diagnosis = f"the claim's code is not defined there: {why}"
-        return Verdict(False, method, example, diagnosis, claimed, truth, len(points))
+        return Verdict(False, method, example, diagnosis, claimed, shown_truth, len(points))
 
     def at_double_precision(method: str) -> Verdict | None:
         reading = _double_reading(v, claim, parsed, claimed, truth) if parsed.literals else None
@@ -1339,7 +1367,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         return Verdict(True, f"the float literal {literal} is {sstr(exact)} rounded to double precision (they differ "
                        f"by {gap:.2g}), and with {sstr(exact)} in its place the claim reduces to KL(q || p) "
                        f"symbolically; as written, its decimals read exactly, it is not KL(q || p) ({method})",
-                       claim=claimed, kl=truth, points=len(points), precision="double precision")
+                       claim=claimed, kl=shown_truth, points=len(points), precision="double precision")
 
     wrong = [i for i, (c, t) in enumerate(zip(claim_values, truth_values, strict=True)) if _refutes(c, t)]
     if wrong:
@@ -1384,7 +1412,7 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
                 method = f"symbolic: claim - KL(q || p) simplifies to the constant {rest}"
                 double = at_double_precision(method)
                 return double or Verdict(False, method, None, f"the claim differs from KL(q || p) by the constant "
-                                         f"{rest} = {float(rest):.3g}", claimed, truth, len(points))
+                                         f"{rest} = {float(rest):.3g}", claimed, shown_truth, len(points))
             else:
                 missing = "no symbolic proof found"
                 disproof = _nonzero(rest, points, truth_values)
@@ -1412,9 +1440,10 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
         if reason is not None:
             evidence = f"symbolic proof ({reason}) and {evidence}"
             missing = ""
-        return Verdict(None, f"{evidence}{'; ' + missing if missing else ''}{domain_note}", claim=claimed, kl=truth,
-                       points=len(points))
-    return Verdict(True, f"symbolic proof ({reason}) and {agreement}", claim=claimed, kl=truth, points=len(points))
+        return Verdict(None, f"{evidence}{'; ' + missing if missing else ''}{domain_note}", claim=claimed,
+                       kl=shown_truth, points=len(points))
+    return Verdict(True, f"symbolic proof ({reason}) and {agreement}", claim=claimed, kl=shown_truth,
+                   points=len(points))
 
 
 def _nonzero(rest: Expr, points: list[Mapping[Symbol, Any]], truth_values: list[Value]) -> tuple[int, str] | None:

@@ -9,10 +9,10 @@ from types import MappingProxyType
 from typing import ClassVar
 
 import mpmath
-from sympy import Abs, And, Basic, Expr, Integer, Interval, S, Symbol, Union, exp, factor, log
+from sympy import Abs, Add, And, Basic, Expr, Integer, Interval, Poly, S, Symbol, Union, exp, expand, factor, log
 from sympy.logic.boolalg import Boolean
 
-from ..core.forms import add, as_expr, neg, sub
+from ..core.forms import add, as_expr, evaluated, neg, sub
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -78,6 +78,12 @@ class Law(Basic):
         return {p: span for p, span in zip(self.args, self.parameter_ranges, strict=True)
                 if span is not None and isinstance(p, Symbol)}
 
+    def tail_ranges(self, order: int) -> dict[Symbol, tuple[float, float]]:
+        """Where the checker draws the parameters against a law whose log-density grows like ``x**order``: as
+        :meth:`ranges` for most families; a heavy-tailed law (Pareto) draws its shape where that moment exists and
+        the quadrature of an integrand of that growth converges quickly."""
+        return self.ranges()
+
     def domains(self) -> dict[Symbol, Interval]:
         """The domains of the symbols that are this law's parameters (see :attr:`parameter_domains`)."""
         if self.parameter_domains is None:
@@ -93,16 +99,27 @@ class Law(Basic):
         """The density at ``variable``, as one closed form (what the checker evaluates)."""
         return exp(-self.energy(variable)) * exp(self.log_normaliser())
 
-    def mass(self, value: int) -> Expr:
+    def mass(self, value: int | Expr) -> Expr:
         """A discrete law's probability of ``value`` (its mass function there, evaluated: ``lambda e^-lambda``;
-        0 outside its support)."""
-        return self.pdf(Integer(value)) if Integer(value) in self.support else S.Zero
+        0 outside its support). ``value`` may be a symbolic count (``n + 1``) whose place SymPy decides."""
+        at = as_expr(value)
+        return self.pdf(at) if at in self.support else S.Zero
 
-    def outside_support(self, other: Law, search: int = 64) -> int | None:
+    def moment_exists(self, order: int) -> Boolean:
+        """Whether ``E[x**order]`` is finite (``order`` a natural number): ``S.true`` for most families; a law with a
+        heavy tail states what its parameters must satisfy (``alpha > order`` for a Pareto law)."""
+        return S.true
+
+    def outside_support(self, other: Law, search: int = 64) -> Expr | None:
         """The first integer of this (discrete) law's support outside ``other``'s (None if none is found below
-        ``search``): where this law has mass and ``other`` none."""
+        ``search``): where this law has mass and ``other`` none. When ``other``'s support ends at a symbol
+        (``Binomial(n, p)``: ``0, ..., n``), the count one past that end (``n + 1``), if SymPy decides that it is in
+        this law's support and outside ``other``'s (None otherwise)."""
+        if other.support.free_symbols:
+            past = _shifted(other.support.sup, 1)
+            return past if inside(past, self.support) is True and inside(past, other.support) is False else None
         start = int(self.support.inf)
-        return next((k for k in range(start, start + search)
+        return next((Integer(k) for k in range(start, start + search)
                      if Integer(k) in self.support and Integer(k) not in other.support), None)
 
     def admissible(self) -> Boolean:
@@ -221,6 +238,26 @@ class Law(Basic):
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
 
 
+def tail_order(energy: Expr, variable: Symbol) -> tuple[int, Expr]:
+    """``(k, c)``: the highest power ``x**k`` of the terms of ``energy`` (minus a log-density) that are polynomials
+    in ``x``, and its coefficient ``c`` (``(0, 0)`` when there is none): ``(2, 1/(2 sigma**2))`` for a Gaussian,
+    ``(1, beta)`` for a Gamma law. Against it, ``E_q[-log p(x)]`` is finite only if q's moment of order k is
+    (the other terms, logarithms, grow more slowly)."""
+    terms = Add.make_args(expand(evaluated(energy)))
+    polynomial = Add(*(t for t in terms if t.is_polynomial(variable) and t.has(variable)))
+    if polynomial == 0:
+        return 0, S.Zero
+    degree = Poly(polynomial, variable).degree()
+    return degree, polynomial.coeff(variable, degree)
+
+
+def tail_condition(q: Law, p: Law, variable: Symbol) -> Boolean:
+    """Where ``E_q[-log p(x)]`` is finite: q's moment of the order of p's :func:`tail_order` exists (``alpha > 2``
+    for a Pareto law against a Gaussian); ``S.true`` for q of a law whose moments all exist, ``S.false`` when the
+    parameters decide the moment is infinite."""
+    return q.moment_exists(tail_order(p.energy(variable), variable)[0])
+
+
 def _lower_bounds(point: Expr) -> list[Expr]:
     """``point`` and the expressions made by putting ``u`` or ``-u`` in for an ``|u|`` it holds with a positive
     coefficient, each at most ``point``: ``b + |b| + 1 >= 1``."""
@@ -273,9 +310,10 @@ def quadrature(function: Integrand, low: float, high: float, breakpoints: Sequen
     return tanh_sinh(function, ends)
 
 
-#: The error at which :func:`tanh_sinh` stops refining (absolute, each piece): far below what a check asks of two
-#: values (``1e-15`` relative, ``check.numeric.close``), far above 30 digits' rounding, where ``mpmath.quad`` stops.
-QUADRATURE_ERROR = mpmath.mpf("1e-24")
+#: The error at which :func:`tanh_sinh` stops refining (absolute, each piece): five orders below what a check asks
+#: of two values (``1e-15`` relative, absolute below 1: ``check.numeric.close``), far above 30 digits' rounding,
+#: where ``mpmath.quad`` stops. (At 1e-24 a Laplace pair's checks took a third more nodes.)
+QUADRATURE_ERROR = mpmath.mpf("1e-20")
 
 
 def tanh_sinh(function: Integrand, ends: Sequence[mpmath.mpf]) -> mpmath.mpf:

@@ -69,7 +69,7 @@ class CategoricalLaw(Law):
     def log_pdf(self, variable: Symbol) -> Expr:
         return log(self.pdf(variable))
 
-    def outside_support(self, other: Law, search: int = 64) -> int | None:
+    def outside_support(self, other: Law, search: int = 64) -> Expr | None:
         """None: two categorical laws over the same K categories have the same support."""
         return None
 

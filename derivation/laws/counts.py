@@ -182,7 +182,7 @@ class BinomialLaw(CountLaw):
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         return float(sum(rng.random() < float(values[1]) for _ in range(int(values[0]))))
 
-    def outside_support(self, other: Law, search: int = 64) -> int | None:
+    def outside_support(self, other: Law, search: int = 64) -> Expr | None:
         """None against a binomial law of the same count (the same support), else as for every discrete law (a
         count given by name: none is searched)."""
         if isinstance(other, BinomialLaw) and other.total_count == self.total_count:

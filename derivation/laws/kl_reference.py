@@ -373,6 +373,50 @@ def kl_quadrature(q: RefDensity, p: RefDensity) -> mpf:
         return +mpmath.quad(lambda t: integrand(centre + width * t, log_width), points, method="tanh-sinh")
 
 
+#: How far past q's panels :func:`kl_heavy_tail` continues, in widths, before it calls the integral divergent.
+HEAVY_TAIL_WIDTHS = 10**7
+
+
+def kl_heavy_tail(q: RefDensity, p: RefDensity) -> mpf:
+    """``KL(q || p)`` for a q on ``[low, oo)`` whose log-ratio against p may grow as fast as q's density falls: a
+    Pareto law in ``u = log x`` (:func:`log_pareto`, mass ``e^{-alpha u}``) against p pulled back (:func:`in_log`),
+    whose log-density grows like ``e^{k u}`` (``lambda x``, ``(x - mu)**2``), so the integrand falls like
+    ``e^{-(alpha - k) u}``, slowly when alpha is near k and not at all when ``alpha <= k``.
+
+    Integrated over q's panels, then over further panels, each a quarter longer than the one before (a
+    Gauss-Legendre rule on each: the integrand changes by a bounded factor across a panel where it matters), until
+    a panel adds less than ``10**-DIGITS`` of the total so far and the integrand at its end is as small. +oo when
+    the integrand :data:`HEAVY_TAIL_WIDTHS` widths out, times that length, is not below ``10**-DIGITS`` of the
+    integral over q's panels (decided first, from that one value): the integral diverges (its integrand does not
+    fall, or so slowly, ``e^{-t / 10**5}`` in widths t or slower, that no panel holds its tail)."""
+    if not p.contains(q) or not mpmath.isinf(q.high):
+        return kl_quadrature(q, p)
+    with mpmath.workdps(DIGITS):
+        log_width = mpmath.log(q.width)
+
+        def integrand(t: mpf) -> mpf:
+            x = q.centre + q.width * t
+            if not q.low < x:
+                return mpf(0)
+            log_q = q.log_pdf(x)
+            difference = log_q - p.log_pdf(x)
+            return mpmath.exp(log_q + log_width) * difference if difference else mpf(0)
+
+        points = [mpf(e) for e in q.panels]
+        total = gauss_legendre(integrand, points)
+        low, size, small = points[-1], mpf(points[-1] - points[-2]), mpf(10) ** -DIGITS
+        if abs(integrand(mpf(HEAVY_TAIL_WIDTHS))) * HEAVY_TAIL_WIDTHS > small * abs(total):
+            return mpmath.inf  # not negligible that far out: the tail's integral is not
+        while low < HEAVY_TAIL_WIDTHS:
+            size *= mpf("1.25")
+            piece = gauss_legendre(integrand, [low, low + size])
+            total += piece
+            low += size
+            if abs(piece) <= small * abs(total) and abs(integrand(low)) * size <= small * abs(total):
+                return +total
+        return mpmath.inf
+
+
 def gauss_legendre(function: Callable[[mpf], mpf], points: Sequence[mpf]) -> mpf:
     """``int function`` over ``[points[0], points[-1]]``: the Gauss-Legendre rule of :data:`LEGENDRE_DEGREE` on each
     panel between consecutive points (the panels are narrow

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import mpmath
 from sympy import Expr, Interval, Pow, S, Symbol, cancel, fraction, log, oo
+from sympy.logic.boolalg import Boolean
 
-from ..core.forms import add, log_ratio, mul, neg
+from ..core.forms import add, frac, log_ratio, mul, neg, square, sub
 from .base import Integrand, Law, Number, quadrature
 
 
@@ -47,11 +48,25 @@ class ParetoLaw(Law):
 
     @property
     def mean(self) -> Expr:
-        return self.alpha * self.scale / (self.alpha - 1)
+        """``alpha m / (alpha - 1)`` (for alpha > 1), as a display form."""
+        return frac(mul(self.alpha, self.scale), _minus(self.alpha, 1))
 
     @property
     def variance(self) -> Expr:
-        return self.scale**2 * self.alpha / ((self.alpha - 1) ** 2 * (self.alpha - 2))
+        """``alpha m**2 / ((alpha - 1)**2 (alpha - 2))`` (for alpha > 2), as a display form."""
+        return frac(mul(self.alpha, square(self.scale)), mul(square(_minus(self.alpha, 1)), _minus(self.alpha, 2)))
+
+    def moment_exists(self, order: int) -> Boolean:
+        """``alpha > order``: ``E[x**k] = alpha m**k / (alpha - k)`` for ``alpha > k``; for ``alpha <= k`` the integrand
+        ``alpha m**alpha x**(k - alpha - 1)`` falls no faster than ``1/x`` and the integral diverges."""
+        return S.true if order == 0 else self.alpha > order
+
+    def tail_ranges(self, order: int) -> dict[Symbol, tuple[float, float]]:
+        """The shape drawn in ``[order + 0.8, order + 3]``: the integrand ``x**order`` times the density decays
+        like ``x**-(alpha - order + 1)``, as fast as a bare density's in :attr:`parameter_ranges`."""
+        low, high = self.parameter_ranges[1]
+        shape = {self.alpha: (low + order, high + order)} if isinstance(self.alpha, Symbol) else {}
+        return {**self.ranges(), **shape}
 
     def sample(self, values: Sequence[float], rng: random.Random) -> float:
         scale, alpha = (float(v) for v in values)
@@ -90,11 +105,24 @@ class ParetoLaw(Law):
                   breakpoints: Sequence[Number] = ()) -> Number:
         """Adaptive quadrature over ``[m, oo)`` at the parameters' values (the exact evaluator only), in ``u = log x``:
         ``int_m^oo f(x) dx = int_{log m}^oo f(e^u) e^u du``, whose integrand against this density decays
-        exponentially (in x it decays only like a power, too slowly for 30 digits)."""
+        exponentially (in x it decays only like a power, too slowly for 30 digits). Nodes past ``log m +``
+        :data:`TAIL` count 0: there an integrand of growth ``x**k`` (k < alpha) is below ``e**(-(alpha - k) TAIL)``
+        of its size near m, and a density such as ``e^{-lambda x}`` at ``x = e^u`` far beyond would take
+        ``u`` digits to evaluate."""
         if not exact:
             raise ValueError("no double-precision quadrature for Pareto: left to the exact evaluator")
-        return quadrature(lambda u: function(mpmath.exp(u)) * mpmath.exp(u), mpmath.log(values[0]), float("inf"),
-                          [mpmath.log(b) for b in breakpoints if b > 0])
+        low = mpmath.log(values[0])
+        return quadrature(lambda u: function(mpmath.exp(u)) * mpmath.exp(u) if u < low + TAIL else mpmath.mpf(0), low,
+                          float("inf"), [mpmath.log(b) for b in breakpoints if b > 0])
+
+
+#: How far past ``log m`` (in ``u = log x``) the checker's quadrature of a Pareto expectation runs.
+TAIL = 2000
+
+
+def _minus(alpha: Expr, k: int) -> Expr:
+    """``alpha - k`` as a display form (a number when alpha is one)."""
+    return alpha - k if alpha.is_Number else sub(alpha, S(k))
 
 
 def _plus_one(alpha: Expr) -> Expr:

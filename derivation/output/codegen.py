@@ -574,6 +574,11 @@ def code_context(derivation: Derivation, module: str) -> dict[str, Any]:
         body = _constant_body(printer.doprint(result), names, kinds, module, printer.modules)
     else:
         body = printer.doprint(result)
+        finite = getattr(setting, "finite_where", lambda: S.true)()
+        if finite not in (S.true, S.false) and module in ("np", "torch"):  # +inf where a needed moment is infinite
+            printer.modules.update({module, "math"})
+            condition = printer.doprint(finite.xreplace({a: _renamed(a, renames) for a in finite.free_symbols}))
+            body = f"{module}.where({condition}, {body}, math.inf)"
     checked = sum(1 for c in derivation.checks if c.ok)
     size = getattr(setting, "size", None)
     array = "tensor" if module == "torch" else "array"

@@ -115,7 +115,7 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     if q.family == p.family == "Gumbel":
         _gumbel_scales_in_range(q.param, p.param)
     setting = spec_pair(q, p)
-    if setting.definitions and not case.parameterised:
+    if setting.definitions and not (case.parameterised or case.any_parameterisation):
         kinds = ", ".join(f"{kind}=" for _, kind, _ in setting.sources)
         raise UsageError(f"{q.family} against {p.family} is derived in the laws' own parameters: give "
                          f"{' and '.join(f'{s.family}({LAWS[s.family].parameter_names[0]}=...)' for s in (q, p))} "

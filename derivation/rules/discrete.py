@@ -183,16 +183,15 @@ WEIGHTS_SUM_TO_ONE = Rule(
 def _support_mismatch(expr: Expr, setting) -> Rewrite:
     """``sum_k q(k) log(q(k)/p(k)) -> oo`` when q gives a value k0 positive probability and p none: the term at k0
     is ``q(k0) log(q(k0)/0) = +oo`` and the terms where both have mass are finite (identities: ``q(k0) = ...``,
-    ``p(k0) = 0``)."""
+    ``p(k0) = 0``). The value may be symbolic: ``n + 1``, one past the support of ``Binomial(n, p)``."""
     q, p = setting.q, setting.p
     if not (q.law.discrete and p.law.discrete) or not (isinstance(expr, Sum) and expr.has(q) and expr.has(p)):
         raise RuleNotApplicable("not the divergence of two discrete laws as a sum")
     witness = q.law.outside_support(p.law)
     if witness is None:
         raise RuleNotApplicable("the first law has no value outside the support of the second")
-    at = Integer(witness)
-    return Rewrite(S.Infinity, (Eq(Density(q.name, at, q.law), q.law.mass(witness), evaluate=False),
-                                Eq(Density(p.name, at, p.law), 0, evaluate=False)))
+    return Rewrite(S.Infinity, (Eq(Density(q.name, witness, q.law), q.law.mass(witness), evaluate=False),
+                                Eq(Density(p.name, witness, p.law), 0, evaluate=False)))
 
 
 SUPPORT_MISMATCH = Rule(

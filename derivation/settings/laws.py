@@ -19,6 +19,7 @@ from ..core.errors import UsageError
 from ..core.forms import evaluated
 from ..interpret.parse import DistSpec
 from ..laws import LAWS, Law
+from ..laws.base import tail_condition, tail_order
 from ..nodes.scalar import Density
 from .univariate import Notation, UnivariatePair
 
@@ -71,15 +72,27 @@ class LawPair(UnivariatePair):
 
     def conditions(self) -> tuple[Basic, ...]:
         """What the parameters must satisfy beyond their symbols' assumptions, as printable relations: each law's
-        own (``a1 < b1`` for a uniform law) and, for a law whose support depends on its parameters, q's support
-        inside p's (``a2 <= a1``, ``b1 <= b2``), where the divergence is finite (derived under them)."""
+        own (``a1 < b1`` for a uniform law); for a law whose support depends on its parameters, q's support
+        inside p's (``a2 <= a1``, ``b1 <= b2``); for a heavy-tailed q, its moment of the order p's log-density grows
+        like (``alpha > 2``: a Pareto law against a Gaussian, :func:`~derivation.laws.base.tail_condition`). Where
+        they hold the divergence is finite (derived under them)."""
         if self.q.law.discrete or self.p.law.discrete:
             return ()
-        parts = (self.q.law.admissible(), self.p.law.admissible(), *self.q.law.containment(self.p.law))
+        parts = (self.q.law.admissible(), self.p.law.admissible(), *self.q.law.containment(self.p.law),
+                 tail_condition(self.q.law, self.p.law, self.q.variable))
         if And(*parts) in (S.true, S.false):
             return ()
         flat = (c for part in parts for c in (part.args if isinstance(part, And) else (part,)))
         return tuple(dict.fromkeys(c for c in flat if c is not S.true))
+
+    def finite_where(self) -> Basic:
+        """Where the divergence is finite beyond the :meth:`conditions` of its support: a heavy-tailed q's moment of
+        the order p's log-density grows like (``alpha > 1``: a Pareto law against an exponential one); outside it
+        the divergence is +oo (``rules.support.INFINITE_MOMENT`` derives it where the numbers decide). ``S.true``
+        for every other pair; the code exports return +inf where it fails."""
+        if self.q.law.discrete or self.p.law.discrete:
+            return S.true
+        return tail_condition(self.q.law, self.p.law, self.q.variable)
 
     def assumptions(self) -> tuple[Basic, ...]:
         """The parameters' domains, then the :meth:`conditions` on them."""
@@ -94,7 +107,8 @@ class LawPair(UnivariatePair):
         if not conditions:
             return super().checker()
         holds = lambdify(self.parameters, And(*conditions), "mpmath")
-        return Checker(self.parameters, ranges={**self.q.law.ranges(), **self.p.law.ranges()},
+        order = tail_order(self.p.law.energy(self.q.variable), self.q.variable)[0]
+        return Checker(self.parameters, ranges={**self.q.law.tail_ranges(order), **self.p.law.ranges()},
                        admissible=lambda point: bool(holds(*(point[s] for s in self.parameters))))
 
     def instantiate(self, expr: Expr) -> Expr:

@@ -60,6 +60,9 @@ PAIRS["pair-uniform-infinite"] = ("Uniform(0, 2)", "Uniform(0, 1)")
 PAIRS["pair-pareto"] = ("Pareto(m1, a1)", "Pareto(m2, a2)")
 PAIRS["pair-beta"] = ("Beta(a1, b1)", "Beta(a2, b2)")
 PAIRS["pair-dirichlet"] = ("Dirichlet(a, K)", "Dirichlet(b, K)")
+PAIRS["pair-poisson-binomial"] = ("Poisson(a)", "Binomial(n, logits=l)")  # +oo at the symbolic count n + 1
+PAIRS["pair-pareto-normal"] = ("Pareto(m, a)", "Normal(mu, s)")  # derived under a > 2; +inf below in the exports
+PAIRS["pair-pareto-exponential-infinite"] = ("Pareto(m, 1)", "Exponential(l)")  # +oo by the infinite mean
 
 
 def configurations() -> Iterator[tuple[str, dict[str, Any]]]:
