@@ -429,7 +429,8 @@ def _pair_gumbel() -> AuditPair:
         "Gumbel", "Gumbel(m1, b1)", "Gumbel(m2, b2)",
         (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("b2", SCALE)),
         lambda dist, t: (dist.Gumbel(t["m1"], t["b1"]), dist.Gumbel(t["m2"], t["b2"])),
-        lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"]), ref.gumbel(v["m2"], v["b2"])))
+        lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"], growth=v["b1"] / v["b2"]),
+                                    ref.gumbel(v["m2"], v["b2"])))
 
 
 def _pair_gumbel_normal() -> AuditPair:
@@ -437,7 +438,7 @@ def _pair_gumbel_normal() -> AuditPair:
         "Gumbel-Normal", "Gumbel(m1, b1)", "Normal(m2, s2)",
         (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
         lambda dist, t: (dist.Gumbel(t["m1"], t["b1"]), dist.Normal(t["m2"], t["s2"])),
-        lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])))
+        lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"], growth=0), ref.normal(v["m2"], v["s2"])))
 
 
 def _normal_towards_gumbel(loc: Any, scale: Any, gumbel_scale: Any) -> ref.RefDensity:
@@ -752,7 +753,7 @@ FIXTURES: tuple[Fixture, ...] = (
             "an old torch _kl_gumbel_normal (the point: a Gumbel-Normal test of PR #4638)",
             (Parameter("m1", LOC), Parameter("b1", SCALE)), (Parameter("m2", LOC), Parameter("s2", SCALE)),
             _old_gumbel_normal,
-            lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"]), ref.normal(v["m2"], v["s2"])),
+            lambda v: ref.kl_quadrature(ref.gumbel(v["m1"], v["b1"], growth=0), ref.normal(v["m2"], v["s2"])),
             {"m1": -1.0, "b1": 2.0, "m2": -3.0, "s2": 4.0}, 0.4767),
     Fixture("Uniform-Beta with x log x NaN at 0", "Uniform(low, high)", "Beta(a, b)",
             "torch _kl_uniform_beta with its old _x_log_x(x) = x * x.log()",
@@ -842,6 +843,14 @@ def _mp(value: Any) -> Any:
     if hasattr(value, "tolist"):
         value = value.tolist()
     return [_mp(v) for v in value] if isinstance(value, list) else mpmath.mpf(value)
+
+
+def _reference(reference: Callable[[Mapping[str, Any]], mpmath.mpf], point: Values) -> mpmath.mpf:
+    """The reference at ``point``, computed at its working precision throughout: the densities' constants (``log``
+    of a rate, ``1 / rate``) and the parameters' maps (a scale from a log-variance, masses from logits) too, not
+    only the quadrature (at mpmath's default 15 digits they limited it to about 1e-16)."""
+    with mpmath.workdps(ref.DIGITS):
+        return reference({k: _mp(v) for k, v in point.items()})
 
 
 def _batched(points: Sequence[Values]) -> dict[str, Any]:
@@ -939,11 +948,13 @@ def check_options(samples: int, tolerance: float, seed: int) -> None:
         raise UsageError(f"the seed must be a whole number >= 0, got {seed!r}")
 
 
+#: What a worker computes for a pair: why it is skipped (None: derived), kl-derive's values, the references.
+Computed = tuple[str | None, list[float], list[mpmath.mpf]]
 #: The pairs and their points while :func:`audit` computes them, read by the forked workers (:func:`_computed`).
 _WORK: list[tuple[AuditPair, list[Values]]] = []
 
 
-def _computed(index: int) -> tuple[str | None, list[float], list[mpmath.mpf]]:
+def _computed(index: int) -> Computed:
     """Pair ``index`` of :data:`_WORK`: ``(why it is skipped, kl-derive's values, the references)``, the skip reason
     None when kl-derive derives the pair."""
     pair, points = _WORK[index]
@@ -951,18 +962,43 @@ def _computed(index: int) -> tuple[str | None, list[float], list[mpmath.mpf]]:
         closed_form = _derived(pair)
     except UsageError as why:
         return str(why), [], []
-    references = [pair.reference({k: _mp(v) for k, v in point.items()}) for point in points]
+    references = [_reference(pair.reference, point) for point in points]
     return None, closed_form(**_batched(points)).tolist(), references
 
 
-def _compute_all(count: int) -> list[tuple[str | None, list[float], list[mpmath.mpf]]]:
+def _compute_all(count: int, meanwhile: Callable[[], Any]) -> tuple[list[Computed], Any]:
     """:func:`_computed` for every pair of :data:`_WORK`, on every core there is (forked processes, one pair at a
-    time each: the derivations and the 30-digit quadratures are independent), else one after the other."""
+    time each: the derivations and the 30-digit quadratures are independent), else one after the other; and
+    ``meanwhile()`` here while the workers compute (its value returned with theirs)."""
     workers = min(os.cpu_count() or 1, count)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_computed(i) for i in range(count)]
+        return [_computed(i) for i in range(count)], meanwhile()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(_computed, range(count), chunksize=1)
+        pending = pool.map_async(_computed, range(count), chunksize=1)
+        other = meanwhile()
+        return pending.get(), other
+
+
+def _plan(samples: int, rng: Any, pairs: Sequence[AuditPair]) -> list[tuple[AuditPair, list[Values]]]:
+    """Each pair with its points drawn from ``rng``, in order: ``samples`` of them (at most ``pair.most``), edges
+    first, q = p among them where q's and p's parameters are of the same kinds."""
+    work = []
+    for pair in pairs:
+        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
+        count = samples if pair.most is None else min(samples, pair.most)
+        work.append((pair, _points(pair.q_parameters, pair.p_parameters, count, rng, equal=same_kinds)))
+    return work
+
+
+def _fixture_rows(fixtures: Sequence[Fixture], points: Sequence[list[Values]], tolerance: float) -> list[Row]:
+    """Each fixture's row: its formula against the reference at its points."""
+    rows = []
+    for fixture, at in zip(fixtures, points, strict=True):
+        references = [_reference(fixture.reference, point) for point in at]
+        values = [fixture.formula(**point) for point in at]
+        rows.append(compare(Row(fixture.name, fixture.q, fixture.p, fixture.source), values, references, at,
+                            tolerance))
+    return rows
 
 
 def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
@@ -971,20 +1007,20 @@ def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
     the reported point first), drawn from ``seed``. See the module's docstring.
 
     The points are drawn first, in order (so a seed gives the same points however the work is shared); each pair's
-    derivation and references are then computed by :func:`_compute_all`, torch's values afterwards here."""
+    derivation and references are then computed by :func:`_compute_all`, while torch is imported and the fixtures
+    are audited here; torch's values afterwards."""
     check_options(samples, tolerance, seed)
     rng = np.random.default_rng(seed)
-    work = []
-    for pair in pairs:
-        same_kinds = [a.kind for a in pair.q_parameters] == [b.kind for b in pair.p_parameters]  # q = p possible
-        count = samples if pair.most is None else min(samples, pair.most)
-        work.append((pair, _points(pair.q_parameters, pair.p_parameters, count, rng, equal=same_kinds)))
+    work = _plan(samples, rng, pairs)
+    count = min(samples, FIXTURE_SAMPLES)
+    fixture_points = [[dict(fixture.point), *_points(fixture.q_parameters, fixture.p_parameters, count - 1, rng,
+                                                     equal=False)] for fixture in fixtures]
     _WORK[:] = work
     try:
-        computed = _compute_all(len(work))
+        computed, (torch, fixture_rows) = _compute_all(
+            len(work), lambda: (_torch(), _fixture_rows(fixtures, fixture_points, tolerance)))
     finally:
         _WORK.clear()
-    torch = _torch()
     report = AuditReport(tolerance, samples, seed, None if torch is None else str(torch.__version__))
     for (pair, points), (skipped, derived, references) in zip(work, computed, strict=True):
         if skipped is not None:
@@ -1002,14 +1038,7 @@ def audit(samples: int = SAMPLES, seed: int = 0, tolerance: float = TOLERANCE,
                 values = np.asarray(pair.scipy(special, _batched(points)), dtype=float).tolist()
                 report.rows.append(compare(Row(pair.name, pair.q, pair.p, "scipy"), values, references, points,
                                            tolerance))
-    for fixture in fixtures:
-        count = min(samples, FIXTURE_SAMPLES)
-        points = [dict(fixture.point), *_points(fixture.q_parameters, fixture.p_parameters, count - 1, rng,
-                                                equal=False)]
-        references = [fixture.reference({k: _mp(v) for k, v in point.items()}) for point in points]
-        values = [fixture.formula(**point) for point in points]
-        report.fixtures.append(compare(Row(fixture.name, fixture.q, fixture.p, fixture.source), values, references,
-                                       points, tolerance))
+    report.fixtures = fixture_rows
     return report
 
 
