@@ -109,6 +109,8 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
                                  "-o", "{out}/normal-laplace.md"], 2.5, "#12"),
     "laplace-normal-markdown": (["derive", "--q", "Laplace(m, b)", "--p", "Normal(mu, s)", "--format", "markdown",
                                  "-o", "{out}/laplace-normal.md"], 2.5, "#12"),
+    "laplace-markdown": (["derive", "--q", "Laplace(m1, b1)", "--p", "Laplace(m2, b2)", "--format", "markdown",
+                          "-o", "{out}/laplace.md"], 2.5, "#12"),
     # issue 12: the Pareto family (the expected logarithm integrated by parts; derived under m2 <= m1)
     "pareto-markdown": (["derive", "--q", "Pareto(m1, a1)", "--p", "Pareto(m2, a2)", "--format", "markdown",
                          "-o", "{out}/pareto.md"], 2.5, "#12"),

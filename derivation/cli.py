@@ -150,6 +150,10 @@ def verify_command(ctx: click.Context, q: str | None, p: str | None, claim: str 
         result = verify_code(source, function, q=q, p=p, q_params=q_params, latent_dim=latent_dim, loss=as_loss)
         click.echo(json.dumps(result.as_dict()) if as_json else result.describe())
         ctx.exit(result.exit_code)
+    code_only = [name for name, given in (("--q-params", q_params is not None), ("--latent-dim", latent_dim != -1),
+                                          ("--loss", as_loss)) if given]
+    if code_only:
+        raise click.UsageError(f"{code_only[0]} applies to --code (a loss function), not to a formula")
     missing = [name for name, value in (("--q", q), ("--p", p), ("--claim", claim)) if value is None]
     if missing:
         raise click.UsageError(f"missing option {missing[0]} (or give --code FILE)")

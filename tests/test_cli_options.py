@@ -112,3 +112,15 @@ def test_derive_without_matplotlib_writes_nothing(tmp_path):
                            str(tmp_path / "d.md")], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "pip install matplotlib" in done.stderr and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("extra", "option"), [
+    (["--q-params", "mu,logvar"], "--q-params"),
+    (["--latent-dim", "0"], "--latent-dim"),
+    (["--loss"], "--loss"),
+])
+def test_code_options_without_code_are_refused(extra, option, capsys):
+    """An option that only a loss function reads is not silently ignored beside a formula."""
+    args = ["verify", "--q", "Normal(m, s)", "--p", "Normal(0, 1)", "--claim", "log(1/s)", *extra]
+    assert one_line(*run(args, capsys)) == (f"kl-derive: error: {option} applies to --code (a loss function), "
+                                            "not to a formula")

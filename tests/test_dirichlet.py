@@ -142,6 +142,14 @@ def test_numbers_of_coordinates_and_symmetric_laws(q, p, a, b):
     assert float(kl(*given_vectors)) == pytest.approx(float(reference), rel=1e-10)
 
 
+def test_two_symmetric_laws_read_without_a_bracketed_negative_term():
+    """Both laws symmetric: the sum of a constant (negative) term is -K (...), not + (-K (...))."""
+    derivation = derive(q="Dirichlet(2, K)", p="Dirichlet(3, K)")
+    assert derivation.verified
+    result = render(derivation, "text").split("Result:")[1].strip().splitlines()[0].strip()
+    assert result == "KL(q ‖ p) = log Γ(2K) - log Γ(3K) + K log 2 - K (ψ(2) - ψ(2K))"
+
+
 def test_a_wrong_step_is_rejected():
     setting = variant("Dirichlet(a, K)", "Dirichlet(b, K)").setting
 

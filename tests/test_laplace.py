@@ -357,3 +357,54 @@ def test_the_lemma_rules_integrate_any_numeric_pair_correctly(loc, scale, point)
         expected = mpmath.quad(lambda x: abs(x - a) * mpmath.exp(-abs(x - m) / b) / (2 * b),
                                [-mpmath.inf, min(m, a), max(m, a), mpmath.inf])
     assert float(evaluated(lemma.result)) == pytest.approx(float(expected), rel=1e-12, abs=1e-14)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The checker's quadrature against a Laplace density: Gauss-Laguerre on each side of the location
+# ----------------------------------------------------------------------------------------------------
+
+def test_the_laguerre_rules_are_mpmaths():
+    from derivation.laws.laplace import LAGUERRE_NODES, laguerre_rule
+    for n in LAGUERRE_NODES:
+        with mpmath.workdps(40):
+            nodes, weights = mpmath.gauss_quadrature(n, "laguerre")
+            rule = laguerre_rule(n)
+            assert len(rule) == n
+            assert max(abs(t - x) / x for (t, _), x in zip(rule, nodes, strict=True)) < mpmath.mpf("1e-35")
+            assert max(abs(w - v) / v for (_, w), v in zip(rule, weights, strict=True)) < mpmath.mpf("1e-35")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.floats(-5, 5), st.floats(0.05, 20), st.floats(-5, 5))
+def test_a_polynomial_against_the_density_is_integrated_exactly(loc, scale, centre):
+    """E[(x - c)**2] = 2 b**2 + (m - c)**2 and E|x - m| = b, to 25 digits."""
+    from derivation.laws.laplace import LaplaceLaw
+    law = LaplaceLaw(Integer(0), Integer(1))
+    with mpmath.workdps(30):
+        m, b, c = (mpmath.mpf(v) for v in (loc, scale, centre))
+
+        def density(x):
+            return mpmath.exp(-abs(x - m) / b) / (2 * b)
+
+        second = law.integrate(lambda x: density(x) * (x - c) ** 2, [m, b], True, [m])
+        assert abs(second - (2 * b**2 + (m - c) ** 2)) <= mpmath.mpf("1e-24") * max(1, abs(second))
+        deviation = law.integrate(lambda x: density(x) * abs(x - m), [m, b], True, [m])
+        assert abs(deviation - b) <= mpmath.mpf("1e-24") * max(1, b)
+
+
+def test_other_integrands_still_get_the_right_value():
+    """A kink away from the location, or a function that is not a polynomial (the two rules disagree): adaptive
+    quadrature, the value as before."""
+    from derivation.laws.laplace import LaplaceLaw
+    law = LaplaceLaw(Integer(0), Integer(1))
+    with mpmath.workdps(30):
+        m, b, c = mpmath.mpf("0.3"), mpmath.mpf("0.7"), mpmath.mpf("1.9")
+
+        def density(x):
+            return mpmath.exp(-abs(x - m) / b) / (2 * b)
+
+        kinked = law.integrate(lambda x: density(x) * abs(x - c), [m, b], True, [m, c])
+        expected = (c - m) + b * mpmath.exp(-(c - m) / b)  # E|x - c| for c > m
+        assert abs(kinked - expected) < mpmath.mpf("1e-18")
+        moment = law.integrate(lambda x: density(x) * mpmath.exp(x), [m, b], True, [m])
+        assert abs(moment - mpmath.exp(m) / (1 - b**2)) < mpmath.mpf("1e-18")

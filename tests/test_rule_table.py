@@ -2570,6 +2570,13 @@ ROWS = [
         Sum(mul(Rational(1, 2), log(mul(2, pi))), Tuple(j, 1, d)),
         mul(d, mul(Rational(1, 2), log(mul(2, pi)))),
     ),
+    # made here: a negative term's sign leads the product (it printed "+ (-d (...))", a Dirichlet pair's last step)
+    Row(
+        "sum-of-constant",
+        "diagonal",
+        Sum(mul(-1, add(1, log(mul(2, pi)))), Tuple(j, 1, d)),
+        mul(-1, d, add(1, log(mul(2, pi)))),
+    ),
     # from pair-diagonal, step 9
     Row(
         "univariate-result",

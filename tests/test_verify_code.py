@@ -671,3 +671,35 @@ def test_random_family_code_gives_a_verdict_or_one_line_error(tokens):
         assert "\n" not in str(error)
         return
     assert verdict.holds in (True, False, None) and verdict.exit_code in (0, 1, 3)
+
+
+GUMBEL_TORCH = '''
+def gumbel_kl(loc1, scale1, loc2, scale2):
+    euler = {constant}
+    ct1 = scale1 / scale2
+    ct2 = loc2 / scale2
+    ct3 = loc1 / scale2
+    t1 = -torch.log(ct1) - ct2 + ct3
+    t2 = ct1 * euler
+    t3 = torch.exp(ct2 + torch.lgamma(1 + ct1) - ct3)
+    return t1 + t2 + t3 - (1 + euler)
+'''
+
+
+def test_a_constant_assigned_once_and_used_twice_is_read_at_double_precision():
+    """torch's Gumbel formula names Euler's constant once, as a double, and uses it twice: it holds, the literal
+    read as the constant it rounds (every place it is written)."""
+    verdict = verify_code(GUMBEL_TORCH.format(constant="0.5772156649015329"), q="Gumbel(loc1, scale1)",
+                          p="Gumbel(loc2, scale2)")
+    assert verdict.holds is True and not verdict.slips, verdict.describe()
+    assert "the float literal 0.5772156649015329 is EulerGamma rounded to double precision" in verdict.method
+
+
+def test_a_truncated_constant_is_refuted_with_a_difference_that_is_not_printed_as_0():
+    """Ten digits of Euler's constant are not the constant at double precision; the difference is printed at
+    its size (it was evaluated at 6 digits, where it cancelled to 0: "claim - KL(q || p) = 0, which is not 0")."""
+    verdict = verify_code(GUMBEL_TORCH.format(constant="0.5772156649"), q="Gumbel(loc1, scale1)",
+                          p="Gumbel(loc2, scale2)")
+    assert verdict.holds is False
+    assert verdict.slips[0].what == ("per entry: claim - KL(q || p) = -1.53286e-12*scale1/scale2 + 1.53286e-12, "
+                                     "which is not 0")

@@ -644,6 +644,10 @@ _PRINTED = {"exp", "log", "sqrt", "abs", "softplus", "log1p", "expm1", "square",
             "digamma"}
 
 
+#: A Python float literal as code writes it (digits, one point, an exponent; underscores between digits).
+_FLOAT_TEXT = re.compile(r"(?:\d(?:_?\d)*)?\.?(?:\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?")
+
+
 def claim_text(t: Term, names: Mapping[str, str]) -> str | None:
     """The kernel of ``t`` (no reductions, sizes and weights 1) as a Python claim over ``names`` (role -> name; a
     leaf of role ``given`` is printed by its own name); None if it uses something a claim cannot (data, noise,
@@ -657,7 +661,9 @@ def claim_text(t: Term, names: Mapping[str, str]) -> str | None:
             return name
         return names.get(role)
     if op == "num":
-        f = t.value[0]  # type: ignore[index]
+        f, written = t.value  # type: ignore[misc]
+        if f.denominator != 1 and _FLOAT_TEXT.fullmatch(written):  # as written: the claim reads it exactly, as a
+            return f"({written})"                                  # float literal (judged at double precision)
         return f"({f.numerator}/{f.denominator})" if f.denominator != 1 else f"({f.numerator})"
     if op == "pi":
         return "pi"

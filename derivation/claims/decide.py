@@ -1201,7 +1201,7 @@ def _difference(claim: Expr, truth: Expr, bounded: bool = False) -> str | None:
     if rest == 0 or rest.count_ops() > 40:
         return None
     fractions = {r for r in rest.atoms(Rational) if not r.is_Integer or abs(r) > 1000}
-    shown = rest.evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest
+    shown = rest.evalf(DIGITS).evalf(6) if fractions - {Rational(1, 2), Rational(-1, 2)} else rest  # no cancellation
     where = " in each coordinate j" if terms is not None else ""
     shown = _plain(shown)  # j, not _j
     return f"claim - KL(q || p) = {sstr(shown, full_prec=False)}{where}, which is not 0"

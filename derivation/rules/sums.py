@@ -85,7 +85,12 @@ def _sum_of_constant(expr: Expr, setting) -> Rewrite:
         if isinstance(e, Sum) and len(e.limits) == 1:
             index, low, high = e.limits[0]
             if low == 1 and index not in e.function.free_symbols:
-                return S.Zero if e.function == 0 else mul(high, e.function)
+                if e.function == 0:
+                    return S.Zero
+                factors = Mul.make_args(e.function)  # a negative term's sign leads: -K c, not K (-c)
+                if factors[0].is_Number and factors[0].is_negative:
+                    return mul(factors[0], high, *factors[1:])
+                return mul(high, e.function)
         return None
 
     out = rewrite_or_refuse(expr, match, "sum whose terms are all the same")
