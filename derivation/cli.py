@@ -236,6 +236,7 @@ def run(argv: list[str] | None = None) -> int:
     """Entry point of the ``kl-derive`` script: one-line errors, exit 2 for bad input."""
     if argv is None:  # the process is the command: what it imported (SymPy's large module state) lives as long
         gc.freeze()  # as the process, so the cyclic collector need not rescan it on every collection it runs
+        gc.enable()  # (cli.py turned it off while the modules loaded)
     if getattr(signal.getsignal(signal.SIGINT), "__name__", "") == "_interrupted_while_starting":  # cli.py's
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

@@ -78,16 +78,19 @@ def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notati
     bundle, spec = BUNDLES[name], get_format(fmt)
     directory = figure_directory(output) if figures else None
     ahead = chapters_ahead(bundle.cases, (os.cpu_count() or 1) if jobs is None else jobs)
+    chapters = bundle.cases[len(ahead):]
+    drawn = [case for case in chapters if directory is not None and CASES[case].figures]
+    if ahead or drawn:  # NumPy (the vector checks and the figures use it) imported once, before the forks below
+        import numpy  # noqa: F401
     with contextlib.ExitStack() as stack, reusing_chains():
         helper = stack.enter_context(_ChaptersAhead(ahead, fmt, notation, bundle.cases)) if ahead else None
         derived, batches = {}, []
         worker: FigureWorker | None = None  # one process draws every chapter's figures, in turn
-        chapters = bundle.cases[len(ahead):]
-        drawn = [case for case in chapters if directory is not None and CASES[case].figures]
-        # The chapters with figures are derived first: their figures are drawn while the others are derived.
+        # The chapters with figures are derived first: their figures are drawn while the others are derived, one
+        # after another (this process and the one deriving ahead already keep the cores busy).
         for case in [*drawn, *(case for case in chapters if case not in drawn)]:
             if case in drawn and worker is None:
-                worker = stack.enter_context(FigureWorker((spec.figure_format,)))
+                worker = stack.enter_context(FigureWorker((spec.figure_format,), parallel=False))
             derivation = derive(case, notation=notation)
             if case in drawn:
                 batches.append(worker.write(derivation, directory, (spec.figure_format,)))

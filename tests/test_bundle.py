@@ -322,7 +322,7 @@ def test_the_chapters_with_figures_are_derived_first(tmp_path, monkeypatch):
         pass
 
     class NoWorker:  # nothing is drawn: only the order of the derivations is looked at
-        def __init__(self, formats):
+        def __init__(self, formats, **options):
             pass
 
         def __enter__(self):

@@ -152,3 +152,17 @@ def test_a_reader_that_leaves_early_stops_the_command_quietly():
     error = process.stderr.read()
     assert process.wait() == 141
     assert error == b""
+
+
+def test_the_script_loads_without_the_cyclic_collector_and_turns_it_back_on():
+    """As the program, cli.py loads the package with the cyclic collector off (a tenth of the start-up) and
+    :func:`cli.run` turns it back on; imported by other code (these tests) it leaves the collector alone."""
+    import gc
+
+    assert gc.isenabled()
+    program = ("import gc, sys; sys.argv = ['kl-derive', 'list']; import cli; loading = gc.isenabled(); "
+               "code = cli.run(); print(loading, gc.isenabled(), code)")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.abspath(cli.__file__)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["False", "True", "0"]

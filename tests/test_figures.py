@@ -148,6 +148,22 @@ def test_worker_writes_figures_and_stops_cleanly(dynamics, tmp_path):
         pass  # never given work: stopped at once
 
 
+def test_a_worker_drawing_one_figure_after_another_draws_the_same_bytes(dynamics, tmp_path):
+    """``parallel=False`` (a bundle's worker: no forked figure processes, no warm-up figure) changes only how the
+    figures are drawn, not one byte of them."""
+    written = {}
+    for parallel in (True, False):
+        directory = tmp_path / str(parallel)
+        directory.mkdir()
+        with FigureWorker(("png", "pdf"), parallel=parallel) as worker:
+            worker.write(dynamics, directory, ["png", "pdf"])
+            worker.wait()
+            written[parallel] = {p.name: p.read_bytes() for p in worker.commit()}
+    assert sorted(written[False]) == sorted(f"dynamics-{stem}.{fmt}" for stem in ("field", "map", "terms")
+                                            for fmt in ("png", "pdf"))
+    assert written[False] == written[True]
+
+
 # -- the command line ------------------------------------------------------------------------------
 def run(args, capsys):
     code = cli.run(args)

@@ -473,3 +473,17 @@ def test_vae_exports_the_torch_loss(require_module):
     assert torch.allclose(value, expected)
     value.sum().backward()
     assert torch.allclose(mu.grad, mu.detach())  # d/dmu of the KL is mu
+
+
+def test_deriving_the_vae_case_does_not_import_numpys_test_and_build_tools():
+    """The scale definitions are compiled with NumPy's own namespace: SymPy's ``"numpy"`` module runs ``from numpy
+    import *``, which imports ``numpy.f2py`` (and unittest, email, every codec): a sixth of a second."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    program = "import sys; from derivation import derive; derive('vae'); print('numpy.f2py' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]

@@ -73,6 +73,37 @@ def test_is_zero_is_a_proof_not_a_guess():
     assert not is_zero(log(a**2) - 2 * log(a))  # false for negative a: must not be "proved"
 
 
+def test_is_zero_decides_an_expression_once(monkeypatch):
+    """A vector step's difference is asked about twice (as it stands and with traces as numbers): decided once."""
+    from derivation.check import checker as module
+
+    calls = []
+    decide = module._is_zero
+    monkeypatch.setattr(module, "_is_zero", lambda e: calls.append(e) or decide(e))
+    a = Symbol("a_decided_once", positive=True)
+    assert is_zero(log(a**3) - 3 * log(a)) and is_zero(log(a**3) - 3 * log(a))
+    assert not is_zero(log(a**3) - 2 * log(a)) and not is_zero(log(a**3) - 2 * log(a))
+    assert len(calls) == 2
+
+
+def test_products_sharing_factors_are_compared_without_them():
+    """``q log A`` against ``q log B``: the shared factor q is left out first (a smaller difference to normalise);
+    a wrong step with shared factors is still not proved, and the checker still rejects it."""
+    from sympy import exp, pi, sqrt
+
+    from derivation.check.checker import _same_by_normal_forms
+
+    z, m, x = Symbol("z", real=True), Symbol("m", real=True), Symbol("x", real=True)
+    s, t = Symbol("s", positive=True), Symbol("t", positive=True)
+    q = sqrt(2) * exp(-(z - m) ** 2 / (2 * t**2)) / (2 * sqrt(pi) * t)
+    density = exp(-(x - z) ** 2 / (2 * s**2)) / (sqrt(2 * pi) * s)
+    assert _same_by_normal_forms(q * log(density), q * (-(x - z) ** 2 / (2 * s**2) - log(2 * pi * s**2) / 2))
+    assert not _same_by_normal_forms(q * log(density), q * (-(x - z) ** 2 / (2 * s**2) - log(2 * pi * s**2)))
+    assert not _same_by_normal_forms(q * log(s * t), q * log(s) * log(t))
+    bad = Checker({z, m, x, s, t}).check(0, q * log(s * t), q * (log(s) - log(t)))
+    assert not bad.ok and bad.method == "numeric"
+
+
 def test_verifying_a_built_derivation_catches_a_wrong_line():
     case = CASES["univariate"]
     setting = case.setting(Options())

@@ -10,6 +10,7 @@ that way is compared numerically at random admissible points, with integrals by 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -77,7 +78,20 @@ def is_zero(expr: Expr) -> bool:
     """Whether one of a few cheap normal forms of ``expr`` is literally 0 (a proof, not a guess).
 
     The costlier forms are not tried when ``expr`` has a value other than 0 at one point (:func:`nonzero_at_a_point`):
-    a normal form keeps the value, so none of them could be 0 there."""
+    a normal form keeps the value, so none of them could be 0 there. Each expression is decided once per process (a
+    vector step's difference is often asked about twice: as it stands, and with its traces and determinants as
+    numbers when it has none)."""
+    if expr not in _DECIDED:
+        if len(_DECIDED) >= 4096:
+            _DECIDED.clear()
+        _DECIDED[expr] = _is_zero(expr)
+    return _DECIDED[expr]
+
+
+_DECIDED: dict[Expr, bool] = {}
+
+
+def _is_zero(expr: Expr) -> bool:
     if any(normalise(expr) == 0 for normalise in _NORMALISATIONS[:_FIRST_FORMS]):
         return True
     if nonzero_at_a_point(expr):
@@ -150,7 +164,15 @@ _EXPLICIT: dict[Expr, Expr] = {}
 
 
 def _same_by_normal_forms(a: Expr, b: Expr) -> bool:
-    return is_zero(_explicit(a) - _explicit(b))
+    """Whether ``a == b`` by :func:`is_zero`: first without the factors both products share (``q(z) log A`` and
+    ``q(z) log B`` are equal if ``log A - log B`` is 0, a smaller difference to normalise), then as they stand."""
+    a, b = _explicit(a), _explicit(b)
+    left, right = Counter(Mul.make_args(a)), Counter(Mul.make_args(b))
+    shared = left & right
+    if shared and (left != shared or right != shared) and \
+            is_zero(Mul(*(left - shared).elements()) - Mul(*(right - shared).elements())):
+        return True
+    return is_zero(a - b)
 
 
 def symbolic_reason(before: Expr, after: Expr, same: Callable[[Expr, Expr], bool] = _same_by_normal_forms,

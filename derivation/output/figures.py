@@ -469,8 +469,24 @@ def _write_in_parallel(work: Sequence[Job], directory: Path, formats: Sequence[s
     return "ok", [path for _, paths in outcomes for path in paths]
 
 
-def _serve(connection, formats: Sequence[str]) -> None:
-    """The worker process: warm up, then write the figures of each request it is sent, in order, until None.
+def _import_drawing(formats: Sequence[str]) -> None:
+    """Import what drawing figures in ``formats`` needs (matplotlib's Figure, and the PDF backend for PDF figures),
+    drawing nothing: the first figure loads the fonts and the mathtext parser, and the figures after it reuse them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+
+    if any(fmt in ("pdf", SLIDES_PDF) for fmt in formats):
+        import matplotlib.backends.backend_pdf
+    else:
+        import matplotlib.backends.backend_agg
+
+
+def _serve(connection, formats: Sequence[str], parallel: bool = True) -> None:
+    """The worker process: warm up, then write the figures of each request it is sent, in order, until None
+    (``parallel``: each figure of a request after the first in a forked copy; else one after another, after
+    importing matplotlib rather than warming up).
 
     Ctrl-C is left to the parent (which stops the worker with SIGTERM), so an interrupt prints nothing here."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -478,10 +494,11 @@ def _serve(connection, formats: Sequence[str]) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by the parent's fork
     gc.disable()  # a short-lived process: collecting would only copy the pages it shares with its parent
     with contextlib.suppress(Exception):  # a missing or broken matplotlib is reported when figures are written
-        _warm_up(formats)
+        (_warm_up if parallel else _import_drawing)(formats)
+    write = _write_in_parallel if parallel else _outcome
     while (request := connection.recv()) is not None:
         work, directory, formats, token = request
-        connection.send(_write_in_parallel(work, Path(directory), formats, token))
+        connection.send(write(work, Path(directory), formats, token))
 
 
 @dataclass
@@ -510,9 +527,14 @@ class FigureWorker:
     written: leaving the block without committing (an error, Ctrl-C) removes them, so no figure is left
     without its document and no temporary file is left at all. Where processes cannot be forked, ``write``
     draws in this process.
+
+    ``parallel=False`` is for a caller whose own processes already keep every core busy (a bundle, whose chapters
+    are derived in two processes): the worker then draws the figures one after another, and draws no warm-up
+    figure, since forked figure processes and a warm-up drawing would only take CPU time from those processes
+    (the figures are the same byte for byte).
     """
 
-    def __init__(self, formats: Iterable[str] = ("png",)) -> None:
+    def __init__(self, formats: Iterable[str] = ("png",), *, parallel: bool = True) -> None:
         """Start the worker; ``formats`` are the figure formats it will be asked for (it warms up for them)."""
         import multiprocessing
 
@@ -524,7 +546,8 @@ class FigureWorker:
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._connection, child = context.Pipe()
-            self._process = context.Process(target=_serve, args=(child, tuple(formats)), daemon=True)
+            self._process = context.Process(target=_serve, args=(child, tuple(formats), parallel),
+                                            daemon=True)
             # Objects that exist now are left out of garbage collection while the worker lives: a collection
             # would write to every one of them and so copy every shared memory page into both processes.
             gc.freeze()
