@@ -45,3 +45,20 @@ def test_latex_document_compiles_cleanly(name, options, tmp_path, require_tool):
     assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
     for path in written:
         assert f"<{path.name}" in log.replace("\n", "")  # pdflatex read each figure
+
+
+def test_a_slide_counts_binary_signs_wider_when_it_decides_a_line_fits():
+    """Seven terms with subscripts fit 44 characters at one character a sign but ran 22 pt past a Beamer frame:
+    counted with their spaces (1.3) the line is broken; the joined lines are the unbroken print."""
+    from sympy import Symbol, log
+
+    from derivation.printing.latex import SLIDE_SIGN_WIDTH, break_lines, visual_width
+    a, b, m, r = (Symbol(n, positive=True) for n in ("alpha_q", "alpha_p", "m_q", "beta_p"))
+    expr = -1 - b / a - b * log(r) - b * log(m) + a * r * m / (a - 1) + log(a) + log(b)
+    whole = break_lines(expr, width=44)[0]
+    assert visual_width("a + b - c") == 5 and visual_width("a + b - c", SLIDE_SIGN_WIDTH) == 3 + 2 * SLIDE_SIGN_WIDTH
+    assert visual_width("x^{a + b}", SLIDE_SIGN_WIDTH) == visual_width("x^{a + b}")  # no space in a script
+    width = visual_width(whole) + 1  # fits at one character a sign
+    assert break_lines(expr, width=width) == [whole]
+    lines = break_lines(expr, width=width, sign=SLIDE_SIGN_WIDTH)
+    assert len(lines) == 2 and " ".join(lines).replace("  ", " ") == whole

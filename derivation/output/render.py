@@ -27,7 +27,16 @@ from sympy import Eq, srepr
 from ..core.engine import Derivation, Section
 from ..core.errors import DerivationError, RenderError, UsageError
 from ..core.version import __version__
-from ..printing.latex import MACRO_STYLE, PLAIN_STYLE, PrintStyle, break_lines, continued, to_latex, visual_width
+from ..printing.latex import (
+    MACRO_STYLE,
+    PLAIN_STYLE,
+    SLIDE_SIGN_WIDTH,
+    PrintStyle,
+    break_lines,
+    continued,
+    to_latex,
+    visual_width,
+)
 from ..printing.text import to_text
 from .codegen import code_context
 from .notebook import SharedRepr, json_document, notebook
@@ -58,6 +67,8 @@ class Format:
     style: PrintStyle | None
     latex_syntax: bool
     display_width: float = 58
+    #: How wide a binary sign with its spaces counts when deciding that a line must break (:func:`visual_width`).
+    sign_width: float = 1.0
     #: Whether the step titles sit beside the chain's lines (taking room from them), and whether the
     #: left-hand side always has a row of its own (slides: the lines below use the frame's whole width).
     chain_titles: bool = True
@@ -101,7 +112,8 @@ FORMATS: Mapping[str, Format] = MappingProxyType({
                "fragment.tex.j2", MACRO_STYLE, True, display_width=42, figure_format="pdf", chain_titles=False,
                cross_references=True),
         Format("beamer", ".slides.tex", "Beamer slides, one step per overlay", "beamer.tex.j2", MACRO_STYLE, True,
-               display_width=44, figure_format="slides-pdf", chain_titles=False, lhs_row=True,
+               display_width=44, sign_width=SLIDE_SIGN_WIDTH, figure_format="slides-pdf", chain_titles=False,
+               lhs_row=True,
                identity_indent=-4),
         Format("ipynb", ".ipynb", "Jupyter notebook: a cell per step, code that rebuilds it", None, PLAIN_STYLE,
                False, builder=_notebook),
@@ -425,7 +437,7 @@ class _Context:
             return [self.show(expr)]
         key = (expr, self.style, width)
         if key not in self.broken:
-            self.broken[key] = break_lines(expr, self.style, width, self.show(expr))
+            self.broken[key] = break_lines(expr, self.style, width, self.show(expr), sign=self.fmt.sign_width)
         return self.broken[key]
 
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:

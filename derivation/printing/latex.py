@@ -595,12 +595,16 @@ _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 #: ``\log``, ``\ln``: three (two) upright letters and the thin space TeX sets after an operator name.
 _LOGS = {r"\log", r"\ln"}
 _LOG_WIDTH = 2.4
+#: The width of a binary + or - with its spaces when a slide decides whether a line fits (at one character a
+#: Pareto-Gamma result of seven terms ran 22 pt past the frame); the parts are then joined as before.
+SLIDE_SIGN_WIDTH = 1.3
 _WIDE = {r"\log", r"\ln", r"\exp", r"\KL", r"\E", r"\operatorname", r"\cdots", r"\ldots"}
 
 
 @lru_cache(maxsize=8192)
-def visual_width(tex: str) -> float:
-    """A rough width of typeset LaTeX in character units (fractions stack, scripts are small)."""
+def visual_width(tex: str, sign: float = 1.0) -> float:
+    """A rough width of typeset LaTeX in character units (fractions stack, scripts are small); ``sign`` is the
+    width of a binary ``+`` or ``-`` with its spaces outside scripts (on slides they take more than a character)."""
     width, i = 0.0, 0
     while i < len(tex):
         c = tex[i]
@@ -611,7 +615,7 @@ def visual_width(tex: str) -> float:
             if command == r"\frac":
                 top, i = _group(tex, i)
                 bottom, i = _group(tex, i)
-                width += max(visual_width(top), visual_width(bottom)) + 0.5
+                width += max(visual_width(top, sign), visual_width(bottom, sign)) + 0.5
             elif command in _ZERO_WIDTH:
                 continue
             else:
@@ -620,6 +624,9 @@ def visual_width(tex: str) -> float:
             group, i = _group(tex, i + 1)
             width += 0.7 * visual_width(group)
         elif c in "{} ":
+            i += 1
+        elif c in "+-" and tex[i - 1:i] == " " and tex[i + 1:i + 2] == " ":  # a binary sign and its spaces
+            width += sign
             i += 1
         else:
             width += 1.0
@@ -678,7 +685,7 @@ def _signed_terms(printer: TextbookLatexPrinter, expr: Add) -> list[str]:
 
 
 def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60, whole: str | None = None,
-                strict: bool = False) -> list[str]:
+                strict: bool = False, sign: float = 1.0) -> list[str]:
     """The LaTeX of ``expr`` as one or more lines of at most ``width`` (see :func:`visual_width`).
 
     Long sums break between terms, also inside brackets: of an expectation, of a numeric multiple
@@ -691,9 +698,13 @@ def break_lines(expr: Basic, style: PrintStyle = MACRO_STYLE, width: float = 60,
     printer = TextbookLatexPrinter(style)
     if whole is None:
         whole = printer.doprint(expr)
-    if visual_width(whole) <= width:
+    if visual_width(whole, sign) <= width:
         return [whole]
-    return _break(printer, expr, width, whole=whole, strict=strict)
+    lines = _break(printer, expr, width, whole=whole, strict=strict)
+    extra = max(visual_width(line, sign) - visual_width(line) for line in lines)
+    if extra and any(visual_width(line, sign) > width - (i == 0) for i, line in enumerate(lines)):  # a line that
+        lines = _break(printer, expr, width - extra, whole=whole, strict=strict)  # fits only with its signs counted
+    return lines                                                                   # narrow: less room
 
 
 #: ``(head, opening delimiter, parts, closing delimiter)``: an expression printed as head + opening + parts +
