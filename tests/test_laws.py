@@ -75,7 +75,7 @@ def test_a_discrete_law_sums_to_one_with_its_mean_and_variance():
 
 
 def test_the_checkers_quadrature_stops_at_its_error_not_at_30_digits():
-    """``laws.base.tanh_sinh``: 30-digit arithmetic, refined until the estimated error is below 1e-24 (a check asks
+    """``laws.base.tanh_sinh``: 30-digit arithmetic, refined until the estimated error is below 1e-20 (a check asks
     1e-15 of two values): within 1e-17 of closed forms (an endpoint singularity, where ``mpmath.quad`` is no closer
     either, a log, a Gaussian over R), and with no more evaluations than ``mpmath.quad``, fewer where that one goes
     on to the working precision."""
