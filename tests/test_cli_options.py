@@ -124,3 +124,11 @@ def test_code_options_without_code_are_refused(extra, option, capsys):
     args = ["verify", "--q", "Normal(m, s)", "--p", "Normal(0, 1)", "--claim", "log(1/s)", *extra]
     assert one_line(*run(args, capsys)) == (f"kl-derive: error: {option} applies to --code (a loss function), "
                                             "not to a formula")
+
+
+@pytest.mark.parametrize("size", ["K", "3"])
+def test_a_dirichlet_claim_is_refused_in_one_line(size, capsys):
+    """verify stopped with a KeyError traceback on a Dirichlet pair (its vectors are not drawn at random points)."""
+    args = ["verify", "--q", f"Dirichlet(a, {size})", "--p", f"Dirichlet(b, {size})", "--claim", "1"]
+    assert one_line(*run(args, capsys)) == ("kl-derive: error: verify does not decide claims about Dirichlet pairs "
+                                            "yet: derive the pair instead")

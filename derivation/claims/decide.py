@@ -1301,6 +1301,8 @@ def verify(q: str, p: str, claim: str, *, budget: float | None = None) -> Verdic
     if v.case == "full":
         raise UsageError("verify takes Normal or DiagNormal specs; claims about MvNormal pairs (matrices) are not "
                          "supported: derive the pair instead")
+    if v.case == "dirichlet":  # its claims' vectors are not drawn at random points yet
+        raise UsageError("verify does not decide claims about Dirichlet pairs yet: derive the pair instead")
     claimed, parsed, index = v.read_claim(claim)
     laws = [getattr(getattr(v.setting, role, None), "law", None) for role in ("q", "p")]
     laws = [None if law is None or law.vector else law for law in laws]  # a vector's: no parameter ranges
