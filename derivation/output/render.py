@@ -431,13 +431,15 @@ class _Context:
             self._repr = SharedRepr()
         return self._repr.doprint(expr)
 
-    def lines(self, expr, width: float) -> list[str]:
-        """The formula broken into display lines of at most ``width`` (memoised with the printed formulas)."""
+    def lines(self, expr, width: float, small: bool = False) -> list[str]:
+        """The formula broken into display lines of at most ``width`` (memoised with the printed formulas); a
+        ``small`` one (an identity under a slide's lines, in ``\\small`` type) counts its signs one character."""
         if self.style is None:
             return [self.show(expr)]
-        key = (expr, self.style, width)
+        sign = 1.0 if small else self.fmt.sign_width
+        key = (expr, self.style, width, sign)
         if key not in self.broken:
-            self.broken[key] = break_lines(expr, self.style, width, self.show(expr), sign=self.fmt.sign_width)
+            self.broken[key] = break_lines(expr, self.style, width, self.show(expr), sign=sign)
         return self.broken[key]
 
     def chain(self, d: Derivation, label_prefix: str) -> dict[str, Any]:
@@ -461,8 +463,8 @@ class _Context:
                 "lines": partial(self.lines, step.expr, width),
                 "srepr": partial(self.srepr, step.expr),
                 "identities": partial(lambda ids: [self.show(i) for i in ids], step.identities),
-                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - self.fmt.identity_indent)
-                                                       for i in ids], step.identities),
+                "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - self.fmt.identity_indent,
+                                                                  small=True) for i in ids], step.identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "cited": partial(self.cite, step.justification,
