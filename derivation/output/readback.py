@@ -1112,8 +1112,8 @@ def recording() -> Iterator[list[Printed]]:
         ledger.append(Printed(expr, self.style, text))
         return text
 
-    def recorded_lines(self, expr, width):
-        broken = lines(self, expr, width)
+    def recorded_lines(self, expr, width, small=False):
+        broken = lines(self, expr, width, small=small)
         ledger.append(Printed(expr, self.style, tuple(broken)))
         return broken
 
