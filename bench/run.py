@@ -98,6 +98,9 @@ TARGETS: dict[str, tuple[list[str], float, str]] = {
     # issue 12: binomial laws of one count by name (a finite sum up to n), in logits
     "binomial-logits-markdown": (["derive", "--q", "Binomial(n, logits=l1)", "--p", "Binomial(n, logits=l2)",
                                   "--format", "markdown", "-o", "{out}/binomial.md"], 2.5, "#12"),
+    # issue 12: an infinite pair through a parameterisation (its +oo line is checked by the support argument only)
+    "poisson-binomial-logits-markdown": (["derive", "--q", "Poisson(r)", "--p", "Binomial(7, logits=l)", "--format",
+                                          "markdown", "-o", "{out}/poisson-binomial.md"], 2.5, "#12"),
     # issue 12: the half-normal family (the second moment derived by parts down to the Gaussian integral)
     "halfnormal-markdown": (["derive", "--q", "HalfNormal(s1)", "--p", "HalfNormal(s2)", "--format", "markdown",
                              "-o", "{out}/halfnormal.md"], 2.5, "#12"),

@@ -409,7 +409,7 @@ class DefinitionsChecker(Checker):
 
     def check(self, index: int, before: Expr, after: Expr) -> Check:
         changed = before.free_symbols ^ after.free_symbols
-        if self.definitions and changed & set(self.definitions):
+        if self.definitions and changed & set(self.definitions) and after != S.Infinity:  # +oo: by its support
             reason = symbolic_reason(self._substituted(before), self._substituted(after))
             if reason is not None:
                 return Check(index, True, "symbolic", f"{reason} once the definitions are substituted")
