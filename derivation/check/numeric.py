@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import mpmath
-from sympy import Abs, Basic, Derivative, Expr, Float, Integral, Poly, Symbol, Tuple, lambdify, polygamma
+from sympy import Abs, Basic, Derivative, Expr, Float, Integral, Poly, Symbol, Tuple, lambdify
 
 from ..core.forms import evaluated
 from ..laws.base import quadrature
@@ -264,13 +264,36 @@ _COMPILED: dict[tuple, Callable] = {}
 
 def _compile(arguments: list[Symbol], expr: Expr, exact: bool):
     module = mpmath if exact else math
-    if not exact and expr.has(polygamma):
-        raise ValueError("the math module has no digamma function: left to the exact evaluator")
-    renamed = [s for s in arguments if hasattr(module, s.name)]
+    renamed = [s for s in arguments if hasattr(module, s.name) or s.name == "polygamma"]
     clashing = dict(zip(renamed, fresh_symbols(len(renamed), Tuple(*arguments, expr), "p"), strict=True))
     if clashing:
         expr, arguments = expr.xreplace(clashing), [clashing.get(s, s) for s in arguments]
-    return lambdify(arguments, expr, modules="mpmath" if exact else "math", docstring_limit=0)
+    modules = "mpmath" if exact else [{"polygamma": float_polygamma}, "math"]
+    return lambdify(arguments, expr, modules=modules, docstring_limit=0)
+
+
+#: The asymptotic series' coefficients: ``psi(x) ~ log x - 1/(2x) - sum B_2k / (2k x^2k)`` and
+#: ``psi'(x) ~ 1/x + 1/(2 x^2) + sum B_2k / x^(2k+1)`` (Bernoulli numbers B_2 ... B_12), used from x = 12 on.
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730)
+
+
+def float_polygamma(order: float, x: float) -> float:
+    """The digamma (``order`` 0) or trigamma (1) function in double precision, for the checker's first look (the
+    math module has neither): the recurrences ``psi(x) = psi(x + 1) - 1/x``, ``psi'(x) = psi'(x + 1) + 1/x^2`` up to
+    x >= 12, then the asymptotic series (error below 1e-15 there). ``ValueError`` at x <= 0 or another order (the
+    exact evaluator decides)."""
+    if x <= 0 or order not in (0, 1):
+        raise ValueError("polygamma in double precision: left to the exact evaluator")
+    shift = 0.0
+    while x < 12:
+        shift += 1 / x if order == 0 else 1 / (x * x)
+        x += 1
+    square = 1 / (x * x)
+    if order == 0:
+        series = math.fsum(b / (2 * k) * square**k for k, b in enumerate(_BERNOULLI, 1))
+        return math.log(x) - 1 / (2 * x) - series - shift
+    series = math.fsum(b * square**k / x for k, b in enumerate(_BERNOULLI, 1))
+    return 1 / x + square / 2 + series + shift
 
 
 def number_at(expr: Expr, point: Point) -> mpmath.mpf:

@@ -13,6 +13,7 @@ from sympy import Abs, Add, And, Basic, Expr, Integer, Interval, Poly, S, Symbol
 from sympy.logic.boolalg import Boolean
 
 from ..core.forms import add, as_expr, evaluated, neg, sub
+from .double_quadrature import double_quadrature
 
 Number = float | mpmath.mpf
 Integrand = Callable[[Number], Number]
@@ -229,12 +230,13 @@ class Law(Basic):
         are this law's density times a function of moderate growth; ``values`` are the parameters' numeric values.
 
         The default is adaptive quadrature (``mpmath.quad``) split at ``breakpoints`` (where the integrand
-        has a kink); only the exact evaluator uses it (the double one defers by raising ``ValueError``).
+        has a kink); in double precision, the double-exponential rule of :mod:`.double_quadrature`, which raises
+        ``ValueError`` where it cannot be trusted (the exact evaluator then decides).
         """
         if self.discrete:
             return exact_sum(function, self.support, exact)
         if not exact:
-            raise ValueError(f"no double-precision quadrature for {self.family}: left to the exact evaluator")
+            return double_quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
         return quadrature(function, float(self.support.inf), float(self.support.sup), breakpoints)
 
 
