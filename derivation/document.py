@@ -79,7 +79,9 @@ def write_bundle(output: str, name: str, fmt: str = "latex", *, notation: Notati
     directory = figure_directory(output) if figures else None
     ahead = chapters_ahead(bundle.cases, (os.cpu_count() or 1) if jobs is None else jobs)
     chapters = bundle.cases[len(ahead):]
-    drawn = [case for case in chapters if directory is not None and CASES[case].figures]
+    # the chapter with the most figures first: its figures take longest to draw, and are drawn while the rest derive
+    drawn = sorted((case for case in chapters if directory is not None and CASES[case].figures),
+                   key=lambda case: -CASES[case].figures)
     if ahead or drawn:  # NumPy (the vector checks and the figures use it) imported once, before the forks below
         import numpy  # noqa: F401
     with contextlib.ExitStack() as stack, reusing_chains():

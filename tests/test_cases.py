@@ -103,3 +103,15 @@ def test_density_doit_is_the_gaussian_pdf(univariate):
     q = univariate.setting.q
     pdf = lambdify([Symbol("x", real=True), mu1, s1], q.doit())
     assert pdf(0.3, 0.1, 1.7) == pytest.approx(float(exp(-(0.2**2) / (2 * 1.7**2)) / sqrt(2 * pi * 1.7**2)))
+
+
+@pytest.mark.parametrize("name", [name for name, case in CASES.items() if case.figures])
+def test_a_case_states_how_many_figures_its_sections_draw(name):
+    """A bundle derives the chapter with the most figures first (they are drawn while the others derive): the
+    count each case states is the number its sections hold."""
+    assert CASES[name].figures == sum(len(section.figures) for section in derive(name).sections)
+
+
+def test_a_case_without_figures_draws_none():
+    for name in ("standard", "vae", "elbo"):
+        assert CASES[name].figures == 0 and not any(section.figures for section in derive(name).sections)

@@ -66,7 +66,8 @@ class Case:
     (optional) gives a route its own opening paragraph when its argument differs from the default's
     (a route not listed opens with ``description``). ``takes_dim`` says
     whether ``--dim`` applies. ``sections`` (optional) adds sections after the derivation; ``figures``
-    says whether they include figures (so a command can prepare to draw them before deriving).
+    says how many figures they draw (0: none; so that a command can prepare to draw them before deriving, and a
+    bundle derives the chapter with the most first).
     """
 
     name: str
@@ -77,7 +78,7 @@ class Case:
     plans: Mapping[str, tuple[Rule, ...]]
     takes_dim: bool = False
     sections: SectionsBuilder | None = None
-    figures: bool = False
+    figures: int = 0
     route_descriptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Whether the result is a closed form the code formats (python, torch) can export as a function.
     code: bool = True
@@ -201,7 +202,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             _against_standard_prior,
             MappingProxyType({"definition": DYNAMICS_PLAN}),
             sections=_dynamics,
-            figures=True,
+            figures=3,
             preset=AGAINST_STANDARD_PRIOR,
         ),
         Case(
@@ -292,7 +293,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             lambda options: model_setting(options.notation, concrete=True),
             MappingProxyType({"definition": LINEAR_GAUSSIAN_PLAN}),
             sections=linear_gaussian_sections,
-            figures=True,
+            figures=2,
             code=False,
         ),
         Case(
@@ -324,7 +325,7 @@ CASES: Mapping[str, Case] = MappingProxyType({
             lambda options: estimator_setting(options.notation),
             MappingProxyType({"definition": ESTIMATORS_PLAN}),
             sections=estimator_sections,
-            figures=True,
+            figures=1,
         ),
         Case(
             "exponential-family",
