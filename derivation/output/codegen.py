@@ -3,8 +3,8 @@
 Nothing is typed: the function body is the derivation's result printed by :class:`ArrayCodePrinter`
 (a SymPy ``PythonCodePrinter`` whose elementary functions go to the array module, ``np`` or
 ``torch``, and whose purely numeric parts stay in ``math``), and the docstring states the
-derivation's identity, printed by SymPy's ``sstr``. The templates (``python.py.j2``, ``torch.py.j2``)
-only lay the pieces out.
+derivation's identity, printed by SymPy's ``sstr`` (an infinity as ``inf``). The templates (``python.py.j2``,
+``torch.py.j2``) only lay the pieces out.
 
 Vectors and matrices are taken batched: a vector as an array of shape ``(..., d)`` (a float: the same value in
 every coordinate), a covariance as ``(..., k, k)``; the generated ``_arrays`` checks the dimension (against the
@@ -38,11 +38,11 @@ from sympy import (
     log,
     loggamma,
     polygamma,
-    sstr,
 )
 from sympy.codegen.numpy_nodes import logaddexp
 from sympy.matrices.expressions import Determinant, Inverse, MatAdd, MatMul, MatrixSymbol, Trace, Transpose
 from sympy.printing.pycode import PythonCodePrinter
+from sympy.printing.str import StrPrinter
 
 from ..core.engine import Derivation
 from ..core.errors import DerivationError, UsageError
@@ -56,6 +56,22 @@ from ..rules.base import rewrite_nodes
 
 #: The function name of the emitted code.
 FUNCTION_NAME = "kl_divergence"
+
+
+class _DocstringPrinter(StrPrinter):
+    """SymPy's ``sstr``, with an infinity written as Python writes it (``inf``, not SymPy's ``oo``): a docstring
+    of a NumPy or PyTorch function reads like the code beside it."""
+
+    def _print_Infinity(self, expr) -> str:
+        return "inf"
+
+    def _print_NegativeInfinity(self, expr) -> str:
+        return "-inf"
+
+
+def sstr(expr) -> str:
+    """An expression as the exports' docstrings print it (:class:`_DocstringPrinter`)."""
+    return _DocstringPrinter().doprint(expr)
 
 
 def stable_form(expr: Expr) -> tuple[Expr, tuple[str, ...]]:
