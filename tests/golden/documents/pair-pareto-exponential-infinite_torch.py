@@ -11,7 +11,7 @@ def kl_divergence(m, l):
     q = Pareto(m, 1), p = Exponential(l); m > 0, l > 0.
     Derived step by step and checked by kl-derive (2 of 2 steps verified):
 
-        KL(q || p) = oo
+        KL(q || p) = inf
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """

@@ -11,7 +11,7 @@ def kl_divergence(a, b):
     q = Poisson(a), p = Bernoulli(b); a > 0, 0 < b < 1.
     Derived step by step and checked by kl-derive (2 of 2 steps verified):
 
-        KL(q || p) = oo
+        KL(q || p) = inf
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """

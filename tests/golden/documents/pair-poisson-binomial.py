@@ -11,7 +11,7 @@ def kl_divergence(a, n, l):
     q = Poisson(a), p = Binomial(n, 1/(1 + exp(-l))); a > 0, n a positive integer, l real.
     Derived step by step and checked by kl-derive (2 of 2 steps verified):
 
-        KL(q || p) = oo
+        KL(q || p) = inf
 
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """

@@ -11,7 +11,7 @@ def kl_divergence():
     q = Uniform(0, 2), p = Uniform(0, 1).
     Derived step by step and checked by kl-derive (2 of 2 steps verified):
 
-        KL(q || p) = oo
+        KL(q || p) = inf
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """
