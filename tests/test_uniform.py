@@ -182,3 +182,36 @@ def test_infinity_everywhere_in_the_exports():
     namespace: dict = {}
     exec(compile(source, "<kl-derive output>", "exec"), namespace)
     assert namespace["kl_divergence"]() == oo
+
+
+#: Pairs whose support condition depends on the parameters: their spec, a point where q's support lies inside p's,
+#: one where it does not (torch's value there is +inf), and torch's laws.
+SUPPORT_CONDITIONED = [
+    ("Uniform(a1, b1)", "Uniform(a2, b2)", (-0.3, 0.4, -2.0, 1.5), (-0.3, 0.4, 0.0, 1.5),
+     lambda d, a1, b1, a2, b2: (d.Uniform(a1, b1), d.Uniform(a2, b2))),
+    ("Pareto(m1, a1)", "Pareto(m2, a2)", (2.0, 1.5, 1.0, 3.0), (1.0, 1.5, 2.0, 3.0),
+     lambda d, m1, a1, m2, a2: (d.Pareto(m1, a1), d.Pareto(m2, a2))),
+    ("Uniform(a1, b1)", "Pareto(m2, a2)", (2.0, 3.0, 1.0, 2.5), (0.5, 3.0, 1.0, 2.5),
+     lambda d, a1, b1, m2, a2: (d.Uniform(a1, b1), d.Pareto(m2, a2))),
+]
+
+
+@pytest.mark.parametrize("fmt", ["python", "torch"])
+@pytest.mark.parametrize("q, p, inside, outside, laws", SUPPORT_CONDITIONED, ids=lambda v: v if isinstance(v, str)
+                         else None)
+def test_an_export_is_infinite_where_qs_support_leaves_ps_as_torch_is(q, p, inside, outside, laws, fmt):
+    """The exports were derived under q's support inside p's; where it is not (the caller's parameters decide) the
+    divergence is +inf, and the exports return inf there, elementwise, as torch.distributions.kl_divergence does
+    (they returned the finite formula)."""
+    torch = require("torch")
+    source = render(variant(q, p).derive(), fmt)
+    namespace: dict = {}
+    exec(compile(source, "<kl-derive output>", "exec"), namespace)  # our own generated code, in a test
+    columns = [torch.tensor([a, b], dtype=torch.float64) for a, b in zip(inside, outside, strict=True)]
+    expected = torch.distributions.kl_divergence(*laws(torch.distributions, *columns)).tolist()
+    args = columns if fmt == "torch" else [column.numpy() for column in columns]
+    values = [float(v) for v in namespace["kl_divergence"](*args)]
+    assert math.isfinite(expected[0]) and expected[1] == math.inf
+    assert values[0] == pytest.approx(expected[0], rel=1e-12) and values[1] == math.inf
+    if fmt == "python":  # a Python float at the excluded point: inf, no exception
+        assert namespace["kl_divergence"](*outside) == math.inf

@@ -21,6 +21,7 @@ from typing import Any
 
 from sympy import (
     Abs,
+    And,
     Basic,
     Expr,
     Function,
@@ -225,6 +226,11 @@ class ArrayCodePrinter(PythonCodePrinter):
 
     def _print_exp(self, expr: exp) -> str:
         return self._call("exp", expr, expr.args[0])
+
+    def _print_And(self, expr: And) -> str:
+        """``(a2 <= a1) & (b1 <= b2)``: elementwise over arrays and tensors (Python's ``and`` asks an array for
+        one truth value)."""
+        return " & ".join(self._print(arg) if arg.is_Relational else f"({self._print(arg)})" for arg in expr.args)
 
     def _print_log(self, expr: log) -> str:
         if expr.args[0].has(gamma):  # log(Gamma(a) / Gamma(b)) as lgamma(a) - lgamma(b): no overflow

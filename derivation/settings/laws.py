@@ -86,13 +86,14 @@ class LawPair(UnivariatePair):
         return tuple(dict.fromkeys(c for c in flat if c is not S.true))
 
     def finite_where(self) -> Basic:
-        """Where the divergence is finite beyond the :meth:`conditions` of its support: a heavy-tailed q's moment of
-        the order p's log-density grows like (``alpha > 1``: a Pareto law against an exponential one); outside it
-        the divergence is +oo (``rules.support.INFINITE_MOMENT`` derives it where the numbers decide). ``S.true``
-        for every other pair; the code exports return +inf where it fails."""
+        """Where the divergence of two admissible laws is finite: q's support inside p's (``a2 <= a1``,
+        ``b1 <= b2`` for two uniform laws; else q gives mass where p gives none) and a heavy-tailed q's moment of the
+        order p's log-density grows like (``alpha > 1``: a Pareto law against an exponential one); outside it the
+        divergence is +oo (``rules.support`` derives it where the numbers decide). ``S.true`` for every other pair;
+        the code exports return +inf where it fails, as torch does."""
         if self.q.law.discrete or self.p.law.discrete:
             return S.true
-        return tail_condition(self.q.law, self.p.law, self.q.variable)
+        return And(*self.q.law.containment(self.p.law), tail_condition(self.q.law, self.p.law, self.q.variable))
 
     def assumptions(self) -> tuple[Basic, ...]:
         """The parameters' domains, then the :meth:`conditions` on them."""
