@@ -1,5 +1,7 @@
 """KL divergence between two Pareto distributions: the closed form derived by kl-derive, as a NumPy function."""
 
+import math
+
 import numpy as np
 
 
@@ -13,4 +15,7 @@ def kl_divergence(m1, a1, m2, a2):
 
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """
-    return a2*np.log(m1/m2) + np.log(a1/a2) - 1 + a2/a1
+    m1 = np.asarray(m1, dtype=float)
+    m2 = np.asarray(m2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken may divide by 0
+        return np.where((m2 <= m1), a2*np.log(m1/m2) + np.log(a1/a2) - 1 + a2/a1, math.inf)

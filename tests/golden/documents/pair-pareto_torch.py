@@ -1,5 +1,7 @@
 """KL divergence between two Pareto distributions: the closed form derived by kl-derive, as a PyTorch function."""
 
+import math
+
 import torch
 
 
@@ -13,4 +15,4 @@ def kl_divergence(m1, a1, m2, a2):
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """
-    return a2*torch.log(m1/m2) + torch.log(a1/a2) - 1 + a2/a1
+    return torch.where((m2 <= m1), a2*torch.log(m1/m2) + torch.log(a1/a2) - 1 + a2/a1, math.inf)

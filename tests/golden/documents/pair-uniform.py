@@ -1,5 +1,7 @@
 """KL divergence between two uniform distributions: the closed form derived by kl-derive, as a NumPy function."""
 
+import math
+
 import numpy as np
 
 
@@ -13,4 +15,9 @@ def kl_divergence(a1, b1, a2, b2):
 
     Arguments are floats or NumPy arrays (broadcast elementwise).
     """
-    return np.log((-a2 + b2)/(-a1 + b1))
+    a1 = np.asarray(a1, dtype=float)
+    a2 = np.asarray(a2, dtype=float)
+    b1 = np.asarray(b1, dtype=float)
+    b2 = np.asarray(b2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken may divide by 0
+        return np.where((a2 <= a1) & (b1 <= b2), np.log((-a2 + b2)/(-a1 + b1)), math.inf)

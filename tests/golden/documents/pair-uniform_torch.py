@@ -1,5 +1,7 @@
 """KL divergence between two uniform distributions: the closed form derived by kl-derive, as a PyTorch function."""
 
+import math
+
 import torch
 
 
@@ -13,4 +15,4 @@ def kl_divergence(a1, b1, a2, b2):
 
     Arguments are tensors (broadcast elementwise; differentiable).
     """
-    return torch.log((-a2 + b2)/(-a1 + b1))
+    return torch.where((a2 <= a1) & (b1 <= b2), torch.log((-a2 + b2)/(-a1 + b1)), math.inf)
