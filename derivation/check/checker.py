@@ -150,6 +150,23 @@ def _as_integral(expr: Expr) -> Integral | Sum | None:
     return None
 
 
+def summed(*lines: Expr) -> bool:
+    """Whether the lines' averages are all sums over a discrete law's values (none an integral): how a numeric
+    check says it evaluated them."""
+    averages = [node for line in lines for node in line.atoms(*INTEGRAL_NODES, Sum)]
+    return bool(averages) and all(_is_sum(node) for node in averages)
+
+
+def _is_sum(node: Expr) -> bool:
+    if isinstance(node, Sum):
+        return True
+    if isinstance(node, KL):
+        return node.q.law.discrete
+    if isinstance(node, Expectation):
+        return node.density.law.discrete
+    return False
+
+
 def _explicit(expr: Expr) -> Expr:
     """The line with display forms evaluated and named densities replaced by their formulas (computed once per line:
     a line is the line after one step and the line before the next)."""
@@ -183,7 +200,7 @@ def symbolic_reason(before: Expr, after: Expr, same: Callable[[Expr, Expr], bool
     a, b = _as_integral(before), _as_integral(after)
     if a is not None and b is not None and a.limits == b.limits:
         if same(a.function, b.function):
-            return "the integrands are identical" + how
+            return ("the summands are identical" if isinstance(a, Sum) else "the integrands are identical") + how
         return None
     closed_forms = not before.has(*INTEGRAL_NODES) and not after.has(*INTEGRAL_NODES)
     if closed_forms and same(before, after):
@@ -245,11 +262,11 @@ class Checker:
         reason = symbolic_reason(before, after)
         if reason is not None:
             return Check(index, True, "symbolic", reason)
-        count = len(self.evaluator.points)
+        count, means = len(self.evaluator.points), "sums" if summed(before, after) else "quadrature"
         try:
             fast = zip(self.fast.values(before), self.fast.values(after), strict=True)
             if all(close(a, b, DOUBLE_TOLERANCE) for a, b in fast):
-                return Check(index, True, "numeric", f"agree at {count} random points (quadrature, double precision)")
+                return Check(index, True, "numeric", f"agree at {count} random points ({means}, double precision)")
         except (ArithmeticError, ValueError, TypeError):
             pass  # overflow, a complex value or no Gaussian to centre on: the exact evaluator decides
         left, right = self.evaluator.values(before), self.evaluator.values(after)
@@ -257,7 +274,7 @@ class Checker:
             if not close(a, b):
                 shown = ", ".join(f"{s} = {float(v):.6g}" for s, v in point.items())
                 return Check(index, False, "numeric", f"at {shown}: before {float(a):.12g}, after {float(b):.12g}")
-        return Check(index, True, "numeric", f"agree at {count} random points (quadrature, 30 digits)")
+        return Check(index, True, "numeric", f"agree at {count} random points ({means}, 30 digits)")
 
     def _infinite(self, index: int, before: Expr) -> Check:
         """A line that is +oo after ``before``, the sum ``sum_k q(k) log(q(k)/p(k))`` of two discrete laws: q must

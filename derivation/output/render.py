@@ -628,6 +628,8 @@ class _Context:
                 "symbolic": methods.count("symbolic"),
                 "numeric": methods.count("numeric"),
                 "all_passed": d.verified and all(x.verified for x in (*self.lemmas, *extra)),
+                # a discrete pair's averages are sums, evaluated as series; a continuous one's by quadrature
+                "summed": bool(getattr(getattr(getattr(d.setting, "q", None), "law", None), "discrete", False)),
                 "facts": sum(1 for s in d.sections for f in s.facts if f.check is not None and f.check.ok),
                 "facts_numeric": sum(1 for s in d.sections for f in s.facts
                                      if f.check is not None and f.check.ok and f.check.method == "numeric"),
