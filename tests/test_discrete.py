@@ -89,3 +89,19 @@ def test_a_wrong_mass_is_rejected():
 def test_the_checker_draws_probabilities_inside_their_range():
     points = _checker().evaluator.points
     assert all(0.05 <= float(point[s]) <= 0.95 for point in points for s in (p, r))
+
+
+def test_a_discrete_pairs_checks_speak_of_sums_not_integrals():
+    """Its averages are series over the counts: the verification says so (it spoke of integrands and quadrature)."""
+    from derivation.output.render import render
+    from derivation.pairs.routes import variant
+
+    derivation = variant("Poisson(a)", "Poisson(b)").derive()
+    text = render(derivation, "markdown")
+    assert "with the sums evaluated as series" in text and "the summands are identical" in text
+    assert "quadrature" not in text and "integrand" not in text
+    assert "sums evaluated as series" in render(derivation, "latex")
+    numeric = [c.detail for c in derivation.checks if c.method == "numeric"]
+    assert numeric and all("(sums, " in detail for detail in numeric)
+    continuous = render(variant("Exponential(a)", "Exponential(b)").derive(), "markdown")
+    assert "with quadrature" in continuous and "series" not in continuous
