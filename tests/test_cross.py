@@ -308,3 +308,23 @@ def test_each_export_computes_torchs_value(cross_written, name):
     expected = float(torch.distributions.kl_divergence(*laws(torch.distributions, *tensors)))
     assert float(_load(cross_written / f"{name}.py")(*point)) == pytest.approx(expected, rel=1e-12)
     assert float(_load(cross_written / f"{name}_torch.py")(*tensors)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_moments_step_names_only_the_moments_it_uses():
+    """A Pareto law against a Gaussian uses its second moment about the Gaussian's mean; against an exponential or a
+    Gamma law, only its mean: the step's justification names what it used (it named a moment generating function
+    too)."""
+    from derivation.pairs.routes import variant
+    from derivation.rules.moments import LAW_MOMENTS
+
+    def said(q, p):
+        steps = [s for s in variant(q, p).derive().steps if s.rule == LAW_MOMENTS.key]
+        assert len(steps) == 1
+        return steps[0].justification
+
+    assert said("Pareto(m, a)", "Normal(mu, s)") == (
+        "The second moment of the first law about a point is its variance plus the squared distance of its mean "
+        "from the point.")
+    assert said("Pareto(m, a)", "Exponential(l)") == said("Pareto(m, a)", "Gamma(c, rate=r)") == (
+        "The mean of the first law is known.")
+    assert "moment generating function" in LAW_MOMENTS.justification  # the rule's own words cover every kind

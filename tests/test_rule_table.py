@@ -4568,6 +4568,10 @@ def test_table_covers_every_rule():
     assert {row.key for row in ROWS} == set(module_rules()) | derived
 
 
+#: Rules whose steps may say less than the rule's own justification (``Rewrite.justification``).
+NARROWING_RULES = {"law-moments"}
+
+
 def test_rule_keys_are_unique():
     for key, named in module_rules().items():
         meanings = {(r.title, r.justification, r.apply) for _, r in named}
@@ -4577,6 +4581,8 @@ def test_rule_keys_are_unique():
         titles.setdefault(key, set()).add(title)
         if key in module_rules():
             constant = module_rules()[key][0][1]
-            assert (title, justification) == (constant.title, constant.justification), key
+            assert title == constant.title, key
+            # a rule may narrow its words to what one application used (rules.moments: only the moments it used)
+            assert justification == constant.justification or key in NARROWING_RULES, key
     assert {key: names for key, names in titles.items() if len(names) > 1} == {}
 

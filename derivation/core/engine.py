@@ -30,11 +30,13 @@ class Setting(Protocol):
 
 @dataclass(frozen=True)
 class Rewrite:
-    """What a rule returns: the new expression, the identity it used, and lemmas derived on the way."""
+    """What a rule returns: the new expression, the identity it used, and lemmas derived on the way; a
+    ``justification`` (prose) where this application needs narrower words than the rule's own."""
 
     expr: Expr
     identities: tuple[Basic, ...] = ()
     lemmas: tuple[Derivation, ...] = ()
+    justification: str = ""
 
 
 Apply = Callable[[Expr, "Setting"], "Rewrite | Expr"]
@@ -206,7 +208,8 @@ def apply_plan(start: Expr, plan: tuple[Rule, ...], setting: Setting,
             if skip_unfit:
                 continue
             raise
-        step = Step(rule.key, rule.title, rule.justification, rewrite.expr, rewrite.identities, rewrite.lemmas)
+        step = Step(rule.key, rule.title, rewrite.justification or rule.justification, rewrite.expr,
+                    rewrite.identities, rewrite.lemmas)
         if check is not None:
             step, verdict = check(len(steps), expr, step)
             checks.append(verdict)

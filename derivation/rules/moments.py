@@ -10,6 +10,8 @@ expectation integrated by quadrature.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sympy import Add, Eq, Expr, Integral, Poly, Pow, Symbol, count_ops, exp, expand
 
 from ..core.engine import Rewrite, Rule
@@ -60,30 +62,59 @@ def moment_of(law: Law, statistic: Expr, x: Symbol) -> Expr | None:
     return None
 
 
+#: What the ``law-moments`` step says of each kind of moment it uses: as the sentence's first clause, and after it.
+_MOMENT_CLAUSES = {
+    "mean": ("the mean of the first law is known", "its mean is known"),
+    "second": ("the second moment of the first law about a point is its variance plus the squared distance of its "
+               "mean from the point",
+               "its second moment about a point is its variance plus the squared distance of its mean from the "
+               "point"),
+    "exponential": ("the expectation of an exponential of x under the first law is its moment generating function",
+                    "the expectation of an exponential of x is its moment generating function"),
+}
+
+
+def _moment_kind(statistic: Expr, x: Symbol) -> str:
+    """Which clause of :data:`_MOMENT_CLAUSES` a statistic that :func:`moment_of` rewrote needs."""
+    if isinstance(statistic, exp):
+        return "exponential"
+    return "second" if statistic.is_Pow and statistic.args[1] == 2 else "mean"
+
+
+def moments_justification(kinds: Sequence[str]) -> str:
+    """The ``law-moments`` step's justification naming only the moments it used, in the order of
+    :data:`_MOMENT_CLAUSES`: "The mean of the first law is known, and its second moment about a point is ..."."""
+    ordered = [kind for kind in _MOMENT_CLAUSES if kind in kinds]
+    clauses = [_MOMENT_CLAUSES[kind][0 if i == 0 else 1] for i, kind in enumerate(ordered)]
+    sentence = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + ", and " + clauses[-1]
+    return sentence[0].upper() + sentence[1:] + "."
+
+
 def _law_moments(expr: Expr, setting: object) -> Rewrite:
     """Each ``E_q[x]`` and ``E_q[(x - c)**2]`` under q's law replaced by :func:`moment_of` (the identities used
-    shown beside the step)."""
+    shown beside the step, and only the moments used named in its justification)."""
     q = setting.q  # type: ignore[attr-defined]
     used: list[Eq] = []
+    kinds: list[str] = []
 
     def replace(e: Expectation) -> Expr:
         value = moment_of(q.law, e.expr, q.variable) if e.density == q else None
         if value is None:
             return e
         used.append(Eq(e, value, evaluate=False))
+        kinds.append(_moment_kind(e.expr, q.variable))
         return value
 
     out = expr.replace(lambda e: isinstance(e, Expectation), replace)
     if not used:
         raise RuleNotApplicable("no mean or second moment of the first law")
-    return Rewrite(out, tuple(dict.fromkeys(used)))
+    return Rewrite(out, tuple(dict.fromkeys(used)), justification=moments_justification(kinds))
 
 
 LAW_MOMENTS = Rule(
     "law-moments",
     "Moments",
-    "The mean of the first law, its second moment about a point as its variance plus the squared distance of its "
-    "mean from the point, and the expectation of an exponential of x by its moment generating function.",
+    moments_justification(tuple(_MOMENT_CLAUSES)),
     _law_moments,
 )
 
