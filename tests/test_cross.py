@@ -328,3 +328,19 @@ def test_the_moments_step_names_only_the_moments_it_uses():
     assert said("Pareto(m, a)", "Exponential(l)") == said("Pareto(m, a)", "Gamma(c, rate=r)") == (
         "The mean of the first law is known.")
     assert "moment generating function" in LAW_MOMENTS.justification  # the rule's own words cover every kind
+
+
+@pytest.mark.parametrize("q, p, says, never", [
+    ("Pareto(m, a)", "Exponential(l)", "through x and its logarithms", "square"),
+    ("Exponential(l)", "Gumbel(m, b)", "an exponential of x", "logarithm"),
+    ("Gamma(a, rate=b)", "Normal(mu, s)", "x, its square about a point and its logarithms", "exponential"),
+    ("Uniform(a, b)", "Exponential(l)", "the first law's mean is needed", "logarithm"),
+    ("Pareto(m, 1)", "Exponential(l)", "is infinite for these parameters", "needed"),
+])
+def test_a_moment_pairs_opening_names_what_its_densities_hold(q, p, says, never):
+    """The pairs of the shared moment plan open with what their two log-densities hold x through, computed from the
+    laws (one paragraph spoke of a square about a point and of logarithms for every pair)."""
+    from derivation.pairs.routes import variant
+
+    description = variant(q, p).derive().description
+    assert says in description and never not in description

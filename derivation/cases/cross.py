@@ -3,7 +3,12 @@ closed form, with the title and description of each document (``cases.discrete.P
 
 from __future__ import annotations
 
+from sympy import Add, Poly, S, Symbol, exp, expand, log
+
 from ..core.engine import Rule
+from ..core.forms import evaluated
+from ..laws import Law
+from ..laws.base import tail_condition
 from ..rules import INTEGRAL_AS_EXPECTATION, KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.against_normal import (
     COLLECT_EXPONENTIAL_NORMAL,
@@ -241,11 +246,54 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
 )
-MOMENT_DESCRIPTION = (
-    "The divergence of {q} distribution from {p} distribution, derived from the definition: both log-densities are "
-    "combinations of x, its square about a point and its logarithms, so only the first law's mean, its second "
-    "moment about a point and its expected logarithms are needed; the expected logarithms are derived in lemmas, "
-    "the mean and the second moment come from the law's mean and variance." + _CHECKED)
+#: How the description of a pair derived by :data:`MOMENT_PLAN` speaks of each way its log-densities hold x: the
+#: form in x, the expectation it needs under the first law, and where that expectation comes from.
+_STATISTICS = {
+    "linear": ("x", "mean", "the mean is the law's mean"),
+    "square": ("its square about a point", "second moment about a point",
+               "the second moment comes from the law's mean and variance"),
+    "logarithm": ("its logarithms", "expected logarithms", "the expected logarithms are derived in lemmas"),
+    "exponential": ("an exponential of x", "expected exponential",
+                    "the expected exponential is the law's moment generating function"),
+}
+
+
+def statistics_of(law: Law, variable: Symbol) -> set[str]:
+    """How the law's log-density holds ``variable`` (keys of :data:`_STATISTICS`): the kinds of its terms in x (a
+    polynomial of degree 2 counts as a square about a point, its linear part then included)."""
+    kinds: set[str] = set()
+    for term in Add.make_args(expand(evaluated(law.energy(variable)))):
+        if not term.has(variable):
+            continue
+        if any(e.has(variable) for e in term.atoms(exp)):
+            kinds.add("exponential")
+        elif any(e.has(variable) for e in term.atoms(log)):
+            kinds.add("logarithm")
+        elif term.is_polynomial(variable):
+            kinds.add("square" if Poly(term, variable).degree() == 2 else "linear")
+    if "square" in kinds:
+        kinds.discard("linear")
+    return kinds
+
+
+def moment_description(first: str, second: str, q: Law, p: Law) -> str:
+    """The opening paragraph of a pair derived by :data:`MOMENT_PLAN`, naming only what its two log-densities hold
+    (:func:`statistics_of`) and so which expectations under the first law it needs."""
+    x = Symbol("x", real=True)
+    if tail_condition(q, p, x) is S.false:  # the plan ends in +oo by rules.support.INFINITE_MOMENT
+        return (f"The divergence of {first} distribution from {second} distribution is infinite for these "
+                f"parameters: minus the second log-density grows like a power of x whose expectation under the first "
+                f"law is infinite (its tail is too heavy)." + _CHECKED)
+    kinds = [kind for kind in _STATISTICS if kind in statistics_of(q, x) | statistics_of(p, x)]
+    forms, needed, sources = (listed([_STATISTICS[kind][i] for kind in kinds]) for i in range(3))
+    return (f"The divergence of {first} distribution from {second} distribution, derived from the definition: the "
+            f"two log-densities hold x only through {forms}, so only the first law's {needed} "
+            f"{'is' if len(kinds) == 1 and kinds[0] != 'logarithm' else 'are'} needed; {sources}." + _CHECKED)
+
+
+def listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 #: The pairs (q, p) derived by :data:`MOMENT_PLAN`, torch's finite cross pairs among these families.
 MOMENT_PAIRS = (("Gamma", "Normal"), ("Beta", "Normal"), ("Beta", "Exponential"), ("Beta", "Gamma"),

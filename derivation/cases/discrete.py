@@ -3,11 +3,13 @@ the closed form, per family, with the title and description of its document."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 
 from ..core.engine import Rule
+from ..laws import Law
 from ..rules import KL_DEFINITION, LINEARITY, LOG_OF_RATIO
 from ..rules.counts import COMBINE_LOG_MASSES, LOG_MASSES, MEAN_OF_COUNT
 from ..rules.discrete import (
@@ -37,7 +39,6 @@ from .cross import (
     LAPLACE_NORMAL_DESCRIPTION,
     LAPLACE_NORMAL_PLAN,
     LAPLACE_NORMAL_TITLE,
-    MOMENT_DESCRIPTION,
     MOMENT_PAIRS,
     MOMENT_PLAN,
     NORMAL_GUMBEL_DESCRIPTION,
@@ -49,6 +50,7 @@ from .cross import (
     UNIFORM_NORMAL_DESCRIPTION,
     UNIFORM_NORMAL_PLAN,
     UNIFORM_NORMAL_TITLE,
+    moment_description,
 )
 from .uniform_beta import UNIFORM_BETA_DESCRIPTION, UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE
 
@@ -67,6 +69,12 @@ class FamilyCase:
     #: The result is free of the parameters (infinite by the supports): a law may be given in any of its
     #: parameterisations, and no step follows the plan.
     any_parameterisation: bool = False
+    #: The description computed from the two laws (q's, p's) where it depends on what their densities hold.
+    describe: Callable[[Law, Law], str] | None = None
+
+    def description_for(self, q: Law, p: Law) -> str:
+        """The description of this case for laws ``q`` and ``p``."""
+        return self.describe(q, p) if self.describe is not None else self.description
 
 
 BERNOULLI = FamilyCase(
@@ -158,8 +166,8 @@ def _infinite_continuous(q: str, p: str) -> FamilyCase:
 def _moment_case(q: str, p: str) -> FamilyCase:
     """A pair derived by the shared plan of the laws' moments (:data:`~derivation.cases.cross.MOMENT_PLAN`)."""
     first, second = _NAMES[q], _NAMES[p]
-    return FamilyCase(MOMENT_PLAN, f"KL divergence of {first} distribution from {second} distribution",
-                      MOMENT_DESCRIPTION.format(q=first, p=second))
+    return FamilyCase(MOMENT_PLAN, f"KL divergence of {first} distribution from {second} distribution", "",
+                      describe=partial(moment_description, first, second))
 
 
 #: Continuous pairs whose divergence is infinite by the supports for every value of the parameters (torch's

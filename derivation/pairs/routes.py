@@ -122,7 +122,7 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
                          f"rather than {kinds}")
     finish = case.parameterised if setting.definitions else ()
     return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
-                   description=case.description)
+                   description=case.description_for(setting.q.law, setting.p.law))
 
 
 def _categorical(q: DistSpec, p: DistSpec) -> Variant:
