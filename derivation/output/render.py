@@ -22,10 +22,12 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from sympy import Eq, srepr
+from sympy import Basic, Eq, srepr
+from sympy.core.parameters import evaluate
 
 from ..core.engine import Derivation, Section
 from ..core.errors import DerivationError, RenderError, UsageError
+from ..core.placeholders import Placeholder
 from ..core.version import __version__
 from ..printing.latex import (
     MACRO_STYLE,
@@ -372,6 +374,27 @@ class Chapter:
         return re.sub(rf"\bthe ({names}) document\b", chapter, text) if names else text
 
 
+#: Letters for a general identity's placeholders where its own (``a``, ``b``) name a symbol of the document.
+SPARE_LETTERS = ("u", "v", "w", "s", "t", "c", "d", "r", "h", "k")
+
+
+def generic_letters(identity: Basic, symbols: set[Basic]) -> Basic:
+    """``identity`` with its letters (:class:`~derivation.core.placeholders.Placeholder`: the ``a`` and ``b`` of
+    ``E[a + b g(x)] = a + b E[g(x)]``) renamed to spare ones where one of them has the name of a symbol of the
+    document (a Pareto law's shape ``a``), so that a reader does not take the general law for a statement about it."""
+    letters = sorted(identity.atoms(Placeholder), key=lambda s: s.name)
+    names = {s.name for s in symbols}
+    if not any(s.name in names for s in letters):
+        return identity
+    taken = names | {s.name for s in identity.free_symbols}
+    spare = [letter for letter in SPARE_LETTERS if letter not in taken]
+    if len(spare) < len(letters):
+        return identity
+    with evaluate(False):  # the identity's display forms kept as written (``log a - log b``, not reordered)
+        return identity.xreplace({s: Placeholder(letter, **s.assumptions0) for s, letter in zip(letters, spare,
+                                                                                                  strict=False)})
+
+
 class _Context:
     """Builds the template context: every formula printed once, here, from the engine's expressions."""
 
@@ -451,8 +474,10 @@ class _Context:
         room = QUAD_EQUALS if lhs_alone else visual_width(lhs)
         width = max(self.fmt.display_width - room - 0.8 * longest_title, 16)
         steps = []
+        symbols = set().union(*(line.free_symbols for line in (d.start, *(step.expr for step in d.steps))))
         for index, step in enumerate(d.steps):
             check = d.checks[index] if index < len(d.checks) else None
+            identities = tuple(generic_letters(i, symbols) for i in step.identities)
             steps.append(Lazy({
                 "number": index + 1,
                 "rule": step.rule,
@@ -462,9 +487,9 @@ class _Context:
                 "latex": partial(self.show, step.expr),
                 "lines": partial(self.lines, step.expr, width),
                 "srepr": partial(self.srepr, step.expr),
-                "identities": partial(lambda ids: [self.show(i) for i in ids], step.identities),
+                "identities": partial(lambda ids: [self.show(i) for i in ids], identities),
                 "identity_lines": partial(lambda ids: [self.lines(i, self.fmt.display_width - self.fmt.identity_indent,
-                                                                  small=True) for i in ids], step.identities),
+                                                                  small=True) for i in ids], identities),
                 "lemmas": [self.numbers[(lm.start, lm.result)] for lm in step.lemmas
                            if (lm.start, lm.result) in self.numbers],
                 "cited": partial(self.cite, step.justification,

@@ -15,6 +15,7 @@ from sympy import Derivative, Eq, Expr, Function, Mul, S, Subs, Symbol, exp, exp
 from ..core.engine import Derivation, Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term
+from ..core.placeholders import placeholders
 from ..nodes.scalar import Named, Ordinary, derivative_like
 from ..printing.latex import to_latex
 from ..settings.univariate import Setting
@@ -127,7 +128,7 @@ def _elementary(expr: Expr, setting: Setting) -> Rewrite:
             value = elementary_derivative(inner.expr, inner.variables[0]) if (
                 isinstance(inner, Derivative) and len(inner.variables) == 1) else None
             if value is not None and is_negative_term(value):
-                a, b = Symbol("a", real=True), Symbol("b", real=True)
+                a, b = placeholders("a b", real=True)
                 used.extend((Eq(inner, value, evaluate=False),
                              Eq(add(b, mul(S.NegativeOne, neg(a))), add(b, a), evaluate=False)))
                 return mul(-e.args[0], negate_term(value))
@@ -245,7 +246,7 @@ def _log_of_exp(expr: Expr, setting: Setting) -> Rewrite:
         return None
 
     out = rewrite_or_refuse(expr, match, "logarithm of an exponential")
-    a = Symbol("a", real=True)
+    a, = placeholders("a", real=True)
     return Rewrite(out, (Eq(log(exp(a), evaluate=False), a, evaluate=False),))
 
 
@@ -386,7 +387,7 @@ MULTIPLY_OUT = Rule(
 def _multiply_exponentials(expr: Expr, setting: Setting) -> Rewrite:
     """``c (e^a - e^b) e^g -> c (e^{a+g} - e^{b+g})``: an exponential multiplied into a sum, exponents added."""
     out = _multiply_out(expr, setting, exponentials=True)
-    a, b = Symbol("a", real=True), Symbol("b", real=True)
+    a, b = placeholders("a b", real=True)
     return Rewrite(out, (Eq(Mul(exp(a), exp(b), evaluate=False), exp(add(a, b), evaluate=False), evaluate=False),))
 
 

@@ -12,6 +12,7 @@ from sympy import Eq, Expr, Function, Indexed, IndexedBase, Product, Sum, Symbol
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.forms import add, frac, mul
+from ..core.placeholders import placeholders
 from ..nodes.families import coordinate_product, coordinate_sum
 from ..nodes.scalar import KL, Density, Expectation, is_vector_density
 from ..nodes.vector import Vec
@@ -21,7 +22,7 @@ from .base import factors, rewrite_nodes, rewrite_or_refuse
 from .gaussian import replace_by_lemmas
 
 _a, _b = IndexedBase("a", positive=True), IndexedBase("b", positive=True)
-_p, _r = Symbol("a", positive=True), Symbol("b", positive=True)
+_p, _r = placeholders("a b", positive=True)
 
 
 def _diagonal(density: Expr) -> bool:

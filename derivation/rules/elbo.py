@@ -14,12 +14,13 @@ from sympy import Eq, Expr, Integral, S, Symbol, log, oo
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, frac, mul, neg, square, sub
+from ..core.placeholders import placeholders
 from ..nodes.scalar import KL, Density, Expectation
 from ..settings.model import ModelSetting
 from ..settings.univariate import Notation, gaussian_pair
 from .base import rewrite_or_refuse, terms
 
-_A, _B = Symbol("a", positive=True), Symbol("b", positive=True)
+_A, _B = placeholders("a b", positive=True)
 
 
 def _normalisation(expr: Expr, setting: ModelSetting) -> Rewrite:

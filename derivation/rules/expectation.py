@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Function, IndexedBase, Sum, Symbol
+from sympy import Eq, Expr, Function, IndexedBase, Sum
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
 from ..core.engine import Rewrite, Rule
 from ..core.forms import add, mul
+from ..core.placeholders import placeholders
 from ..nodes.scalar import Expectation
 from ..nodes.vector import MatExpectation, depends_on, madd, mmul
 from ..settings.univariate import Setting
 from .base import factors, rewrite_or_refuse, terms
 
-_A, _B = Symbol("a", real=True), Symbol("b", real=True)
+_A, _B = placeholders("a b", real=True)
 
 
 def pull_out_constants(e: Expectation) -> Expr | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sympy import Eq, Expr, S, Symbol, expand, factorial2, log
+from sympy import Eq, Expr, S, expand, factorial2, log
 
 from ..core.engine import Derivation, Rewrite, Rule, derive_chain
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, mul, neg, square, sub
+from ..core.placeholders import placeholders
 from ..laws import NormalLaw
 from ..nodes.scalar import Density, Expectation
 from ..settings.univariate import Setting
@@ -199,7 +200,7 @@ def _add_and_subtract_mean(expr: Expr, setting: Setting) -> Rewrite:
 
 def _expand_square(expr: Expr, setting: Setting) -> Rewrite:
     """``(a + b)**2 -> a**2 + 2 b a + b**2`` for a display sum of two terms."""
-    a_, b_ = Symbol("a", real=True), Symbol("b", real=True)
+    a_, b_ = placeholders("a b", real=True)
 
     def match(e: Expr) -> Expr | None:
         if e.is_Pow and e.args[1] == 2 and e.args[0].is_Add and len(e.args[0].args) == 2:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from sympy import Eq, Expr, Indexed, Pow, S, Symbol, log
+from sympy import Eq, Expr, Indexed, Pow, S, log
 
 from ..core.engine import Rewrite, Rule
 from ..core.forms import HALF, add, frac, mul, neg, square, sub
+from ..core.placeholders import placeholders
 from ..settings.univariate import Setting
 from .base import factors, rewrite_nodes, rewrite_or_refuse
 
-_A, _B = Symbol("a", positive=True), Symbol("b", positive=True)
+_A, _B = placeholders("a b", positive=True)
 
 
 def numerator_denominator(arg: Expr) -> tuple[Expr, Expr] | None:

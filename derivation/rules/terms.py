@@ -5,11 +5,12 @@ Each rule builds its display form deliberately; the checker compares it with the
 
 from __future__ import annotations
 
-from sympy import Add, Eq, Expr, Subs, Sum, Symbol, log
+from sympy import Add, Eq, Expr, Subs, Sum, log
 
 from ..core.engine import Derivation, Rewrite, Rule
 from ..core.errors import RuleNotApplicable
 from ..core.forms import add, evaluated, frac, is_negative_term, mul, neg, negate_term, sub
+from ..core.placeholders import placeholders
 from ..nodes.scalar import KL
 from ..settings.univariate import Setting
 from .algebra import _numeric_coefficient, flat_terms
@@ -78,7 +79,7 @@ def _combine_logs(expr: Expr, setting: Setting) -> Rewrite:
         return add(*[combined if n == min(i, k) else t for n, t in enumerate(parts) if n != max(i, k)])
 
     out = rewrite_or_refuse(expr, match, "difference of two logarithms")
-    a, b = Symbol("a", positive=True), Symbol("b", positive=True)
+    a, b = placeholders("a b", positive=True)
     return Rewrite(out, (Eq(sub(log(b), log(a)), neg(log(frac(a, b))), evaluate=False),))
 
 
