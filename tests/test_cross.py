@@ -331,11 +331,14 @@ def test_the_moments_step_names_only_the_moments_it_uses():
 
 
 @pytest.mark.parametrize("q, p, says, never", [
-    ("Pareto(m, a)", "Exponential(l)", "through x and its logarithms", "square"),
+    ("Pareto(m, a)", "Exponential(l)", "through x and its logarithm, so only the first law's mean and expected "
+                                       "logarithm are needed.", "square"),
     ("Exponential(l)", "Gumbel(m, b)", "an exponential of x", "logarithm"),
-    ("Gamma(a, rate=b)", "Normal(mu, s)", "x, its square about a point and its logarithms", "exponential"),
-    ("Uniform(a, b)", "Exponential(l)", "the first law's mean is needed", "logarithm"),
+    ("Gamma(a, rate=b)", "Normal(mu, s)", "x, its square about a point and its logarithm", "exponential"),
+    ("Beta(a, b)", "Normal(mu, s)", "its square about a point and its logarithms", "lemma"),
+    ("Uniform(a, b)", "Exponential(l)", "the first law's mean is needed.", "is the law's mean"),
     ("Pareto(m, 1)", "Exponential(l)", "is infinite for these parameters", "needed"),
+    ("Uniform(0.5, 3)", "Pareto(1, 2)", "outside the support of the second", "needed"),
 ])
 def test_a_moment_pairs_opening_names_what_its_densities_hold(q, p, says, never):
     """The pairs of the shared moment plan open with what their two log-densities hold x through, computed from the
@@ -344,3 +347,32 @@ def test_a_moment_pairs_opening_names_what_its_densities_hold(q, p, says, never)
 
     description = variant(q, p).derive().description
     assert says in description and never not in description
+
+
+@pytest.mark.parametrize("q, p", [("Uniform(0.5, 3)", "Pareto(1, 2)"), ("Uniform(-1, 1)", "Exponential(l)"),
+                                  ("Beta(2, 2)", "Uniform(0.5, 2)"), ("Uniform(-1, 1)", "Gamma(c, rate=d)")])
+def test_a_moment_pair_whose_numbers_put_q_outside_p_is_infinite(q, p):
+    """The shared moment plan derived a finite value (Uniform(0.5, 3) against Pareto(1, 2): about -0.24, "checked")
+    where part of q's support lies outside p's; the supports' step now ends it in +oo, as torch has it."""
+    from sympy import oo
+
+    from derivation.pairs.routes import variant
+    from derivation.rules.support import CONTINUOUS_SUPPORT_MISMATCH
+
+    derivation = variant(q, p).derive()
+    assert derivation.verified and derivation.result == oo
+    assert [s.rule for s in derivation.steps][-1] == CONTINUOUS_SUPPORT_MISMATCH.key
+
+
+@pytest.mark.parametrize("q, p", [("Uniform(-1, b1)", "Exponential(l)"), ("Uniform(a1, 3)", "Beta(c, d)")])
+def test_an_infinite_pair_without_a_nameable_witness_is_refused_in_one_line(q, p, tmp_path):
+    """Infinite by the supports, but no point outside p's support holds for every value of the symbols: one line,
+    exit 2 (it stopped with a traceback from a complex logarithm)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "cli.py", "derive", "--q", q, "--p", p, "-o", str(tmp_path / "d.md")],
+                         capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    assert run.returncode == 2 and run.stdout == "" and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("kl-derive: error: the divergence of q from p is infinite")
+    assert not (tmp_path / "d.md").exists()

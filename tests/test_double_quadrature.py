@@ -81,3 +81,28 @@ def test_float_polygamma_agrees_with_mpmath(x):
 def test_float_polygamma_refuses_outside_its_range(order, x):
     with pytest.raises(ValueError):
         float_polygamma(order, x)
+
+
+@pytest.mark.parametrize("function, low, high, exact", [
+    (lambda x: 1000 * math.exp(-1000 * x), 0.0, math.inf, 1.0),           # 0 at the centre node x = 1
+    (lambda x: x * 1e16 * math.exp(-1e8 * x), 0.0, math.inf, 1.0),         # Gamma(2, rate=1e8)
+    (lambda x: math.sqrt(2 / math.pi) / 1e-3 * math.exp(-x * x / 2e-6), 0.0, math.inf, 1.0),
+])
+def test_a_density_that_is_0_at_the_centre_is_integrated_or_refused_never_0(function, low, high, exact):
+    """The sum stopped after three zero terms at the centre, before it had seen the mass, and returned 0.0 at two
+    steps in a row: a wrong step (E[x] -> E[x**2] under Exponential(1000)) was accepted in double precision."""
+    try:
+        value = double_quadrature(function, low, high)
+    except ValueError:
+        return
+    assert value == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize("function, low, high", [
+    (lambda x: math.exp(-((x - 40) ** 2) / 2), -math.inf, math.inf),     # the mass far from every coarse node
+    (lambda x: math.exp(-x) if x > 3 else 0.0, 0.0, math.inf),             # a jump with no breakpoint
+    (lambda x: 0.0, 0.0, 1.0),                                             # 0 at every node
+])
+def test_an_integral_whose_mass_the_nodes_miss_is_refused(function, low, high):
+    with pytest.raises(ValueError):
+        double_quadrature(function, low, high)

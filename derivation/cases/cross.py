@@ -3,7 +3,7 @@ closed form, with the title and description of each document (``cases.discrete.P
 
 from __future__ import annotations
 
-from sympy import Add, Poly, S, Symbol, exp, expand, log
+from sympy import Add, Expr, Poly, S, Symbol, exp, expand, log
 
 from ..core.engine import Rule
 from ..core.forms import evaluated
@@ -51,7 +51,7 @@ from ..rules.gumbel import (
 from ..rules.laplace import LAPLACE_ABSOLUTE_DEVIATION
 from ..rules.moments import CANCEL_MONOMIALS, COLLECT_PARETO_LOGARITHMS, COMBINE_CROSS_LOG_DENSITIES, LAW_MOMENTS
 from ..rules.pareto import PARETO_LOG_MOMENT
-from ..rules.support import INFINITE_MOMENT
+from ..rules.support import CONTINUOUS_SUPPORT_MISMATCH, INFINITE_MOMENT
 from ..rules.uniform_beta import UNIFORM_LOG_MOMENTS
 
 _CHECKED = " Every line follows from the one before by the rule named beside it, and every line has been checked."
@@ -225,9 +225,11 @@ UNIFORM_NORMAL_DESCRIPTION = (
 #: expected logarithms by the families' lemmas, the mean and the second moment from the first law's data (each rule
 #: that does not fit a pair is skipped). A heavy-tailed first law (Pareto) is derived under the condition that the
 #: moment needed exists (the pair's setting states it); where its parameters decide it does not, the divergence is
-#: +oo by the infinite moment, the step after the definition.
+#: +oo by the infinite moment, the step after the definition. Likewise where the numbers put part of q's support
+#: outside p's (``Uniform(0.5, 3)`` against ``Pareto(1, 2)``): +oo by the supports.
 MOMENT_PLAN: tuple[Rule, ...] = (
     KL_DEFINITION,
+    CONTINUOUS_SUPPORT_MISMATCH,
     INFINITE_MOMENT,
     INTEGRAL_AS_EXPECTATION,
     LOG_OF_RATIO,
@@ -246,49 +248,67 @@ MOMENT_PLAN: tuple[Rule, ...] = (
     LAW_MOMENTS,
     CANCEL_MONOMIALS,
 )
-#: How the description of a pair derived by :data:`MOMENT_PLAN` speaks of each way its log-densities hold x: the
-#: form in x, the expectation it needs under the first law, and where that expectation comes from.
+#: How the opening of a pair derived by :data:`MOMENT_PLAN` speaks of each way its log-densities hold x: the form in
+#: x, and the expectation under the first law it needs (one logarithm, or two: a Beta law's log x and log(1 - x)).
 _STATISTICS = {
-    "linear": ("x", "mean", "the mean is the law's mean"),
-    "square": ("its square about a point", "second moment about a point",
-               "the second moment comes from the law's mean and variance"),
-    "logarithm": ("its logarithms", "expected logarithms", "the expected logarithms are derived in lemmas"),
-    "exponential": ("an exponential of x", "expected exponential",
-                    "the expected exponential is the law's moment generating function"),
+    "linear": ("x", "mean"),
+    "square": ("its square about a point", "second moment about a point"),
+    "logarithm": ("its logarithm", "expected logarithm"),
+    "logarithms": ("its logarithms", "expected logarithms"),
+    "exponential": ("an exponential of x", "expected exponential"),
 }
 
 
-def statistics_of(law: Law, variable: Symbol) -> set[str]:
-    """How the law's log-density holds ``variable`` (keys of :data:`_STATISTICS`): the kinds of its terms in x (a
-    polynomial of degree 2 counts as a square about a point, its linear part then included)."""
-    kinds: set[str] = set()
+def statistics_of(law: Law, variable: Symbol) -> dict[str, set[Expr]]:
+    """How the law's log-density holds ``variable``: its terms in x by kind (``linear``, ``square``, ``logarithm``:
+    the arguments of the logarithms, ``exponential``); a polynomial of degree 2 counts as a square about a point,
+    its linear part then included."""
+    kinds: dict[str, set[Expr]] = {}
     for term in Add.make_args(expand(evaluated(law.energy(variable)))):
         if not term.has(variable):
             continue
+        logs = {e.args[0] for e in term.atoms(log) if e.has(variable)}
         if any(e.has(variable) for e in term.atoms(exp)):
-            kinds.add("exponential")
-        elif any(e.has(variable) for e in term.atoms(log)):
-            kinds.add("logarithm")
+            kinds.setdefault("exponential", set()).add(term)
+        elif logs:
+            kinds.setdefault("logarithm", set()).update(logs)
         elif term.is_polynomial(variable):
-            kinds.add("square" if Poly(term, variable).degree() == 2 else "linear")
+            kinds.setdefault("square" if Poly(term, variable).degree() == 2 else "linear", set()).add(term)
     if "square" in kinds:
-        kinds.discard("linear")
+        kinds.pop("linear", None)
     return kinds
 
 
 def moment_description(first: str, second: str, q: Law, p: Law) -> str:
     """The opening paragraph of a pair derived by :data:`MOMENT_PLAN`, naming only what its two log-densities hold
-    (:func:`statistics_of`) and so which expectations under the first law it needs."""
+    (:func:`statistics_of`) and so which expectations under the first law it needs; where the parameters make the
+    divergence infinite (by the supports, or by a moment), why."""
     x = Symbol("x", real=True)
+    if q.within(p) is S.false:  # the plan ends in +oo by rules.support.CONTINUOUS_SUPPORT_MISMATCH
+        return support_infinite_description(first, second)
     if tail_condition(q, p, x) is S.false:  # the plan ends in +oo by rules.support.INFINITE_MOMENT
         return (f"The divergence of {first} distribution from {second} distribution is infinite for these "
                 f"parameters: minus the second log-density grows like a power of x whose expectation under the first "
                 f"law is infinite (its tail is too heavy)." + _CHECKED)
-    kinds = [kind for kind in _STATISTICS if kind in statistics_of(q, x) | statistics_of(p, x)]
-    forms, needed, sources = (listed([_STATISTICS[kind][i] for kind in kinds]) for i in range(3))
+    held: dict[str, set[Expr]] = {}
+    for law in (q, p):
+        for kind, terms in statistics_of(law, x).items():
+            held.setdefault(kind, set()).update(terms)
+    if len(held.get("logarithm", ())) > 1:
+        held["logarithms"] = held.pop("logarithm")
+    kinds = [kind for kind in _STATISTICS if kind in held]
+    forms, needed = (listed([_STATISTICS[kind][i] for kind in kinds]) for i in range(2))
+    verb = "is" if len(kinds) == 1 and kinds[0] != "logarithms" else "are"
     return (f"The divergence of {first} distribution from {second} distribution, derived from the definition: the "
-            f"two log-densities hold x only through {forms}, so only the first law's {needed} "
-            f"{'is' if len(kinds) == 1 and kinds[0] != 'logarithm' else 'are'} needed; {sources}." + _CHECKED)
+            f"two log-densities hold x only through {forms}, so only the first law's {needed} {verb} needed."
+            + _CHECKED)
+
+
+def support_infinite_description(first: str, second: str) -> str:
+    """The opening of a pair of continuous laws whose divergence is infinite by their supports."""
+    return (f"The divergence of {first} distribution from {second} distribution is infinite: the first distribution "
+            f"gives positive probability to values outside the support of the second, where its density is zero."
+            + _CHECKED)
 
 
 def listed(items: list[str]) -> str:

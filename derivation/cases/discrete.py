@@ -51,6 +51,7 @@ from .cross import (
     UNIFORM_NORMAL_PLAN,
     UNIFORM_NORMAL_TITLE,
     moment_description,
+    support_infinite_description,
 )
 from .uniform_beta import UNIFORM_BETA_DESCRIPTION, UNIFORM_BETA_PLAN, UNIFORM_BETA_TITLE
 
@@ -157,9 +158,7 @@ def _infinite_continuous(q: str, p: str) -> FamilyCase:
     return FamilyCase(
         (KL_DEFINITION, CONTINUOUS_SUPPORT_MISMATCH),
         f"KL divergence of {first} distribution from {second} distribution",
-        f"The divergence of {first} distribution from {second} distribution is infinite: the first distribution "
-        f"gives positive probability to values outside the support of the second, where its density is zero."
-        + _CHECKED,
+        support_infinite_description(first, second),
     )
 
 

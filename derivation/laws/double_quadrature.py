@@ -19,6 +19,8 @@ from itertools import pairwise
 
 #: Two successive steps' sums agreeing to this (relative, absolute below 1) are taken: the later one is far closer.
 AGREEMENT = 1e-13
+#: The first step ``2**-k`` whose sum is compared with the one before (the coarsest two may agree by chance).
+FIRST_COMPARED = 3
 #: Steps ``2**-k`` for k up to this (at most about 2 * 7 * 2**FINEST nodes a piece).
 FINEST = 7
 #: A term below this share of the sum so far, three times in a row, ends the sum in that direction.
@@ -61,19 +63,21 @@ def _piece(function: Callable[[float], float], a: float, b: float) -> float:
             values[j] = value
         return values[j]
 
-    previous = None
+    previous, reach = None, {1: 0, -1: 0}
     for level in range(1, FINEST + 1):
         stride = 2 ** (FINEST - level)
-        total = _sum(term, stride)
+        total = _sum(term, stride, reach)
         estimate = total * stride * unit
-        if previous is not None and abs(estimate - previous) <= AGREEMENT * max(1.0, abs(estimate)):
+        if level >= FIRST_COMPARED and abs(estimate - previous) <= AGREEMENT * max(1.0, abs(estimate)):
             return estimate
         previous = estimate
     raise ValueError("the double-precision quadrature did not settle")
 
 
-def _sum(term: Callable[[int], float | None], stride: int) -> float:
-    """The trapezoidal sum of the terms at every ``stride``-th node, outward from t = 0 in both directions."""
+def _sum(term: Callable[[int], float | None], stride: int, reach: dict[int, int]) -> float:
+    """The trapezoidal sum of the terms at every ``stride``-th node, outward from t = 0 in both directions, each
+    direction at least as far as the coarser steps went (``reach``, updated): a sum stops where its terms have become
+    negligible against the largest seen, never before it has seen one that is not 0."""
     centre = term(0)
     if centre is None:
         raise ValueError("the double-precision quadrature cannot compute its integrand at the centre")
@@ -81,7 +85,7 @@ def _sum(term: Callable[[int], float | None], stride: int) -> float:
     size = abs(centre)
     for direction in (1, -1):
         quiet, j = 0, direction * stride
-        while quiet < 3 and abs(j) * 2.0 ** -FINEST <= T_MAX:
+        while (quiet < 3 or abs(j) <= reach[direction]) and abs(j) * 2.0 ** -FINEST <= T_MAX:
             value = term(j)
             if value is None:  # the end of the range (or of double precision): the terms there must be negligible
                 if abs(_last_term(term, j, direction)) > TRUNCATION * max(size, 1e-300):
@@ -89,11 +93,14 @@ def _sum(term: Callable[[int], float | None], stride: int) -> float:
                 break
             parts.append(value)
             size = max(size, abs(value))
-            quiet = quiet + 1 if abs(value) <= NEGLIGIBLE * size else 0
+            quiet = quiet + 1 if size > 0 and abs(value) <= NEGLIGIBLE * size else 0
             j += direction * stride
         else:
             if quiet < 3:
                 raise ValueError("the double-precision quadrature's terms are not small at its farthest node")
+        reach[direction] = max(reach[direction], abs(j))
+    if size == 0:
+        raise ValueError("the integrand is 0 at every node of the double-precision quadrature")
     return math.fsum(parts)
 
 

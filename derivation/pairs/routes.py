@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from sympy import Expr, IndexedBase, Symbol
+from sympy import Expr, IndexedBase, S, Symbol
 
 from ..cases.beta import BETA
 from ..cases.catalogue import CASES
@@ -103,6 +103,18 @@ def _gumbel_scales_in_range(q_scale: Expr, p_scale: Expr) -> None:
                          f"derive it in general)")
 
 
+def _support_witness_exists(setting) -> None:
+    """Refuse, in one line, two continuous laws whose supports decide the divergence is infinite where no point of
+    q's support outside p's can be named for every value of the symbols (``Uniform(-1, b)`` against an exponential
+    law: the support argument needs one)."""
+    q, p = setting.q.law, setting.p.law
+    if q.discrete or p.discrete or q.within(p) is not S.false or q.outside_point(p) is not None:
+        return
+    raise UsageError(f"the divergence of {setting.q.name} from {setting.p.name} is infinite (part of q's support lies "
+                     f"outside p's), but no point of it outside p's support can be named for every value of its "
+                     f"symbols: give the ends of q's support as numbers")
+
+
 def _same_law(q: DistSpec, p: DistSpec) -> Variant:
     """Two specs of families given in their own parameters (``Bernoulli``, ...): the plan of that family, or of
     that pair of families (:data:`~derivation.cases.discrete.PAIR_CASES`)."""
@@ -120,6 +132,7 @@ def _same_law(q: DistSpec, p: DistSpec) -> Variant:
         raise UsageError(f"{q.family} against {p.family} is derived in the laws' own parameters: give "
                          f"{' and '.join(f'{s.family}({LAWS[s.family].parameter_names[0]}=...)' for s in (q, p))} "
                          f"rather than {kinds}")
+    _support_witness_exists(setting)
     finish = case.parameterised if setting.definitions else ()
     return Variant(q.family.lower(), setting, case.plan, (q, p), _same_law, finish=finish, title=case.title,
                    description=case.description_for(setting.q.law, setting.p.law))
