@@ -66,6 +66,7 @@ def close_in_double(a: float, b: float) -> bool:
         return a == b
     return abs(a - b) <= max(DOUBLE_TOLERANCE * max(abs(a), abs(b)), DOUBLE_FLOOR)
 
+
 def _logs_expanded(e: Expr) -> Expr:
     """``expand(expand_log(e))`` (logarithms of products split where SymPy knows the factors positive)."""
     return expand(expand_log(e, force=False))
